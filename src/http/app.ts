@@ -1,0 +1,225 @@
+/**
+ * The Streamable HTTP app: one factory that takes an options object and
+ * returns a web-standard `fetch` handler plus a node:http listener around it.
+ * The product (`hostlens serve`) and the test-only conformance fixtures are
+ * both served by this same factory; only the McpServer factory differs.
+ *
+ * Request flow: Host guard → Origin guard → route (/healthz, /readyz, /mcp)
+ * → bearer auth (/mcp) → MCP endpoint (HTTP checks, era routing) → SDK.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { silentLogger } from '../util/log.js';
+import type { Logger } from '../util/log.js';
+import { jsonRpcError, TRANSPORT_ERROR } from './errors.js';
+import { createBearerGuard, createHostGuard, createOriginGuard, isLoopbackAddress, LOOPBACK_HOSTNAMES } from './guards.js';
+import type { Guard } from './guards.js';
+import { healthResponse, readinessResponse } from './health.js';
+import type { Readiness } from './health.js';
+import { createMcpEndpoint } from './mcp-endpoint.js';
+import type { RequestFacts } from './mcp-endpoint.js';
+import { createSessionManager } from './sessions.js';
+import type { McpFactory, SessionManager } from './sessions.js';
+import { onResponseDone } from './track.js';
+
+export type { McpFactory, McpFactoryContext } from './sessions.js';
+
+export interface HttpAppOptions {
+  factory: McpFactory;
+  host?: string;
+  port?: number;
+  /** Extra Host names accepted besides loopback names and the bind address. */
+  allowedHosts?: string[];
+  /** Extra exact origins (`https://ui.example.com`) accepted besides loopback origins. */
+  allowedOrigins?: string[];
+  /** Static bearer token; required for a non-loopback bind. */
+  authToken?: string;
+  maxBodyBytes?: number;
+  sessionTtlMs?: number;
+  maxSessions?: number;
+  sseRetryMs?: number;
+  keepAliveMs?: number;
+  /** How long SIGTERM waits for in-flight calls before closing streams. */
+  shutdownGraceMs?: number;
+  readiness?: Readiness;
+  version?: string;
+  logger?: Logger;
+}
+
+export interface HttpApp {
+  fetch(request: Request, options?: { authInfo?: AuthInfo }): Promise<Response>;
+  listen(): Promise<{ url: string; port: number; host: string }>;
+  /** Graceful stop: refuse new work, let in-flight calls finish (bounded), close streams and sessions. */
+  close(): Promise<void>;
+  notify: { toolsChanged(): void; promptsChanged(): void; resourcesChanged(): void; resourceUpdated(uri: string): void };
+  sessions: SessionManager;
+}
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+export const DEFAULT_PORT = 8765;
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const host = options.host ?? '127.0.0.1';
+  const logger = options.logger ?? silentLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const version = options.version ?? '0.0.0';
+  const startedAt = Date.now();
+  if (!isLoopbackAddress(host) && !options.authToken) {
+    throw new ConfigurationError(`refusing to bind non-loopback address ${host} without authentication: set an auth token`);
+  }
+
+  const hostnames = [...LOOPBACK_HOSTNAMES, ...(options.allowedHosts ?? [])];
+  if (!isLoopbackAddress(host) && host !== '0.0.0.0' && host !== '::') hostnames.push(host);
+  const guards: Guard[] = [createHostGuard(hostnames), createOriginGuard(hostnames, options.allowedOrigins ?? [])];
+  const auth = options.authToken ? createBearerGuard(options.authToken) : null;
+  const onerror = (error: Error): void => logger.warn('mcp error', { error: error.message });
+
+  const sessions = createSessionManager({
+    factory: options.factory,
+    ttlMs: options.sessionTtlMs ?? 30 * 60_000,
+    maxSessions: options.maxSessions ?? 256,
+    retryMs: options.sseRetryMs ?? 2000,
+    ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+    onerror,
+  });
+  const endpoint = createMcpEndpoint({
+    factory: options.factory,
+    sessions,
+    maxBodyBytes,
+    ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+    onerror,
+  });
+
+  let draining = false;
+  let inflightCalls = 0;
+  let idleWaiters: Array<() => void> = [];
+  const settle = (): void => {
+    if (inflightCalls > 0) return;
+    for (const w of idleWaiters) w();
+    idleWaiters = [];
+  };
+
+  const route = async (request: Request, facts: RequestFacts, authInfo?: AuthInfo): Promise<Response> => {
+    for (const guard of guards) {
+      const refused = guard(request);
+      if (refused) return refused;
+    }
+    const path = new URL(request.url).pathname;
+    if (path === '/healthz') return healthResponse(startedAt, version);
+    if (path === '/readyz') return readinessResponse(options.readiness, draining);
+    if (path !== '/mcp') return jsonRpcError(404, TRANSPORT_ERROR, 'Not Found: the MCP endpoint is /mcp');
+    const refused = auth?.(request);
+    if (refused) return refused;
+    if (draining) {
+      return jsonRpcError(503, TRANSPORT_ERROR, 'Service Unavailable: the server is shutting down', { headers: { connection: 'close' } });
+    }
+    return endpoint.handle(request, facts, authInfo);
+  };
+
+  const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo }): Promise<Response> => {
+    const started = performance.now();
+    const facts: RequestFacts = {};
+    let isCall = request.method === 'POST';
+    if (isCall) inflightCalls += 1;
+    let response: Response;
+    try {
+      response = await route(request, facts, fetchOptions?.authInfo);
+    } catch (error) {
+      logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+      response = jsonRpcError(500, -32603, 'Internal error');
+    }
+    if (isCall && facts.rpcMethod === 'subscriptions/listen') {
+      // A listen stream is not a call: shutdown must not wait for it.
+      isCall = false;
+      inflightCalls -= 1;
+      settle();
+    }
+    const status = response.status;
+    const finished = (): void => {
+      if (isCall) {
+        inflightCalls -= 1;
+        settle();
+      }
+      logger.info('request', {
+        httpMethod: request.method,
+        path: new URL(request.url).pathname,
+        status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...facts,
+      });
+    };
+    return onResponseDone(response, finished);
+  };
+
+  let server: Server | undefined;
+  const nodeHandler = toNodeHandler({ fetch }, { maxRequestBodySize: maxBodyBytes, onerror });
+
+  return {
+    fetch,
+    sessions,
+    notify: {
+      toolsChanged: () => {
+        endpoint.notify.toolsChanged();
+        for (const s of sessions.servers()) s.sendToolListChanged();
+      },
+      promptsChanged: () => {
+        endpoint.notify.promptsChanged();
+        for (const s of sessions.servers()) s.sendPromptListChanged();
+      },
+      resourcesChanged: () => {
+        endpoint.notify.resourcesChanged();
+        for (const s of sessions.servers()) s.sendResourceListChanged();
+      },
+      resourceUpdated: (uri: string) => {
+        endpoint.notify.resourceUpdated(uri);
+        for (const s of sessions.servers()) void s.server.sendResourceUpdated({ uri }).catch(() => undefined);
+      },
+    },
+    async listen() {
+      server = createServer((req, res) => void nodeHandler(req, res));
+      server.keepAliveTimeout = 5_000;
+      server.headersTimeout = 15_000;
+      server.requestTimeout = 0;
+      const s = server;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(options.port ?? DEFAULT_PORT, host, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+      const address = s.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${address.port}/mcp`;
+      logger.info('listening', { url, host, port: address.port });
+      return { url, port: address.port, host };
+    },
+    async close() {
+      if (draining) return;
+      draining = true;
+      const s = server;
+      const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
+      s?.closeIdleConnections();
+      const grace = options.shutdownGraceMs ?? 10_000;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          idleWaiters.push(resolve);
+          settle();
+        }),
+        new Promise<void>((resolve) => setTimeout(resolve, grace).unref()),
+      ]);
+      await sessions.closeAll();
+      await endpoint.close();
+      s?.closeAllConnections();
+      await closed;
+      logger.info('stopped', { inflightCallsAbandoned: inflightCalls });
+    },
+  };
+}

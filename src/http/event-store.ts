@@ -1,0 +1,81 @@
+/**
+ * A bounded in-memory EventStore for resumable legacy SSE streams. Event ids
+ * are `<streamId>_<seq>` so they are unique across every stream of a session
+ * and name the stream they belong to; replay after `Last-Event-ID` sends only
+ * that stream's later events. Old events fall off the end once a stream holds
+ * `maxEventsPerStream`, and whole streams are dropped oldest-first beyond
+ * `maxStreams`.
+ */
+import type { EventId, EventStore, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server';
+
+export interface MemoryEventStoreOptions {
+  maxEventsPerStream?: number;
+  maxStreams?: number;
+}
+
+export interface MemoryEventStore extends EventStore {
+  /** Number of events held, over all streams. */
+  size(): number;
+  clear(): void;
+}
+
+interface StoredEvent {
+  seq: number;
+  message: JSONRPCMessage;
+}
+
+export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): MemoryEventStore {
+  const maxEvents = options.maxEventsPerStream ?? 200;
+  const maxStreams = options.maxStreams ?? 64;
+  const streams = new Map<StreamId, StoredEvent[]>();
+  let seq = 0;
+  let total = 0;
+
+  const parse = (eventId: EventId): { streamId: StreamId; seq: number } | null => {
+    const cut = eventId.lastIndexOf('_');
+    if (cut <= 0) return null;
+    const n = Number(eventId.slice(cut + 1));
+    return Number.isSafeInteger(n) ? { streamId: eventId.slice(0, cut), seq: n } : null;
+  };
+
+  return {
+    async storeEvent(streamId, message) {
+      let events = streams.get(streamId);
+      if (!events) {
+        while (streams.size >= maxStreams) {
+          const oldest = streams.keys().next().value as StreamId;
+          total -= streams.get(oldest)?.length ?? 0;
+          streams.delete(oldest);
+        }
+        events = [];
+        streams.set(streamId, events);
+      }
+      seq += 1;
+      events.push({ seq, message });
+      total += 1;
+      if (events.length > maxEvents) {
+        events.shift();
+        total -= 1;
+      }
+      return `${streamId}_${seq}`;
+    },
+    async getStreamIdForEventId(eventId) {
+      const parsed = parse(eventId);
+      return parsed && streams.has(parsed.streamId) ? parsed.streamId : undefined;
+    },
+    async replayEventsAfter(lastEventId, { send }) {
+      const parsed = parse(lastEventId);
+      if (!parsed) throw new Error('unknown event id');
+      const events = streams.get(parsed.streamId) ?? [];
+      for (const event of events) {
+        if (event.seq > parsed.seq) await send(`${parsed.streamId}_${event.seq}`, event.message);
+      }
+      return parsed.streamId;
+    },
+    size: () => total,
+    clear: () => {
+      streams.clear();
+      total = 0;
+    },
+  };
+}

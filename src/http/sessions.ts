@@ -1,0 +1,149 @@
+/**
+ * Legacy (2025-era) Streamable HTTP sessions: one SDK transport and one
+ * McpServer per session, keyed by Mcp-Session-Id. Sessions have an idle TTL
+ * (reaped by a timer; a session with an open stream is not idle) and a cap:
+ * at the cap, a new initialize is refused with 503 instead of growing.
+ */
+import { randomUUID } from 'node:crypto';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
+import { jsonRpcError, requestIdOf, SESSION_NOT_FOUND, TRANSPORT_ERROR } from './errors.js';
+import { createMemoryEventStore } from './event-store.js';
+import type { MemoryEventStoreOptions } from './event-store.js';
+import { onResponseDone } from './track.js';
+
+export interface McpFactoryContext {
+  era: 'legacy' | 'modern';
+}
+export type McpFactory = (ctx: McpFactoryContext) => McpServer;
+
+export interface SessionManagerOptions {
+  factory: McpFactory;
+  /** Idle time after which a session is closed. */
+  ttlMs: number;
+  maxSessions: number;
+  /** SSE `retry:` hint sent in priming events (ms). */
+  retryMs?: number;
+  keepAliveMs?: number;
+  eventStore?: MemoryEventStoreOptions;
+  onerror?: (error: Error) => void;
+  now?: () => number;
+}
+
+interface Session {
+  id: string;
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: McpServer;
+  lastSeen: number;
+  active: number;
+}
+
+export interface SessionManager {
+  handle(request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response>;
+  count(): number;
+  /** Closes sessions idle for longer than the TTL; returns how many. */
+  reap(): Promise<number>;
+  closeAll(): Promise<void>;
+  servers(): McpServer[];
+  /** Stops the reaper timer (closeAll does too). */
+  stop(): void;
+}
+
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  const sessions = new Map<string, Session>();
+  const now = options.now ?? Date.now;
+  const report = (error: unknown): void => options.onerror?.(error instanceof Error ? error : new Error(String(error)));
+
+  const dispose = async (session: Session): Promise<void> => {
+    sessions.delete(session.id);
+    await session.transport.close().catch(report);
+    await session.server.close().catch(report);
+  };
+
+  const reap = async (): Promise<number> => {
+    const cutoff = now() - options.ttlMs;
+    const idle = [...sessions.values()].filter((s) => s.active === 0 && s.lastSeen <= cutoff);
+    await Promise.all(idle.map(dispose));
+    return idle.length;
+  };
+
+  const interval = Math.max(250, Math.min(options.ttlMs / 2, 60_000));
+  const timer = setInterval(() => void reap().catch(report), interval);
+  timer.unref();
+
+  const serve = async (session: Session, request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response> => {
+    session.lastSeen = now();
+    session.active += 1;
+    let response: Response;
+    try {
+      response = await session.transport.handleRequest(request, { parsedBody, ...(authInfo ? { authInfo } : {}) });
+    } catch (error) {
+      session.active -= 1;
+      throw error;
+    }
+    return onResponseDone(response, () => {
+      session.active -= 1;
+      session.lastSeen = now();
+    });
+  };
+
+  const open = async (request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response> => {
+    if (sessions.size >= options.maxSessions) await reap();
+    if (sessions.size >= options.maxSessions) {
+      return jsonRpcError(503, TRANSPORT_ERROR, `Session limit reached (${options.maxSessions} open sessions); close one or retry later`, {
+        id: requestIdOf(parsedBody),
+        headers: { 'retry-after': '30' },
+      });
+    }
+    const server = options.factory({ era: 'legacy' });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      eventStore: createMemoryEventStore(options.eventStore),
+      ...(options.retryMs !== undefined ? { retryInterval: options.retryMs } : {}),
+      ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+      onsessioninitialized: (id) => {
+        session.id = id;
+        sessions.set(id, session);
+      },
+      onsessionclosed: (id) => {
+        const s = sessions.get(id);
+        if (s) void dispose(s);
+      },
+    });
+    const session: Session = { id: '', transport, server, lastSeen: now(), active: 0 };
+    transport.onerror = report;
+    await server.connect(transport);
+    const response = await serve(session, request, parsedBody, authInfo);
+    if (session.id === '') {
+      // initialize was refused (bad params): nothing to keep.
+      await transport.close().catch(report);
+      await server.close().catch(report);
+    }
+    return response;
+  };
+
+  return {
+    async handle(request, parsedBody, authInfo) {
+      const id = request.headers.get('mcp-session-id');
+      if (id !== null) {
+        const session = sessions.get(id);
+        if (!session) {
+          return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found: it was deleted, expired or never existed; send initialize to start a new one', {
+            id: requestIdOf(parsedBody),
+          });
+        }
+        return serve(session, request, parsedBody, authInfo);
+      }
+      if (request.method === 'POST' && isInitializeRequest(parsedBody)) return open(request, parsedBody, authInfo);
+      return jsonRpcError(400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required', { id: requestIdOf(parsedBody) });
+    },
+    count: () => sessions.size,
+    reap,
+    async closeAll() {
+      clearInterval(timer);
+      await Promise.all([...sessions.values()].map(dispose));
+    },
+    servers: () => [...sessions.values()].map((s) => s.server),
+    stop: () => clearInterval(timer),
+  };
+}
