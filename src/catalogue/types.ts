@@ -1,0 +1,82 @@
+/**
+ * The declarative shape of everything hostlens serves. One file per tool,
+ * resource and prompt exports one of these; `server/` turns the catalogue
+ * into an McpServer. Definitions never touch the SDK or HTTP.
+ */
+import type { z } from 'zod';
+import type { Services } from './services.js';
+
+export const TOOLSETS = ['core'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+export interface ToolContext {
+  services: Services;
+  /** Aborted on cancellation (legacy notifications/cancelled) or client disconnect (modern). */
+  signal: AbortSignal;
+  /** Reports progress in [0, 1]; a no-op when the client gave no progressToken. */
+  progress(fraction: number, message?: string): Promise<void>;
+}
+
+/** What a tool handler returns; the builder adds `host` and `collectedAt`. */
+export interface ToolOutput<D> {
+  data: D;
+  assessments?: import('../diagnostics/assessment.js').Assessment[];
+  windowSec?: number;
+  truncated?: { returned: number; total: number; nextCursor?: string };
+  warnings?: string[];
+}
+
+export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, D extends z.ZodType = z.ZodType> {
+  name: string;
+  title: string;
+  /** Written for an agent: what it answers, when to call it, what the units are. */
+  description: string;
+  toolset: Toolset;
+  input: I;
+  /** Schema of `data`; the builder wraps it in the standard envelope. */
+  data: D;
+  /** Overrides of the defaults readOnlyHint/idempotentHint true, openWorldHint/destructiveHint false. */
+  annotations?: { idempotentHint?: boolean };
+  handler(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<D>>>;
+  /** A compact text rendering of the result, for clients that read only `content`. */
+  render(output: ToolOutput<z.infer<D>>): string;
+}
+
+export interface ResourceDefinition {
+  name: string;
+  uri: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  /** Cache hint for modern clients (ms). */
+  ttlMs: number;
+  read(services: Services): Promise<string> | string;
+}
+
+export interface PromptMessageText {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+export interface PromptDefinition<A extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  args: A;
+  /** Completion sources per argument name. */
+  complete?: Partial<Record<keyof z.infer<A> & string, (value: string, services: Services) => string[]>>;
+  build(args: z.infer<A>, services: Services): PromptMessageText[];
+}
+
+/** Identity helpers that keep each definition's types tied together. */
+export function defineTool<I extends z.ZodObject, D extends z.ZodType>(def: ToolDefinition<I, D>): ToolDefinition<I, D> {
+  return def;
+}
+export function definePrompt<A extends z.ZodObject>(def: PromptDefinition<A>): PromptDefinition<A> {
+  return def;
+}
+
+/** A tool failure the agent can act on: becomes an `isError` result with this message. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * hostlens command line: `hostlens serve [--host ADDR] [--port N] [--stdio]
+ * [--config FILE] …`, `hostlens --help`, `hostlens --version`.
+ * Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/load.js';
+import { ConfigurationError } from './http/app.js';
+import { runServe } from './serve.js';
+import { VERSION } from './version.js';
+
+const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
+
+Usage:
+  hostlens serve [options]     serve MCP over Streamable HTTP (default) or stdio
+  hostlens --help              show this help
+  hostlens --version           print the version
+
+Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
+  --host ADDR               bind address (default 127.0.0.1; non-loopback needs auth)
+  --port N                  TCP port (default 8765; 0 = any free port)
+  --stdio                   speak MCP over stdin/stdout instead of HTTP
+  --config FILE             JSON config file (or HOSTLENS_CONFIG)
+  --auth-token-file FILE    file holding a static bearer token (or HOSTLENS_AUTH_TOKEN)
+  --allowed-host NAME       extra Host name to accept (repeatable)
+  --allowed-origin ORIGIN   extra exact Origin to accept (repeatable)
+  --toolsets LIST           comma-separated toolsets to enable (default core)
+  --root DIR                root the collectors read /proc, /sys and /etc under (default /)
+  --session-ttl-sec N       idle legacy session lifetime (default 1800)
+  --max-sessions N          legacy session cap (default 256)
+  --max-body-bytes N        largest accepted request body (default 4194304)
+  --log-level LEVEL         debug | info | warn | error (default info)
+
+The MCP endpoint is http://HOST:PORT/mcp; /healthz and /readyz answer JSON.
+Logs are JSON lines on stderr. See README.md for every setting.
+`;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  stdio: { type: 'boolean' },
+  config: { type: 'string' },
+  'auth-token-file': { type: 'string' },
+  'allowed-host': { type: 'string', multiple: true },
+  'allowed-origin': { type: 'string', multiple: true },
+  toolsets: { type: 'string' },
+  root: { type: 'string' },
+  'session-ttl-sec': { type: 'string' },
+  'max-sessions': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+function usageError(message: string): never {
+  process.stderr.write(`hostlens: ${message}\nRun 'hostlens --help' for usage.\n`);
+  process.exit(2);
+}
+
+function num(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) usageError(`--${name} must be a number, got "${value}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(HELP);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  const [command, ...rest] = positionals;
+  if (command !== 'serve') usageError(`unknown command "${command}"`);
+  if (rest.length > 0) usageError(`unexpected argument "${rest[0]}"`);
+
+  const flags: Record<string, unknown> = {};
+  const set = (key: string, value: unknown): void => {
+    if (value !== undefined) flags[key] = value;
+  };
+  set('host', values.host);
+  set('port', num('port', values.port));
+  set('stdio', values.stdio);
+  set('authTokenFile', values['auth-token-file']);
+  set('allowedHosts', values['allowed-host']);
+  set('allowedOrigins', values['allowed-origin']);
+  set('toolsets', values.toolsets?.split(',').map((s) => s.trim()).filter(Boolean));
+  set('root', values.root);
+  set('sessionTtlSec', num('session-ttl-sec', values['session-ttl-sec']));
+  set('maxSessions', num('max-sessions', values['max-sessions']));
+  set('maxBodyBytes', num('max-body-bytes', values['max-body-bytes']));
+  set('logLevel', values['log-level']);
+
+  let config;
+  try {
+    config = loadConfig({ flags, env: process.env, ...(values.config ? { configFile: values.config } : {}) });
+  } catch (error) {
+    if (error instanceof ConfigError) usageError(error.message);
+    throw error;
+  }
+  try {
+    await runServe(config);
+  } catch (error) {
+    if (error instanceof ConfigurationError) usageError(error.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`hostlens: cannot listen on ${config.host}:${config.port}: ${code}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`hostlens: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+/**
+ * Settings come from flags, then HOSTLENS_* environment variables, then the
+ * config file (JSON): the first source that sets a key wins. Everything is
+ * validated once by `configSchema`; any problem is a ConfigError naming the
+ * key and the source, which the CLI turns into exit code 2.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { configSchema } from './schema.js';
+import type { Config } from './schema.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Raw = Record<string, unknown>;
+
+/** HOSTLENS_* variable → config key and how to parse its text. */
+const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> = {
+  HOSTLENS_HOST: { key: 'host', parse: (v) => v },
+  HOSTLENS_PORT: { key: 'port', parse: Number },
+  HOSTLENS_STDIO: { key: 'stdio', parse: parseBool },
+  HOSTLENS_AUTH_TOKEN: { key: 'authToken', parse: (v) => v },
+  HOSTLENS_AUTH_TOKEN_FILE: { key: 'authTokenFile', parse: (v) => v },
+  HOSTLENS_ALLOWED_HOSTS: { key: 'allowedHosts', parse: list },
+  HOSTLENS_ALLOWED_ORIGINS: { key: 'allowedOrigins', parse: list },
+  HOSTLENS_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: Number },
+  HOSTLENS_SESSION_TTL_SEC: { key: 'sessionTtlSec', parse: Number },
+  HOSTLENS_MAX_SESSIONS: { key: 'maxSessions', parse: Number },
+  HOSTLENS_SHUTDOWN_GRACE_SEC: { key: 'shutdownGraceSec', parse: Number },
+  HOSTLENS_TOOLSETS: { key: 'toolsets', parse: list },
+  HOSTLENS_ROOT: { key: 'root', parse: (v) => v },
+  HOSTLENS_SAMPLER_INTERVAL_MS: { key: 'samplerIntervalMs', parse: Number },
+  HOSTLENS_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },
+};
+/** Variables that are read elsewhere and are not settings. */
+const ENV_OTHER = new Set(['HOSTLENS_CONFIG']);
+
+function list(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+function parseBool(v: string): unknown {
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  return v;
+}
+
+export function fromEnv(env: NodeJS.ProcessEnv): { values: Raw; sources: Record<string, string> } {
+  const values: Raw = {};
+  const sources: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('HOSTLENS_') || value === undefined || ENV_OTHER.has(name)) continue;
+    const spec = ENV_KEYS[name];
+    if (!spec) throw new ConfigError(`unknown environment variable ${name} (known: ${Object.keys(ENV_KEYS).join(', ')})`);
+    values[spec.key] = spec.parse(value);
+    sources[spec.key] = `environment variable ${name}`;
+  }
+  return { values, sources };
+}
+
+export function fromFile(path: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`config file ${path} is not valid JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  if ('authToken' in parsed) throw new ConfigError(`config file ${path}: authToken may not be stored in a config file; use authTokenFile or HOSTLENS_AUTH_TOKEN`);
+  return parsed as Raw;
+}
+
+export interface LoadConfigInput {
+  flags: Raw;
+  env: NodeJS.ProcessEnv;
+  configFile?: string;
+}
+
+export function loadConfig(input: LoadConfigInput): Config {
+  const env = fromEnv(input.env);
+  const file = input.configFile ?? input.env.HOSTLENS_CONFIG;
+  const fileValues = file ? fromFile(file) : {};
+  const sources: Record<string, string> = {};
+  for (const k of Object.keys(fileValues)) sources[k] = `config file ${file}`;
+  Object.assign(sources, env.sources);
+  for (const k of Object.keys(input.flags)) sources[k] = `flag --${kebab(k)}`;
+  const merged = { ...fileValues, ...env.values, ...input.flags };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(describeIssues(result.error, sources));
+  const config = result.data;
+  if (config.authToken === undefined && config.authTokenFile !== undefined) {
+    config.authToken = readToken(config.authTokenFile);
+  }
+  return config;
+}
+
+function readToken(path: string): string {
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(`cannot read authTokenFile ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (token.length < 16) throw new ConfigError(`authTokenFile ${path}: the token must be at least 16 characters`);
+  return token;
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function describeIssues(error: z.ZodError, sources: Record<string, string>): string {
+  return error.issues
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const where = issue.path.length ? ` in ${issue.path.join('.')}` : '';
+        return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${where}${where ? '' : ` (from ${issue.keys.map((k) => sources[k] ?? 'input').join(', ')})`}`;
+      }
+      const key = issue.path.join('.');
+      const top = String(issue.path[0] ?? '');
+      const secret = top === 'authToken';
+      return `invalid value for "${key}"${sources[top] ? ` (from ${sources[top]})` : ''}: ${secret ? 'token rejected' : issue.message}`;
+    })
+    .join('; ');
+}

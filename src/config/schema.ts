@@ -1,0 +1,33 @@
+/**
+ * The one zod schema every setting passes through, whatever its source
+ * (flag, HOSTLENS_* variable, config file). Unknown keys are refused.
+ */
+import { z } from 'zod';
+import { TOOLSETS } from '../catalogue/types.js';
+import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
+
+export const DEFAULT_PORT = 8765;
+
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1').describe('address to bind; non-loopback needs auth'),
+    port: z.number().int().min(0).max(65535).default(DEFAULT_PORT).describe('TCP port (0 = any free port)'),
+    stdio: z.boolean().default(false).describe('serve MCP over stdin/stdout instead of HTTP'),
+    authToken: z.string().min(16, 'authToken must be at least 16 characters').optional().describe('static bearer token (environment only)'),
+    authTokenFile: z.string().min(1).optional().describe('file holding the static bearer token'),
+    allowedHosts: z.array(z.string().min(1)).default([]).describe('extra Host names accepted besides loopback'),
+    allowedOrigins: z.array(z.string().url()).default([]).describe('extra exact Origins accepted besides loopback'),
+    maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+    sessionTtlSec: z.number().int().min(1).max(7 * 86400).default(1800),
+    maxSessions: z.number().int().min(1).max(100_000).default(256),
+    shutdownGraceSec: z.number().min(0).max(300).default(10),
+    toolsets: z.array(z.enum(TOOLSETS)).min(1).default(['core']),
+    root: z.string().min(1).default('/').describe('root directory the collectors read (/proc, /sys, /etc under it)'),
+    samplerIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    thresholds: thresholdOverridesSchema.default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

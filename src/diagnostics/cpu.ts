@@ -1,0 +1,167 @@
+/**
+ * CPU over a stated window: from the background sampler's last two ticks
+ * (instant), or from a fresh two-sample measurement when windowSec is given.
+ * Shared by get_cpu and triage_host.
+ */
+import { z } from 'zod';
+import type { Services } from '../catalogue/services.js';
+import { effectiveLimits } from '../collectors/cgroup.js';
+import { readCpuInfo, readLoadAvg, readLogicalCpuCount } from '../collectors/cpu.js';
+import type { CoreBreakdown, CpuBreakdown, CpuStat } from '../collectors/cpu.js';
+import { assess } from './assessment.js';
+import type { Assessment } from './assessment.js';
+
+export const perCoreSchema = z.object({
+  cpu: z.number().int(),
+  busyPct: z.number(),
+  userPct: z.number(),
+  systemPct: z.number(),
+  iowaitPct: z.number(),
+  stealPct: z.number(),
+  idlePct: z.number(),
+});
+
+export const cpuDataSchema = z.object({
+  source: z.enum(['sampler', 'measured']).describe('sampler = the 1 Hz background sampler\'s last window; measured = a fresh window of windowSec'),
+  busyPct: z.number().describe('100 − idle − iowait, over the window'),
+  userPct: z.number(),
+  nicePct: z.number(),
+  systemPct: z.number(),
+  iowaitPct: z.number(),
+  irqPct: z.number(),
+  softirqPct: z.number(),
+  stealPct: z.number(),
+  idlePct: z.number(),
+  load1: z.number().nullable(),
+  load5: z.number().nullable(),
+  load15: z.number().nullable(),
+  loadPerCpu1: z.number().nullable().describe('load1 divided by usable CPUs'),
+  runQueueCount: z.number().nullable().describe('runnable tasks now (procs_running)'),
+  blockedCount: z.number().nullable().describe('tasks in uninterruptible sleep now (procs_blocked)'),
+  ctxSwitchesPerSec: z.number().nullable(),
+  interruptsPerSec: z.number().nullable(),
+  logicalCpus: z.number().nullable(),
+  effectiveCpus: z.number().nullable().describe('usable CPUs after cgroup quota and affinity'),
+  cgroupCpuQuotaCores: z.number().nullable().describe('cgroup CPU limit in cores; null when unlimited'),
+  cgroupThrottledPct: z.number().nullable().describe('share of CFS periods throttled in the sampler window'),
+  model: z.string().nullable(),
+  freqMhz: z.number().nullable(),
+  perCore: z.array(perCoreSchema).optional(),
+});
+export type CpuData = z.infer<typeof cpuDataSchema>;
+
+export interface CpuOptions {
+  windowSec?: number;
+  perCore?: boolean;
+  signal?: AbortSignal;
+  progress?: (fraction: number, message?: string) => Promise<void>;
+}
+
+export interface CpuResult {
+  data: CpuData;
+  windowSec: number;
+  assessments: Assessment[];
+  warnings: string[];
+}
+
+interface Window {
+  breakdown: CpuBreakdown;
+  perCore: CoreBreakdown[];
+  windowSec: number;
+  source: 'sampler' | 'measured';
+  start: CpuStat;
+  end: CpuStat;
+}
+
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function measureWindow(services: Services, windowSec: number, options: CpuOptions): Promise<Window> {
+  const m = await services.sampler.measure(windowSec, {
+    processes: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (f) => void options.progress?.(f, `measuring CPU over ${windowSec} s`),
+  });
+  if (!m.breakdown) throw new Error('proc/stat did not change over the window');
+  return { breakdown: m.breakdown, perCore: m.perCore, windowSec: round(m.elapsedSec, 3), source: 'measured', start: m.start.cpu, end: m.end.cpu };
+}
+
+async function cpuWindow(services: Services, options: CpuOptions): Promise<Window> {
+  if (options.windowSec !== undefined) return measureWindow(services, options.windowSec, options);
+  const latest = services.sampler.latestCpu();
+  const prev = services.sampler.previous();
+  const last = services.sampler.latest();
+  if (latest && prev && last) {
+    return { breakdown: latest.breakdown, perCore: latest.perCore, windowSec: round(latest.windowSec, 3), source: 'sampler', start: prev.cpu, end: last.cpu };
+  }
+  // The sampler has not completed two ticks yet (just started): measure briefly.
+  return measureWindow(services, 0.5, options);
+}
+
+function perSec(a: number | null, b: number | null, sec: number): number | null {
+  return a === null || b === null || b < a || !(sec > 0) ? null : round((b - a) / sec);
+}
+
+export async function readCpu(services: Services, options: CpuOptions = {}): Promise<CpuResult> {
+  const ctx = services.collectors;
+  const w = await cpuWindow(services, options);
+  const load = readLoadAvg(ctx);
+  const info = readCpuInfo(ctx);
+  const logical = readLogicalCpuCount(ctx, w.end);
+  const limits = effectiveLimits(ctx);
+  const effective = limits.cpuCores !== null && logical !== null ? Math.min(limits.cpuCores, logical) : (limits.cpuCores ?? logical);
+  const loadPerCpu1 = load.load1 !== null && effective ? round(load.load1 / effective, 2) : null;
+  const rates = w.source === 'sampler' ? services.sampler.latestRates() : null;
+  const b = w.breakdown;
+  const data: CpuData = {
+    source: w.source,
+    busyPct: b.busyPct,
+    userPct: b.userPct,
+    nicePct: b.nicePct,
+    systemPct: b.systemPct,
+    iowaitPct: b.iowaitPct,
+    irqPct: b.irqPct,
+    softirqPct: b.softirqPct,
+    stealPct: b.stealPct,
+    idlePct: b.idlePct,
+    load1: load.load1,
+    load5: load.load5,
+    load15: load.load15,
+    loadPerCpu1,
+    runQueueCount: w.end.procsRunning,
+    blockedCount: w.end.procsBlocked,
+    ctxSwitchesPerSec: perSec(w.start.ctxSwitches, w.end.ctxSwitches, w.windowSec),
+    interruptsPerSec: perSec(w.start.interrupts, w.end.interrupts, w.windowSec),
+    logicalCpus: logical,
+    effectiveCpus: effective === null ? null : round(effective, 2),
+    cgroupCpuQuotaCores: limits.cpuCores,
+    cgroupThrottledPct: rates?.cgroupThrottledPeriodsPct ?? null,
+    model: info.model,
+    freqMhz: info.freqMhz,
+  };
+  if (options.perCore) {
+    data.perCore = w.perCore.map((c) => ({
+      cpu: c.cpu,
+      busyPct: c.busyPct,
+      userPct: c.userPct,
+      systemPct: c.systemPct,
+      iowaitPct: c.iowaitPct,
+      stealPct: c.stealPct,
+      idlePct: c.idlePct,
+    }));
+  }
+  const t = services.thresholds;
+  const assessments = [
+    assess({ area: 'cpu', code: 'cpu.busy', label: 'CPU busy', value: b.busyPct, spec: t['cpu.busyPct'] }),
+    assess({ area: 'cpu', code: 'cpu.iowait', label: 'CPU iowait', value: b.iowaitPct, spec: t['cpu.iowaitPct'] }),
+    assess({ area: 'cpu', code: 'cpu.steal', label: 'CPU steal', value: b.stealPct, spec: t['cpu.stealPct'] }),
+    assess({
+      area: 'load',
+      code: 'load.per_cpu',
+      label: 'Load per CPU (1 min)',
+      value: loadPerCpu1,
+      spec: t['load.perCpu'],
+      ...(load.load1 !== null && effective ? { evidence: [`load1 ${load.load1} over ${round(effective, 2)} usable CPUs`] } : {}),
+    }),
+  ];
+  return { data, windowSec: w.windowSec, assessments, warnings: [...load.warnings, ...info.warnings] };
+}

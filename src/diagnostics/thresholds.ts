@@ -1,0 +1,53 @@
+/**
+ * Health thresholds: every assessment compares one value with one of these.
+ * `direction: 'above'` means higher is worse; 'below' means lower is worse.
+ * The active set is served as diag://thresholds.
+ */
+import { z } from 'zod';
+
+export const thresholdSchema = z.object({
+  warning: z.number(),
+  critical: z.number(),
+});
+export type Threshold = z.infer<typeof thresholdSchema>;
+
+export interface ThresholdSpec extends Threshold {
+  unit: string;
+  direction: 'above' | 'below';
+  description: string;
+}
+
+export const DEFAULT_THRESHOLDS = {
+  'cpu.busyPct': { warning: 85, critical: 95, unit: '%', direction: 'above', description: 'CPU busy (all modes but idle and iowait) over the window' },
+  'cpu.iowaitPct': { warning: 20, critical: 40, unit: '%', direction: 'above', description: 'CPU time waiting on I/O over the window' },
+  'cpu.stealPct': { warning: 10, critical: 25, unit: '%', direction: 'above', description: 'CPU time stolen by the hypervisor over the window' },
+  'load.perCpu': { warning: 1.5, critical: 3, unit: 'ratio', direction: 'above', description: '1-minute load average divided by usable CPUs' },
+  'memory.availablePct': { warning: 10, critical: 5, unit: '%', direction: 'below', description: 'MemAvailable as a share of MemTotal (or of the cgroup limit)' },
+  'swap.usedPct': { warning: 50, critical: 80, unit: '%', direction: 'above', description: 'Swap in use as a share of swap total' },
+  'filesystem.usedPct': { warning: 85, critical: 95, unit: '%', direction: 'above', description: 'Filesystem space used (df semantics: used / (used + available))' },
+  'filesystem.inodesUsedPct': { warning: 85, critical: 95, unit: '%', direction: 'above', description: 'Filesystem inodes used' },
+  'pressure.cpuSomeAvg10Pct': { warning: 25, critical: 60, unit: '%', direction: 'above', description: 'PSI: share of time some task waited for CPU (10 s average)' },
+  'pressure.memoryFullAvg10Pct': { warning: 5, critical: 20, unit: '%', direction: 'above', description: 'PSI: share of time all tasks stalled on memory (10 s average)' },
+  'pressure.ioFullAvg10Pct': { warning: 10, critical: 30, unit: '%', direction: 'above', description: 'PSI: share of time all tasks stalled on I/O (10 s average)' },
+} as const satisfies Record<string, ThresholdSpec>;
+
+export type ThresholdKey = keyof typeof DEFAULT_THRESHOLDS;
+export type Thresholds = Record<ThresholdKey, ThresholdSpec>;
+
+export const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as ThresholdKey[];
+
+/** Overrides from config: `{ "cpu.busyPct": { "warning": 80, "critical": 90 } }`. */
+export const thresholdOverridesSchema = z
+  .object(Object.fromEntries(THRESHOLD_KEYS.map((k) => [k, thresholdSchema.optional()])) as Record<ThresholdKey, z.ZodOptional<typeof thresholdSchema>>)
+  .strict();
+export type ThresholdOverrides = z.infer<typeof thresholdOverridesSchema>;
+
+export function resolveThresholds(overrides: ThresholdOverrides = {}): Thresholds {
+  const out = {} as Thresholds;
+  for (const key of THRESHOLD_KEYS) {
+    const base: ThresholdSpec = DEFAULT_THRESHOLDS[key];
+    const o = overrides[key];
+    out[key] = o ? { ...base, warning: o.warning, critical: o.critical } : { ...base };
+  }
+  return out;
+}

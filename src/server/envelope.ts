@@ -1,0 +1,21 @@
+/** The standard output envelope every tool's structuredContent follows. */
+import { z } from 'zod';
+import { assessmentSchema } from '../diagnostics/assessment.js';
+
+export const truncatedSchema = z.object({
+  returned: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  nextCursor: z.string().optional(),
+});
+
+export function envelopeSchema<D extends z.ZodType>(data: D) {
+  return z.object({
+    host: z.string().describe('inventory id of the host; "local" for this machine'),
+    collectedAt: z.string().describe('RFC 3339 UTC time the answer was collected'),
+    windowSec: z.number().optional().describe('length of the measurement window behind every rate in this result'),
+    data,
+    assessments: z.array(assessmentSchema),
+    truncated: truncatedSchema.optional().describe('present when a list was cut'),
+    warnings: z.array(z.string()).optional().describe('what could not be read, and why'),
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Builds the process-wide Services: the collector context for a root
+ * directory, the started 1 Hz sampler, the resolved thresholds and shared
+ * state. Also answers readiness: can the collectors read what they need?
+ */
+import type { Services } from '../catalogue/services.js';
+import { createCollectorContext } from '../collectors/context.js';
+import { readCpuStat } from '../collectors/cpu.js';
+import { readMemInfo } from '../collectors/memory.js';
+import { createSampler } from '../collectors/sampler.js';
+import { resolveThresholds } from '../diagnostics/thresholds.js';
+import type { ThresholdOverrides } from '../diagnostics/thresholds.js';
+import type { ReadinessCheck } from '../http/health.js';
+
+export interface CreateServicesOptions {
+  root?: string;
+  thresholds?: ThresholdOverrides;
+  samplerIntervalMs?: number;
+  /** Start the background sampler (default true). */
+  startSampler?: boolean;
+}
+
+export interface RunningServices extends Services {
+  stop(): void;
+  readiness(): Record<string, ReadinessCheck>;
+}
+
+export function createServices(options: CreateServicesOptions = {}): RunningServices {
+  const collectors = createCollectorContext({ root: options.root ?? '/' });
+  const sampler = createSampler({ ctx: collectors, intervalMs: options.samplerIntervalMs ?? 1000 });
+  if (options.startSampler !== false) {
+    sampler.tick();
+    sampler.start();
+  }
+  return {
+    hostId: 'local',
+    collectors,
+    sampler,
+    thresholds: resolveThresholds(options.thresholds),
+    state: { lastTriage: null },
+    stop: () => sampler.stop(),
+    readiness: () => {
+      const cpu = readCpuStat(collectors);
+      const mem = readMemInfo(collectors);
+      const checks: Record<string, ReadinessCheck> = {
+        procStat: cpu.total ? { ok: true } : { ok: false, detail: 'cannot read proc/stat' },
+        procMeminfo: mem.totalBytes !== null ? { ok: true } : { ok: false, detail: 'cannot read proc/meminfo' },
+        sampler: options.startSampler === false || sampler.running ? { ok: true } : { ok: false, detail: 'background sampler is not running' },
+      };
+      return checks;
+    },
+  };
+}

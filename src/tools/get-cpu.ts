@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { cpuDataSchema, readCpu } from '../diagnostics/cpu.js';
+import { checkHost, hostField, lines, renderAssessments, windowSecField } from './common.js';
+
+export const getCpu = defineTool({
+  name: 'get_cpu',
+  title: 'CPU utilisation',
+  description:
+    'CPU utilisation breakdown over a stated window (user, system, iowait, irq, softirq, steal, idle, busy = 100 − idle − iowait; all in % of total CPU), load averages and load per usable CPU, run queue, blocked tasks, context switches and interrupts per second, cgroup CPU quota and throttling. Without windowSec the answer comes instantly from the 1 Hz background sampler (windowSec ≈ 1 in the result); with windowSec (0.2–10 s) it takes a fresh measurement and reports progress. Never a since-boot average. Set perCore for a per-CPU breakdown.',
+  toolset: 'core',
+  input: z
+    .object({
+      host: hostField,
+      windowSec: windowSecField,
+      perCore: z.boolean().optional().describe('include a per-CPU breakdown (default false)'),
+    })
+    .strict(),
+  data: cpuDataSchema,
+  async handler({ host, windowSec, perCore }, { services, signal, progress }) {
+    checkHost(host);
+    const r = await readCpu(services, { ...(windowSec !== undefined ? { windowSec } : {}), perCore: perCore ?? false, signal, progress });
+    return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
+  },
+  render({ data: d, windowSec, assessments }) {
+    const hot = d.perCore ? [...d.perCore].sort((a, b) => b.busyPct - a.busyPct).slice(0, 4) : [];
+    return lines(
+      `CPU over ${windowSec ?? '?'} s (${d.source}): busy ${d.busyPct}% = user ${d.userPct}% + nice ${d.nicePct}% + system ${d.systemPct}% + irq ${d.irqPct}% + softirq ${d.softirqPct}% + steal ${d.stealPct}%; iowait ${d.iowaitPct}%, idle ${d.idlePct}%`,
+      `load ${d.load1 ?? '?'} / ${d.load5 ?? '?'} / ${d.load15 ?? '?'} on ${d.effectiveCpus ?? '?'} usable CPUs (${d.logicalCpus ?? '?'} logical) → ${d.loadPerCpu1 ?? '?'} per CPU; run queue ${d.runQueueCount ?? '?'}, blocked ${d.blockedCount ?? '?'}`,
+      `${d.ctxSwitchesPerSec ?? '?'} context switches/s, ${d.interruptsPerSec ?? '?'} interrupts/s` +
+        (d.cgroupCpuQuotaCores !== null ? `; cgroup quota ${d.cgroupCpuQuotaCores} cores, throttled ${d.cgroupThrottledPct ?? '?'}% of periods` : ''),
+      hot.length ? `busiest cores: ${hot.map((c) => `cpu${c.cpu} ${c.busyPct}%`).join(', ')}` : '',
+      renderAssessments(assessments),
+    );
+  },
+});

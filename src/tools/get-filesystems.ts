@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { filesystemsDataSchema, readFilesystemHealth } from '../diagnostics/filesystems.js';
+import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+
+export const getFilesystems = defineTool({
+  name: 'get_filesystems',
+  title: 'Filesystem capacity and inodes',
+  description:
+    'Mounted filesystems with size, used and available bytes, used % (as df computes it), inodes used, type, device and read-only flag. Pseudo filesystems (proc, sysfs, cgroup, devtmpfs, …) are hidden unless includePseudo is true; bind mounts of the same filesystem are listed once. Use mount to look at one mount point. Assessments flag filesystems near full in space or inodes.',
+  toolset: 'core',
+  input: z
+    .object({
+      host: hostField,
+      includePseudo: z.boolean().optional().describe('include pseudo and image filesystems (default false)'),
+      mount: z.string().min(1).max(4096).optional().describe('only this mount point, e.g. "/var"'),
+    })
+    .strict(),
+  data: filesystemsDataSchema,
+  async handler({ host, includePseudo, mount }, { services }) {
+    checkHost(host);
+    const r = readFilesystemHealth(services, { ...(includePseudo !== undefined ? { includePseudo } : {}), ...(mount !== undefined ? { mount } : {}) });
+    return { data: r.data, assessments: r.assessments, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+  },
+  render({ data: d, assessments, truncated }) {
+    const rows = [...d.mounts]
+      .sort((a, b) => (b.usedPct ?? -1) - (a.usedPct ?? -1))
+      .slice(0, 15)
+      .map((m) => `${m.mount} (${m.fsType}${m.readOnly ? ', ro' : ''}): ${m.usedPct ?? '?'}% used, ${fmtBytes(m.availBytes)} free of ${fmtBytes(m.sizeBytes)}; inodes ${m.inodesUsedPct ?? '?'}%`);
+    return lines(
+      `${d.mounts.length} filesystem(s)${d.hiddenPseudoCount ? `, ${d.hiddenPseudoCount} pseudo hidden` : ''}${truncated ? ` (showing ${truncated.returned} of ${truncated.total})` : ''}:`,
+      ...rows,
+      d.mounts.length > rows.length ? `… ${d.mounts.length - rows.length} more in structuredContent` : '',
+      renderAssessments(assessments),
+    );
+  },
+});

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { effectiveLimits, readCgroup } from '../collectors/cgroup.js';
+import { readCpuInfo, readLogicalCpuCount } from '../collectors/cpu.js';
+import { readMemInfo } from '../collectors/memory.js';
+import { readSystemInfo } from '../collectors/system.js';
+import type { Assessment } from '../diagnostics/assessment.js';
+import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+
+const data = z.object({
+  hostname: z.string().nullable(),
+  os: z.object({ name: z.string().nullable(), version: z.string().nullable(), prettyName: z.string().nullable() }),
+  kernel: z.string().nullable(),
+  arch: z.string().nullable(),
+  uptimeSec: z.number().nullable(),
+  bootedAt: z.string().nullable().describe('RFC 3339 UTC'),
+  virtualization: z.string().describe('kvm, vmware, xen, hyperv, none or unknown'),
+  inContainer: z.boolean(),
+  containerRuntime: z.string().nullable(),
+  cgroupVersion: z.number().int().nullable(),
+  cpus: z.object({ model: z.string().nullable(), logical: z.number().nullable(), effective: z.number().nullable().describe('usable CPUs after cgroup quota and affinity') }),
+  memoryTotalBytes: z.number().nullable(),
+  effectiveMemoryLimitBytes: z.number().nullable().describe('cgroup memory limit when tighter than MemTotal; null when none'),
+  timeSync: z.object({ synced: z.boolean().nullable(), source: z.string().nullable() }),
+  rebootRequired: z.boolean().nullable(),
+});
+
+export const getSystemInfo = defineTool({
+  name: 'get_system_info',
+  title: 'System information',
+  description:
+    'Identity and shape of the host: hostname, OS, kernel, architecture, uptime and boot time, virtualization, whether it runs in a container (and which cgroup version), logical and effective CPUs, total memory and any cgroup memory limit, time sync and reboot-required. Cheap; call it first to know what you are looking at.',
+  toolset: 'core',
+  input: z.object({ host: hostField }).strict(),
+  data,
+  async handler({ host }, { services }) {
+    checkHost(host);
+    const ctx = services.collectors;
+    const info = readSystemInfo(ctx);
+    const cpu = readCpuInfo(ctx);
+    const limits = effectiveLimits(ctx);
+    const logical = readLogicalCpuCount(ctx);
+    const mem = readMemInfo(ctx);
+    const cg = readCgroup(ctx, 'self');
+    const assessments: Assessment[] = [];
+    if (info.rebootRequired) {
+      assessments.push({ area: 'system', status: 'warning', code: 'system.reboot_required', message: 'a reboot is pending (reboot-required marker present)', value: 1, threshold: 1, unit: 'flag' });
+    }
+    return {
+      data: {
+        hostname: info.hostname,
+        os: { name: info.os.name, version: info.os.version, prettyName: info.os.prettyName },
+        kernel: info.kernel,
+        arch: info.arch,
+        uptimeSec: info.uptimeSec,
+        bootedAt: info.bootedAt,
+        virtualization: info.virtualization,
+        inContainer: info.inContainer,
+        containerRuntime: info.containerRuntime,
+        cgroupVersion: cg.version,
+        cpus: { model: cpu.model, logical, effective: limits.cpuCores !== null && logical !== null ? Math.min(limits.cpuCores, logical) : (limits.cpuCores ?? logical) },
+        memoryTotalBytes: mem.totalBytes,
+        effectiveMemoryLimitBytes: limits.memoryBytes,
+        timeSync: info.timeSync,
+        rebootRequired: info.rebootRequired,
+      },
+      assessments,
+      warnings: [...info.warnings, ...cpu.warnings],
+    };
+  },
+  render({ data: d, assessments }) {
+    const up = d.uptimeSec === null ? '?' : `${Math.floor(d.uptimeSec / 86400)}d ${Math.floor((d.uptimeSec % 86400) / 3600)}h`;
+    return lines(
+      `${d.hostname ?? '?'}: ${d.os.prettyName ?? d.os.name ?? 'unknown OS'}, kernel ${d.kernel ?? '?'} (${d.arch ?? '?'}), up ${up} since ${d.bootedAt ?? '?'}`,
+      `virtualization ${d.virtualization}; ${d.inContainer ? `in a container (${d.containerRuntime ?? 'unknown runtime'})` : 'not in a container'}; cgroup v${d.cgroupVersion ?? '?'}`,
+      `CPUs: ${d.cpus.logical ?? '?'} logical, ${d.cpus.effective ?? '?'} usable (${d.cpus.model ?? 'unknown model'}); memory ${fmtBytes(d.memoryTotalBytes)}${d.effectiveMemoryLimitBytes ? `, cgroup limit ${fmtBytes(d.effectiveMemoryLimitBytes)}` : ''}`,
+      `time synced: ${d.timeSync.synced ?? 'unknown'}; reboot required: ${d.rebootRequired ?? 'unknown'}`,
+      renderAssessments(assessments),
+    );
+  },
+});

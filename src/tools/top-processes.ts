@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { SORT_KEYS, topProcesses, topProcessesDataSchema } from '../diagnostics/processes.js';
+import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+
+export const topProcessesTool = defineTool({
+  name: 'top_processes',
+  title: 'Top processes',
+  description:
+    'The top processes by CPU (interval CPU % over a stated window, 100 = one full core), memory (RSS) or open file descriptors, with user, state, RSS, memory %, swap, fds against their limit, threads, start time and the command line (secrets redacted, clipped). Also counts processes by state (running, sleeping, blocked in D state, zombie) and totals. Without windowSec the CPU window runs from the background sampler\'s last process scan to now; with windowSec (0.2–10 s) two fresh scans are taken. limit ≤ 50; the result says how many processes were not shown.',
+  toolset: 'core',
+  input: z
+    .object({
+      host: hostField,
+      sortBy: z.enum(SORT_KEYS).optional().describe('cpu (default), memory or fds'),
+      limit: z.number().int().min(1).max(50).optional().describe('how many processes to return (1–50, default 10)'),
+      windowSec: windowSecField,
+    })
+    .strict(),
+  data: topProcessesDataSchema,
+  async handler({ host, sortBy, limit, windowSec }, { services, signal, progress }) {
+    checkHost(host);
+    const r = await topProcesses(services, {
+      sortBy: sortBy ?? 'cpu',
+      limit: limit ?? 10,
+      ...(windowSec !== undefined ? { windowSec } : {}),
+      signal,
+      progress,
+    });
+    return { data: r.data, windowSec: r.windowSec, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+  },
+  render({ data: d, windowSec, truncated }) {
+    const s = d.states;
+    return lines(
+      `${d.totals.processCount} processes (${s.running} running, ${s.blocked} blocked, ${s.zombie} zombie), ${d.totals.threadCount} threads; top ${d.processes.length} by ${d.sortBy}, CPU over ${windowSec ?? '?'} s:`,
+      ...d.processes.map(
+        (p) =>
+          `${p.pid} ${p.user ?? '?'} ${p.comm} [${p.state}] cpu ${p.cpuPct ?? '?'}% rss ${fmtBytes(p.rssBytes)} fds ${p.fdCount ?? '?'}/${p.fdLimit ?? '?'} thr ${p.threads}: ${(p.cmdline ?? '').slice(0, 120)}`,
+      ),
+      truncated ? `(${truncated.total - truncated.returned} more not shown)` : '',
+      d.redactions ? `${d.redactions} secret(s) redacted from command lines` : '',
+    );
+  },
+});
