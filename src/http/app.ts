@@ -8,7 +8,7 @@
  * → bearer auth (/mcp) → MCP endpoint (HTTP checks, era routing) → SDK.
  */
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { AuthInfo } from '@modelcontextprotocol/server';
@@ -30,6 +30,7 @@ export type { McpFactory, McpFactoryContext } from './sessions.js';
 export interface HttpAppOptions {
   factory: McpFactory;
   host?: string;
+  /** TCP port; 0 or absent = any free port. */
   port?: number;
   /** Extra Host names accepted besides loopback names and the bind address. */
   allowedHosts?: string[];
@@ -62,7 +63,6 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
-export const DEFAULT_PORT = 8765;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
@@ -155,7 +155,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         ...facts,
       });
     };
-    return onResponseDone(response, finished);
+    return onResponseDone(response, finished, request.signal);
   };
 
   let server: Server | undefined;
@@ -183,14 +183,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       },
     },
     async listen() {
-      server = createServer((req, res) => void nodeHandler(req, res));
+      server = createServer((req, res) => {
+        flushEventStreamHeads(res);
+        void nodeHandler(req, res);
+      });
       server.keepAliveTimeout = 5_000;
       server.headersTimeout = 15_000;
       server.requestTimeout = 0;
       const s = server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
-        s.listen(options.port ?? DEFAULT_PORT, host, () => {
+        s.listen(options.port ?? 0, host, () => {
           s.off('error', reject);
           resolve();
         });
@@ -222,4 +225,22 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       logger.info('stopped', { inflightCallsAbandoned: inflightCalls });
     },
   };
+}
+
+/**
+ * Node sends a response head only together with the first body chunk, and the
+ * node adapter writes nothing until the SDK emits something. A legacy GET
+ * stream has nothing to say until its first keep-alive (15 s by default), so
+ * without this the client would wait that long for the 200 and its headers.
+ * Event-stream heads are therefore flushed as soon as they are written.
+ */
+function flushEventStreamHeads(res: ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    const out = (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    const headers = args.find((a): a is Record<string, unknown> => a !== null && typeof a === 'object' && !Array.isArray(a));
+    const type = headers ? Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] : undefined;
+    if (/^text\/event-stream\b/i.test(String(type ?? ''))) this.flushHeaders();
+    return out;
+  } as ServerResponse['writeHead'];
 }
