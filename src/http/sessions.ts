@@ -87,14 +87,28 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     });
   };
 
+  // Initializes admitted but not yet registered (a session joins `sessions`
+  // only once the SDK has minted its id, after several awaits): counted
+  // against the cap so concurrent opens cannot overshoot it.
+  let opening = 0;
+
   const open = async (request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response> => {
-    if (sessions.size >= options.maxSessions) await reap();
-    if (sessions.size >= options.maxSessions) {
+    if (sessions.size + opening >= options.maxSessions) await reap();
+    if (sessions.size + opening >= options.maxSessions) {
       return jsonRpcError(503, TRANSPORT_ERROR, `Session limit reached (${options.maxSessions} open sessions); close one or retry later`, {
         id: requestIdOf(parsedBody),
         headers: { 'retry-after': '30' },
       });
     }
+    opening += 1;
+    try {
+      return await admit(request, parsedBody, authInfo);
+    } finally {
+      opening -= 1;
+    }
+  };
+
+  const admit = async (request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response> => {
     const server = options.factory({ era: 'legacy' });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

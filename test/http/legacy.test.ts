@@ -307,6 +307,59 @@ describe('legacy: session cap', () => {
   });
 });
 
+describe('legacy: session cap under concurrent initializes', () => {
+  let r: Running;
+  beforeEach(async () => {
+    r = await startApp({ maxSessions: 2 });
+  });
+  afterEach(async () => {
+    await r.app.close();
+  });
+
+  test('initializes racing in the same tick (in-process fetch) cannot overshoot the cap', async () => {
+    // Over loopback each request arrives in its own macrotask; the app's own
+    // fetch lets many opens interleave, which is where a cap check races.
+    const make = (i: number): Request =>
+      new Request(r.url, {
+        method: 'POST',
+        headers: { ...legacyHeaders(V), host: `127.0.0.1:${r.port}` },
+        body: JSON.stringify(initializeBody(V, i)),
+      });
+    const statuses = await within(
+      10_000,
+      'concurrent initializes',
+      Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          r.app.fetch(make(i)).then(async (res) => {
+            await res.text();
+            return res.status;
+          }),
+        ),
+      ),
+    );
+    assert.equal(statuses.filter((s) => s === 200).length, 2, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 503).length, 10, statuses.join(','));
+    assert.equal(r.app.sessions.count(), 2);
+  });
+
+  test('concurrent initializes over HTTP: exactly the cap succeeds', async () => {
+    const statuses = await within(
+      10_000,
+      'concurrent initializes over HTTP',
+      Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          fetch(r.url, { method: 'POST', headers: legacyHeaders(V), body: JSON.stringify(initializeBody(V, i)) }).then(async (res) => {
+            await res.text();
+            return res.status;
+          }),
+        ),
+      ),
+    );
+    assert.equal(statuses.filter((s) => s === 200).length, 2, statuses.join(','));
+    assert.equal(r.app.sessions.count(), 2);
+  });
+});
+
 describe('legacy: TTL reaping', () => {
   // One app per test, so a session left by one test cannot hold up another.
   let r: Running;
