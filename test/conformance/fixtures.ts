@@ -6,9 +6,10 @@
  */
 import { McpServer } from '@modelcontextprotocol/server';
 
+import { registerLegacyPushTools } from './legacy.js';
 import { createFlowStateCodec, registerMrtrFixtures } from './mrtr.js';
 import { registerPromptFixtures, registerResourceFixtures } from './resources.js';
-import { registerContentTools, registerLegacyPushTools, registerStatelessProbeTools, registerUtilityTools } from './tools.js';
+import { registerContentTools, registerStatelessProbeTools, registerUtilityTools } from './tools.js';
 
 /** The change-notification fan-out the HTTP app exposes as `app.notify`. */
 export interface FixtureNotifier {

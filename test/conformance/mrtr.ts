@@ -31,6 +31,8 @@ import {
 } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
+import { NO_ARGS, text } from './shared.js';
+
 /** What the fixtures keep in `requestState`; the codec signs it, it is not secret. */
 export interface FlowState {
   flow: 'request_state' | 'multiple_inputs' | 'multi_round' | 'tampered_state';
@@ -54,13 +56,10 @@ export function createFlowStateCodec(): RequestStateCodec<FlowState> {
 
 type ToolOutcome = CallToolResult | InputRequiredResult;
 
-const NO_ARGS = z.object({});
 const NameAnswer = z.object({ name: z.string() });
 const ColorAnswer = z.object({ color: z.string() });
 const ConfirmAnswer = z.object({ ok: z.boolean() });
 const ContextAnswer = z.object({ context: z.string() });
-
-const text = (value: string): CallToolResult => ({ content: [{ type: 'text', text: value }] });
 
 const askName = (message = 'What is your name?') =>
   inputRequired.elicit({
