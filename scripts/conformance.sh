@@ -85,9 +85,11 @@ wait_for_url() {
   return 1
 }
 
-# ready URL: something answers HTTP at URL (any status).
+# ready URL: the server answers HTTP (any status) on its /healthz. The URL is only
+# printed once the socket listens, so without curl there is nothing more to check.
 ready() {
   local code
+  command -v curl >/dev/null || return 0
   code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "${1%/mcp}/healthz" 2>/dev/null) || true
   [ -n "$code" ] && [ "$code" != "000" ]
 }
