@@ -118,7 +118,7 @@ export async function topProcesses(services: Services, options: TopOptions): Pro
   const processes: TopProcessesData['processes'] = [];
   for (const p of ranked) {
     if (processes.length >= options.limit) break;
-    const detail = enrichProcess(ctx, p.pid, { uid: p.uid, startTimeTicks: p.startTimeTicks });
+    const detail = enrichProcess(ctx, p.pid, { startTimeTicks: p.startTimeTicks });
     if (!detail) continue; // exited since the scan
     let cmdline = detail.cmdline;
     if (cmdline !== null) {

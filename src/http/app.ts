@@ -179,7 +179,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       },
       resourceUpdated: (uri: string) => {
         endpoint.notify.resourceUpdated(uri);
-        for (const s of sessions.servers()) void s.server.sendResourceUpdated({ uri }).catch(() => undefined);
+        for (const s of sessions.subscribers(uri)) void s.server.sendResourceUpdated({ uri }).catch(() => undefined);
       },
     },
     async listen() {

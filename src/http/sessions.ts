@@ -36,6 +36,8 @@ interface Session {
   server: McpServer;
   lastSeen: number;
   active: number;
+  /** URIs this session subscribed to with resources/subscribe. */
+  subscriptions: Set<string>;
 }
 
 export interface SessionManager {
@@ -45,6 +47,8 @@ export interface SessionManager {
   reap(): Promise<number>;
   closeAll(): Promise<void>;
   servers(): McpServer[];
+  /** Servers of the sessions subscribed to `uri` (resources/subscribe, not since unsubscribed). */
+  subscribers(uri: string): McpServer[];
   /** Stops the reaper timer (closeAll does too). */
   stop(): void;
 }
@@ -71,9 +75,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const timer = setInterval(() => void reap().catch(report), interval);
   timer.unref();
 
+  const trackSubscription = (session: Session, body: unknown): void => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    const { method, params } = body as { method?: unknown; params?: { uri?: unknown } };
+    if (typeof params?.uri !== 'string') return;
+    if (method === 'resources/subscribe') session.subscriptions.add(params.uri);
+    else if (method === 'resources/unsubscribe') session.subscriptions.delete(params.uri);
+  };
+
   const serve = async (session: Session, request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response> => {
     session.lastSeen = now();
     session.active += 1;
+    trackSubscription(session, parsedBody);
     let response: Response;
     try {
       response = await session.transport.handleRequest(request, { parsedBody, ...(authInfo ? { authInfo } : {}) });
@@ -124,7 +137,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         if (s) void dispose(s);
       },
     });
-    const session: Session = { id: '', transport, server, lastSeen: now(), active: 0 };
+    const session: Session = { id: '', transport, server, lastSeen: now(), active: 0, subscriptions: new Set() };
     transport.onerror = report;
     await server.connect(transport);
     const response = await serve(session, request, parsedBody, authInfo);
@@ -158,6 +171,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       await Promise.all([...sessions.values()].map(dispose));
     },
     servers: () => [...sessions.values()].map((s) => s.server),
+    subscribers: (uri) => [...sessions.values()].filter((s) => s.subscriptions.has(uri)).map((s) => s.server),
     stop: () => clearInterval(timer),
   };
 }
