@@ -52,15 +52,42 @@ describe('legacy sessions', () => {
     });
   }
 
+  test('initialize with an unsupported version is answered with the newest supported one (not an error)', async () => {
+    const res = await fetch(r.url, { method: 'POST', headers: legacyHeaders(V), body: JSON.stringify(initializeBody('2024-01-01', 'old')) });
+    assert.equal(res.status, 200);
+    const sid = res.headers.get('mcp-session-id');
+    assert.ok(sid);
+    const msg = await readResponse(res);
+    assert.equal((msg.result as Record<string, unknown>).protocolVersion, LEGACY_VERSIONS[0]);
+    const del = await fetch(r.url, { method: 'DELETE', headers: legacyHeaders(V, sid) });
+    assert.equal(del.status, 200);
+    await del.body?.cancel();
+  });
+
+  test('a second initialize inside a session → 400 / -32600', async () => {
+    const sid = await openLegacySession(r.url, V);
+    const res = await postLegacy(r.url, V, sid, initializeBody(V, 'again'));
+    await expectJsonRpcError(res, 400, -32600);
+  });
+
   test('two initializes get two different session ids', async () => {
     const a = await openLegacySession(r.url, V);
     const b = await openLegacySession(r.url, V);
     assert.notEqual(a, b);
   });
 
-  test('a notification → 202 with an empty body', async () => {
+  for (const version of LEGACY_VERSIONS) {
+    test(`a notification (${version}) → 202 with an empty body`, async () => {
+      const sid = await openLegacySession(r.url, version);
+      const res = await postLegacy(r.url, version, sid, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 12345 } });
+      assert.equal(res.status, 202);
+      assert.equal(await res.text(), '');
+    });
+  }
+
+  test('a JSON-RPC response from the client (e.g. to a server ping) → 202 with an empty body', async () => {
     const sid = await openLegacySession(r.url, V);
-    const res = await postLegacy(r.url, V, sid, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 12345 } });
+    const res = await postLegacy(r.url, V, sid, { jsonrpc: '2.0', id: 'server-req-1', result: {} });
     assert.equal(res.status, 202);
     assert.equal(await res.text(), '');
   });
@@ -105,23 +132,32 @@ describe('legacy sessions', () => {
     await expectJsonRpcError(again, 404, -32001);
   });
 
-  test('GET opens an SSE stream with text/event-stream and X-Accel-Buffering: no', async () => {
+  for (const version of LEGACY_VERSIONS) {
+    test(`GET (${version}) opens an SSE stream at once with text/event-stream and X-Accel-Buffering: no`, async () => {
+      const sid = await openLegacySession(r.url, version);
+      const controller = new AbortController();
+      // Bounded well below the 15 s keep-alive: the head must not wait for the first event.
+      const res = await within(
+        5_000,
+        'GET stream headers',
+        fetch(r.url, { headers: { ...legacyHeaders(version, sid), accept: 'text/event-stream' }, signal: controller.signal }),
+      );
+      try {
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream\b/);
+        assert.equal(res.headers.get('x-accel-buffering'), 'no');
+        assert.equal(res.headers.get('mcp-session-id'), sid);
+      } finally {
+        controller.abort();
+        await res.body?.cancel().catch(() => undefined);
+      }
+    });
+  }
+
+  test('GET without Accept: text/event-stream → 406', async () => {
     const sid = await openLegacySession(r.url, V);
-    const controller = new AbortController();
-    const res = await within(
-      5_000,
-      'GET stream headers',
-      fetch(r.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream' }, signal: controller.signal }),
-    );
-    try {
-      assert.equal(res.status, 200);
-      assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream\b/);
-      assert.equal(res.headers.get('x-accel-buffering'), 'no');
-      assert.equal(res.headers.get('mcp-session-id'), sid);
-    } finally {
-      controller.abort();
-      await res.body?.cancel().catch(() => undefined);
-    }
+    const res = await fetch(r.url, { headers: { ...legacyHeaders(V, sid), accept: 'application/json' } });
+    await expectJsonRpcError(res, 406, -32000);
   });
 
   test('one GET stream per session; after the client drops it a new GET is accepted', async () => {

@@ -131,6 +131,31 @@ describe('modern era (2026-07-28)', () => {
     });
   }
 
+  test('an unknown method → 404 / -32601', async () => {
+    const res = await postModern(r.url, { method: 'foo/bar', id: 'unknown' });
+    await expectJsonRpcError(res, 404, -32601, { id: 'unknown' });
+  });
+
+  test('an unknown tool → JSON-RPC error -32602 in band (HTTP 200); bad argument values → isError result', async () => {
+    const unknown = await postModern(r.url, { method: 'tools/call', id: 'u', params: { name: 'nope', arguments: {}, _meta: modernMeta() } });
+    assert.equal(unknown.status, 200);
+    const msg = await readResponse(unknown);
+    assert.equal(msg.id, 'u');
+    assert.equal(msg.error?.code, -32602);
+    const bad = await postModern(r.url, { method: 'tools/call', id: 'b', params: { name: 'echo', arguments: { text: 5 }, _meta: modernMeta() } });
+    assert.equal(bad.status, 200);
+    const result = (await readResponse(bad)).result as Record<string, unknown>;
+    assert.equal(result.isError, true);
+    assert.equal(result.resultType, 'complete');
+  });
+
+  test('an Mcp-Session-Id on a modern request is ignored, never echoed', async () => {
+    const res = await postModern(r.url, { method: 'tools/list', id: 's', headers: { 'mcp-session-id': 'some-legacy-session' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('mcp-session-id'), null);
+    assert.equal((await readResponse(res)).id, 's');
+  });
+
   test('tools/list carries resultType, ttlMs and cacheScope (from the server cache hints)', async () => {
     const res = await postModern(r.url, { method: 'tools/list', id: 'tl' });
     assert.equal(res.status, 200);
