@@ -5,6 +5,7 @@
  * initialize and 2025-era traffic go to the legacy session manager. The
  * classification is the SDK's own, so routing never disagrees with the SDK.
  */
+import { createHash } from 'node:crypto';
 import { classifyInboundRequest, createMcpHandler, isJsonContentType } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import { jsonRpcError, JSONRPC_PARSE_ERROR, TRANSPORT_ERROR } from './errors.js';
@@ -18,7 +19,8 @@ export interface RequestFacts {
   era?: 'legacy' | 'modern';
   rpcMethod?: string;
   tool?: string;
-  sessionId?: string;
+  /** A short digest of Mcp-Session-Id: correlates log lines without exposing a usable id. */
+  sessionRef?: string;
 }
 
 export interface McpEndpointOptions {
@@ -66,6 +68,10 @@ export function acceptsMcpResponses(accept: string | null): boolean {
     return types.some((t) => t === type || t === '*/*' || t === `${major}/*`);
   };
   return admits('application/json') && admits('text/event-stream');
+}
+
+export function sessionRef(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
 }
 
 function isModernVersion(version: string | null): boolean {
@@ -120,7 +126,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (route.kind === 'legacy') {
       facts.era = 'legacy';
       const sid = request.headers.get('mcp-session-id');
-      if (sid !== null) facts.sessionId = sid;
+      if (sid !== null) facts.sessionRef = sessionRef(sid);
       return options.sessions.handle(request, body, authInfo);
     }
     facts.era = 'modern';
@@ -139,7 +145,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
           });
         }
         facts.era = 'legacy';
-        if (sid !== null) facts.sessionId = sid;
+        if (sid !== null) facts.sessionRef = sessionRef(sid);
         return options.sessions.handle(request, undefined, authInfo);
       }
       return jsonRpcError(405, TRANSPORT_ERROR, 'Method Not Allowed', { headers: { allow: 'GET, POST, DELETE' } });

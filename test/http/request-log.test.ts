@@ -90,6 +90,22 @@ describe('request log', () => {
     assert.equal(init?.rpcMethod, 'initialize');
     assert.equal(init?.status, 200);
     assert.equal(refused?.status, 401);
+    const authed = await fetch(r.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        'mcp-session-id': session,
+        ...auth,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    assert.equal(authed.status, 200);
+    await authed.text();
+    const listed = (await waitForLines(before + 3)).at(-1);
+    assert.match(String(listed?.sessionRef), /^[0-9a-f]{12}$/, 'a session is logged by a short digest');
+    assert.ok(!lines.some((raw) => raw.includes(session)), 'the usable session id never appears in the log');
   });
 
   test('no log line carries the bearer token or tool output', () => {
