@@ -23,15 +23,15 @@ export const perCoreSchema = z.object({
 
 export const cpuDataSchema = z.object({
   source: z.enum(['sampler', 'measured']).describe('sampler = the 1 Hz background sampler\'s last window; measured = a fresh window of windowSec'),
-  busyPct: z.number().describe('100 − idle − iowait, over the window'),
-  userPct: z.number(),
-  nicePct: z.number(),
-  systemPct: z.number(),
-  iowaitPct: z.number(),
-  irqPct: z.number(),
-  softirqPct: z.number(),
-  stealPct: z.number(),
-  idlePct: z.number(),
+  busyPct: z.number().nullable().describe('100 − idle − iowait, over the window'),
+  userPct: z.number().nullable(),
+  nicePct: z.number().nullable(),
+  systemPct: z.number().nullable(),
+  iowaitPct: z.number().nullable(),
+  irqPct: z.number().nullable(),
+  softirqPct: z.number().nullable(),
+  stealPct: z.number().nullable(),
+  idlePct: z.number().nullable(),
   load1: z.number().nullable(),
   load5: z.number().nullable(),
   load15: z.number().nullable(),
@@ -65,7 +65,8 @@ export interface CpuResult {
 }
 
 interface Window {
-  breakdown: CpuBreakdown;
+  /** null when proc/stat did not advance over the window (e.g. a recorded, static root). */
+  breakdown: CpuBreakdown | null;
   perCore: CoreBreakdown[];
   windowSec: number;
   source: 'sampler' | 'measured';
@@ -81,7 +82,6 @@ async function measureWindow(services: Services, windowSec: number, options: Cpu
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (f) => void options.progress?.(f, `measuring CPU over ${windowSec} s`),
   });
-  if (!m.breakdown) throw new Error('proc/stat did not change over the window');
   return { breakdown: m.breakdown, perCore: m.perCore, windowSec: round(m.elapsedSec, 3), source: 'measured', start: m.start.cpu, end: m.end.cpu };
 }
 
@@ -112,17 +112,19 @@ export async function readCpu(services: Services, options: CpuOptions = {}): Pro
   const loadPerCpu1 = load.load1 !== null && effective ? round(load.load1 / effective, 2) : null;
   const rates = w.source === 'sampler' ? services.sampler.latestRates() : null;
   const b = w.breakdown;
+  const warnings: string[] = [];
+  if (!b) warnings.push('proc/stat did not advance over the window: CPU utilisation is unknown');
   const data: CpuData = {
     source: w.source,
-    busyPct: b.busyPct,
-    userPct: b.userPct,
-    nicePct: b.nicePct,
-    systemPct: b.systemPct,
-    iowaitPct: b.iowaitPct,
-    irqPct: b.irqPct,
-    softirqPct: b.softirqPct,
-    stealPct: b.stealPct,
-    idlePct: b.idlePct,
+    busyPct: b?.busyPct ?? null,
+    userPct: b?.userPct ?? null,
+    nicePct: b?.nicePct ?? null,
+    systemPct: b?.systemPct ?? null,
+    iowaitPct: b?.iowaitPct ?? null,
+    irqPct: b?.irqPct ?? null,
+    softirqPct: b?.softirqPct ?? null,
+    stealPct: b?.stealPct ?? null,
+    idlePct: b?.idlePct ?? null,
     load1: load.load1,
     load5: load.load5,
     load15: load.load15,
@@ -151,9 +153,9 @@ export async function readCpu(services: Services, options: CpuOptions = {}): Pro
   }
   const t = services.thresholds;
   const assessments = [
-    assess({ area: 'cpu', code: 'cpu.busy', label: 'CPU busy', value: b.busyPct, spec: t['cpu.busyPct'] }),
-    assess({ area: 'cpu', code: 'cpu.iowait', label: 'CPU iowait', value: b.iowaitPct, spec: t['cpu.iowaitPct'] }),
-    assess({ area: 'cpu', code: 'cpu.steal', label: 'CPU steal', value: b.stealPct, spec: t['cpu.stealPct'] }),
+    assess({ area: 'cpu', code: 'cpu.busy', label: 'CPU busy', value: b?.busyPct, spec: t['cpu.busyPct'] }),
+    assess({ area: 'cpu', code: 'cpu.iowait', label: 'CPU iowait', value: b?.iowaitPct, spec: t['cpu.iowaitPct'] }),
+    assess({ area: 'cpu', code: 'cpu.steal', label: 'CPU steal', value: b?.stealPct, spec: t['cpu.stealPct'] }),
     assess({
       area: 'load',
       code: 'load.per_cpu',
@@ -163,5 +165,5 @@ export async function readCpu(services: Services, options: CpuOptions = {}): Pro
       ...(load.load1 !== null && effective ? { evidence: [`load1 ${load.load1} over ${round(effective, 2)} usable CPUs`] } : {}),
     }),
   ];
-  return { data, windowSec: w.windowSec, assessments, warnings: [...load.warnings, ...info.warnings] };
+  return { data, windowSec: w.windowSec, assessments, warnings: [...warnings, ...load.warnings, ...info.warnings] };
 }

@@ -59,9 +59,15 @@ export function readFilesystemHealth(services: Services, options: FilesystemsOpt
   }));
   const t = services.thresholds;
   const all: Assessment[] = [];
+  const warnings = [...r.warnings];
   for (const m of mounts) {
     // Read-only and image filesystems are full by design; memory-backed ones are judged too.
     if (m.readOnly || m.sizeBytes === 0) continue;
+    if (m.usedPct === null) {
+      // Not measured (network filesystems are not statfs'd: a hung server would block the call).
+      warnings.push(`${m.mount} (${m.fsType}): capacity not measured`);
+      continue;
+    }
     all.push(assess({ area: 'filesystem', code: 'filesystem.space', label: `Space used on ${m.mount}`, value: m.usedPct, spec: t['filesystem.usedPct'], evidence: [`${m.device} (${m.fsType})`] }));
     if (m.inodesTotal) {
       all.push(assess({ area: 'filesystem', code: 'filesystem.inodes', label: `Inodes used on ${m.mount}`, value: m.inodesUsedPct, spec: t['filesystem.inodesUsedPct'], evidence: [`${m.device} (${m.fsType})`] }));
@@ -69,7 +75,7 @@ export function readFilesystemHealth(services: Services, options: FilesystemsOpt
   }
   const bad = all.filter((a) => a.status !== 'ok');
   const assessments = [...bad];
-  const judged = mounts.filter((m) => !m.readOnly && m.sizeBytes !== 0);
+  const judged = mounts.filter((m) => !m.readOnly && m.sizeBytes !== 0 && m.usedPct !== null);
   if (bad.length === 0) {
     const worst = Math.max(0, ...judged.map((m) => m.usedPct ?? 0));
     assessments.push({
@@ -86,7 +92,7 @@ export function readFilesystemHealth(services: Services, options: FilesystemsOpt
     data: { mounts, hiddenPseudoCount: r.hiddenPseudoCount },
     assessments,
     ...(r.truncated ? { truncated: r.truncated } : {}),
-    warnings: r.warnings,
+    warnings,
   };
 }
 

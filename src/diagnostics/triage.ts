@@ -17,7 +17,7 @@ const status = z.enum(STATUSES);
 export const triageDataSchema = z.object({
   overall: status,
   areas: z.object({
-    cpu: z.object({ status, busyPct: z.number(), iowaitPct: z.number(), stealPct: z.number() }),
+    cpu: z.object({ status, busyPct: z.number().nullable(), iowaitPct: z.number().nullable(), stealPct: z.number().nullable() }),
     load: z.object({ status, load1: z.number().nullable(), loadPerCpu1: z.number().nullable(), effectiveCpus: z.number().nullable() }),
     memory: z.object({ status, availablePct: z.number().nullable(), availableBytes: z.number().nullable(), swapUsedPct: z.number().nullable(), oomKillsInWindow: z.number().nullable() }),
     filesystem: z.object({ status, fullestMount: z.string().nullable(), fullestUsedPct: z.number().nullable() }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { cpuDataSchema, readCpu } from '../diagnostics/cpu.js';
-import { checkHost, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { checkHost, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
 
 export const getCpu = defineTool({
   name: 'get_cpu',
@@ -25,7 +25,7 @@ export const getCpu = defineTool({
   render({ data: d, windowSec, assessments }) {
     const hot = d.perCore ? [...d.perCore].sort((a, b) => b.busyPct - a.busyPct).slice(0, 4) : [];
     return lines(
-      `CPU over ${windowSec ?? '?'} s (${d.source}): busy ${d.busyPct}% = user ${d.userPct}% + nice ${d.nicePct}% + system ${d.systemPct}% + irq ${d.irqPct}% + softirq ${d.softirqPct}% + steal ${d.stealPct}%; iowait ${d.iowaitPct}%, idle ${d.idlePct}%`,
+      `CPU over ${windowSec ?? '?'} s (${d.source}): busy ${fmtPct(d.busyPct)} = user ${fmtPct(d.userPct)} + nice ${fmtPct(d.nicePct)} + system ${fmtPct(d.systemPct)} + irq ${fmtPct(d.irqPct)} + softirq ${fmtPct(d.softirqPct)} + steal ${fmtPct(d.stealPct)}; iowait ${fmtPct(d.iowaitPct)}, idle ${fmtPct(d.idlePct)}`,
       `load ${d.load1 ?? '?'} / ${d.load5 ?? '?'} / ${d.load15 ?? '?'} on ${d.effectiveCpus ?? '?'} usable CPUs (${d.logicalCpus ?? '?'} logical) → ${d.loadPerCpu1 ?? '?'} per CPU; run queue ${d.runQueueCount ?? '?'}, blocked ${d.blockedCount ?? '?'}`,
       `${d.ctxSwitchesPerSec ?? '?'} context switches/s, ${d.interruptsPerSec ?? '?'} interrupts/s` +
         (d.cgroupCpuQuotaCores !== null ? `; cgroup quota ${d.cgroupCpuQuotaCores} cores, throttled ${d.cgroupThrottledPct ?? '?'}% of periods` : ''),

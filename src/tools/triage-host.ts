@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { runTriage, triageDataSchema } from '../diagnostics/triage.js';
-import { checkHost, hostField, lines, windowSecField } from './common.js';
+import { checkHost, fmtPct, hostField, lines, windowSecField } from './common.js';
 
 export const triageHost = defineTool({
   name: 'triage_host',
@@ -23,7 +23,7 @@ export const triageHost = defineTool({
     const a = d.areas;
     return lines(
       `overall: ${d.overall.toUpperCase()} (CPU window ${windowSec ?? '?'} s)`,
-      `cpu ${a.cpu.status}: busy ${a.cpu.busyPct}%, iowait ${a.cpu.iowaitPct}%, steal ${a.cpu.stealPct}%`,
+      `cpu ${a.cpu.status}: busy ${fmtPct(a.cpu.busyPct)}, iowait ${fmtPct(a.cpu.iowaitPct)}, steal ${fmtPct(a.cpu.stealPct)}`,
       `load ${a.load.status}: load1 ${a.load.load1 ?? '?'} = ${a.load.loadPerCpu1 ?? '?'} per usable CPU (${a.load.effectiveCpus ?? '?'})`,
       `memory ${a.memory.status}: ${a.memory.availablePct ?? '?'}% available, swap ${a.memory.swapUsedPct ?? 'n/a'}% used, ${a.memory.oomKillsInWindow ?? '?'} OOM kills in window`,
       `filesystem ${a.filesystem.status}: fullest ${a.filesystem.fullestMount ?? '?'} at ${a.filesystem.fullestUsedPct ?? '?'}%`,
