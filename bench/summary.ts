@@ -1,0 +1,119 @@
+/**
+ * Targets, the final summary block, and bench/results/latest.json. The
+ * targets come from issue 2 §9; PASS/MISS is informational (the bench exits 0
+ * either way unless it failed to measure).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LoadResult } from './load.js';
+import type { MemoryResult } from './memory.js';
+import type { Mode, ProcessesResult } from './processes.js';
+
+/** The way in whose p50 is judged against the tool targets: app.fetch in-process, modern era. */
+export const HEADLINE_MODE: Mode = 'fetch';
+
+export interface Check {
+  name: string;
+  value: number | null;
+  unit: string;
+  target: string;
+  pass: boolean | null;
+  note: string;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  durationSec: number;
+  host: Record<string, unknown>;
+  options: Record<string, unknown>;
+  load?: Omit<LoadResult, 'table'>;
+  processes?: Omit<ProcessesResult, 'table'>;
+  memory?: MemoryResult;
+  errors: Array<{ phase: string; message: string }>;
+  checks: Check[];
+}
+
+function toolCheck(p: ProcessesResult | undefined, tool: 'triage_host' | 'top_processes', limitMs: number): Check {
+  const t = p?.timings.find((x) => x.tool === tool && x.mode === HEADLINE_MODE);
+  const others = p?.timings.filter((x) => x.tool === tool && x.mode !== HEADLINE_MODE).map((x) => `${x.mode} ${x.serverMs.p50}`) ?? [];
+  return {
+    name: `${tool} server time p50`,
+    value: t ? t.serverMs.p50 : null,
+    unit: 'ms',
+    target: `≤ ${limitMs} ms`,
+    pass: t ? t.serverMs.p50 <= limitMs : null,
+    note: t
+      ? `p90 ${t.serverMs.p90}, max ${t.serverMs.max}; other ways in p50: ${others.join(', ')}` +
+        (t.implicitMeasurements ? `; ${t.implicitMeasurements} call(s) waited for an unrequested 1 s CPU window` : '')
+      : 'not measured',
+  };
+}
+
+export function checks(p: ProcessesResult | undefined, m: MemoryResult | undefined): Check[] {
+  const idleLimitKiB = (80 * 1e6) / 1024; // 80 MB (decimal) = 78,125 KiB
+  return [
+    toolCheck(p, 'triage_host', 50),
+    toolCheck(p, 'top_processes', 40),
+    {
+      name: 'idle RSS of hostlens serve',
+      value: m ? m.idleRssMB : null,
+      unit: 'MB',
+      target: '≤ 80 MB (10^6 bytes; = 78,125 KiB)',
+      pass: m ? m.idleRssKiB <= idleLimitKiB : null,
+      note: m ? `${m.idleRssKiB} KiB = ${(m.idleRssKiB / 1024).toFixed(1)} MiB` : 'not measured',
+    },
+    {
+      name: 'RSS per idle legacy session',
+      value: m ? m.kibPerSession : null,
+      unit: 'KiB',
+      target: '≤ 40 KiB',
+      pass: m ? m.kibPerSession <= 40 : null,
+      note: m ? `marginal (2nd half) ${m.marginalKiBPerSession} KiB; JS heap+external ${m.heapKiBPerSession} KiB/session` : 'not measured',
+    },
+  ];
+}
+
+export function renderSummary(report: BenchReport, load: LoadResult | undefined): string {
+  const out: string[] = [];
+  const rule = '='.repeat(78);
+  out.push(rule, `hostlens bench summary  (${report.startedAt}, ${report.durationSec} s, ${String(report.host.cpus)} CPUs, node ${String(report.host.node)})`, rule);
+  if (load) {
+    out.push('Trivial tool call (echo), ratio = hostlens req/s ÷ bare node:http req/s at the same concurrency:');
+    for (const r of load.ratios) {
+      const cell = load.cells.find((c) => c.target === r.era && c.concurrency === r.concurrency);
+      const bare = load.cells.find((c) => c.target === 'bare' && c.concurrency === r.concurrency);
+      out.push(
+        `  ${r.era.padEnd(6)} c=${String(r.concurrency).padStart(2)}: ${String(cell?.reqPerSec).padStart(6)} req/s (bare ${String(bare?.reqPerSec).padStart(6)}), ` +
+          `p50 ${cell?.latencyMs.p50.toFixed(2)} ms, p99 ${cell?.latencyMs.p99.toFixed(2)} ms, ratio ${r.ratio.toFixed(3)}`,
+      );
+    }
+  }
+  out.push('Targets (informational):');
+  for (const c of report.checks) {
+    const verdict = c.pass === null ? 'N/A ' : c.pass ? 'PASS' : 'MISS';
+    const value = c.value === null ? 'n/a' : `${c.value} ${c.unit}`;
+    out.push(`  [${verdict}] ${c.name}: ${value}  (target ${c.target})`);
+    out.push(`         ${c.note}`);
+  }
+  if (report.processes) {
+    const s = report.processes.sleepers;
+    out.push(
+      `Sleepers: ${s.alive}/${s.requested} alive during the phase (${report.processes.processCountSeen ?? '?'} processes seen by top_processes); ` +
+        `killed ${s.killed} by PID, ${s.exited} exits seen, ${s.stillAlive} left.`,
+    );
+  }
+  const before = report.host.busyBeforePct as number | undefined;
+  const during = report.host.othersBusyDuringPct as number | undefined;
+  out.push(
+    `Host noise: other processes used ${during ?? '?'}% of all CPUs during the run (${before ?? '?'}% in the second before it; load1 ${String(report.host.load1Before)} at start).` +
+      ((during ?? 0) > 10 || (before ?? 0) > 20 ? ' The machine was shared: treat the figures as noisy.' : ''),
+  );
+  for (const e of report.errors) out.push(`ERROR in ${e.phase}: ${e.message}`);
+  out.push(`Figures: bench/results/latest.json`, rule);
+  return out.join('\n');
+}
+
+export function writeReport(path: string, report: BenchReport): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
