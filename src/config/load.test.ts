@@ -265,14 +265,12 @@ describe('strictness', () => {
     refused({ flags: {}, env: { HOSTLENS_ALLOWED_ORIGINS: 'https://ok.example,nope' } }, /"allowedOrigins\.1"/);
   });
 
-  test(
-    'an empty HOSTLENS_PORT is refused rather than read as port 0',
-    { todo: 'bug: src/config/load.ts parses numeric variables with Number(), and Number("") === 0, so HOSTLENS_PORT= (empty) silently binds a random port' },
-    () => {
-      refused({ flags: {}, env: { HOSTLENS_PORT: '' } }, /"port"/, /HOSTLENS_PORT/);
-      refused({ flags: {}, env: { HOSTLENS_SHUTDOWN_GRACE_SEC: ' ' } }, /"shutdownGraceSec"/);
-    },
-  );
+  test('an empty numeric variable is refused rather than read as 0 (Number("") === 0)', () => {
+    refused({ flags: {}, env: { HOSTLENS_PORT: '' } }, /"port"/, /HOSTLENS_PORT/);
+    refused({ flags: {}, env: { HOSTLENS_SHUTDOWN_GRACE_SEC: ' ' } }, /"shutdownGraceSec"/, /HOSTLENS_SHUTDOWN_GRACE_SEC/);
+    refused({ flags: {}, env: { HOSTLENS_MAX_SESSIONS: '' } }, /"maxSessions"/);
+    assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_PORT: ' 8080 ' } }).port, 8080, 'surrounding blanks are fine');
+  });
 
   test(
     'a bad value in the config file is refused even when a higher source overrides the key',

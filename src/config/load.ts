@@ -18,24 +18,28 @@ type Raw = Record<string, unknown>;
 /** HOSTLENS_* variable → config key and how to parse its text. */
 const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> = {
   HOSTLENS_HOST: { key: 'host', parse: (v) => v },
-  HOSTLENS_PORT: { key: 'port', parse: Number },
+  HOSTLENS_PORT: { key: 'port', parse: num },
   HOSTLENS_STDIO: { key: 'stdio', parse: parseBool },
   HOSTLENS_AUTH_TOKEN: { key: 'authToken', parse: (v) => v },
   HOSTLENS_AUTH_TOKEN_FILE: { key: 'authTokenFile', parse: (v) => v },
   HOSTLENS_ALLOWED_HOSTS: { key: 'allowedHosts', parse: list },
   HOSTLENS_ALLOWED_ORIGINS: { key: 'allowedOrigins', parse: list },
-  HOSTLENS_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: Number },
-  HOSTLENS_SESSION_TTL_SEC: { key: 'sessionTtlSec', parse: Number },
-  HOSTLENS_MAX_SESSIONS: { key: 'maxSessions', parse: Number },
-  HOSTLENS_SHUTDOWN_GRACE_SEC: { key: 'shutdownGraceSec', parse: Number },
+  HOSTLENS_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: num },
+  HOSTLENS_SESSION_TTL_SEC: { key: 'sessionTtlSec', parse: num },
+  HOSTLENS_MAX_SESSIONS: { key: 'maxSessions', parse: num },
+  HOSTLENS_SHUTDOWN_GRACE_SEC: { key: 'shutdownGraceSec', parse: num },
   HOSTLENS_TOOLSETS: { key: 'toolsets', parse: list },
   HOSTLENS_ROOT: { key: 'root', parse: (v) => v },
-  HOSTLENS_SAMPLER_INTERVAL_MS: { key: 'samplerIntervalMs', parse: Number },
+  HOSTLENS_SAMPLER_INTERVAL_MS: { key: 'samplerIntervalMs', parse: num },
   HOSTLENS_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },
 };
 /** Variables that are read elsewhere and are not settings. */
 const ENV_OTHER = new Set(['HOSTLENS_CONFIG']);
 
+/** Number(v), except that blank text stays a string (Number('') is 0) so the schema refuses it. */
+function num(v: string): unknown {
+  return v.trim() === '' ? v : Number(v);
+}
 function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }

@@ -130,9 +130,10 @@ describe('configuration errors', { timeout: 120_000, concurrency: 4 }, () => {
     assert.match(r.stderr, /HOSTLENS_PORT/);
   });
 
-  test('HOSTLENS_PORT=abc and HOSTLENS_STDIO=maybe: exit 2 naming the setting', async () => {
+  test('HOSTLENS_PORT=abc, HOSTLENS_STDIO=maybe, HOSTLENS_PORT="": exit 2 naming the setting', async () => {
     expectUsageError(await runHostlens(['serve'], { env: { HOSTLENS_PORT: 'abc' } }), /"port".*HOSTLENS_PORT/);
     expectUsageError(await runHostlens(['serve'], { env: { HOSTLENS_STDIO: 'maybe' } }), /"stdio".*HOSTLENS_STDIO/);
+    expectUsageError(await runHostlens(['serve'], { env: { HOSTLENS_PORT: '' } }), /"port".*HOSTLENS_PORT/);
   });
 
   test('an unknown HOSTLENS_FOO: exit 2 naming it', async () => {
