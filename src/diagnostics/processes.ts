@@ -75,7 +75,7 @@ async function scanWithCpu(services: Services, options: TopOptions): Promise<{ s
   const ctx = services.collectors;
   const measureFor = async (sec: number) => {
     const m = await services.sampler.measure(sec, {
-      processes: { withStatus: true },
+      processes: { withStatus: false },
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (f) => void options.progress?.(f, `measuring process CPU over ${sec} s`),
     });
@@ -85,7 +85,7 @@ async function scanWithCpu(services: Services, options: TopOptions): Promise<{ s
   if (options.windowSec !== undefined) return measureFor(options.windowSec);
   const base = services.sampler.processBaseline();
   const t0 = performance.now();
-  const scan = scanProcesses(ctx, { withStatus: true });
+  const scan = scanProcesses(ctx, { withStatus: false });
   const atMs = (t0 + performance.now()) / 2;
   if (!base) return measureFor(1);
   const elapsed = (atMs - base.atMs) / 1000;
@@ -136,7 +136,7 @@ export async function topProcesses(services: Services, options: TopOptions): Pro
       cpuPct: cpu.get(p.pid) ?? null,
       rssBytes: p.rssBytes,
       memPct: memTotal ? round((p.rssBytes / memTotal) * 100) : null,
-      swapBytes: p.swapBytes,
+      swapBytes: detail.swapBytes,
       fdCount: detail.fdCount,
       fdLimit: detail.fdLimit,
       threads: p.threads,

@@ -4,13 +4,16 @@
  * and name the stream they belong to; replay after `Last-Event-ID` sends only
  * that stream's later events. Old events fall off the end once a stream holds
  * `maxEventsPerStream`, and whole streams are dropped oldest-first beyond
- * `maxStreams`.
+ * `maxStreams`, or while the stored messages exceed `maxBytes` (the newest
+ * stream is always kept).
  */
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server';
 
 export interface MemoryEventStoreOptions {
   maxEventsPerStream?: number;
   maxStreams?: number;
+  /** Approximate bytes of serialized messages held over all streams. */
+  maxBytes?: number;
 }
 
 export interface MemoryEventStore extends EventStore {
@@ -22,14 +25,23 @@ export interface MemoryEventStore extends EventStore {
 interface StoredEvent {
   seq: number;
   message: JSONRPCMessage;
+  bytes: number;
 }
 
 export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): MemoryEventStore {
-  const maxEvents = options.maxEventsPerStream ?? 200;
-  const maxStreams = options.maxStreams ?? 64;
+  const maxEvents = options.maxEventsPerStream ?? 100;
+  const maxStreams = options.maxStreams ?? 16;
+  const maxBytes = options.maxBytes ?? 256 * 1024;
   const streams = new Map<StreamId, StoredEvent[]>();
   let seq = 0;
   let total = 0;
+  let bytes = 0;
+
+  const dropStream = (id: StreamId): void => {
+    for (const e of streams.get(id) ?? []) bytes -= e.bytes;
+    total -= streams.get(id)?.length ?? 0;
+    streams.delete(id);
+  };
 
   const parse = (eventId: EventId): { streamId: StreamId; seq: number } | null => {
     const cut = eventId.lastIndexOf('_');
@@ -42,20 +54,23 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     async storeEvent(streamId, message) {
       let events = streams.get(streamId);
       if (!events) {
-        while (streams.size >= maxStreams) {
-          const oldest = streams.keys().next().value as StreamId;
-          total -= streams.get(oldest)?.length ?? 0;
-          streams.delete(oldest);
-        }
+        while (streams.size >= maxStreams) dropStream(streams.keys().next().value as StreamId);
         events = [];
         streams.set(streamId, events);
       }
       seq += 1;
-      events.push({ seq, message });
+      const size = JSON.stringify(message).length;
+      events.push({ seq, message, bytes: size });
       total += 1;
+      bytes += size;
       if (events.length > maxEvents) {
-        events.shift();
+        bytes -= events.shift()?.bytes ?? 0;
         total -= 1;
+      }
+      while (bytes > maxBytes && streams.size > 1) {
+        const oldest = streams.keys().next().value as StreamId;
+        if (oldest === streamId) break;
+        dropStream(oldest);
       }
       return `${streamId}_${seq}`;
     },
@@ -76,6 +91,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): M
     clear: () => {
       streams.clear();
       total = 0;
+      bytes = 0;
     },
   };
 }

@@ -53,6 +53,18 @@ export function buildServer(options: BuildServerOptions): McpServer {
   return server;
 }
 
+/** Output schemas are built once per tool definition and shared by every McpServer instance. */
+const outputSchemas = new WeakMap<ToolDefinition, z.ZodType>();
+
+function outputSchemaOf(tool: ToolDefinition): z.ZodType {
+  let schema = outputSchemas.get(tool);
+  if (!schema) {
+    schema = envelopeSchema(tool.data);
+    outputSchemas.set(tool, schema);
+  }
+  return schema;
+}
+
 function registerTool(server: McpServer, tool: ToolDefinition, services: Services): void {
   server.registerTool(
     tool.name,
@@ -60,7 +72,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, services: Service
       title: tool.title,
       description: tool.description,
       inputSchema: tool.input,
-      outputSchema: envelopeSchema(tool.data),
+      outputSchema: outputSchemaOf(tool),
       annotations: {
         title: tool.title,
         readOnlyHint: true,
