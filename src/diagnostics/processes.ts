@@ -69,7 +69,8 @@ export interface TopResult {
   warnings: string[];
 }
 
-const MIN_BASELINE_SEC = 0.5;
+/** The shortest window the sampler's baseline may give; shorter waits out the difference. */
+const MIN_BASELINE_SEC = 0.2;
 
 async function scanWithCpu(services: Services, options: TopOptions): Promise<{ scan: ProcessScan; cpu: Map<number, number>; windowSec: number; source: 'sampler' | 'measured' }> {
   const ctx = services.collectors;
@@ -84,13 +85,30 @@ async function scanWithCpu(services: Services, options: TopOptions): Promise<{ s
   };
   if (options.windowSec !== undefined) return measureFor(options.windowSec);
   const base = services.sampler.processBaseline();
+  if (!base) return measureFor(1);
+  // A baseline taken moments ago gives too short a window: wait out the rest (< 0.2 s).
+  const young = MIN_BASELINE_SEC * 1000 - (performance.now() - base.atMs);
+  if (young > 0) await abortableDelay(young, options.signal);
   const t0 = performance.now();
   const scan = scanProcesses(ctx, { withStatus: false });
   const atMs = (t0 + performance.now()) / 2;
-  if (!base) return measureFor(1);
   const elapsed = (atMs - base.atMs) / 1000;
-  if (elapsed < MIN_BASELINE_SEC) return measureFor(1);
   return { scan, cpu: processCpuPct(base.scan, scan, elapsed), windowSec: round(elapsed, 3), source: 'sampler' };
+}
+
+function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DOMException('aborted', 'AbortError'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new DOMException('aborted', 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
