@@ -9,6 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -205,6 +207,26 @@ describe('precedence: flag > HOSTLENS_* > config file', { timeout: 120_000 }, ()
   test('an unknown key in the config file is refused even when flags are given', async () => {
     const p = file('overridden-and-unknown.json', { port: 1, nope: true });
     expectUsageError(await runHostlens(['serve', '--config', p, '--port', '0']), /"nope"/);
+  });
+});
+
+describe('runtime failures', { timeout: 60_000 }, () => {
+  test('a port already in use: exit 1 with a one-line reason, no stack', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r, j) => {
+      blocker.once('error', j);
+      blocker.listen(0, '127.0.0.1', () => r());
+    });
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const r = await runHostlens(['serve', '--port', String(port)]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+      assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/);
+      assert.equal(r.stdout, '');
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
   });
 });
 

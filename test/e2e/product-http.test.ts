@@ -484,7 +484,9 @@ describe('right after start', { timeout: 60_000 }, () => {
         '1 s interval the sampler window is ~5 ms: get_cpu/get_memory/triage_host report windowSec ≈ 0.005 and CPU busy 0 % or 100 %',
     },
     async () => {
-      const s = spawnHostlens(['serve', '--port', '0']);
+      // A long sampler interval keeps the server in its "just started" state for the whole test,
+      // so the outcome does not depend on how fast this machine connects.
+      const s = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_SAMPLER_INTERVAL_MS: '30000' } });
       const { url } = await s.listening();
       const client = new Client({ name: 'e2e-startup', version: '1.0.0' });
       try {
