@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { createCollectorContext } from './context.js';
+import { createSampler } from './sampler.js';
+
+const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
+
+/** A sampler over busy/ then busy-later/, 10 s apart on an injected clock. */
+function busySampler(processScanEvery = 1) {
+  const ctx = createCollectorContext({ root: FIX + 'busy' });
+  let clock = 0;
+  const sampler = createSampler({ ctx, processScanEvery, now: () => clock });
+  sampler.tick();
+  ctx.root = FIX + 'busy-later';
+  clock = 10_000;
+  sampler.tick();
+  return sampler;
+}
+
+test('tick(): latestCpu over the last two samples', () => {
+  const s = busySampler();
+  assert.equal(s.tickCount, 2);
+  const cpu = s.latestCpu()!;
+  assert.equal(cpu.windowSec, 10);
+  assert.deepEqual(cpu.breakdown, {
+    userPct: 60,
+    nicePct: 1,
+    systemPct: 12,
+    idlePct: 5,
+    iowaitPct: 8,
+    irqPct: 1,
+    softirqPct: 3,
+    stealPct: 10,
+    guestPct: 2.5,
+    busyPct: 87,
+  });
+  assert.equal(cpu.perCore.length, 4);
+  assert.equal(cpu.perCore[0]!.busyPct, 93);
+  assert.equal(s.latest()!.loadavg.load1, 14.61);
+  assert.equal(s.previous()!.loadavg.load1, 14.52);
+});
+
+test('tick(): latestRates from vmstat, proc/stat and PSI deltas', () => {
+  const r = busySampler().latestRates()!;
+  assert.deepEqual(r, {
+    windowSec: 10,
+    swapInPerSec: 300, // pswpin +3000 pages
+    swapOutPerSec: 500, // pswpout +5000
+    swapInBytesPerSec: 1_228_800, // × 4096
+    swapOutBytesPerSec: 2_048_000,
+    majorFaultsPerSec: 150, // +1500
+    ctxSwitchesPerSec: 25_000, // +250000
+    interruptsPerSec: 12_000, // +120000
+    forksPerSec: 42, // +420
+    oomKillsInWindow: 1, // 3 → 4
+    cgroupThrottledPeriodsPct: null, // v1 host without a quota, and busy-later has no cgroup files
+    pressure: { cpuSomePct: 40, memorySomePct: 35, memoryFullPct: 18, ioSomePct: 25, ioFullPct: 12 },
+  });
+});
+
+test('tick(): process baseline every N ticks, usable for per-process CPU %', () => {
+  const s = busySampler(1);
+  const base = s.processBaseline()!;
+  assert.equal(base.atMs, 10_000);
+  assert.equal(base.scan.processes.length, 10); // the busy-later scan
+  assert.equal(base.scan.processes[0]!.uid, null); // baseline scans read stat only
+
+  const every5 = busySampler(5);
+  assert.equal(every5.processBaseline()!.atMs, 0); // scanned on tick 1 only
+  const none = busySampler(0);
+  assert.equal(none.processBaseline(), null);
+});
+
+test('before two ticks there is nothing to report', () => {
+  const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }) });
+  assert.equal(s.latestCpu(), null);
+  assert.equal(s.latestRates(), null);
+  s.tick();
+  assert.equal(s.latestCpu(), null);
+  assert.notEqual(s.latest(), null);
+});
+
+test('start()/stop(): immediate first tick, unref’d timer, idempotent', () => {
+  const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }), intervalMs: 60_000 });
+  s.start();
+  s.start();
+  assert.equal(s.running, true);
+  assert.equal(s.tickCount, 1);
+  s.stop();
+  assert.equal(s.running, false);
+  s.stop();
+});
+
+test('measure(): validates the window', async () => {
+  const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }) });
+  await assert.rejects(s.measure(0.1), RangeError);
+  await assert.rejects(s.measure(11), RangeError);
+  await assert.rejects(s.measure(Number.NaN), RangeError);
+});
+
+test('measure(): abort rejects promptly with AbortError', async () => {
+  const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }) });
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const p = s.measure(10, { signal: ac.signal, onProgress: () => {} });
+  setTimeout(() => ac.abort(), 50);
+  await assert.rejects(p, (e: Error) => e.name === 'AbortError');
+  assert.ok(Date.now() - t0 < 10_000, 'rejected before the window elapsed');
+  const pre = new AbortController();
+  pre.abort();
+  await assert.rejects(s.measure(1, { signal: pre.signal }), (e: Error) => e.name === 'AbortError');
+});
+
+test('measure(): two samples, exact elapsed time, progress reported', async () => {
+  const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }) });
+  const seen: number[] = [];
+  const m = await s.measure(0.6, { onProgress: (f) => seen.push(f) });
+  assert.ok(m.elapsedSec >= 0.55, `elapsed ${m.elapsedSec}`);
+  assert.ok(m.processElapsedSec !== null && m.processElapsedSec > 0);
+  assert.equal(m.breakdown, null); // a static fixture: no ticks elapsed
+  assert.equal(m.start.processes!.processes.length, 7);
+  assert.equal(m.start.processes!.processes[0]!.uid, null); // the start scan reads stat only
+  assert.notEqual(m.end.processes!.processes[0]!.uid, null); // the end scan adds the owner uid
+  assert.equal(m.processCpuPct.get(4242), 0);
+  assert.ok(seen.length >= 2, `progress calls: ${seen.length}`);
+  assert.equal(seen.at(-1), 1);
+  assert.ok(seen.every((f) => f >= 0 && f <= 1));
+  const noProc = await s.measure(0.2, { processes: false });
+  assert.equal(noProc.start.processes, null);
+  assert.equal(noProc.processCpuPct.size, 0);
+});

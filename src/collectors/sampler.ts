@@ -1,0 +1,320 @@
+/**
+ * The background sampler: a cheap 1 Hz tick over proc/stat, loadavg, meminfo, vmstat, PSI and our cgroup's
+ * cpu.stat, keeping the last two samples so "instant" rates are always over a known ~1 s window; a periodic
+ * process scan as a baseline for per-process CPU %; and measure(), a fresh two-sample measurement on demand.
+ *
+ * Cost (measured on a 2 vCPU VM): a tick reads 7–8 small files, ≈ 0.3 ms. The baseline process scan (stat only,
+ * no uid) costs ≈ 2 ms at 100 processes and ≈ 18 ms at 1,070; at the default of one scan every 5 ticks that is
+ * ≈ 0.4 % of one core at 1,000+ processes, and far less on a typical host.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CgroupCpuStat } from './cgroup.js';
+import { readCgroupCpuStat, resolveCgroupCpuDir, throttlingInWindow } from './cgroup.js';
+import type { CollectorContext } from './context.js';
+import type { CoreBreakdown, CpuBreakdown, CpuStat, LoadAvg } from './cpu.js';
+import { cpuBreakdown, perCoreBreakdown, readCpuStat, readLoadAvg } from './cpu.js';
+import type { MemInfo, VmStat } from './memory.js';
+import { readMemInfo, readVmStat } from './memory.js';
+import type { Pressure, PsiLine } from './pressure.js';
+import { readPressure, stallPctInWindow } from './pressure.js';
+import type { ProcessScan, ScanOptions } from './processes.js';
+import { processCpuPct, scanProcesses } from './processes.js';
+import { roundTo } from './read.js';
+
+export interface SamplerOptions {
+  ctx: CollectorContext;
+  intervalMs?: number;
+  /** A baseline process scan every N ticks (default 5; 0 disables). */
+  processScanEvery?: number;
+  /** Monotonic clock in ms (default performance.now); injectable for tests. */
+  now?: () => number;
+}
+
+export interface TickSample {
+  /** Monotonic ms (performance.now) when the sample was taken. */
+  atMs: number;
+  /** Wall clock, RFC 3339 UTC. */
+  at: string;
+  cpu: CpuStat;
+  loadavg: LoadAvg;
+  memory: MemInfo;
+  vmstat: VmStat;
+  pressure: Pressure;
+  /** Our own cgroup's cpu.stat (throttling); null without a cpu controller. */
+  cgroupCpu: CgroupCpuStat | null;
+}
+
+export interface LatestCpu {
+  breakdown: CpuBreakdown;
+  windowSec: number;
+  perCore: CoreBreakdown[];
+  /** RFC 3339 time of the later sample. */
+  at: string;
+}
+
+export interface PressureInWindow {
+  cpuSomePct: number | null;
+  memorySomePct: number | null;
+  memoryFullPct: number | null;
+  ioSomePct: number | null;
+  ioFullPct: number | null;
+}
+
+export interface LatestRates {
+  windowSec: number;
+  /** Pages per second. */
+  swapInPerSec: number | null;
+  swapOutPerSec: number | null;
+  swapInBytesPerSec: number | null;
+  swapOutBytesPerSec: number | null;
+  majorFaultsPerSec: number | null;
+  ctxSwitchesPerSec: number | null;
+  interruptsPerSec: number | null;
+  forksPerSec: number | null;
+  oomKillsInWindow: number | null;
+  /** Share of our cgroup's CFS periods that were throttled in the window. */
+  cgroupThrottledPeriodsPct: number | null;
+  pressure: PressureInWindow;
+}
+
+export interface ProcessBaseline {
+  scan: ProcessScan;
+  /** Monotonic ms at the middle of the scan. */
+  atMs: number;
+}
+
+export interface MeasureSample {
+  cpu: CpuStat;
+  cpuAtMs: number;
+  processes: ProcessScan | null;
+  processesAtMs: number | null;
+}
+
+export interface Measurement {
+  start: MeasureSample;
+  end: MeasureSample;
+  /** Exact seconds between the two cpu readings. */
+  elapsedSec: number;
+  /** Exact seconds between the middles of the two process scans (null without process scans). */
+  processElapsedSec: number | null;
+  breakdown: CpuBreakdown | null;
+  perCore: CoreBreakdown[];
+  /** pid → % of one core over processElapsedSec. */
+  processCpuPct: Map<number, number>;
+}
+
+export interface MeasureOptions {
+  signal?: AbortSignal;
+  /** Called about every 250 ms with the elapsed fraction (0–1), and once with 1 at the end. */
+  onProgress?: (elapsedFraction: number) => void;
+  /** Process scans: false to skip; otherwise options for the END scan (the start scan reads stat only). */
+  processes?: false | ScanOptions;
+}
+
+export interface Sampler {
+  start(): void;
+  stop(): void;
+  readonly running: boolean;
+  readonly tickCount: number;
+  /** One sampling step; the timer calls this, tests call it directly. Never throws. */
+  tick(): void;
+  latest(): TickSample | null;
+  previous(): TickSample | null;
+  latestCpu(): LatestCpu | null;
+  latestRates(): LatestRates | null;
+  processBaseline(): ProcessBaseline | null;
+  measure(windowSec: number, opts?: MeasureOptions): Promise<Measurement>;
+}
+
+export const MIN_WINDOW_SEC = 0.2;
+export const MAX_WINDOW_SEC = 10;
+const PROGRESS_EVERY_MS = 250;
+
+function rate(prev: number | null, cur: number | null, sec: number): number | null {
+  if (prev === null || cur === null || !(sec > 0) || cur < prev) return null;
+  return roundTo((cur - prev) / sec, 1);
+}
+
+function stall(prev: PsiLine | undefined, cur: PsiLine | undefined, sec: number): number | null {
+  return prev && cur ? stallPctInWindow(prev.totalUsec, cur.totalUsec, sec) : null;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  if (r instanceof Error && r.name === 'AbortError') return r;
+  return new DOMException('The measurement was aborted', 'AbortError');
+}
+
+export function createSampler(opts: SamplerOptions): Sampler {
+  const { ctx } = opts;
+  const intervalMs = Math.max(50, opts.intervalMs ?? 1000);
+  const every = Math.max(0, Math.floor(opts.processScanEvery ?? 5));
+  const now = opts.now ?? (() => performance.now());
+  let timer: NodeJS.Timeout | null = null;
+  let ticks = 0;
+  let prev: TickSample | null = null;
+  let last: TickSample | null = null;
+  let baseline: ProcessBaseline | null = null;
+  let cgroupCpuDir: { dir: string; version: 1 | 2 } | null | undefined;
+
+  function timedScan(scanOpts: ScanOptions): { scan: ProcessScan; atMs: number } {
+    const t0 = now();
+    const scan = scanProcesses(ctx, scanOpts);
+    return { scan, atMs: (t0 + now()) / 2 };
+  }
+
+  function tick(): void {
+    try {
+      ticks++;
+      if (cgroupCpuDir === undefined) cgroupCpuDir = resolveCgroupCpuDir(ctx);
+      const atMs = now();
+      const sample: TickSample = {
+        atMs,
+        at: new Date().toISOString(),
+        cpu: readCpuStat(ctx),
+        loadavg: readLoadAvg(ctx),
+        memory: readMemInfo(ctx),
+        vmstat: readVmStat(ctx),
+        pressure: readPressure(ctx),
+        cgroupCpu: cgroupCpuDir ? readCgroupCpuStat(ctx, cgroupCpuDir.dir, cgroupCpuDir.version) : null,
+      };
+      prev = last;
+      last = sample;
+      if (every > 0 && (ticks - 1) % every === 0) baseline = timedScan({ withStatus: false, withUid: false });
+    } catch {
+      // Collectors do not throw; this guard keeps a surprise from killing the timer.
+    }
+  }
+
+  function windowSec(): number | null {
+    if (!prev || !last) return null;
+    const sec = (last.atMs - prev.atMs) / 1000;
+    return sec > 0 ? sec : null;
+  }
+
+  function latestCpu(): LatestCpu | null {
+    const sec = windowSec();
+    if (sec === null || !prev?.cpu.total || !last?.cpu.total) return null;
+    const breakdown = cpuBreakdown(prev.cpu.total, last.cpu.total);
+    if (!breakdown) return null;
+    return { breakdown, windowSec: roundTo(sec, 3), perCore: perCoreBreakdown(prev.cpu.perCore, last.cpu.perCore), at: last.at };
+  }
+
+  function latestRates(): LatestRates | null {
+    const sec = windowSec();
+    if (sec === null || !prev || !last) return null;
+    const a = prev;
+    const b = last;
+    const page = ctx.pageSize;
+    const swapIn = rate(a.vmstat.pswpin, b.vmstat.pswpin, sec);
+    const swapOut = rate(a.vmstat.pswpout, b.vmstat.pswpout, sec);
+    const oomA = a.vmstat.oomKill;
+    const oomB = b.vmstat.oomKill;
+    return {
+      windowSec: roundTo(sec, 3),
+      swapInPerSec: swapIn,
+      swapOutPerSec: swapOut,
+      swapInBytesPerSec: swapIn === null ? null : Math.round(swapIn * page),
+      swapOutBytesPerSec: swapOut === null ? null : Math.round(swapOut * page),
+      majorFaultsPerSec: rate(a.vmstat.pgmajfault, b.vmstat.pgmajfault, sec),
+      ctxSwitchesPerSec: rate(a.cpu.ctxSwitches, b.cpu.ctxSwitches, sec),
+      interruptsPerSec: rate(a.cpu.interrupts, b.cpu.interrupts, sec),
+      forksPerSec: rate(a.cpu.forksCount, b.cpu.forksCount, sec),
+      oomKillsInWindow: oomA !== null && oomB !== null && oomB >= oomA ? oomB - oomA : null,
+      cgroupThrottledPeriodsPct: a.cgroupCpu && b.cgroupCpu ? throttlingInWindow(a.cgroupCpu, b.cgroupCpu).throttledPeriodsPct : null,
+      pressure: {
+        cpuSomePct: stall(a.pressure.cpu?.some, b.pressure.cpu?.some, sec),
+        memorySomePct: stall(a.pressure.memory?.some, b.pressure.memory?.some, sec),
+        memoryFullPct: stall(a.pressure.memory?.full, b.pressure.memory?.full, sec),
+        ioSomePct: stall(a.pressure.io?.some, b.pressure.io?.some, sec),
+        ioFullPct: stall(a.pressure.io?.full, b.pressure.io?.full, sec),
+      },
+    };
+  }
+
+  function takeMeasureSample(scanOpts: ScanOptions | null): MeasureSample {
+    const cpuAtMs = now();
+    const cpu = readCpuStat(ctx);
+    if (scanOpts === null) return { cpu, cpuAtMs, processes: null, processesAtMs: null };
+    const { scan, atMs } = timedScan(scanOpts);
+    return { cpu, cpuAtMs, processes: scan, processesAtMs: atMs };
+  }
+
+  function measure(windowSecArg: number, mopts: MeasureOptions = {}): Promise<Measurement> {
+    const { signal, onProgress } = mopts;
+    if (!(windowSecArg >= MIN_WINDOW_SEC && windowSecArg <= MAX_WINDOW_SEC)) {
+      return Promise.reject(new RangeError(`windowSec must be between ${MIN_WINDOW_SEC} and ${MAX_WINDOW_SEC}, got ${windowSecArg}`));
+    }
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const endScan: ScanOptions | null = mopts.processes === false ? null : { ...(mopts.processes ?? {}) };
+    const startScan: ScanOptions | null = endScan === null ? null : { ...endScan, withStatus: false, withUid: false };
+    return new Promise<Measurement>((resolve, reject) => {
+      const start = takeMeasureSample(startScan);
+      const t0 = now();
+      const progress = (f: number): void => {
+        try {
+          onProgress?.(Math.min(1, Math.max(0, f)));
+        } catch {
+          /* a failing progress callback must not break the measurement */
+        }
+      };
+      const cleanup = (): void => {
+        clearTimeout(endTimer);
+        if (progressTimer) clearInterval(progressTimer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(abortError(signal!));
+      };
+      const progressTimer = onProgress ? setInterval(() => progress((now() - t0) / (windowSecArg * 1000)), PROGRESS_EVERY_MS) : null;
+      const endTimer = setTimeout(() => {
+        cleanup();
+        const end = takeMeasureSample(endScan);
+        const elapsedSec = (end.cpuAtMs - start.cpuAtMs) / 1000;
+        const processElapsedSec =
+          start.processesAtMs !== null && end.processesAtMs !== null ? (end.processesAtMs - start.processesAtMs) / 1000 : null;
+        progress(1);
+        resolve({
+          start,
+          end,
+          elapsedSec: roundTo(elapsedSec, 3),
+          processElapsedSec: processElapsedSec === null ? null : roundTo(processElapsedSec, 3),
+          breakdown: start.cpu.total && end.cpu.total ? cpuBreakdown(start.cpu.total, end.cpu.total) : null,
+          perCore: perCoreBreakdown(start.cpu.perCore, end.cpu.perCore),
+          processCpuPct:
+            start.processes && end.processes && processElapsedSec !== null
+              ? processCpuPct(start.processes, end.processes, processElapsedSec)
+              : new Map(),
+        });
+      }, Math.max(0, windowSecArg * 1000 - (now() - t0)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  return {
+    start(): void {
+      if (timer) return;
+      tick();
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    },
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+    get running(): boolean {
+      return timer !== null;
+    },
+    get tickCount(): number {
+      return ticks;
+    },
+    tick,
+    latest: () => last,
+    previous: () => prev,
+    latestCpu,
+    latestRates,
+    processBaseline: () => baseline,
+    measure,
+  };
+}
