@@ -94,6 +94,18 @@ export function loadConfig(input: LoadConfigInput): Config {
   for (const k of Object.keys(fileValues)) sources[k] = `config file ${file}`;
   Object.assign(sources, env.sources);
   for (const k of Object.keys(input.flags)) sources[k] = `flag --${kebab(k)}`;
+  // Each source is checked on its own first, so a bad value is refused even
+  // where another source overrides it.
+  const partial = configSchema.partial();
+  const problems: string[] = [];
+  const check = (values: Raw, label: (key: string) => string): void => {
+    const checked = partial.safeParse(values);
+    if (!checked.success) problems.push(describeIssues(checked.error, Object.fromEntries(Object.keys(values).map((k) => [k, label(k)]))));
+  };
+  check(fileValues, () => `config file ${file}`);
+  check(env.values, (k) => env.sources[k] ?? 'environment');
+  check(input.flags, (k) => `flag --${kebab(k)}`);
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
   const merged = { ...fileValues, ...env.values, ...input.flags };
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(describeIssues(result.error, sources));

@@ -155,7 +155,8 @@ export async function topProcesses(services: Services, options: TopOptions): Pro
       rssBytes: p.rssBytes,
       memPct: memTotal ? round((p.rssBytes / memTotal) * 100) : null,
       swapBytes: detail.swapBytes,
-      fdCount: detail.fdCount,
+      // When ranking by fds, report the count that was ranked (a second read could differ).
+      fdCount: fdCounts?.get(p.pid) ?? detail.fdCount,
       fdLimit: detail.fdLimit,
       threads: p.threads,
       startedAt: bootTimeSec === null ? null : processStartedAt(p.startTimeTicks, bootTimeSec, ctx.clockTicks),

@@ -5,10 +5,12 @@
  */
 import { z } from 'zod';
 
-export const thresholdSchema = z.object({
-  warning: z.number(),
-  critical: z.number(),
-});
+export const thresholdSchema = z
+  .object({
+    warning: z.number(),
+    critical: z.number(),
+  })
+  .strict();
 export type Threshold = z.infer<typeof thresholdSchema>;
 
 export interface ThresholdSpec extends Threshold {
@@ -39,7 +41,21 @@ export const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as ThresholdKey[];
 /** Overrides from config: `{ "cpu.busyPct": { "warning": 80, "critical": 90 } }`. */
 export const thresholdOverridesSchema = z
   .object(Object.fromEntries(THRESHOLD_KEYS.map((k) => [k, thresholdSchema.optional()])) as Record<ThresholdKey, z.ZodOptional<typeof thresholdSchema>>)
-  .strict();
+  .strict()
+  .superRefine((overrides, ctx) => {
+    for (const key of THRESHOLD_KEYS) {
+      const o = overrides[key];
+      if (!o) continue;
+      const above = DEFAULT_THRESHOLDS[key].direction === 'above';
+      if (above ? o.warning > o.critical : o.warning < o.critical) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: above ? 'warning must not exceed critical (higher is worse)' : 'warning must not be below critical (lower is worse)',
+        });
+      }
+    }
+  });
 export type ThresholdOverrides = z.infer<typeof thresholdOverridesSchema>;
 
 export function resolveThresholds(overrides: ThresholdOverrides = {}): Thresholds {

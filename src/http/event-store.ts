@@ -17,6 +17,7 @@ export interface MemoryEventStoreOptions {
 }
 
 export interface MemoryEventStore extends EventStore {
+  getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined>;
   /** Number of events held, over all streams. */
   size(): number;
   clear(): void;

@@ -75,6 +75,20 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const timer = setInterval(() => void reap().catch(report), interval);
   timer.unref();
 
+  /**
+   * After notifications/cancelled the SDK sends nothing more for that request,
+   * so its POST stream would stay open until the client hangs up: end it, so
+   * the cancelled call no longer counts as in flight (shutdown, idle TTL).
+   */
+  const endCancelledStream = (session: Session, body: unknown): void => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    const { method, params } = body as { method?: unknown; params?: { requestId?: unknown } };
+    const id = params?.requestId;
+    if (method !== 'notifications/cancelled' || (typeof id !== 'string' && typeof id !== 'number')) return;
+    // Let the SDK abort the handler first, then close the stream.
+    setTimeout(() => session.transport.closeSSEStream(id), 50).unref();
+  };
+
   const trackSubscription = (session: Session, body: unknown): void => {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
     const { method, params } = body as { method?: unknown; params?: { uri?: unknown } };
@@ -94,6 +108,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       session.active -= 1;
       throw error;
     }
+    endCancelledStream(session, parsedBody);
     return onResponseDone(response, () => {
       session.active -= 1;
       session.lastSeen = now();

@@ -28,10 +28,9 @@ export interface RunningServices extends Services {
 export function createServices(options: CreateServicesOptions = {}): RunningServices {
   const collectors = createCollectorContext({ root: options.root ?? '/' });
   const sampler = createSampler({ ctx: collectors, intervalMs: options.samplerIntervalMs ?? 1000 });
-  if (options.startSampler !== false) {
-    sampler.tick();
-    sampler.start();
-  }
+  // start() takes the first sample at once; rates exist from the second tick on
+  // (until then, tools measure a short fresh window instead).
+  if (options.startSampler !== false) sampler.start();
   return {
     hostId: 'local',
     collectors,

@@ -130,11 +130,6 @@ describe('shutdown after a cancelled legacy call', { timeout: 30_000 }, () => {
 
   test(
     'SIGTERM does not wait out the grace period for a call that was already cancelled',
-    {
-      todo:
-        'known bug: after notifications/cancelled the legacy POST SSE stream of the cancelled request stays open (no response is ever sent), ' +
-        'so src/http/app.ts counts it as an in-flight call and close() waits the full shutdownGraceSec',
-    },
     async () => {
       const server = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_SHUTDOWN_GRACE_SEC: '4' } });
       const { url } = await server.listening();

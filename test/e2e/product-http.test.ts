@@ -478,11 +478,6 @@ describe('right after start', { timeout: 60_000 }, () => {
 
   test(
     'the first calls report rates over a real window, never a few milliseconds',
-    {
-      todo:
-        'bug: src/server/services.ts calls sampler.tick() and then sampler.start(), which ticks again at once, so until the first ' +
-        '1 s interval the sampler window is ~5 ms: get_cpu/get_memory/triage_host report windowSec ≈ 0.005 and CPU busy 0 % or 100 %',
-    },
     async () => {
       // A long sampler interval keeps the server in its "just started" state for the whole test,
       // so the outcome does not depend on how fast this machine connects.
