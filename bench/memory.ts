@@ -1,6 +1,6 @@
 /**
  * Phase 3: memory of the real `hostlens serve` (dist/cli.js) in a child:
- *   node --expose-gc --import bench/targets/gc-hook.mjs dist/cli.js serve --port 0 --max-sessions 2000
+ *   node --max-semi-space-size=1 --expose-gc --import bench/targets/gc-hook.mjs dist/cli.js serve --port 0 --max-sessions 2000
  * The hook, on SIGUSR2, runs a full GC and prints process.memoryUsage(); the
  * bench reads VmRSS from /proc/<pid>/status itself.
  *
@@ -115,7 +115,8 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   const cli = join(options.repoRoot, 'dist', 'cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
   const hook = pathToFileURL(fileURLToPath(new URL('./targets/gc-hook.mjs', import.meta.url))).href;
-  const args = ['--expose-gc', '--import', hook, cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--max-sessions', String(options.sessions * 2), '--log-level', 'info'];
+  // The same V8 flag the hostlens bin and `npm start` run with (a 1 MiB young generation).
+  const args = ['--max-semi-space-size=1', '--expose-gc', '--import', hook, cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--max-sessions', String(options.sessions * 2), '--log-level', 'info'];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
   const target = await startChild<number>({
