@@ -78,9 +78,14 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  if (values.help || positionals.length === 0) {
+  if (values.help) {
     process.stdout.write(HELP);
-    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  if (positionals.length === 0) {
+    // Usage as an error: to stderr, exit 2.
+    process.stderr.write(HELP);
+    process.exitCode = 2;
     return;
   }
   const [command, ...rest] = positionals;

@@ -332,3 +332,19 @@ describe('the auth token never appears in an error message', () => {
     assert.ok(!msg.includes(secret), msg);
   });
 });
+
+describe('number and path forms', () => {
+  test('numeric variables take plain decimals only', () => {
+    assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_PORT: '8080' } }).port, 8080);
+    for (const v of ['0x1F90', '1e3', '80 80', '8080abc']) refused({ flags: {}, env: { HOSTLENS_PORT: v } }, /"port"/, /HOSTLENS_PORT/);
+  });
+
+  test('a relative authTokenFile in a config file is relative to that file', () => {
+    const sub = join(dir, 'nested');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'token.txt'), 'relative-token-0123456789\n');
+    const p = join(sub, 'relative.json');
+    writeFileSync(p, JSON.stringify({ authTokenFile: 'token.txt' }));
+    assert.equal(loadConfig({ flags: {}, env: {}, configFile: p }).authToken, 'relative-token-0123456789');
+  });
+});

@@ -5,6 +5,7 @@
  * key and the source, which the CLI turns into exit code 2.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { configSchema } from './schema.js';
 import type { Config } from './schema.js';
@@ -36,9 +37,9 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
 /** Variables that are read elsewhere and are not settings. */
 const ENV_OTHER = new Set(['HOSTLENS_CONFIG']);
 
-/** Number(v), except that blank text stays a string (Number('') is 0) so the schema refuses it. */
+/** Plain decimal numbers only; anything else (blank, 0x1F90, 1e3) stays text so the schema refuses it. */
 function num(v: string): unknown {
-  return v.trim() === '' ? v : Number(v);
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
 }
 function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -111,7 +112,9 @@ export function loadConfig(input: LoadConfigInput): Config {
   if (!result.success) throw new ConfigError(describeIssues(result.error, sources));
   const config = result.data;
   if (config.authToken === undefined && config.authTokenFile !== undefined) {
-    config.authToken = readToken(config.authTokenFile);
+    // A relative path in the config file is relative to that file, not to the working directory.
+    const fromFile = file !== undefined && sources.authTokenFile?.startsWith('config file') === true;
+    config.authToken = readToken(fromFile ? resolve(dirname(file), config.authTokenFile) : config.authTokenFile);
   }
   return config;
 }

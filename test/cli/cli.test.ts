@@ -65,8 +65,9 @@ describe('help, version and usage errors', { timeout: 120_000, concurrency: 4 },
   test('no arguments: usage and exit 2', async () => {
     const r = await runHostlens([]);
     assert.equal(r.code, 2);
-    assert.match(r.stdout + r.stderr, /Usage:/);
-    assert.match(r.stdout + r.stderr, /hostlens serve/);
+    assert.match(r.stderr, /Usage:/, 'usage as an error goes to stderr');
+    assert.match(r.stderr, /hostlens serve/);
+    assert.equal(r.stdout, '');
   });
 
   test('an unknown flag: exit 2 naming it', async () => {
