@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { isInitializeRequest, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
-import { jsonRpcError, requestIdOf, SESSION_NOT_FOUND, TRANSPORT_ERROR } from './errors.js';
+import { jsonRpcError, JSONRPC_INVALID_PARAMS, requestIdOf, SESSION_NOT_FOUND, TRANSPORT_ERROR } from './errors.js';
 import { createMemoryEventStore } from './event-store.js';
 import type { MemoryEventStoreOptions } from './event-store.js';
 import { onResponseDone } from './track.js';
@@ -177,6 +177,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         return serve(session, request, parsedBody, authInfo);
       }
       if (request.method === 'POST' && isInitializeRequest(parsedBody)) return open(request, parsedBody, authInfo);
+      if (request.method === 'POST' && (parsedBody as { method?: unknown } | null)?.method === 'initialize') {
+        return jsonRpcError(400, JSONRPC_INVALID_PARAMS, 'Invalid params: initialize needs protocolVersion, capabilities and clientInfo', { id: requestIdOf(parsedBody) });
+      }
       return jsonRpcError(400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required', { id: requestIdOf(parsedBody) });
     },
     count: () => sessions.size,

@@ -52,6 +52,19 @@ describe('legacy sessions', () => {
     });
   }
 
+  test('initialize with invalid params → 400/-32602 naming what is missing, and no session', async () => {
+    const before = r.app.sessions.count();
+    const res = await fetch(r.url, { method: 'POST', headers: legacyHeaders(V), body: JSON.stringify({ jsonrpc: '2.0', id: 'bad-init', method: 'initialize', params: {} }) });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('mcp-session-id'), null);
+    const body = (await res.json()) as { jsonrpc: string; id: unknown; error: { code: number; message: string } };
+    assert.equal(body.jsonrpc, '2.0');
+    assert.equal(body.id, 'bad-init');
+    assert.equal(body.error.code, -32602);
+    assert.match(body.error.message, /protocolVersion/);
+    assert.equal(r.app.sessions.count(), before);
+  });
+
   test('initialize with an unsupported version is answered with the newest supported one (not an error)', async () => {
     const res = await fetch(r.url, { method: 'POST', headers: legacyHeaders(V), body: JSON.stringify(initializeBody('2024-01-01', 'old')) });
     assert.equal(res.status, 200);
