@@ -6,13 +6,14 @@ import type { Catalogue } from '../server/build.js';
 import { getCpu } from '../tools/get-cpu.js';
 import { getFilesystems } from '../tools/get-filesystems.js';
 import { getMemory } from '../tools/get-memory.js';
+import { getSysctl } from '../tools/get-sysctl.js';
 import { getSystemInfo } from '../tools/get-system-info.js';
 import { topProcessesTool } from '../tools/top-processes.js';
 import { triageHost } from '../tools/triage-host.js';
 import type { PromptDefinition, ToolDefinition } from './types.js';
 
 export const productCatalogue: Catalogue = {
-  tools: [triageHost, getSystemInfo, getCpu, getMemory, getFilesystems, topProcessesTool] as unknown as ToolDefinition[],
+  tools: [triageHost, getSystemInfo, getCpu, getMemory, getFilesystems, topProcessesTool, getSysctl] as unknown as ToolDefinition[],
   resources: [thresholdsResource, overviewResource],
   prompts: [triagePrompt] as unknown as PromptDefinition[],
 };

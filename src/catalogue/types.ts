@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 import type { Services } from './services.js';
 
-export const TOOLSETS = ['core'] as const;
+/** Groups of tools enabled together (`--toolsets core,config` / HOSTLENS_TOOLSETS); `core` is the default. */
+export const TOOLSETS = ['core', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export interface ToolContext {

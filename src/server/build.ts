@@ -6,7 +6,7 @@
  * progress and cancellation, and registers resources and prompts with cache
  * hints and completions.
  */
-import { completable, McpServer } from '@modelcontextprotocol/server';
+import { completable, McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { PromptDefinition, ResourceDefinition, ToolDefinition, ToolOutput, Toolset } from '../catalogue/types.js';
@@ -48,9 +48,43 @@ export function buildServer(options: BuildServerOptions): McpServer {
   );
   const enabled = new Set(options.toolsets);
   for (const tool of options.catalogue.tools) if (enabled.has(tool.toolset)) registerTool(server, tool, services);
+  explainDisabledTools(server, options.catalogue.tools.filter((t) => !enabled.has(t.toolset)), options.toolsets);
   for (const resource of options.catalogue.resources) registerResource(server, resource, services);
   for (const prompt of options.catalogue.prompts) registerPrompt(server, prompt, services);
   return server;
+}
+
+/** The request handler the SDK's Protocol stores (protected accessor, stable across 2.x). */
+type StoredHandler = (request: unknown, ctx: unknown) => Promise<unknown>;
+
+/**
+ * Tools of a disabled toolset stay out of tools/list, but calling one by name
+ * answers a JSON-RPC error (-32602, like an unknown tool) that names its toolset
+ * and how to enable it, instead of a bare "not found". Every other call goes to
+ * the SDK's own tools/call handler unchanged.
+ */
+function explainDisabledTools(server: McpServer, disabled: readonly ToolDefinition[], enabled: readonly Toolset[]): void {
+  if (disabled.length === 0) return;
+  const toolsetOf = new Map(disabled.map((t) => [t.name, t.toolset]));
+  const low = server.server as unknown as {
+    _getRequestHandler(method: string): StoredHandler | undefined;
+    removeRequestHandler(method: string): void;
+  };
+  const original = low._getRequestHandler('tools/call');
+  if (original) low.removeRequestHandler('tools/call');
+  server.server.setRequestHandler('tools/call', async (request, ctx) => {
+    const name = request.params.name;
+    const toolset = toolsetOf.get(name);
+    if (toolset !== undefined) {
+      const wanted = [...enabled, toolset].join(',');
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Tool ${name} belongs to the "${toolset}" toolset, which is not enabled on this server (enabled: ${enabled.join(',')}); start hostlens with --toolsets ${wanted} or HOSTLENS_TOOLSETS=${wanted}`,
+      );
+    }
+    if (!original) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+    return (await original(request, ctx)) as CallToolResult;
+  });
 }
 
 /** Output schemas are built once per tool definition and shared by every McpServer instance. */
