@@ -31,6 +31,13 @@ export const DEFAULT_THRESHOLDS = {
   'pressure.cpuSomeAvg10Pct': { warning: 25, critical: 60, unit: '%', direction: 'above', description: 'PSI: share of time some task waited for CPU (10 s average)' },
   'pressure.memoryFullAvg10Pct': { warning: 5, critical: 20, unit: '%', direction: 'above', description: 'PSI: share of time all tasks stalled on memory (10 s average)' },
   'pressure.ioFullAvg10Pct': { warning: 10, critical: 30, unit: '%', direction: 'above', description: 'PSI: share of time all tasks stalled on I/O (10 s average)' },
+  'disk.utilPct': { warning: 80, critical: 95, unit: '%', direction: 'above', description: 'Block device busy time (share of the window with I/O in flight) over the window' },
+  'disk.awaitMs': { warning: 50, critical: 200, unit: 'ms', direction: 'above', description: 'Average time per completed read or write (queue + service) over the window' },
+  'network.retransPct': { warning: 2, critical: 5, unit: '%', direction: 'above', description: 'TCP segments retransmitted as a share of segments sent over the window' },
+  'network.errorsPerSec': { warning: 1, critical: 10, unit: '/s', direction: 'above', description: 'Interface receive + transmit errors per second over the window (per interface)' },
+  'network.dropsPerSec': { warning: 10, critical: 100, unit: '/s', direction: 'above', description: 'Interface receive + transmit drops per second over the window (per interface)' },
+  'network.listenOverflowsPerSec': { warning: 1, critical: 10, unit: '/s', direction: 'above', description: 'TCP accept-queue overflows per second over the window' },
+  'conntrack.usedPct': { warning: 80, critical: 95, unit: '%', direction: 'above', description: 'nf_conntrack entries as a share of nf_conntrack_max' },
 } as const satisfies Record<string, ThresholdSpec>;
 
 export type ThresholdKey = keyof typeof DEFAULT_THRESHOLDS;

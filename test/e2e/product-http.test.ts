@@ -27,7 +27,7 @@ import type { Spawned } from './helpers.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-const TOOL_NAMES = ['triage_host', 'get_system_info', 'get_cpu', 'get_memory', 'get_filesystems', 'top_processes'] as const;
+const TOOL_NAMES = ['triage_host', 'get_system_info', 'get_cpu', 'get_memory', 'get_filesystems', 'top_processes', 'get_disk_io', 'get_network'] as const;
 
 interface Envelope<D> {
   host: string;
@@ -292,6 +292,45 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
         assert.equal(all.hiddenPseudoCount, 0);
         const root = (await callOk<FilesystemsData>('get_filesystems', { mount: '/' })).data;
         assert.deepEqual(root.mounts.map((m) => m.mount), ['/']);
+      });
+
+      test('get_disk_io {} and {windowSec: 0.3, devices}: sampler then measured window, sane rates', async () => {
+        type Dev = { name: string; utilPct: number; readsPerSec: number; writeBytesPerSec: number; avgQueueDepth: number };
+        const r = await callOk<{ source: string; devices: Dev[] }>('get_disk_io');
+        assert.equal(r.data.source, 'sampler');
+        inRange(r.windowSec, 0.1, 5, 'sampler windowSec');
+        for (const d of r.data.devices) {
+          inRange(d.utilPct, 0, 100, `${d.name}.utilPct`);
+          inRange(d.readsPerSec, 0, 1e9, `${d.name}.readsPerSec`);
+          inRange(d.avgQueueDepth, 0, 1e6, `${d.name}.avgQueueDepth`);
+        }
+        const first = r.data.devices[0]?.name;
+        const m = await callOk<{ source: string; devices: Dev[] }>('get_disk_io', { windowSec: 0.3, ...(first ? { devices: [first] } : {}) });
+        assert.equal(m.data.source, 'measured');
+        inRange(m.windowSec, 0.25, 1.5, 'measured windowSec');
+        if (first) assert.deepEqual(m.data.devices.map((d) => d.name), [first]);
+      });
+
+      test('get_network {} and {windowSec: 0.3}: loopback listed, TCP states counted, sane rates', async () => {
+        type Net = {
+          source: string;
+          interfaces: Array<{ name: string; rxBytesPerSec: number | null; rxDropsPerSec: number | null }>;
+          tcp: { states: Record<string, number> | null; statesTruncated: boolean; retransPct: number | null };
+          conntrack: { count: number; max: number; usedPct: number | null } | null;
+        };
+        const r = await callOk<Net>('get_network');
+        assert.equal(r.data.source, 'sampler');
+        inRange(r.windowSec, 0.1, 5, 'sampler windowSec');
+        const lo = r.data.interfaces.find((i) => i.name === 'lo');
+        assert.ok(lo, 'lo is listed');
+        inRange(lo.rxBytesPerSec, 0, 1e12, 'lo.rxBytesPerSec');
+        // Our own HTTP connection is an established TCP socket.
+        assert.ok((r.data.tcp.states?.ESTABLISHED ?? 0) >= 1, JSON.stringify(r.data.tcp.states));
+        assert.equal(r.data.tcp.statesTruncated, false);
+        if (r.data.tcp.retransPct !== null) inRange(r.data.tcp.retransPct, 0, 100, 'retransPct');
+        const m = await callOk<Net>('get_network', { windowSec: 0.3 });
+        assert.equal(m.data.source, 'measured');
+        inRange(m.windowSec, 0.25, 1.5, 'measured windowSec');
       });
 
       test('top_processes {sortBy: memory, limit: 50}: our own server is there, sorted by RSS', async () => {

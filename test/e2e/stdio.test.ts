@@ -10,7 +10,11 @@ import { Client } from '@modelcontextprotocol/client';
 import type { ClientOptions, JsonSchemaType } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+import { productCatalogue } from '../../src/catalogue/index.js';
 import { CLI, delay, killAll, MODERN, parseLogLines, repoRoot, spawnHostlens, within } from './helpers.js';
+
+/** tools/list with the default toolsets (core only). */
+const CORE_TOOL_COUNT = productCatalogue.tools.filter((t) => t.toolset === 'core').length;
 
 const validator = new AjvJsonSchemaValidator();
 
@@ -42,7 +46,7 @@ describe('hostlens serve --stdio with the SDK client', { timeout: 90_000 }, () =
         assert.equal(client.getServerVersion()?.name, 'hostlens');
 
         const { tools } = await within(10_000, 'tools/list', client.listTools());
-        assert.deepEqual(tools.map((t) => t.name).sort(), ['get_cpu', 'get_filesystems', 'get_memory', 'get_system_info', 'top_processes', 'triage_host']);
+        assert.deepEqual(tools.map((t) => t.name).sort(), productCatalogue.tools.filter((t) => t.toolset === 'core').map((t) => t.name).sort());
         for (const name of ['triage_host', 'get_memory']) {
           const r = await within(15_000, name, client.callTool({ name, arguments: {} }));
           assert.ok(!r.isError, `${name}: ${JSON.stringify(r.content)}`);
@@ -140,7 +144,7 @@ describe('hostlens serve --stdio, raw', { timeout: 60_000 }, () => {
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     const list = await waitFor(2, 'tools/list');
-    assert.equal(((list.result as { tools?: unknown[] } | undefined)?.tools ?? []).length, 6);
+    assert.equal(((list.result as { tools?: unknown[] } | undefined)?.tools ?? []).length, CORE_TOOL_COUNT);
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'triage_host', arguments: {} } });
     const triage = await waitFor(3, 'triage_host');
     assert.ok(triage.result && !(triage.result as { isError?: boolean }).isError, JSON.stringify(triage));

@@ -1,0 +1,118 @@
+/**
+ * Block device I/O over a stated window (iostat -x): from the sampler's last two ticks, or a fresh
+ * measurement when windowSec is given. Used by get_disk_io.
+ */
+import { z } from 'zod';
+import type { Services } from '../catalogue/services.js';
+import type { DiskCounters } from '../collectors/disks.js';
+import { diskRates } from '../collectors/disks.js';
+import { assess, unknownAssessment } from './assessment.js';
+import type { Assessment } from './assessment.js';
+
+export const diskDeviceSchema = z.object({
+  name: z.string().describe('kernel device name (sda, nvme0n1, dm-0, md0, …)'),
+  readsPerSec: z.number(),
+  writesPerSec: z.number(),
+  readBytesPerSec: z.number().int(),
+  writeBytesPerSec: z.number().int(),
+  utilPct: z.number().describe('share of the window with I/O in flight (0–100); near 100 means saturated for a single-queue device'),
+  readAwaitMs: z.number().nullable().describe('average ms per read completed in the window (queue + service); null without reads'),
+  writeAwaitMs: z.number().nullable().describe('average ms per write completed in the window; null without writes'),
+  avgQueueDepth: z.number().describe('average requests in flight over the window (iostat aqu-sz)'),
+  inFlight: z.number().int().describe('requests in flight at the end of the window'),
+});
+
+export const diskIoDataSchema = z.object({
+  source: z.enum(['sampler', 'measured']).describe("sampler = the 1 Hz background sampler's last window; measured = a fresh window of windowSec"),
+  devices: z.array(diskDeviceSchema).describe('busiest (highest utilPct) first'),
+});
+export type DiskIoData = z.infer<typeof diskIoDataSchema>;
+
+export interface DiskIoOptions {
+  windowSec?: number;
+  devices?: string[];
+  signal?: AbortSignal;
+  progress?: (fraction: number, message?: string) => Promise<void>;
+}
+
+export interface DiskIoResult {
+  data: DiskIoData;
+  windowSec: number;
+  assessments: Assessment[];
+  warnings: string[];
+}
+
+interface DiskWindow {
+  start: DiskCounters[] | null;
+  end: DiskCounters[] | null;
+  windowSec: number;
+  source: 'sampler' | 'measured';
+}
+
+async function measureDisks(services: Services, windowSec: number, options: DiskIoOptions): Promise<DiskWindow> {
+  const m = await services.sampler.measure(windowSec, {
+    processes: false,
+    counters: true,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (f) => void options.progress?.(f, `measuring disk I/O over ${windowSec} s`),
+  });
+  return { start: m.start.disks ?? null, end: m.end.disks ?? null, windowSec: m.elapsedSec, source: 'measured' };
+}
+
+async function diskWindow(services: Services, options: DiskIoOptions): Promise<DiskWindow> {
+  if (options.windowSec !== undefined) return measureDisks(services, options.windowSec, options);
+  const prev = services.sampler.previous();
+  const last = services.sampler.latest();
+  if (prev && last && last.atMs > prev.atMs) {
+    return { start: prev.disks, end: last.disks, windowSec: Math.round(last.atMs - prev.atMs) / 1000, source: 'sampler' };
+  }
+  return measureDisks(services, 0.5, options);
+}
+
+/** Assessments for a set of device rates: the worst utilisation and the worst await. */
+export function assessDisks(devices: DiskIoData['devices'], services: Pick<Services, 'thresholds'>, available: boolean): Assessment[] {
+  if (!available) return [unknownAssessment('disk', 'disk.unavailable', 'proc/diskstats is not readable: disk I/O is unknown', '%')];
+  if (devices.length === 0) return [unknownAssessment('disk', 'disk.no_devices', 'no block devices to assess', '%')];
+  const t = services.thresholds;
+  const busiest = devices.reduce((a, b) => (b.utilPct > a.utilPct ? b : a));
+  const awaitOf = (d: (typeof devices)[number]): number => Math.max(d.readAwaitMs ?? 0, d.writeAwaitMs ?? 0);
+  const withIo = devices.filter((d) => d.readAwaitMs !== null || d.writeAwaitMs !== null);
+  const slowest = withIo.length ? withIo.reduce((a, b) => (awaitOf(b) > awaitOf(a) ? b : a)) : null;
+  return [
+    assess({
+      area: 'disk',
+      code: 'disk.util',
+      label: `Disk ${busiest.name} utilisation`,
+      value: busiest.utilPct,
+      spec: t['disk.utilPct'],
+      evidence: [`${busiest.name}: ${busiest.readsPerSec} r/s, ${busiest.writesPerSec} w/s, queue depth ${busiest.avgQueueDepth}`],
+    }),
+    slowest
+      ? assess({
+          area: 'disk',
+          code: 'disk.await',
+          label: `Disk ${slowest.name} await`,
+          value: awaitOf(slowest),
+          spec: t['disk.awaitMs'],
+          evidence: [`${slowest.name}: read await ${slowest.readAwaitMs ?? '-'} ms, write await ${slowest.writeAwaitMs ?? '-'} ms`],
+        })
+      : { ...assess({ area: 'disk', code: 'disk.await', label: 'Disk await', value: 0, spec: t['disk.awaitMs'] }), message: 'Disk await: no I/O completed in the window' },
+  ];
+}
+
+export async function readDiskIo(services: Services, options: DiskIoOptions = {}): Promise<DiskIoResult> {
+  const w = await diskWindow(services, options);
+  const warnings: string[] = [];
+  const available = w.start !== null && w.end !== null;
+  let devices = available ? diskRates(w.start!, w.end!, w.windowSec) : [];
+  if (!available) warnings.push('proc/diskstats is not readable: disk I/O is unknown');
+  if (options.devices && options.devices.length > 0) {
+    const wanted = new Set(options.devices.map((d) => d.replace(/^\/dev\//, '')));
+    devices = devices.filter((d) => wanted.has(d.name));
+    const missing = [...wanted].filter((n) => !devices.some((d) => d.name === n));
+    if (missing.length) warnings.push(`no such block device (or a partition, which is not reported): ${missing.join(', ')}`);
+  }
+  devices.sort((a, b) => b.utilPct - a.utilPct || b.readBytesPerSec + b.writeBytesPerSec - (a.readBytesPerSec + a.writeBytesPerSec) || a.name.localeCompare(b.name));
+  const data: DiskIoData = { source: w.source, devices };
+  return { data, windowSec: Math.round(w.windowSec * 1000) / 1000, assessments: assessDisks(devices, services, available), warnings };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { diskIoDataSchema, readDiskIo } from '../diagnostics/disks.js';
+import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+
+export const getDiskIo = defineTool({
+  name: 'get_disk_io',
+  title: 'Disk I/O per device',
+  description:
+    'Per block device I/O over a stated window, like iostat -x: reads and writes per second, read and write bytes per second, utilPct (share of the window the device had I/O in flight), readAwaitMs / writeAwaitMs (average ms per completed request, queueing included) and avgQueueDepth. Whole disks, device-mapper (dm-*), md RAID and NVMe namespaces; partitions are not listed; loop and ram devices only when they did I/O. Busiest device first. Use it when CPU iowait or I/O pressure is high, to find which device is saturated or slow. Without windowSec the answer is instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Filter with devices (e.g. ["sda", "nvme0n1"]). Never a since-boot average.',
+  toolset: 'core',
+  input: z
+    .object({
+      host: hostField,
+      windowSec: windowSecField,
+      devices: z.array(z.string().max(64)).max(64).optional().describe('only these devices (kernel names such as "sda" or "dm-0"; a /dev/ prefix is accepted); default all'),
+    })
+    .strict(),
+  data: diskIoDataSchema,
+  async handler({ host, windowSec, devices }, { services, signal, progress }) {
+    checkHost(host);
+    const r = await readDiskIo(services, { ...(windowSec !== undefined ? { windowSec } : {}), ...(devices ? { devices } : {}), signal, progress });
+    return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
+  },
+  render({ data: d, windowSec, assessments }) {
+    return lines(
+      `Disk I/O over ${windowSec ?? '?'} s (${d.source}), ${d.devices.length} device(s):`,
+      ...d.devices.map(
+        (x) =>
+          `- ${x.name}: util ${fmtPct(x.utilPct)}, ${x.readsPerSec} r/s (${fmtBytes(x.readBytesPerSec)}/s, await ${x.readAwaitMs ?? '-'} ms), ${x.writesPerSec} w/s (${fmtBytes(x.writeBytesPerSec)}/s, await ${x.writeAwaitMs ?? '-'} ms), queue ${x.avgQueueDepth}`,
+      ),
+      renderAssessments(assessments),
+    );
+  },
+});
