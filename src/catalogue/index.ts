@@ -8,6 +8,7 @@ import { getDiskIo } from '../tools/get-disk-io.js';
 import { getFilesystems } from '../tools/get-filesystems.js';
 import { getMemory } from '../tools/get-memory.js';
 import { getNetwork } from '../tools/get-network.js';
+import { getPressure } from '../tools/get-pressure.js';
 import { getSysctl } from '../tools/get-sysctl.js';
 import { getSystemInfo } from '../tools/get-system-info.js';
 import { topProcessesTool } from '../tools/top-processes.js';
@@ -15,7 +16,7 @@ import { triageHost } from '../tools/triage-host.js';
 import type { PromptDefinition, ToolDefinition } from './types.js';
 
 export const productCatalogue: Catalogue = {
-  tools: [triageHost, getSystemInfo, getCpu, getMemory, getFilesystems, topProcessesTool, getDiskIo, getNetwork, getSysctl] as unknown as ToolDefinition[],
+  tools: [triageHost, getSystemInfo, getCpu, getMemory, getFilesystems, topProcessesTool, getDiskIo, getNetwork, getPressure, getSysctl] as unknown as ToolDefinition[],
   resources: [thresholdsResource, overviewResource],
   prompts: [triagePrompt] as unknown as PromptDefinition[],
 };

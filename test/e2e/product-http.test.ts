@@ -27,7 +27,7 @@ import type { Spawned } from './helpers.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-const TOOL_NAMES = ['triage_host', 'get_system_info', 'get_cpu', 'get_memory', 'get_filesystems', 'top_processes', 'get_disk_io', 'get_network'] as const;
+const TOOL_NAMES = ['triage_host', 'get_system_info', 'get_cpu', 'get_memory', 'get_filesystems', 'top_processes', 'get_disk_io', 'get_network', 'get_pressure'] as const;
 
 interface Envelope<D> {
   host: string;
@@ -309,6 +309,26 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
         assert.equal(m.data.source, 'measured');
         inRange(m.windowSec, 0.25, 1.5, 'measured windowSec');
         if (first) assert.deepEqual(m.data.devices.map((d) => d.name), [first]);
+      });
+
+      test('get_pressure {} and {windowSec: 0.3, topCgroups: 3}: PSI shares within 0–100, bounded cgroup list', async () => {
+        type Line = { avg10Pct: number; avg60Pct: number; avg300Pct: number; stallPctInWindow: number | null };
+        type Res = { some: Line; full: Line | null } | null;
+        type P = { available: boolean; system: { cpu: Res; memory: Res; io: Res }; cgroups: Array<{ path: string; memoryFullPct: number | null }>; cgroupsExamined: number };
+        const r = await callOk<P>('get_pressure');
+        if (!r.data.available) assert.ok(r.assessments.some((a) => a.code === 'pressure.unavailable' && a.status === 'unknown'));
+        for (const k of ['cpu', 'memory', 'io'] as const) {
+          const res = r.data.system[k];
+          if (!res) continue;
+          inRange(res.some.avg10Pct, 0, 100, `${k}.some.avg10Pct`);
+          if (res.some.stallPctInWindow !== null) inRange(res.some.stallPctInWindow, 0, 100, `${k}.some.stallPctInWindow`);
+        }
+        assert.ok(r.data.cgroups.length <= 5);
+        const m = await callOk<P>('get_pressure', { windowSec: 0.3, topCgroups: 3 });
+        inRange(m.windowSec, 0.25, 1.5, 'measured windowSec');
+        assert.ok(m.data.cgroups.length <= 3);
+        const bad = await call('get_pressure', { topCgroups: 21 });
+        assert.equal(bad.isError, true);
       });
 
       test('get_network {} and {windowSec: 0.3}: loopback listed, TCP states counted, sane rates', async () => {

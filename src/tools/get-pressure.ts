@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { readPressure } from '../collectors/pressure.js';
+import { roundTo } from '../collectors/read.js';
+import { buildPressureDetail, pressureDetailSchema, pressureWindow, readPressureDetail } from '../diagnostics/pressure-detail.js';
+import type { PressureDetail } from '../diagnostics/pressure-detail.js';
+import { checkHost, hostField, lines, renderAssessments, windowSecField } from './common.js';
+
+const TOP_DEFAULT = 5;
+const TOP_MAX = 20;
+
+type Res = PressureDetail['system']['cpu'];
+function fmtRes(name: string, r: Res): string {
+  if (!r) return `${name}: n/a`;
+  const part = (kind: string, l: NonNullable<Res>['some'] | null): string =>
+    l ? `${kind} ${l.avg10Pct}/${l.avg60Pct}/${l.avg300Pct}%${l.stallPctInWindow !== null ? ` (window ${l.stallPctInWindow}%)` : ''}` : '';
+  return `${name}: ${[part('some', r.some), part('full', r.full)].filter(Boolean).join(', ')}`;
+}
+
+export const getPressure = defineTool({
+  name: 'get_pressure',
+  title: 'Pressure stall information (PSI)',
+  description:
+    'Pressure stall information: the share of time tasks were stalled waiting for CPU, memory or I/O — the most direct "is this host (or cgroup) starved?" signal. System-wide some/full stall % averaged over 10, 60 and 300 s, plus stallPctInWindow over the sampler window (≈ 1 s) or a fresh windowSec measurement; "some" = at least one task stalled, "full" = all non-idle tasks stalled (real lost throughput). Also the cgroups (v2) that stall most, ranked by the worst of memory full / I/O full / CPU some (avg10 %); a parent cgroup includes its children. Use after triage_host reports pressure, or to find which service is starved.',
+  toolset: 'core',
+  input: z
+    .object({
+      host: hostField,
+      windowSec: windowSecField,
+      topCgroups: z.number().int().min(0).max(TOP_MAX).optional().describe(`how many stalled cgroups to list (0–${TOP_MAX}, default ${TOP_DEFAULT})`),
+    })
+    .strict(),
+  data: pressureDetailSchema,
+  async handler({ host, windowSec, topCgroups }, { services, signal, progress }) {
+    checkHost(host);
+    const top = topCgroups ?? TOP_DEFAULT;
+    if (windowSec === undefined) {
+      const r = readPressureDetail(services, top);
+      return { data: r.data, ...(r.windowSec !== undefined ? { windowSec: r.windowSec } : {}), assessments: r.assessments, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+    }
+    const t0 = performance.now();
+    const first = readPressure(services.collectors);
+    await progress(0, 'measuring');
+    await sleep(windowSec * 1000, undefined, { signal });
+    const second = readPressure(services.collectors);
+    const sec = (performance.now() - t0) / 1000;
+    await progress(1);
+    const r = buildPressureDetail(services, second, pressureWindow(first, second, sec), top);
+    return { data: r.data, windowSec: roundTo(sec, 3), assessments: r.assessments, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+  },
+  render({ data: d, windowSec, assessments, truncated }) {
+    return lines(
+      d.available ? `PSI avg10/avg60/avg300${windowSec !== undefined ? `, window ${windowSec} s` : ''}` : 'PSI: not available on this kernel',
+      d.available && fmtRes('cpu', d.system.cpu),
+      d.available && fmtRes('memory', d.system.memory),
+      d.available && fmtRes('io', d.system.io),
+      d.cgroups.length > 0 ? `stalled cgroups (avg10 %; of ${truncated?.total ?? d.cgroups.length}, ${d.cgroupsExamined} examined):` : `no stalled cgroup among ${d.cgroupsExamined} examined`,
+      ...d.cgroups.map((c) => `- ${c.path}: memory full ${c.memoryFullPct ?? '?'}, io full ${c.ioFullPct ?? '?'}, cpu some ${c.cpuSomePct ?? '?'}`),
+      renderAssessments(assessments),
+    );
+  },
+});
