@@ -12,6 +12,7 @@ import {
   readNetCounters,
   readSockstat,
   readTcpStates,
+  TCP_STATES,
 } from './network.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
@@ -89,9 +90,10 @@ test('parsers: garbage and truncated input never throws', () => {
   const s = parseSnmp('Tcp: A B C\nTcp: 1 2\nUdp: InErrors RcvbufErrors\nUdp: 7 8\nTcpExt: X');
   assert.deepEqual([...s.entries()], [['Udp.InErrors', 7], ['Udp.RcvbufErrors', 8]]);
   assert.deepEqual(parseSockstat('\0garbage', null), { tcpInUse: null, tcpOrphans: null, tcpTimeWait: null, tcpAlloc: null, tcp6InUse: null, udpInUse: null });
-  const states = Object.fromEntries(['ESTABLISHED'].map((k) => [k, 0])) as never;
+  const states = Object.fromEntries(TCP_STATES.map((k) => [k, 0])) as Record<(typeof TCP_STATES)[number], number>;
   const c = countTcpStates('header\n  0: 0100007F:0016 00000000:0000 0A 0\n  1: bad line\n  2: 0100007F:0016 00000000:0000 FF 0\n', states, 100);
   assert.equal(c.counted, 1);
+  assert.equal(states.LISTEN, 1);
   assert.equal(c.badLines, 2);
   const n = readNetCounters(createCollectorContext({ root: '/nonexistent-root' }));
   assert.equal(n.available, false);

@@ -113,6 +113,20 @@ test('network on the busy host: eth0 drops and errors, retransmissions, accept-q
   assert.match(text, /conntrack 255000 \/ 262144 \(97.3%\)/);
 });
 
+test('disk I/O and network: long device and interface lists are cut to the busiest, with truncated', async () => {
+  const s = fixtureServices('busy', 'busy-later');
+  const disk = await readDiskIo(s, { maxDevices: 2 });
+  assert.deepEqual(disk.data.devices.map((d) => d.name), ['nvme0n1', 'xvda']);
+  assert.deepEqual(disk.truncated, { returned: 2, total: 4 });
+  assert.equal(disk.assessments.find((a) => a.code === 'disk.util')!.status, 'critical');
+  const net = await readNetwork(s, { maxInterfaces: 1 });
+  assert.deepEqual(net.data.interfaces.map((i) => i.name), ['eth0']);
+  assert.equal(net.data.interfaces[0]!.utilPct, 80);
+  assert.deepEqual(net.truncated, { returned: 1, total: 3 });
+  assert.match(getNetwork.render({ data: net.data, windowSec: net.windowSec, assessments: net.assessments, truncated: net.truncated! }), /busiest 1 of 3 interfaces/);
+  assert.equal((await readNetwork(s)).truncated, undefined);
+});
+
 test('network: the TCP state count is bounded and says so', async () => {
   const r = await readNetwork(fixtureServices('busy', 'busy-later'), { maxTcpLines: 10 });
   assert.equal(r.data.tcp.statesTruncated, true);

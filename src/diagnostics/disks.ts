@@ -33,13 +33,18 @@ export interface DiskIoOptions {
   devices?: string[];
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
+  /** Cap on listed devices, busiest kept (default 256). */
+  maxDevices?: number;
 }
+
+export const MAX_DEVICES = 256;
 
 export interface DiskIoResult {
   data: DiskIoData;
   windowSec: number;
   assessments: Assessment[];
   warnings: string[];
+  truncated?: { returned: number; total: number };
 }
 
 interface DiskWindow {
@@ -113,6 +118,11 @@ export async function readDiskIo(services: Services, options: DiskIoOptions = {}
     if (missing.length) warnings.push(`no such block device (or a partition, which is not reported): ${missing.join(', ')}`);
   }
   devices.sort((a, b) => b.utilPct - a.utilPct || b.readBytesPerSec + b.writeBytesPerSec - (a.readBytesPerSec + a.writeBytesPerSec) || a.name.localeCompare(b.name));
-  const data: DiskIoData = { source: w.source, devices };
-  return { data, windowSec: Math.round(w.windowSec * 1000) / 1000, assessments: assessDisks(devices, services, available), warnings };
+  // Assess over every device, list at most maxDevices (hosts with hundreds of dm devices).
+  const assessments = assessDisks(devices, services, available);
+  const limit = options.maxDevices ?? MAX_DEVICES;
+  const truncated = devices.length > limit ? { returned: limit, total: devices.length } : undefined;
+  if (truncated) warnings.push(`${devices.length} devices: only the ${limit} busiest are listed`);
+  const data: DiskIoData = { source: w.source, devices: devices.slice(0, limit) };
+  return { data, windowSec: Math.round(w.windowSec * 1000) / 1000, assessments, warnings, ...(truncated ? { truncated } : {}) };
 }

@@ -64,13 +64,18 @@ export interface NetworkOptions {
   progress?: (fraction: number, message?: string) => Promise<void>;
   /** Cap on proc/net/tcp(6) lines for the state histogram (default 50,000). */
   maxTcpLines?: number;
+  /** Cap on listed interfaces, busiest kept (default 256). */
+  maxInterfaces?: number;
 }
+
+export const MAX_INTERFACES = 256;
 
 export interface NetworkResult {
   data: NetworkData;
   windowSec: number;
   assessments: Assessment[];
   warnings: string[];
+  truncated?: { returned: number; total: number };
 }
 
 interface NetWindow {
@@ -121,18 +126,13 @@ export async function readNetwork(services: Services, options: NetworkOptions = 
   if (!w.end?.available) for (const n of listInterfaces(ctx) ?? []) names.add(n);
   const current = new Map((w.end?.interfaces ?? []).map((i) => [i.name, i]));
 
-  const interfaces: NetworkData['interfaces'] = [...names].map((name) => {
-    const info = readInterfaceInfo(ctx, name);
+  const rows = [...names].map((name) => {
     const a = before.get(name);
     const b = current.get(name);
     const rxBytes = perSec(a?.rxBytes, b?.rxBytes, sec);
     const txBytes = perSec(a?.txBytes, b?.txBytes, sec);
-    const peak = rxBytes === null && txBytes === null ? null : Math.max(rxBytes ?? 0, txBytes ?? 0);
     return {
       name,
-      state: info.state,
-      mtu: info.mtu,
-      speedMbps: info.speedMbps,
       rxBytesPerSec: rxBytes === null ? null : Math.round(rxBytes),
       txBytesPerSec: txBytes === null ? null : Math.round(txBytes),
       rxPacketsPerSec: perSec(a?.rxPackets, b?.rxPackets, sec),
@@ -141,11 +141,27 @@ export async function readNetwork(services: Services, options: NetworkOptions = 
       txErrorsPerSec: perSec(a?.txErrors, b?.txErrors, sec),
       rxDropsPerSec: perSec(a?.rxDrops, b?.rxDrops, sec),
       txDropsPerSec: perSec(a?.txDrops, b?.txDrops, sec),
+    };
+  });
+  const traffic = (i: (typeof rows)[number]): number => (i.rxBytesPerSec ?? 0) + (i.txBytesPerSec ?? 0);
+  rows.sort((x, y) => traffic(y) - traffic(x) || x.name.localeCompare(y.name));
+  // Hosts with thousands of veth interfaces: keep the busiest, and read sys/class/net only for those.
+  const limit = options.maxInterfaces ?? MAX_INTERFACES;
+  const truncated = rows.length > limit ? { returned: limit, total: rows.length } : undefined;
+  if (truncated) warnings.push(`${rows.length} interfaces: only the ${limit} busiest are listed`);
+  const interfaces: NetworkData['interfaces'] = rows.slice(0, limit).map((r) => {
+    const info = readInterfaceInfo(ctx, r.name);
+    const peak = r.rxBytesPerSec === null && r.txBytesPerSec === null ? null : Math.max(r.rxBytesPerSec ?? 0, r.txBytesPerSec ?? 0);
+    const { name, ...rates } = r;
+    return {
+      name,
+      state: info.state,
+      mtu: info.mtu,
+      speedMbps: info.speedMbps,
+      ...rates,
       utilPct: peak !== null && info.speedMbps ? pct(peak * 8, info.speedMbps * 1e6) : null,
     };
   });
-  const traffic = (i: (typeof interfaces)[number]): number => (i.rxBytesPerSec ?? 0) + (i.txBytesPerSec ?? 0);
-  interfaces.sort((x, y) => traffic(y) - traffic(x) || x.name.localeCompare(y.name));
 
   const sa = w.start?.stack;
   const sb = w.end?.stack;
@@ -186,7 +202,13 @@ export async function readNetwork(services: Services, options: NetworkOptions = 
     udp: { rcvbufErrorsPerSec: rs('udpRcvbufErrors'), inErrorsPerSec: rs('udpInErrors') },
     conntrack: ct ? { count: ct.count, max: ct.max, usedPct: pct(ct.count, ct.max) } : null,
   };
-  return { data, windowSec: Math.round(sec * 1000) / 1000, assessments: assessNetwork(data, services, w.end?.available ?? false), warnings };
+  return {
+    data,
+    windowSec: Math.round(sec * 1000) / 1000,
+    assessments: assessNetwork(data, services, w.end?.available ?? false),
+    warnings,
+    ...(truncated ? { truncated } : {}),
+  };
 }
 
 /** Worst interface errors and drops (loopback excluded), TCP retransmission, accept-queue overflows, conntrack. */

@@ -7,7 +7,7 @@ export const getDiskIo = defineTool({
   name: 'get_disk_io',
   title: 'Disk I/O per device',
   description:
-    'Per block device I/O over a stated window, like iostat -x: reads and writes per second, read and write bytes per second, utilPct (share of the window the device had I/O in flight), readAwaitMs / writeAwaitMs (average ms per completed request, queueing included) and avgQueueDepth. Whole disks, device-mapper (dm-*), md RAID and NVMe namespaces; partitions are not listed; loop and ram devices only when they did I/O. Busiest device first. Use it when CPU iowait or I/O pressure is high, to find which device is saturated or slow. Without windowSec the answer is instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Filter with devices (e.g. ["sda", "nvme0n1"]). Never a since-boot average.',
+    'Per block device I/O over a stated window, like iostat -x: reads and writes per second, read and write bytes per second, utilPct (share of the window the device had I/O in flight), readAwaitMs / writeAwaitMs (average ms per completed request, queueing included) and avgQueueDepth. Whole disks, device-mapper (dm-*), md RAID and NVMe namespaces; partitions are not listed; loop and ram devices only when they did I/O. Busiest device first, at most 256 (`truncated` says when more exist). Use it when CPU iowait or I/O pressure is high, to find which device is saturated or slow. Without windowSec the answer is instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Filter with devices (e.g. ["sda", "nvme0n1"]). Never a since-boot average.',
   toolset: 'core',
   input: z
     .object({
@@ -20,11 +20,11 @@ export const getDiskIo = defineTool({
   async handler({ host, windowSec, devices }, { services, signal, progress }) {
     checkHost(host);
     const r = await readDiskIo(services, { ...(windowSec !== undefined ? { windowSec } : {}), ...(devices ? { devices } : {}), signal, progress });
-    return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
+    return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings, ...(r.truncated ? { truncated: r.truncated } : {}) };
   },
-  render({ data: d, windowSec, assessments }) {
+  render({ data: d, windowSec, assessments, truncated }) {
     return lines(
-      `Disk I/O over ${windowSec ?? '?'} s (${d.source}), ${d.devices.length} device(s):`,
+      `Disk I/O over ${windowSec ?? '?'} s (${d.source}), ${truncated ? `busiest ${truncated.returned} of ${truncated.total}` : d.devices.length} device(s):`,
       ...d.devices.map(
         (x) =>
           `- ${x.name}: util ${fmtPct(x.utilPct)}, ${x.readsPerSec} r/s (${fmtBytes(x.readBytesPerSec)}/s, await ${x.readAwaitMs ?? '-'} ms), ${x.writesPerSec} w/s (${fmtBytes(x.writeBytesPerSec)}/s, await ${x.writeAwaitMs ?? '-'} ms), queue ${x.avgQueueDepth}`,
