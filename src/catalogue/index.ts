@@ -6,6 +6,7 @@ import type { Catalogue } from '../server/build.js';
 import { getCpu } from '../tools/get-cpu.js';
 import { getDiskIo } from '../tools/get-disk-io.js';
 import { getFilesystems } from '../tools/get-filesystems.js';
+import { getLimits } from '../tools/get-limits.js';
 import { getMemory } from '../tools/get-memory.js';
 import { getNetwork } from '../tools/get-network.js';
 import { getPressure } from '../tools/get-pressure.js';
@@ -16,7 +17,7 @@ import { triageHost } from '../tools/triage-host.js';
 import type { PromptDefinition, ToolDefinition } from './types.js';
 
 export const productCatalogue: Catalogue = {
-  tools: [triageHost, getSystemInfo, getCpu, getMemory, getFilesystems, topProcessesTool, getDiskIo, getNetwork, getPressure, getSysctl] as unknown as ToolDefinition[],
+  tools: [triageHost, getSystemInfo, getCpu, getMemory, getFilesystems, topProcessesTool, getDiskIo, getNetwork, getPressure, getLimits, getSysctl] as unknown as ToolDefinition[],
   resources: [thresholdsResource, overviewResource],
   prompts: [triagePrompt] as unknown as PromptDefinition[],
 };

@@ -38,6 +38,7 @@ export const DEFAULT_THRESHOLDS = {
   'network.dropsPerSec': { warning: 10, critical: 100, unit: '/s', direction: 'above', description: 'Interface receive + transmit drops per second over the window (per interface)' },
   'network.listenOverflowsPerSec': { warning: 1, critical: 10, unit: '/s', direction: 'above', description: 'TCP accept-queue overflows per second over the window' },
   'conntrack.usedPct': { warning: 80, critical: 95, unit: '%', direction: 'above', description: 'nf_conntrack entries as a share of nf_conntrack_max' },
+  'limits.usedPct': { warning: 80, critical: 95, unit: '%', direction: 'above', description: 'Use of a kernel or per-process limit (open files, pids, threads, ephemeral ports estimate) as a share of the limit' },
 } as const satisfies Record<string, ThresholdSpec>;
 
 export type ThresholdKey = keyof typeof DEFAULT_THRESHOLDS;

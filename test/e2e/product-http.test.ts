@@ -27,7 +27,7 @@ import type { Spawned } from './helpers.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-const TOOL_NAMES = ['triage_host', 'get_system_info', 'get_cpu', 'get_memory', 'get_filesystems', 'top_processes', 'get_disk_io', 'get_network', 'get_pressure'] as const;
+const TOOL_NAMES = ['triage_host', 'get_system_info', 'get_cpu', 'get_memory', 'get_filesystems', 'top_processes', 'get_disk_io', 'get_network', 'get_pressure', 'get_limits'] as const;
 
 interface Envelope<D> {
   host: string;
@@ -329,6 +329,18 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
         assert.ok(m.data.cgroups.length <= 3);
         const bad = await call('get_pressure', { topCgroups: 21 });
         assert.equal(bad.isError, true);
+      });
+
+      test('get_limits {}: shares within 0–100, at most 10 fd holders, the ephemeral-port figure labelled an estimate', async () => {
+        type U = { usedPct: number | null; max: number } | null;
+        type L = { fds: U; pids: U; threads: U; ephemeralPorts: { inUseEstimate: number | null; usedPct: number | null; rangeSize: number } | null; topFdProcesses: Array<{ pid: number; fdCount: number; usedPct: number | null }> };
+        const r = await callOk<L>('get_limits');
+        for (const [k, u] of [['fds', r.data.fds], ['pids', r.data.pids], ['threads', r.data.threads]] as const) if (u?.usedPct != null) inRange(u.usedPct, 0, 100, `${k}.usedPct`);
+        assert.ok(r.data.fds && r.data.fds.max > 0, 'fs/file-nr is readable');
+        assert.ok(r.data.topFdProcesses.length >= 1 && r.data.topFdProcesses.length <= 10);
+        assert.ok(r.assessments.some((a) => a.code === 'limits.fds'));
+        const listed = tools.get('get_limits');
+        assert.match(JSON.stringify(listed?.outputSchema), /ESTIMATE/);
       });
 
       test('get_network {} and {windowSec: 0.3}: loopback listed, TCP states counted, sane rates', async () => {
