@@ -91,6 +91,23 @@ export {
   readTimeSync,
   readUptimeSec,
 } from './system.js';
+export type { DiskCounters, DiskRates, DiskStats } from './disks.js';
+export { SECTOR_BYTES, diskRates, isReportedDevice, parseDiskStats, readDiskStats } from './disks.js';
+export type { Conntrack, InterfaceCounters, InterfaceInfo, NetCounters, Sockstat, StackCounters, TcpState, TcpStateHistogram } from './network.js';
+export {
+  DEFAULT_MAX_TCP_LINES,
+  TCP_STATES,
+  countTcpStates,
+  listInterfaces,
+  parseNetDev,
+  parseSnmp,
+  parseSockstat,
+  readConntrack,
+  readInterfaceInfo,
+  readNetCounters,
+  readSockstat,
+  readTcpStates,
+} from './network.js';
 export type {
   LatestCpu,
   LatestRates,
