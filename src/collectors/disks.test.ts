@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createCollectorContext } from './context.js';
-import { diskRates, parseDiskStats, readDiskStats } from './disks.js';
+import { diskRates, isReportedDevice, parseDiskStats, readDiskStats } from './disks.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 const ctxFor = (host: string) => createCollectorContext({ root: FIX + host });
@@ -74,6 +74,8 @@ test('diskRates: counters going backwards drop the device; util is clamped', () 
   const [back] = parseDiskStats('8 0 sda 50 0 800 10 100 0 800 10 0 1000 1000').devices;
   const [over] = parseDiskStats('8 0 sda 100 0 800 10 100 0 800 10 0 3000 1000').devices;
   assert.deepEqual(diskRates([dev!], [back!], 1), []);
+  const zram = parseDiskStats('253 0 zram0 0 0 0 0 0 0 0 0 0 0 0\n253 1 zram1 5 0 40 0 0 0 0 0 0 1 1\n').devices;
+  assert.deepEqual(zram.filter(isReportedDevice).map((d) => d.name), ['zram1'], 'an unused zram swap device is not listed');
   assert.equal(diskRates([dev!], [over!], 1)[0]!.utilPct, 100);
 });
 

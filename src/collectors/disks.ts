@@ -1,7 +1,7 @@
 /**
  * Block device I/O counters from proc/diskstats, and iostat-x style rates between two samples.
  * Whole disks, dm-*, md* and NVMe namespaces are kept; partitions are dropped; loop and ram devices are
- * kept only when they did any I/O.
+ * (zram included) kept only when they did any I/O.
  */
 import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
@@ -57,7 +57,7 @@ const VIRTUAL = /^(?:loop|ram|zram)\d+$/;
 /** True for names kept in the device list: not a partition; loop/ram only when they did I/O. */
 export function isReportedDevice(c: DiskCounters): boolean {
   if (PARTITION.test(c.name)) return false;
-  if (VIRTUAL.test(c.name) && !c.name.startsWith('zram')) return c.readsCompleted + c.writesCompleted > 0;
+  if (VIRTUAL.test(c.name)) return c.readsCompleted + c.writesCompleted > 0;
   return true;
 }
 
