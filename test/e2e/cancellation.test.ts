@@ -60,7 +60,7 @@ describe('cancellation of a long get_cpu window', { timeout: 90_000 }, () => {
         const before = server.logs().length;
         const { elapsedMs, error } = await cancelledCpuCall(client);
         assert.ok(elapsedMs >= 250, `aborted too early (${elapsedMs} ms)`);
-        assert.ok(elapsedMs < 2_000, `the cancelled call took ${elapsedMs} ms to return (window was 10 s)`);
+        assert.ok(elapsedMs < 5_000, `the cancelled call took ${elapsedMs} ms to return (window was 10 s)`);
         assert.match(String((error as Error)?.message ?? error), /abort/i, 'the rejection says it was aborted');
 
         // The server saw the cancellation promptly.
@@ -78,7 +78,7 @@ describe('cancellation of a long get_cpu window', { timeout: 90_000 }, () => {
             3_000,
             'the aborted modern tools/call to finish on the server',
           );
-          assert.ok((line.durationMs as number) < 3_000, `the server held the aborted call for ${String(line.durationMs)} ms`);
+          assert.ok((line.durationMs as number) < 6_000, `the server held the aborted call for ${String(line.durationMs)} ms`);
           assert.notEqual(line.status, 200, `an aborted modern call is not logged as a plain success: ${JSON.stringify(line)}`);
         }
         assert.ok(server.logs().some(since), 'request lines were logged');
@@ -88,7 +88,7 @@ describe('cancellation of a long get_cpu window', { timeout: 90_000 }, () => {
         const next = await within(5_000, 'the next get_cpu call', client.callTool({ name: 'get_cpu', arguments: { windowSec: 0.3 } }));
         assert.ok(!next.isError, JSON.stringify(next.content));
         assert.equal((next.structuredContent as { data: CpuData }).data.source, 'measured');
-        assert.ok(Date.now() - t0 < 3_000, 'the next call is not queued behind the cancelled one');
+        assert.ok(Date.now() - t0 < 5_000, 'the next call is not queued behind the cancelled one');
 
         // And so does a brand-new client.
         const other = await connect(url, era.options, 'e2e-cancel-2');
@@ -110,7 +110,7 @@ describe('cancellation of a long get_cpu window', { timeout: 90_000 }, () => {
       try {
         for (let i = 0; i < 3; i++) {
           const { elapsedMs } = await cancelledCpuCall(client, 150);
-          assert.ok(elapsedMs < 2_000, `cancel #${i + 1} (${era.name}) took ${elapsedMs} ms`);
+          assert.ok(elapsedMs < 5_000, `cancel #${i + 1} (${era.name}) took ${elapsedMs} ms`);
         }
         const r = await within(5_000, 'triage after cancellations', client.callTool({ name: 'triage_host', arguments: {} }));
         assert.ok(!r.isError);
@@ -131,20 +131,20 @@ describe('shutdown after a cancelled legacy call', { timeout: 30_000 }, () => {
   test(
     'SIGTERM does not wait out the grace period for a call that was already cancelled',
     async () => {
-      const server = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_SHUTDOWN_GRACE_SEC: '4' } });
+      const server = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_SHUTDOWN_GRACE_SEC: '15' } });
       const { url } = await server.listening();
       const client = await connect(url, {});
       try {
         const { elapsedMs } = await cancelledCpuCall(client);
-        assert.ok(elapsedMs < 2_000);
+        assert.ok(elapsedMs < 5_000);
         await server.waitForLog((l) => l.rpcMethod === 'notifications/cancelled', 3_000, 'the cancellation');
         await delay(200);
         const t0 = Date.now();
         server.signal('SIGTERM');
-        const exit = await within(8_000, 'exit after SIGTERM', server.exited);
+        const exit = await within(20_000, 'exit after SIGTERM', server.exited);
         const took = Date.now() - t0;
         assert.equal(exit.code, 0);
-        assert.ok(took < 2_000, `shutdown took ${took} ms although nothing was in flight any more`);
+        assert.ok(took < 6_000, `shutdown took ${took} ms although nothing was in flight any more`);
       } finally {
         await client.close().catch(() => undefined);
       }
