@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fixtureServices } from '../../test/fixtures/services.js';
 import type { Services } from '../catalogue/services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { createSampler } from '../collectors/sampler.js';
@@ -14,19 +14,7 @@ import { readDiskIo } from './disks.js';
 import { readNetwork } from './network.js';
 import { resolveThresholds } from './thresholds.js';
 
-const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 
-function fixtureServices(first: string, second = first): Services {
-  const collectors = createCollectorContext({ root: FIX + first });
-  let clock = 0;
-  const sampler = createSampler({ ctx: collectors, now: () => clock, processScanEvery: 0 });
-  sampler.tick();
-  collectors.root = FIX + second;
-  clock = 10_000;
-  sampler.tick();
-  collectors.root = FIX + first;
-  return { hostId: 'local', collectors, sampler, thresholds: resolveThresholds(), state: { lastTriage: null } };
-}
 
 const byCode = (as: Array<{ code: string; status: string }>): Record<string, string> => Object.fromEntries(as.map((a) => [a.code, a.status]));
 

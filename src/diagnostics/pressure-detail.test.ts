@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { fixtureServices } from '../../test/fixtures/services.js';
 import type { Services } from '../catalogue/services.js';
 import { rankCgroupStalls, walkCgroupStalls } from '../collectors/cgroup-pressure.js';
 import { createCollectorContext } from '../collectors/context.js';
@@ -15,17 +16,6 @@ import { resolveThresholds } from './thresholds.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 
-function fixtureServices(first: string, second = first): Services {
-  const collectors = createCollectorContext({ root: FIX + first });
-  let clock = 0;
-  const sampler = createSampler({ ctx: collectors, now: () => clock, processScanEvery: 0 });
-  sampler.tick();
-  collectors.root = FIX + second;
-  clock = 10_000;
-  sampler.tick();
-  collectors.root = FIX + first;
-  return { hostId: 'local', collectors, sampler, thresholds: resolveThresholds(), state: { lastTriage: null } };
-}
 
 test('busy host: system PSI averages and stall shares over the 10 s sampler window (hand-computed)', () => {
   const r = readPressureDetail(fixtureServices('busy', 'busy-later'), 5);

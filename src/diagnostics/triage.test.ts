@@ -6,30 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { Services } from '../catalogue/services.js';
-import { createCollectorContext } from '../collectors/context.js';
-import { createSampler } from '../collectors/sampler.js';
+import { fixtureServices } from '../../test/fixtures/services.js';
 import { readCpu } from './cpu.js';
 import { readMemory } from './memory.js';
 import { readFilesystemHealth } from './filesystems.js';
-import { resolveThresholds } from './thresholds.js';
 import { runTriage } from './triage.js';
 
-const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 
-/** Services over fixture `first`, sampled twice: first, then `second` 10 s later. */
-function fixtureServices(first: string, second = first): Services {
-  const collectors = createCollectorContext({ root: FIX + first });
-  let clock = 0;
-  const sampler = createSampler({ ctx: collectors, now: () => clock, processScanEvery: 0 });
-  sampler.tick();
-  collectors.root = FIX + second;
-  clock = 10_000;
-  sampler.tick();
-  collectors.root = FIX + first;
-  return { hostId: 'local', collectors, sampler, thresholds: resolveThresholds(), state: { lastTriage: null } };
-}
 
 test('recorded busy host: triage is critical with cpu, memory, filesystem and pressure findings', async () => {
   const s = fixtureServices('busy', 'busy-later');
