@@ -18,7 +18,8 @@ import type { ToolDefinition } from '../src/catalogue/types.js';
 import { createHttpApp } from '../src/http/app.js';
 import { createProductFactory } from '../src/server/factory.js';
 import { createServices } from '../src/server/services.js';
-import type { Logger, LogLevel } from '../src/util/log.js';
+import { createLogger } from '../src/util/log.js';
+import type { Logger } from '../src/util/log.js';
 import { spawnSleepers } from './sleepers.js';
 import { now, round, roundSummary, sleep, summarize, table } from './stats.js';
 import type { Summary } from './stats.js';
@@ -62,18 +63,16 @@ interface Sample {
   implicit: boolean;
 }
 
+/** The app's own JSON logger, with request lines captured (for durationMs) and warnings passed on. */
 function captureLogger(lines: Array<Record<string, unknown>>): Logger {
-  const log = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
-    if (msg === 'request') lines.push(fields);
-    else if (level === 'warn' || level === 'error') process.stderr.write(`bench: app ${level}: ${msg} ${JSON.stringify(fields)}\n`);
-  };
-  return {
-    log,
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
-  };
+  return createLogger({
+    level: 'debug',
+    write: (line) => {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      if (record.msg === 'request') lines.push(record);
+      else if (record.level === 'warn' || record.level === 'error') process.stderr.write(`bench: app ${line}`);
+    },
+  });
 }
 
 function inspect(tool: BenchTool, structured: unknown): { windowSec: number | null; implicit: boolean; processCount: number | null } {

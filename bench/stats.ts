@@ -49,22 +49,7 @@ export function roundSummary(s: Summary, digits = 2): Summary {
 
 export const ms = (n: number, digits = 2): string => (Number.isFinite(n) ? `${n.toFixed(digits)} ms` : 'n/a');
 
-export const sleep = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
-
-/** Rejects with a clear message when `promise` does not settle within `millis`. */
-export async function within<T>(millis: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${millis} ms: ${what}`)), millis);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { delay as sleep, within } from '../test/support/async.js';
 
 /** Renders rows as a left/right aligned text table (first column left, the rest right). */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {

@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
-import type { DiskCounters } from '../collectors/disks.js';
 import { diskRates } from '../collectors/disks.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from './assessment.js';
+import { counterWindow } from './counter-window.js';
 
 export const diskDeviceSchema = z.object({
   name: z.string().describe('kernel device name (sda, nvme0n1, dm-0, md0, …)'),
@@ -47,33 +47,6 @@ export interface DiskIoResult {
   truncated?: { returned: number; total: number };
 }
 
-interface DiskWindow {
-  start: DiskCounters[] | null;
-  end: DiskCounters[] | null;
-  windowSec: number;
-  source: 'sampler' | 'measured';
-}
-
-async function measureDisks(services: Services, windowSec: number, options: DiskIoOptions): Promise<DiskWindow> {
-  const m = await services.sampler.measure(windowSec, {
-    processes: false,
-    counters: true,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (f) => void options.progress?.(f, `measuring disk I/O over ${windowSec} s`),
-  });
-  return { start: m.start.disks ?? null, end: m.end.disks ?? null, windowSec: m.elapsedSec, source: 'measured' };
-}
-
-async function diskWindow(services: Services, options: DiskIoOptions): Promise<DiskWindow> {
-  if (options.windowSec !== undefined) return measureDisks(services, options.windowSec, options);
-  const prev = services.sampler.previous();
-  const last = services.sampler.latest();
-  if (prev && last && last.atMs > prev.atMs) {
-    return { start: prev.disks, end: last.disks, windowSec: Math.round(last.atMs - prev.atMs) / 1000, source: 'sampler' };
-  }
-  return measureDisks(services, 0.5, options);
-}
-
 /** Assessments for a set of device rates: the worst utilisation and the worst await. */
 export function assessDisks(devices: DiskIoData['devices'], services: Pick<Services, 'thresholds'>, available: boolean): Assessment[] {
   if (!available) return [unknownAssessment('disk', 'disk.unavailable', 'proc/diskstats is not readable: disk I/O is unknown', '%')];
@@ -106,7 +79,7 @@ export function assessDisks(devices: DiskIoData['devices'], services: Pick<Servi
 }
 
 export async function readDiskIo(services: Services, options: DiskIoOptions = {}): Promise<DiskIoResult> {
-  const w = await diskWindow(services, options);
+  const w = await counterWindow(services, options, 'disk I/O', (sample) => sample.disks);
   const warnings: string[] = [];
   const available = w.start !== null && w.end !== null;
   let devices = available ? diskRates(w.start!, w.end!, w.windowSec) : [];

@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
-import type { InterfaceCounters, NetCounters, StackCounters } from '../collectors/network.js';
+import type { InterfaceCounters, StackCounters } from '../collectors/network.js';
 import { TCP_STATES, listInterfaces, readConntrack, readInterfaceInfo, readSockstat, readTcpStates } from '../collectors/network.js';
 import { pct, roundTo } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from './assessment.js';
+import { counterWindow } from './counter-window.js';
 
 const rateNum = z.number().nullable();
 
@@ -78,33 +79,6 @@ export interface NetworkResult {
   truncated?: { returned: number; total: number };
 }
 
-interface NetWindow {
-  start: NetCounters | null;
-  end: NetCounters | null;
-  windowSec: number;
-  source: 'sampler' | 'measured';
-}
-
-async function measureNet(services: Services, windowSec: number, options: NetworkOptions): Promise<NetWindow> {
-  const m = await services.sampler.measure(windowSec, {
-    processes: false,
-    counters: true,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (f) => void options.progress?.(f, `measuring network counters over ${windowSec} s`),
-  });
-  return { start: m.start.net ?? null, end: m.end.net ?? null, windowSec: m.elapsedSec, source: 'measured' };
-}
-
-async function netWindow(services: Services, options: NetworkOptions): Promise<NetWindow> {
-  if (options.windowSec !== undefined) return measureNet(services, options.windowSec, options);
-  const prev = services.sampler.previous();
-  const last = services.sampler.latest();
-  if (prev && last && last.atMs > prev.atMs) {
-    return { start: prev.net, end: last.net, windowSec: Math.round(last.atMs - prev.atMs) / 1000, source: 'sampler' };
-  }
-  return measureNet(services, 0.5, options);
-}
-
 function perSec(a: number | null | undefined, b: number | null | undefined, sec: number): number | null {
   if (a === null || a === undefined || b === null || b === undefined || b < a || !(sec > 0)) return null;
   return roundTo((b - a) / sec, 1);
@@ -118,7 +92,7 @@ function stackDelta(a: StackCounters | undefined, b: StackCounters | undefined, 
 
 export async function readNetwork(services: Services, options: NetworkOptions = {}): Promise<NetworkResult> {
   const ctx = services.collectors;
-  const w = await netWindow(services, options);
+  const w = await counterWindow(services, options, 'network counters', (sample) => sample.net);
   const sec = w.windowSec;
   const warnings: string[] = [...(w.end?.warnings ?? [])];
   const before = new Map<string, InterfaceCounters>((w.start?.interfaces ?? []).map((i) => [i.name, i]));

@@ -141,22 +141,7 @@ export async function startApp(options: Partial<HttpAppOptions> = {}): Promise<R
   return { app, url, port, probe, at: (path: string) => `http://127.0.0.1:${port}${path}` };
 }
 
-/** Bounds a promise; a hang fails the test with a clear message instead of the runner's timeout. */
-export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { delay, within } from '../support/async.js';
 
 // ---------------------------------------------------------------- modern era
 
