@@ -30,6 +30,8 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
   --session-ttl-sec N       idle legacy session lifetime (default 1800)
   --max-sessions N          legacy session cap (default 256)
   --max-body-bytes N        largest accepted request body (default 4194304)
+  --max-result-bytes N      largest structured tool result (default 24576)
+  --scan-root DIR           directory find_space_hogs may walk (repeatable)
   --log-level LEVEL         debug | info | warn | error (default info)
 
 The MCP endpoint is http://HOST:PORT/mcp; /healthz and /readyz answer JSON.
@@ -51,6 +53,8 @@ const OPTIONS = {
   'session-ttl-sec': { type: 'string' },
   'max-sessions': { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  'max-result-bytes': { type: 'string' },
+  'scan-root': { type: 'string', multiple: true },
   'log-level': { type: 'string' },
 } as const;
 
@@ -107,6 +111,8 @@ async function main(argv: string[]): Promise<void> {
   set('sessionTtlSec', num('session-ttl-sec', values['session-ttl-sec']));
   set('maxSessions', num('max-sessions', values['max-sessions']));
   set('maxBodyBytes', num('max-body-bytes', values['max-body-bytes']));
+  set('maxResultBytes', num('max-result-bytes', values['max-result-bytes']));
+  set('scanRoots', values['scan-root']);
   set('logLevel', values['log-level']);
 
   let config;

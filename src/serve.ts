@@ -13,7 +13,13 @@ import { VERSION } from './version.js';
 
 export async function runServe(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
-  const services = createServices({ root: config.root, thresholds: config.thresholds, samplerIntervalMs: config.samplerIntervalMs });
+  const services = createServices({
+    root: config.root,
+    thresholds: config.thresholds,
+    samplerIntervalMs: config.samplerIntervalMs,
+    maxResultBytes: config.maxResultBytes,
+    scanRoots: config.scanRoots,
+  });
   const factory = createProductFactory({ services, toolsets: config.toolsets });
 
   let stopping = false;

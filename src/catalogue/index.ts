@@ -17,7 +17,26 @@ import { triageHost } from '../tools/triage-host.js';
 import type { PromptDefinition, ToolDefinition } from './types.js';
 
 export const productCatalogue: Catalogue = {
-  tools: [triageHost, getSystemInfo, getCpu, getMemory, getFilesystems, topProcessesTool, getDiskIo, getNetwork, getPressure, getLimits, getSysctl] as unknown as ToolDefinition[],
-  resources: [thresholdsResource, overviewResource],
-  prompts: [triagePrompt] as unknown as PromptDefinition[],
+  // One entry per line, grouped by toolset: core first.
+  tools: [
+    triageHost,
+    getSystemInfo,
+    getCpu,
+    getMemory,
+    getFilesystems,
+    topProcessesTool,
+    getDiskIo,
+    getNetwork,
+    getPressure,
+    getLimits,
+    getSysctl,
+  ] as unknown as ToolDefinition[],
+  resources: [
+    thresholdsResource,
+    overviewResource,
+  ],
+  templates: [],
+  prompts: [
+    triagePrompt,
+  ] as unknown as PromptDefinition[],
 };

@@ -18,8 +18,20 @@ export interface HostState {
   lastTriage: TriageRecord | null;
 }
 
+export const DEFAULT_MAX_RESULT_BYTES = 24 * 1024;
+export const DEFAULT_SCAN_ROOTS: readonly string[] = ['/var', '/tmp', '/home', '/opt', '/srv', '/root'];
+
+/** Result budgets and allow-lists from config, fixed for the process lifetime. */
+export interface ServiceLimits {
+  /** Largest structured tool result in bytes (JSON); longer lists are cut and say so. */
+  maxResultBytes: number;
+  /** Absolute directories find_space_hogs may walk. */
+  scanRoots: readonly string[];
+}
+
 export interface Services {
   hostId: string;
+  limits: ServiceLimits;
   collectors: CollectorContext;
   sampler: Sampler;
   thresholds: Thresholds;

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Services } from './services.js';
 
 /** Groups of tools enabled together (`--toolsets core,config` / HOSTLENS_TOOLSETS); `core` is the default. */
-export const TOOLSETS = ['core', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe'] as const;
+export const TOOLSETS = ['core', 'network', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export interface ToolContext {
@@ -52,6 +52,30 @@ export interface ResourceDefinition {
   /** Cache hint for modern clients (ms). */
   ttlMs: number;
   read(services: Services): Promise<string> | string;
+}
+
+/**
+ * A family of resources addressed by an RFC 6570 URI template such as
+ * `diag://runbooks/{topic}`. `list` enumerates the concrete resources (for
+ * resources/list), `complete` offers values for a variable, and `read` answers
+ * one URI; an unknown id throws ResourceNotFound, never a stack trace.
+ */
+export interface ResourceTemplateDefinition {
+  name: string;
+  uriTemplate: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  /** Cache hint for modern clients (ms). */
+  ttlMs: number;
+  list?(services: Services): Array<{ uri: string; name: string; title?: string; description?: string }>;
+  complete?: Record<string, (value: string, services: Services) => string[]>;
+  read(uri: URL, variables: Record<string, string>, services: Services): Promise<string> | string;
+}
+
+/** A resource the catalogue does not have (unknown snapshot id, runbook topic): -32002 to the client. */
+export class ResourceNotFound extends Error {
+  override name = 'ResourceNotFound';
 }
 
 export interface PromptMessageText {

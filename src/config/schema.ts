@@ -3,6 +3,7 @@
  * (flag, HOSTLENS_* variable, config file). Unknown keys are refused.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
 import { TOOLSETS } from '../catalogue/types.js';
 import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 
@@ -24,6 +25,17 @@ export const configSchema = z
     toolsets: z.array(z.enum(TOOLSETS)).min(1).default(['core']),
     root: z.string().min(1).default('/').describe('root directory the collectors read (/proc, /sys, /etc under it)'),
     samplerIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    maxResultBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(1024 * 1024)
+      .default(DEFAULT_MAX_RESULT_BYTES)
+      .describe('largest structured tool result; longer lists are cut and say so in truncated{returned,total,nextCursor}'),
+    scanRoots: z
+      .array(z.string().regex(/^\//, 'scanRoots entries must be absolute paths'))
+      .default([...DEFAULT_SCAN_ROOTS])
+      .describe('directories find_space_hogs may walk (resolved with realpath; the walk never leaves them)'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     thresholds: thresholdOverridesSchema.default({}),
   })

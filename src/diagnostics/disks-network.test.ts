@@ -4,15 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixtureServices } from '../../test/fixtures/services.js';
-import type { Services } from '../catalogue/services.js';
-import { createCollectorContext } from '../collectors/context.js';
-import { createSampler } from '../collectors/sampler.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { getDiskIo } from '../tools/get-disk-io.js';
 import { getNetwork } from '../tools/get-network.js';
 import { readDiskIo } from './disks.js';
 import { readNetwork } from './network.js';
-import { resolveThresholds } from './thresholds.js';
 
 
 
@@ -133,9 +129,7 @@ test('network: a tree without proc/net (idle) gives unknowns and warnings, no th
 });
 
 test('disk I/O and network with an explicit windowSec measure afresh (live host)', async () => {
-  const collectors = createCollectorContext();
-  const sampler = createSampler({ ctx: collectors, processScanEvery: 0 });
-  const s: Services = { hostId: 'local', collectors, sampler, thresholds: resolveThresholds(), state: { lastTriage: null } };
+  const s = servicesAt();
   const seen: number[] = [];
   const disk = await readDiskIo(s, { windowSec: 0.3, progress: async (f) => void seen.push(f) });
   assert.equal(disk.data.source, 'measured');

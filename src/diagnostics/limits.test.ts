@@ -6,19 +6,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../catalogue/services.js';
+import { servicesAt } from '../../test/fixtures/services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { parseFileNr, parseLoadavgThreads, parsePortRange, readLimits } from '../collectors/limits.js';
-import { createSampler } from '../collectors/sampler.js';
 import { getLimits } from '../tools/get-limits.js';
 import { readLimitsHealth } from './limits.js';
-import { resolveThresholds } from './thresholds.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 
-function services(root: string): Services {
-  const collectors = createCollectorContext({ root });
-  return { hostId: 'local', collectors, sampler: createSampler({ ctx: collectors, processScanEvery: 0 }), thresholds: resolveThresholds(), state: { lastTriage: null } };
-}
+const services = (root: string): Services => servicesAt(root);
 
 test('parsers: file-nr, port range, loadavg threads; garbage is null', () => {
   assert.deepEqual(parseFileNr('1590848\t0\t1638400\n'), { allocated: 1590848, max: 1638400 });

@@ -5,14 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { fixtureServices } from '../../test/fixtures/services.js';
-import type { Services } from '../catalogue/services.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { rankCgroupStalls, walkCgroupStalls } from '../collectors/cgroup-pressure.js';
 import { createCollectorContext } from '../collectors/context.js';
-import { createSampler } from '../collectors/sampler.js';
 import { getPressure } from '../tools/get-pressure.js';
 import { readPressureDetail } from './pressure-detail.js';
-import { resolveThresholds } from './thresholds.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 
@@ -76,9 +73,7 @@ test('no PSI: unknown assessment and a warning, no throw; garbage PSI files too'
   const root = mkdtempSync(join(tmpdir(), 'hostlens-psi-'));
   try {
     mkdirSync(join(root, 'proc'), { recursive: true });
-    const collectors = createCollectorContext({ root });
-    const sampler = createSampler({ ctx: collectors, now: () => 0, processScanEvery: 0 });
-    const s: Services = { hostId: 'local', collectors, sampler, thresholds: resolveThresholds(), state: { lastTriage: null } };
+    const s = servicesAt(root, { now: () => 0 });
     const r = readPressureDetail(s, 5);
     assert.equal(r.data.available, false);
     assert.deepEqual(r.data.system, { cpu: null, memory: null, io: null });
@@ -104,9 +99,7 @@ test('get_pressure handler: fresh window measurement and text rendering; live ho
   assert.ok(out.windowSec !== undefined && out.windowSec >= 0.19);
   assert.equal(out.data.system.cpu?.some.stallPctInWindow, 0, 'the fixture does not advance');
   assert.match(getPressure.render(out), /PSI avg10\/avg60\/avg300/);
-  const live = createCollectorContext();
-  const liveSampler = createSampler({ ctx: live, processScanEvery: 0 });
-  const ls: Services = { hostId: 'local', collectors: live, sampler: liveSampler, thresholds: resolveThresholds(), state: { lastTriage: null } };
+  const ls = servicesAt();
   const r = readPressureDetail(ls, 20);
   assert.ok(r.data.cgroups.length <= 20);
   for (const c of r.data.cgroups) assert.match(c.path, /^\//);

@@ -3,6 +3,7 @@
  * directory, the started 1 Hz sampler, the resolved thresholds and shared
  * state. Also answers readiness: can the collectors read what they need?
  */
+import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
 import type { Services } from '../catalogue/services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { readCpuStat } from '../collectors/cpu.js';
@@ -16,6 +17,8 @@ export interface CreateServicesOptions {
   root?: string;
   thresholds?: ThresholdOverrides;
   samplerIntervalMs?: number;
+  maxResultBytes?: number;
+  scanRoots?: readonly string[];
   /** Start the background sampler (default true). */
   startSampler?: boolean;
 }
@@ -33,6 +36,10 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
   if (options.startSampler !== false) sampler.start();
   return {
     hostId: 'local',
+    limits: {
+      maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+      scanRoots: options.scanRoots ?? DEFAULT_SCAN_ROOTS,
+    },
     collectors,
     sampler,
     thresholds: resolveThresholds(options.thresholds),

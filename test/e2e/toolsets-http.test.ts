@@ -27,7 +27,7 @@ test('catalogue: core has at most 15 tools; every tool belongs to a known toolse
   for (const t of productCatalogue.tools) assert.ok((TOOLSETS as readonly string[]).includes(t.toolset), `${t.name}: ${t.toolset}`);
   const names = productCatalogue.tools.map((t) => t.name);
   assert.equal(new Set(names).size, names.length);
-  assert.deepEqual([...TOOLSETS], ['core', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe']);
+  assert.deepEqual([...TOOLSETS], ['core', 'network', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe']);
 });
 
 describe('toolsets over Streamable HTTP', { timeout: 120_000 }, () => {
