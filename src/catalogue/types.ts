@@ -18,12 +18,36 @@ export interface ToolContext {
   progress(fraction: number, message?: string): Promise<void>;
 }
 
+/**
+ * The primary list of a paged tool result (see tools/paging.ts): `data[field]`
+ * holds items `offset…` of `total`. The server may cut that list further to
+ * fit maxResultBytes and then gives a nextCursor that continues from there.
+ */
+export interface ToolPage {
+  field: string;
+  offset: number;
+  total: number;
+  /** Every argument that shaped the list except the cursor. */
+  query: unknown;
+}
+
+/** A resource the result points to (e.g. diag://snapshots/{id}); sent as a resource_link content block. */
+export interface ToolLink {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
 /** What a tool handler returns; the builder adds `host` and `collectedAt`. */
 export interface ToolOutput<D> {
   data: D;
   assessments?: import('../diagnostics/assessment.js').Assessment[];
   windowSec?: number;
   truncated?: { returned: number; total: number; nextCursor?: string };
+  page?: ToolPage;
+  links?: ToolLink[];
   warnings?: string[];
 }
 

@@ -105,7 +105,10 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
     ...(output.warnings && output.warnings.length > 0 ? { warnings: output.warnings } : {}),
   };
   return {
-    content: [{ type: 'text', text: tool.render(output as never) }],
+    content: [
+      { type: 'text', text: tool.render(output as never) },
+      ...(output.links ?? []).map((link) => ({ type: 'resource_link' as const, ...link })),
+    ],
     structuredContent: structured,
   };
 }

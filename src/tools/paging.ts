@@ -1,0 +1,68 @@
+/**
+ * Paging for list tools. A cursor is opaque to the agent: base64url of the
+ * offset plus a digest of the query it belongs to, so a cursor replayed with
+ * different filters is refused (a clear tool error) instead of silently
+ * paging through another list. Tools page their primary list with `paginate`
+ * and return its `page` in the ToolOutput; the server may cut the page further
+ * to fit maxResultBytes and then continues the same cursor sequence.
+ */
+import { createHash } from 'node:crypto';
+import { ToolError } from '../catalogue/types.js';
+import type { ToolPage } from '../catalogue/types.js';
+import { z } from 'zod';
+
+export const cursorField = z
+  .string()
+  .max(512)
+  .optional()
+  .describe('nextCursor from a previous truncated result of the same call, to get the next page');
+
+function digest(query: unknown): string {
+  return createHash('sha256').update(JSON.stringify(query ?? null)).digest('base64url').slice(0, 12);
+}
+
+export function encodeCursor(offset: number, query: unknown): string {
+  return Buffer.from(JSON.stringify({ o: offset, q: digest(query) })).toString('base64url');
+}
+
+/** The offset a cursor points at; 0 without a cursor. Throws ToolError for a malformed or foreign cursor. */
+export function decodeCursor(cursor: string | undefined, query: unknown): number {
+  if (cursor === undefined || cursor === '') return 0;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new ToolError('cursor is not valid: pass nextCursor exactly as a previous result gave it');
+  }
+  const p = parsed as { o?: unknown; q?: unknown } | null;
+  if (!p || typeof p !== 'object' || !Number.isInteger(p.o) || (p.o as number) < 0 || typeof p.q !== 'string') {
+    throw new ToolError('cursor is not valid: pass nextCursor exactly as a previous result gave it');
+  }
+  if (p.q !== digest(query)) throw new ToolError('cursor belongs to a different query: repeat the call with the same arguments as the one that returned it');
+  return p.o as number;
+}
+
+export interface PageResult<T> {
+  items: T[];
+  /** For ToolOutput: the page descriptor (field name filled in by the tool). */
+  page: Omit<ToolPage, 'field'>;
+  truncated?: { returned: number; total: number; nextCursor?: string };
+}
+
+/**
+ * One page of `items` (already filtered and sorted) starting at the cursor.
+ * `query` is every argument that shapes the list except `cursor` itself.
+ */
+export function paginate<T>(items: readonly T[], options: { limit: number; cursor?: string | undefined; query: unknown }): PageResult<T> {
+  const offset = decodeCursor(options.cursor, options.query);
+  const total = items.length;
+  const slice = items.slice(offset, offset + options.limit);
+  const end = offset + slice.length;
+  const page = { offset, total, query: options.query };
+  if (offset === 0 && end >= total) return { items: slice, page };
+  return {
+    items: slice,
+    page,
+    truncated: { returned: slice.length, total, ...(end < total ? { nextCursor: encodeCursor(end, options.query) } : {}) },
+  };
+}
