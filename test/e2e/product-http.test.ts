@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { CallToolResult, ClientOptions, JsonSchemaType, Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+import { productCatalogue } from '../../src/catalogue/index.js';
 import type { CpuData } from '../../src/diagnostics/cpu.js';
 import type { FilesystemsData } from '../../src/diagnostics/filesystems.js';
 import type { MemoryData } from '../../src/diagnostics/memory.js';
@@ -27,7 +28,9 @@ import type { Spawned } from './helpers.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
+/** The core tools this file exercises with representative arguments (catalogue-http.test.ts calls every tool). */
 const TOOL_NAMES = ['triage_host', 'get_system_info', 'get_cpu', 'get_memory', 'get_filesystems', 'top_processes', 'get_disk_io', 'get_network', 'get_pressure', 'get_limits'] as const;
+const CORE_TOOLS = productCatalogue.tools.filter((t) => t.toolset === 'core').map((t) => t.name);
 
 interface Envelope<D> {
   host: string;
@@ -153,7 +156,9 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
       });
 
       test('tools/list: exactly the product tools, each with title, description, bounded input, outputSchema, annotations', async () => {
-        assert.deepEqual([...tools.keys()].sort(), [...TOOL_NAMES].sort());
+        assert.deepEqual([...tools.keys()].sort(), [...CORE_TOOLS].sort());
+        assert.ok(CORE_TOOLS.length <= 15, `core has at most 15 tools (${CORE_TOOLS.length})`);
+        for (const name of TOOL_NAMES) assert.ok(CORE_TOOLS.includes(name), `${name} is a core tool`);
         assert.ok(![...tools.keys()].some((n) => n.startsWith('test_')), 'no conformance fixture in the product catalogue');
         for (const t of tools.values()) {
           assert.ok(t.title && t.title.length > 3, `${t.name} has a title`);

@@ -1,0 +1,13 @@
+/**
+ * The smallest valid arguments for each tool, for the catalogue-wide e2e test
+ * (every tool of every toolset is called with these and its structuredContent
+ * validated against its outputSchema). A tool that needs no arguments is not
+ * listed. `serverPid` is the pid of the hostlens process under test.
+ */
+export interface ArgsContext {
+  serverPid: number;
+}
+
+export const MINIMAL_ARGS: Record<string, (ctx: ArgsContext) => Record<string, unknown>> = {
+  get_sysctl: () => ({ prefix: 'vm.' }),
+};
