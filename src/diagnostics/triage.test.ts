@@ -6,38 +6,89 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { z } from 'zod';
+import { productCatalogue } from '../catalogue/index.js';
+import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { readCpu } from './cpu.js';
 import { readMemory } from './memory.js';
 import { readFilesystemHealth } from './filesystems.js';
 import { runTriage } from './triage.js';
+import { suggestNextSteps } from './triage-next-steps.js';
+import type { Assessment } from './assessment.js';
 
+const ORDER: Record<string, number> = { critical: 2, warning: 1 };
+const AREAS = ['cpu', 'load', 'memory', 'disk', 'filesystem', 'network', 'pressure', 'limits'] as const;
 
-
-test('recorded busy host: triage is critical with cpu, memory, filesystem and pressure findings', async () => {
+test('recorded busy host: triage is critical in every area and its findings are ranked worst first', async () => {
   const s = fixtureServices('busy', 'busy-later');
   const r = await runTriage(s);
   assert.equal(r.data.overall, 'critical');
-  assert.equal(r.windowSec, 10, 'the CPU window is the sampler window');
+  assert.equal(r.windowSec, 10, 'the window is the sampler window');
   const codes = r.data.findings.map((f) => f.code);
-  for (const code of ['cpu.busy', 'memory.available_low', 'filesystem.space', 'pressure.memory']) assert.ok(codes.includes(code), `${code} in ${codes}`);
-  assert.equal(r.data.findings[0]?.status, 'critical', 'findings are ranked worst first');
-  for (let i = 1; i < r.data.findings.length; i++) {
-    const order = { critical: 2, warning: 1 } as Record<string, number>;
-    assert.ok((order[r.data.findings[i - 1]!.status] ?? 0) >= (order[r.data.findings[i]!.status] ?? 0));
-  }
-  assert.equal(r.data.areas.memory.availablePct, 2.6); // 409600 / 16005120 kB
-  assert.equal(r.data.areas.pressure.memoryFullAvg10Pct, 18.2);
-  assert.ok(r.data.nextSteps.some((n) => n.tool === 'top_processes' && n.args.sortBy === 'memory'));
-  assert.ok(r.data.nextSteps.some((n) => n.tool === 'get_filesystems'));
-  for (const a of r.assessments) assert.ok(['ok', 'warning', 'critical', 'unknown'].includes(a.status));
+  for (const code of ['cpu.busy', 'memory.available_low', 'memory.oom_kill', 'filesystem.space', 'pressure.memory', 'disk.util', 'disk.await', 'network.drops', 'tcp.retrans', 'conntrack.used', 'limits.fds', 'limits.ephemeral_ports'])
+    assert.ok(codes.includes(code), `${code} in ${codes}`);
+  assert.ok(!codes.includes('limits.conntrack'), 'conntrack is judged once (network), not twice');
+  for (let i = 1; i < r.data.findings.length; i++) assert.ok((ORDER[r.data.findings[i - 1]!.status] ?? 0) >= (ORDER[r.data.findings[i]!.status] ?? 0));
+  for (const area of AREAS) assert.notEqual(r.data.areas[area].status, 'unknown', `${area} is measured on the busy tree`);
+  const a = r.data.areas;
+  assert.equal(a.memory.availablePct, 2.6); // 409600 / 16005120 kB
+  assert.equal(a.memory.oomKillsInWindow, 1);
+  assert.equal(a.memory.oomKillsSinceBoot, 3);
+  assert.deepEqual([a.disk.busiestDevice, a.disk.busiestUtilPct, a.disk.worstAwaitMs, a.disk.status], ['nvme0n1', 99, 160, 'critical']);
+  assert.deepEqual([a.network.worstDropsPerSec, a.network.worstErrorsPerSec, a.network.retransPct, a.network.conntrackUsedPct, a.network.timeWait], [505, 3, 4, 97.3, 28000]);
+  assert.equal(a.pressure.memoryFullAvg10Pct, 18.2);
+  assert.equal(a.pressure.memoryFullPctInWindow, 18, '1.8 s of full memory stall in the 10 s window');
+  assert.deepEqual([a.limits.fdsUsedPct, a.limits.ephemeralPortsUsedPct, a.limits.threadsUsedPct, a.limits.status], [97.1, 100, 0.7, 'critical']);
+  const tools = r.data.nextSteps.map((n) => n.tool);
+  for (const t of ['get_memory', 'get_network', 'get_disk_io', 'get_limits', 'get_filesystems']) assert.ok(tools.includes(t), `${t} in ${tools}`);
+  assert.deepEqual(r.data.nextSteps.find((n) => n.tool === 'get_disk_io')?.args, { devices: ['nvme0n1'] });
+  assert.deepEqual(r.data.nextSteps.find((n) => n.tool === 'get_filesystems')?.args, { mount: '/var/lib/postgresql' });
+  for (const x of r.assessments) assert.ok(['ok', 'warning', 'critical', 'unknown'].includes(x.status));
 });
 
-test('recorded idle host: triage is ok with no findings', async () => {
+test('nextSteps name only core catalogue tools, with arguments their input schema accepts', async () => {
+  const r = await runTriage(fixtureServices('busy', 'busy-later'));
+  const core = new Map(productCatalogue.tools.filter((t) => t.toolset === 'core').map((t) => [t.name, t.input as z.ZodType]));
+  assert.ok(r.data.nextSteps.length > 0);
+  for (const step of r.data.nextSteps) {
+    const schema = core.get(step.tool);
+    assert.ok(schema, `${step.tool} is a core tool of the catalogue`);
+    assert.ok(schema.safeParse(step.args).success, `${step.tool} accepts ${JSON.stringify(step.args)}`);
+  }
+});
+
+test('nextSteps skip tools the server does not serve and arguments a tool would refuse', () => {
+  const finding = (code: string): Assessment => ({ area: code.split('.')[0]!, status: 'critical', code, message: code, value: 99, threshold: 95, unit: '%' });
+  const findings = [finding('filesystem.space'), finding('limits.process_fds'), finding('tcp.retrans')];
+  const hints = { fullestMount: '/var/lib/postgresql', busiestDisk: null, worstFdPid: 812, scanRoots: ['/var'] };
+  const none = suggestNextSteps(findings, hints, new Map());
+  assert.deepEqual(none, [], 'no served tool → no step');
+  const served = new Map<string, z.ZodType>([
+    ['get_filesystems', z.object({ mount: z.string().optional() }).strict()],
+    ['find_space_hogs', z.object({ path: z.string() }).strict()],
+    ['get_process', z.object({ pid: z.number().int() }).strict()],
+    ['list_sockets', z.object({ state: z.string() }).strict()], // would refuse {}: left out
+  ]);
+  const steps = suggestNextSteps(findings, hints, served);
+  assert.deepEqual(
+    steps.map((s) => [s.tool, s.args]),
+    [
+      ['get_filesystems', { mount: '/var/lib/postgresql' }],
+      ['find_space_hogs', { path: '/var/lib/postgresql' }],
+      ['get_process', { pid: 812 }],
+    ],
+  );
+  const outside = suggestNextSteps(findings, { ...hints, scanRoots: ['/home'] }, served);
+  assert.ok(!outside.some((s) => s.tool === 'find_space_hogs'), 'a mount outside the scan roots is not suggested for find_space_hogs');
+});
+
+test('recorded idle host: only the stalled postgresql cgroup is a finding', async () => {
   const s = fixtureServices('idle');
   // A recorded tree does not advance: CPU utilisation is honestly unknown, not 0 %.
   const r = await runTriage(s, { windowSec: 0.2 });
-  assert.equal(r.data.findings.length, 0, JSON.stringify(r.data.findings));
+  assert.deepEqual(r.data.findings.map((f) => f.code), ['pressure.cgroup'], JSON.stringify(r.data.findings));
+  assert.equal(r.data.areas.pressure.worstCgroup, '/system.slice/postgresql.service');
+  assert.ok(r.data.nextSteps.some((n) => n.tool === 'get_pressure'));
   assert.equal(r.data.areas.cpu.status, 'unknown');
   assert.equal(r.data.areas.cpu.busyPct, null);
   assert.ok(r.warnings.some((w) => w.includes('did not advance')));
@@ -45,6 +96,15 @@ test('recorded idle host: triage is ok with no findings', async () => {
   assert.ok(r.warnings.some((w) => w.includes('/mnt/nfs')), 'the unmeasured NFS mount is a warning, not an unknown area');
   assert.equal(r.data.areas.memory.status, 'ok');
   assert.equal(r.data.areas.filesystem.status, 'ok');
+});
+
+test('triage with windowSec measures CPU, disk and network over one concurrent window, not three in a row', async () => {
+  const s = servicesAt(FIXTURE_HOSTS + 'idle'); // real clock, no sampler ticks
+  const t0 = performance.now();
+  const r = await runTriage(s, { windowSec: 0.5 });
+  const ms = performance.now() - t0;
+  assert.ok(ms < 1400, `took ${Math.round(ms)} ms; three sequential 0.5 s windows would take ≥ 1500 ms`);
+  assert.ok(r.windowSec >= 0.45 && r.windowSec < 1.4, `window ${r.windowSec}`);
 });
 
 test('recorded cgroup-v2 container: limits show in cpu and memory', async () => {

@@ -1,6 +1,10 @@
 /**
- * triage_host: one USE-method sweep over cpu, load, memory, filesystems and
- * pressure, with ranked findings and the next tool calls worth making.
+ * triage_host: one USE-method sweep over cpu, load, memory, disk I/O, filesystems, network, pressure
+ * (PSI, system and cgroups) and kernel limits, with ranked findings and the next tool calls worth
+ * making. Every area comes from the same reading its own tool serves (readCpu, readMemory,
+ * readDiskIo, readFilesystemHealth, readNetwork, readPressureDetail, readLimitsHealth): no second
+ * implementation. Rates come from the background sampler; only windowSec waits, and then the CPU,
+ * disk and network windows are measured concurrently (one wait, not three).
  * The result is remembered for diag://local/overview.
  */
 import { z } from 'zod';
@@ -8,25 +12,74 @@ import type { Services } from '../catalogue/services.js';
 import { statusRank, STATUSES, worstStatus } from './assessment.js';
 import type { Assessment, Status } from './assessment.js';
 import { readCpu } from './cpu.js';
+import { readDiskIo } from './disks.js';
 import { readFilesystemHealth } from './filesystems.js';
+import { readLimitsHealth } from './limits.js';
 import { readMemory } from './memory.js';
-import { readPressureHealth } from './pressure.js';
+import { readNetwork } from './network.js';
+import { readPressureDetail } from './pressure-detail.js';
+import { servedCoreTools, suggestNextSteps } from './triage-next-steps.js';
+import type { ServedTools } from './triage-next-steps.js';
 
 const status = z.enum(STATUSES);
+const num = z.number().nullable();
 
 export const triageDataSchema = z.object({
   overall: status,
   areas: z.object({
-    cpu: z.object({ status, busyPct: z.number().nullable(), iowaitPct: z.number().nullable(), stealPct: z.number().nullable() }),
-    load: z.object({ status, load1: z.number().nullable(), loadPerCpu1: z.number().nullable(), effectiveCpus: z.number().nullable() }),
-    memory: z.object({ status, availablePct: z.number().nullable(), availableBytes: z.number().nullable(), swapUsedPct: z.number().nullable(), oomKillsInWindow: z.number().nullable() }),
-    filesystem: z.object({ status, fullestMount: z.string().nullable(), fullestUsedPct: z.number().nullable() }),
-    pressure: z.object({ status, cpuSomeAvg10Pct: z.number().nullable(), memoryFullAvg10Pct: z.number().nullable(), ioFullAvg10Pct: z.number().nullable() }),
+    cpu: z.object({ status, busyPct: num, iowaitPct: num, stealPct: num }),
+    load: z.object({ status, load1: num, loadPerCpu1: num, effectiveCpus: num }),
+    memory: z.object({
+      status,
+      availablePct: num,
+      availableBytes: num,
+      swapUsedPct: num,
+      swapOutPerSec: num.describe('pages swapped out per second over the sampler window'),
+      oomKillsSinceBoot: num,
+      oomKillsInWindow: num,
+    }),
+    disk: z.object({
+      status,
+      busiestDevice: z.string().nullable(),
+      busiestUtilPct: num,
+      worstAwaitMs: num.describe('the highest read or write await of any device in the window'),
+      deviceCount: z.number().int(),
+    }),
+    filesystem: z.object({ status, fullestMount: z.string().nullable(), fullestUsedPct: num }),
+    network: z.object({
+      status,
+      worstDropsPerSec: num.describe('highest rx + tx drops per second of one interface (loopback excluded)'),
+      worstErrorsPerSec: num,
+      retransPct: num,
+      listenOverflowsPerSec: num,
+      timeWait: z.number().int().nullable(),
+      conntrackUsedPct: num,
+    }),
+    pressure: z.object({
+      status,
+      cpuSomeAvg10Pct: num,
+      memoryFullAvg10Pct: num,
+      ioFullAvg10Pct: num,
+      memoryFullPctInWindow: num.describe('share of the sampler window with all tasks stalled on memory'),
+      ioFullPctInWindow: num,
+      worstCgroup: z.string().nullable().describe('the cgroup v2 path that stalls most (avg10), if any'),
+    }),
+    limits: z.object({
+      status,
+      fdsUsedPct: num,
+      pidsUsedPct: num,
+      threadsUsedPct: num,
+      ephemeralPortsUsedPct: num.describe('an upper-bound estimate'),
+      worstProcessFdsUsedPct: num.describe('the process closest to its soft open-files limit'),
+      worstProcessFdsPid: z.number().int().nullable(),
+    }),
   }),
   findings: z
     .array(z.object({ rank: z.number().int(), area: z.string(), status, code: z.string(), message: z.string() }))
     .describe('non-ok assessments, worst first'),
-  nextSteps: z.array(z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()), why: z.string() })),
+  nextSteps: z
+    .array(z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()), why: z.string() }))
+    .describe('tool calls worth making next, with arguments; only tools this server serves'),
 });
 export type TriageData = z.infer<typeof triageDataSchema>;
 
@@ -43,74 +96,52 @@ function severity(a: Assessment): number {
   return Math.abs(a.value - a.threshold) / Math.abs(a.threshold);
 }
 
-function rankFindings(assessments: Assessment[]): Assessment[] {
+export function rankFindings(assessments: Assessment[]): Assessment[] {
   return assessments
     .filter((a) => a.status === 'warning' || a.status === 'critical')
     .sort((a, b) => statusRank(b.status) - statusRank(a.status) || severity(b) - severity(a));
-}
-
-function suggest(findings: Assessment[], fullestMount: string | null): TriageData['nextSteps'] {
-  const steps: TriageData['nextSteps'] = [];
-  const seen = new Set<string>();
-  const add = (tool: string, args: Record<string, unknown>, why: string): void => {
-    const key = `${tool} ${JSON.stringify(args)}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    steps.push({ tool, args, why });
-  };
-  for (const f of findings) {
-    switch (f.code) {
-      case 'cpu.busy':
-      case 'load.per_cpu':
-      case 'pressure.cpu':
-        add('top_processes', { sortBy: 'cpu', limit: 10, windowSec: 2 }, 'find who is using the CPU over a fresh 2 s window');
-        add('get_cpu', { windowSec: 2, perCore: true }, 'see whether the load is spread or pinned to a few cores');
-        break;
-      case 'cpu.iowait':
-      case 'pressure.io':
-        add('top_processes', { sortBy: 'cpu', limit: 10 }, 'tasks in state D (blocked) point at the processes waiting on I/O');
-        break;
-      case 'cpu.steal':
-        add('get_cpu', { windowSec: 5 }, 'confirm sustained steal: the hypervisor is short of CPU for this guest');
-        break;
-      case 'memory.available_low':
-      case 'memory.swap_used':
-      case 'memory.oom_kill':
-      case 'pressure.memory':
-        add('top_processes', { sortBy: 'memory', limit: 10 }, 'find the largest resident processes');
-        add('get_memory', {}, 'break memory down (cache, slab, shmem, swap activity, cgroup limit)');
-        break;
-      case 'filesystem.space':
-      case 'filesystem.inodes':
-        add('get_filesystems', fullestMount ? { mount: fullestMount } : {}, 'check capacity and inodes of the fullest filesystem');
-        break;
-    }
-  }
-  if (steps.length === 0) {
-    add('get_cpu', { windowSec: 5 }, 'nothing crossed a threshold; re-measure CPU over a longer window if the symptom is intermittent');
-    add('top_processes', { sortBy: 'cpu', limit: 5 }, 'see the busiest processes anyway');
-  }
-  return steps.slice(0, 6);
 }
 
 export interface TriageOptions {
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
+  /** Tools nextSteps may name (name → input schema); default: the catalogue's core tools. */
+  servedTools?: ServedTools;
 }
 
+/** Lines of proc/net/tcp(6) triage reads at most for the TCP state count it does not report. */
+const TRIAGE_TCP_LINES = 5000;
+
 export async function runTriage(services: Services, options: TriageOptions = {}): Promise<TriageResult> {
-  const cpu = await readCpu(services, options);
+  const win = options.windowSec !== undefined ? { windowSec: options.windowSec } : {};
+  const sig = options.signal ? { signal: options.signal } : {};
+  // Concurrent: with windowSec each measures the same fresh window; without, each reads the sampler.
+  const [cpu, disk, net] = await Promise.all([
+    readCpu(services, { ...win, ...sig, ...(options.progress ? { progress: options.progress } : {}) }),
+    readDiskIo(services, { ...win, ...sig }),
+    readNetwork(services, { ...win, ...sig, maxTcpLines: TRIAGE_TCP_LINES }),
+  ]);
   const memory = readMemory(services);
   const fs = readFilesystemHealth(services);
-  const pressure = readPressureHealth(services);
+  const pressure = readPressureDetail(services, 1);
+  const limits = readLimitsHealth(services, 10);
+  // Conntrack is judged once, under network (get_limits repeats it for its own sweep).
+  const limitAssessments = limits.assessments.filter((a) => a.code !== 'limits.conntrack');
 
   const byArea = (area: string, list: Assessment[]): Status => worstStatus(list.filter((a) => a.area === area).map((a) => a.status));
   const fullest = fs.data.mounts
     .filter((m) => !m.readOnly && m.usedPct !== null)
     .sort((a, b) => (b.usedPct ?? 0) - (a.usedPct ?? 0))[0];
-  const assessments = [...cpu.assessments, ...memory.assessments, ...fs.assessments, ...pressure.assessments];
+  const busiestDisk = disk.data.devices[0] ?? null;
+  const awaits = disk.data.devices.flatMap((d) => [d.readAwaitMs, d.writeAwaitMs]).filter((v): v is number => v !== null);
+  const netValue = (code: string): number | null => net.assessments.find((a) => a.code === code)?.value ?? null;
+  const worstFd = limits.data.topFdProcesses.filter((p) => p.usedPct !== null).sort((a, b) => (b.usedPct ?? 0) - (a.usedPct ?? 0))[0];
+  const psi = pressure.data.system;
+
+  const assessments = [...cpu.assessments, ...memory.assessments, ...disk.assessments, ...fs.assessments, ...net.assessments, ...pressure.assessments, ...limitAssessments];
   const findings = rankFindings(assessments);
+  const served = options.servedTools ?? (await servedCoreTools());
   const data: TriageData = {
     overall: worstStatus(assessments.map((a) => a.status)),
     areas: {
@@ -121,18 +152,55 @@ export async function runTriage(services: Services, options: TriageOptions = {})
         availablePct: memory.data.availablePct,
         availableBytes: memory.data.availableBytes,
         swapUsedPct: memory.data.swapUsedPct,
+        swapOutPerSec: memory.data.swapOutPerSec,
+        oomKillsSinceBoot: memory.data.oomKillsSinceBoot,
         oomKillsInWindow: memory.data.oomKillsInWindow,
       },
+      disk: {
+        status: byArea('disk', disk.assessments),
+        busiestDevice: busiestDisk?.name ?? null,
+        busiestUtilPct: busiestDisk?.utilPct ?? null,
+        worstAwaitMs: awaits.length ? Math.max(...awaits) : null,
+        deviceCount: disk.data.devices.length,
+      },
       filesystem: { status: byArea('filesystem', fs.assessments), fullestMount: fullest?.mount ?? null, fullestUsedPct: fullest?.usedPct ?? null },
+      network: {
+        status: byArea('network', net.assessments),
+        worstDropsPerSec: netValue('network.drops'),
+        worstErrorsPerSec: netValue('network.errors'),
+        retransPct: net.data.tcp.retransPct,
+        listenOverflowsPerSec: net.data.tcp.listenOverflowsPerSec,
+        timeWait: net.data.tcp.timeWait,
+        conntrackUsedPct: net.data.conntrack?.usedPct ?? null,
+      },
       pressure: {
         status: byArea('pressure', pressure.assessments),
-        cpuSomeAvg10Pct: pressure.data.cpuSomeAvg10Pct,
-        memoryFullAvg10Pct: pressure.data.memoryFullAvg10Pct,
-        ioFullAvg10Pct: pressure.data.ioFullAvg10Pct,
+        cpuSomeAvg10Pct: psi.cpu?.some.avg10Pct ?? null,
+        memoryFullAvg10Pct: psi.memory?.full?.avg10Pct ?? null,
+        ioFullAvg10Pct: psi.io?.full?.avg10Pct ?? null,
+        memoryFullPctInWindow: psi.memory?.full?.stallPctInWindow ?? null,
+        ioFullPctInWindow: psi.io?.full?.stallPctInWindow ?? null,
+        worstCgroup: pressure.data.cgroups[0]?.path ?? null,
+      },
+      limits: {
+        status: byArea('limits', limitAssessments),
+        fdsUsedPct: limits.data.fds?.usedPct ?? null,
+        pidsUsedPct: limits.data.pids?.usedPct ?? null,
+        threadsUsedPct: limits.data.threads?.usedPct ?? null,
+        ephemeralPortsUsedPct: limits.data.ephemeralPorts?.usedPct ?? null,
+        worstProcessFdsUsedPct: worstFd?.usedPct ?? null,
+        worstProcessFdsPid: worstFd?.pid ?? null,
       },
     },
     findings: findings.map((f, i) => ({ rank: i + 1, area: f.area, status: f.status, code: f.code, message: f.message })),
-    nextSteps: suggest(findings, fullest?.mount ?? null),
+    nextSteps: suggestNextSteps(
+      findings,
+      { fullestMount: fullest?.mount ?? null, busiestDisk: busiestDisk?.name ?? null, worstFdPid: worstFd?.pid ?? null, scanRoots: services.limits.scanRoots },
+      served,
+    ),
   };
-  return { data, windowSec: cpu.windowSec, assessments, warnings: [...cpu.warnings, ...memory.warnings, ...fs.warnings, ...pressure.warnings] };
+  // Triage does not report TCP state counts, so their line cap is not worth a warning here.
+  const netWarnings = net.warnings.filter((w) => !w.startsWith('TCP state counts stopped'));
+  const warnings = [...cpu.warnings, ...memory.warnings, ...disk.warnings, ...fs.warnings, ...netWarnings, ...pressure.warnings, ...limits.warnings];
+  return { data, windowSec: cpu.windowSec, assessments, warnings: [...new Set(warnings)] };
 }
