@@ -4,7 +4,7 @@
  *
  * The command line is returned raw (only clipped): redaction of secrets is the caller's job.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
 import { clipString, parseNonNegInt, readText, readTextDetailed } from './read.js';
@@ -145,4 +145,174 @@ export function enrichProcess(ctx: CollectorContext, pid: number, opts: EnrichOp
     swapBytes: st?.swapBytes ?? null,
     warnings,
   };
+}
+
+// ---- Deep detail for one process (get_process) ----
+
+export const FD_TYPES = ['socket', 'file', 'pipe', 'anon', 'other'] as const;
+export type FdType = (typeof FD_TYPES)[number];
+
+/** Kind of an fd from its link target: socket:[…], pipe:[…], anon_inode:…, a path (file, device, …), other. */
+export function classifyFdTarget(target: string): FdType {
+  if (target.startsWith('socket:[')) return 'socket';
+  if (target.startsWith('pipe:[')) return 'pipe';
+  if (target.startsWith('anon_inode:')) return 'anon';
+  if (target.startsWith('/')) return 'file';
+  return 'other';
+}
+
+export interface FdSummary {
+  byType: Record<FdType, number>;
+  socketInodes: number[];
+  /** Links read (≤ the cap); fewer than fdCount when the cap was hit. */
+  classified: number;
+}
+
+/** Counts fd link targets by type and collects the socket inodes. */
+export function summarizeFdTargets(targets: readonly string[]): FdSummary {
+  const byType = Object.fromEntries(FD_TYPES.map((t) => [t, 0])) as Record<FdType, number>;
+  const socketInodes: number[] = [];
+  for (const t of targets) {
+    const kind = classifyFdTarget(t);
+    byType[kind]++;
+    if (kind === 'socket') {
+      const m = /^socket:\[(\d+)\]$/.exec(t);
+      if (m) socketInodes.push(Number(m[1]));
+    }
+  }
+  return { byType, socketInodes, classified: targets.length };
+}
+
+export interface ResourceLimit {
+  name: string;
+  /** null = unlimited. */
+  soft: number | null;
+  hard: number | null;
+  /** As the kernel names it: seconds, bytes, files, processes, locks, signals, us, or '' (nice/priority). */
+  unit: string;
+}
+
+/** Parses proc/[pid]/limits ("Max open files   1024   4096   files"); malformed rows are skipped. */
+export function parseLimitsTable(text: string): { limits: ResourceLimit[]; badLines: number } {
+  const limits: ResourceLimit[] = [];
+  let badLines = 0;
+  const val = (s: string): number | null | undefined => (s === 'unlimited' ? null : /^\d+$/.test(s) ? Number(s) : undefined);
+  for (const line of text.split('\n').slice(1)) {
+    if (line.trim() === '') continue;
+    const m = /^(\S.*?)\s{2,}(unlimited|\d+)\s+(unlimited|\d+)\s*(\S*)\s*$/.exec(line);
+    const soft = m ? val(m[2]!) : undefined;
+    const hard = m ? val(m[3]!) : undefined;
+    if (!m || soft === undefined || hard === undefined) {
+      badLines++;
+      continue;
+    }
+    limits.push({ name: m[1]!, soft, hard, unit: m[4] ?? '' });
+  }
+  return { limits, badLines };
+}
+
+/**
+ * Variable NAMES from proc/[pid]/environ. The values are never decoded into strings: the raw bytes are scanned
+ * in a private buffer that is zeroed before returning, so no value can leak into a result, a log or the heap.
+ */
+export function readEnvNames(ctx: CollectorContext, pid: number, maxNames: number, maxBytes = 256 * 1024): { names: string[]; total: number; error: string | null; truncated: boolean } {
+  const buf = Buffer.alloc(maxBytes + 1);
+  let len = 0;
+  let fd: number | null = null;
+  try {
+    fd = openSync(join(ctx.root, 'proc', String(pid), 'environ'), 'r');
+    for (;;) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (len >= buf.length) break;
+    }
+  } catch (e) {
+    buf.fill(0);
+    const code = (e as { code?: unknown }).code;
+    return { names: [], total: 0, error: typeof code === 'string' ? code : 'EIO', truncated: false };
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  const truncated = len > maxBytes;
+  const end = truncated ? maxBytes : len;
+  const names = new Set<string>();
+  let total = 0;
+  let start = 0;
+  while (start < end) {
+    let stop = buf.indexOf(0, start);
+    if (stop < 0 || stop > end) stop = end;
+    if (stop === end && truncated) break; // a partial last entry
+    const eq = buf.indexOf(0x3d, start); // '='
+    if (eq > start && eq < stop) {
+      total++;
+      const name = buf.toString('utf8', start, Math.min(eq, start + 256));
+      if (names.size < maxNames && /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) names.add(name);
+    }
+    start = stop + 1;
+  }
+  buf.fill(0);
+  return { names: [...names].sort(), total, error: null, truncated };
+}
+
+export interface StatusDetail {
+  name: string | null;
+  state: string | null;
+  ppid: number | null;
+  uid: number | null;
+  threads: number | null;
+  rssBytes: number | null;
+  swapBytes: number | null;
+  voluntaryCtxSwitches: number | null;
+  involuntaryCtxSwitches: number | null;
+}
+
+/** The fields of proc/[pid]/status get_process reports ("kB" values in bytes). */
+export function parseStatusDetail(text: string): StatusDetail {
+  const f = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) f.set(line.slice(0, i), line.slice(i + 1).trim());
+  }
+  const int = (k: string): number | null => parseNonNegInt(f.get(k)?.split(/\s+/)[0]);
+  const kb = (k: string): number | null => {
+    const v = f.get(k);
+    const n = v === undefined ? null : parseNonNegInt(v.replace(/\s*kB$/, ''));
+    return n === null ? null : n * 1024;
+  };
+  return {
+    name: f.get('Name') ?? null,
+    state: f.get('State') ?? null,
+    ppid: int('PPid'),
+    uid: int('Uid'),
+    threads: int('Threads'),
+    rssBytes: kb('VmRSS'),
+    swapBytes: kb('VmSwap'),
+    voluntaryCtxSwitches: int('voluntary_ctxt_switches'),
+    involuntaryCtxSwitches: int('nonvoluntary_ctxt_switches'),
+  };
+}
+
+/** read_bytes / write_bytes (storage I/O) from proc/[pid]/io; null when absent or malformed. */
+export function parseProcIo(text: string): { readBytes: number; writeBytes: number } | null {
+  const r = /^read_bytes:\s*(\d+)$/m.exec(text);
+  const w = /^write_bytes:\s*(\d+)$/m.exec(text);
+  return r && w ? { readBytes: Number(r[1]), writeBytes: Number(w[1]) } : null;
+}
+
+/** The systemd unit a cgroup path belongs to: its last `*.service` component; null otherwise. */
+export function unitFromCgroupPath(path: string | null): string | null {
+  if (path === null) return null;
+  const parts = path.split('/').filter((p) => p !== '');
+  for (let i = parts.length - 1; i >= 0; i--) if (/^[^/]+\.service$/.test(parts[i]!)) return parts[i]!;
+  return null;
+}
+
+/** readlink of proc/[pid]/<name> (exe, cwd); null when denied or gone. */
+export function readProcLink(ctx: CollectorContext, pid: number, name: 'exe' | 'cwd' | 'root'): string | null {
+  try {
+    return readlinkSync(join(ctx.root, 'proc', String(pid), name));
+  } catch {
+    return null;
+  }
 }
