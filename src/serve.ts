@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/app.js';
 import { createProductFactory } from './server/factory.js';
 import { createServices } from './server/services.js';
+import { startOverviewWatch } from './server/subscriptions.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
 
@@ -63,7 +64,14 @@ export async function runServe(config: Config): Promise<void> {
     version: VERSION,
     logger,
   });
+  const watch = startOverviewWatch({
+    services,
+    periodMs: config.overviewCheckSec * 1000,
+    resourceUpdated: (uri) => app.notify.resourceUpdated(uri),
+    log: (msg, fields) => logger.info(msg, fields),
+  });
   const stop = async (): Promise<void> => {
+    watch.stop();
     await app.close();
     services.stop();
   };

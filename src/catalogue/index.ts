@@ -1,17 +1,33 @@
 /** The product catalogue: every tool, resource and prompt hostlens serves. */
+import { capacityReviewPrompt } from '../prompts/capacity-review.js';
+import { incidentReportPrompt } from '../prompts/incident-report.js';
+import { investigateCpuPrompt } from '../prompts/investigate-cpu.js';
+import { investigateDiskFullPrompt } from '../prompts/investigate-disk-full.js';
+import { investigateIoLatencyPrompt } from '../prompts/investigate-io-latency.js';
+import { investigateMemoryPrompt } from '../prompts/investigate-memory.js';
+import { investigateNetworkPrompt } from '../prompts/investigate-network.js';
 import { triagePrompt } from '../prompts/triage.js';
 import { overviewResource } from '../resources/overview.js';
+import { runbooksTemplate } from '../resources/runbooks.js';
+import { snapshotsTemplate } from '../resources/snapshots.js';
 import { thresholdsResource } from '../resources/thresholds.js';
 import type { Catalogue } from '../server/build.js';
+import { captureSnapshot } from '../tools/capture-snapshot.js';
+import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
+import { getCgroup } from '../tools/get-cgroup.js';
 import { getCpu } from '../tools/get-cpu.js';
+import { detectAnomalies } from '../tools/detect-anomalies.js';
 import { getDiskIo } from '../tools/get-disk-io.js';
 import { getFilesystems } from '../tools/get-filesystems.js';
 import { getLimits } from '../tools/get-limits.js';
+import { getHistory } from '../tools/get-history.js';
 import { getMemory } from '../tools/get-memory.js';
 import { getNetwork } from '../tools/get-network.js';
 import { getPressure } from '../tools/get-pressure.js';
+import { getProcess } from '../tools/get-process.js';
 import { getSysctl } from '../tools/get-sysctl.js';
 import { getSystemInfo } from '../tools/get-system-info.js';
+import { listSockets } from '../tools/list-sockets.js';
 import { topProcessesTool } from '../tools/top-processes.js';
 import { triageHost } from '../tools/triage-host.js';
 import type { PromptDefinition, ToolDefinition } from './types.js';
@@ -29,14 +45,31 @@ export const productCatalogue: Catalogue = {
     getNetwork,
     getPressure,
     getLimits,
+    captureSnapshot,
+    getProcess,
     getSysctl,
+    listSockets,
+    diffSnapshotsTool,
+    getCgroup,
+    getHistory,
+    detectAnomalies,
   ] as unknown as ToolDefinition[],
   resources: [
     thresholdsResource,
     overviewResource,
   ],
-  templates: [],
+  templates: [
+    snapshotsTemplate,
+    runbooksTemplate,
+  ],
   prompts: [
     triagePrompt,
+    incidentReportPrompt,
+    investigateCpuPrompt,
+    investigateMemoryPrompt,
+    investigateDiskFullPrompt,
+    investigateIoLatencyPrompt,
+    investigateNetworkPrompt,
+    capacityReviewPrompt,
   ] as unknown as PromptDefinition[],
 };

@@ -2,7 +2,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createCollectorContext } from './context.js';
-import { countProcessFds, enrichProcess, formatCmdline, parseFdLimit, parsePasswd, userNameForUid } from './process-detail.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  classifyFdTarget,
+  countProcessFds,
+  enrichProcess,
+  formatCmdline,
+  parseFdLimit,
+  parseLimitsTable,
+  parsePasswd,
+  parseProcIo,
+  parseStatusDetail,
+  readEnvNames,
+  summarizeFdTargets,
+  unitFromCgroupPath,
+  userNameForUid,
+} from './process-detail.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 const ctxFor = (host: string) => createCollectorContext({ root: FIX + host });
@@ -69,4 +86,68 @@ test('countProcessFds: readdir of proc/[pid]/fd, null when absent', () => {
   assert.equal(countProcessFds(ctxFor('container-v2'), 7), 10);
   assert.equal(countProcessFds(ctxFor('busy'), 2231), null);
   assert.equal(countProcessFds(ctxFor('busy'), 99999), null);
+});
+
+test('classifyFdTarget / summarizeFdTargets: kinds and socket inodes', () => {
+  const s = summarizeFdTargets(['/dev/null', 'socket:[40213]', 'pipe:[1]', 'anon_inode:[eventpoll]', 'anon_inode:inotify', '/var/log/x (deleted)', 'net:[4026531840]', 'socket:[7]']);
+  assert.deepEqual(s.byType, { socket: 2, file: 2, pipe: 1, anon: 2, other: 1 });
+  assert.deepEqual(s.socketInodes, [40213, 7]);
+  assert.equal(s.classified, 8);
+  assert.equal(classifyFdTarget('socket:[x]'), 'socket');
+});
+
+test('parseLimitsTable: soft/hard with units, unlimited → null, unit-less rows, garbage skipped', () => {
+  const text = [
+    'Limit                     Soft Limit           Hard Limit           Units     ',
+    'Max cpu time              unlimited            unlimited            seconds   ',
+    'Max stack size            8388608              unlimited            bytes     ',
+    'Max open files            1024                 4096                 files     ',
+    'Max nice priority         0                    0                    ',
+    'Max realtime timeout      unlimited            unlimited            us        ',
+    'this is not a limit',
+    'Max open files            lots                 4096                 files',
+  ].join('\n');
+  const r = parseLimitsTable(text);
+  assert.deepEqual(r.limits, [
+    { name: 'Max cpu time', soft: null, hard: null, unit: 'seconds' },
+    { name: 'Max stack size', soft: 8388608, hard: null, unit: 'bytes' },
+    { name: 'Max open files', soft: 1024, hard: 4096, unit: 'files' },
+    { name: 'Max nice priority', soft: 0, hard: 0, unit: '' },
+    { name: 'Max realtime timeout', soft: null, hard: null, unit: 'us' },
+  ]);
+  assert.equal(r.badLines, 2);
+  assert.deepEqual(parseLimitsTable(''), { limits: [], badLines: 0 });
+});
+
+test('parseStatusDetail, parseProcIo, unitFromCgroupPath', () => {
+  const st = parseStatusDetail('Name:\tapi\nState:\tS (sleeping)\nPPid:\t1\nUid:\t1000\t1000\t1000\t1000\nVmRSS:\t   20000 kB\nVmSwap:\t  512 kB\nThreads:\t8\nvoluntary_ctxt_switches:\t100\nnonvoluntary_ctxt_switches:\t5\n');
+  assert.deepEqual(st, { name: 'api', state: 'S (sleeping)', ppid: 1, uid: 1000, threads: 8, rssBytes: 20_480_000, swapBytes: 524_288, voluntaryCtxSwitches: 100, involuntaryCtxSwitches: 5 });
+  const kthread = parseStatusDetail('Name:\tkworker/0:1\nState:\tI (idle)\nPPid:\t2\nVmRSS:\tgarbage kB\n');
+  assert.deepEqual([kthread.rssBytes, kthread.swapBytes, kthread.uid, kthread.threads], [null, null, null, null]);
+  assert.deepEqual(parseProcIo('rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 0\nread_bytes: 4096\nwrite_bytes: 106496\ncancelled_write_bytes: 0\n'), { readBytes: 4096, writeBytes: 106496 });
+  assert.equal(parseProcIo('rchar: 1\n'), null);
+  assert.equal(unitFromCgroupPath('/system.slice/nginx.service'), 'nginx.service');
+  assert.equal(unitFromCgroupPath('/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service'), 'foo.service');
+  assert.equal(unitFromCgroupPath('/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope'), 'user@1000.service');
+  assert.equal(unitFromCgroupPath('/system.slice/docker-abc.scope'), null);
+  assert.equal(unitFromCgroupPath('/'), null);
+  assert.equal(unitFromCgroupPath(null), null);
+});
+
+test('readEnvNames: names only, values never surface; caps, partial last entry, odd entries, missing file', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hostlens-env-'));
+  try {
+    mkdirSync(join(root, 'proc/77'), { recursive: true });
+    writeFileSync(join(root, 'proc/77/environ'), 'PATH=/usr/bin\0SECRET_TOKEN=plantedvalue123\0EMPTY=\0no-equals-sign\0=novalue\0B=2\0PATH=/dup\0');
+    const ctx = createCollectorContext({ root });
+    const r = readEnvNames(ctx, 77, 100);
+    assert.deepEqual(r, { names: ['B', 'EMPTY', 'PATH', 'SECRET_TOKEN'], total: 5, error: null, truncated: false });
+    assert.ok(!JSON.stringify(r).includes('plantedvalue123'));
+    assert.deepEqual(readEnvNames(ctx, 77, 2).names, ['PATH', 'SECRET_TOKEN'], 'the first names up to the cap, then sorted');
+    // a byte cap inside the second entry: the partial entry is dropped
+    assert.deepEqual(readEnvNames(ctx, 77, 100, 20), { names: ['PATH'], total: 1, error: null, truncated: true });
+    assert.equal(readEnvNames(ctx, 78, 100).error, 'ENOENT');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -32,6 +32,7 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
   HOSTLENS_TOOLSETS: { key: 'toolsets', parse: list },
   HOSTLENS_ROOT: { key: 'root', parse: (v) => v },
   HOSTLENS_SAMPLER_INTERVAL_MS: { key: 'samplerIntervalMs', parse: num },
+  HOSTLENS_OVERVIEW_CHECK_SEC: { key: 'overviewCheckSec', parse: num },
   HOSTLENS_MAX_RESULT_BYTES: { key: 'maxResultBytes', parse: num },
   HOSTLENS_SCAN_ROOTS: { key: 'scanRoots', parse: list },
   HOSTLENS_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },

@@ -25,6 +25,7 @@ export const configSchema = z
     toolsets: z.array(z.enum(TOOLSETS)).min(1).default(['core']),
     root: z.string().min(1).default('/').describe('root directory the collectors read (/proc, /sys, /etc under it)'),
     samplerIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    overviewCheckSec: z.number().min(0.5).max(3600).default(5).describe('how often diag://local/overview re-checks assessment statuses for subscribers'),
     maxResultBytes: z
       .number()
       .int()

@@ -39,6 +39,11 @@ export const DEFAULT_THRESHOLDS = {
   'network.listenOverflowsPerSec': { warning: 1, critical: 10, unit: '/s', direction: 'above', description: 'TCP accept-queue overflows per second over the window' },
   'conntrack.usedPct': { warning: 80, critical: 95, unit: '%', direction: 'above', description: 'nf_conntrack entries as a share of nf_conntrack_max' },
   'limits.usedPct': { warning: 80, critical: 95, unit: '%', direction: 'above', description: 'Use of a kernel or per-process limit (open files, pids, threads, ephemeral ports estimate) as a share of the limit' },
+  'process.fdUsedPct': { warning: 80, critical: 95, unit: '%', direction: 'above', description: 'Open file descriptors of one process as a share of its soft RLIMIT_NOFILE (get_process)' },
+  'cgroup.memoryUsedPct': { warning: 85, critical: 95, unit: '%', direction: 'above', description: 'A cgroup\'s memory in use (memory.current / usage_in_bytes) as a share of its limit (get_cgroup)' },
+  'cgroup.throttledPct': { warning: 10, critical: 25, unit: '%', direction: 'above', description: 'Share of a cgroup\'s CPU scheduling periods throttled by its quota over the window (get_cgroup)' },
+  'cgroup.oomKills': { warning: 1, critical: 5, unit: 'count', direction: 'above', description: 'Processes OOM-killed in a cgroup since it was created (get_cgroup)' },
+  'anomaly.robustZ': { warning: 3.5, critical: 3.5, unit: 'z', direction: 'above', description: '|robust z| (change of the median vs a baseline, in MAD-scaled units) at which detect_anomalies flags a key metric that moved in its harmful direction; anomalies are warnings only (critical is not used: the area tools judge the level itself)' },
 } as const satisfies Record<string, ThresholdSpec>;
 
 export type ThresholdKey = keyof typeof DEFAULT_THRESHOLDS;

@@ -43,6 +43,8 @@ export interface HttpAppOptions {
   maxSessions?: number;
   sseRetryMs?: number;
   keepAliveMs?: number;
+  /** Open subscriptions/listen streams at most (default 64). */
+  maxListenStreams?: number;
   /** How long SIGTERM waits for in-flight calls before closing streams. */
   shutdownGraceMs?: number;
   readiness?: Readiness;
@@ -94,6 +96,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     sessions,
     maxBodyBytes,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+    ...(options.maxListenStreams !== undefined ? { maxSubscriptions: options.maxListenStreams } : {}),
     onerror,
   });
 

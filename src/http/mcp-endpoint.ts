@@ -28,8 +28,13 @@ export interface McpEndpointOptions {
   sessions: SessionManager;
   maxBodyBytes: number;
   keepAliveMs?: number;
+  /** Open subscriptions/listen streams at most; one more is refused in band with -32603 (SDK). */
+  maxSubscriptions?: number;
   onerror?: (error: Error) => void;
 }
+
+/** Default cap on concurrently open subscriptions/listen streams. */
+export const DEFAULT_MAX_LISTEN_STREAMS = 64;
 
 export interface McpEndpoint {
   handle(request: Request, facts: RequestFacts, authInfo?: AuthInfo): Promise<Response>;
@@ -89,6 +94,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const modern = createMcpHandler((ctx) => options.factory({ era: ctx.era }), {
     legacy: 'reject',
     maxRequestBodySize: options.maxBodyBytes,
+    maxSubscriptions: options.maxSubscriptions ?? DEFAULT_MAX_LISTEN_STREAMS,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.onerror ? { onerror: options.onerror } : {}),
   });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { isInitializeRequest, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
+import { isSubscribed } from '../server/subscriptions.js';
 import { jsonRpcError, JSONRPC_INVALID_PARAMS, requestIdOf, SESSION_NOT_FOUND, TRANSPORT_ERROR } from './errors.js';
 import { createMemoryEventStore } from './event-store.js';
 import type { MemoryEventStoreOptions } from './event-store.js';
@@ -36,8 +37,6 @@ interface Session {
   server: McpServer;
   lastSeen: number;
   active: number;
-  /** URIs this session subscribed to with resources/subscribe. */
-  subscriptions: Set<string>;
 }
 
 export interface SessionManager {
@@ -47,7 +46,7 @@ export interface SessionManager {
   reap(): Promise<number>;
   closeAll(): Promise<void>;
   servers(): McpServer[];
-  /** Servers of the sessions subscribed to `uri` (resources/subscribe, not since unsubscribed). */
+  /** Servers of the sessions subscribed to `uri` (a successful resources/subscribe, not since unsubscribed). */
   subscribers(uri: string): McpServer[];
   /** Stops the reaper timer (closeAll does too). */
   stop(): void;
@@ -89,18 +88,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     setTimeout(() => session.transport.closeSSEStream(id), 50).unref();
   };
 
-  const trackSubscription = (session: Session, body: unknown): void => {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
-    const { method, params } = body as { method?: unknown; params?: { uri?: unknown } };
-    if (typeof params?.uri !== 'string') return;
-    if (method === 'resources/subscribe') session.subscriptions.add(params.uri);
-    else if (method === 'resources/unsubscribe') session.subscriptions.delete(params.uri);
-  };
-
   const serve = async (session: Session, request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response> => {
     session.lastSeen = now();
     session.active += 1;
-    trackSubscription(session, parsedBody);
     let response: Response;
     try {
       response = await session.transport.handleRequest(request, { parsedBody, ...(authInfo ? { authInfo } : {}) });
@@ -152,7 +142,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         if (s) void dispose(s);
       },
     });
-    const session: Session = { id: '', transport, server, lastSeen: now(), active: 0, subscriptions: new Set() };
+    const session: Session = { id: '', transport, server, lastSeen: now(), active: 0 };
     transport.onerror = report;
     await server.connect(transport);
     const response = await serve(session, request, parsedBody, authInfo);
@@ -189,7 +179,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       await Promise.all([...sessions.values()].map(dispose));
     },
     servers: () => [...sessions.values()].map((s) => s.server),
-    subscribers: (uri) => [...sessions.values()].filter((s) => s.subscriptions.has(uri)).map((s) => s.server),
+    subscribers: (uri) => [...sessions.values()].map((s) => s.server).filter((server) => isSubscribed(server, uri)),
     stop: () => clearInterval(timer),
   };
 }

@@ -9,6 +9,7 @@ import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, 
 import type { Services } from '../catalogue/services.js';
 import { registerPrompt } from './prompts.js';
 import { registerResource, registerResourceTemplate } from './resources.js';
+import { enableResourceSubscriptions } from './subscriptions.js';
 import { explainDisabledTools, registerTool } from './tools.js';
 
 export interface Catalogue {
@@ -35,7 +36,7 @@ export function buildServer(options: BuildServerOptions): McpServer {
   const server = new McpServer(
     { name: options.name, version: options.version, title: 'hostlens' },
     {
-      capabilities: { tools: {}, resources: { subscribe: false }, prompts: {}, completions: {}, logging: {} },
+      capabilities: { tools: {}, resources: { subscribe: true }, prompts: {}, completions: {}, logging: {} },
       ...(options.instructions ? { instructions: options.instructions } : {}),
       cacheHints: {
         'tools/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
@@ -51,5 +52,6 @@ export function buildServer(options: BuildServerOptions): McpServer {
   for (const resource of options.catalogue.resources) registerResource(server, resource, services);
   for (const template of options.catalogue.templates ?? []) registerResourceTemplate(server, template, services);
   for (const prompt of options.catalogue.prompts) registerPrompt(server, prompt, services);
+  enableResourceSubscriptions(server, options.catalogue, services);
   return server;
 }

@@ -7,6 +7,7 @@ import type { GetPromptResult, McpServer, ReadResourceResult } from '@modelconte
 import { completable, ResourceTemplate } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
+import { handleResourceSubscriptions } from '../../src/server/subscriptions.js';
 import { PNG_BASE64 } from './media.js';
 
 export const WATCHED_RESOURCE_URI = 'test://watched-resource';
@@ -67,19 +68,10 @@ export function registerResourceFixtures(server: McpServer): void {
     }),
   );
 
-  // 2025-era per-resource subscriptions. Delivery of notifications/resources/updated
-  // is the HTTP app's business (its notify fan-out); the fixture only has to
-  // accept the bookkeeping requests. The 2026-07-28 era has no such methods
-  // (the SDK answers them with -32601) and uses subscriptions/listen instead.
-  const subscribed = new Set<string>();
-  server.server.setRequestHandler('resources/subscribe', async (request) => {
-    subscribed.add(request.params.uri);
-    return {};
-  });
-  server.server.setRequestHandler('resources/unsubscribe', async (request) => {
-    subscribed.delete(request.params.uri);
-    return {};
-  });
+  // 2025-era per-resource subscriptions: the product's own handlers, so the HTTP
+  // app's notify fan-out reaches subscribed sessions. The 2026-07-28 era has no
+  // such methods (the SDK answers them with -32601) and uses subscriptions/listen.
+  handleResourceSubscriptions(server, () => true);
 }
 
 export function registerPromptFixtures(server: McpServer): void {

@@ -10,4 +10,8 @@ export interface ArgsContext {
 
 export const MINIMAL_ARGS: Record<string, (ctx: ArgsContext) => Record<string, unknown>> = {
   get_sysctl: () => ({ prefix: 'vm.' }),
+  diff_snapshots: () => ({ a: 'latest', b: 'latest' }), // capture_snapshot (core) is called earlier in the same run
+  detect_anomalies: () => ({ window: { since: '-1m' } }),
+  get_cgroup: ({ serverPid }) => ({ target: { pid: serverPid } }),
+  get_process: ({ serverPid }) => ({ pid: serverPid }),
 };

@@ -1,0 +1,250 @@
+/**
+ * Resource subscriptions.
+ *
+ * - The overview watcher: every `periodMs` it evaluates the host's assessments
+ *   (a sampler-based triage, no windowed wait) and reduces them to a map
+ *   key → status. When any status differs from the previous evaluation (a key
+ *   added or removed counts), it reports the change; a sample where nothing
+ *   changed status reports nothing. The production wiring
+ *   (`startOverviewWatch`) stores the new triage as diag://local/overview and
+ *   publishes "resource updated" for that URI.
+ * - Legacy (2025-era) `resources/subscribe` / `resources/unsubscribe`
+ *   handlers, installed on each McpServer by `enableResourceSubscriptions`.
+ *   The subscribed URIs live with that server instance, i.e. with the legacy
+ *   session: they die with it (DELETE, idle TTL). An existing resource URI
+ *   that never changes (diag://thresholds is fixed for the process lifetime)
+ *   is accepted and simply never updated; an unknown URI answers the same
+ *   error as resources/read does (-32602 with data.uri).
+ * - The modern era's `subscriptions/listen` is served by the SDK entry
+ *   (createMcpHandler's listen router) once `resources.subscribe` is
+ *   advertised; publishing goes through the app's `notify.resourceUpdated`.
+ */
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, UriTemplate } from '@modelcontextprotocol/server';
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { Services } from '../catalogue/services.js';
+import type { Assessment, Status } from '../diagnostics/assessment.js';
+import { runTriage } from '../diagnostics/triage.js';
+import { OVERVIEW_URI, recordTriage } from '../resources/overview.js';
+import type { Catalogue } from './build.js';
+
+export { OVERVIEW_URI };
+
+/** Default period of the overview watcher (config `overviewCheckSec`). */
+export const DEFAULT_OVERVIEW_CHECK_MS = 5_000;
+/** At most this many distinct URIs per legacy session. */
+export const MAX_SUBSCRIPTIONS_PER_SESSION = 32;
+
+// ---------------------------------------------------------------- change detection
+
+export type StatusMap = ReadonlyMap<string, Status>;
+
+export interface StatusChange {
+  key: string;
+  /** null: the assessment did not exist in that evaluation. */
+  from: Status | null;
+  to: Status | null;
+}
+
+/**
+ * key → status. The key is the assessment code; codes that occur more than
+ * once (one `filesystem.space` per mount) are told apart by their evidence,
+ * then by occurrence order.
+ */
+export function statusMap(assessments: ReadonlyArray<Pick<Assessment, 'code' | 'status' | 'evidence'>>): Map<string, Status> {
+  const counts = new Map<string, number>();
+  for (const a of assessments) counts.set(a.code, (counts.get(a.code) ?? 0) + 1);
+  const out = new Map<string, Status>();
+  for (const a of assessments) {
+    let key = (counts.get(a.code) ?? 0) > 1 ? `${a.code}[${(a.evidence ?? []).join('; ')}]` : a.code;
+    for (let n = 2; out.has(key); n += 1) key = `${key.replace(/#\d+$/, '')}#${n}`;
+    out.set(key, a.status);
+  }
+  return out;
+}
+
+/** Keys whose status differs between two evaluations (added and removed keys included), sorted by key. */
+export function statusChanges(previous: StatusMap, next: StatusMap): StatusChange[] {
+  const changes: StatusChange[] = [];
+  for (const key of new Set([...previous.keys(), ...next.keys()])) {
+    const from = previous.get(key) ?? null;
+    const to = next.get(key) ?? null;
+    if (from !== to) changes.push({ key, from, to });
+  }
+  return changes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+// ---------------------------------------------------------------- watcher
+
+export interface Evaluation {
+  assessments: ReadonlyArray<Pick<Assessment, 'code' | 'status' | 'evidence'>>;
+}
+
+export interface WatcherOptions<E extends Evaluation> {
+  periodMs: number;
+  /** One evaluation of the host (cheap: no windowed wait). */
+  evaluate: () => Promise<E>;
+  /** Called once per evaluation whose status map differs from the previous one. */
+  onChange: (changes: StatusChange[], evaluation: E) => void;
+  /** Called with the first evaluation (the baseline, which is never a change). */
+  onBaseline?: (evaluation: E) => void;
+  onError?: (error: Error) => void;
+}
+
+export interface Watcher {
+  start(): void;
+  stop(): void;
+  /** Runs one evaluation now: the changes it found, or null for the baseline, a skipped overlapping run, or a failure. */
+  check(): Promise<StatusChange[] | null>;
+  readonly running: boolean;
+  /** Evaluations done so far. */
+  readonly evaluations: number;
+}
+
+export function createWatcher<E extends Evaluation>(options: WatcherOptions<E>): Watcher {
+  let previous: StatusMap | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let busy = false;
+  let evaluations = 0;
+
+  const check = async (): Promise<StatusChange[] | null> => {
+    if (busy) return null;
+    busy = true;
+    try {
+      const evaluation = await options.evaluate();
+      evaluations += 1;
+      const next = statusMap(evaluation.assessments);
+      const before = previous;
+      previous = next;
+      if (before === null) {
+        options.onBaseline?.(evaluation);
+        return null;
+      }
+      const changes = statusChanges(before, next);
+      if (changes.length > 0) options.onChange(changes, evaluation);
+      return changes;
+    } catch (error) {
+      options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      return null;
+    } finally {
+      busy = false;
+    }
+  };
+
+  const schedule = (ms: number): void => {
+    timer = setTimeout(() => {
+      void check().finally(() => {
+        if (running) schedule(options.periodMs);
+      });
+    }, ms);
+    timer.unref();
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    stop() {
+      running = false;
+      clearTimeout(timer);
+    },
+    check,
+    get running() {
+      return running;
+    },
+    get evaluations() {
+      return evaluations;
+    },
+  };
+}
+
+export interface OverviewWatchOptions {
+  services: Services;
+  periodMs?: number;
+  /** Publishes notifications/resources/updated for a URI (the HTTP app's `notify.resourceUpdated`). */
+  resourceUpdated: (uri: string) => void;
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/**
+ * The product watcher: a sampler-based triage every period; on a status change
+ * the triage becomes diag://local/overview's stored result and subscribers are told.
+ */
+export function startOverviewWatch(options: OverviewWatchOptions): Watcher {
+  const { services } = options;
+  const watcher = createWatcher({
+    periodMs: options.periodMs ?? DEFAULT_OVERVIEW_CHECK_MS,
+    evaluate: () => runTriage(services),
+    onBaseline: (r) => {
+      if (!services.state.lastTriage) recordTriage(services, r);
+    },
+    onChange: (changes, r) => {
+      recordTriage(services, r);
+      options.log?.('overview changed', { uri: OVERVIEW_URI, changes: changes.slice(0, 20) });
+      options.resourceUpdated(OVERVIEW_URI);
+    },
+    onError: (error) => options.log?.('overview check failed', { error: error.message }),
+  });
+  watcher.start();
+  return watcher;
+}
+
+// ---------------------------------------------------------------- legacy resources/subscribe
+
+const subscribed = new WeakMap<McpServer, Set<string>>();
+
+/** Whether this server's (legacy session's) client subscribed to `uri` and has not unsubscribed. */
+export function isSubscribed(server: McpServer, uri: string): boolean {
+  return subscribed.get(server)?.has(uri) ?? false;
+}
+
+/** The catalogue resource a URI names: a static resource, or a listed member of a template. */
+export function resourceExists(catalogue: Catalogue, services: Services, uri: string): boolean {
+  if (catalogue.resources.some((r) => r.uri === uri)) return true;
+  for (const t of catalogue.templates ?? []) {
+    if (new UriTemplate(t.uriTemplate).match(uri) === null) continue;
+    if (!t.list) return true;
+    if (t.list(services).some((r) => r.uri === uri)) return true;
+  }
+  return false;
+}
+
+/** Installs resources/subscribe and resources/unsubscribe for the product catalogue (call with `resources.subscribe: true`). */
+export function enableResourceSubscriptions(server: McpServer, catalogue: Catalogue, services: Services): void {
+  handleResourceSubscriptions(server, (uri) => resourceExists(catalogue, services, uri));
+}
+
+/**
+ * Installs resources/subscribe and resources/unsubscribe on one server: a URI
+ * `exists` accepts is recorded for `isSubscribed` (the HTTP app's fan-out of
+ * notifications/resources/updated to legacy sessions); another answers -32602
+ * with data.uri; an invalid URI -32602; more than MAX_SUBSCRIPTIONS_PER_SESSION
+ * URIs -32600. Unsubscribing from a URI never subscribed to is harmless: {}.
+ */
+export function handleResourceSubscriptions(server: McpServer, exists: (uri: string) => boolean): void {
+  const uris = new Set<string>();
+  subscribed.set(server, uris);
+  const validUri = (uri: string): string => {
+    try {
+      new URL(uri);
+      return uri;
+    } catch {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI ${uri} is invalid`, { uri, reason: 'invalid_uri' });
+    }
+  };
+  server.server.setRequestHandler('resources/subscribe', (request) => {
+    const uri = validUri(request.params.uri);
+    if (!exists(uri)) throw new ResourceNotFoundError(uri);
+    if (!uris.has(uri) && uris.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Subscription limit reached: at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resource URIs per session; unsubscribe from one first`);
+    }
+    uris.add(uri);
+    return {};
+  });
+  server.server.setRequestHandler('resources/unsubscribe', (request) => {
+    uris.delete(validUri(request.params.uri));
+    return {};
+  });
+}
