@@ -2,8 +2,9 @@
  * Control groups: which hierarchy a process is in (v1, v2 or hybrid) and its limits, usage and throttling.
  *
  * v2: the process's own directory under sys/fs/cgroup (falling back to the mount root when the path is not
- * visible, as inside a container with a private cgroup namespace). v1: the memory, cpu and pids controllers at
- * their conventional mount points sys/fs/cgroup/<controller>. 'max' and v1's "unlimited" huge values → null.
+ * visible, as inside a container with a private cgroup namespace). v1: the memory, cpu, cpuacct, pids and blkio
+ * controllers at their conventional mount points sys/fs/cgroup/<controller> (PSI from sys/fs/cgroup/unified on
+ * hybrid hosts). 'max' and v1's "unlimited" huge values → null; a present but garbled file → null + a warning.
  */
 import { join, posix } from 'node:path';
 import type { CollectorContext } from './context.js';
@@ -11,6 +12,7 @@ import { countCpuList } from './cpu.js';
 import { readMemInfo } from './memory.js';
 import type { PsiResource } from './pressure.js';
 import { readPsiFile } from './pressure.js';
+import { parseIoBytes } from './cgroup-io.js';
 import { parseKeyValueNumbers, parseNonNegInt, pathExists, readLine, readText } from './read.js';
 
 /** Anything at or above 2^62 is v1's "no limit" (PAGE_COUNTER_MAX × page size = 9223372036854771712). */
@@ -42,9 +44,16 @@ export interface CgroupInfo {
     highBytes: number | null;
     peakBytes: number | null;
     swapMaxBytes: number | null;
+    /** Swap in use by the cgroup (v2 memory.swap.current; v1 memsw.usage − usage). */
+    swapCurrentBytes: number | null;
+    /** v2 memory.events; v1: oomKill from memory.oom_control, max = memory.failcnt (times the limit was hit). */
     events: { low: number | null; high: number | null; max: number | null; oom: number | null; oomKill: number | null } | null;
   };
   pids: { current: number | null; max: number | null };
+  /** Bytes read/written by the cgroup since it was created (v2 io.stat; v1 blkio io_service_bytes); null without data. */
+  io: { readBytes: number | null; writeBytes: number | null };
+  /** Controller → directory read, relative to root (v2: every controller maps to `dir`). */
+  dirs: Record<string, string>;
   /** v2 per-cgroup PSI; null on v1 or when absent. */
   pressure: { cpu: PsiResource | null; memory: PsiResource | null; io: PsiResource | null };
   warnings: string[];
@@ -56,6 +65,15 @@ export interface EffectiveLimits {
   /** Smallest memory limit on the path to the root, if below MemTotal; null = no limit. */
   memoryBytes: number | null;
 }
+
+/** The v1 controllers read, with the mount directory names they may have (co-mounted cpu,cpuacct included). */
+export const V1_MOUNTS: Readonly<Record<string, readonly string[]>> = {
+  memory: ['memory'],
+  cpu: ['cpu', 'cpu,cpuacct', 'cpuacct,cpu'],
+  cpuacct: ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu'],
+  pids: ['pids'],
+  blkio: ['blkio'],
+};
 
 /** A limit value: a number, or null for 'max' / -1 / v1 "unlimited". */
 export function parseLimit(s: string | null | undefined): number | null {
@@ -100,13 +118,36 @@ function resolveDir(ctx: CollectorContext, mountRel: string, cgPath: string, pro
   return mountRel;
 }
 
-function kv(ctx: CollectorContext, rel: string): Map<string, number> | null {
+function malformed(warnings: string[] | undefined, rel: string): void {
+  if (warnings && warnings.length < 20) warnings.push(`${rel}: malformed`);
+}
+
+/** "key value" lines; a file that is present but has unparsable lines (or none at all) warns. */
+function kv(ctx: CollectorContext, rel: string, warnings?: string[]): Map<string, number> | null {
   const t = readText(join(ctx.root, rel), 16 * 1024);
-  return t === null ? null : parseKeyValueNumbers(t).values;
+  if (t === null) return null;
+  const r = parseKeyValueNumbers(t);
+  if (r.badLines > 0 || r.values.size === 0) malformed(warnings, rel);
+  return r.values;
 }
 
 function line(ctx: CollectorContext, rel: string): string | null {
   return readLine(join(ctx.root, rel));
+}
+
+/** A one-number file: null when absent; null plus a warning when present but not a non-negative integer. */
+function num(ctx: CollectorContext, rel: string, warnings?: string[]): number | null {
+  const s = line(ctx, rel);
+  const n = parseNonNegInt(s);
+  if (s !== null && n === null) malformed(warnings, rel);
+  return n;
+}
+
+/** A limit file ('max', -1 and v1's huge values are "no limit" = null, silently); garbage warns. */
+function limitFile(ctx: CollectorContext, rel: string, warnings?: string[]): number | null {
+  const s = line(ctx, rel);
+  if (s !== null && s !== 'max' && s !== '-1' && parseNonNegInt(s) === null) malformed(warnings, rel);
+  return parseLimit(s);
 }
 
 function emptyInfo(mode: CgroupMode, warnings: string[]): CgroupInfo {
@@ -116,8 +157,10 @@ function emptyInfo(mode: CgroupMode, warnings: string[]): CgroupInfo {
     path: null,
     dir: null,
     cpu: { usageUsec: null, nrPeriods: null, nrThrottled: null, throttledUsec: null, quotaUsec: null, periodUsec: null, quotaCores: null },
-    memory: { currentBytes: null, maxBytes: null, highBytes: null, peakBytes: null, swapMaxBytes: null, events: null },
+    memory: { currentBytes: null, maxBytes: null, highBytes: null, peakBytes: null, swapMaxBytes: null, swapCurrentBytes: null, events: null },
     pids: { current: null, max: null },
+    io: { readBytes: null, writeBytes: null },
+    dirs: {},
     pressure: { cpu: null, memory: null, io: null },
     warnings,
   };
@@ -137,9 +180,12 @@ export function detectCgroup(ctx: CollectorContext, pid: number | 'self' = 'self
   return { mode, v2Path, v1, warnings };
 }
 
-/** Reads v2 cpu.stat (or the v1 equivalents) from a cgroup directory relative to root. */
-export function readCgroupCpuStat(ctx: CollectorContext, dirRel: string, version: 1 | 2): CgroupCpuStat {
-  const s = kv(ctx, posix.join(dirRel, 'cpu.stat'));
+/**
+ * Reads v2 cpu.stat (or the v1 equivalents) from a cgroup directory relative to root. v1 reads cpuacct.usage
+ * from `cpuacctDir` (default: the same directory, as when cpu and cpuacct are co-mounted).
+ */
+export function readCgroupCpuStat(ctx: CollectorContext, dirRel: string, version: 1 | 2, cpuacctDir: string = dirRel, warnings?: string[]): CgroupCpuStat {
+  const s = kv(ctx, posix.join(dirRel, 'cpu.stat'), warnings);
   if (version === 2) {
     return {
       usageUsec: s?.get('usage_usec') ?? null,
@@ -148,7 +194,7 @@ export function readCgroupCpuStat(ctx: CollectorContext, dirRel: string, version
       throttledUsec: s?.get('throttled_usec') ?? null,
     };
   }
-  const usageNs = parseNonNegInt(line(ctx, posix.join(dirRel, 'cpuacct.usage')));
+  const usageNs = num(ctx, posix.join(cpuacctDir, 'cpuacct.usage'), warnings);
   const throttledNs = s?.get('throttled_time');
   return {
     usageUsec: usageNs === null ? null : Math.round(usageNs / 1000),
@@ -158,69 +204,120 @@ export function readCgroupCpuStat(ctx: CollectorContext, dirRel: string, version
   };
 }
 
-function readV2(ctx: CollectorContext, path: string, info: CgroupInfo): void {
-  const dir = resolveDir(ctx, 'sys/fs/cgroup', path, 'cgroup.procs');
+function readIo(ctx: CollectorContext, dir: string, files: readonly string[], version: 1 | 2, warnings: string[]): CgroupInfo['io'] {
+  for (const name of files) {
+    const rel = posix.join(dir, name);
+    const t = readText(join(ctx.root, rel), 64 * 1024);
+    if (t === null) continue;
+    const r = parseIoBytes(t, version);
+    if (r.badLines > 0) malformed(warnings, rel);
+    return { readBytes: r.readBytes, writeBytes: r.writeBytes };
+  }
+  return { readBytes: null, writeBytes: null };
+}
+
+function readPressureDir(ctx: CollectorContext, dir: string, warnings: string[]): CgroupInfo['pressure'] {
+  const psi = (name: string): PsiResource | null => readPsiFile(join(ctx.root, dir, name), posix.join(dir, name), warnings);
+  return { cpu: psi('cpu.pressure'), memory: psi('memory.pressure'), io: psi('io.pressure') };
+}
+
+/** Fills `info` from one v2 cgroup directory (relative to root). */
+export function readV2Dir(ctx: CollectorContext, path: string, dir: string, info: CgroupInfo): void {
+  const w = info.warnings;
   info.version = 2;
   info.path = path;
   info.dir = dir;
+  info.dirs = Object.fromEntries(['memory', 'cpu', 'pids', 'io'].map((c) => [c, dir]));
   const f = (name: string): string => posix.join(dir, name);
   const { quotaUsec, periodUsec } = parseCpuMax(line(ctx, f('cpu.max')));
-  info.cpu = { ...readCgroupCpuStat(ctx, dir, 2), quotaUsec, periodUsec, quotaCores: quotaCores(quotaUsec, periodUsec) };
-  const ev = kv(ctx, f('memory.events'));
+  info.cpu = { ...readCgroupCpuStat(ctx, dir, 2, dir, w), quotaUsec, periodUsec, quotaCores: quotaCores(quotaUsec, periodUsec) };
+  const ev = kv(ctx, f('memory.events'), w);
   info.memory = {
-    currentBytes: parseNonNegInt(line(ctx, f('memory.current'))),
-    maxBytes: parseLimit(line(ctx, f('memory.max'))),
-    highBytes: parseLimit(line(ctx, f('memory.high'))),
-    peakBytes: parseNonNegInt(line(ctx, f('memory.peak'))),
-    swapMaxBytes: parseLimit(line(ctx, f('memory.swap.max'))),
+    currentBytes: num(ctx, f('memory.current'), w),
+    maxBytes: limitFile(ctx, f('memory.max'), w),
+    highBytes: limitFile(ctx, f('memory.high'), w),
+    peakBytes: num(ctx, f('memory.peak'), w),
+    swapMaxBytes: limitFile(ctx, f('memory.swap.max'), w),
+    swapCurrentBytes: num(ctx, f('memory.swap.current'), w),
     events: ev
       ? { low: ev.get('low') ?? null, high: ev.get('high') ?? null, max: ev.get('max') ?? null, oom: ev.get('oom') ?? null, oomKill: ev.get('oom_kill') ?? null }
       : null,
   };
-  info.pids = { current: parseNonNegInt(line(ctx, f('pids.current'))), max: parseLimit(line(ctx, f('pids.max'))) };
-  const w = info.warnings;
-  info.pressure = {
-    cpu: readPsiFile(join(ctx.root, f('cpu.pressure')), f('cpu.pressure'), w),
-    memory: readPsiFile(join(ctx.root, f('memory.pressure')), f('memory.pressure'), w),
-    io: readPsiFile(join(ctx.root, f('io.pressure')), f('io.pressure'), w),
-  };
+  info.pids = { current: num(ctx, f('pids.current'), w), max: limitFile(ctx, f('pids.max'), w) };
+  info.io = readIo(ctx, dir, ['io.stat'], 2, w);
+  info.pressure = readPressureDir(ctx, dir, w);
 }
 
-function v1Dir(ctx: CollectorContext, v1: Map<string, string>, controller: string, mounts: string[]): string | null {
-  const path = v1.get(controller);
-  if (path === undefined) return null;
-  for (const m of mounts) {
+function readV2(ctx: CollectorContext, path: string, info: CgroupInfo): void {
+  readV2Dir(ctx, path, resolveDir(ctx, 'sys/fs/cgroup', path, 'cgroup.procs'), info);
+}
+
+/** The directory of a v1 controller's mount (relative to root), or null when it is not mounted. */
+export function v1Mount(ctx: CollectorContext, controller: string): string | null {
+  for (const m of V1_MOUNTS[controller] ?? [controller]) {
     const rel = `sys/fs/cgroup/${m}`;
-    if (pathExists(join(ctx.root, rel))) return resolveDir(ctx, rel, path, 'cgroup.procs');
+    if (pathExists(join(ctx.root, rel))) return rel;
   }
   return null;
 }
 
-function readV1(ctx: CollectorContext, v1: Map<string, string>, info: CgroupInfo): void {
+function v1Dir(ctx: CollectorContext, v1: Map<string, string>, controller: string): string | null {
+  const path = v1.get(controller);
+  const mount = path === undefined ? null : v1Mount(ctx, controller);
+  return mount === null ? null : resolveDir(ctx, mount, path!, 'cgroup.procs');
+}
+
+/** Fills `info` from v1 controller directories (relative to root); `unified` is the hybrid v2 directory for PSI. */
+export function readV1Dirs(ctx: CollectorContext, path: string | null, dirs: Record<string, string>, unified: string | null, info: CgroupInfo): void {
+  const w = info.warnings;
   info.version = 1;
-  info.path = v1.get('memory') ?? v1.get('cpu') ?? null;
-  const mem = v1Dir(ctx, v1, 'memory', ['memory']);
-  const cpu = v1Dir(ctx, v1, 'cpu', ['cpu', 'cpu,cpuacct', 'cpuacct,cpu']);
-  const pids = v1Dir(ctx, v1, 'pids', ['pids']);
-  if (cpu) {
-    const quotaUsec = parseLimit(line(ctx, posix.join(cpu, 'cpu.cfs_quota_us')));
-    const periodUsec = parseNonNegInt(line(ctx, posix.join(cpu, 'cpu.cfs_period_us')));
-    info.cpu = { ...readCgroupCpuStat(ctx, cpu, 1), quotaUsec, periodUsec, quotaCores: quotaCores(quotaUsec, periodUsec) };
+  info.path = path;
+  info.dirs = dirs;
+  const { memory: mem, cpu, cpuacct, pids, blkio } = dirs;
+  if (cpu || cpuacct) {
+    const quotaUsec = cpu ? limitFile(ctx, posix.join(cpu, 'cpu.cfs_quota_us'), w) : null;
+    const periodUsec = cpu ? num(ctx, posix.join(cpu, 'cpu.cfs_period_us'), w) : null;
+    const stat = readCgroupCpuStat(ctx, cpu ?? cpuacct!, 1, cpuacct ?? cpu!, w);
+    info.cpu = { ...stat, quotaUsec, periodUsec, quotaCores: quotaCores(quotaUsec, periodUsec) };
   }
   if (mem) {
-    const oom = kv(ctx, posix.join(mem, 'memory.oom_control'));
+    const p = (name: string): string => posix.join(mem, name);
+    const oom = kv(ctx, p('memory.oom_control'), w);
+    const usage = num(ctx, p('memory.usage_in_bytes'), w);
+    const memsw = num(ctx, p('memory.memsw.usage_in_bytes'), w);
+    const failcnt = num(ctx, p('memory.failcnt'), w);
     info.memory = {
-      currentBytes: parseNonNegInt(line(ctx, posix.join(mem, 'memory.usage_in_bytes'))),
-      maxBytes: parseLimit(line(ctx, posix.join(mem, 'memory.limit_in_bytes'))),
+      currentBytes: usage,
+      maxBytes: limitFile(ctx, p('memory.limit_in_bytes'), w),
       highBytes: null,
-      peakBytes: parseNonNegInt(line(ctx, posix.join(mem, 'memory.max_usage_in_bytes'))),
+      peakBytes: num(ctx, p('memory.max_usage_in_bytes'), w),
       swapMaxBytes: null,
-      events: oom ? { low: null, high: null, max: null, oom: null, oomKill: oom.get('oom_kill') ?? null } : null,
+      swapCurrentBytes: usage !== null && memsw !== null ? Math.max(0, memsw - usage) : null,
+      events: oom || failcnt !== null ? { low: null, high: null, max: failcnt, oom: null, oomKill: oom?.get('oom_kill') ?? null } : null,
     };
   }
-  if (pids) {
-    info.pids = { current: parseNonNegInt(line(ctx, posix.join(pids, 'pids.current'))), max: parseLimit(line(ctx, posix.join(pids, 'pids.max'))) };
+  if (pids) info.pids = { current: num(ctx, posix.join(pids, 'pids.current'), w), max: limitFile(ctx, posix.join(pids, 'pids.max'), w) };
+  if (blkio) {
+    const files = ['blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes', 'blkio.io_service_bytes_recursive', 'blkio.io_service_bytes'];
+    info.io = readIo(ctx, blkio, files, 1, w);
   }
+  if (unified) info.pressure = readPressureDir(ctx, unified, w);
+}
+
+/** The hybrid host's v2 directory for `path` under sys/fs/cgroup/unified, or null. */
+export function unifiedDir(ctx: CollectorContext, path: string | null): string | null {
+  if (path === null || !pathExists(join(ctx.root, 'sys/fs/cgroup/unified/cgroup.controllers'))) return null;
+  const dir = resolveDir(ctx, 'sys/fs/cgroup/unified', path, 'cgroup.procs');
+  return dir === 'sys/fs/cgroup/unified' && path !== '/' ? null : dir;
+}
+
+function readV1(ctx: CollectorContext, d: { v1: Map<string, string>; v2Path: string | null }, info: CgroupInfo): void {
+  const dirs: Record<string, string> = {};
+  for (const c of Object.keys(V1_MOUNTS)) {
+    const dir = v1Dir(ctx, d.v1, c);
+    if (dir !== null) dirs[c] = dir;
+  }
+  readV1Dirs(ctx, d.v1.get('memory') ?? d.v1.get('cpu') ?? null, dirs, unifiedDir(ctx, d.v2Path), info);
 }
 
 /** The cgroup of a process (default: our own) with its limits, usage, throttling counters and PSI. Never throws. */
@@ -228,8 +325,13 @@ export function readCgroup(ctx: CollectorContext, pid: number | 'self' = 'self')
   const d = detectCgroup(ctx, pid);
   const info = emptyInfo(d.mode, d.warnings);
   if (d.mode === 'v2' && d.v2Path !== null) readV2(ctx, d.v2Path, info);
-  else if (d.mode === 'v1' || d.mode === 'hybrid') readV1(ctx, d.v1, info);
+  else if (d.mode === 'v1' || d.mode === 'hybrid') readV1(ctx, d, info);
   return info;
+}
+
+/** An empty CgroupInfo to fill with readV2Dir / readV1Dirs. */
+export function newCgroupInfo(mode: CgroupMode): CgroupInfo {
+  return emptyInfo(mode, []);
 }
 
 /** Throttling between two cpu.stat readings: share of scheduling periods throttled, and seconds throttled. */
@@ -270,7 +372,7 @@ export function effectiveLimits(ctx: CollectorContext): EffectiveLimits {
   } else if (info.version === 1) {
     cores = info.cpu.quotaCores;
     memory = info.memory.maxBytes;
-    const memDir = v1Dir(ctx, detectCgroup(ctx).v1, 'memory', ['memory']);
+    const memDir = info.dirs.memory ?? null;
     const hier = memDir === null ? undefined : kv(ctx, posix.join(memDir, 'memory.stat'))?.get('hierarchical_memory_limit');
     const h = hier === undefined ? null : parseLimit(String(hier));
     if (h !== null) memory = memory === null ? h : Math.min(memory, h);
@@ -294,7 +396,7 @@ export function resolveCgroupCpuDir(ctx: CollectorContext): { dir: string; versi
   const d = detectCgroup(ctx, 'self');
   if (d.mode === 'v2' && d.v2Path !== null) return { dir: resolveDir(ctx, 'sys/fs/cgroup', d.v2Path, 'cgroup.procs'), version: 2 };
   if (d.mode === 'v1' || d.mode === 'hybrid') {
-    const dir = v1Dir(ctx, d.v1, 'cpu', ['cpu', 'cpu,cpuacct', 'cpuacct,cpu']);
+    const dir = v1Dir(ctx, d.v1, 'cpu');
     return dir === null ? null : { dir, version: 1 };
   }
   return null;

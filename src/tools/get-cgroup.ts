@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ToolError, defineTool } from '../catalogue/types.js';
+import { CgroupNotFound, cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
+import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
+
+const DEFAULT_WINDOW_SEC = 1;
+
+const target = z
+  .union([
+    z.object({ pid: z.number().int().min(1).max(4194304).describe('a process id: its cgroup') }).strict(),
+    z.object({ unit: z.string().min(1).max(255).describe('a systemd unit name, e.g. nginx.service (a bare name means .service); found by a bounded search of the hierarchy') }).strict(),
+    z.object({ path: z.string().min(1).max(1024).describe('a cgroup path inside the hierarchy, e.g. /system.slice/nginx.service ("/" = the root)') }).strict(),
+  ])
+  .describe('exactly one of {pid}, {unit} or {path}');
+
+export const getCgroup = defineTool({
+  name: 'get_cgroup',
+  title: 'Cgroup limits, usage, throttling and pressure',
+  description:
+    'Limits and usage of ONE cgroup — of a process ({pid}), a systemd unit ({unit}: "nginx.service") or a cgroup path ({path}: "/system.slice/nginx.service") — on cgroup v2, v1 or hybrid hosts (version says which). memory: currentBytes vs maxBytes (null = unlimited) with usedPct, highBytes, peakBytes, swapCurrentBytes, events (oom, oomKill, high, max = limit hits; cumulative). cpu: quotaCores (null = unlimited), usageCores and usagePct over windowSec (of the quota when there is one, else of all CPUs), throttledPeriodsPct and throttledSec over the window, cumulative nrThrottled. pids current/max, io read/write bytes since creation, PSI some/full avg10/60/300 %. Assessments: memory near its limit, CPU throttling, pids near max, OOM kills. Use when a service or container is slow (throttled? memory-starved?) or was OOM-killed. Takes windowSec (default 1 s).',
+  toolset: 'containers',
+  input: z
+    .object({
+      host: hostField,
+      target,
+      windowSec: z.number().min(0.2).max(10).optional().describe(`seconds between the two CPU readings (0.2–10, default ${DEFAULT_WINDOW_SEC})`),
+    })
+    .strict(),
+  data: cgroupDataSchema,
+  async handler({ host, target: t, windowSec }, { services, signal, progress }) {
+    checkHost(host);
+    try {
+      const r = await measureCgroup(services, t, { windowSec: windowSec ?? DEFAULT_WINDOW_SEC, signal, progress });
+      return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
+    } catch (e) {
+      if (e instanceof CgroupNotFound) throw new ToolError(e.message);
+      throw e;
+    }
+  },
+  render({ data: d, windowSec, assessments }) {
+    const m = d.memory;
+    const c = d.cpu;
+    const p = (name: string, r: (typeof d.pressure)['cpu']): string | false => r !== null && `${name} some ${r.some.avg10Pct}%${r.full ? ` full ${r.full.avg10Pct}%` : ''}`;
+    return lines(
+      `cgroup ${d.path ?? '?'} (v${d.version}, ${d.mode})`,
+      `memory: ${fmtBytes(m.currentBytes)} of ${m.maxBytes === null ? 'unlimited' : `${fmtBytes(m.maxBytes)} (${fmtPct(m.usedPct)})`}, peak ${fmtBytes(m.peakBytes)}, swap ${fmtBytes(m.swapCurrentBytes)}${m.events ? `; oom kills ${m.events.oomKill ?? '?'}, limit hits ${m.events.max ?? '?'}` : ''}`,
+      `cpu over ${windowSec ?? '?'} s: ${c.usageCores ?? '?'} cores (${fmtPct(c.usagePct)} of ${c.usagePctOf ?? '?'}), quota ${c.quotaCores ?? 'unlimited'}; throttled ${fmtPct(c.throttledPeriodsPct)} of periods, ${c.throttledSec ?? '?'} s (total ${c.nrThrottled ?? '?'} periods, ${c.throttledTotalSec ?? '?'} s)`,
+      `pids: ${d.pids.current ?? '?'} of ${d.pids.max ?? 'unlimited'}; io: read ${fmtBytes(d.io.readBytes)}, written ${fmtBytes(d.io.writeBytes)}`,
+      [p('cpu', d.pressure.cpu), p('memory', d.pressure.memory), p('io', d.pressure.io)].filter(Boolean).join('; ').replace(/^(.)/, 'PSI avg10: $1'),
+      renderAssessments(assessments),
+    );
+  },
+});
