@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createCollectorContext } from './context.js';
+import { historyMounts } from './history-record.js';
 import { createSampler } from './sampler.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
@@ -129,4 +130,45 @@ test('measure(): two samples, exact elapsed time, progress reported', async () =
   const noProc = await s.measure(0.2, { processes: false });
   assert.equal(noProc.start.processes, null);
   assert.equal(noProc.processCpuPct.size, 0);
+});
+
+test('history: each tick records gauges and tick rates over busy ⇄ busy-later; the 1 s ring wraps, the minute aggregates', () => {
+  const ctx = createCollectorContext({ root: FIX + 'busy' });
+  const T0 = Date.UTC(2026, 0, 31, 12, 0, 0);
+  let clock = 0;
+  const s = createSampler({ ctx, processScanEvery: 0, now: () => clock, wallClock: () => T0 + clock, history: { points1s: 4 } });
+  // busy at 0 s, busy-later at 10 s, busy again at 20 s (counters go back: no rates), …
+  for (let i = 0; i < 6; i++) {
+    ctx.root = FIX + (i % 2 ? 'busy-later' : 'busy');
+    clock = i * 10_000;
+    s.tick();
+  }
+  const h = s.history;
+  const values = (name: string) => h.series(name, 0, Infinity, '1s')!.values.map((v) => (Number.isNaN(v) ? null : Math.round(v * 100) / 100));
+  assert.deepEqual(h.series('cpu.busyPct', 0, Infinity, '1s')!.times, [20, 30, 40, 50].map((sec) => T0 + sec * 1000));
+  assert.deepEqual(values('cpu.busyPct'), [null, 87, null, 87]);
+  assert.deepEqual(values('cpu.stealPct'), [null, 10, null, 10]);
+  assert.deepEqual(values('load.1'), [14.52, 14.61, 14.52, 14.61]);
+  assert.deepEqual(values('mem.majorFaultsPerSec'), [null, 150, null, 150]);
+  assert.deepEqual(values('psi.memory.full'), [null, 18, null, 18]);
+  assert.deepEqual(values('psi.io.some'), [null, 25, null, 25]);
+  assert.deepEqual(values('tcp.retransPct'), [null, 4, null, 4]);
+  assert.deepEqual(values('disk.nvme0n1.utilPct'), [null, 99, null, 99]);
+  assert.deepEqual(values('disk.nvme0n1.writeBytesPerSec'), [null, 12_288_000, null, 12_288_000]);
+  assert.deepEqual(values('net.eth0.rxBytesPerSec'), [null, 1e8, null, 1e8]);
+  assert.equal(h.series('net.lo.rxBytesPerSec', 0, Infinity, '1s'), null); // loopback is not recorded
+  assert.deepEqual(values('fs./var/lib/postgresql.usedPct'), [99.47, 99.47, 99.47, 99.47]);
+  assert.deepEqual(values('procs.blocked'), [6, 7, 6, 7]);
+  // one minute in progress: the mean of all six ticks (three rates of 87), max 87
+  const m = h.series('cpu.busyPct', 0, Infinity, '1m')!;
+  assert.deepEqual(m.times, [T0]);
+  assert.deepEqual(m.values, [87]);
+  assert.deepEqual(m.maxValues, [87]);
+  assert.equal(h.series('load.1', 0, Infinity, '1m')!.values[0], 14.565);
+  assert.equal(s.latest()!.at, new Date(T0 + 50_000).toISOString());
+});
+
+test('history filesystems: local disks first, then tmpfs; never network, image or pseudo mounts', () => {
+  // idle/ mounts an nfs4 share at /mnt/nfs, a squashfs snap and many pseudo filesystems
+  assert.deepEqual(historyMounts(createCollectorContext({ root: FIX + 'idle' })), ['/', '/boot/efi', '/mnt/backup disk', '/run', '/dev/shm']);
 });

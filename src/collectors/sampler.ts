@@ -8,12 +8,17 @@
  * netstat, ≈ 0.6 ms in all (never proc/net/tcp, which grows with the socket count). The baseline process scan (stat only,
  * no uid) costs ≈ 2 ms at 100 processes and ≈ 18 ms at 1,070; at the default of one scan every 5 ticks that is
  * ≈ 0.4 % of one core at 1,000+ processes, and far less on a typical host.
+ * Every tick also feeds the bounded metric history (history.ts, history-record.ts): rates from the last two
+ * samples plus a statfs per tracked filesystem; bench/sampler.ts measures the tick with it.
  */
 import { performance } from 'node:perf_hooks';
 import type { CgroupCpuStat } from './cgroup.js';
 import { readCgroupCpuStat, resolveCgroupCpuDir, throttlingInWindow } from './cgroup.js';
 import type { CollectorContext } from './context.js';
 import type { DiskCounters } from './disks.js';
+import type { HistoryOptions, MetricHistory } from './history.js';
+import { createHistory } from './history.js';
+import { historyMounts, tickValues } from './history-record.js';
 import { readDiskStats } from './disks.js';
 import type { NetCounters } from './network.js';
 import { readNetCounters } from './network.js';
@@ -34,6 +39,10 @@ export interface SamplerOptions {
   processScanEvery?: number;
   /** Monotonic clock in ms (default performance.now); injectable for tests. */
   now?: () => number;
+  /** Wall clock, epoch ms (default Date.now): sample times and history timestamps; injectable for tests. */
+  wallClock?: () => number;
+  /** Sizes of the metric history (see history.ts); its 1 s ring's step is intervalMs. */
+  history?: Omit<HistoryOptions, 'tickMs'>;
 }
 
 export interface TickSample {
@@ -138,12 +147,16 @@ export interface Sampler {
   latestCpu(): LatestCpu | null;
   latestRates(): LatestRates | null;
   processBaseline(): ProcessBaseline | null;
+  /** The bounded metric history (1 s × 900 and 1 min × 1440 rings) every tick feeds. */
+  readonly history: MetricHistory;
   measure(windowSec: number, opts?: MeasureOptions): Promise<Measurement>;
 }
 
 export const MIN_WINDOW_SEC = 0.2;
 export const MAX_WINDOW_SEC = 10;
 const PROGRESS_EVERY_MS = 250;
+/** The history's filesystem list is re-read from the mount table every this many ticks. */
+const MOUNTS_EVERY_TICKS = 60;
 
 function rate(prev: number | null, cur: number | null, sec: number): number | null {
   if (prev === null || cur === null || !(sec > 0) || cur < prev) return null;
@@ -165,6 +178,9 @@ export function createSampler(opts: SamplerOptions): Sampler {
   const intervalMs = Math.max(50, opts.intervalMs ?? 1000);
   const every = Math.max(0, Math.floor(opts.processScanEvery ?? 5));
   const now = opts.now ?? (() => performance.now());
+  const wallClock = opts.wallClock ?? (() => Date.now());
+  const history = createHistory({ ...opts.history, tickMs: intervalMs });
+  let mounts: string[] = [];
   let timer: NodeJS.Timeout | null = null;
   let ticks = 0;
   let prev: TickSample | null = null;
@@ -183,9 +199,10 @@ export function createSampler(opts: SamplerOptions): Sampler {
       ticks++;
       if (cgroupCpuDir === undefined) cgroupCpuDir = resolveCgroupCpuDir(ctx);
       const atMs = now();
+      const wallMs = wallClock();
       const sample: TickSample = {
         atMs,
-        at: new Date().toISOString(),
+        at: new Date(wallMs).toISOString(),
         cpu: readCpuStat(ctx),
         loadavg: readLoadAvg(ctx),
         memory: readMemInfo(ctx),
@@ -197,10 +214,17 @@ export function createSampler(opts: SamplerOptions): Sampler {
       };
       prev = last;
       last = sample;
+      recordHistory(wallMs);
       if (every > 0 && (ticks - 1) % every === 0) baseline = timedScan({ withStatus: false, withUid: false });
     } catch {
       // Collectors do not throw; this guard keeps a surprise from killing the timer.
     }
+  }
+
+  function recordHistory(wallMs: number): void {
+    if ((ticks - 1) % MOUNTS_EVERY_TICKS === 0) mounts = historyMounts(ctx);
+    const cpu = prev?.cpu.total && last?.cpu.total ? cpuBreakdown(prev.cpu.total, last.cpu.total) : null;
+    history.record(wallMs, tickValues(ctx, history, { prev, last: last!, cpu, rates: latestRates(), mounts }));
   }
 
   function windowSec(): number | null {
@@ -339,6 +363,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
     latestCpu,
     latestRates,
     processBaseline: () => baseline,
+    history,
     measure,
   };
 }

@@ -10,7 +10,7 @@ import type { Services } from '../catalogue/services.js';
 import { registerPrompt } from './prompts.js';
 import { registerResource, registerResourceTemplate } from './resources.js';
 import { enableResourceSubscriptions } from './subscriptions.js';
-import { explainDisabledTools, registerTool } from './tools.js';
+import { installTools, toolTable } from './tools.js';
 
 export interface Catalogue {
   tools: readonly ToolDefinition[];
@@ -46,9 +46,8 @@ export function buildServer(options: BuildServerOptions): McpServer {
       },
     },
   );
-  const enabled = new Set(options.toolsets);
-  for (const tool of options.catalogue.tools) if (enabled.has(tool.toolset)) registerTool(server, tool, services);
-  explainDisabledTools(server, options.catalogue.tools.filter((t) => !enabled.has(t.toolset)), options.toolsets);
+  // Tool registrations are shared by every server built for this catalogue (see tools.ts).
+  installTools(server, toolTable(options.catalogue.tools, options.toolsets, services), services);
   for (const resource of options.catalogue.resources) registerResource(server, resource, services);
   for (const template of options.catalogue.templates ?? []) registerResourceTemplate(server, template, services);
   for (const prompt of options.catalogue.prompts) registerPrompt(server, prompt, services);

@@ -1,51 +1,54 @@
 /**
- * Tool registration: wraps each definition's `data` schema in the standard
- * envelope, turns handler results into structuredContent plus a text
- * rendering, maps failures to `isError` results (never a stack trace), wires
- * progress and cancellation, and explains tools of disabled toolsets.
+ * Tools, shared by every McpServer instance. Registering each tool on each
+ * per-session (legacy) or per-request (modern) McpServer costs ~2 KiB of heap
+ * per tool per server, so instead one ToolTable per (catalogue, toolsets,
+ * services) holds the registrations — in a never-connected "template"
+ * McpServer, so input/output validation and JSON Schemas are exactly the
+ * SDK's — and each server gets two small request handlers, tools/list and
+ * tools/call, that delegate to it. Behaviour matches McpServer.registerTool:
+ * invalid arguments and output are `isError` results, an unknown tool is
+ * -32602, and a tool of a disabled toolset is -32602 naming its toolset and
+ * how to enable it.
  */
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { CallToolResult, McpServer, ServerContext } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
-import type { ToolDefinition, ToolOutput, Toolset } from '../catalogue/types.js';
-import { ToolError } from '../catalogue/types.js';
+import type { ToolDefinition, Toolset } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
 import { envelopeSchema } from './envelope.js';
+import { runTool } from './run-tool.js';
 
-/** The request handler the SDK's Protocol stores (protected accessor, stable across 2.x). */
-type StoredHandler = (request: unknown, ctx: unknown) => Promise<unknown>;
+export { runTool } from './run-tool.js';
 
-/**
- * Tools of a disabled toolset stay out of tools/list, but calling one by name
- * answers a JSON-RPC error (-32602, like an unknown tool) that names its toolset
- * and how to enable it, instead of a bare "not found". Every other call goes to
- * the SDK's own tools/call handler unchanged.
- */
-export function explainDisabledTools(server: McpServer, disabled: readonly ToolDefinition[], enabled: readonly Toolset[]): void {
-  if (disabled.length === 0) return;
-  const toolsetOf = new Map(disabled.map((t) => [t.name, t.toolset]));
-  const low = server.server as unknown as {
-    _getRequestHandler(method: string): StoredHandler | undefined;
-    removeRequestHandler(method: string): void;
-  };
-  const original = low._getRequestHandler('tools/call');
-  if (original) low.removeRequestHandler('tools/call');
-  server.server.setRequestHandler('tools/call', async (request, ctx) => {
-    const name = request.params.name;
-    const toolset = toolsetOf.get(name);
-    if (toolset !== undefined) {
-      const wanted = [...enabled, toolset].join(',');
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidParams,
-        `Tool ${name} belongs to the "${toolset}" toolset, which is not enabled on this server (enabled: ${enabled.join(',')}); start hostlens with --toolsets ${wanted} or HOSTLENS_TOOLSETS=${wanted}`,
-      );
-    }
-    if (!original) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
-    return (await original(request, ctx)) as CallToolResult;
-  });
+/** What the SDK keeps per registered tool (McpServer internals, stable across 2.x). */
+interface RegisteredTool {
+  readonly outputSchemaJson: Record<string, unknown> | undefined;
 }
 
-/** Output schemas are built once per tool definition and shared by every McpServer instance. */
+/** The McpServer methods the shared tools/call handler borrows from the template (private in the typings). */
+interface TemplateInternals {
+  _registeredTools: Record<string, RegisteredTool>;
+  toolInputSchemaJson(name: string): Record<string, unknown> | undefined;
+  validateToolInput(tool: RegisteredTool, args: unknown, name: string): Promise<unknown>;
+  validateToolOutput(tool: RegisteredTool, result: CallToolResult, name: string): Promise<void>;
+}
+
+interface ToolEntry {
+  tool: ToolDefinition;
+  registered: RegisteredTool;
+}
+
+export interface ToolTable {
+  entries: Map<string, ToolEntry>;
+  /** Tools of disabled toolsets: name → toolset. */
+  disabled: Map<string, Toolset>;
+  enabled: readonly Toolset[];
+  template: TemplateInternals;
+  /** The tools/list result, built on first use. */
+  listed: Tool[] | null;
+}
+
+/** Output schemas are built once per tool definition. */
 const outputSchemas = new WeakMap<ToolDefinition, z.ZodType>();
 
 function outputSchemaOf(tool: ToolDefinition): z.ZodType {
@@ -57,67 +60,108 @@ function outputSchemaOf(tool: ToolDefinition): z.ZodType {
   return schema;
 }
 
-export function registerTool(server: McpServer, tool: ToolDefinition, services: Services): void {
-  server.registerTool(
-    tool.name,
-    {
+function annotationsOf(tool: ToolDefinition) {
+  return {
+    title: tool.title,
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: tool.annotations?.idempotentHint ?? true,
+    openWorldHint: false,
+  };
+}
+
+const tables = new WeakMap<readonly ToolDefinition[], WeakMap<Services, Map<string, ToolTable>>>();
+
+/** The shared table for this catalogue, services and set of enabled toolsets (built once). */
+export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly Toolset[], services: Services): ToolTable {
+  let byServices = tables.get(tools);
+  if (!byServices) {
+    byServices = new WeakMap();
+    tables.set(tools, byServices);
+  }
+  let byToolsets = byServices.get(services);
+  if (!byToolsets) {
+    byToolsets = new Map();
+    byServices.set(services, byToolsets);
+  }
+  const key = toolsets.join(',');
+  const cached = byToolsets.get(key);
+  if (cached) return cached;
+
+  const enabled = new Set(toolsets);
+  const template = new McpServer({ name: 'hostlens-tool-table', version: '0' }, { capabilities: { tools: {} } });
+  const internals = template as unknown as TemplateInternals;
+  const entries = new Map<string, ToolEntry>();
+  const disabled = new Map<string, Toolset>();
+  for (const tool of tools) {
+    if (!enabled.has(tool.toolset)) {
+      disabled.set(tool.name, tool.toolset);
+      continue;
+    }
+    // The callback is never called: the shared tools/call handler runs the tool itself.
+    template.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) },
+      async () => ({ content: [] }),
+    );
+    const registered = internals._registeredTools[tool.name];
+    if (!registered) throw new Error(`tool ${tool.name} did not register`);
+    entries.set(tool.name, { tool, registered });
+  }
+  const table: ToolTable = { entries, disabled, enabled: [...toolsets], template: internals, listed: null };
+  byToolsets.set(key, table);
+  return table;
+}
+
+/** The tools/list entries exactly as McpServer builds them, computed once per table. */
+function listTools(table: ToolTable): Tool[] {
+  if (table.listed) return table.listed;
+  const listed: Tool[] = [];
+  for (const [name, { tool, registered }] of table.entries) {
+    const outputSchema = registered.outputSchemaJson;
+    listed.push({
+      name,
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.input,
-      outputSchema: outputSchemaOf(tool),
-      annotations: {
-        title: tool.title,
-        readOnlyHint: true,
-        destructiveHint: false,
-        idempotentHint: tool.annotations?.idempotentHint ?? true,
-        openWorldHint: false,
-      },
-    },
-    async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => runTool(tool, args, ctx, services),
+      inputSchema: table.template.toolInputSchemaJson(name) as Tool['inputSchema'],
+      annotations: annotationsOf(tool),
+      ...(outputSchema ? { outputSchema: outputSchema as Tool['outputSchema'] } : {}),
+    });
+  }
+  table.listed = listed;
+  return listed;
+}
+
+function notFound(table: ToolTable, name: string): ProtocolError {
+  const toolset = table.disabled.get(name);
+  if (toolset === undefined) return new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+  const wanted = [...table.enabled, toolset].join(',');
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Tool ${name} belongs to the "${toolset}" toolset, which is not enabled on this server (enabled: ${table.enabled.join(',')}); start hostlens with --toolsets ${wanted} or HOSTLENS_TOOLSETS=${wanted}`,
   );
 }
 
-export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services): Promise<CallToolResult> {
-  const token = ctx.mcpReq._meta?.progressToken;
-  let last = -1;
-  const progress = async (fraction: number, message?: string): Promise<void> => {
-    if (token === undefined) return;
-    const value = Math.round(Math.min(1, Math.max(0, fraction)) * 100);
-    if (value <= last) return;
-    last = value;
-    await ctx.mcpReq
-      .notify({ method: 'notifications/progress', params: { progressToken: token, progress: value, total: 100, ...(message ? { message } : {}) } })
-      .catch(() => undefined);
-  };
-  let output: ToolOutput<unknown>;
+async function callTool(table: ToolTable, server: McpServer, params: { name: string; arguments?: Record<string, unknown> | undefined }, ctx: ServerContext, services: Services): Promise<CallToolResult> {
+  const { name } = params;
+  const entry = table.entries.get(name);
+  if (!entry) throw notFound(table, name);
   try {
-    output = await tool.handler(args as never, { services, signal: ctx.mcpReq.signal, progress });
+    const args = await table.template.validateToolInput(entry.registered, params.arguments, name);
+    const result = await runTool(entry.tool, args, ctx, services);
+    await table.template.validateToolOutput(entry.registered, result, name);
+    return server.server.projectCallToolResult(result, entry.registered.outputSchemaJson);
   } catch (error) {
-    return errorResult(tool.name, error, ctx.mcpReq.signal);
+    if (error instanceof ProtocolError && error.code === ProtocolErrorCode.UrlElicitationRequired) throw error;
+    return { content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }], isError: true };
   }
-  const structured = {
-    host: services.hostId,
-    collectedAt: new Date().toISOString(),
-    ...(output.windowSec !== undefined ? { windowSec: output.windowSec } : {}),
-    data: output.data,
-    assessments: output.assessments ?? [],
-    ...(output.truncated ? { truncated: output.truncated } : {}),
-    ...(output.warnings && output.warnings.length > 0 ? { warnings: output.warnings } : {}),
-  };
-  return {
-    content: [
-      { type: 'text', text: tool.render(output as never) },
-      ...(output.links ?? []).map((link) => ({ type: 'resource_link' as const, ...link })),
-    ],
-    structuredContent: structured,
-  };
 }
 
-function errorResult(name: string, error: unknown, signal: AbortSignal): CallToolResult {
-  let text: string;
-  if (signal.aborted) text = `${name} was cancelled before it finished`;
-  else if (error instanceof ToolError) text = error.message;
-  else text = `${name} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'internal error'}`;
-  return { content: [{ type: 'text', text }], isError: true };
+/**
+ * Installs tools/list and tools/call on `server` (built with the tools
+ * capability), delegating to the shared table.
+ */
+export function installTools(server: McpServer, table: ToolTable, services: Services): void {
+  server.server.setRequestHandler('tools/list', () => ({ tools: listTools(table) }));
+  server.server.setRequestHandler('tools/call', (request, ctx) => callTool(table, server, request.params, ctx, services));
 }
-

@@ -1,0 +1,79 @@
+/**
+ * Runs one tool definition for a tools/call: progress and cancellation wiring,
+ * the standard envelope, the result budget (maxResultBytes, see budget.ts) on
+ * both the structuredContent and the text, and failures mapped to `isError`
+ * results (never a stack trace).
+ */
+import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import type { ToolDefinition, ToolOutput } from '../catalogue/types.js';
+import { ToolError } from '../catalogue/types.js';
+import type { Services } from '../catalogue/services.js';
+import { clipText, fitToBudget } from './budget.js';
+
+export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services): Promise<CallToolResult> {
+  const token = ctx.mcpReq._meta?.progressToken;
+  let last = -1;
+  const progress = async (fraction: number, message?: string): Promise<void> => {
+    if (token === undefined) return;
+    const value = Math.round(Math.min(1, Math.max(0, fraction)) * 100);
+    if (value <= last) return;
+    last = value;
+    await ctx.mcpReq
+      .notify({ method: 'notifications/progress', params: { progressToken: token, progress: value, total: 100, ...(message ? { message } : {}) } })
+      .catch(() => undefined);
+  };
+  let output: ToolOutput<unknown>;
+  try {
+    output = await tool.handler(args as never, { services, signal: ctx.mcpReq.signal, progress });
+  } catch (error) {
+    return errorResult(tool.name, error, ctx.mcpReq.signal);
+  }
+  const maxBytes = services.limits.maxResultBytes;
+  const structured = {
+    host: services.hostId,
+    collectedAt: new Date().toISOString(),
+    ...(output.windowSec !== undefined ? { windowSec: output.windowSec } : {}),
+    data: output.data,
+    assessments: output.assessments ?? [],
+    ...(output.truncated ? { truncated: output.truncated } : {}),
+    ...(output.warnings && output.warnings.length > 0 ? { warnings: output.warnings } : {}),
+  };
+  const fitted = fitToBudget(structured, output.page, maxBytes);
+  if (!fitted.fits) {
+    return errorResult(
+      tool.name,
+      new ToolError(`${tool.name}: the result is ${fitted.bytes} bytes even after cutting lists and clipping strings, over maxResultBytes (${maxBytes}); narrow the query (limit, filters)`),
+      ctx.mcpReq.signal,
+    );
+  }
+  const envelope = fitted.envelope;
+  const shown: ToolOutput<unknown> = fitted.cut
+    ? {
+        ...output,
+        data: envelope.data,
+        ...(envelope.truncated ? { truncated: envelope.truncated } : {}),
+        ...(envelope.warnings ? { warnings: envelope.warnings } : {}),
+      }
+    : output;
+  let text: string;
+  try {
+    text = tool.render(shown as never);
+  } catch (error) {
+    return errorResult(tool.name, error, ctx.mcpReq.signal);
+  }
+  return {
+    content: [
+      { type: 'text', text: clipText(text, maxBytes) },
+      ...(output.links ?? []).map((link) => ({ type: 'resource_link' as const, ...link })),
+    ],
+    structuredContent: envelope,
+  };
+}
+
+export function errorResult(name: string, error: unknown, signal: AbortSignal): CallToolResult {
+  let text: string;
+  if (signal.aborted) text = `${name} was cancelled before it finished`;
+  else if (error instanceof ToolError) text = error.message;
+  else text = `${name} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'internal error'}`;
+  return { content: [{ type: 'text', text }], isError: true };
+}
