@@ -103,15 +103,21 @@ function stateOf(proto: SocketProto, code: number): SocketState | null {
 const LINE = /^\s*\d+:\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{2})\s+([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8})\s+\S+\s+\S+\s+(\d+)\s+\d+\s+(\d+)(?:\s|$)/;
 
 /** One table line → row; null when malformed (or an address of the wrong family for the file). */
-export function parseSocketLine(line: string, proto: SocketProto, littleEndian = LITTLE_ENDIAN): SocketRow | null {
+export function parseSocketLine(line: string, proto: SocketProto, littleEndian = LITTLE_ENDIAN, cache?: Map<string, string | null>): SocketRow | null {
   const m = LINE.exec(line);
   if (!m) return null;
   const v6 = proto.endsWith('6');
   const la = m[1]!;
   const ra = m[3]!;
   if (la.length !== (v6 ? 32 : 8) || ra.length !== la.length) return null;
-  const localAddress = decodeHexAddress(la, littleEndian);
-  const remoteAddress = decodeHexAddress(ra, littleEndian);
+  const decode = (hex: string): string | null => {
+    if (!cache) return decodeHexAddress(hex, littleEndian);
+    let v = cache.get(hex);
+    if (v === undefined) cache.set(hex, (v = decodeHexAddress(hex, littleEndian)));
+    return v;
+  };
+  const localAddress = decode(la);
+  const remoteAddress = decode(ra);
   const state = stateOf(proto, parseInt(m[5]!, 16));
   const uid = Number(m[8]);
   const inode = Number(m[9]);
@@ -135,10 +141,13 @@ export function parseSocketTable(text: string, proto: SocketProto, budget: numbe
   const rows: SocketRow[] = [];
   let badLines = 0;
   const body = text.split('\n').slice(1); // the header line
+  // A storm has few distinct addresses: decode each once (bounded, so a table of distinct ones cannot grow it).
+  const cache = new Map<string, string | null>();
   for (const line of body) {
     if (line.trim() === '') continue;
     if (rows.length >= budget) return { rows, badLines, truncated: true };
-    const row = parseSocketLine(line, proto, littleEndian);
+    if (cache.size > 4096) cache.clear();
+    const row = parseSocketLine(line, proto, littleEndian, cache);
     if (row === null) badLines++;
     else rows.push(row);
   }

@@ -88,7 +88,7 @@ test('storm: filters — listening, port (local or remote), proto, pid; groupBy 
   assert.ok(api.data.sockets!.every((s) => s.pid === 1500 && s.comm === 'api'));
   assert.deepEqual(api.data.ownerScan, { pidsScanned: 1, pidsUnreadable: 0, fdsScanned: 34, capped: false });
   const v6 = await call({ proto: 'tcp6', state: 'ESTABLISHED' });
-  assert.deepEqual(v6.data.sockets!.map((s) => `${s.localAddress} ${s.remoteAddress}`), ['::ffff:10.0.0.5 ::ffff:10.0.3.7', '2001:db8::5 2001:db8::ab:20']);
+  assert.deepEqual(v6.data.sockets!.map((s) => `${s.localAddress} ${s.remoteAddress}`), ['2001:db8::5 2001:db8::ab:20', '::ffff:10.0.0.5 ::ffff:10.0.3.7'], 'same port: by address, in code-unit order');
   const byProc = await call({ groupBy: 'process' });
   assert.deepEqual(
     byProc.data.groups!.map((g) => [g.key, g.count, g.pid]),

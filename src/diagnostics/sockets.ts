@@ -90,6 +90,7 @@ function stateMatches(s: SocketRow, f: StateFilter | undefined): boolean {
   return f === 'listening' ? isListening(s) : s.state === f;
 }
 
+const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
 const STATE_RANK = new Map<string, number>(SOCKET_STATES.map((s, i) => [s, i]));
 function compareSockets(a: SocketRow, b: SocketRow): number {
   const la = isListening(a) ? 0 : 1;
@@ -97,10 +98,10 @@ function compareSockets(a: SocketRow, b: SocketRow): number {
   return (
     la - lb ||
     STATE_RANK.get(a.state)! - STATE_RANK.get(b.state)! ||
-    a.proto.localeCompare(b.proto) ||
+    cmp(a.proto, b.proto) ||
     a.localPort - b.localPort ||
-    a.localAddress.localeCompare(b.localAddress) ||
-    a.remoteAddress.localeCompare(b.remoteAddress) ||
+    cmp(a.localAddress, b.localAddress) ||
+    cmp(a.remoteAddress, b.remoteAddress) ||
     a.remotePort - b.remotePort ||
     a.inode - b.inode
   );
