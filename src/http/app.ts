@@ -103,6 +103,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   let draining = false;
   let inflightCalls = 0;
   let idleWaiters: Array<() => void> = [];
+  // Open subscriptions/listen streams: shutdown lets their final frames out before dropping connections.
+  const listenStreams = new Set<Promise<void>>();
   const settle = (): void => {
     if (inflightCalls > 0) return;
     for (const w of idleWaiters) w();
@@ -138,14 +140,19 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
       response = jsonRpcError(500, -32603, 'Internal error');
     }
+    let listenDone: (() => void) | undefined;
     if (isCall && facts.rpcMethod === 'subscriptions/listen') {
       // A listen stream is not a call: shutdown must not wait for it.
       isCall = false;
       inflightCalls -= 1;
       settle();
+      const done = new Promise<void>((resolve) => (listenDone = resolve));
+      listenStreams.add(done);
+      void done.then(() => listenStreams.delete(done));
     }
     const status = response.status;
     const finished = (): void => {
+      listenDone?.();
       if (isCall) {
         inflightCalls -= 1;
         settle();
@@ -223,6 +230,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       ]);
       await sessions.closeAll();
       await endpoint.close();
+      // The SDK has just written each listen stream's final result: let it (and our cancellation) reach the client.
+      await Promise.race([Promise.all([...listenStreams]), new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref())]);
       s?.closeAllConnections();
       await closed;
       logger.info('stopped', { inflightCallsAbandoned: inflightCalls });

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { classifyInboundRequest, createMcpHandler, isJsonContentType } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
-import { jsonRpcError, JSONRPC_PARSE_ERROR, TRANSPORT_ERROR } from './errors.js';
+import { jsonRpcError, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import { withListenTeardown } from './listen-end.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
 export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'];
@@ -136,7 +137,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return options.sessions.handle(request, body, authInfo);
     }
     facts.era = 'modern';
-    return modern.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
+    const response = await modern.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
+    return facts.rpcMethod === 'subscriptions/listen' ? withListenTeardown(response, requestIdOf(body)) : response;
   };
 
   return {

@@ -227,6 +227,37 @@ describe('modern era: subscriptions/listen', () => {
     }
   });
 
+  /** Reads a listen stream to its end: the acknowledgement, then the result and the cancellation the server ends it with. */
+  const assertServerEnded = async (reader: SseReader, id: string): Promise<void> => {
+    const rest: JsonRpcMessage[] = [];
+    for (let m = await reader.nextMessage(); m !== null; m = await reader.nextMessage()) rest.push(m.message);
+    assert.deepEqual(rest.slice(-2).map((m) => [m.id ?? null, m.method ?? null, m.result?.resultType ?? null]), [
+      [id, null, 'complete'],
+      [null, 'notifications/cancelled', null],
+    ]);
+    const [result, cancelled] = rest.slice(-2);
+    assert.equal((result?.result?._meta as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], id);
+    assert.equal(cancelled?.params?.requestId, id);
+    assert.equal((cancelled?.params?._meta as Record<string, unknown>)[SUBSCRIPTION_ID_META_KEY], id);
+  };
+
+  test('a filter with nothing to honour is acknowledged as {} and ended by the server: result, then notifications/cancelled', async () => {
+    const reader = new SseReader(await listen('E', {}));
+    const ack = await within(5_000, 'ack', reader.nextMessage());
+    assert.deepEqual(ack?.message.params?.notifications, {});
+    await within(5_000, 'stream end', assertServerEnded(reader, 'E'));
+  });
+
+  test('shutdown ends an open listen stream with the result, then notifications/cancelled, without waiting for it', async () => {
+    const own = await started(createProductFactory({ services, toolsets: ['core'] }), { shutdownGraceMs: 5_000 });
+    const reader = new SseReader(await postModern(own.url, { method: 'subscriptions/listen', id: 'S', params: { notifications: { resourceSubscriptions: [OVERVIEW] }, _meta: modernMeta() } }));
+    await within(5_000, 'ack', reader.nextMessage());
+    const t0 = Date.now();
+    await within(4_000, 'close', own.app.close());
+    assert.ok(Date.now() - t0 < 2_000, 'an open listen stream does not hold shutdown for the grace period');
+    await within(5_000, 'stream end', assertServerEnded(reader, 'S'));
+  });
+
   test('a listen without notifications → -32602 in band', async () => {
     const res = await postModern(url, { method: 'subscriptions/listen', id: 'bad', params: { _meta: modernMeta() } });
     const msg = await readResponse(res);

@@ -1,0 +1,48 @@
+/**
+ * When the server itself ends a `subscriptions/listen` stream (shutdown, or a
+ * filter with nothing it can honour), the SDK sends the final
+ * `resultType: "complete"` result and closes the stream. The 2026-07-28
+ * cancellation page also says a server tearing down a listen stream MUST send
+ * `notifications/cancelled` referencing it; the subscriptions page asks for the
+ * result. Until the spec reconciles them we do both, in that order: this
+ * wrapper appends the cancellation (stamped with the subscription id, like
+ * every message on that stream) after the SDK's last frame. A stream the
+ * client closes gets nothing more.
+ */
+import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
+import type { JsonRpcId } from './errors.js';
+
+function cancelFrame(requestId: string | number, reason: string): string {
+  const message = {
+    jsonrpc: '2.0',
+    method: 'notifications/cancelled',
+    params: { requestId, reason, _meta: { [SUBSCRIPTION_ID_META_KEY]: requestId } },
+  };
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+export function withListenTeardown(response: Response, requestId: JsonRpcId): Response {
+  const type = response.headers.get('content-type') ?? '';
+  if (response.body === null || requestId === null || !/^text\/event-stream\b/i.test(type)) return response;
+  const reader = response.body.getReader();
+  const frame = new TextEncoder().encode(cancelFrame(requestId, 'the server ended this subscription'));
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (!chunk.done) {
+          controller.enqueue(chunk.value);
+          return;
+        }
+        controller.enqueue(frame);
+        controller.close();
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason).catch(() => undefined);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
