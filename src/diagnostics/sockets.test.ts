@@ -3,6 +3,9 @@
  * test/fixtures/hosts/README.md), and get_network / get_limits reporting the same storm.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ToolContext } from '../catalogue/types.js';
 import { ToolError } from '../catalogue/types.js';
@@ -46,6 +49,34 @@ test('storm: groupBy remoteAddr names the backend the TIME_WAITs point at; the e
   assert.equal(a.value, 87.3);
   assert.deepEqual(a.evidence, ['2620 connections (2600 in TIME_WAIT) of 3000 ports 50000–52999']);
   assert.match(a.message, /10\.0\.1\.20:5432/);
+  // nginx :80 has 3 connections waiting of a backlog of 511 → 0.6 %
+  const q = r.assessments!.find((x) => x.code === 'sockets.accept_queue')!;
+  assert.deepEqual([q.status, q.value, q.evidence], ['ok', 0.6, ['3 connections waiting of a backlog of 511']]);
+  assert.match(q.message, /0\.0\.0\.0:80 /);
+});
+
+test('a listener whose accept queue is nearly full is assessed; no socket table at all → unknown, not a throw', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hostlens-backlog-'));
+  try {
+    mkdirSync(join(root, 'proc/net'), { recursive: true });
+    mkdirSync(join(root, 'proc/sys/net/ipv4'), { recursive: true });
+    writeFileSync(join(root, 'proc/sys/net/ipv4/ip_local_port_range'), '32768 60999\n');
+    const hdr = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+    writeFileSync(join(root, 'proc/net/tcp6'), `${hdr}\n   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000080:00000078 00:00000000 00000000  1000        0 555 1 0000000000000000 100 0 0 10 0\n`);
+    const c = { ...ctx, services: servicesAt(root) };
+    const r = await listSockets.handler(listSockets.input.parse({}), c);
+    const q = r.assessments!.find((x) => x.code === 'sockets.accept_queue')!;
+    // 120 waiting of 128 → 93.75 → 93.8 %: warning (80), not critical (95)
+    assert.deepEqual([q.status, q.value], ['warning', 93.8]);
+    assert.match(q.message, /\[::\]:8080/);
+    assert.equal(r.assessments!.find((x) => x.code === 'sockets.ephemeral_per_destination')?.status, 'ok');
+    const empty = await listSockets.handler(listSockets.input.parse({}), { ...ctx, services: servicesAt(join(root, 'nothing')) });
+    assert.deepEqual(empty.data.counts, {});
+    assert.deepEqual(empty.assessments!.map((a) => [a.code, a.status]), [['sockets.ephemeral_per_destination', 'unknown']]);
+    assert.match(empty.warnings!.join('\n'), /no socket table/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('storm: the socket list is paged (limit 50 of 3,034) and the cursor continues without overlap', async () => {
@@ -87,6 +118,11 @@ test('storm: filters — listening, port (local or remote), proto, pid; groupBy 
   assert.equal(api.data.matched, 29);
   assert.ok(api.data.sockets!.every((s) => s.pid === 1500 && s.comm === 'api'));
   assert.deepEqual(api.data.ownerScan, { pidsScanned: 1, pidsUnreadable: 0, fdsScanned: 34, capped: false });
+  const legacy = await call({ pid: 1700 });
+  assert.deepEqual(legacy.data.sockets, []);
+  assert.match(legacy.warnings!.join('\n'), /pid 1700: its fd table is not readable/);
+  const gone = await call({ pid: 4242 });
+  assert.deepEqual([gone.data.matched, gone.warnings], [0, ['no process with pid 4242']]);
   const v6 = await call({ proto: 'tcp6', state: 'ESTABLISHED' });
   assert.deepEqual(v6.data.sockets!.map((s) => `${s.localAddress} ${s.remoteAddress}`), ['2001:db8::5 2001:db8::ab:20', '::ffff:10.0.0.5 ::ffff:10.0.3.7'], 'same port: by address, in code-unit order');
   const byProc = await call({ groupBy: 'process' });

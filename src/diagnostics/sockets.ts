@@ -61,7 +61,7 @@ export const socketsDataSchema = z.object({
   counts: z.record(z.string(), int).describe('every socket read (before filters) per state'),
   total: int.describe('sockets read (before filters)'),
   matched: int.describe('sockets matching the filters'),
-  unowned: int.describe('matching sockets with an inode whose process was not found (not readable or capped)'),
+  unowned: int.describe('sockets with an inode whose process was not found (not readable or capped): among the returned sockets, or among all matching with groupBy process'),
   ownerScan: z
     .object({ pidsScanned: int, pidsUnreadable: int, fdsScanned: int, capped: z.boolean() })
     .nullable()
@@ -157,11 +157,14 @@ export async function collectSockets(services: Services, opts: ListSocketsOption
   if (opts.pid !== undefined) {
     owners = await findSocketOwners(ctx, null, { onlyPid: opts.pid, ...(opts.signal ? { signal: opts.signal } : {}) });
     rows = rows.filter((s) => s.inode !== 0 && owners!.owners.has(s.inode));
+    if (owners.pidsUnreadable > 0) warnings.push(`pid ${opts.pid}: its fd table is not readable (other user's process without privileges), so none of its sockets can be listed`);
+    else if (owners.pidsScanned === 0) warnings.push(`no process with pid ${opts.pid}`);
   } else if (opts.groupBy === 'process') {
     owners = await findSocketOwners(ctx, new Set(rows.filter((s) => s.inode !== 0).map((s) => s.inode)), opts.signal ? { signal: opts.signal } : {});
   }
   rows.sort(compareSockets);
-  return { rows, counts, total: t.sockets.length, assessments: assessEphemeral(services, t.sockets, t.readable.length > 0), warnings, owners };
+  const assessments = [...assessEphemeral(services, t.sockets, t.readable.length > 0), ...assessAcceptQueue(services, t.sockets)];
+  return { rows, counts, total: t.sockets.length, assessments, warnings, owners };
 }
 
 /** Rows → output sockets with pid/comm/user; scans for owners of these rows when not scanned yet. */
@@ -243,6 +246,29 @@ function assessEphemeral(services: Services, sockets: readonly SocketRow[], read
       value: worst ? pct(worst[1].n, size) : 0,
       spec: services.thresholds['limits.usedPct'],
       evidence: worst ? [`${worst[1].n} connections (${worst[1].tw} in TIME_WAIT) of ${size} ports ${range.low}–${range.high}`] : [`no outgoing TCP connections from ports ${range.low}–${range.high}`],
+    }),
+  ];
+}
+
+/** The fullest TCP accept queue: for a LISTEN socket rx_queue is the current backlog and tx_queue its maximum. */
+function assessAcceptQueue(services: Services, sockets: readonly SocketRow[]): Assessment[] {
+  let worst: { s: SocketRow; usedPct: number } | null = null;
+  for (const s of sockets) {
+    if (s.state !== 'LISTEN' || s.txQueueBytes <= 0) continue;
+    const usedPct = pct(s.rxQueueBytes, s.txQueueBytes) ?? 0;
+    if (worst === null || usedPct > worst.usedPct) worst = { s, usedPct };
+  }
+  if (worst === null) return [];
+  const { s } = worst;
+  const where = s.proto === 'tcp6' ? `[${s.localAddress}]:${s.localPort}` : `${s.localAddress}:${s.localPort}`;
+  return [
+    assess({
+      area: 'network',
+      code: 'sockets.accept_queue',
+      label: `Accept queue of the listener on ${where} (fullest of all listeners)`,
+      value: worst.usedPct,
+      spec: services.thresholds['limits.usedPct'],
+      evidence: [`${s.rxQueueBytes} connections waiting of a backlog of ${s.txQueueBytes}`],
     }),
   ];
 }
