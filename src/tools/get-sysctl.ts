@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { readSysctl, SYSCTL_MAX_KEYS, SYSCTL_PREFIX_RE } from '../collectors/sysctl.js';
 import { checkHost, hostField, lines } from './common.js';
+import { cursorField, decodeCursor, paginate } from './paging.js';
 
 const dataSchema = z.object({
   prefix: z.string(),
-  values: z.record(z.string(), z.union([z.number(), z.string()])).describe('sysctl key (dotted) → value: a number when the file holds one integer, else its text with whitespace collapsed'),
-  returned: z.number().int().nonnegative(),
+  values: z
+    .array(z.object({ key: z.string().describe('dotted sysctl name'), value: z.union([z.number(), z.string()]) }))
+    .describe('matching keys sorted by name, this page only: value is a number when the file holds one integer, else its text with whitespace collapsed'),
   unreadable: z.number().int().nonnegative().describe('matching keys that cannot be read (write-only such as vm.drop_caches, or permission denied)'),
 });
 
@@ -14,7 +16,7 @@ export const getSysctl = defineTool({
   name: 'get_sysctl',
   title: 'Kernel tunables (sysctl)',
   description:
-    'Current values of kernel tunables whose dotted name starts with a prefix, read from /proc/sys (read-only): "vm." for memory management (swappiness, dirty_ratio, overcommit_memory), "net.core." (somaxconn, netdev_max_backlog), "net.ipv4.tcp_", "fs." (file-max, inotify), "kernel.pid_max". A prefix ending in "." selects a whole subtree; otherwise keys whose last part starts with it. At most `limit` keys (≤ 200, sorted); `truncated` says how many matched.',
+    'Current values of kernel tunables whose dotted name starts with a prefix, read from /proc/sys (read-only): "vm." for memory management (swappiness, dirty_ratio, overcommit_memory), "net.core." (somaxconn, netdev_max_backlog), "net.ipv4.tcp_", "fs." (file-max, inotify), "kernel.pid_max". A prefix ending in "." selects a whole subtree; otherwise keys whose last part starts with it. Keys come sorted as a list of {key, value}, at most `limit` per call (≤ 200); when more match, `truncated` gives the total and a nextCursor: pass it as `cursor` (same prefix and limit) for the next page.',
   toolset: 'config',
   input: z
     .object({
@@ -25,25 +27,32 @@ export const getSysctl = defineTool({
         .max(128)
         .regex(SYSCTL_PREFIX_RE, 'a dotted sysctl name or prefix such as "vm." or "net.core.somaxconn" (letters, digits, _ and -, separated by single dots)')
         .describe('dotted sysctl prefix, e.g. "vm.", "net.core.", "net.ipv4.tcp_", "kernel.pid_max"'),
-      limit: z.number().int().min(1).max(SYSCTL_MAX_KEYS).optional().describe(`at most this many keys (1–${SYSCTL_MAX_KEYS}, default ${SYSCTL_MAX_KEYS})`),
+      limit: z.number().int().min(1).max(SYSCTL_MAX_KEYS).optional().describe(`at most this many keys per page (1–${SYSCTL_MAX_KEYS}, default ${SYSCTL_MAX_KEYS})`),
+      cursor: cursorField,
     })
     .strict(),
   data: dataSchema,
-  async handler({ host, prefix, limit }, { services }) {
+  async handler({ host, prefix, limit, cursor }, { services }) {
     checkHost(host);
-    const r = readSysctl(services.collectors, prefix, limit ?? SYSCTL_MAX_KEYS);
-    const values: Record<string, string | number> = {};
-    for (const v of r.values) values[v.key] = v.value;
+    const pageSize = limit ?? SYSCTL_MAX_KEYS;
+    const query = { prefix, limit: pageSize };
+    // The collector counts every match but keeps only the first n values: keep them up to the end of
+    // this page, and page through a list of r.total entries whose tail (never shown here) is left empty.
+    const r = readSysctl(services.collectors, prefix, decodeCursor(cursor, query) + pageSize);
+    const all = [...r.values, ...Array.from({ length: Math.max(0, r.total - r.values.length) }, () => null)];
+    const p = paginate(all, { limit: pageSize, cursor, query });
+    const values = p.items.filter((v): v is { key: string; value: string | number } => v !== null);
     return {
-      data: { prefix, values, returned: r.values.length, unreadable: r.unreadable },
-      ...(r.total > r.values.length ? { truncated: { returned: r.values.length, total: r.total } } : {}),
+      data: { prefix, values, unreadable: r.unreadable },
+      page: { field: 'values', ...p.page },
+      ...(p.truncated ? { truncated: p.truncated } : {}),
       warnings: r.warnings,
     };
   },
   render({ data: d, truncated, warnings }) {
     return lines(
-      `sysctl ${d.prefix}: ${d.returned} key(s)${truncated ? ` of ${truncated.total}` : ''}${d.unreadable ? `, ${d.unreadable} unreadable` : ''}`,
-      ...Object.entries(d.values).map(([k, v]) => `${k} = ${v}`),
+      `sysctl ${d.prefix}: ${d.values.length} key(s)${truncated ? ` of ${truncated.total}` : ''}${d.unreadable ? `, ${d.unreadable} unreadable` : ''}`,
+      ...d.values.map((v) => `${v.key} = ${v.value}`),
       ...(warnings ?? []).map((w) => `warning: ${w}`),
     );
   },

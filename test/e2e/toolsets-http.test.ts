@@ -101,12 +101,14 @@ describe('toolsets over Streamable HTTP', { timeout: 120_000 }, () => {
           assert.ok(!result.isError, JSON.stringify(result.content));
           const verdict = validator.getValidator(sysctl.outputSchema as JsonSchemaType)(result.structuredContent);
           assert.ok(verdict.valid, verdict.errorMessage);
-          const env = result.structuredContent as { data: { values: Record<string, unknown>; returned: number }; truncated?: { returned: number; total: number } };
-          assert.equal(env.data.returned, 5);
-          assert.equal(Object.keys(env.data.values).length, 5);
+          const env = result.structuredContent as { data: { values: Array<{ key: string; value: unknown }> }; truncated?: { returned: number; total: number; nextCursor?: string } };
+          assert.equal(env.data.values.length, 5);
+          assert.equal(env.truncated?.returned, 5);
+          assert.ok(env.truncated?.nextCursor, 'a cursor to the next page');
           assert.ok(env.truncated && env.truncated.total > 5, 'kernel. has more than 5 keys');
           const one = await client.callTool({ name: 'get_sysctl', arguments: { prefix: 'kernel.pid_max' } });
-          assert.equal(typeof (one.structuredContent as { data: { values: Record<string, unknown> } }).data.values['kernel.pid_max'], 'number');
+          const pidMax = (one.structuredContent as { data: { values: Array<{ key: string; value: unknown }> } }).data.values.find((v) => v.key === 'kernel.pid_max');
+          assert.equal(typeof pidMax?.value, 'number');
           for (const prefix of ['../etc', '/etc/passwd', 'vm..x', '']) {
             const refused = await client.callTool({ name: 'get_sysctl', arguments: { prefix } });
             assert.equal(refused.isError, true, prefix);
