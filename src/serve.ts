@@ -8,7 +8,7 @@ import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/app.js';
 import { createProductFactory } from './server/factory.js';
 import { createServices } from './server/services.js';
-import { startOverviewWatch } from './server/subscriptions.js';
+import { startOverviewWatch, trackServers } from './server/subscriptions.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
 
@@ -36,9 +36,15 @@ export async function runServe(config: Config): Promise<void> {
     );
   };
 
+  const watchOverview = (resourceUpdated: (uri: string) => void) =>
+    startOverviewWatch({ services, periodMs: config.overviewCheckSec * 1000, resourceUpdated, log: (msg, fields) => logger.info(msg, fields) });
+
   if (config.stdio) {
-    const handle = serveStdio(factory, { legacy: 'serve', onerror: (e) => logger.warn('stdio error', { error: e.message }) });
+    const tracked = trackServers(factory);
+    const handle = serveStdio(tracked.factory, { legacy: 'serve', onerror: (e) => logger.warn('stdio error', { error: e.message }) });
+    const watch = watchOverview(tracked.resourceUpdated);
     const stop = async (): Promise<void> => {
+      watch.stop();
       await handle.close();
       services.stop();
     };
@@ -64,12 +70,7 @@ export async function runServe(config: Config): Promise<void> {
     version: VERSION,
     logger,
   });
-  const watch = startOverviewWatch({
-    services,
-    periodMs: config.overviewCheckSec * 1000,
-    resourceUpdated: (uri) => app.notify.resourceUpdated(uri),
-    log: (msg, fields) => logger.info(msg, fields),
-  });
+  const watch = watchOverview((uri) => app.notify.resourceUpdated(uri));
   const stop = async (): Promise<void> => {
     watch.stop();
     await app.close();

@@ -191,6 +191,36 @@ export function startOverviewWatch(options: OverviewWatchOptions): Watcher {
   return watcher;
 }
 
+// ---------------------------------------------------------------- stdio
+
+type Factory = (ctx: { era: 'legacy' | 'modern' }) => McpServer;
+
+/**
+ * For stdio, where no HTTP app fans updates out: remembers the last few
+ * servers the factory built (the pinned connection instance, and a discarded
+ * server/discover probe) and sends notifications/resources/updated through
+ * them — a legacy instance only when its client subscribed to the URI; a modern
+ * instance always, since the SDK's stdio listen router delivers it only to
+ * subscriptions/listen requests that asked for that URI and drops it otherwise.
+ */
+export function trackServers(factory: Factory, keep = 4): { factory: Factory; resourceUpdated(uri: string): void } {
+  const built: Array<{ server: McpServer; era: 'legacy' | 'modern' }> = [];
+  return {
+    factory: (ctx) => {
+      const server = factory(ctx);
+      built.push({ server, era: ctx.era });
+      if (built.length > keep) built.shift();
+      return server;
+    },
+    resourceUpdated(uri) {
+      for (const { server, era } of built) {
+        if (!server.isConnected() || (era === 'legacy' && !isSubscribed(server, uri))) continue;
+        void server.server.sendResourceUpdated({ uri }).catch(() => undefined);
+      }
+    },
+  };
+}
+
 // ---------------------------------------------------------------- legacy resources/subscribe
 
 const subscribed = new WeakMap<McpServer, Set<string>>();
