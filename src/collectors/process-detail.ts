@@ -281,8 +281,8 @@ export function parseStatusDetail(text: string): StatusDetail {
     return n === null ? null : n * 1024;
   };
   return {
-    name: f.get('Name') ?? null,
-    state: f.get('State') ?? null,
+    name: f.get('Name') || null,
+    state: f.get('State') || null,
     ppid: int('PPid'),
     uid: int('Uid'),
     threads: int('Threads'),
