@@ -14,6 +14,7 @@ import { thresholdsResource } from '../resources/thresholds.js';
 import type { Catalogue } from '../server/build.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
+import { findSpaceHogsTool } from '../tools/find-space-hogs.js';
 import { getCgroup } from '../tools/get-cgroup.js';
 import { getCpu } from '../tools/get-cpu.js';
 import { detectAnomalies } from '../tools/detect-anomalies.js';
@@ -45,6 +46,7 @@ export const productCatalogue: Catalogue = {
     getNetwork,
     getPressure,
     getLimits,
+    findSpaceHogsTool,
     captureSnapshot,
     getProcess,
     getSysctl,

@@ -13,5 +13,6 @@ export const MINIMAL_ARGS: Record<string, (ctx: ArgsContext) => Record<string, u
   diff_snapshots: () => ({ a: 'latest', b: 'latest' }), // capture_snapshot (core) is called earlier in the same run
   detect_anomalies: () => ({ window: { since: '-1m' } }),
   get_cgroup: ({ serverPid }) => ({ target: { pid: serverPid } }),
+  find_space_hogs: () => ({ path: '/tmp' }),
   get_process: ({ serverPid }) => ({ pid: serverPid }),
 };

@@ -1,0 +1,113 @@
+/**
+ * find_space_hogs: the biggest entries under an allow-listed directory (bounded du) and the deleted-but-open
+ * files that still hold space host-wide.
+ */
+import { z } from 'zod';
+import type { Services } from '../catalogue/services.js';
+import type { DeletedOpenFile, SpaceEntry } from '../collectors/space.js';
+import { deletedOpenTotalBytes, resolveScanPath, scanDeletedOpen, walkSpace } from '../collectors/space.js';
+
+export const SPACE_MAX_FILES = 200_000;
+export const DELETED_MAX_FDS = 100_000;
+
+export const spaceEntrySchema = z.object({
+  path: z.string(),
+  type: z.enum(['dir', 'file', 'other']),
+  sizeBytes: z.number().int().nonnegative().describe('allocated bytes (blocks × 512), a directory including everything walked below it'),
+  fileCount: z.number().int().nonnegative().describe('files (non-directories) counted in sizeBytes'),
+  complete: z.boolean().describe('false when part of it was not walked (time or file cap, unreadable, another filesystem): sizeBytes is then a lower bound'),
+});
+
+export const deletedOpenSchema = z.object({
+  pid: z.number().int(),
+  comm: z.string().nullable(),
+  fd: z.number().int(),
+  path: z.string().describe('the path the file had before it was deleted'),
+  sizeBytes: z.number().int().nonnegative().nullable().describe('allocated bytes still held; freed only when the process closes it (or restarts)'),
+});
+
+export const spaceDataSchema = z.object({
+  path: z.string().describe('the directory walked (after realpath)'),
+  depth: z.number().int(),
+  totalBytes: z.number().int().nonnegative().describe('allocated bytes of everything walked under path'),
+  totalFiles: z.number().int().nonnegative(),
+  entries: z.array(spaceEntrySchema).describe('files and directories down to `depth` levels below path, largest first'),
+  scanned: z.object({
+    files: z.number().int().nonnegative().describe('entries examined (lstat)'),
+    dirs: z.number().int().nonnegative(),
+    ms: z.number().int().nonnegative(),
+    complete: z.boolean().describe('false when the walk was cut (timeoutMs, file cap), met unreadable directories or other filesystems'),
+  }),
+  deletedOpen: z.array(deletedOpenSchema).describe('host-wide (not limited to path): files deleted while a process still holds them open, largest first'),
+  deletedOpenSummary: z.object({
+    count: z.number().int().nonnegative(),
+    totalBytes: z.number().int().nonnegative().describe('each file counted once however many fds hold it'),
+    processesScanned: z.number().int().nonnegative(),
+    processesUnreadable: z.number().int().nonnegative().describe('processes whose fds could not be listed (other users without privileges)'),
+    complete: z.boolean(),
+  }),
+});
+export type SpaceData = z.infer<typeof spaceDataSchema>;
+
+export interface FindSpaceOptions {
+  path: string;
+  depth: number;
+  timeoutMs: number;
+  deletedLimit: number;
+  signal?: AbortSignal;
+  progress?: (fraction: number, message?: string) => Promise<void>;
+  maxFiles?: number;
+}
+
+/** A refused or missing path (becomes a ToolError). */
+export class ScanPathRefused extends Error {
+  override name = 'ScanPathRefused';
+}
+
+const bySizeDesc = (a: { sizeBytes: number | null; path: string }, b: { sizeBytes: number | null; path: string }): number =>
+  (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Walks and scans; `entries` come back complete and sorted (the tool pages them). */
+export async function findSpaceHogs(services: Services, o: FindSpaceOptions): Promise<{ data: SpaceData; warnings: string[] }> {
+  const ctx = services.collectors;
+  const r = resolveScanPath(ctx, o.path, services.limits.scanRoots);
+  if ('error' in r) throw new ScanPathRefused(r.error);
+  const t0 = performance.now();
+  const deadline = t0 + o.timeoutMs;
+  await o.progress?.(0, 'scanning open files for deleted ones');
+  // The fd scan is cheap (a readlink per fd) but bounded to half the time so the walk always gets its share.
+  const del = await scanDeletedOpen(ctx, { maxFds: DELETED_MAX_FDS, deadline: t0 + o.timeoutMs / 2, ...(o.signal ? { signal: o.signal } : {}) });
+  await o.progress?.(0.1, `walking ${r.host}`);
+  const walk = await walkSpace(r.abs, r.host, {
+    depth: o.depth,
+    maxFiles: o.maxFiles ?? SPACE_MAX_FILES,
+    deadline,
+    ...(o.signal ? { signal: o.signal } : {}),
+    onBatch: () => o.progress?.(Math.min(0.99, 0.1 + (0.9 * (performance.now() - t0)) / o.timeoutMs)),
+  });
+  await o.progress?.(1);
+  const warnings = [...walk.warnings];
+  if (!del.complete) warnings.push(`deleted-open scan stopped after ${del.fds} fds (time or cap): deletedOpen may miss some`);
+  if (del.unreadable > 0) warnings.push(`${del.unreadable} processes' fds could not be read (run with more privileges to see them)`);
+  const files: DeletedOpenFile[] = [...del.files].sort(bySizeDesc);
+  const entries: SpaceEntry[] = [...walk.entries].sort(bySizeDesc);
+  return {
+    data: {
+      path: r.host,
+      depth: o.depth,
+      totalBytes: walk.totalBytes,
+      totalFiles: walk.totalFiles,
+      entries,
+      scanned: { ...walk.scanned, ms: Math.round(performance.now() - t0) },
+      deletedOpen: files.slice(0, o.deletedLimit).map(({ inode: _inode, ...f }) => f),
+      deletedOpenSummary: {
+        count: files.length,
+        totalBytes: deletedOpenTotalBytes(files),
+        processesScanned: del.processes,
+        processesUnreadable: del.unreadable,
+        complete: del.complete,
+      },
+    },
+    warnings,
+  };
+}

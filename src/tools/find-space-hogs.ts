@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ToolError, defineTool } from '../catalogue/types.js';
+import { ScanPathRefused, findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
+import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { cursorField, paginate } from './paging.js';
+
+const DEFAULT_LIMIT = 20;
+const DELETED_LIMIT = 20;
+
+export const findSpaceHogsTool = defineTool({
+  name: 'find_space_hogs',
+  title: 'Find what uses disk space',
+  description:
+    'Where the space went under one directory, like a bounded `du -x -d DEPTH | sort -h`, plus deleted-but-still-open files. `path` must be inside an allowed scan root (config scanRoots, default /var, /tmp, /home, /opt, /srv, /root; checked after realpath, so symlinks out are refused). The walk never follows symlinks, never crosses into another filesystem, and stops at timeoutMs (default 2000, max 10000) or a file-count cap — `scanned.complete` and each entry\'s `complete` say when sizes are lower bounds. entries: files and directories down to `depth` levels below path (1–3, default 2), largest first, sizeBytes = allocated bytes (blocks × 512) including everything walked below; page with limit/cursor. deletedOpen: HOST-WIDE, not limited to path — files deleted while a process still holds them open (their space is freed only when the process closes them or restarts: the classic "df says full, du disagrees"), with pid, comm, fd and sizeBytes, largest first (≤ 20). Use after get_filesystems shows a filling filesystem.',
+  toolset: 'core',
+  input: z
+    .object({
+      host: hostField,
+      path: z.string().min(1).max(4096).describe('absolute directory to walk, inside an allowed scan root, e.g. /var'),
+      depth: z.number().int().min(1).max(3).optional().describe('levels below path listed as entries (1–3, default 2); sizes always include everything walked below'),
+      limit: z.number().int().min(1).max(100).optional().describe(`entries per page (1–100, default ${DEFAULT_LIMIT})`),
+      timeoutMs: z.number().int().min(100).max(10000).optional().describe('time budget for the whole scan in ms (100–10000, default 2000); a cut walk says so'),
+      cursor: cursorField,
+    })
+    .strict(),
+  data: spaceDataSchema,
+  async handler({ host, path, depth, limit, timeoutMs, cursor }, { services, signal, progress }) {
+    checkHost(host);
+    const d = depth ?? 2;
+    let r;
+    try {
+      r = await findSpaceHogs(services, { path, depth: d, timeoutMs: timeoutMs ?? 2000, deletedLimit: DELETED_LIMIT, signal, progress });
+    } catch (e) {
+      if (e instanceof ScanPathRefused) throw new ToolError(e.message);
+      throw e;
+    }
+    const page = paginate(r.data.entries, { limit: limit ?? DEFAULT_LIMIT, cursor, query: { path, depth: d } });
+    return {
+      data: { ...r.data, entries: page.items },
+      page: { field: 'entries', ...page.page },
+      ...(page.truncated ? { truncated: page.truncated } : {}),
+      warnings: r.warnings,
+    };
+  },
+  render({ data: d, truncated }) {
+    const del = d.deletedOpenSummary;
+    return lines(
+      `${d.path}: ${fmtBytes(d.totalBytes)} in ${d.totalFiles} files (${d.scanned.files} entries, ${d.scanned.dirs} dirs, ${d.scanned.ms} ms${d.scanned.complete ? '' : ', INCOMPLETE: sizes are lower bounds'})`,
+      d.entries.length > 0 && `largest (depth ≤ ${d.depth}${truncated ? `, ${d.entries.length} of ${truncated.total}` : ''}):`,
+      ...d.entries.map((e) => `- ${fmtBytes(e.sizeBytes)}  ${e.path}${e.type === 'dir' ? '/' : ''}${e.type === 'dir' ? ` (${e.fileCount} files)` : ''}${e.complete ? '' : ' (partial)'}`),
+      del.count > 0
+        ? `deleted but still open (host-wide): ${del.count} files, ${fmtBytes(del.totalBytes)}`
+        : `no deleted-but-open files found (${del.processesScanned} processes scanned${del.processesUnreadable ? `, ${del.processesUnreadable} unreadable` : ''})`,
+      ...d.deletedOpen.map((f) => `- ${fmtBytes(f.sizeBytes)}  ${f.path} held by ${f.comm ?? '?'}[${f.pid}] fd ${f.fd}`),
+    );
+  },
+});
