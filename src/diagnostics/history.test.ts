@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ToolError } from '../catalogue/types.js';
 import { getHistory } from '../tools/get-history.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { createCollectorContext } from '../collectors/context.js';
+import { createSampler } from '../collectors/sampler.js';
+import { FIXTURE_HOSTS, servicesAt, servicesOf } from '../../test/fixtures/services.js';
 import { downsample, parseTime, readHistory, resolveRange, seriesStats } from './history.js';
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 30);
@@ -123,4 +125,29 @@ test('get_history: a bad since is a ToolError', async () => {
   await assert.rejects(getHistory.handler(getHistory.input.parse({ since: '-3d' }), ctx), ToolError);
   assert.throws(() => getHistory.input.parse({ metrics: [] }));
   assert.throws(() => getHistory.input.parse({ maxPoints: 201 }));
+});
+
+test('readHistory over recorded trees: busy ⇄ busy-later ticks at 1 s, 2 s buckets average the rate ticks, absent ones ignored', () => {
+  const ctx = createCollectorContext({ root: FIXTURE_HOSTS + 'busy' });
+  const T0 = Date.UTC(2026, 0, 31, 12, 0, 0);
+  let clock = 0;
+  const sampler = createSampler({ ctx, processScanEvery: 0, now: () => clock, wallClock: () => T0 + clock });
+  for (let i = 0; i < 30; i++) {
+    ctx.root = FIXTURE_HOSTS + (i % 2 ? 'busy-later' : 'busy');
+    clock = i * 1000;
+    sampler.tick();
+  }
+  // every other tick has rates (busy → busy-later, over 1 s here: 10× the 10 s fixture rates); the others go back
+  const r = readHistory(servicesOf(ctx, sampler), { metrics: ['cpu.busyPct', 'disk.nvme0n1.utilPct', 'mem.majorFaultsPerSec', 'load.1'], since: '2026-01-31T12:00:00Z', until: '2026-01-31T12:00:30Z', maxPoints: 15 }, T0 + 30_000);
+  const [cpu, disk, faults, load] = r.data.series;
+  assert.equal(cpu!.stepSec, 2);
+  assert.equal(cpu!.points.length, 15);
+  assert.ok(cpu!.points.every((p) => p[1] === 87), JSON.stringify(cpu!.points));
+  assert.deepEqual(cpu!.stats, { min: 87, avg: 87, p95: 87, max: 87, count: 15 });
+  assert.deepEqual(disk!.stats.max, 100); // 9900 io ms in a 1 s window, clamped to 100 %
+  assert.deepEqual(faults!.stats, { min: 1500, avg: 1500, p95: 1500, max: 1500, count: 15 });
+  assert.ok(load!.points.every((p) => p[1] === 14.565)); // gauges every tick: mean of 14.52 and 14.61
+  assert.equal(load!.stats.count, 30);
+  assert.equal(r.data.coverage.from, '2026-01-31T12:00:00Z');
+  assert.deepEqual(r.warnings, []);
 });
