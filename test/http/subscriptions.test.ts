@@ -148,6 +148,26 @@ describe('legacy resources/subscribe over the product catalogue', () => {
   });
 });
 
+describe('legacy subscriptions and the idle TTL', () => {
+  test('a session reaped for idleness takes its subscriptions with it', async () => {
+    const { app, url } = await started(createProductFactory({ services, toolsets: ['core'] }), { sessionTtlMs: 200 });
+    try {
+      const sid = await openLegacySession(url, V);
+      await call(url, sid, 1, 'resources/subscribe', { uri: OVERVIEW });
+      assert.equal(app.sessions.subscribers(OVERVIEW).length, 1);
+      await delay(300);
+      await app.sessions.reap(); // the reaper timer may have been first
+      assert.equal(app.sessions.count(), 0);
+      assert.equal(app.sessions.subscribers(OVERVIEW).length, 0);
+      app.notify.resourceUpdated(OVERVIEW);
+      const gone = await postLegacy(url, V, sid, { jsonrpc: '2.0', id: 2, method: 'resources/subscribe', params: { uri: OVERVIEW } });
+      await expectJsonRpcError(gone, 404, -32001);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('legacy subscription cap', () => {
   let app: HttpApp;
   let url: string;
