@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { GROUP_BY, PROTO_FILTERS, STATE_FILTERS, collectSockets, groupSockets, ownerWarnings, socketsDataSchema, withOwners } from '../diagnostics/sockets.js';
+import type { SocketsData } from '../diagnostics/sockets.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -30,17 +31,17 @@ export const listSockets = defineTool({
     const field = query.groupBy ? 'groups' : 'sockets';
     const list = query.groupBy ? groupSockets(services, r.rows, query.groupBy, r.owners) : r.rows;
     const p = paginate<(typeof list)[number]>(list, { limit: limit ?? 50, cursor, query });
+    let shown: Pick<SocketsData, 'groups' | 'sockets'>;
     let unowned = 0;
-    let data;
     if (query.groupBy) {
-      const groups = p.items as ReturnType<typeof groupSockets>;
-      unowned = query.groupBy === 'process' ? r.rows.filter((s) => s.inode !== 0 && !r.owners?.owners.has(s.inode)).length : 0;
-      data = { groups, counts: r.counts, total: r.total, matched: r.rows.length, unowned, ownerScan: ownerScanOf(r.owners) };
+      shown = { groups: p.items as ReturnType<typeof groupSockets> };
+      if (query.groupBy === 'process') unowned = r.rows.filter((s) => s.inode !== 0 && !r.owners?.owners.has(s.inode)).length;
     } else {
       const sockets = await withOwners(services, p.items as typeof r.rows, r, signal);
+      shown = { sockets };
       unowned = sockets.filter((s) => s.inode !== 0 && s.pid === null).length;
-      data = { sockets, counts: r.counts, total: r.total, matched: r.rows.length, unowned, ownerScan: ownerScanOf(r.owners) };
     }
+    const data: SocketsData = { ...shown, counts: r.counts, total: r.total, matched: r.rows.length, unowned, ownerScan: ownerScanOf(r.owners) };
     const warnings = [...r.warnings, ...ownerWarnings(unowned, r.owners)];
     return {
       data,
