@@ -9,7 +9,7 @@
  */
 import { lstatSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import type { Dir, Stats } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CollectorContext } from './context.js';
 import { clipString, listDir, readLine } from './read.js';
@@ -108,6 +108,9 @@ export function resolveScanPath(ctx: CollectorContext, path: string, scanRoots: 
   try {
     real = realpathSync(join(ctx.root, path));
   } catch (e) {
+    // Say nothing about the existence of paths outside the allow-list.
+    const lexical = posix.normalize(path);
+    if (!scanRoots.some((r) => lexical === posix.normalize(r) || lexical.startsWith(posix.normalize(r).replace(/\/?$/, '/')))) return { error: `${clipString(path, 200)} is outside the directories find_space_hogs may walk; ${allowed} (config scanRoots / --scan-root)` };
     return { error: `${clipString(path, 200)}: ${errCode(e) === 'ENOENT' ? 'no such directory' : `not accessible (${errCode(e)})`}` };
   }
   if (!roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep))) {
