@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { createCollectorContext } from './context.js';
 import { createHistory, describeMetric, STATIC_METRICS } from './history.js';
+import { createSampler } from './sampler.js';
+
+const FIX = fileURLToPath(new URL('../../test/fixtures/hosts/', import.meta.url));
 
 const T0 = Date.UTC(2026, 0, 31, 12, 0, 0); // a minute boundary
 
@@ -92,4 +97,38 @@ test('memoryBytes() is the documented formula, bounded by maxMemoryBytes()', () 
   for (let t = 0; t < 3000; t++) full.record(T0 + t * 1000, all);
   assert.equal(full.memoryBytes(), full.maxMemoryBytes());
   assert.equal(full.metricNames().length, maxSlots);
+});
+
+test('sampler history on a sparse tree (no diskstats, net/dev or statfs) and on an empty root: NaN, never a throw', () => {
+  for (const root of [FIX + 'container-v2', FIX + 'does-not-exist']) {
+    const ctx = createCollectorContext({ root });
+    let clock = 0;
+    const s = createSampler({ ctx, processScanEvery: 0, now: () => clock, wallClock: () => T0 + clock });
+    s.tick();
+    clock = 1000;
+    s.tick();
+    const names = s.history.metricNames();
+    assert.deepEqual(names.slice(0, STATIC_METRICS.length), STATIC_METRICS.map((m) => m.name), root);
+    assert.ok(!names.some((n) => n.startsWith('disk.') || n.startsWith('net.')), root);
+    const avail = s.history.series('mem.availableBytes', 0, Infinity, '1s')!.values;
+    if (root.endsWith('does-not-exist')) assert.ok(avail.every((v) => Number.isNaN(v)));
+    else assert.ok(avail.every((v) => v > 0));
+  }
+});
+
+test('live host: two ticks give CPU, memory and root filesystem points in range', async () => {
+  const ctx = createCollectorContext();
+  const s = createSampler({ ctx, processScanEvery: 0 });
+  s.tick();
+  await new Promise((r) => setTimeout(r, 250));
+  s.tick();
+  const last = (name: string) => s.history.series(name, 0, Infinity, '1s')?.values.at(-1);
+  const busy = last('cpu.busyPct')!;
+  assert.ok(busy >= 0 && busy <= 100, `cpu.busyPct ${busy}`);
+  assert.ok(last('mem.availableBytes')! > 0);
+  const rootFs = s.history.metricNames().find((n) => n.startsWith('fs.') && n.endsWith('.usedPct'));
+  assert.ok(rootFs, 'at least one local filesystem is tracked');
+  const used = last(rootFs)!;
+  assert.ok(used >= 0 && used <= 100, `${rootFs} ${used}`);
+  assert.ok(s.history.memoryBytes() < s.history.maxMemoryBytes());
 });
