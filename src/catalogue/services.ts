@@ -7,6 +7,7 @@
 import type { CollectorContext } from '../collectors/context.js';
 import type { Sampler } from '../collectors/sampler.js';
 import type { Thresholds } from '../diagnostics/thresholds.js';
+import type { SnapshotStore } from '../snapshots/store.js';
 
 export interface TriageRecord {
   collectedAt: string;
@@ -36,4 +37,6 @@ export interface Services {
   sampler: Sampler;
   thresholds: Thresholds;
   state: HostState;
+  /** Evidence bundles from capture_snapshot (in memory, bounded; diag://snapshots/{id}). */
+  snapshots: SnapshotStore;
 }

@@ -12,6 +12,7 @@ import { createSampler } from '../collectors/sampler.js';
 import { resolveThresholds } from '../diagnostics/thresholds.js';
 import type { ThresholdOverrides } from '../diagnostics/thresholds.js';
 import type { ReadinessCheck } from '../http/health.js';
+import { createSnapshotStore } from '../snapshots/store.js';
 
 export interface CreateServicesOptions {
   root?: string;
@@ -44,6 +45,7 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
     sampler,
     thresholds: resolveThresholds(options.thresholds),
     state: { lastTriage: null },
+    snapshots: createSnapshotStore(),
     stop: () => sampler.stop(),
     readiness: () => {
       const cpu = readCpuStat(collectors);
