@@ -1,0 +1,139 @@
+/**
+ * The standard sweep behind capture_snapshot: every area's own diagnostics
+ * function (the same readings its tool serves), gathered into one evidence
+ * bundle with all non-ok assessments as findings. Sections that wait on a
+ * window run concurrently, so a windowSec costs one wait, not five. A section
+ * that fails is recorded with its error instead of failing the capture.
+ */
+import type { Services } from '../catalogue/services.js';
+import { worstStatus } from '../diagnostics/assessment.js';
+import type { Assessment } from '../diagnostics/assessment.js';
+import { readCpu } from '../diagnostics/cpu.js';
+import { readDiskIo } from '../diagnostics/disks.js';
+import { readFilesystemHealth } from '../diagnostics/filesystems.js';
+import { readLimitsHealth } from '../diagnostics/limits.js';
+import { readMemory } from '../diagnostics/memory.js';
+import { readNetwork } from '../diagnostics/network.js';
+import { readPressureDetail } from '../diagnostics/pressure-detail.js';
+import { topProcesses } from '../diagnostics/processes.js';
+import { runTriage } from '../diagnostics/triage.js';
+import { findingKey, rankFindings } from './figures.js';
+import type { SnapshotBundle, SnapshotFinding, SnapshotSection } from './store.js';
+
+/** Processes kept per top list in a bundle. */
+export const SNAPSHOT_TOP_PROCESSES = 10;
+/** Cgroups kept in the pressure section. */
+const SNAPSHOT_TOP_CGROUPS = 5;
+/** Warnings kept in a bundle. */
+const MAX_WARNINGS = 30;
+
+export interface CaptureOptions {
+  label?: string | null;
+  windowSec?: number;
+  signal?: AbortSignal;
+  progress?: (fraction: number, message?: string) => Promise<void>;
+}
+
+interface Reading {
+  data: unknown;
+  assessments?: Assessment[];
+  windowSec?: number | undefined;
+  truncated?: { returned: number; total: number } | undefined;
+  warnings?: string[];
+}
+
+export type CapturedBundle = Omit<SnapshotBundle, 'id'>;
+
+/** Runs the sweep; returns the bundle ready for the store (which assigns the id). */
+export async function captureBundle(services: Services, options: CaptureOptions = {}): Promise<CapturedBundle> {
+  const capturedAt = new Date().toISOString();
+  const win = options.windowSec !== undefined ? { windowSec: options.windowSec } : {};
+  const sig = options.signal ? { signal: options.signal } : {};
+  const warnings: Array<{ section: string; text: string }> = [];
+  let done = 0;
+  const names = ['triage', 'cpu', 'memory', 'filesystems', 'disks', 'network', 'pressure', 'limits', 'processesByCpu', 'processesByMemory'] as const;
+  const section = async (name: string, read: () => Promise<Reading> | Reading): Promise<[string, SnapshotSection]> => {
+    let out: SnapshotSection;
+    try {
+      const r = await read();
+      out = {
+        data: r.data,
+        assessments: r.assessments ?? [],
+        ...(r.windowSec !== undefined ? { windowSec: r.windowSec } : {}),
+        ...(r.truncated ? { truncated: r.truncated } : {}),
+      };
+      for (const text of r.warnings ?? []) warnings.push({ section: name, text });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const message = error instanceof Error ? error.message.split('\n')[0] ?? 'failed' : 'failed';
+      out = { error: message };
+      warnings.push({ section: name, text: `not captured (${message})` });
+    }
+    done += 1;
+    await options.progress?.(done / names.length, `captured ${name}`);
+    return [name, out];
+  };
+  // Sections that wait on a window go together; the cheap point-in-time reads follow.
+  const waited = await Promise.all([
+    section('triage', () => runTriage(services, { ...win, ...sig })),
+    section('cpu', () => readCpu(services, { ...win, ...sig })),
+    section('disks', () => readDiskIo(services, { ...win, ...sig })),
+    section('network', () => readNetwork(services, { ...win, ...sig })),
+    section('processesByCpu', () => topProcesses(services, { sortBy: 'cpu', limit: SNAPSHOT_TOP_PROCESSES, ...win, ...sig })),
+    section('processesByMemory', () => topProcesses(services, { sortBy: 'memory', limit: SNAPSHOT_TOP_PROCESSES, ...win, ...sig })),
+  ]);
+  const instant = await Promise.all([
+    section('memory', () => readMemory(services)),
+    section('filesystems', () => readFilesystemHealth(services)),
+    section('pressure', () => readPressureDetail(services, SNAPSHOT_TOP_CGROUPS)),
+    section('limits', () => readLimitsHealth(services)),
+  ]);
+  const byName = new Map([...waited, ...instant]);
+  const sections: Record<string, SnapshotSection> = {};
+  for (const n of names) {
+    const s = byName.get(n);
+    if (s) sections[n] = s;
+  }
+  const all = Object.entries(sections)
+    .filter(([n]) => n !== 'triage')
+    .flatMap(([, s]) => s.assessments ?? []);
+  const findings = findingsOf(all);
+  const cpuWindow = sections.cpu?.windowSec ?? sections.triage?.windowSec ?? null;
+  return {
+    label: options.label ?? null,
+    host: services.hostId,
+    capturedAt,
+    windowSec: cpuWindow,
+    overall: worstStatus(all.map((a) => a.status)),
+    sections,
+    findings,
+    warnings: mergeWarnings(warnings),
+  };
+}
+
+/** `section: text` once per text (triage repeats its areas' warnings), bounded. */
+function mergeWarnings(list: ReadonlyArray<{ section: string; text: string }>): string[] {
+  const fromAreas = new Set(list.filter((w) => w.section !== 'triage').map((w) => w.text));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const w of list) {
+    if ((w.section === 'triage' && fromAreas.has(w.text)) || seen.has(`${w.section}|${w.text}`)) continue;
+    seen.add(`${w.section}|${w.text}`);
+    out.push(`${w.section}: ${w.text}`);
+  }
+  return out.length > MAX_WARNINGS ? [...out.slice(0, MAX_WARNINGS), `…and ${out.length - MAX_WARNINGS} more warnings`] : out;
+}
+
+/** Warning and critical assessments, one per subject, worst first. */
+export function findingsOf(assessments: readonly Assessment[]): SnapshotFinding[] {
+  const seen = new Set<string>();
+  const ranked = rankFindings(assessments.filter((a) => a.status === 'warning' || a.status === 'critical'));
+  const out: SnapshotFinding[] = [];
+  for (const a of ranked) {
+    const key = findingKey(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ code: a.code, status: a.status, area: a.area, message: a.message, value: a.value, unit: a.unit });
+  }
+  return out;
+}
