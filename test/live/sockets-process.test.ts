@@ -59,6 +59,12 @@ test('live: a child listening on a free TCP port is found by list_sockets {state
   assert.equal(s.pid, child.pid);
   assert.equal(s.comm, 'node');
   assert.ok(s.inode > 0);
+  const byPid = await listSockets.handler(listSockets.input.parse({ pid: child.pid, state: 'listening' }), ctx);
+  assert.deepEqual(byPid.data.sockets!.map((x) => `${x.proto} ${x.localAddress}:${x.localPort} ${x.pid}`), [`tcp 127.0.0.1:${port} ${child.pid}`]);
+  const grouped = await listSockets.handler(listSockets.input.parse({ groupBy: 'process', state: 'LISTEN', limit: 200 }), ctx);
+  assert.ok(grouped.data.groups!.some((g) => g.key === `node[${child.pid}]` && g.count === 1 && g.pid === child.pid), JSON.stringify(grouped.data.groups));
+  const aborted = AbortSignal.abort();
+  await assert.rejects(listSockets.handler(listSockets.input.parse({ groupBy: 'process' }), { ...ctx, signal: aborted }), { name: 'AbortError' });
   const p = await getProcess.handler(getProcess.input.parse({ pid: child.pid, include: ['sockets'], windowSec: 0.2 }), ctx);
   assert.deepEqual(p.data.listeningPorts, [{ proto: 'tcp', address: '127.0.0.1', port }]);
   assert.equal(p.data.socketsByState?.LISTEN, 1);
