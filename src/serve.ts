@@ -4,11 +4,12 @@
  * on stdio), and shuts down gracefully with exit code 0.
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { productCatalogue } from './catalogue/index.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/app.js';
 import { createProductFactory } from './server/factory.js';
 import { createServices } from './server/services.js';
-import { startOverviewWatch, trackServers } from './server/subscriptions.js';
+import { resourceExists, startOverviewWatch, trackServers } from './server/subscriptions.js';
 import { createLogger } from './util/log.js';
 import { VERSION } from './version.js';
 
@@ -67,6 +68,7 @@ export async function runServe(config: Config): Promise<void> {
     maxSessions: config.maxSessions,
     shutdownGraceMs: config.shutdownGraceSec * 1000,
     readiness: services.readiness,
+    resourceExists: (uri) => resourceExists(productCatalogue, services, uri),
     version: VERSION,
     logger,
   });

@@ -45,6 +45,8 @@ export interface HttpAppOptions {
   keepAliveMs?: number;
   /** Open subscriptions/listen streams at most (default 64). */
   maxListenStreams?: number;
+  /** Whether a URI names a resource; subscriptions/listen then acknowledges only those in resourceSubscriptions. */
+  resourceExists?: (uri: string) => boolean;
   /** How long SIGTERM waits for in-flight calls before closing streams. */
   shutdownGraceMs?: number;
   readiness?: Readiness;
@@ -97,6 +99,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     maxBodyBytes,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.maxListenStreams !== undefined ? { maxSubscriptions: options.maxListenStreams } : {}),
+    ...(options.resourceExists ? { resourceExists: options.resourceExists } : {}),
     onerror,
   });
 

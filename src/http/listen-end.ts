@@ -46,3 +46,23 @@ export function withListenTeardown(response: Response, requestId: JsonRpcId): Re
   });
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
+
+/**
+ * The acknowledgement must list what the server will honour; the SDK honours
+ * every `resourceSubscriptions` URI as given. With `exists`, URIs that name no
+ * resource are dropped before the SDK sees the request, so the ack leaves them
+ * out. Anything that is not a well-formed filter is passed on untouched for the
+ * SDK to refuse (-32602).
+ */
+export function narrowListenFilter(body: unknown, exists: (uri: string) => boolean): unknown {
+  const params = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } } | null)?.params;
+  const uris = params?.notifications?.resourceSubscriptions;
+  if (!Array.isArray(uris) || !uris.every((u): u is string => typeof u === 'string')) return body;
+  const kept = uris.filter(exists);
+  if (kept.length === uris.length) return body;
+  const { resourceSubscriptions: _dropped, ...notifications } = params?.notifications ?? {};
+  return {
+    ...(body as object),
+    params: { ...params, notifications: kept.length > 0 ? { ...notifications, resourceSubscriptions: kept } : notifications },
+  };
+}

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { classifyInboundRequest, createMcpHandler, isJsonContentType } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import { jsonRpcError, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
-import { withListenTeardown } from './listen-end.js';
+import { narrowListenFilter, withListenTeardown } from './listen-end.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
 export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'];
@@ -31,6 +31,8 @@ export interface McpEndpointOptions {
   keepAliveMs?: number;
   /** Open subscriptions/listen streams at most; one more is refused in band with -32603 (SDK). */
   maxSubscriptions?: number;
+  /** Whether a URI names a resource: subscriptions/listen acknowledges (and honours) only those. */
+  resourceExists?: (uri: string) => boolean;
   onerror?: (error: Error) => void;
 }
 
@@ -137,8 +139,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return options.sessions.handle(request, body, authInfo);
     }
     facts.era = 'modern';
-    const response = await modern.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
-    return facts.rpcMethod === 'subscriptions/listen' ? withListenTeardown(response, requestIdOf(body)) : response;
+    if (facts.rpcMethod !== 'subscriptions/listen') return modern.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
+    const filtered = options.resourceExists ? narrowListenFilter(body, options.resourceExists) : body;
+    const response = await modern.fetch(request, { parsedBody: filtered, ...(authInfo ? { authInfo } : {}) });
+    return withListenTeardown(response, requestIdOf(body));
   };
 
   return {

@@ -12,10 +12,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { McpServer, SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
+import { productCatalogue } from '../../src/catalogue/index.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp } from '../../src/http/app.js';
 import { createProductFactory } from '../../src/server/factory.js';
-import { handleResourceSubscriptions, MAX_SUBSCRIPTIONS_PER_SESSION } from '../../src/server/subscriptions.js';
+import { handleResourceSubscriptions, MAX_SUBSCRIPTIONS_PER_SESSION, resourceExists } from '../../src/server/subscriptions.js';
 import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
 import { delay, expectJsonRpcError, legacyHeaders, modernMeta, openLegacySession, postLegacy, postModern, readResponse, SseReader, within } from './helpers.js';
 import type { JsonRpcMessage } from './helpers.js';
@@ -198,7 +199,10 @@ describe('modern era: subscriptions/listen', () => {
   let app: HttpApp;
   let url: string;
   before(async () => {
-    ({ app, url } = await started(createProductFactory({ services, toolsets: ['core'] }), { maxListenStreams: 2 }));
+    ({ app, url } = await started(createProductFactory({ services, toolsets: ['core'] }), {
+      maxListenStreams: 2,
+      resourceExists: (uri) => resourceExists(productCatalogue, services, uri),
+    }));
   });
   after(async () => {
     await app.close();
@@ -276,6 +280,21 @@ describe('modern era: subscriptions/listen', () => {
     await within(4_000, 'close', own.app.close());
     assert.ok(Date.now() - t0 < 2_000, 'an open listen stream does not hold shutdown for the grace period');
     await within(5_000, 'stream end', assertServerEnded(reader, 'S'));
+  });
+
+  test('URIs that name no resource are left out of the acknowledged filter; with none left the server ends the stream', async () => {
+    const ac = new AbortController();
+    const reader = new SseReader(await listen('N1', { resourceSubscriptions: ['diag://nope', OVERVIEW], toolsListChanged: false }, ac.signal));
+    try {
+      const ack = await within(5_000, 'ack', reader.nextMessage());
+      assert.deepEqual(ack?.message.params?.notifications, { resourceSubscriptions: [OVERVIEW] });
+    } finally {
+      ac.abort();
+      await reader.cancel();
+    }
+    const none = new SseReader(await listen('N2', { resourceSubscriptions: ['diag://nope'] }));
+    assert.deepEqual((await within(5_000, 'ack', none.nextMessage()))?.message.params?.notifications, {});
+    await within(5_000, 'stream end', assertServerEnded(none, 'N2'));
   });
 
   test('a listen without notifications → -32602 in band', async () => {
