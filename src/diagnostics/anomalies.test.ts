@@ -20,10 +20,13 @@ test('compareSamples: median, MAD-scaled robust z, change %, direction; too few 
   assert.equal(compareSamples('x', '%', base, [1, 2, 3, 4]), null); // 4 < MIN_POINTS
   assert.equal(MIN_POINTS, 5);
   assert.equal(compareSamples('x', '%', [1, 2, 3, Number.NaN, Number.NaN], [1, 2, 3, 4, 5]), null); // NaN does not count
-  // a flat baseline (MAD 0) is floored: 1 % of the median or the unit's minimum, never a division by zero
-  const flat = compareSamples('mem.availableBytes', 'bytes', Array(10).fill(8e9), Array(10).fill(7.6e9))!;
-  assert.equal(flat.robustZ, -5); // −4e8 / (1 % of 8e9)
-  assert.equal(flat.changePct, -5);
+  // a flat baseline (MAD 0) is floored: 5 % of the median or the unit's minimum, never a division by zero
+  const flat = compareSamples('mem.availableBytes', 'bytes', Array(10).fill(8e9), Array(10).fill(6e9))!;
+  assert.equal(flat.robustZ, -5); // −2e9 / (5 % of 8e9)
+  assert.equal(flat.changePct, -25);
+  // a smooth gauge drifting 4 % (load 8.58 → 8.95 with a tiny MAD) stays below 1
+  const drift = compareSamples('load.1', 'load', [8.55, 8.56, 8.57, 8.58, 8.59, 8.6, 8.61], [8.9, 8.93, 8.95, 8.97, 9]);
+  assert.ok(Math.abs(drift!.robustZ) < 1, `z ${drift!.robustZ}`);
   const zero = compareSamples('disk.sda.writeBytesPerSec', 'bytes/s', Array(10).fill(0), Array(10).fill(8192))!;
   assert.equal(zero.robustZ, 2); // 8192 / 4096 (the bytes/s minimum)
   assert.equal(zero.changePct, null);

@@ -1,9 +1,10 @@
 /**
  * detect_anomalies: every metric of the sampler history compared between an incident window and a baseline
  * period with robust statistics. robustZ = (windowMedian − baselineMedian) / scale, where
- * scale = max(1.4826 · MAD(baseline), floor) and floor = max(1 % of |baselineMedian|, a per-unit minimum:
+ * scale = max(1.4826 · MAD(baseline), floor) and floor = max(5 % of |baselineMedian|, a per-unit minimum:
  * 0.5 percentage points for %, 1 MiB for bytes, 4 KiB/s for bytes/s, 1 for /s, 0.05 for load, 0.5 for counts).
- * The floor keeps a flat baseline (MAD = 0) from turning noise into infinite scores. Metrics with fewer than
+ * The floor keeps a flat or smooth baseline (MAD ≈ 0: load averages, memory gauges over a few seconds) from
+ * turning a small drift into a huge score: a change below 5 % of the baseline level never scores above 1. Metrics with fewer than
  * MIN_POINTS finite points on either side are skipped (and named); |robustZ| < 1 is not listed.
  */
 import { z } from 'zod';
@@ -18,6 +19,7 @@ import type { TimeRange } from './history.js';
 export const MIN_POINTS = 5;
 export const MIN_ABS_Z = 1;
 const MAD_SCALE = 1.4826;
+const REL_FLOOR = 0.05;
 const Z_CAP = 1e6;
 const UNIT_FLOOR: Record<string, number> = { '%': 0.5, bytes: 1024 * 1024, 'bytes/s': 4096, '/s': 1, load: 0.05, count: 0.5 };
 
@@ -59,7 +61,7 @@ export function compareSamples(metric: string, unit: string, baseline: readonly 
   const bMed = median(b);
   const wMed = median(w);
   const mad = median(finiteSorted(b.map((v) => Math.abs(v - bMed))));
-  const floor = Math.max(0.01 * Math.abs(bMed), UNIT_FLOOR[unit] ?? 0, Number.MIN_VALUE);
+  const floor = Math.max(REL_FLOOR * Math.abs(bMed), UNIT_FLOOR[unit] ?? 0, Number.MIN_VALUE);
   const scale = Math.max(MAD_SCALE * mad, floor);
   const zRaw = Math.max(-Z_CAP, Math.min(Z_CAP, (wMed - bMed) / scale));
   return {
