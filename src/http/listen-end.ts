@@ -1,4 +1,6 @@
 /**
+ * subscriptions/listen on the HTTP app, around the SDK's listen router.
+ *
  * When the server itself ends a `subscriptions/listen` stream (shutdown, or a
  * filter with nothing it can honour), the SDK sends the final
  * `resultType: "complete"` result and closes the stream. The 2026-07-28

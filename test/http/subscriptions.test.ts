@@ -297,6 +297,25 @@ describe('modern era: subscriptions/listen', () => {
     await within(5_000, 'stream end', assertServerEnded(none, 'N2'));
   });
 
+  test('an idle listen stream carries SSE keep-alive comments', async () => {
+    const own = await started(createProductFactory({ services, toolsets: ['core'] }), { keepAliveMs: 100 });
+    const ac = new AbortController();
+    try {
+      const res = await postModern(own.url, { method: 'subscriptions/listen', id: 'K', params: { notifications: { resourceSubscriptions: [OVERVIEW] }, _meta: modernMeta() }, signal: ac.signal });
+      assert.ok(res.body);
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      await within(3_000, 'a keep-alive comment', (async () => {
+        while (!/^:/m.test(text)) text += decoder.decode((await reader.read()).value ?? new Uint8Array(), { stream: true });
+      })());
+      assert.match(text, /notifications\/subscriptions\/acknowledged[\s\S]*\n:/, 'the acknowledgement first, then the keep-alive');
+    } finally {
+      ac.abort();
+      await own.app.close();
+    }
+  });
+
   test('a listen without notifications → -32602 in band', async () => {
     const res = await postModern(url, { method: 'subscriptions/listen', id: 'bad', params: { _meta: modernMeta() } });
     const msg = await readResponse(res);
