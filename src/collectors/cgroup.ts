@@ -150,7 +150,8 @@ function limitFile(ctx: CollectorContext, rel: string, warnings?: string[]): num
   return parseLimit(s);
 }
 
-function emptyInfo(mode: CgroupMode, warnings: string[]): CgroupInfo {
+/** An empty CgroupInfo, to fill with readV2Dir / readV1Dirs. */
+export function newCgroupInfo(mode: CgroupMode, warnings: string[] = []): CgroupInfo {
   return {
     mode,
     version: null,
@@ -323,15 +324,10 @@ function readV1(ctx: CollectorContext, d: { v1: Map<string, string>; v2Path: str
 /** The cgroup of a process (default: our own) with its limits, usage, throttling counters and PSI. Never throws. */
 export function readCgroup(ctx: CollectorContext, pid: number | 'self' = 'self'): CgroupInfo {
   const d = detectCgroup(ctx, pid);
-  const info = emptyInfo(d.mode, d.warnings);
+  const info = newCgroupInfo(d.mode, d.warnings);
   if (d.mode === 'v2' && d.v2Path !== null) readV2(ctx, d.v2Path, info);
   else if (d.mode === 'v1' || d.mode === 'hybrid') readV1(ctx, d, info);
   return info;
-}
-
-/** An empty CgroupInfo to fill with readV2Dir / readV1Dirs. */
-export function newCgroupInfo(mode: CgroupMode): CgroupInfo {
-  return emptyInfo(mode, []);
 }
 
 /** Throttling between two cpu.stat readings: share of scheduling periods throttled, and seconds throttled. */

@@ -41,6 +41,8 @@ test('cgroup-v1: billing-api.service measured over a 2 s window (counters advanc
     assert.equal(d.version, 1);
     assert.equal(d.mode, 'v1');
     assert.equal(d.path, '/system.slice/billing-api.service');
+    const svcPath = '/system.slice/billing-api.service';
+    assert.deepEqual(d.controllerPaths, { memory: svcPath, cpu: svcPath, cpuacct: svcPath, pids: svcPath, blkio: svcPath });
     assert.deepEqual(d.cpu, {
       quotaCores: 2,
       periodUs: 100000,
@@ -93,6 +95,7 @@ test('container-v2 through the tool: memory near its limit, OOM kill, idle windo
   const d = r.data;
   assert.equal(d.version, 2);
   assert.equal(d.path, '/');
+  assert.equal(d.controllerPaths, null);
   assert.equal(d.memory.usedPct, 93.8); // 503316480 / 536870912
   assert.equal(d.cpu.quotaCores, 0.5);
   assert.equal(d.cpu.throttledPeriodsPct, 0);

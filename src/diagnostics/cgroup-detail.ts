@@ -6,12 +6,12 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
 import type { CgroupCpuStat, CgroupInfo } from '../collectors/cgroup.js';
-import { readCgroupCpuStat, throttlingInWindow } from '../collectors/cgroup.js';
+import { readCgroupCpuStat, throttlingInWindow, v1Mount } from '../collectors/cgroup.js';
 import type { CgroupTarget } from '../collectors/cgroup-target.js';
 import { readCgroupTarget } from '../collectors/cgroup-target.js';
 import { readLogicalCpuCount } from '../collectors/cpu.js';
 import type { PsiLine, PsiResource } from '../collectors/pressure.js';
-import { pct, round1, roundTo } from '../collectors/read.js';
+import { pct, roundTo } from '../collectors/read.js';
 import { assess } from './assessment.js';
 import type { Assessment } from './assessment.js';
 
@@ -24,6 +24,10 @@ export const cgroupDataSchema = z.object({
   path: z.string().nullable().describe('cgroup path inside the hierarchy, e.g. /system.slice/nginx.service'),
   version: z.union([z.literal(1), z.literal(2)]).describe('cgroup version the values come from (hybrid hosts: 1)'),
   mode: z.enum(['v2', 'v1', 'hybrid', 'none']).describe('how the host mounts cgroups'),
+  controllerPaths: z
+    .record(z.string(), z.string())
+    .nullable()
+    .describe('v1: the cgroup path read in each controller hierarchy (a process can sit in different cgroups per controller; a controller missing here was not available); null on v2'),
   memory: z.object({
     currentBytes: int,
     maxBytes: int.describe('memory limit; null = unlimited (v2 "max", v1 9223372036854771712)'),
@@ -89,6 +93,15 @@ function rereadCpu(services: Services, info: CgroupInfo, warnings: string[]): Cg
   return cpu === undefined ? null : readCgroupCpuStat(ctx, cpu, 1, info.dirs.cpuacct ?? cpu, warnings);
 }
 
+function controllerPaths(services: Services, info: CgroupInfo): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [c, dir] of Object.entries(info.dirs)) {
+    const mount = v1Mount(services.collectors, c);
+    if (mount !== null && (dir === mount || dir.startsWith(`${mount}/`))) out[c] = dir.slice(mount.length) || '/';
+  }
+  return out;
+}
+
 function psiOut(r: PsiResource | null): z.infer<typeof psi> {
   const l = (x: PsiLine): z.infer<typeof psiLine> => ({ avg10Pct: x.avg10Pct, avg60Pct: x.avg60Pct, avg300Pct: x.avg300Pct, totalUsec: x.totalUsec });
   return r ? { some: l(r.some), full: r.full ? l(r.full) : null } : null;
@@ -125,6 +138,7 @@ export function buildCgroupDetail(services: Services, info: CgroupInfo, end: Cgr
     path: info.path,
     version: info.version ?? 2,
     mode: info.mode,
+    controllerPaths: info.version === 1 ? controllerPaths(services, info) : null,
     memory: {
       currentBytes: m.currentBytes,
       maxBytes: m.maxBytes,
@@ -138,7 +152,7 @@ export function buildCgroupDetail(services: Services, info: CgroupInfo, end: Cgr
       quotaCores: cpu.quotaCores,
       periodUs: cpu.periodUsec,
       usageCores,
-      usagePct: usageCores !== null && base !== null && base > 0 ? round1((usageCores / base) * 100) : null,
+      usagePct: usageCores !== null && base !== null ? pct(usageCores, base) : null, // clamped 0–100 (timing jitter, cfs burst)
       usagePctOf: of,
       throttledPeriodsPct,
       throttledSec: thr.throttledSec,

@@ -43,6 +43,9 @@ export const getCgroup = defineTool({
     const p = (name: string, r: (typeof d.pressure)['cpu']): string | false => r !== null && `${name} some ${r.some.avg10Pct}%${r.full ? ` full ${r.full.avg10Pct}%` : ''}`;
     return lines(
       `cgroup ${d.path ?? '?'} (v${d.version}, ${d.mode})`,
+      d.controllerPaths !== null &&
+        Object.values(d.controllerPaths).some((p) => p !== d.path) &&
+        `per controller: ${Object.entries(d.controllerPaths).map(([c, p]) => `${c} ${p}`).join(', ')}`,
       `memory: ${fmtBytes(m.currentBytes)} of ${m.maxBytes === null ? 'unlimited' : `${fmtBytes(m.maxBytes)} (${fmtPct(m.usedPct)})`}, peak ${fmtBytes(m.peakBytes)}, swap ${fmtBytes(m.swapCurrentBytes)}${m.events ? `; oom kills ${m.events.oomKill ?? '?'}, limit hits ${m.events.max ?? '?'}` : ''}`,
       `cpu over ${windowSec ?? '?'} s: ${c.usageCores ?? '?'} cores (${fmtPct(c.usagePct)} of ${c.usagePctOf ?? '?'}), quota ${c.quotaCores ?? 'unlimited'}; throttled ${fmtPct(c.throttledPeriodsPct)} of periods, ${c.throttledSec ?? '?'} s (total ${c.nrThrottled ?? '?'} periods, ${c.throttledTotalSec ?? '?'} s)`,
       `pids: ${d.pids.current ?? '?'} of ${d.pids.max ?? 'unlimited'}; io: read ${fmtBytes(d.io.readBytes)}, written ${fmtBytes(d.io.writeBytes)}`,
