@@ -15,7 +15,7 @@ export interface FigureChange {
   delta: number | null;
   changePct: number | null;
   unit: string;
-  /** 0–1 (a figure that appeared or vanished scores 0.5): what the ranking sorts by. */
+  /** 0–1 (see significance()): what the ranking sorts by. */
   significance: number;
 }
 
@@ -36,17 +36,30 @@ export interface SnapshotDiff {
 
 const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** Figures that health thresholds judge: for the same movement they rank before the rest. */
+const JUDGED = new Set([
+  'busyPct', 'iowaitPct', 'stealPct', 'loadPerCpu1', 'cgroupThrottledPct', 'availablePct', 'swapUsedPct', 'oomKillsInWindow',
+  'usedPct', 'inodesUsedPct', 'utilPct', 'readAwaitMs', 'writeAwaitMs', 'retransPct', 'listenOverflowsPerSec',
+  'rxDropsPerSec', 'txDropsPerSec', 'rxErrorsPerSec', 'txErrorsPerSec', 'avg10Pct', 'memoryFullPct', 'ioFullPct', 'cpuSomePct',
+]);
+
 /**
- * How much a figure moved: percentages by points out of 100, everything else
- * relative to the larger magnitude (so 0 → 1 OOM kill scores 1, and 8.0 → 7.9
- * GiB scores ≈ 0.01).
+ * How much a figure moved, 0–1: percentages by points out of 100, everything
+ * else relative to the larger magnitude (0 → 1 OOM kill scores 1, 8.0 → 7.9 GiB
+ * ≈ 0.01), damped for small unjudged counts and rates (1 → 0 reads/s is noise).
+ * A figure that appeared or vanished scores 0.5. Figures without a threshold
+ * count half, so judged figures lead at equal movement.
  */
-export function significance(before: number | null, after: number | null, unit: string): number {
-  if (before === null || after === null) return before === after ? 0 : 0.5;
+export function significance(before: number | null, after: number | null, unit: string, path = ''): number {
+  const judged = JUDGED.has(path.slice(path.lastIndexOf('.') + 1));
+  const weight = judged ? 1 : 0.5;
+  if (before === null || after === null) return before === after ? 0 : 0.5 * weight;
   const delta = Math.abs(after - before);
   if (delta === 0) return 0;
-  if (unit === '%') return Math.min(1, delta / 100);
-  return Math.min(1, delta / Math.max(Math.abs(before), Math.abs(after)));
+  if (unit === '%') return weight * Math.min(1, delta / 100);
+  const scale = Math.max(Math.abs(before), Math.abs(after));
+  const damp = !judged && (unit === 'count' || unit === '/s') && scale < 10 ? scale / 10 : 1;
+  return weight * damp * Math.min(1, delta / scale);
 }
 
 function figureChanges(a: Map<string, Figure>, b: Map<string, Figure>): FigureChange[] {
@@ -66,7 +79,7 @@ function figureChanges(a: Map<string, Figure>, b: Map<string, Figure>): FigureCh
       delta,
       changePct: delta !== null && before !== null && before !== 0 ? round((delta / Math.abs(before)) * 100, 1) : null,
       unit: (y ?? x)?.unit ?? '',
-      significance: significance(before, after, (y ?? x)?.unit ?? ''),
+      significance: significance(before, after, (y ?? x)?.unit ?? '', path),
     });
   }
   return out.sort((p, q) => q.significance - p.significance || p.path.localeCompare(q.path));

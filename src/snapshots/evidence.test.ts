@@ -14,6 +14,7 @@ import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
 import { fixtureServices } from '../../test/fixtures/services.js';
 import { significance } from './diff.js';
+import { unitOf } from './figures.js';
 import { createSnapshotStore, SNAPSHOT_ID_PATTERN } from './store.js';
 import type { SnapshotBundle } from './store.js';
 
@@ -91,10 +92,13 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
     const root = byPath.get('filesystems./.usedPct');
     assert.deepEqual(root && { before: root.before, after: root.after, unit: root.unit, changePct: root.changePct }, { before: 31.6, after: 94.8, unit: '%', changePct: 200 });
     assert.equal(byPath.get('memory.availableBytes')?.unit, 'bytes');
-    // Ranked by significance: a 0 → N jump outranks a 3x growth, which outranks a small move.
+    // Ranked by significance: judged figures first (an OOM kill, memory available, a filesystem's use),
+    // then unjudged ones (swap-out rate) for comparable movement.
     const order = d.data.changed.map((c) => c.path);
-    assert.ok(order.indexOf('memory.swapOutPerSec') < order.indexOf('filesystems./.usedPct'));
-    const scores = d.data.changed.map((c) => significance(c.before, c.after, c.unit));
+    assert.equal(order[0], 'memory.oomKillsInWindow');
+    assert.ok(order.indexOf('memory.availablePct') < order.indexOf('filesystems./.usedPct'));
+    assert.ok(order.indexOf('filesystems./.usedPct') < order.indexOf('memory.swapOutPerSec'));
+    const scores = d.data.changed.map((c) => significance(c.before, c.after, c.unit, c.path));
     assert.ok(scores.every((x, i) => i === 0 || x <= (scores[i - 1] as number)), 'most significant first');
     assert.ok((scores[0] as number) > (scores[scores.length - 1] as number));
     // Findings: the busy host's problems are new, the idle host's stalled postgres cgroup is resolved.
@@ -148,6 +152,19 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
     assert.deepEqual(second.data.stored.count, 1);
     const tiny = { ...idle, snapshots: createSnapshotStore({ maxBytes: 1000 }) };
     await assert.rejects(() => captureSnapshot.handler({}, ctx(tiny)), (e: unknown) => e instanceof ToolError && /nothing was stored/.test(e.message));
+  });
+
+  test('units follow the field names; small unjudged moves rank below judged ones', () => {
+    assert.deepEqual(
+      ['availableBytes', 'readBytesPerSec', 'usedPct', 'stallPctInWindow', 'retransSegsPerSec', 'readAwaitMs', 'uptimeSec', 'loadPerCpu1', 'cgroupCpuQuotaCores', 'load1', 'timeWait'].map(unitOf),
+      ['bytes', 'bytes/s', '%', '%', '/s', 'ms', 's', 'ratio', 'cores', 'count', 'count'],
+    );
+    assert.equal(significance(0, 1, 'count', 'memory.oomKillsInWindow'), 1);
+    assert.ok(significance(1, 0, '/s', 'disks.vda.readsPerSec') <= 0.05);
+    assert.equal(significance(40, 90, '%', 'cpu.busyPct'), 0.5);
+    assert.equal(significance(40, 90, '%', 'memory.usedPct'), 0.5, 'usedPct is judged (filesystems)');
+    assert.equal(significance(null, 5, '%', 'cpu.busyPct'), 0.5);
+    assert.equal(significance(null, null, '%', 'cpu.busyPct'), 0);
   });
 
   test('labels must be printable and at most 80 characters', () => {

@@ -27,6 +27,7 @@ const SKIPPED_FIELDS = new Set(['hiddenPseudoCount', 'cgroupsExamined', 'redacti
 
 /** The unit a camelCase field name declares. */
 export function unitOf(field: string): string {
+  if (/BytesPerSec$/.test(field)) return 'bytes/s';
   if (/Bytes$/.test(field)) return 'bytes';
   if (/Pct(?:InWindow)?$/.test(field)) return '%';
   if (/PerSec$/.test(field)) return '/s';
