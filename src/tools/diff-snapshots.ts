@@ -23,7 +23,7 @@ export const diffSnapshotsTool = defineTool({
   name: 'diff_snapshots',
   title: 'Compare two snapshots',
   description:
-    'Before/after comparison of two evidence bundles from capture_snapshot (a = before, b = after): every figure that changed, as changed[{path, before, after, delta, changePct, unit}] — paths like memory.availableBytes, cpu.busyPct, filesystems./var.usedPct, disks.nvme0n1.utilPct, network.tcp.retransPct — ranked by significance (percentages by points moved, other figures by relative change); findings that appeared (newFindings) or went away (resolvedFindings); assessments whose status changed (statusChanges); and elapsedSec between the captures. Use it to verify a fix, see what an incident changed, or estimate growth (delta / elapsedSec). Units: bytes, %, /s, ms, s, count. `limit` pages `changed` (cursor continues).',
+    'Before/after comparison of two evidence bundles from capture_snapshot (a = before, b = after): every figure that changed, as changed[{path, before, after, delta, changePct, unit}] — paths like memory.availableBytes, cpu.busyPct, filesystems./var.usedPct, disks.nvme0n1.utilPct, network.tcp.retransPct — ranked by significance (percentages by points moved, other figures by relative change; figures with a health threshold first at equal movement); findings that appeared (newFindings) or went away (resolvedFindings); assessments whose status changed (statusChanges); and elapsedSec between the captures. Use it to verify a fix, see what an incident changed, or estimate growth (delta / elapsedSec). Units: bytes, %, /s, ms, s, count. `limit` pages `changed` (cursor continues).',
   toolset: 'history',
   input: z
     .object({
