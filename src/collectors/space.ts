@@ -156,9 +156,8 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   const markIncomplete = (chain: Agg[]): void => {
     for (const a of chain) a.entry.complete = false;
   };
-  const tick = async (): Promise<boolean> => {
-    ops++;
-    if (ops % SPACE_BATCH !== 0) return true;
+  /** Between batches: yield to the event loop, then check the signal and the deadline. */
+  const pause = async (): Promise<boolean> => {
     await yieldToLoop();
     if (opts.signal?.aborted) throw abortError(opts.signal);
     await opts.onBatch?.();
@@ -230,7 +229,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
           a.entry.sizeBytes += size;
           if (!isDir) a.entry.fileCount++;
         }
-        if (!(await tick())) {
+        if (++ops % SPACE_BATCH === 0 && !(await pause())) {
           stack.push(frame);
           break outer;
         }
@@ -245,7 +244,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   }
   // Directories never (fully) read: everything still on the stack, and its reported ancestors.
   for (const f of stack) markIncomplete(f.chain);
-  cut = cut as WalkResult['cut']; // assigned inside tick(): widen the narrowed type
+  cut = cut as WalkResult['cut']; // assigned inside pause(): widen the narrowed type
   if (cut === 'timeout') warnings.push(`walk stopped at the time limit after ${files} entries: sizes are lower bounds (entries with complete=false)`);
   if (cut === 'fileCap') warnings.push(`walk stopped at the cap of ${opts.maxFiles} entries: sizes are lower bounds (entries with complete=false); walk a subdirectory instead`);
   if (unreadable > 0) warnings.push(`${unreadable} director${unreadable === 1 ? 'y' : 'ies'} could not be read (permissions or vanished)`);
