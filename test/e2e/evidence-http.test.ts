@@ -179,7 +179,7 @@ describe('evidence: snapshots, runbooks and report prompts over Streamable HTTP'
         }
       });
 
-      test('prompt arguments are validated: -32602 with the reason', async () => {
+      test('prompt arguments are validated: -32602 with the reason; an unknown snapshot id names the stored ones', async () => {
         await assert.rejects(
           () => client.getPrompt({ name: 'capacity_review', arguments: { horizonDays: '400' } }),
           (e: unknown) => (e as { code?: unknown }).code === -32602 && /horizonDays must be a whole number of days from 1 to 365/.test((e as Error).message),
@@ -187,6 +187,11 @@ describe('evidence: snapshots, runbooks and report prompts over Streamable HTTP'
         await assert.rejects(
           () => client.getPrompt({ name: 'incident_report', arguments: { startedAt: '2026-05-04T13:20:00Z', severity: 'urgent' } }),
           (e: unknown) => (e as { code?: unknown }).code === -32602 && /severity must be one of sev1/.test((e as Error).message),
+        );
+        await assert.rejects(
+          () => client.getPrompt({ name: 'incident_report', arguments: { startedAt: '2026-05-04T13:20:00Z', severity: 'sev3', snapshotIds: 'snap_gone' } }),
+          // A failure of the prompt's build (not of the argument schema): the SDK answers -32603 with our message.
+          (e: unknown) => typeof (e as { code?: unknown }).code === 'number' && /snapshotIds: unknown snapshot "snap_gone".*stored snapshots, newest first: snap_/.test((e as Error).message),
         );
       });
 
