@@ -57,6 +57,8 @@ export type TopProcessesData = z.infer<typeof topProcessesDataSchema>;
 export interface TopOptions {
   sortBy: SortKey;
   limit: number;
+  /** Skip this many of the ranked processes (paging beyond the top N within the same sort). */
+  offset?: number;
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
@@ -66,6 +68,8 @@ export interface TopResult {
   data: TopProcessesData;
   windowSec: number;
   truncated?: { returned: number; total: number };
+  /** Index in the ranking right after the last process examined (exited ones are skipped). */
+  nextOffset: number;
   warnings: string[];
 }
 
@@ -134,8 +138,9 @@ export async function topProcesses(services: Services, options: TopOptions): Pro
 
   let redactions = 0;
   const processes: TopProcessesData['processes'] = [];
-  for (const p of ranked) {
-    if (processes.length >= options.limit) break;
+  let next = Math.min(options.offset ?? 0, ranked.length);
+  for (; next < ranked.length && processes.length < options.limit; next++) {
+    const p = ranked[next]!;
     const detail = enrichProcess(ctx, p.pid, { startTimeTicks: p.startTimeTicks });
     if (!detail) continue; // exited since the scan
     let cmdline = detail.cmdline;
@@ -189,6 +194,7 @@ export async function topProcesses(services: Services, options: TopOptions): Pro
     data,
     windowSec,
     ...(processes.length < total ? { truncated: { returned: processes.length, total } } : {}),
+    nextOffset: next,
     warnings,
   };
 }

@@ -2,25 +2,39 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { filesystemsDataSchema, readFilesystemHealth } from '../diagnostics/filesystems.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { pageList } from './list-page.js';
+import { cursorField } from './paging.js';
+
+const MAX_LIMIT = 500;
+const DEFAULT_LIMIT = 100;
 
 export const getFilesystems = defineTool({
   name: 'get_filesystems',
   title: 'Filesystem capacity and inodes',
   description:
-    'Mounted filesystems with size, used and available bytes, used % (as df computes it), inodes used, type, device and read-only flag. Pseudo filesystems (proc, sysfs, cgroup, devtmpfs, …) are hidden unless includePseudo is true; bind mounts of the same filesystem are listed once. Use mount to look at one mount point. Assessments flag filesystems near full in space or inodes.',
+    'Mounted filesystems with size, used and available bytes, used % (as df computes it), inodes used, type, device and read-only flag. Pseudo filesystems (proc, sysfs, cgroup, devtmpfs, …) are hidden unless includePseudo is true; bind mounts of the same filesystem are listed once. Use mount to look at one mount point. Assessments flag filesystems near full in space or inodes (judged over every mount, not only this page). At most `limit` mounts per call (default 100); when more exist, `truncated` gives the total and a nextCursor to pass as `cursor`.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
       includePseudo: z.boolean().optional().describe('include pseudo and image filesystems (default false)'),
       mount: z.string().min(1).max(4096).optional().describe('only this mount point, e.g. "/var"'),
+      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`at most this many mounts per page (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT})`),
+      cursor: cursorField,
     })
     .strict(),
   data: filesystemsDataSchema,
-  async handler({ host, includePseudo, mount }, { services }) {
+  async handler({ host, includePseudo, mount, limit, cursor }, { services }) {
     checkHost(host);
     const r = readFilesystemHealth(services, { ...(includePseudo !== undefined ? { includePseudo } : {}), ...(mount !== undefined ? { mount } : {}) });
-    return { data: r.data, assessments: r.assessments, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+    const p = pageList(r.data.mounts, 'mounts', { limit: limit ?? DEFAULT_LIMIT, cursor, query: { includePseudo: includePseudo ?? false, mount: mount ?? null } }, r.truncated);
+    return {
+      data: { ...r.data, mounts: p.items },
+      assessments: r.assessments,
+      page: p.page,
+      ...(p.truncated ? { truncated: p.truncated } : {}),
+      warnings: [...r.warnings, ...p.warnings],
+    };
   },
   render({ data: d, assessments, truncated }) {
     const rows = [...d.mounts]

@@ -2,19 +2,33 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { networkDataSchema, readNetwork } from '../diagnostics/network.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { pageList } from './list-page.js';
+import { cursorField } from './paging.js';
+
+const MAX_LIMIT = 256;
+const DEFAULT_LIMIT = 64;
 
 export const getNetwork = defineTool({
   name: 'get_network',
   title: 'Network interfaces and stack health',
   description:
-    'Interfaces and TCP/UDP stack health in one call. Per interface over a stated window: state, MTU, link speed, rx/tx bytes, packets, errors and drops per second, utilPct of link speed (busiest first, at most 256 interfaces; `truncated` says when more exist). TCP: sockets per state now (ESTABLISHED, TIME_WAIT, CLOSE_WAIT, …; a TIME_WAIT or CLOSE_WAIT pile-up shows here), in use, orphans, and per second over the window: retransmitted segments (retransPct = retransmitted / sent), resets, accept-queue overflows. UDP receive-buffer errors per second. Conntrack table count / max / usedPct (null without nf_conntrack). Use it for slow or failing connections, packet loss, port or conntrack exhaustion. Without windowSec the rates are instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Never since-boot totals.',
+    'Interfaces and TCP/UDP stack health in one call. Per interface over a stated window: state, MTU, link speed, rx/tx bytes, packets, errors and drops per second, utilPct of link speed (busiest first, at most `limit` interfaces per call (default 64); when more exist, `truncated` gives the total and a nextCursor to pass as `cursor`, the ranking being re-measured on each call). TCP: sockets per state now (ESTABLISHED, TIME_WAIT, CLOSE_WAIT, …; a TIME_WAIT or CLOSE_WAIT pile-up shows here), in use, orphans, and per second over the window: retransmitted segments (retransPct = retransmitted / sent), resets, accept-queue overflows. UDP receive-buffer errors per second. Conntrack table count / max / usedPct (null without nf_conntrack). Use it for slow or failing connections, packet loss, port or conntrack exhaustion. Without windowSec the rates are instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Never since-boot totals.',
   toolset: 'core',
-  input: z.object({ host: hostField, windowSec: windowSecField }).strict(),
+  input: z
+    .object({
+      host: hostField,
+      windowSec: windowSecField,
+      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`at most this many interfaces per page (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT})`),
+      cursor: cursorField,
+    })
+    .strict(),
   data: networkDataSchema,
-  async handler({ host, windowSec }, { services, signal, progress }) {
+  async handler({ host, windowSec, limit, cursor }, { services, signal, progress }) {
     checkHost(host);
     const r = await readNetwork(services, { ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
-    return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings, ...(r.truncated ? { truncated: r.truncated } : {}) };
+    // readNetwork warns itself when it listed only the busiest MAX_INTERFACES.
+    const p = pageList(r.data.interfaces, 'interfaces', { limit: limit ?? DEFAULT_LIMIT, cursor, query: {} }, r.truncated);
+    return { data: { ...r.data, interfaces: p.items }, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings, page: p.page, ...(p.truncated ? { truncated: p.truncated } : {}) };
   },
   render({ data: d, windowSec, assessments, truncated }) {
     const states = d.tcp.states

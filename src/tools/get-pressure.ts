@@ -6,6 +6,8 @@ import { roundTo } from '../collectors/read.js';
 import { buildPressureDetail, pressureDetailSchema, pressureWindow, readPressureDetail } from '../diagnostics/pressure-detail.js';
 import type { PressureDetail } from '../diagnostics/pressure-detail.js';
 import { checkHost, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { pageList } from './list-page.js';
+import { cursorField } from './paging.js';
 
 const TOP_DEFAULT = 5;
 const TOP_MAX = 20;
@@ -22,22 +24,29 @@ export const getPressure = defineTool({
   name: 'get_pressure',
   title: 'Pressure stall information (PSI)',
   description:
-    'Pressure stall information: the share of time tasks were stalled waiting for CPU, memory or I/O — the most direct "is this host (or cgroup) starved?" signal. System-wide some/full stall % averaged over 10, 60 and 300 s, plus stallPctInWindow over the sampler window (≈ 1 s) or a fresh windowSec measurement; "some" = at least one task stalled, "full" = all non-idle tasks stalled (real lost throughput). Also the cgroups (v2) that stall most, ranked by the worst of memory full / I/O full / CPU some (avg10 %); a parent cgroup includes its children. Use after triage_host reports pressure, or to find which service is starved.',
+    'Pressure stall information: the share of time tasks were stalled waiting for CPU, memory or I/O — the most direct "is this host (or cgroup) starved?" signal. System-wide some/full stall % averaged over 10, 60 and 300 s, plus stallPctInWindow over the sampler window (≈ 1 s) or a fresh windowSec measurement; "some" = at least one task stalled, "full" = all non-idle tasks stalled (real lost throughput). Also the cgroups (v2) that stall most, ranked by the worst of memory full / I/O full / CPU some (avg10 %); a parent cgroup includes its children; topCgroups per call, and when more stall `truncated` gives a nextCursor to pass as `cursor`. Use after triage_host reports pressure, or to find which service is starved.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
       windowSec: windowSecField,
-      topCgroups: z.number().int().min(0).max(TOP_MAX).optional().describe(`how many stalled cgroups to list (0–${TOP_MAX}, default ${TOP_DEFAULT})`),
+      topCgroups: z.number().int().min(0).max(TOP_MAX).optional().describe(`how many stalled cgroups to list per page (0–${TOP_MAX}, default ${TOP_DEFAULT})`),
+      cursor: cursorField,
     })
     .strict(),
   data: pressureDetailSchema,
-  async handler({ host, windowSec, topCgroups }, { services, signal, progress }) {
+  async handler({ host, windowSec, topCgroups, cursor }, { services, signal, progress }) {
     checkHost(host);
     const top = topCgroups ?? TOP_DEFAULT;
+    // Every ranked cgroup (the walk is bounded), then one page of them.
+    const paged = (r: ReturnType<typeof buildPressureDetail>) => {
+      if (top === 0) return { data: { ...r.data, cgroups: [] }, ...(r.data.cgroups.length > 0 ? { truncated: { returned: 0, total: r.data.cgroups.length } } : {}) };
+      const p = pageList(r.data.cgroups, 'cgroups', { limit: top, cursor, query: {} });
+      return { data: { ...r.data, cgroups: p.items }, page: p.page, ...(p.truncated ? { truncated: p.truncated } : {}) };
+    };
     if (windowSec === undefined) {
-      const r = readPressureDetail(services, top);
-      return { data: r.data, ...(r.windowSec !== undefined ? { windowSec: r.windowSec } : {}), assessments: r.assessments, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+      const r = readPressureDetail(services, Number.MAX_SAFE_INTEGER);
+      return { ...paged(r), ...(r.windowSec !== undefined ? { windowSec: r.windowSec } : {}), assessments: r.assessments, warnings: r.warnings };
     }
     const t0 = performance.now();
     const first = readPressure(services.collectors);
@@ -46,8 +55,8 @@ export const getPressure = defineTool({
     const second = readPressure(services.collectors);
     const sec = (performance.now() - t0) / 1000;
     await progress(1);
-    const r = buildPressureDetail(services, second, pressureWindow(first, second, sec), top);
-    return { data: r.data, windowSec: roundTo(sec, 3), assessments: r.assessments, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+    const r = buildPressureDetail(services, second, pressureWindow(first, second, sec), Number.MAX_SAFE_INTEGER);
+    return { ...paged(r), windowSec: roundTo(sec, 3), assessments: r.assessments, warnings: r.warnings };
   },
   render({ data: d, windowSec, assessments, truncated }) {
     return lines(

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { SORT_KEYS, topProcesses, topProcessesDataSchema } from '../diagnostics/processes.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+import { cursorField, decodeCursor, encodeCursor } from './paging.js';
 
 export const topProcessesTool = defineTool({
   name: 'top_processes',
   title: 'Top processes',
   description:
-    'The top processes by CPU (interval CPU % over a stated window, 100 = one full core), memory (RSS) or open file descriptors, with user, state, RSS, memory %, swap, fds against their limit, threads, start time and the command line (secrets redacted, clipped). Also counts processes by state (running, sleeping, blocked in D state, zombie) and totals. Without windowSec the CPU window runs from the background sampler\'s last process scan to now; with windowSec (0.2–10 s) two fresh scans are taken. limit ≤ 50; the result says how many processes were not shown.',
+    'The top processes by CPU (interval CPU % over a stated window, 100 = one full core), memory (RSS) or open file descriptors, with user, state, RSS, memory %, swap, fds against their limit, threads, start time and the command line (secrets redacted, clipped). Also counts processes by state (running, sleeping, blocked in D state, zombie) and totals. Without windowSec the CPU window runs from the background sampler\'s last process scan to now; with windowSec (0.2–10 s) two fresh scans are taken. limit ≤ 50; the result says how many processes were not shown, and its truncated.nextCursor passed as `cursor` (same sortBy and limit) gives the next ones in a fresh ranking by the same sort.',
   toolset: 'core',
   input: z
     .object({
@@ -15,19 +16,26 @@ export const topProcessesTool = defineTool({
       sortBy: z.enum(SORT_KEYS).optional().describe('cpu (default), memory or fds'),
       limit: z.number().int().min(1).max(50).optional().describe('how many processes to return (1–50, default 10)'),
       windowSec: windowSecField,
+      cursor: cursorField,
     })
     .strict(),
   data: topProcessesDataSchema,
-  async handler({ host, sortBy, limit, windowSec }, { services, signal, progress }) {
+  async handler({ host, sortBy, limit, windowSec, cursor }, { services, signal, progress }) {
     checkHost(host);
-    const r = await topProcesses(services, {
-      sortBy: sortBy ?? 'cpu',
-      limit: limit ?? 10,
-      ...(windowSec !== undefined ? { windowSec } : {}),
-      signal,
-      progress,
-    });
-    return { data: r.data, windowSec: r.windowSec, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
+    // The ranking is re-measured on every call: a cursor continues at the same rank, not with the same processes.
+    const query = { sortBy: sortBy ?? 'cpu', limit: limit ?? 10 };
+    const offset = decodeCursor(cursor, query);
+    const r = await topProcesses(services, { ...query, offset, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
+    const total = r.data.totals.processCount;
+    const returned = r.data.processes.length;
+    const more = r.nextOffset < total;
+    return {
+      data: r.data,
+      windowSec: r.windowSec,
+      page: { field: 'processes', offset, total, query },
+      ...(more || offset > 0 ? { truncated: { returned, total, ...(more ? { nextCursor: encodeCursor(r.nextOffset, query) } : {}) } } : {}),
+      warnings: r.warnings,
+    };
   },
   render({ data: d, windowSec, truncated }) {
     const s = d.states;
