@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,24 @@ test('findUnitPath is bounded in depth and directories', () => {
     assert.deepEqual([shallow.path, shallow.cut], [null, true]);
     const few = findUnitPath(ctx, 'sys/fs/cgroup', 'target.service', 8, 5);
     assert.deepEqual([few.path, few.cut, few.visited], [null, true, 5]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a pid whose cgroup is not visible under the mount (cgroup namespace) is read at the mount root, with a warning', () => {
+  const root = mkdtempSync(join(tmpdir(), 'cg-ns-'));
+  try {
+    mkdirSync(join(root, 'proc/77'), { recursive: true });
+    mkdirSync(join(root, 'sys/fs/cgroup'), { recursive: true });
+    writeFileSync(join(root, 'proc/77/cgroup'), '0::/kubepods/pod1/abc\n');
+    writeFileSync(join(root, 'sys/fs/cgroup/cgroup.controllers'), 'cpu memory\n');
+    writeFileSync(join(root, 'sys/fs/cgroup/memory.max'), '1073741824\n');
+    const info = ok(readCgroupTarget(createCollectorContext({ root }), { pid: 77 }));
+    assert.equal(info.path, '/kubepods/pod1/abc');
+    assert.equal(info.dir, 'sys/fs/cgroup');
+    assert.equal(info.memory.maxBytes, 1073741824);
+    assert.match(info.warnings.join('\n'), /\/kubepods\/pod1\/abc is not visible under this mount \(cgroup namespace\): values are from sys\/fs\/cgroup/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
