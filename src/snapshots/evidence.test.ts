@@ -6,13 +6,16 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Services } from '../catalogue/services.js';
 import type { ToolContext } from '../catalogue/types.js';
 import { ToolError } from '../catalogue/types.js';
 import { envelopeSchema } from '../server/envelope.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { significance } from './diff.js';
 import { unitOf } from './figures.js';
 import { createSnapshotStore, SNAPSHOT_ID_PATTERN } from './store.js';
@@ -152,6 +155,22 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
     assert.deepEqual(second.data.stored.count, 1);
     const tiny = { ...idle, snapshots: createSnapshotStore({ maxBytes: 1000 }) };
     await assert.rejects(() => captureSnapshot.handler({}, ctx(tiny)), (e: unknown) => e instanceof ToolError && /nothing was stored/.test(e.message));
+  });
+
+  test('an empty root captures unknowns with warnings; a failing section is recorded, not fatal', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hostlens-empty-'));
+    const empty = { ...servicesAt(root), snapshots: createSnapshotStore() };
+    const r = await captureSnapshot.handler({ windowSec: 0.2 }, ctx(empty)).finally(() => rmSync(root, { recursive: true, force: true }));
+    assert.equal(r.data.summary.overall, 'unknown');
+    assert.deepEqual(r.data.summary.failedSections, []);
+    assert.ok(r.warnings?.some((w) => w.startsWith('memory: proc/meminfo')), JSON.stringify(r.warnings));
+    const broken: Services = { ...idle, snapshots: createSnapshotStore(), sampler: { ...idle.sampler, measure: () => Promise.reject(new Error('sampler exploded')) } };
+    const f = await captureSnapshot.handler({ windowSec: 0.5 }, ctx(broken));
+    assert.deepEqual(f.data.summary.failedSections, ['triage', 'cpu', 'disks', 'network', 'processesByCpu', 'processesByMemory']);
+    assert.ok(f.warnings?.includes('cpu: not captured (sampler exploded)'), JSON.stringify(f.warnings));
+    const bundle = broken.snapshots.get(f.data.snapshotId);
+    assert.deepEqual(bundle?.sections.cpu, { error: 'sampler exploded' });
+    assert.equal((bundle?.sections.memory?.data as { totalBytes: number }).totalBytes > 0, true, 'the instant sections are still captured');
   });
 
   test('units follow the field names; small unjudged moves rank below judged ones', () => {
