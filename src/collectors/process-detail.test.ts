@@ -117,6 +117,12 @@ test('parseLimitsTable: soft/hard with units, unlimited → null, unit-less rows
   ]);
   assert.equal(r.badLines, 2);
   assert.deepEqual(parseLimitsTable(''), { limits: [], badLines: 0 });
+  // linear on hostile input: a backtracking regex took ~1 s at 16,000 spaces and grows quadratically
+  const t0 = performance.now();
+  const hostile = parseLimitsTable(`hdr\na${' '.repeat(200_000)}x\nMax${' 1'.repeat(100_000)} y\n`);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(hostile.badLines, 1);
+  assert.equal(hostile.limits.length, 1, 'many numbers: the last two are soft/hard, the rest is the (odd) name');
 });
 
 test('parseStatusDetail, parseProcIo, unitFromCgroupPath', () => {

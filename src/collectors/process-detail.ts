@@ -192,21 +192,27 @@ export interface ResourceLimit {
   unit: string;
 }
 
-/** Parses proc/[pid]/limits ("Max open files   1024   4096   files"); malformed rows are skipped. */
+/**
+ * Parses proc/[pid]/limits ("Max open files   1024   4096   files"); malformed rows are skipped. Token-based
+ * (right to left: optional unit, hard, soft, then the name), so it stays linear on any input.
+ */
 export function parseLimitsTable(text: string): { limits: ResourceLimit[]; badLines: number } {
   const limits: ResourceLimit[] = [];
   let badLines = 0;
-  const val = (s: string): number | null | undefined => (s === 'unlimited' ? null : /^\d+$/.test(s) ? Number(s) : undefined);
+  const val = (s: string | undefined): number | null | undefined => (s === 'unlimited' ? null : s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
   for (const line of text.split('\n').slice(1)) {
-    if (line.trim() === '') continue;
-    const m = /^(\S.*?)\s{2,}(unlimited|\d+)\s+(unlimited|\d+)\s*(\S*)\s*$/.exec(line);
-    const soft = m ? val(m[2]!) : undefined;
-    const hard = m ? val(m[3]!) : undefined;
-    if (!m || soft === undefined || hard === undefined) {
+    const toks = line.trim().split(/\s+/);
+    if (toks.length === 1 && toks[0] === '') continue;
+    let i = toks.length - 1;
+    const unit = val(toks[i]) === undefined ? toks[i--]! : '';
+    const hard = val(toks[i]);
+    const soft = val(toks[i - 1]);
+    const name = toks.slice(0, Math.max(0, i - 1)).join(' ');
+    if (soft === undefined || hard === undefined || name === '') {
       badLines++;
       continue;
     }
-    limits.push({ name: m[1]!, soft, hard, unit: m[4] ?? '' });
+    limits.push({ name, soft, hard, unit });
   }
   return { limits, badLines };
 }
