@@ -9,7 +9,9 @@
  * no uid) costs ≈ 2 ms at 100 processes and ≈ 18 ms at 1,070; at the default of one scan every 5 ticks that is
  * ≈ 0.4 % of one core at 1,000+ processes, and far less on a typical host.
  * Every tick also feeds the bounded metric history (history.ts, history-record.ts): rates from the last two
- * samples plus a statfs per tracked filesystem; bench/sampler.ts measures the tick with it.
+ * samples plus a statfs per tracked filesystem (≤ 16), the mount table re-read every 60 ticks. bench/sampler.ts
+ * measured it at ≈ 60–80 µs of a tick (28 metrics), and the whole sampler at 0.19 % of one core without the process
+ * scan, 0.27 % with it (a 2 vCPU VM under other load).
  */
 import { performance } from 'node:perf_hooks';
 import type { CgroupCpuStat } from './cgroup.js';
