@@ -25,7 +25,7 @@ const PLAYBOOKS: Record<string, { runbook: string; tools: string[] }> = {
   investigate_memory: { runbook: 'memory-pressure', tools: ['get_memory', 'top_processes', 'get_pressure', 'oomKillsInWindow', 'cgroup.oomKills', 'diag://runbooks/oom'] },
   investigate_disk_full: { runbook: 'disk-full', tools: ['get_filesystems', 'find_space_hogs', 'deletedOpen', 'inodesUsedPct', 'diff_snapshots', 'elapsedSec'] },
   investigate_io_latency: { runbook: 'io-latency', tools: ['get_disk_io', 'readAwaitMs', 'get_pressure', 'iowaitPct', 'get_memory'] },
-  investigate_network: { runbook: 'network-drops', tools: ['get_network', 'retransPct', 'listenOverflowsPerSec', 'conntrack', 'get_limits', 'list_sockets (if available)', 'get_sysctl'] },
+  investigate_network: { runbook: 'network-drops', tools: ['get_network', 'retransPct', 'listenOverflowsPerSec', 'conntrack', 'get_limits', 'If enabled (network toolset): list_sockets', 'get_sysctl'] },
   capacity_review: { runbook: 'disk-full', tools: ['get_filesystems', 'get_memory', 'get_limits', 'fds.usedPct', 'threads.usedPct', 'availBytes'] },
 };
 

@@ -12,7 +12,7 @@ export const investigateCpuPrompt = definePlaybook({
     'top_processes with sortBy "cpu", limit 10, windowSec 2: pid, user, cpuPct (% of ONE core), state, startedAt and cmdline of the top consumers.',
     'get_pressure: system.cpu.some.avg10Pct (warning 25%) and the cgroups[] that wait most for CPU.',
     'If iowaitPct is high, this is an I/O problem: switch to the investigate_io_latency prompt. If cgroupThrottledPct is high, read diag://runbooks/container-throttling.',
-    'get_process (if available) on the top pid for threads, context switches and its cgroup.',
+    'get_process on the top pid: threads, context switches, its cgroup and systemd unit.',
     'If enabled (history toolset): get_history for cpu.busyPct over the last hour, to tell a step change from a slow climb.',
   ],
   conclude: 'Conclude: which process or cgroup uses the CPU and why (legitimate load, runaway, fork storm, steal, quota), with the figures; what you ruled out; and the safe next action for an operator from the runbook.',

@@ -10,7 +10,7 @@ export const investigateNetworkPrompt = definePlaybook({
     'capture_snapshot with label "network: before".',
     'get_network with windowSec 5: interfaces[] rxDropsPerSec + txDropsPerSec (warning 10/s, critical 100/s), rxErrorsPerSec + txErrorsPerSec (warning 1/s), utilPct; tcp.retransPct (warning 2%, critical 5%), tcp.listenOverflowsPerSec and listenDropsPerSec (warning 1/s), resetsPerSec, timeWait, orphans; udp.rcvbufErrorsPerSec; conntrack.usedPct (warning 80%, critical 95%).',
     'get_limits: conntrack (count vs max) and ephemeralPorts.usedPct (an upper-bound estimate) — outbound connection exhaustion; fds.usedPct for EMFILE on accept.',
-    'list_sockets (if available) with state "LISTEN" to find the listener behind overflows, and groupBy "remoteAddr" or "process" to see who holds the connections.',
+    'If enabled (network toolset): list_sockets with state "LISTEN" to find the listener behind overflows, and groupBy "remoteAddr" or "process" to see who holds the connections.',
     'get_cpu with perCore true: high softirqPct on one core = packet processing pinned to one CPU.',
     'If enabled (config toolset): get_sysctl with prefix "net.core." and "net.ipv4." for somaxconn, tcp_max_syn_backlog, netdev_max_backlog; "net.netfilter." for nf_conntrack_max.',
   ],

@@ -10,7 +10,7 @@ export const diskFull = `# Runbook: disk full
    - \`readOnly: true\` on a normally writable mount: the filesystem was remounted read-only after errors — stop, this is not a space problem.
 2. \`find_space_hogs\` with \`path\` set to the full mount (allow-listed roots only, \`depth\` ≤ 3): \`entries[{path, sizeBytes, fileCount}]\` shows where the bytes are; a huge \`fileCount\` explains inode exhaustion.
 3. Same call, \`deletedOpen[{pid, comm, fd, path, sizeBytes}]\`: files deleted but still held open keep their space until the process closes them (typical: rotated logs).
-4. Growth ETA: \`capture_snapshot\` now and again later, then \`diff_snapshots\` (history toolset, if enabled) → \`filesystems.<mount>.usedBytes\` delta / \`elapsedSec\` = bytes/s; hours to full = \`availBytes\` / bytes per hour. If enabled, \`get_history\` gives the trend directly.
+4. Growth ETA: \`capture_snapshot\` now and again later, then \`diff_snapshots\` (history toolset, if enabled) → \`filesystems.<mount>.usedBytes\` delta / \`elapsedSec\` = bytes/s; hours to full = \`availBytes\` / bytes per hour. If enabled, \`get_history\` for \`fs.<mount>.usedPct\` gives the trend directly.
 5. \`top_processes\` with \`sortBy: "cpu"\`: a process writing fast (logger in a loop, core dumps).
 
 ## Interpret

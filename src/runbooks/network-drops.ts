@@ -13,7 +13,7 @@ export const networkDrops = `# Runbook: network drops and retransmissions
    - \`udp.rcvbufErrorsPerSec\` > 0: a UDP receiver cannot keep up (DNS, syslog, metrics).
    - \`conntrack.usedPct\` ≥ 80 % warning, ≥ 95 % critical: at 100 % new connections are dropped ("nf_conntrack: table full").
 2. \`get_limits\`: \`ephemeralPorts.usedPct\` (an upper-bound estimate) and \`conntrack\` — outbound connection exhaustion.
-3. \`list_sockets\` (if available) with \`state: "LISTEN"\` or \`groupBy: "remoteAddr"\`: who holds the connections.
+3. If enabled (network toolset): \`list_sockets\` with \`state: "LISTEN"\` or \`groupBy: "remoteAddr"\`: who holds the connections.
 4. \`get_sysctl\` (config toolset, if enabled) with prefixes \`net.core.\` and \`net.ipv4.\`: \`somaxconn\`, \`tcp_max_syn_backlog\`, \`netdev_max_backlog\`, \`nf_conntrack_max\`.
 5. \`get_cpu\`: high \`softirqPct\` on one core = packet processing pinned to one CPU.
 

@@ -9,7 +9,7 @@ export const serviceCrashloop = `# Runbook: service crash loop
 3. \`top_processes\` with \`sortBy: "cpu"\`: a very recent \`startedAt\` for the service's process confirms restarts; compare \`pid\` across two calls.
 4. \`get_limits\`: \`fds.usedPct\`, \`threads.usedPct\`, \`cgroupPids\` (pids.max) ≥ 80 % warning, ≥ 95 % critical — EMFILE/EAGAIN make services exit at start; \`topFdProcesses\` shows \`fdCount\` vs \`fdLimit\` per process.
 5. \`get_filesystems\`: a full or read-only filesystem (\`usedPct\` ≥ 95 %, \`readOnly: true\`) breaks startup writes (pid files, logs).
-6. \`get_process\` (if available) on the new pid: cwd, user, limits and open files.
+6. \`get_process\` with \`include: ["limits", "fds"]\` on the new pid: cwd, user, limits and open files.
 7. If enabled: \`search_logs\` / \`get_kernel_events\` (logs toolset) for the unit's messages and segfaults; \`recent_changes\` for a deploy or config edit just before the loop began.
 8. \`capture_snapshot\` with a label such as "crash loop" for the report.
 
