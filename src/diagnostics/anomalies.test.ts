@@ -112,6 +112,9 @@ test('detect_anomalies: paged ranking with a cursor, explicit baseline, bad time
   const same = await call({ window: { since: '-2m' }, baseline: { since: '-4m', until: '-2m' } });
   assert.deepEqual(same.data.ranked, []);
   assert.equal(same.data.consideredCount, 3);
+  assert.deepEqual(first.warnings, []); // 10 min of history cover the 5 min baseline
+  const longer = await call({ window: { since: '-8m' } }); // baseline from -16m: before the history
+  assert.ok(longer.warnings!.some((w) => /starts at .* after the baseline start .* baseline is partial/.test(w)), longer.warnings!.join('|'));
   await assert.rejects(call({ window: { since: 'an hour ago' } }), (e: Error) => e instanceof ToolError && /window\.since/.test(e.message));
   await assert.rejects(call({ window: { since: '-5m' }, baseline: { since: '-30h' } }), (e: Error) => e instanceof ToolError && /baseline\.since/.test(e.message));
   assert.throws(() => detectAnomalies.input.parse({ window: { since: '-5m' }, limit: 51 }));

@@ -154,6 +154,16 @@ export function assessAnomalies(ranked: readonly Anomaly[], services: Pick<Servi
   }));
 }
 
+/** A warning when the history starts after the baseline (or window) begins: a recently started server compares less. */
+export function coverageWarning(history: MetricHistory, r: AnomalyRanges): string | null {
+  const cov = history.coverage(r.resolution);
+  const start = Math.min(r.baseline.fromMs, r.window.fromMs);
+  if (!cov) return 'the history is empty: the sampler has not ticked yet (or is not running)';
+  const slack = Math.max(2 * history.stepSec(r.resolution) * 1000, 0.1 * (r.baseline.toMs - r.baseline.fromMs));
+  if (cov.fromMs <= start + slack) return null; // a tick or two (or a tenth of the baseline) missing is no news
+  return `history (${r.resolution}) starts at ${isoSec(cov.fromMs)}, after the baseline start ${isoSec(start)}: the server started recently, so the ${cov.fromMs >= r.window.fromMs ? 'baseline is empty' : 'baseline is partial'}`;
+}
+
 export function anomaliesHeader(r: AnomalyRanges, considered: number, skipped: readonly string[]): AnomaliesData {
   return {
     source: 'sampler',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
-import { anomaliesDataSchema, anomaliesHeader, anomalyRanges, assessAnomalies, MIN_POINTS, rankAnomalies } from '../diagnostics/anomalies.js';
+import { anomaliesDataSchema, anomaliesHeader, anomalyRanges, assessAnomalies, coverageWarning, MIN_POINTS, rankAnomalies } from '../diagnostics/anomalies.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -30,6 +30,8 @@ export const detectAnomalies = defineTool({
     const r = rankAnomalies(history, ranges);
     const page = paginate(r.ranked, { limit: limit ?? 10, cursor, query: { window, baseline: baseline ?? null, limit: limit ?? 10 } });
     const warnings: string[] = [];
+    const cov = coverageWarning(history, ranges);
+    if (cov) warnings.push(cov);
     if (r.skipped.length > 0) warnings.push(`${r.skipped.length} metric(s) skipped with fewer than ${MIN_POINTS} points on one side: ${r.skipped.slice(0, 10).join(', ')}${r.skipped.length > 10 ? ', …' : ''}`);
     return {
       data: { ...anomaliesHeader(ranges, r.considered, r.skipped), ranked: page.items },
