@@ -7,8 +7,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition, Toolset } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
-import { registerPrompt } from './prompts.js';
-import { registerResource, registerResourceTemplate } from './resources.js';
+import { installShared, sharedHandlers } from './shared.js';
 import { enableResourceSubscriptions } from './subscriptions.js';
 import { installTools, toolTable } from './tools.js';
 
@@ -48,9 +47,8 @@ export function buildServer(options: BuildServerOptions): McpServer {
   );
   // Tool registrations are shared by every server built for this catalogue (see tools.ts).
   installTools(server, toolTable(options.catalogue.tools, options.toolsets, services), services);
-  for (const resource of options.catalogue.resources) registerResource(server, resource, services);
-  for (const template of options.catalogue.templates ?? []) registerResourceTemplate(server, template, services);
-  for (const prompt of options.catalogue.prompts) registerPrompt(server, prompt, services);
+  // So are the prompt, resource and completion handlers (see shared.ts).
+  installShared(server, sharedHandlers(options.catalogue, services));
   enableResourceSubscriptions(server, options.catalogue, services);
   return server;
 }

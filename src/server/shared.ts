@@ -1,0 +1,56 @@
+/**
+ * Prompts and resources, shared by every McpServer instance. Registering them
+ * per session costs heap per session (registry entries, closures, completion
+ * wiring), so they are registered once per (catalogue, services) on a
+ * never-connected "template" McpServer whose request handlers are captured
+ * as the SDK builds them, and every server built afterwards installs those
+ * same handlers (prompts/list, prompts/get, resources/list,
+ * resources/templates/list, resources/read, completion/complete). The
+ * handlers read only the template's registries and the per-request context
+ * they are given, so behaviour is exactly McpServer's; each server's own
+ * protocol layer still validates, encodes and attaches cache hints per era.
+ */
+import { McpServer } from '@modelcontextprotocol/server';
+import type { Services } from '../catalogue/services.js';
+import type { Catalogue } from './build.js';
+import { registerPrompt } from './prompts.js';
+import { registerResource, registerResourceTemplate } from './resources.js';
+
+/** The methods whose handlers are shared; the tool methods have their own table (tools.ts). */
+const SHARED_METHODS = new Set(['prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read', 'completion/complete']);
+
+type Handler = Parameters<McpServer['server']['setRequestHandler']>[1];
+type Method = Parameters<McpServer['server']['setRequestHandler']>[0];
+
+const shared = new WeakMap<Catalogue, WeakMap<Services, Map<Method, Handler>>>();
+
+/** The captured handlers for this catalogue and services (registered once). */
+export function sharedHandlers(catalogue: Catalogue, services: Services): Map<Method, Handler> {
+  let byServices = shared.get(catalogue);
+  if (!byServices) {
+    byServices = new WeakMap();
+    shared.set(catalogue, byServices);
+  }
+  const cached = byServices.get(services);
+  if (cached) return cached;
+
+  // No capabilities: the constructor installs nothing, and the register* calls below install
+  // (lazily, through setRequestHandler) exactly the handlers this catalogue needs.
+  const template = new McpServer({ name: 'hostlens-shared', version: '0' });
+  const handlers = new Map<Method, Handler>();
+  const low = template.server as unknown as { setRequestHandler(method: Method, handler: Handler): void };
+  low.setRequestHandler = (method, handler) => {
+    if (typeof handler !== 'function') throw new Error(`shared handler for ${String(method)} must be a function`);
+    if (SHARED_METHODS.has(method)) handlers.set(method, handler);
+  };
+  for (const resource of catalogue.resources) registerResource(template, resource, services);
+  for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services);
+  for (const prompt of catalogue.prompts) registerPrompt(template, prompt, services);
+  byServices.set(services, handlers);
+  return handlers;
+}
+
+/** Installs the shared prompt, resource and completion handlers on a server built with those capabilities. */
+export function installShared(server: McpServer, handlers: Map<Method, Handler>): void {
+  for (const [method, handler] of handlers) server.server.setRequestHandler(method as never, handler as never);
+}
