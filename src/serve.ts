@@ -38,7 +38,7 @@ export async function runServe(config: Config): Promise<void> {
   };
 
   const watchOverview = (resourceUpdated: (uri: string) => void) =>
-    startOverviewWatch({ services, periodMs: config.overviewCheckSec * 1000, resourceUpdated, log: (msg, fields) => logger.info(msg, fields) });
+    startOverviewWatch({ services, periodMs: config.overviewCheckSec * 1000, resourceUpdated, logger });
 
   if (config.stdio) {
     const tracked = trackServers(factory);

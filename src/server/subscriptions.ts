@@ -25,6 +25,7 @@ import type { Services } from '../catalogue/services.js';
 import type { Assessment, Status } from '../diagnostics/assessment.js';
 import { runTriage } from '../diagnostics/triage.js';
 import { OVERVIEW_URI, recordTriage } from '../resources/overview.js';
+import type { Logger } from '../util/log.js';
 import type { Catalogue } from './build.js';
 
 export { OVERVIEW_URI };
@@ -165,7 +166,7 @@ export interface OverviewWatchOptions {
   periodMs?: number;
   /** Publishes notifications/resources/updated for a URI (the HTTP app's `notify.resourceUpdated`). */
   resourceUpdated: (uri: string) => void;
-  log?: (message: string, fields: Record<string, unknown>) => void;
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /**
@@ -182,10 +183,10 @@ export function startOverviewWatch(options: OverviewWatchOptions): Watcher {
     },
     onChange: (changes, r) => {
       recordTriage(services, r);
-      options.log?.('overview changed', { uri: OVERVIEW_URI, changes: changes.slice(0, 20) });
+      options.logger?.info('overview changed', { uri: OVERVIEW_URI, changes: changes.slice(0, 20) });
       options.resourceUpdated(OVERVIEW_URI);
     },
-    onError: (error) => options.log?.('overview check failed', { error: error.message }),
+    onError: (error) => options.logger?.warn('overview check failed', { error: error.message }),
   });
   watcher.start();
   return watcher;
