@@ -119,6 +119,32 @@ describe('fitToBudget', () => {
     assert.ok(r.bytes > 4096);
   });
 
+  test('assessments with status ok are left out before anything is clipped, as few as needed, every other status kept', () => {
+    const a = (i: number, status: string) => ({ area: 'x', code: `x.${i}`, status, message: `assessment ${i} ${'m'.repeat(60)}`, value: i, threshold: null, unit: '%' });
+    const assessments = Array.from({ length: 60 }, (_, i) => a(i, i % 10 === 3 ? 'critical' : 'ok'));
+    const cmdline = 'c'.repeat(200);
+    const r = fitToBudget(envelope({ cmdline }, { assessments }), undefined, 4096);
+    assert.equal(r.fits, true);
+    const kept = r.envelope.assessments as Array<{ code: string; status: string }>;
+    assert.deepEqual(kept.filter((x) => x.status === 'critical').map((x) => x.code), ['x.3', 'x.13', 'x.23', 'x.33', 'x.43', 'x.53']);
+    const okKept = kept.filter((x) => x.status === 'ok');
+    assert.ok(okKept.length > 0 && okKept.length < 54, `${okKept.length} ok kept`);
+    assert.deepEqual(okKept.map((x) => x.code), assessments.filter((x) => x.status === 'ok').slice(0, okKept.length).map((x) => x.code), 'the first ones are kept');
+    assert.equal((r.envelope.data as { cmdline: string }).cmdline, cmdline, 'nothing clipped while dropping ok assessments was enough');
+    assert.ok(r.envelope.warnings?.some((w) => w.includes('status ok left out')));
+  });
+
+  test('when only assessments are too big, their strings are clipped and then they are cut', () => {
+    const assessments = Array.from({ length: 80 }, (_, i) => ({ area: 'x', code: `x.${i}`, status: 'warning', message: 'w'.repeat(100), evidence: ['e'.repeat(50), 'f'.repeat(50)] }));
+    const r = fitToBudget(envelope({ small: 1 }, { assessments }), undefined, 4096);
+    assert.equal(r.fits, true);
+    assert.ok(r.bytes <= 4096);
+    const kept = r.envelope.assessments as Array<{ message: string }>;
+    assert.ok(kept.length >= 1 && kept.length < 80);
+    assert.match(kept[0]!.message, /…\[\+\d+ chars\]$/);
+    assert.ok(r.envelope.warnings?.some((w) => w.startsWith('assessments')));
+  });
+
   test('multi-byte strings are measured in UTF-8 bytes', () => {
     const r = fitToBudget(envelope({ s: 'é'.repeat(5000) }), undefined, 4096);
     assert.equal(r.fits, true);

@@ -3,8 +3,12 @@
  * serialises to more than the budget. In order, until it fits:
  *  1. a paged result (ToolOutput.page) keeps the largest prefix of its page
  *     list that fits, and `truncated.nextCursor` continues exactly after it;
- *  2. the longest strings in `data` are clipped with the `…[+N chars]` marker;
- *  3. the largest arrays in `data` are cut, and a warning says which.
+ *  2. assessments with status "ok" are left out (as few as needed; every
+ *     other status is kept);
+ *  3. the longest strings in `data` and `assessments` are clipped with the
+ *     `…[+N chars]` marker;
+ *  4. the largest arrays in `data` are cut, then those in `assessments`, and a
+ *     warning says which.
  * Every cut adds a warning. Pure: no SDK, no I/O.
  */
 import type { ToolPage } from '../catalogue/types.js';
@@ -20,6 +24,7 @@ export interface Truncated {
 /** The envelope fields the budget may change; everything else is passed through. */
 export interface BudgetEnvelope {
   data: unknown;
+  assessments?: unknown[];
   truncated?: Truncated;
   warnings?: string[];
   [key: string]: unknown;
@@ -115,14 +120,35 @@ function longestString(value: unknown): number {
   return max;
 }
 
-/** Clips the longest strings of data just enough to fit (never below MIN_CLIP_CHARS); null when clipping cannot help. */
+/** Clips the longest strings of data and assessments just enough to fit (never below MIN_CLIP_CHARS); null when clipping cannot help. */
 function clipStrings<E extends BudgetEnvelope>(envelope: E, maxBytes: number): E | null {
-  const longest = longestString(envelope.data);
+  const longest = Math.max(longestString(envelope.data), longestString(envelope.assessments));
   if (longest <= MIN_CLIP_CHARS) return null;
   const warning = `strings longer than the budget allows were clipped (marker …[+N chars]) to fit maxResultBytes (${maxBytes})`;
-  const at = (cap: number): E => withWarning({ ...envelope, data: clipAll(envelope.data, cap) }, warning);
+  const at = (cap: number): E =>
+    withWarning(
+      { ...envelope, data: clipAll(envelope.data, cap), ...(envelope.assessments ? { assessments: clipAll(envelope.assessments, cap) as unknown[] } : {}) },
+      warning,
+    );
   const cap = largest(MIN_CLIP_CHARS, longest - 1, (c) => jsonBytes(at(c)) <= maxBytes);
   return at(cap);
+}
+
+function isOk(assessment: unknown): boolean {
+  return !!assessment && typeof assessment === 'object' && (assessment as { status?: unknown }).status === 'ok';
+}
+
+/** Leaves out as few "ok" assessments as needed (the last ones first); null when there are none. */
+function dropOkAssessments<E extends BudgetEnvelope>(envelope: E, maxBytes: number): E | null {
+  const all = envelope.assessments;
+  const okCount = Array.isArray(all) ? all.filter(isOk).length : 0;
+  if (!all || okCount === 0) return null;
+  const at = (keep: number): E => {
+    let kept = 0;
+    const assessments = all.filter((a) => !isOk(a) || kept++ < keep);
+    return withWarning({ ...envelope, assessments }, `${okCount - keep} assessment(s) with status ok left out to fit maxResultBytes (${maxBytes}); every other status is kept`);
+  };
+  return at(largest(0, okCount - 1, (k) => jsonBytes(at(k)) <= maxBytes));
 }
 
 interface ArrayRef {
@@ -158,24 +184,29 @@ function replaceArray(value: unknown, target: unknown[], replacement: unknown[])
  * is nothing left to cut.
  */
 function cutLargestArray<E extends BudgetEnvelope>(envelope: E, page: ToolPage | undefined, maxBytes: number): E | null {
-  const refs: ArrayRef[] = [];
-  arraysIn(envelope.data, 'data', refs);
   const list = pageList(envelope, page);
-  const candidates = refs.filter((r) => (r.array === list ? r.array.length > 1 : r.array.length > 0)).sort((a, b) => b.bytes - a.bytes);
-  const biggest = candidates[0];
+  const candidatesIn = (value: unknown, path: string): ArrayRef[] => {
+    const refs: ArrayRef[] = [];
+    arraysIn(value, path, refs);
+    return refs.filter((r) => (r.array === list ? r.array.length > 1 : r.array.length > 0)).sort((a, b) => b.bytes - a.bytes);
+  };
+  const inData = candidatesIn(envelope.data, 'data');
+  const biggest = inData[0] ?? candidatesIn(envelope.assessments, 'assessments')[0];
   if (!biggest) return null;
   const { array, path } = biggest;
   if (array === list && page) {
     const n = largest(1, array.length - 1, (k) => jsonBytes(cutPage(envelope, page, array, k, maxBytes)) <= maxBytes);
     return cutPage(envelope, page, array, n, maxBytes);
   }
+  const warning = (k: number): string => `${path} cut from ${array.length} to ${k} items to fit maxResultBytes (${maxBytes})`;
   const at = (k: number): E => {
+    if (!inData[0]) return withWarning({ ...envelope, assessments: replaceArray(envelope.assessments, array, array.slice(0, k)) as unknown[] }, warning(k));
     const cut = { ...envelope, data: replaceArray(envelope.data, array, array.slice(0, k)) };
     // The handler's truncated describes this array when its count matches: it follows the cut (a
     // nextCursor past the cut would skip items, so it is dropped); otherwise it is kept as is.
     const prior = envelope.truncated;
     const truncated = !prior ? { returned: k, total: array.length } : prior.returned === array.length ? { returned: k, total: prior.total } : prior;
-    return withWarning({ ...cut, truncated }, `${path} cut from ${array.length} to ${k} items to fit maxResultBytes (${maxBytes})`);
+    return withWarning({ ...cut, truncated }, warning(k));
   };
   const fitting = largest(-1, array.length - 1, (k) => k >= 0 && jsonBytes(at(k)) <= maxBytes);
   return at(fitting >= 0 ? fitting : Math.floor(array.length / 2));
@@ -193,10 +224,11 @@ export function fitToBudget<E extends BudgetEnvelope>(envelope: E, page: ToolPag
     current = cutPage(current, page, list, n, maxBytes);
     bytes = jsonBytes(current);
   }
-  if (bytes > maxBytes) {
-    const clipped = clipStrings(current, maxBytes);
-    if (clipped) {
-      current = clipped;
+  for (const step of [dropOkAssessments, clipStrings]) {
+    if (bytes <= maxBytes) break;
+    const next = step(current, maxBytes);
+    if (next) {
+      current = next;
       bytes = jsonBytes(current);
     }
   }
