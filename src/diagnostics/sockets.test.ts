@@ -99,6 +99,12 @@ test('storm: the socket list is paged (limit 50 of 3,034) and the cursor continu
   assert.match(first.warnings!.join('\n'), /1 socket\(s\) have pid null: 1 process\(es\) whose fd table could not be read/);
   const nginx = first.data.sockets![0]!;
   assert.deepEqual([nginx.rxQueueBytes, nginx.txQueueBytes, nginx.inode], [3, 511, 30002]);
+  const tw = await call({ state: 'TIME_WAIT', limit: 1 });
+  assert.deepEqual(
+    [tw.data.sockets![0]!.pid, tw.data.sockets![0]!.comm, tw.data.sockets![0]!.user, tw.data.sockets![0]!.inode, tw.data.unowned, tw.warnings],
+    [null, null, null, 0, 0, []],
+    'TIME_WAIT sockets have no owner, and that is not an unreadable-process warning',
+  );
   const second = await call({ cursor: first.truncated!.nextCursor });
   assert.equal(second.page?.offset, 50);
   assert.equal(second.data.sockets!.length, 50);

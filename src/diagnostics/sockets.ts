@@ -40,7 +40,7 @@ export const socketSchema = z.object({
   remotePort: int,
   pid: int.nullable().describe('owning process (lowest pid holding the socket); null when unknown: no fd refers to it (TIME_WAIT) or its process could not be read'),
   comm: z.string().nullable(),
-  user: z.string().nullable().describe('owner of the socket (uid in the socket table), from /etc/passwd'),
+  user: z.string().nullable().describe('owner of the socket (uid in the socket table), from /etc/passwd; null for TIME_WAIT (the kernel no longer knows it)'),
   inode: int.describe('socket inode; 0 when no file refers to it any more'),
   rxQueueBytes: int.describe('LISTEN: current accept backlog (connections); otherwise bytes received not yet read'),
   txQueueBytes: int.describe('LISTEN: max backlog; otherwise bytes not yet acknowledged / sent'),
@@ -176,7 +176,7 @@ export async function withOwners(services: Services, rows: readonly SocketRow[],
   return rows.map((s) => {
     const pid = s.inode === 0 ? null : (r.owners?.owners.get(s.inode) ?? null);
     const { uid, ...rest } = s;
-    return { ...rest, pid, comm: pid === null ? null : commOf(ctx, pid, comms), user: userNameForUid(ctx, uid) };
+    return { ...rest, pid, comm: pid === null ? null : commOf(ctx, pid, comms), user: s.state === 'TIME_WAIT' ? null : userNameForUid(ctx, uid) };
   });
 }
 
