@@ -58,8 +58,8 @@ export const groupSchema = z.object({
 export const socketsDataSchema = z.object({
   sockets: z.array(socketSchema).optional().describe('matching sockets (listeners first, then by state, local port); absent when grouped'),
   groups: z.array(groupSchema).optional().describe('with groupBy: matching sockets per key, largest first'),
-  counts: z.record(z.string(), int).describe('every socket read (before filters) per state'),
-  total: int.describe('sockets read (before filters)'),
+  counts: z.record(z.string(), int).describe('sockets per state over every socket read (of the requested proto; before the state, port and pid filters)'),
+  total: int.describe('sockets read (of the requested proto; before the state, port and pid filters)'),
   matched: int.describe('sockets matching the filters'),
   unowned: int.describe('sockets with an inode whose process was not found (not readable or capped): among the returned sockets, or among all matching with groupBy process'),
   ownerScan: z
