@@ -27,8 +27,8 @@ export type ProtoFilter = (typeof PROTO_FILTERS)[number];
 export const GROUP_BY = ['remoteAddr', 'process', 'state', 'localPort'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
-/** Scan caps: pids visited, fd links read per process and in all. */
-export const OWNER_SCAN_CAPS = { maxPids: 20_000, maxFdsPerPid: 50_000, maxFdsTotal: 200_000, batch: 256 };
+/** Scan caps: pids visited, fd links read per process and in all; a batch ends after 256 processes or 4,096 links. */
+export const OWNER_SCAN_CAPS = { maxPids: 20_000, maxFdsPerPid: 50_000, maxFdsTotal: 200_000, batch: 256, yieldEveryFds: 4096 };
 
 const int = z.number().int();
 export const socketSchema = z.object({
@@ -116,11 +116,19 @@ export async function findSocketOwners(ctx: CollectorContext, inodes: ReadonlySe
   const pids = opts.onlyPid !== undefined ? [opts.onlyPid] : (listPids(ctx) ?? []);
   if (pids.length > OWNER_SCAN_CAPS.maxPids) state.capped = true;
   const wanted = pids.slice(0, OWNER_SCAN_CAPS.maxPids);
-  for (let i = 0; i < wanted.length; i += OWNER_SCAN_CAPS.batch) {
+  const done = (): boolean => inodes !== null && [...inodes].every((n) => state.owners.has(n));
+  // Batches of at most `batch` processes or `yieldEveryFds` fd links, yielding to the event loop in between.
+  let i = 0;
+  while (i < wanted.length) {
     if (i > 0) await yieldNow();
     opts.signal?.throwIfAborted();
-    scanSocketOwners(ctx, wanted.slice(i, i + OWNER_SCAN_CAPS.batch), state, OWNER_SCAN_CAPS);
-    if (inodes !== null && [...inodes].every((n) => state.owners.has(n))) break;
+    const batchStart = i;
+    const fdsAtStart = state.fdsScanned;
+    while (i < wanted.length && i - batchStart < OWNER_SCAN_CAPS.batch && state.fdsScanned - fdsAtStart < OWNER_SCAN_CAPS.yieldEveryFds) {
+      scanSocketOwners(ctx, [wanted[i]!], state, OWNER_SCAN_CAPS);
+      i++;
+    }
+    if (done()) break;
     if (state.fdsScanned >= OWNER_SCAN_CAPS.maxFdsTotal) {
       state.capped = true;
       break;
