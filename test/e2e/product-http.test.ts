@@ -297,6 +297,21 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
         assert.equal(all.hiddenPseudoCount, 0);
         const root = (await callOk<FilesystemsData>('get_filesystems', { mount: '/' })).data;
         assert.deepEqual(root.mounts.map((m) => m.mount), ['/']);
+        // limit + cursor page through the same list, each mount once, in order.
+        const paged: string[] = [];
+        let cursor: string | undefined;
+        for (let i = 0; i < 200; i++) {
+          const page = await callOk<FilesystemsData>('get_filesystems', { includePseudo: true, limit: 2, ...(cursor ? { cursor } : {}) });
+          assert.ok(page.data.mounts.length <= 2);
+          paged.push(...page.data.mounts.map((m) => m.mount));
+          cursor = page.truncated?.nextCursor;
+          if (!cursor) break;
+          assert.equal(page.truncated?.total, all.mounts.length);
+        }
+        assert.deepEqual(paged, all.mounts.map((m) => m.mount));
+        const foreign = await call('get_filesystems', { limit: 2, cursor: (await callOk<FilesystemsData>('get_filesystems', { includePseudo: true, limit: 2 })).truncated?.nextCursor ?? 'x' });
+        assert.equal(foreign.isError, true);
+        assert.match(JSON.stringify(foreign.content), /cursor/);
       });
 
       test('get_disk_io {} and {windowSec: 0.3, devices}: sampler then measured window, sane rates', async () => {
