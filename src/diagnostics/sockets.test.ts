@@ -49,6 +49,13 @@ test('storm: groupBy remoteAddr names the backend the TIME_WAITs point at; the e
   assert.equal(a.value, 87.3);
   assert.deepEqual(a.evidence, ['2620 connections (2600 in TIME_WAIT) of 3000 ports 50000–52999']);
   assert.match(a.message, /10\.0\.1\.20:5432/);
+  // groups are paged like rows: 8 remote addresses over all states, 3 per page
+  const p1 = await call({ groupBy: 'remoteAddr', limit: 3 });
+  assert.deepEqual(p1.data.groups!.map((g) => [g.key, g.count]), [['10.0.1.20', 2620], ['10.0.1.21', 404], ['0.0.0.0', 4]]);
+  assert.deepEqual([p1.truncated?.returned, p1.truncated?.total, p1.page?.field], [3, 8, 'groups']);
+  const p3 = await call({ groupBy: 'remoteAddr', limit: 3, cursor: (await call({ groupBy: 'remoteAddr', limit: 3, cursor: p1.truncated!.nextCursor })).truncated!.nextCursor });
+  assert.equal(p3.page?.offset, 6);
+  assert.deepEqual([p3.data.groups!.length, p3.truncated?.returned, p3.truncated?.nextCursor], [2, 2, undefined]);
   // nginx :80 has 3 connections waiting of a backlog of 511 → 0.6 %
   const q = r.assessments!.find((x) => x.code === 'sockets.accept_queue')!;
   assert.deepEqual([q.status, q.value, q.evidence], ['ok', 0.6, ['3 connections waiting of a backlog of 511']]);
