@@ -263,7 +263,7 @@ export function parseCpuInfo(text: string): Omit<CpuInfo, 'warnings'> {
     if (key === 'processor' && /^\d+$/.test(value)) logical++;
     else if (key === 'cpu MHz') {
       const n = parseDecimal(value);
-      if (n !== null && n > 0) mhz.push(n);
+      if (n !== null && n > 0 && n < 1e6) mhz.push(n);
     } else if (key === 'flags' && flags !== true) flags = value.split(/\s+/).includes('hypervisor');
     const rank = MODEL_KEYS.indexOf(key);
     if (rank >= 0 && rank < modelRank && value !== '') {

@@ -108,6 +108,8 @@ export function readDiskStats(ctx: CollectorContext): DiskStats {
   if (r.truncated) warnings.push('proc/diskstats: larger than 4 MiB, the rest was not read');
   const { devices, badLines } = parseDiskStats(r.text);
   if (badLines > 0) warnings.push(`proc/diskstats: ${badLines} malformed line(s) skipped`);
+  // Every Linux host lists some block device (at least ram/loop): no valid line means a damaged read.
+  if (devices.length === 0) return { available: false, devices: [], warnings: [...warnings, 'proc/diskstats: no valid device line'] };
   return { available: true, devices: devices.filter(isReportedDevice), warnings };
 }
 

@@ -56,11 +56,26 @@ export function parseMemInfo(text: string): MemInfo {
   const { values, badLines } = parseKeyValueNumbers(text);
   const warnings: string[] = [];
   if (badLines > 0) warnings.push(`proc/meminfo: ${badLines} malformed line(s) skipped`);
+  let impossible = 0;
+  // Negative or beyond-exact (> 2^53 bytes, 8 PiB) values are damage, not memory: null, with a warning.
   const kb = (k: string): number | null => {
     const v = values.get(k);
-    return v === undefined ? null : v * 1024;
+    if (v === undefined) return null;
+    if (v < 0 || !Number.isSafeInteger(v * 1024)) {
+      impossible++;
+      return null;
+    }
+    return v * 1024;
   };
-  const count = (k: string): number | null => values.get(k) ?? null;
+  const count = (k: string): number | null => {
+    const v = values.get(k);
+    if (v === undefined) return null;
+    if (v < 0 || !Number.isSafeInteger(v)) {
+      impossible++;
+      return null;
+    }
+    return v;
+  };
   const totalBytes = kb('MemTotal');
   const freeBytes = kb('MemFree');
   const buffersBytes = kb('Buffers');
@@ -74,7 +89,7 @@ export function parseMemInfo(text: string): MemInfo {
   const usedBytes = totalBytes !== null && availableBytes !== null ? Math.max(0, totalBytes - availableBytes) : null;
   const swapTotalBytes = kb('SwapTotal');
   const swapFreeBytes = kb('SwapFree');
-  return {
+  const info: MemInfo = {
     totalBytes,
     freeBytes,
     availableBytes,
@@ -100,6 +115,8 @@ export function parseMemInfo(text: string): MemInfo {
     hugePageSizeBytes: kb('Hugepagesize'),
     warnings,
   };
+  if (impossible > 0) warnings.push(`proc/meminfo: ${impossible} negative or impossible value(s) ignored`);
+  return info;
 }
 
 export function readMemInfo(ctx: CollectorContext): MemInfo {
@@ -114,7 +131,13 @@ export function parseVmStat(text: string): VmStat {
   const { values, badLines } = parseKeyValueNumbers(text);
   const warnings: string[] = [];
   if (badLines > 0) warnings.push(`proc/vmstat: ${badLines} malformed line(s) skipped`);
-  const g = (k: string): number | null => values.get(k) ?? null;
+  // Counters since boot are never negative: a negative value is damage (null), not a count.
+  const g = (k: string): number | null => {
+    const v = values.get(k);
+    return v === undefined || v < 0 ? null : v;
+  };
+  const negative = [...values.values()].filter((v) => v < 0).length;
+  if (negative > 0) warnings.push(`proc/vmstat: ${negative} negative counter(s) ignored`);
   return {
     pswpin: g('pswpin'),
     pswpout: g('pswpout'),

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
-import { listDir, parseInteger, parseNonNegInt, readLine, readText, readTextDetailed } from './read.js';
+import { listDir, parseCount, parseInteger, parseNonNegInt, readLine, readText, readTextDetailed } from './read.js';
 
 export interface InterfaceCounters {
   name: string;
@@ -162,7 +162,7 @@ export function parseSockstat(text: string, text6: string | null): Sockstat {
     if (!line) return null;
     const toks = line.slice(proto.length + 1).trim().split(/\s+/);
     const i = toks.indexOf(key);
-    return i >= 0 ? parseNonNegInt(toks[i + 1]) : null;
+    return i >= 0 ? parseCount(toks[i + 1]) : null;
   };
   return {
     tcpInUse: get(text, 'TCP', 'inuse'),
@@ -255,12 +255,14 @@ export function readNetCounters(ctx: CollectorContext): NetCounters {
     const p = parseNetDev(dev);
     interfaces = p.interfaces;
     if (p.badLines > 0) warnings.push(`proc/net/dev: ${p.badLines} malformed line(s) skipped`);
+    // Every host has at least lo: no interface line means a damaged read.
+    if (interfaces.length === 0) warnings.push('proc/net/dev: no valid interface line');
   }
   const snmpText = readText(join(ctx.root, 'proc/net/snmp'), 64 * 1024);
   const netstatText = readText(join(ctx.root, 'proc/net/netstat'), 64 * 1024);
   if (snmpText === null) warnings.push('proc/net/snmp: unreadable');
   return {
-    available: dev !== null,
+    available: interfaces.length > 0,
     interfaces,
     stack: stackCounters(snmpText === null ? new Map() : parseSnmp(snmpText), netstatText === null ? new Map() : parseSnmp(netstatText)),
     warnings,
@@ -293,7 +295,7 @@ export function readSockstat(ctx: CollectorContext): Sockstat | null {
 /** nf_conntrack count and max; null when the module is not loaded (files absent) or unreadable. */
 export function readConntrack(ctx: CollectorContext): Conntrack | null {
   const dir = join(ctx.root, 'proc/sys/net/netfilter');
-  const count = parseNonNegInt(readLine(join(dir, 'nf_conntrack_count')));
-  const max = parseNonNegInt(readLine(join(dir, 'nf_conntrack_max')));
+  const count = parseCount(readLine(join(dir, 'nf_conntrack_count')));
+  const max = parseCount(readLine(join(dir, 'nf_conntrack_max')));
   return count === null || max === null ? null : { count, max };
 }

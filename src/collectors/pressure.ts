@@ -40,6 +40,8 @@ function parsePsiLine(rest: string): PsiLine | null {
   const avg300Pct = parseDecimal(kv.get('avg300'));
   const totalUsec = parseNonNegInt(kv.get('total'));
   if (avg10Pct === null || avg60Pct === null || avg300Pct === null || totalUsec === null) return null;
+  // Averages are shares of time: outside 0–100 the line is damaged, not a stall.
+  if (![avg10Pct, avg60Pct, avg300Pct].every((v) => v >= 0 && v <= 100)) return null;
   return { avg10Pct, avg60Pct, avg300Pct, totalUsec };
 }
 

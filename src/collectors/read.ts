@@ -112,6 +112,15 @@ export function parseNonNegInt(s: string | undefined | null): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/**
+ * A count reported as is (sockets, table entries, …): a non-negative integer small enough to be exact
+ * (≤ 2^53 − 1), else null. Cumulative counters that only feed deltas use parseNonNegInt instead.
+ */
+export function parseCount(s: string | undefined | null): number | null {
+  const n = parseNonNegInt(s);
+  return n !== null && Number.isSafeInteger(n) ? n : null;
+}
+
 /** A signed integer or null. */
 export function parseInteger(s: string | undefined | null): number | null {
   if (s === undefined || s === null) return null;

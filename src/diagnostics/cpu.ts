@@ -87,11 +87,14 @@ async function measureWindow(services: Services, windowSec: number, options: Cpu
 
 async function cpuWindow(services: Services, options: CpuOptions): Promise<Window> {
   if (options.windowSec !== undefined) return measureWindow(services, options.windowSec, options);
-  const latest = services.sampler.latestCpu();
   const prev = services.sampler.previous();
   const last = services.sampler.latest();
-  if (latest && prev && last) {
-    return { breakdown: latest.breakdown, perCore: latest.perCore, windowSec: round(latest.windowSec, 3), source: 'sampler', start: prev.cpu, end: last.cpu };
+  if (prev && last && last.atMs > prev.atMs) {
+    // Two ticks: their window stands even when proc/stat did not advance or is unreadable (breakdown
+    // null, reported as unknown) — measuring again would only wait 0.5 s to learn the same.
+    const latest = services.sampler.latestCpu();
+    const windowSec = latest ? latest.windowSec : (last.atMs - prev.atMs) / 1000;
+    return { breakdown: latest?.breakdown ?? null, perCore: latest?.perCore ?? [], windowSec: round(windowSec, 3), source: 'sampler', start: prev.cpu, end: last.cpu };
   }
   // The sampler has not completed two ticks yet (just started): measure briefly.
   return measureWindow(services, 0.5, options);

@@ -65,7 +65,8 @@ export function readMemory(services: Services): MemoryResult {
   const cgroupUsedPct = limit !== null && cg.memory.currentBytes !== null ? pct(cg.memory.currentBytes, limit) : null;
   const evidence: string[] = [];
   if (cgroupUsedPct !== null && (availablePct === null || 100 - cgroupUsedPct < availablePct)) {
-    availablePct = Math.round((100 - cgroupUsedPct) * 10) / 10;
+    // A cgroup can sit above its limit for a moment (and a damaged limit reads tiny): never below 0 % available.
+    availablePct = Math.max(0, Math.round((100 - cgroupUsedPct) * 10) / 10);
     evidence.push(`cgroup ${cg.path ?? ''} uses ${cg.memory.currentBytes} of its ${limit}-byte limit`);
   }
   const swapUsedPct = mem.swapTotalBytes ? pct(mem.swapUsedBytes, mem.swapTotalBytes) : null;
