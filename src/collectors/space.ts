@@ -144,6 +144,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   let cut: WalkResult['cut'] = null;
   let unreadable = 0;
   const otherFs: string[] = [];
+  let otherFsCount = 0;
   let startDev: number;
   try {
     const st = lstatSync(abs);
@@ -215,7 +216,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
           chain = [...frame.chain, { entry }];
         }
         if (isDir && st.dev !== startDev) {
-          otherFs.push(childHost);
+          if (otherFsCount++ < 3) otherFs.push(childHost);
           markIncomplete(chain);
           size = 0; // a mount point: its inode belongs to the other filesystem
         } else if (isDir && level >= SPACE_MAX_WALK_DEPTH) {
@@ -248,12 +249,12 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   if (cut === 'timeout') warnings.push(`walk stopped at the time limit after ${files} entries: sizes are lower bounds (entries with complete=false)`);
   if (cut === 'fileCap') warnings.push(`walk stopped at the cap of ${opts.maxFiles} entries: sizes are lower bounds (entries with complete=false); walk a subdirectory instead`);
   if (unreadable > 0) warnings.push(`${unreadable} director${unreadable === 1 ? 'y' : 'ies'} could not be read (permissions or vanished)`);
-  if (otherFs.length > 0) warnings.push(`not crossed into other filesystems mounted below: ${otherFs.slice(0, 3).join(', ')}${otherFs.length > 3 ? ` and ${otherFs.length - 3} more` : ''}`);
+  if (otherFsCount > 0) warnings.push(`not crossed into other filesystems mounted below: ${otherFs.join(', ')}${otherFsCount > 3 ? ` and ${otherFsCount - 3} more` : ''}`);
   return {
     entries,
     totalBytes,
     totalFiles,
-    scanned: { files, dirs, complete: cut === null && unreadable === 0 && otherFs.length === 0 && stack.length === 0 },
+    scanned: { files, dirs, complete: cut === null && unreadable === 0 && otherFsCount === 0 && stack.length === 0 },
     cut,
     warnings,
   };

@@ -1,15 +1,16 @@
 /**
  * Live: find_space_hogs and top_processes against real files and real child processes on this machine — a
  * 100 MiB file deleted while a child holds it open, files of known size under /tmp, a child that allocates and
- * touches 300 MiB, and paths outside the allow-list. Children are SIGKILLed in `after`; temp files removed.
+ * touches 300 MiB, and paths outside the allow-list; and get_cgroup of our own process. Children are SIGKILLed in `after`; temp files removed.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ToolError } from '../../src/catalogue/types.js';
 import type { ToolContext } from '../../src/catalogue/types.js';
 import { findSpaceHogsTool } from '../../src/tools/find-space-hogs.js';
+import { getCgroup } from '../../src/tools/get-cgroup.js';
 import { topProcessesTool } from '../../src/tools/top-processes.js';
 import { servicesAt } from '../fixtures/services.js';
 import { Children } from '../support/children.js';
@@ -92,4 +93,15 @@ test('live: /etc and a /tmp symlink to /etc are refused with the allowed roots n
   await assert.rejects(call(link), (e) => e instanceof ToolError && e.message.includes(`${link} (it resolves to /etc) is outside`) && e.message.includes('allowed roots: /var, /tmp'));
   await assert.rejects(call('/tmp/../etc'), (e) => e instanceof ToolError && /resolves to \/etc/.test(e.message));
   await assert.rejects(call(join(dir, 'missing')), (e) => e instanceof ToolError && /no such directory/.test(e.message));
+});
+
+test('live: get_cgroup of our own process reads this host\'s real hierarchy over a real window', async () => {
+  const r = await getCgroup.handler(getCgroup.input.parse({ target: { pid: process.pid }, windowSec: 0.3 }), ctx);
+  const own = readFileSync('/proc/self/cgroup', 'utf8');
+  const v1 = own.split('\n').some((l) => /^\d+:[^:]+:/.test(l) && !l.startsWith('0::'));
+  assert.equal(r.data.version, v1 ? 1 : 2, own);
+  assert.ok(r.data.memory.currentBytes !== null && r.data.memory.currentBytes > 0, JSON.stringify(r.data.memory));
+  assert.ok(r.data.cpu.usageCores === null || r.data.cpu.usageCores >= 0);
+  assert.ok(r.windowSec! >= 0.29 && r.windowSec! < 10, String(r.windowSec));
+  await assert.rejects(getCgroup.handler(getCgroup.input.parse({ target: { unit: 'hostlens-no-such-unit.service' } }), ctx), (e) => e instanceof ToolError && /hostlens-no-such-unit\.service/.test(e.message));
 });
