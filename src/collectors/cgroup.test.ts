@@ -76,7 +76,11 @@ test('busy: hybrid v1 host, "unlimited" sentinels become null', () => {
   assert.deepEqual(c.io, { readBytes: null, writeBytes: null }); // no blkio controller recorded
   assert.equal(c.pressure.cpu, null); // the unified hierarchy has no hostlens.service: no PSI rather than the root's
   assert.deepEqual(effectiveLimits(ctxFor('busy')), { cpuCores: null, memoryBytes: null });
-  assert.deepEqual(resolveCgroupCpuDir(ctxFor('busy')), { dir: 'sys/fs/cgroup/cpu/system.slice/hostlens.service', version: 1 });
+  assert.deepEqual(resolveCgroupCpuDir(ctxFor('busy')), {
+    dir: 'sys/fs/cgroup/cpu/system.slice/hostlens.service',
+    version: 1,
+    cpuacctDir: 'sys/fs/cgroup/cpuacct/system.slice/hostlens.service', // a symlink to cpu,cpuacct
+  });
 });
 
 test('no cgroup files at all → mode none, no throw', () => {
@@ -150,7 +154,11 @@ test('cgroup-v1: our own unlimited service → null limits; effective limits non
   assert.deepEqual(c.pids, { current: 9, max: null }); // 'max'
   assert.deepEqual(c.io, { readBytes: 4096, writeBytes: 8192 });
   assert.deepEqual(effectiveLimits(ctxFor('cgroup-v1')), { cpuCores: null, memoryBytes: null });
-  assert.deepEqual(resolveCgroupCpuDir(ctxFor('cgroup-v1')), { dir: 'sys/fs/cgroup/cpu/system.slice/hostlens.service', version: 1 });
+  assert.deepEqual(resolveCgroupCpuDir(ctxFor('cgroup-v1')), {
+    dir: 'sys/fs/cgroup/cpu/system.slice/hostlens.service',
+    version: 1,
+    cpuacctDir: 'sys/fs/cgroup/cpuacct/system.slice/hostlens.service',
+  });
 });
 
 test('parseIoBytes: v2 io.stat and v1 blkio, garbage counted', () => {

@@ -387,13 +387,12 @@ export function effectiveLimits(ctx: CollectorContext): EffectiveLimits {
   return { cpuCores: cores, memoryBytes: memory };
 }
 
-/** Where our own cgroup's cpu.stat lives (for cheap per-tick throttling), or null without a cpu controller. */
-export function resolveCgroupCpuDir(ctx: CollectorContext): { dir: string; version: 1 | 2 } | null {
+/** Where our own cgroup's cpu.stat lives (per-tick throttling), or null; v1: cpuacctDir for readCgroupCpuStat's usage. */
+export function resolveCgroupCpuDir(ctx: CollectorContext): { dir: string; version: 1 | 2; cpuacctDir?: string } | null {
   const d = detectCgroup(ctx, 'self');
   if (d.mode === 'v2' && d.v2Path !== null) return { dir: resolveDir(ctx, 'sys/fs/cgroup', d.v2Path, 'cgroup.procs'), version: 2 };
-  if (d.mode === 'v1' || d.mode === 'hybrid') {
-    const dir = v1Dir(ctx, d.v1, 'cpu');
-    return dir === null ? null : { dir, version: 1 };
-  }
-  return null;
+  if (d.mode !== 'v1' && d.mode !== 'hybrid') return null;
+  const dir = v1Dir(ctx, d.v1, 'cpu');
+  const acct = v1Dir(ctx, d.v1, 'cpuacct');
+  return dir === null ? null : { dir, version: 1, ...(acct !== null ? { cpuacctDir: acct } : {}) };
 }
