@@ -51,6 +51,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
     ? {
         ...output,
         data: envelope.data,
+        assessments: envelope.assessments as ToolOutput<unknown>['assessments'],
         ...(envelope.truncated ? { truncated: envelope.truncated } : {}),
         ...(envelope.warnings ? { warnings: envelope.warnings } : {}),
       }
