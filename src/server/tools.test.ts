@@ -81,6 +81,7 @@ describe('result budget and paging, in process', () => {
       seen.push(...env.data.values.map((v) => v.key));
       cursor = env.truncated?.nextCursor;
       if (cursor) assert.equal(env.truncated?.total, KEYS);
+      if (cursor) assert.ok(text.includes(`cursor "${cursor}"`), 'the text tells a content-only client how to continue');
       assert.ok(calls < 100, 'terminates');
     } while (cursor);
     assert.ok(calls > 2, `${calls} pages`);

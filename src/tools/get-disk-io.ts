@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { diskIoDataSchema, readDiskIo } from '../diagnostics/disks.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
-import { pageList } from './list-page.js';
+import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
 const MAX_LIMIT = 256;
@@ -12,7 +12,7 @@ export const getDiskIo = defineTool({
   name: 'get_disk_io',
   title: 'Disk I/O per device',
   description:
-    'Per block device I/O over a stated window, like iostat -x: reads and writes per second, read and write bytes per second, utilPct (share of the window the device had I/O in flight), readAwaitMs / writeAwaitMs (average ms per completed request, queueing included) and avgQueueDepth. Whole disks, device-mapper (dm-*), md RAID and NVMe namespaces; partitions are not listed; loop, ram and zram devices only when they did I/O. Busiest device first, at most 256 (`truncated` says when more exist). Use it when CPU iowait or I/O pressure is high, to find which device is saturated or slow. Without windowSec the answer is instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Filter with devices (e.g. ["sda", "nvme0n1"]). Busiest first, at most `limit` devices per call (default 64); when more exist, `truncated` gives the total and a nextCursor to pass as `cursor` (the ranking is re-measured on each call). Assessments judge every device. Never a since-boot average.',
+    'Per block device I/O over a stated window, like iostat -x: reads and writes per second, read and write bytes per second, utilPct (share of the window the device had I/O in flight), readAwaitMs / writeAwaitMs (average ms per completed request, queueing included) and avgQueueDepth. Whole disks, device-mapper (dm-*), md RAID and NVMe namespaces; partitions are not listed; loop, ram and zram devices only when they did I/O. Use it when CPU iowait or I/O pressure is high, to find which device is saturated or slow. Without windowSec the answer is instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Filter with devices (e.g. ["sda", "nvme0n1"]). Busiest first, at most `limit` devices per call (default 64); when more exist, `truncated` gives the total and a nextCursor to pass as `cursor` (the ranking is re-measured on each call). Assessments judge every device. Never a since-boot average.',
   toolset: 'core',
   input: z
     .object({
@@ -38,6 +38,7 @@ export const getDiskIo = defineTool({
         (x) =>
           `- ${x.name}: util ${fmtPct(x.utilPct)}, ${x.readsPerSec} r/s (${fmtBytes(x.readBytesPerSec)}/s, await ${x.readAwaitMs ?? '-'} ms), ${x.writesPerSec} w/s (${fmtBytes(x.writeBytesPerSec)}/s, await ${x.writeAwaitMs ?? '-'} ms), queue ${x.avgQueueDepth}`,
       ),
+      renderMore(truncated),
       renderAssessments(assessments),
     );
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { filesystemsDataSchema, readFilesystemHealth } from '../diagnostics/filesystems.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
-import { pageList } from './list-page.js';
+import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
 const MAX_LIMIT = 500;
@@ -45,6 +45,7 @@ export const getFilesystems = defineTool({
       `${d.mounts.length} filesystem(s)${d.hiddenPseudoCount ? `, ${d.hiddenPseudoCount} pseudo hidden` : ''}${truncated ? ` (showing ${truncated.returned} of ${truncated.total})` : ''}:`,
       ...rows,
       d.mounts.length > rows.length ? `… ${d.mounts.length - rows.length} more in structuredContent` : '',
+      renderMore(truncated),
       renderAssessments(assessments),
     );
   },

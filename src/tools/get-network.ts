@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { networkDataSchema, readNetwork } from '../diagnostics/network.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
-import { pageList } from './list-page.js';
+import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
 const MAX_LIMIT = 256;
@@ -46,6 +46,7 @@ export const getNetwork = defineTool({
       `TCP: ${states}; in use ${d.tcp.inUse ?? '?'}, time-wait ${d.tcp.timeWait ?? '?'}, orphans ${d.tcp.orphans ?? '?'}; retrans ${fmtPct(d.tcp.retransPct)} (${d.tcp.retransSegsPerSec ?? '?'}/s), resets ${d.tcp.resetsPerSec ?? '?'}/s, listen overflows ${d.tcp.listenOverflowsPerSec ?? '?'}/s`,
       `UDP: rcvbuf errors ${d.udp.rcvbufErrorsPerSec ?? '?'}/s, in errors ${d.udp.inErrorsPerSec ?? '?'}/s`,
       d.conntrack ? `conntrack ${d.conntrack.count} / ${d.conntrack.max} (${fmtPct(d.conntrack.usedPct)})` : 'conntrack: not loaded',
+      renderMore(truncated),
       renderAssessments(assessments),
     );
   },

@@ -6,7 +6,7 @@ import { roundTo } from '../collectors/read.js';
 import { buildPressureDetail, pressureDetailSchema, pressureWindow, readPressureDetail } from '../diagnostics/pressure-detail.js';
 import type { PressureDetail } from '../diagnostics/pressure-detail.js';
 import { checkHost, hostField, lines, renderAssessments, windowSecField } from './common.js';
-import { pageList } from './list-page.js';
+import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
 const TOP_DEFAULT = 5;
@@ -66,6 +66,7 @@ export const getPressure = defineTool({
       d.available && fmtRes('io', d.system.io),
       d.cgroups.length > 0 ? `stalled cgroups (avg10 %; of ${truncated?.total ?? d.cgroups.length}, ${d.cgroupsExamined} examined):` : `no stalled cgroup among ${d.cgroupsExamined} examined`,
       ...d.cgroups.map((c) => `- ${c.path}: memory full ${c.memoryFullPct ?? '?'}, io full ${c.ioFullPct ?? '?'}, cpu some ${c.cpuSomePct ?? '?'}`),
+      renderMore(truncated),
       renderAssessments(assessments),
     );
   },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { readSysctl, SYSCTL_MAX_KEYS, SYSCTL_PREFIX_RE } from '../collectors/sysctl.js';
 import { checkHost, hostField, lines } from './common.js';
+import { renderMore } from './list-page.js';
 import { cursorField, decodeCursor, paginate } from './paging.js';
 
 const dataSchema = z.object({
@@ -53,6 +54,7 @@ export const getSysctl = defineTool({
     return lines(
       `sysctl ${d.prefix}: ${d.values.length} key(s)${truncated ? ` of ${truncated.total}` : ''}${d.unreadable ? `, ${d.unreadable} unreadable` : ''}`,
       ...d.values.map((v) => `${v.key} = ${v.value}`),
+      renderMore(truncated),
       ...(warnings ?? []).map((w) => `warning: ${w}`),
     );
   },

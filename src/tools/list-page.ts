@@ -29,3 +29,9 @@ export function pageList<T>(
   const truncated = p.truncated ?? capped;
   return { items: p.items, page: { field, ...p.page }, ...(truncated ? { truncated } : {}), warnings };
 }
+
+/** A text line telling a client that reads only `content` how to get the rest of a cut list; '' when nothing is left. */
+export function renderMore(truncated: { returned: number; total: number; nextCursor?: string } | undefined): string {
+  if (!truncated?.nextCursor) return '';
+  return `more: call again with the same arguments and cursor "${truncated.nextCursor}" (${truncated.returned} of ${truncated.total} returned)`;
+}

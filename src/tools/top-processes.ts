@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { SORT_KEYS, topProcesses, topProcessesDataSchema } from '../diagnostics/processes.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+import { renderMore } from './list-page.js';
 import { cursorField, decodeCursor, encodeCursor } from './paging.js';
 
 export const topProcessesTool = defineTool({
@@ -46,6 +47,7 @@ export const topProcessesTool = defineTool({
           `${p.pid} ${p.user ?? '?'} ${p.comm} [${p.state}] cpu ${p.cpuPct ?? '?'}% rss ${fmtBytes(p.rssBytes)} fds ${p.fdCount ?? '?'}/${p.fdLimit ?? '?'} thr ${p.threads}: ${(p.cmdline ?? '').slice(0, 120)}`,
       ),
       truncated ? `(${truncated.total - truncated.returned} more not shown)` : '',
+      renderMore(truncated),
       d.redactions ? `${d.redactions} secret(s) redacted from command lines` : '',
     );
   },
