@@ -15,15 +15,10 @@
  */
 import { productCatalogue } from '../src/catalogue/index.js';
 import type { ToolDefinition } from '../src/catalogue/types.js';
-import { createHttpApp } from '../src/http/app.js';
-import { createProductFactory } from '../src/server/factory.js';
-import { createServices } from '../src/server/services.js';
-import { createLogger } from '../src/util/log.js';
-import type { Logger } from '../src/util/log.js';
-import { spawnSleepers } from './sleepers.js';
+import { withBenchServer } from './server-env.js';
 import { now, round, roundSummary, sleep, summarize, table } from './stats.js';
 import type { Summary } from './stats.js';
-import { keepAliveAgent, legacyToolCall, modernToolCall, openLegacySession, post, resultOf } from './wire.js';
+import { legacyToolCall, modernToolCall, openLegacySession, post, resultOf } from './wire.js';
 
 export const MODES = ['handler', 'fetch', 'http-modern', 'http-legacy'] as const;
 export type Mode = (typeof MODES)[number];
@@ -63,18 +58,6 @@ interface Sample {
   implicit: boolean;
 }
 
-/** The app's own JSON logger, with request lines captured (for durationMs) and warnings passed on. */
-function captureLogger(lines: Array<Record<string, unknown>>): Logger {
-  return createLogger({
-    level: 'debug',
-    write: (line) => {
-      const record = JSON.parse(line) as Record<string, unknown>;
-      if (record.msg === 'request') lines.push(record);
-      else if (record.level === 'warn' || record.level === 'error') process.stderr.write(`bench: app ${line}`);
-    },
-  });
-}
-
 function inspect(tool: BenchTool, structured: unknown): { windowSec: number | null; implicit: boolean; processCount: number | null } {
   const s = structured as { windowSec?: number; data?: { cpuWindowSource?: string; totals?: { processCount?: number } } } | undefined;
   return {
@@ -86,38 +69,12 @@ function inspect(tool: BenchTool, structured: unknown): { windowSec: number | nu
 
 export async function runProcesses(options: ProcessesOptions): Promise<ProcessesResult> {
   const { log } = options;
-  log(`  spawning ${options.sleepers} × sleep 600 …`);
-  const sleepers = await spawnSleepers(options.sleepers);
-  const lines: Array<Record<string, unknown>> = [];
-  let services: ReturnType<typeof createServices> | undefined;
-  let app: ReturnType<typeof createHttpApp> | undefined;
-  const agent = keepAliveAgent(1);
-  let killReport: Awaited<ReturnType<typeof sleepers.killAll>> | undefined;
-  try {
-    const alive = await sleepers.countAlive();
-    log(`  ${alive}/${options.sleepers} sleepers alive after ${sleepers.spawnMs} ms (pids ${sleepers.pids[0]}…${sleepers.pids[sleepers.pids.length - 1]})`);
-    if (alive < options.sleepers) throw new Error(`only ${alive} of ${options.sleepers} sleepers are alive`);
-
-    services = createServices({ root: '/', samplerIntervalMs: 1000 });
-    const factory = createProductFactory({ services, toolsets: ['core'] });
-    app = createHttpApp({ factory, host: '127.0.0.1', port: 0, logger: captureLogger(lines), version: 'bench' });
-    const { port } = await app.listen();
+  const tools = new Map<string, ToolDefinition>(productCatalogue.tools.map((t) => [t.name, t]));
+  const run = await withBenchServer({ sleepers: options.sleepers, toolsets: ['core'], log }, async (env) => {
+    const { services: s, factory, app: a, port, agent } = env;
     const sid = await openLegacySession(agent, port);
-    // Let the sampler take two ticks and its first process baseline.
-    await sleep(2_500);
-
-    const tools = new Map<string, ToolDefinition>(productCatalogue.tools.map((t) => [t.name, t]));
     let seq = 1;
     let processCountSeen: number | null = null;
-    const a = app;
-    const s = services;
-
-    const lastRequestLine = (tool: string): number => {
-      const line = lines.pop();
-      lines.length = 0;
-      if (!line || line.tool !== tool || typeof line.durationMs !== 'number') throw new Error(`no request log line for ${tool}: ${JSON.stringify(line)}`);
-      return line.durationMs;
-    };
 
     const call = async (tool: BenchTool, mode: Mode): Promise<Sample> => {
       const id = seq++;
@@ -137,7 +94,7 @@ export async function runProcesses(options: ProcessesOptions): Promise<Processes
         const response = await a.fetch(request);
         const text = await response.text();
         const serverMs = now() - t0;
-        lastRequestLine(tool);
+        env.lastRequestMs(tool);
         const result = resultOf({ status: response.status, headers: { 'content-type': response.headers.get('content-type') ?? '' }, body: text }, `${tool} (fetch)`);
         const i = inspect(tool, result.structuredContent);
         if (i.processCount !== null) processCountSeen = i.processCount;
@@ -147,7 +104,7 @@ export async function runProcesses(options: ProcessesOptions): Promise<Processes
       const t0 = now();
       const r = await post(agent, port, headers, body);
       const clientMs = now() - t0;
-      const serverMs = lastRequestLine(tool);
+      const serverMs = env.lastRequestMs(tool);
       const i = inspect(tool, resultOf(r, `${tool} (${mode})`).structuredContent);
       return { serverMs, clientMs, windowSec: i.windowSec, implicit: i.implicit };
     };
@@ -156,15 +113,14 @@ export async function runProcesses(options: ProcessesOptions): Promise<Processes
     for (let w = 0; w < 3; w++) for (const mode of MODES) for (const tool of TOOLS) await call(tool, mode);
 
     const samples = new Map<string, Sample[]>();
-    const key = (tool: BenchTool, mode: Mode): string => `${tool}/${mode}`;
     const started = now();
     for (let n = 0; n < options.calls; n++) {
       for (const mode of MODES) {
         for (const tool of TOOLS) {
           const sample = await call(tool, mode);
-          const list = samples.get(key(tool, mode)) ?? [];
+          const list = samples.get(`${tool}/${mode}`) ?? [];
           list.push(sample);
-          samples.set(key(tool, mode), list);
+          samples.set(`${tool}/${mode}`, list);
           await sleep(10 + Math.random() * 50);
         }
       }
@@ -178,58 +134,47 @@ export async function runProcesses(options: ProcessesOptions): Promise<Processes
       builds.push(now() - t0);
       await server.close();
     }
+    return { samples, builds, processCountSeen: processCountSeen as number | null };
+  });
 
-    const timings: ToolTiming[] = [];
-    for (const tool of TOOLS) {
-      for (const mode of MODES) {
-        const list = samples.get(key(tool, mode)) ?? [];
-        const client = list.map((x) => x.clientMs).filter((x): x is number => x !== undefined);
-        timings.push({
-          tool,
-          mode,
-          serverMs: roundSummary(summarize(list.map((x) => x.serverMs))),
-          ...(client.length ? { clientMs: roundSummary(summarize(client)) } : {}),
-          implicitMeasurements: list.filter((x) => x.implicit).length,
-          windowSec: roundSummary(summarize(list.map((x) => x.windowSec ?? Number.NaN).filter(Number.isFinite)), 3),
-        });
-      }
-    }
-
-    killReport = await sleepers.killAll();
-    log(`  killed ${killReport.killed} sleepers by PID in ${killReport.ms} ms; ${killReport.exited} exits seen; ${killReport.stillAlive} still alive`);
-    if (killReport.stillAlive > 0) throw new Error(`${killReport.stillAlive} sleepers are still alive after SIGKILL`);
-
-    const rows = timings.map((t) => [
-      `${t.tool} ${t.mode}`,
-      t.serverMs.p50.toFixed(2),
-      t.serverMs.p90.toFixed(2),
-      t.serverMs.max.toFixed(2),
-      t.clientMs ? t.clientMs.p50.toFixed(2) : '-',
-      String(t.implicitMeasurements),
-      Number.isFinite(t.windowSec.p50) ? String(t.windowSec.p50) : '-',
-    ]);
-    return {
-      sleepers: {
-        requested: options.sleepers,
-        alive,
-        spawnMs: sleepers.spawnMs,
-        killed: killReport.killed,
-        exited: killReport.exited,
-        stillAlive: killReport.stillAlive,
-        killMs: killReport.ms,
-      },
-      processCountSeen,
-      timings,
-      factoryBuildMs: roundSummary(summarize(builds), 3),
-      table: table(['tool / way in', 'srv p50 ms', 'srv p90 ms', 'srv max ms', 'client p50 ms', 'implicit 1 s waits', 'CPU window s'], rows),
-    };
-  } finally {
-    agent.destroy();
-    await app?.close().catch(() => undefined);
-    services?.stop();
-    if (!killReport) {
-      const k = await sleepers.killAll();
-      log(`  (cleanup) killed ${k.killed} sleepers; ${k.stillAlive} still alive`);
+  const { samples, builds, processCountSeen } = run.value;
+  const timings: ToolTiming[] = [];
+  for (const tool of TOOLS) {
+    for (const mode of MODES) {
+      const list = samples.get(`${tool}/${mode}`) ?? [];
+      const client = list.map((x) => x.clientMs).filter((x): x is number => x !== undefined);
+      timings.push({
+        tool,
+        mode,
+        serverMs: roundSummary(summarize(list.map((x) => x.serverMs))),
+        ...(client.length ? { clientMs: roundSummary(summarize(client)) } : {}),
+        implicitMeasurements: list.filter((x) => x.implicit).length,
+        windowSec: roundSummary(summarize(list.map((x) => x.windowSec ?? Number.NaN).filter(Number.isFinite)), 3),
+      });
     }
   }
+  const rows = timings.map((t) => [
+    `${t.tool} ${t.mode}`,
+    t.serverMs.p50.toFixed(2),
+    t.serverMs.p90.toFixed(2),
+    t.serverMs.max.toFixed(2),
+    t.clientMs ? t.clientMs.p50.toFixed(2) : '-',
+    String(t.implicitMeasurements),
+    Number.isFinite(t.windowSec.p50) ? String(t.windowSec.p50) : '-',
+  ]);
+  return {
+    sleepers: {
+      requested: options.sleepers,
+      alive: run.sleepers.alive,
+      spawnMs: run.sleepers.spawnMs,
+      killed: run.kill.killed,
+      exited: run.kill.exited,
+      stillAlive: run.kill.stillAlive,
+      killMs: run.kill.ms,
+    },
+    processCountSeen,
+    timings,
+    factoryBuildMs: roundSummary(summarize(builds), 3),
+    table: table(['tool / way in', 'srv p50 ms', 'srv p90 ms', 'srv max ms', 'client p50 ms', 'implicit 1 s waits', 'CPU window s'], rows),
+  };
 }

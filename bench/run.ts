@@ -3,9 +3,10 @@
  * Loopback only, fixed request counts, bounded in time (a watchdog ends the
  * run after 9 minutes), and every process it starts is killed on the way out.
  *
- * Usage: npm run bench [-- --quick] [-- --only load,processes,memory] [-- --no-build]
+ * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler] [-- --no-build]
  *   --requests N   measured requests per throughput cell (default 2000; --quick 500)
- *   --calls N      calls per tool per way in for the process phase (default 30; --quick 10)
+ *   --calls N      calls per tool per way in for the process phase, and per tool in the tools phase (default 30; --quick 10)
+ *   --sampler-seconds N  how long the sampler phase lets the sampler tick (default 60; --quick 15)
  *   --sleepers N   extra sleeping processes (default 1000)
  *   --sessions N   idle legacy sessions for the memory phase (default 1000)
  */
@@ -21,14 +22,18 @@ import { runMemory } from './memory.js';
 import type { MemoryResult } from './memory.js';
 import { runProcesses } from './processes.js';
 import type { ProcessesResult } from './processes.js';
+import { runSamplerBench } from './sampler.js';
+import type { SamplerBenchResult } from './sampler.js';
+import { runTools } from './tools.js';
+import type { ToolsResult } from './tools.js';
 import { round, sleep } from './stats.js';
-import { checks, renderSummary, writeReport } from './summary.js';
+import { checks, renderSummary, samplerChecks, toolsChecks, writeReport } from './summary.js';
 import type { BenchReport } from './summary.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const RESULTS = join(REPO, 'bench', 'results', 'latest.json');
 const WATCHDOG_MS = 9 * 60_000;
-const PHASES = ['load', 'processes', 'memory'] as const;
+const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler'] as const;
 type Phase = (typeof PHASES)[number];
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -43,6 +48,7 @@ function parse() {
       calls: { type: 'string' },
       sleepers: { type: 'string' },
       sessions: { type: 'string' },
+      'sampler-seconds': { type: 'string' },
     },
     strict: true,
   });
@@ -62,6 +68,7 @@ function parse() {
     calls: int('calls', values.calls, values.quick ? 10 : 30, 3, 200),
     sleepers: int('sleepers', values.sleepers, 1000, 0, 5000),
     sessions: int('sessions', values.sessions, 1000, 10, 5000),
+    samplerSeconds: int('sampler-seconds', values['sampler-seconds'], values.quick ? 15 : 60, 5, 300),
     concurrencies: [1, 16, 64],
   };
 }
@@ -201,6 +208,15 @@ async function main(): Promise<number> {
     log(`   method: ${memory.method}`);
   }
 
+  const tools: ToolsResult | undefined = await phase('tools', `4. every tool (all toolsets) server time with ${opts.sleepers} extra sleeping processes`, () =>
+    runTools({ sleepers: opts.sleepers, calls: opts.calls, log }),
+  );
+  if (tools) log(`\n${tools.table}`);
+
+  const sampler: SamplerBenchResult | undefined = await phase('sampler', `5. the 1 Hz sampler (with history) on / for ${opts.samplerSeconds} s`, () =>
+    runSamplerBench({ seconds: opts.samplerSeconds, root: '/', log }),
+  );
+
   const othersPct = othersBusyPct(mark);
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
@@ -210,8 +226,10 @@ async function main(): Promise<number> {
     ...(load ? { load: { cells: load.cells, ratios: load.ratios } } : {}),
     ...(processes ? { processes: (({ table: _t, ...rest }) => rest)(processes) } : {}),
     ...(memory ? { memory } : {}),
+    ...(tools ? { tools: (({ table: _t, ...rest }) => rest)(tools) } : {}),
+    ...(sampler ? { sampler } : {}),
     errors,
-    checks: checks(processes, memory),
+    checks: [...checks(processes, memory), ...toolsChecks(tools), ...samplerChecks(sampler)],
   };
   writeReport(RESULTS, report);
   log(`\n${renderSummary(report, load)}`);

@@ -8,6 +8,8 @@ import { dirname } from 'node:path';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
 import type { Mode, ProcessesResult } from './processes.js';
+import type { SamplerBenchResult } from './sampler.js';
+import type { ToolsResult } from './tools.js';
 
 /** The way in whose p50 is judged against the tool targets: app.fetch in-process, modern era. */
 export const HEADLINE_MODE: Mode = 'fetch';
@@ -29,6 +31,8 @@ export interface BenchReport {
   load?: Omit<LoadResult, 'table'>;
   processes?: Omit<ProcessesResult, 'table'>;
   memory?: MemoryResult;
+  tools?: Omit<ToolsResult, 'table'>;
+  sampler?: SamplerBenchResult;
   errors: Array<{ phase: string; message: string }>;
   checks: Check[];
 }
@@ -51,24 +55,57 @@ function toolCheck(p: ProcessesResult | undefined, tool: 'triage_host' | 'top_pr
 
 export function checks(p: ProcessesResult | undefined, m: MemoryResult | undefined): Check[] {
   const idleLimitKiB = (80 * 1e6) / 1024; // 80 MB (decimal) = 78,125 KiB
+  // Only the phases that ran (a --only run does not list the others as N/A).
+  const list: Check[] = p ? [toolCheck(p, 'triage_host', 50), toolCheck(p, 'top_processes', 40)] : [];
+  if (!m) return list;
   return [
-    toolCheck(p, 'triage_host', 50),
-    toolCheck(p, 'top_processes', 40),
+    ...list,
     {
       name: 'idle RSS of hostlens serve',
-      value: m ? m.idleRssMB : null,
+      value: m.idleRssMB,
       unit: 'MB',
       target: '≤ 80 MB (10^6 bytes; = 78,125 KiB)',
-      pass: m ? m.idleRssKiB <= idleLimitKiB : null,
-      note: m ? `${m.idleRssKiB} KiB = ${(m.idleRssKiB / 1024).toFixed(1)} MiB` : 'not measured',
+      pass: m.idleRssKiB <= idleLimitKiB,
+      note: `${m.idleRssKiB} KiB = ${(m.idleRssKiB / 1024).toFixed(1)} MiB`,
     },
     {
       name: 'RSS per idle legacy session',
-      value: m ? m.kibPerSession : null,
+      value: m.kibPerSession,
       unit: 'KiB',
       target: '≤ 40 KiB',
-      pass: m ? m.kibPerSession <= 40 : null,
-      note: m ? `marginal (2nd half) ${m.marginalKiBPerSession} KiB; JS heap+external ${m.heapKiBPerSession} KiB/session` : 'not measured',
+      pass: m.kibPerSession <= 40,
+      note: `marginal (2nd half) ${m.marginalKiBPerSession} KiB; JS heap+external ${m.heapKiBPerSession} KiB/session`,
+    },
+  ];
+}
+
+/** One check per tool of the tools phase: server time p50 (request log, modern era, HTTP) against its target. */
+export function toolsChecks(t: ToolsResult | undefined): Check[] {
+  if (!t) return [];
+  return t.tools.map((r) => ({
+    name: `${r.tool} server time p50 (all toolsets, ${t.sleepers.alive} sleepers)`,
+    value: r.serverMs.p50,
+    unit: 'ms',
+    target: `≤ ${r.targetMs} ms`,
+    pass: r.errors > 0 ? false : r.pass,
+    note:
+      `p90 ${r.serverMs.p90}, max ${r.serverMs.max}, ${r.serverMs.count} calls` +
+      (r.implicitMeasurements ? `; ${r.implicitMeasurements} call(s) measured a window nobody asked for` : '') +
+      (r.errors ? `; ${r.errors} error result(s): ${r.firstError ?? ''}` : ''),
+  }));
+}
+
+/** The sampler's CPU share of one core (target ≤ 0.2 %) and its history's memory. */
+export function samplerChecks(s: SamplerBenchResult | undefined): Check[] {
+  if (!s) return [];
+  return [
+    {
+      name: 'sampler CPU share of one core',
+      value: s.cpuSharePct,
+      unit: '%',
+      target: '≤ 0.2 %',
+      pass: s.cpuSharePct <= 0.2,
+      note: `${s.ticks} ticks in ${s.seconds} s; without the process scan ${s.cpuSharePctWithoutScan} %; tick p50 ${s.tickMs.p50} ms, p99 ${s.tickMs.p99} ms; history ${s.historyRecordUs} µs/tick, ${s.historyMetrics} metrics, ${s.memory.historyBytes} B now, ${s.memory.historyMaxBytes} B when full (measured ${s.memory.filledMeasuredBytes ?? 'n/a'} B)`,
     },
   ];
 }
