@@ -82,7 +82,7 @@ export function checks(p: ProcessesResult | undefined, m: MemoryResult | undefin
 /** One check per tool of the tools phase: server time p50 (request log, modern era, HTTP) against its target. */
 export function toolsChecks(t: ToolsResult | undefined): Check[] {
   if (!t) return [];
-  return t.tools.map((r) => ({
+  return t.tools.filter((r) => r.judged).map((r) => ({
     name: `${r.tool} server time p50 (all toolsets, ${t.sleepers.alive} sleepers)`,
     value: r.serverMs.p50,
     unit: 'ms',
