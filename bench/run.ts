@@ -23,6 +23,7 @@ import type { MemoryResult } from './memory.js';
 import { runProcesses } from './processes.js';
 import type { ProcessesResult } from './processes.js';
 import { runSamplerBench } from './sampler.js';
+import { stopBenchServices } from './server-env.js';
 import type { SamplerBenchResult } from './sampler.js';
 import { runTools } from './tools.js';
 import type { ToolsResult } from './tools.js';
@@ -217,6 +218,7 @@ async function main(): Promise<number> {
     runSamplerBench({ seconds: opts.samplerSeconds, root: '/', log }),
   );
 
+  stopBenchServices();
   const othersPct = othersBusyPct(mark);
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),

@@ -16,6 +16,22 @@ import type { Sleepers } from './sleepers.js';
 import { sleep } from './stats.js';
 import { keepAliveAgent } from './wire.js';
 
+/**
+ * One Services (and sampler) for every phase of a bench run. Besides being one process's reality, this
+ * sidesteps src/server/prompts.ts wrapping the same prompt-argument schema with completable() once per
+ * Services: a second Services in one process makes every later server build fail with "Cannot redefine
+ * property: Symbol(mcp.completable)" (HTTP 500), which broke the tools phase after the processes phase.
+ */
+let shared: ReturnType<typeof createServices> | undefined;
+function benchServices(): ReturnType<typeof createServices> {
+  shared ??= createServices({ root: '/', samplerIntervalMs: 1000 });
+  return shared;
+}
+export function stopBenchServices(): void {
+  shared?.stop();
+  shared = undefined;
+}
+
 /** The app's own JSON logger, with request lines captured (for durationMs) and warnings passed on. */
 export function captureLogger(lines: Array<Record<string, unknown>>): Logger {
   return createLogger({
@@ -54,7 +70,6 @@ export async function withBenchServer<T>(
   log(`  spawning ${options.sleepers} × sleep 600 …`);
   const sleepers = await spawnSleepers(options.sleepers);
   const lines: Array<Record<string, unknown>> = [];
-  let services: ReturnType<typeof createServices> | undefined;
   let app: ReturnType<typeof createHttpApp> | undefined;
   const agent = keepAliveAgent(1);
   let kill: BenchServerRun<T>['kill'] | undefined;
@@ -62,7 +77,7 @@ export async function withBenchServer<T>(
     const alive = await sleepers.countAlive();
     log(`  ${alive}/${options.sleepers} sleepers alive after ${sleepers.spawnMs} ms (pids ${sleepers.pids[0]}…${sleepers.pids[sleepers.pids.length - 1]})`);
     if (alive < options.sleepers) throw new Error(`only ${alive} of ${options.sleepers} sleepers are alive`);
-    services = createServices({ root: '/', samplerIntervalMs: 1000 });
+    const services = benchServices();
     const factory = createProductFactory({ services, toolsets: options.toolsets });
     app = createHttpApp({ factory, host: '127.0.0.1', port: 0, logger: captureLogger(lines), version: 'bench' });
     const { port } = await app.listen();
@@ -86,7 +101,6 @@ export async function withBenchServer<T>(
   } finally {
     agent.destroy();
     await app?.close().catch(() => undefined);
-    services?.stop();
     if (!kill) {
       const k = await sleepers.killAll();
       log(`  (cleanup) killed ${k.killed} sleepers; ${k.stillAlive} still alive`);
