@@ -14,6 +14,7 @@ import { readCgroup } from '../../src/collectors/cgroup.js';
 import { readCgroupTarget } from '../../src/collectors/cgroup-target.js';
 import { readSocketTables } from '../../src/collectors/sockets.js';
 import { walkCgroupStalls } from '../../src/collectors/cgroup-pressure.js';
+import { createCollectorContext } from '../../src/collectors/context.js';
 import type { CollectorContext } from '../../src/collectors/context.js';
 import { readCpuInfo, readCpuStat, readLoadAvg } from '../../src/collectors/cpu.js';
 import { readDiskStats } from '../../src/collectors/disks.js';
@@ -72,6 +73,8 @@ const TARGETS: Target[] = [
   { name: 'memory (vmstat)', fixture: 'busy', files: ['proc/vmstat'], read: readVmStat, tool: { def: getMemory } },
   { name: 'pressure (proc/pressure)', fixture: 'busy', files: ['proc/pressure/cpu', 'proc/pressure/memory', 'proc/pressure/io'], read: readPressure, tool: { def: getPressure } },
   { name: 'filesystems (mountinfo)', fixture: 'busy', files: ['proc/4242/mountinfo'], read: (ctx) => readFilesystems(ctx, { includePseudo: true }), tool: { def: getFilesystems } },
+  // statfs.json (a recorded tree's statfs results) is read when a context is made: a fresh context per case.
+  { name: 'filesystems (recorded statfs.json)', fixture: 'busy', files: ['statfs.json'], read: (ctx) => readFilesystems(createCollectorContext({ root: ctx.root }), { includePseudo: true }) },
   { name: 'processes (stat/status)', fixture: 'busy', files: ['proc/3105/stat', 'proc/3105/status', 'proc/2231/stat', 'proc/812/status'], read: (ctx) => scanProcesses(ctx, { withStatus: true, withUid: true }), tool: { def: topProcessesTool, args: { sortBy: 'memory' } } },
   { name: 'system (uptime, os-release, osrelease)', fixture: 'busy', files: ['proc/uptime', 'etc/os-release', 'proc/sys/kernel/osrelease', 'proc/cpuinfo'], read: readSystemInfo, tool: { def: getSystemInfo } },
   { name: 'disks (diskstats)', fixture: 'busy', files: ['proc/diskstats'], read: readDiskStats, tool: { def: getDiskIo }, unknownCodes: ['disk.util', 'disk.await', 'disk.unavailable', 'disk.no_devices'] },
