@@ -97,6 +97,11 @@ export interface ResourceTemplateDefinition {
   read(uri: URL, variables: Record<string, string>, services: Services): Promise<string> | string;
 }
 
+/** A prompt argument the prompt cannot use (unknown snapshot id, inverted time range): -32602 to the client. */
+export class PromptArgumentError extends Error {
+  override name = 'PromptArgumentError';
+}
+
 /** A resource the catalogue does not have (unknown snapshot id, runbook topic): -32002 to the client. */
 export class ResourceNotFound extends Error {
   override name = 'ResourceNotFound';

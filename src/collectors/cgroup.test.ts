@@ -222,3 +222,17 @@ for (const version of [1, 2] as const) {
     }
   });
 }
+
+test('a memory limit that is not a whole number of pages (a truncated "9") is garbled: null + warning, not a 9-byte limit', () => {
+  const root = garbageTree(2);
+  try {
+    writeFileSync(join(root, 'sys/fs/cgroup/memory.max'), '9\n');
+    writeFileSync(join(root, 'sys/fs/cgroup/memory.high'), '8589934592\n');
+    const c = readCgroup(createCollectorContext({ root }));
+    assert.equal(c.memory.maxBytes, null);
+    assert.equal(c.memory.highBytes, 8589934592, 'a page-aligned limit is kept');
+    assert.match(c.warnings.join('\n'), /memory\.max: malformed/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

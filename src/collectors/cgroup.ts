@@ -150,6 +150,14 @@ function limitFile(ctx: CollectorContext, rel: string, warnings?: string[]): num
   return parseLimit(s);
 }
 
+/** A memory limit: the kernel keeps these in whole pages, so anything else is a garbled file (null + warning). */
+function memoryLimitFile(ctx: CollectorContext, rel: string, warnings?: string[]): number | null {
+  const n = limitFile(ctx, rel, warnings);
+  if (n === null || n % ctx.pageSize === 0) return n;
+  malformed(warnings, rel);
+  return null;
+}
+
 /** An empty CgroupInfo, to fill with readV2Dir / readV1Dirs. */
 export function newCgroupInfo(mode: CgroupMode, warnings: string[] = []): CgroupInfo {
   return {
@@ -235,10 +243,10 @@ export function readV2Dir(ctx: CollectorContext, path: string, dir: string, info
   const ev = kv(ctx, f('memory.events'), w);
   info.memory = {
     currentBytes: num(ctx, f('memory.current'), w),
-    maxBytes: limitFile(ctx, f('memory.max'), w),
-    highBytes: limitFile(ctx, f('memory.high'), w),
+    maxBytes: memoryLimitFile(ctx, f('memory.max'), w),
+    highBytes: memoryLimitFile(ctx, f('memory.high'), w),
     peakBytes: num(ctx, f('memory.peak'), w),
-    swapMaxBytes: limitFile(ctx, f('memory.swap.max'), w),
+    swapMaxBytes: memoryLimitFile(ctx, f('memory.swap.max'), w),
     swapCurrentBytes: num(ctx, f('memory.swap.current'), w),
     events: ev
       ? { low: ev.get('low') ?? null, high: ev.get('high') ?? null, max: ev.get('max') ?? null, oom: ev.get('oom') ?? null, oomKill: ev.get('oom_kill') ?? null }
@@ -289,7 +297,7 @@ export function readV1Dirs(ctx: CollectorContext, path: string | null, dirs: Rec
     const failcnt = num(ctx, p('memory.failcnt'), w);
     info.memory = {
       currentBytes: usage,
-      maxBytes: limitFile(ctx, p('memory.limit_in_bytes'), w),
+      maxBytes: memoryLimitFile(ctx, p('memory.limit_in_bytes'), w),
       highBytes: null,
       peakBytes: num(ctx, p('memory.max_usage_in_bytes'), w),
       swapMaxBytes: null,

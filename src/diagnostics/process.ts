@@ -23,7 +23,7 @@ import {
 } from '../collectors/process-detail.js';
 import { processCpuPct, processStartedAt, scanProcesses } from '../collectors/processes.js';
 import type { ProcessScan } from '../collectors/processes.js';
-import { parseInteger, pct, readLine, readText, roundTo } from '../collectors/read.js';
+import { parseInteger, pathExists, pct, readLine, readText, roundTo } from '../collectors/read.js';
 import { readFdTargets, readSocketTables } from '../collectors/sockets.js';
 import { assess } from './assessment.js';
 import type { Assessment } from './assessment.js';
@@ -116,15 +116,18 @@ async function cpuWindow(services: Services, o: ProcessOptions): Promise<{ scan:
   return { scan, cpuPct: processCpuPct(base.scan, scan, elapsed).get(o.pid) ?? null, windowSec: roundTo(elapsed, 3), source: 'sampler' };
 }
 
-/** Null when there is no process with this pid (or it exited during the window). */
-export async function readProcessDetail(services: Services, o: ProcessOptions): Promise<ProcessResult | null> {
+/**
+ * `missing: 'gone'` when there is no process with this pid; `'unreadable'` when
+ * its directory exists but its stat cannot be parsed, or it exited during the window.
+ */
+export async function readProcessDetail(services: Services, o: ProcessOptions): Promise<ProcessResult | { missing: 'gone' | 'unreadable' }> {
   const ctx = services.collectors;
   const dir = join(ctx.root, 'proc', String(o.pid));
-  if (readText(join(dir, 'stat'), 4096) === null) return null;
+  if (readText(join(dir, 'stat'), 4096) === null) return { missing: pathExists(dir) ? 'unreadable' : 'gone' };
   const w = await cpuWindow(services, o);
   const me = w.scan.processes.find((p) => p.pid === o.pid);
   const detail = enrichProcess(ctx, o.pid, me ? { startTimeTicks: me.startTimeTicks } : {});
-  if (!me || !detail) return null;
+  if (!me || !detail) return { missing: pathExists(dir) ? 'unreadable' : 'gone' };
   const warnings = [...detail.warnings];
   const want = new Set(o.include);
   const st = parseStatusDetail(readText(join(dir, 'status'), 16 * 1024) ?? '');

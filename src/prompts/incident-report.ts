@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePrompt } from '../catalogue/types.js';
+import { definePrompt, PromptArgumentError } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
 import { formatFigure, headlineFigures } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
@@ -61,7 +61,7 @@ export const incidentReportPrompt = definePrompt({
   },
   build(args, services) {
     if (args.endedAt !== undefined && Date.parse(args.endedAt) < Date.parse(args.startedAt)) {
-      throw new Error(`endedAt (${args.endedAt}) is before startedAt (${args.startedAt})`);
+      throw new PromptArgumentError(`endedAt (${args.endedAt}) is before startedAt (${args.startedAt})`);
     }
     const snapshots = resolveSnapshots(args.snapshotIds, services);
     const window = `${args.startedAt} → ${args.endedAt ?? 'ongoing'}`;
@@ -92,8 +92,8 @@ export const incidentReportPrompt = definePrompt({
 function resolveSnapshots(list: string | undefined, services: Services): SnapshotBundle[] {
   if (list === undefined || list.trim() === '') return [];
   const refs = [...new Set(list.split(',').map((s) => s.trim()).filter(Boolean))];
-  if (refs.length > MAX_REPORT_SNAPSHOTS) throw new Error(`snapshotIds: at most ${MAX_REPORT_SNAPSHOTS} snapshots per report (got ${refs.length})`);
-  const bundles = refs.map((ref) => lookupSnapshot(services.snapshots, ref, (m) => new Error(`snapshotIds: ${m}`)));
+  if (refs.length > MAX_REPORT_SNAPSHOTS) throw new PromptArgumentError(`snapshotIds: at most ${MAX_REPORT_SNAPSHOTS} snapshots per report (got ${refs.length})`);
+  const bundles = refs.map((ref) => lookupSnapshot(services.snapshots, ref, (m) => new PromptArgumentError(`snapshotIds: ${m}`)));
   const unique = [...new Map(bundles.map((b) => [b.id, b])).values()];
   return unique.sort((a, b) => Date.parse(a.capturedAt) - Date.parse(b.capturedAt));
 }

@@ -1,7 +1,8 @@
 /** Prompt registration, with argument completion. */
-import { completable } from '@modelcontextprotocol/server';
+import { completable, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { PromptArgumentError } from '../catalogue/types.js';
 import type { PromptDefinition } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
 
@@ -30,7 +31,9 @@ function promptArgsSchema(prompt: PromptDefinition, services: Services): z.ZodOb
     // The SDK looks for completion metadata inside .optional(), so wrap the inner type.
     const optional = field instanceof z.ZodOptional;
     const inner = optional ? (field.unwrap() as z.ZodType) : field;
-    const wrapped = completable(inner, (value) => complete(String(value ?? ''), services));
+    // completable() brands the schema object itself, so brand a private copy: the
+    // definitions' schemas are shared by every Services in the process.
+    const wrapped = completable(inner.clone(), (value) => complete(String(value ?? ''), services));
     shape[key] = optional ? wrapped.optional() : wrapped;
   }
   const schema = z.object(shape);
@@ -42,9 +45,18 @@ export function registerPrompt(server: McpServer, prompt: PromptDefinition, serv
   server.registerPrompt(
     prompt.name,
     { title: prompt.title, description: prompt.description, argsSchema: promptArgsSchema(prompt, services) },
-    async (args: unknown) => ({
-      description: prompt.description,
-      messages: prompt.build(args as never, services).map((m) => ({ role: m.role, content: { type: 'text' as const, text: m.text } })),
-    }),
+    async (args: unknown) => {
+      let messages;
+      try {
+        messages = prompt.build(args as never, services);
+      } catch (error) {
+        if (error instanceof PromptArgumentError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+        throw error;
+      }
+      return {
+        description: prompt.description,
+        messages: messages.map((m) => ({ role: m.role, content: { type: 'text' as const, text: m.text } })),
+      };
+    },
   );
 }

@@ -21,7 +21,9 @@ export const getProcess = defineTool({
   async handler({ host, pid, include, windowSec }, { services, signal, progress }) {
     checkHost(host);
     const r = await readProcessDetail(services, { pid, include: include ?? INCLUDE, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
-    if (r === null) throw new ToolError(`no process with pid ${pid}`);
+    if ('missing' in r) {
+      throw new ToolError(r.missing === 'gone' ? `no process with pid ${pid}` : `process ${pid} exited during the call or its proc/${pid}/stat could not be parsed`);
+    }
     return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
   },
   render({ data: d, windowSec, assessments }) {

@@ -190,8 +190,8 @@ describe('evidence: snapshots, runbooks and report prompts over Streamable HTTP'
         );
         await assert.rejects(
           () => client.getPrompt({ name: 'incident_report', arguments: { startedAt: '2026-05-04T13:20:00Z', severity: 'sev3', snapshotIds: 'snap_gone' } }),
-          // A failure of the prompt's build (not of the argument schema): the SDK answers -32603 with our message.
-          (e: unknown) => typeof (e as { code?: unknown }).code === 'number' && /snapshotIds: unknown snapshot "snap_gone".*stored snapshots, newest first: snap_/.test((e as Error).message),
+          // Found unusable by the prompt's build (not by the argument schema): still -32602 with the reason.
+          (e: unknown) => (e as { code?: unknown }).code === -32602 && /snapshotIds: unknown snapshot "snap_gone".*stored snapshots, newest first: snap_/.test((e as Error).message),
         );
       });
 
