@@ -95,17 +95,23 @@ export function toolsChecks(t: ToolsResult | undefined): Check[] {
   }));
 }
 
-/** The sampler's CPU share of one core (target ≤ 0.2 %) and its history's memory. */
+/**
+ * The sampler's CPU share of one core (target ≤ 0.2 %) and its history's memory.
+ * The steady state of a server nobody is asking about processes is the ticks
+ * without the process scan (the scan runs only while process tools are in use,
+ * see processScanIdleMs in src/collectors/sampler.ts); the share with the scan
+ * every 5 ticks is what an active investigation costs, reported beside it.
+ */
 export function samplerChecks(s: SamplerBenchResult | undefined): Check[] {
   if (!s) return [];
   return [
     {
-      name: 'sampler CPU share of one core',
-      value: s.cpuSharePct,
+      name: 'sampler CPU share of one core (steady state)',
+      value: s.cpuSharePctWithoutScan,
       unit: '%',
       target: '≤ 0.2 %',
-      pass: s.cpuSharePct <= 0.2,
-      note: `${s.ticks} ticks in ${s.seconds} s; without the process scan ${s.cpuSharePctWithoutScan} %; tick p50 ${s.tickMs.p50} ms, p99 ${s.tickMs.p99} ms; history ${s.historyRecordUs} µs/tick, ${s.historyMetrics} metrics, ${s.memory.historyBytes} B now, ${s.memory.historyMaxBytes} B when full (measured ${s.memory.filledMeasuredBytes ?? 'n/a'} B)`,
+      pass: s.cpuSharePctWithoutScan <= 0.2,
+      note: `${s.ticks} ticks in ${s.seconds} s; ${s.cpuSharePct} % while process tools are in use (scan every 5 ticks); tick p50 ${s.tickMs.p50} ms, p99 ${s.tickMs.p99} ms; history ${s.historyRecordUs} µs/tick, ${s.historyMetrics} metrics, ${s.memory.historyBytes} B now, ${s.memory.historyMaxBytes} B when full (measured ${s.memory.filledMeasuredBytes ?? 'n/a'} B)`,
     },
   ];
 }

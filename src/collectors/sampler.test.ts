@@ -73,6 +73,23 @@ test('tick(): process baseline every N ticks, usable for per-process CPU %', () 
   assert.equal(none.processBaseline(), null);
 });
 
+test('the process scan runs only while baselines are in demand, and a stale baseline is never served', () => {
+  const ctx = createCollectorContext({ root: FIX + 'busy' });
+  let clock = 0;
+  const s = createSampler({ ctx, intervalMs: 1000, processScanEvery: 1, processScanIdleMs: 5_000, now: () => clock });
+  s.tick();
+  assert.equal(s.processBaseline()?.atMs, 0, 'scanning from the start');
+  // No demand for 5 s: ticks from 6 s on skip the scan, so the baseline ages.
+  for (clock = 1000; clock <= 8000; clock += 1000) s.tick();
+  clock = 8500;
+  const quiet = s.processBaseline();
+  assert.equal(quiet, null, 'a 3.5 s old baseline (over 2 ticks + 1 s) would be a long average: not served');
+  // That call was demand: the next tick scans again.
+  clock = 9000;
+  s.tick();
+  assert.equal(s.processBaseline()?.atMs, 9000);
+});
+
 test('before two ticks there is nothing to report', () => {
   const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }) });
   assert.equal(s.latestCpu(), null);

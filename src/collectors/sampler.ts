@@ -39,6 +39,13 @@ export interface SamplerOptions {
   intervalMs?: number;
   /** A baseline process scan every N ticks (default 5; 0 disables). */
   processScanEvery?: number;
+  /**
+   * The periodic process scan runs only while process baselines are in demand:
+   * for this long (default 10 min) after start and after the last
+   * processBaseline() call. An idle server then costs only the host counters;
+   * the first process query after a quiet spell measures a fresh window.
+   */
+  processScanIdleMs?: number;
   /** Monotonic clock in ms (default performance.now); injectable for tests. */
   now?: () => number;
   /** Wall clock, epoch ms (default Date.now): sample times and history timestamps; injectable for tests. */
@@ -181,6 +188,10 @@ export function createSampler(opts: SamplerOptions): Sampler {
   const every = Math.max(0, Math.floor(opts.processScanEvery ?? 5));
   const now = opts.now ?? (() => performance.now());
   const wallClock = opts.wallClock ?? (() => Date.now());
+  const scanIdleMs = Math.max(0, opts.processScanIdleMs ?? 10 * 60_000);
+  /** A baseline older than this would turn a rate into a long average: it is not served. */
+  const baselineMaxAgeMs = 2 * Math.max(1, every) * intervalMs + 1000;
+  let lastDemandMs = now();
   const history = createHistory({ ...opts.history, tickMs: intervalMs });
   let mounts: string[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -188,7 +199,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
   let prev: TickSample | null = null;
   let last: TickSample | null = null;
   let baseline: ProcessBaseline | null = null;
-  let cgroupCpuDir: { dir: string; version: 1 | 2 } | null | undefined;
+  let cgroupCpuDir: { dir: string; version: 1 | 2; cpuacctDir?: string } | null | undefined;
 
   function timedScan(scanOpts: ScanOptions): { scan: ProcessScan; atMs: number } {
     const t0 = now();
@@ -210,14 +221,14 @@ export function createSampler(opts: SamplerOptions): Sampler {
         memory: readMemInfo(ctx),
         vmstat: readVmStat(ctx),
         pressure: readPressure(ctx),
-        cgroupCpu: cgroupCpuDir ? readCgroupCpuStat(ctx, cgroupCpuDir.dir, cgroupCpuDir.version) : null,
+        cgroupCpu: cgroupCpuDir ? readCgroupCpuStat(ctx, cgroupCpuDir.dir, cgroupCpuDir.version, cgroupCpuDir.cpuacctDir) : null,
         disks: readDisksOrNull(),
         net: readNetCounters(ctx),
       };
       prev = last;
       last = sample;
       recordHistory(wallMs);
-      if (every > 0 && (ticks - 1) % every === 0) baseline = timedScan({ withStatus: false, withUid: false });
+      if (every > 0 && (ticks - 1) % every === 0 && atMs - lastDemandMs <= scanIdleMs) baseline = timedScan({ withStatus: false, withUid: false });
     } catch {
       // Collectors do not throw; this guard keeps a surprise from killing the timer.
     }
@@ -364,7 +375,11 @@ export function createSampler(opts: SamplerOptions): Sampler {
     previous: () => prev,
     latestCpu,
     latestRates,
-    processBaseline: () => baseline,
+    processBaseline: () => {
+      const at = now();
+      lastDemandMs = at;
+      return baseline && at - baseline.atMs <= baselineMaxAgeMs ? baseline : null;
+    },
     history,
     measure,
   };
