@@ -21,6 +21,10 @@ export async function runServe(config: Config): Promise<void> {
     samplerIntervalMs: config.samplerIntervalMs,
     maxResultBytes: config.maxResultBytes,
     scanRoots: config.scanRoots,
+    logFiles: config.logFiles,
+    configFiles: config.configFiles,
+    ...(config.containerSocket !== undefined ? { containerSocket: config.containerSocket } : {}),
+    ...(config.journalDirectory !== undefined ? { journalDirectory: config.journalDirectory } : {}),
   });
   const factory = createProductFactory({ services, toolsets: config.toolsets });
 

@@ -21,6 +21,10 @@ export interface HostState {
 
 export const DEFAULT_MAX_RESULT_BYTES = 24 * 1024;
 export const DEFAULT_SCAN_ROOTS: readonly string[] = ['/var', '/tmp', '/home', '/opt', '/srv', '/root'];
+/** Log files read_log_file may read (globs; rotations such as .1 and .2.gz of a match follow it). */
+export const DEFAULT_LOG_FILES: readonly string[] = ['/var/log/*.log', '/var/log/*/*.log', '/var/log/syslog', '/var/log/messages', '/var/log/kern.log'];
+/** Config files get_config may read (globs); a built-in deny-list (shadow, private keys, ~/.ssh, /proc/<pid>/environ) always wins. */
+export const DEFAULT_CONFIG_FILES: readonly string[] = ['/etc/**'];
 
 /** Result budgets and allow-lists from config, fixed for the process lifetime. */
 export interface ServiceLimits {
@@ -28,6 +32,14 @@ export interface ServiceLimits {
   maxResultBytes: number;
   /** Absolute directories find_space_hogs may walk. */
   scanRoots: readonly string[];
+  /** Absolute globs of the log files read_log_file may read. */
+  logFiles: readonly string[];
+  /** Absolute globs of the config files get_config may read (the built-in deny-list still applies). */
+  configFiles: readonly string[];
+  /** Docker/Podman-compatible API socket; null = look in the usual places. */
+  containerSocket: string | null;
+  /** Journal directory passed to journalctl --directory; null = the system journal. */
+  journalDirectory: string | null;
 }
 
 export interface Services {

@@ -35,6 +35,10 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
   HOSTLENS_OVERVIEW_CHECK_SEC: { key: 'overviewCheckSec', parse: num },
   HOSTLENS_MAX_RESULT_BYTES: { key: 'maxResultBytes', parse: num },
   HOSTLENS_SCAN_ROOTS: { key: 'scanRoots', parse: list },
+  HOSTLENS_LOG_FILES: { key: 'logFiles', parse: list },
+  HOSTLENS_CONFIG_FILES: { key: 'configFiles', parse: list },
+  HOSTLENS_CONTAINER_SOCKET: { key: 'containerSocket', parse: (v) => v },
+  HOSTLENS_JOURNAL_DIRECTORY: { key: 'journalDirectory', parse: (v) => v },
   HOSTLENS_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },
 };
 /** Variables that are read elsewhere and are not settings. */

@@ -3,7 +3,7 @@
  * (flag, HOSTLENS_* variable, config file). Unknown keys are refused.
  */
 import { z } from 'zod';
-import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
+import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
 import { TOOLSETS } from '../catalogue/types.js';
 import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 
@@ -37,6 +37,16 @@ export const configSchema = z
       .array(z.string().regex(/^\//, 'scanRoots entries must be absolute paths'))
       .default([...DEFAULT_SCAN_ROOTS])
       .describe('directories find_space_hogs may walk (resolved with realpath; the walk never leaves them)'),
+    logFiles: z
+      .array(z.string().regex(/^\//, 'logFiles entries must be absolute globs'))
+      .default([...DEFAULT_LOG_FILES])
+      .describe('globs of the log files read_log_file may read (checked after realpath)'),
+    configFiles: z
+      .array(z.string().regex(/^\//, 'configFiles entries must be absolute globs'))
+      .default([...DEFAULT_CONFIG_FILES])
+      .describe('globs of the config files get_config may read; the built-in deny-list cannot be lifted'),
+    containerSocket: z.string().regex(/^\//, 'containerSocket must be an absolute path').optional().describe('Docker/Podman API socket (default: the usual places)'),
+    journalDirectory: z.string().regex(/^\//, 'journalDirectory must be an absolute path').optional().describe('journal directory for journalctl --directory (default: the system journal)'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     thresholds: thresholdOverridesSchema.default({}),
   })

@@ -3,7 +3,7 @@
  * directory, the started 1 Hz sampler, the resolved thresholds and shared
  * state. Also answers readiness: can the collectors read what they need?
  */
-import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
+import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
 import type { Services } from '../catalogue/services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { readCpuStat } from '../collectors/cpu.js';
@@ -20,6 +20,10 @@ export interface CreateServicesOptions {
   samplerIntervalMs?: number;
   maxResultBytes?: number;
   scanRoots?: readonly string[];
+  logFiles?: readonly string[];
+  configFiles?: readonly string[];
+  containerSocket?: string;
+  journalDirectory?: string;
   /** Start the background sampler (default true). */
   startSampler?: boolean;
 }
@@ -40,6 +44,10 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
     limits: {
       maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
       scanRoots: options.scanRoots ?? DEFAULT_SCAN_ROOTS,
+      logFiles: options.logFiles ?? DEFAULT_LOG_FILES,
+      configFiles: options.configFiles ?? DEFAULT_CONFIG_FILES,
+      containerSocket: options.containerSocket ?? null,
+      journalDirectory: options.journalDirectory ?? null,
     },
     collectors,
     sampler,
