@@ -62,6 +62,16 @@ export interface TopOptions {
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
+  /** A scan with interval CPU % already taken (scanWithCpu), to rank it again by another key without a second scan. */
+  window?: ProcessWindow;
+}
+
+/** One process scan with each process's CPU % over the stated window. */
+export interface ProcessWindow {
+  scan: ProcessScan;
+  cpu: Map<number, number>;
+  windowSec: number;
+  source: 'sampler' | 'measured';
 }
 
 export interface TopResult {
@@ -76,7 +86,7 @@ export interface TopResult {
 /** The shortest window the sampler's baseline may give; shorter waits out the difference. */
 const MIN_BASELINE_SEC = 0.2;
 
-async function scanWithCpu(services: Services, options: TopOptions): Promise<{ scan: ProcessScan; cpu: Map<number, number>; windowSec: number; source: 'sampler' | 'measured' }> {
+export async function scanWithCpu(services: Services, options: Pick<TopOptions, 'windowSec' | 'signal' | 'progress'>): Promise<ProcessWindow> {
   const ctx = services.collectors;
   const measureFor = async (sec: number) => {
     const m = await services.sampler.measure(sec, {
@@ -119,7 +129,7 @@ const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 
 
 export async function topProcesses(services: Services, options: TopOptions): Promise<TopResult> {
   const ctx = services.collectors;
-  const { scan, cpu, windowSec, source } = await scanWithCpu(services, options);
+  const { scan, cpu, windowSec, source } = options.window ?? (await scanWithCpu(services, options));
   const memTotal = readMemInfo(ctx).totalBytes;
   const bootTimeSec = readCpuStat(ctx).bootTimeSec;
   const warnings = [...scan.warnings];

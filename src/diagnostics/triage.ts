@@ -108,6 +108,21 @@ export interface TriageOptions {
   progress?: (fraction: number, message?: string) => Promise<void>;
   /** Tools nextSteps may name (name → input schema); default: the catalogue's core tools. */
   servedTools?: ServedTools;
+  /**
+   * Readings already taken for the same moment (capture_snapshot reads each area for its own
+   * section): triage judges those instead of reading again. Each must be what the named
+   * reader returns with triage's own arguments (limits: top 10 fd holders).
+   */
+  readings?: TriageReadings;
+}
+
+export interface TriageReadings {
+  cpu?: Awaited<ReturnType<typeof readCpu>>;
+  disk?: Awaited<ReturnType<typeof readDiskIo>>;
+  network?: Awaited<ReturnType<typeof readNetwork>>;
+  memory?: ReturnType<typeof readMemory>;
+  filesystems?: ReturnType<typeof readFilesystemHealth>;
+  limits?: ReturnType<typeof readLimitsHealth>;
 }
 
 /** Lines of proc/net/tcp(6) triage reads at most for the TCP state count it does not report. */
@@ -117,15 +132,16 @@ export async function runTriage(services: Services, options: TriageOptions = {})
   const win = options.windowSec !== undefined ? { windowSec: options.windowSec } : {};
   const sig = options.signal ? { signal: options.signal } : {};
   // Concurrent: with windowSec each measures the same fresh window; without, each reads the sampler.
+  const given = options.readings ?? {};
   const [cpu, disk, net] = await Promise.all([
-    readCpu(services, { ...win, ...sig, ...(options.progress ? { progress: options.progress } : {}) }),
-    readDiskIo(services, { ...win, ...sig }),
-    readNetwork(services, { ...win, ...sig, maxTcpLines: TRIAGE_TCP_LINES }),
+    given.cpu ?? readCpu(services, { ...win, ...sig, ...(options.progress ? { progress: options.progress } : {}) }),
+    given.disk ?? readDiskIo(services, { ...win, ...sig }),
+    given.network ?? readNetwork(services, { ...win, ...sig, maxTcpLines: TRIAGE_TCP_LINES }),
   ]);
-  const memory = readMemory(services);
-  const fs = readFilesystemHealth(services);
+  const memory = given.memory ?? readMemory(services);
+  const fs = given.filesystems ?? readFilesystemHealth(services);
   const pressure = readPressureDetail(services, 1);
-  const limits = readLimitsHealth(services, 10);
+  const limits = given.limits ?? readLimitsHealth(services, 10);
   // Conntrack is judged once, under network (get_limits repeats it for its own sweep).
   const limitAssessments = limits.assessments.filter((a) => a.code !== 'limits.conntrack');
 

@@ -15,7 +15,7 @@ import { readLimitsHealth } from '../diagnostics/limits.js';
 import { readMemory } from '../diagnostics/memory.js';
 import { readNetwork } from '../diagnostics/network.js';
 import { readPressureDetail } from '../diagnostics/pressure-detail.js';
-import { topProcesses } from '../diagnostics/processes.js';
+import { scanWithCpu, topProcesses } from '../diagnostics/processes.js';
 import { runTriage } from '../diagnostics/triage.js';
 import { findingKey, rankFindings } from './figures.js';
 import type { SnapshotBundle, SnapshotFinding, SnapshotSection } from './store.js';
@@ -43,6 +43,26 @@ interface Reading {
 }
 
 export type CapturedBundle = Omit<SnapshotBundle, 'id'>;
+
+type Attempt<T> = { value: T } | { error: unknown };
+
+/** A point-in-time reading taken once and used by its section and by triage; a failure stays the section's. */
+function attempt<T>(read: () => T): Attempt<T> {
+  try {
+    return { value: read() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function unwrap<T>(a: Attempt<T>): T {
+  if ('error' in a) throw a.error;
+  return a.value;
+}
+
+function ok<K extends string, T>(key: K, a: Attempt<T>): Partial<Record<K, T>> {
+  return 'value' in a ? ({ [key]: a.value } as Record<K, T>) : {};
+}
 
 /** Runs the sweep; returns the bundle ready for the store (which assigns the id). */
 export async function captureBundle(services: Services, options: CaptureOptions = {}): Promise<CapturedBundle> {
@@ -73,20 +93,34 @@ export async function captureBundle(services: Services, options: CaptureOptions 
     await options.progress?.(done / names.length, `captured ${name}`);
     return [name, out];
   };
-  // Sections that wait on a window go together; the cheap point-in-time reads follow.
+  // Each area is read once: the windowed readings (and one process scan ranked twice) start
+  // together, and triage judges those same readings instead of reading every area again.
+  const cpuP = readCpu(services, { ...win, ...sig });
+  const diskP = readDiskIo(services, { ...win, ...sig });
+  const networkP = readNetwork(services, { ...win, ...sig });
+  const processesP = scanWithCpu(services, { ...win, ...sig });
+  const memory = attempt(() => readMemory(services));
+  const filesystems = attempt(() => readFilesystemHealth(services));
+  const limits = attempt(() => readLimitsHealth(services));
+  const settled = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
+  const top = async (sortBy: 'cpu' | 'memory') => topProcesses(services, { sortBy, limit: SNAPSHOT_TOP_PROCESSES, ...sig, window: await processesP });
   const waited = await Promise.all([
-    section('triage', () => runTriage(services, { ...win, ...sig })),
-    section('cpu', () => readCpu(services, { ...win, ...sig })),
-    section('disks', () => readDiskIo(services, { ...win, ...sig })),
-    section('network', () => readNetwork(services, { ...win, ...sig })),
-    section('processesByCpu', () => topProcesses(services, { sortBy: 'cpu', limit: SNAPSHOT_TOP_PROCESSES, ...win, ...sig })),
-    section('processesByMemory', () => topProcesses(services, { sortBy: 'memory', limit: SNAPSHOT_TOP_PROCESSES, ...win, ...sig })),
+    section('triage', async () => {
+      const [cpu, disk, network] = await Promise.all([settled(cpuP), settled(diskP), settled(networkP)]);
+      const readings = { ...(cpu ? { cpu } : {}), ...(disk ? { disk } : {}), ...(network ? { network } : {}), ...ok('memory', memory), ...ok('filesystems', filesystems), ...ok('limits', limits) };
+      return runTriage(services, { ...win, ...sig, readings });
+    }),
+    section('cpu', () => cpuP),
+    section('disks', () => diskP),
+    section('network', () => networkP),
+    section('processesByCpu', () => top('cpu')),
+    section('processesByMemory', () => top('memory')),
   ]);
   const instant = await Promise.all([
-    section('memory', () => readMemory(services)),
-    section('filesystems', () => readFilesystemHealth(services)),
+    section('memory', () => unwrap(memory)),
+    section('filesystems', () => unwrap(filesystems)),
     section('pressure', () => readPressureDetail(services, SNAPSHOT_TOP_CGROUPS)),
-    section('limits', () => readLimitsHealth(services)),
+    section('limits', () => unwrap(limits)),
   ]);
   const byName = new Map([...waited, ...instant]);
   const sections: Record<string, SnapshotSection> = {};
