@@ -1,0 +1,80 @@
+/**
+ * Which key names hold secrets, and which values are not secrets whatever
+ * their key. Key names are split into words (on `_`, `-`, `.` and camelCase
+ * humps), so `DB_PASSWORD`, `x-api-key`, `clientSecret` and `dbpassword`
+ * match while `author`, `bypass` and `passwordless_users_count` do not.
+ *
+ * Rules (documented in README "Redaction"):
+ *  - a key is secret when one of its words is a secret word (password,
+ *    passwd, passphrase, pass, pwd, secret(s), token(s), apikey, credential(s),
+ *    auth, authorization, session, sessionid, cookie, …), or a word ends with
+ *    password/passwd/secret/token/apikey (`dbpassword`, `accesstoken`), or is
+ *    `key` after api/access/secret/private/signing/… (`api_key`, `AWS_SECRET_ACCESS_KEY`);
+ *  - but not when its LAST word names a setting about the secret rather than
+ *    the secret itself (length, min, max, timeout, file, path, dir, size,
+ *    count, ttl, type, mode, name, url, enabled, …): `password_min_length=8`,
+ *    `token_bucket_size=100`, `password_file=/run/x` stay;
+ *  - a value is not a secret when it is a boolean/none word, an already
+ *    masked value, a variable reference (`$X`, `${X}`, `%(x)s`, `{{ x }}`),
+ *    or an absolute path (`PWD=/home/x`).
+ */
+
+const SECRET_WORDS = new Set([
+  'password', 'passwords', 'passwd', 'passphrase', 'pass', 'pwd', 'secret', 'secrets', 'token', 'tokens',
+  'apikey', 'credential', 'credentials', 'auth', 'authorization', 'session', 'sessionid', 'cookie', 'cookies',
+  'requirepass', 'masterauth', 'psk', 'privatekey', 'accesskey', 'secretkey', 'passcode',
+]);
+/** Secret words strong enough to mark a space-separated `directive value` config line. */
+const STRONG_WORDS = new Set([
+  'password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'requirepass', 'masterauth', 'privatekey', 'secretkey', 'accesskey', 'psk',
+]);
+const SECRET_ENDINGS = ['password', 'passwd', 'secret', 'token', 'apikey'];
+const KEY_PREFIXES = new Set(['api', 'access', 'secret', 'private', 'signing', 'encryption', 'master', 'client', 'auth', 'license', 'account', 'storage', 'shared', 'app', 'consumer', 'x']);
+const SAFE_LAST = new Set([
+  'length', 'len', 'min', 'max', 'minlen', 'maxlen', 'minlength', 'maxlength', 'timeout', 'file', 'files', 'path', 'dir', 'size',
+  'count', 'ttl', 'age', 'expiry', 'expires', 'lifetime', 'type', 'mode', 'name', 'url', 'uri', 'endpoint', 'enabled', 'enable',
+  'disable', 'disabled', 'required', 'algorithm', 'algo', 'method', 'policy', 'header', 'retries', 'interval', 'limit', 'format',
+  'strength', 'level', 'location', 'prompt', 'user', 'username', 'bucket', 'rotation', 'scope', 'scopes', 'issuer', 'audience',
+  'authentication', 'version', 'env', 'command', 'cmd', 'provider', 'store', 'backend', 'plugin', 'module', 'hint',
+]);
+
+/** The words of a key name, lower-cased: `X-Api-Key` → [x, api, key], `dbPassword` → [db, password]. */
+export function keyWords(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+function classify(key: string, words: ReadonlySet<string>, endings: readonly string[]): boolean {
+  const w = keyWords(key);
+  if (w.length === 0) return false;
+  if (w.length > 1 && SAFE_LAST.has(w[w.length - 1] ?? '')) return false;
+  for (let i = 0; i < w.length; i += 1) {
+    const s = w[i] ?? '';
+    if (words.has(s)) return true;
+    if (s === 'key' && i > 0 && KEY_PREFIXES.has(w[i - 1] ?? '')) return true;
+    for (const e of endings) if (s.length > e.length && s.endsWith(e)) return true;
+  }
+  return false;
+}
+
+/** A key whose value is a secret in `key=value`, `key: value`, JSON and `--key value` forms. */
+export function isSecretKey(key: string): boolean {
+  return classify(key, SECRET_WORDS, SECRET_ENDINGS);
+}
+
+/** A directive whose space-separated value is a secret (`requirepass x`, `password x`); not `auth`/`session` (PAM, nginx). */
+export function isStrongSecretKey(key: string): boolean {
+  return classify(key, STRONG_WORDS, SECRET_ENDINGS);
+}
+
+const PLAIN_VALUE = /^(?:true|false|yes|no|on|off|none|null|nil|undefined|empty|required|optional|sufficient|requisite|include|disabled|enabled|0|1|-|\*+|x+|\.+|…|<[^>]*>|\[REDACTED\])$/i;
+const REFERENCE = /^(?:\$[A-Za-z_][A-Za-z0-9_]*|\$\{[^}]*\}|%\([^)]*\)s|\{\{.*\}\}|%[A-Za-z_]+%)$/;
+const ABS_PATH = /^(?:\/|~\/)[A-Za-z0-9._/@+:-]*$/;
+
+/** A value that is a setting, a reference or a path rather than a secret. */
+export function isPlainValue(value: string): boolean {
+  return value.length === 0 || PLAIN_VALUE.test(value) || REFERENCE.test(value) || ABS_PATH.test(value) || value.includes('[REDACTED]');
+}
