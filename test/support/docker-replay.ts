@@ -1,0 +1,135 @@
+/**
+ * A Docker Engine API replay server on a real unix socket (node:http), serving the recorded responses in
+ * test/fixtures/containers: GET /v1.41/{_ping, version, containers/json, containers/{ref}/json,
+ * containers/{ref}/stats, containers/{ref}/logs}. {ref} is a full id, a unique id prefix or a name;
+ * anything else is 404 {"message": "No such container: …"} like the engine. Logs honour `tail` (frames /
+ * lines) and are multiplexed or raw (TTY) as recorded.
+ *
+ * Fault modes for the client's bounds: 'hang' accepts and never answers, 'huge' answers the container
+ * list with a body larger than 8 MiB, 'malformed' answers it with broken JSON.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'containers');
+
+export type ReplayMode = 'normal' | 'hang' | 'huge' | 'malformed';
+
+export interface Replay {
+  socket: string;
+  /** Every request path seen, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export interface ReplayOptions {
+  mode?: ReplayMode;
+  /** Called before a stats answer (tests advance cgroup counters here). */
+  onStats?: (name: string) => void;
+}
+
+const json = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
+
+function containers(): Array<{ id: string; name: string; tty: boolean }> {
+  const list = json('containers-json.json') as Array<{ Id: string; Names: string[] }>;
+  return list.map((c) => {
+    const name = c.Names[0]!.slice(1);
+    const inspect = json(`inspect-${name}.json`) as { Config: { Tty: boolean } };
+    return { id: c.Id, name, tty: inspect.Config.Tty };
+  });
+}
+
+function resolveRef(ref: string): { id: string; name: string; tty: boolean } | null {
+  const all = containers();
+  const byName = all.find((c) => c.name === ref || c.id === ref);
+  if (byName) return byName;
+  const prefixed = all.filter((c) => c.id.startsWith(ref.toLowerCase()));
+  return prefixed.length === 1 ? prefixed[0]! : null;
+}
+
+/** The last `tail` multiplexed frames (each recorded frame is one line). */
+function tailFrames(buf: Buffer, tail: number): Buffer {
+  const frames: Buffer[] = [];
+  for (let off = 0; off + 8 <= buf.length; ) {
+    const end = off + 8 + buf.readUInt32BE(off + 4);
+    frames.push(buf.subarray(off, end));
+    off = end;
+  }
+  return Buffer.concat(frames.slice(-tail));
+}
+
+function logs(c: { name: string; tty: boolean }, tail: number): Buffer {
+  if (c.tty) {
+    const lines = readFileSync(join(FIXTURES, `logs-${c.name}.txt`), 'utf8').split(/(?<=\n)/);
+    return Buffer.from(lines.slice(-tail).join(''));
+  }
+  return tailFrames(Buffer.from(readFileSync(join(FIXTURES, `logs-${c.name}.b64`), 'utf8').trim(), 'base64'), tail);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const data = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': data.length, Server: 'Docker/24.0.7 (linux)', 'Api-Version': '1.43' });
+  res.end(data);
+}
+
+function route(req: IncomingMessage, res: ServerResponse, opts: ReplayOptions): void {
+  const url = new URL(req.url ?? '/', 'http://docker');
+  const m = /^\/v1\.\d+(\/.*)$/.exec(url.pathname);
+  const path = m ? m[1]! : url.pathname;
+  if (path === '/_ping') return send(res, 200, 'OK', 'text/plain');
+  if (path === '/version') return send(res, 200, json('version.json'));
+  if (path === '/containers/json') {
+    if (opts.mode === 'huge') return send(res, 200, Buffer.alloc(9 * 1024 * 1024, 0x20));
+    if (opts.mode === 'malformed') return send(res, 200, '[{"Id": "a1b2c3d4e5f6", "Names": ["/web"');
+    return send(res, 200, json('containers-json.json'));
+  }
+  const cm = /^\/containers\/([^/]+)\/(json|stats|logs)$/.exec(path);
+  if (cm) {
+    const c = resolveRef(decodeURIComponent(cm[1]!));
+    if (c === null) return send(res, 404, { message: `No such container: ${cm[1]}` });
+    if (cm[2] === 'json') return send(res, 200, json(`inspect-${c.name}.json`));
+    if (cm[2] === 'stats') {
+      let stats: unknown;
+      try {
+        stats = json(`stats-${c.name}.json`);
+      } catch {
+        return send(res, 409, { message: `container ${c.name} is not running` });
+      }
+      opts.onStats?.(c.name);
+      return send(res, 200, stats);
+    }
+    const tail = Number(url.searchParams.get('tail') ?? '1000000');
+    return send(res, 200, logs(c, Number.isFinite(tail) && tail > 0 ? tail : 1000000), c.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+  }
+  return send(res, 404, { message: 'page not found' });
+}
+
+/** Starts the replay server on a fresh socket in a temp directory. */
+export async function startDockerReplay(opts: ReplayOptions = {}): Promise<Replay> {
+  const dir = mkdtempSync(join(tmpdir(), 'hl-docker-'));
+  const socket = join(dir, 'docker.sock');
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    if (opts.mode === 'hang') return; // accepted, never answered
+    route(req, res, opts);
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(socket, () => ok());
+  });
+  return {
+    socket,
+    requests,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
