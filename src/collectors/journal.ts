@@ -1,0 +1,317 @@
+/**
+ * journald through `journalctl -o json` (run by runProgram: fixed argv, no shell, timeout, output cap).
+ *
+ * Every filter is validated here and turned into ONE `--option=value` argv element, so no value can
+ * be read as another option and nothing reaches a shell. Choices made:
+ * - newest first (`--reverse`), bounded by `--lines=<maxScan>` (≤ 20,000) and an 8 MiB output cap;
+ * - `kernel: true` is the match `_TRANSPORT=kernel`, NOT `-k` (which would also imply the current
+ *   boot): pass `boot: 0` for that;
+ * - `grep` is applied here, in JS, to MESSAGE as a case-insensitive LITERAL substring (≤ 200 chars):
+ *   never a regex handed to journalctl (no PCRE2 dependency, no catastrophic patterns);
+ * - `matched` counts the entries journalctl produced (after grep) before any paging: the true total
+ *   within the scan; `scanLimited` says the scan itself was cut by --lines or the output cap.
+ * Used by search_logs, get_kernel_events and recent_changes.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Services } from '../catalogue/services.js';
+import { ToolError } from '../catalogue/types.js';
+import { parseTime } from '../diagnostics/history.js';
+import { describeRunFailure, runProgram } from './exec.js';
+
+export const PRIORITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
+export type PriorityName = (typeof PRIORITY_NAMES)[number];
+
+export const MAX_SCAN = 20_000;
+export const DEFAULT_SCAN = 5_000;
+export const MAX_UNITS = 10;
+export const MAX_GREP_CHARS = 200;
+const TIMEOUT_MS = 5_000;
+const OUTPUT_CAP = 8 * 1024 * 1024;
+/** journalctl prints only these (plus __REALTIME_TIMESTAMP, __CURSOR, __MONOTONIC_TIMESTAMP, _BOOT_ID). */
+const OUTPUT_FIELDS = 'MESSAGE,PRIORITY,_SYSTEMD_UNIT,UNIT,SYSLOG_IDENTIFIER,_COMM,_PID,_TRANSPORT,_BOOT_ID';
+
+/** A unit name or glob: systemd's unit-name characters plus * and ?; never starting with '-'. */
+export const UNIT_RE = /^[A-Za-z0-9:_.\\@*?][A-Za-z0-9:_.\\@*?-]{0,255}$/;
+export const IDENTIFIER_RE = /^[A-Za-z0-9_.@:/+][A-Za-z0-9_.@:/+-]{0,127}$/;
+const BOOT_RE = /^(?:0|-[1-9][0-9]?|[0-9a-f]{32})$/;
+const PRIORITY_RE = new RegExp(`^(${PRIORITY_NAMES.join('|')}|[0-7])(?:\\.\\.(${PRIORITY_NAMES.join('|')}|[0-7]))?$`);
+
+export interface JournalQuery {
+  /** "now", relative ("-15m", "-2h", "-1d") or RFC 3339; default: no lower bound (the scan bound still applies). */
+  since?: string | undefined;
+  until?: string | undefined;
+  units?: readonly string[] | undefined;
+  /** "err" = emerg..err (that level and more severe); "warning..err" or "3..4" = that range. */
+  priority?: string | undefined;
+  identifier?: string | undefined;
+  /** Only kernel messages (_TRANSPORT=kernel). */
+  kernel?: boolean | undefined;
+  /** 0 = the newest boot in the journal, -1 the one before, or a 32-hex boot id. */
+  boot?: string | number | undefined;
+  /** Case-insensitive literal substring of MESSAGE, applied after journalctl. */
+  grep?: string | undefined;
+  /** Newest entries to read (--lines), 1–20,000; default 5,000. */
+  maxScan?: number | undefined;
+}
+
+export interface JournalEntry {
+  /** RFC 3339 UTC with microseconds, from __REALTIME_TIMESTAMP. */
+  ts: string;
+  /** Epoch microseconds (for sorting/windows; not returned by tools). */
+  tsUs: number;
+  priority: number | null;
+  priorityName: PriorityName | null;
+  unit: string | null;
+  identifier: string | null;
+  pid: number | null;
+  /** Raw MESSAGE (unredacted, unclipped: callers redact and clip before returning it). */
+  message: string;
+  bootId: string | null;
+  transport: string | null;
+}
+
+export interface JournalResult {
+  /** false: journalctl is missing or there is no journal to read; `reason` says which. */
+  available: boolean;
+  reason: string | null;
+  /** Newest first. */
+  entries: JournalEntry[];
+  /** Entries journalctl produced that passed grep: the true total within the scan. */
+  matched: number;
+  /** Entries journalctl produced (before grep). */
+  scanned: number;
+  /** The scan hit --lines (more older entries may match) or the output cap. */
+  scanLimited: boolean;
+  truncatedByCap: boolean;
+  /** Lines that were not a journal JSON object. */
+  garbageLines: number;
+  argv: string[];
+  warnings: string[];
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+  /** Stand-in executable for tests. */
+  executable?: string;
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  nowMs?: number;
+}
+
+function priorityNumber(p: string): number {
+  const i = (PRIORITY_NAMES as readonly string[]).indexOf(p);
+  return i >= 0 ? i : Number(p);
+}
+
+/** "YYYY-MM-DD HH:MM:SS.ffffff UTC" — the systemd.time form journalctl parses unambiguously. */
+export function journalTime(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-01-31T13:45:00.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)} UTC`;
+}
+
+/** Validates every filter; throws ToolError naming the bad one. Returns the filter argv (no program, no directory). */
+export function journalFilterArgs(q: JournalQuery, nowMs = Date.now()): string[] {
+  const args: string[] = [];
+  let sinceMs: number | null = null;
+  if (q.since !== undefined) {
+    sinceMs = parseTime(q.since, nowMs, 'since');
+    args.push(`--since=${journalTime(sinceMs)}`);
+  }
+  if (q.until !== undefined) {
+    const untilMs = parseTime(q.until, nowMs, 'until');
+    if (sinceMs !== null && untilMs <= sinceMs) throw new ToolError('until must be after since');
+    args.push(`--until=${journalTime(untilMs)}`);
+  }
+  if (q.boot !== undefined) {
+    const raw = String(q.boot).trim().toLowerCase();
+    const b = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(raw) ? raw.replace(/-/g, '') : raw;
+    if (!BOOT_RE.test(b)) throw new ToolError(`boot "${String(q.boot).slice(0, 40)}" is not valid: use 0 (newest boot), -1 … -99 (earlier boots) or a 32-hex boot id`);
+    args.push(`--boot=${b}`);
+  }
+  if (q.priority !== undefined) {
+    const m = PRIORITY_RE.exec(q.priority.trim().toLowerCase());
+    if (!m) throw new ToolError(`priority "${q.priority.slice(0, 40)}" is not valid: use a level (${PRIORITY_NAMES.join(', ')} or 0–7) meaning that level and more severe, or a range like "warning..err"`);
+    const a = priorityNumber(m[1]!);
+    const b = m[2] === undefined ? 0 : priorityNumber(m[2]);
+    args.push(`--priority=${Math.min(a, b)}..${Math.max(a, b)}`);
+  }
+  if (q.units !== undefined) {
+    if (q.units.length > MAX_UNITS) throw new ToolError(`at most ${MAX_UNITS} units`);
+    for (const u of q.units) {
+      if (!UNIT_RE.test(u)) throw new ToolError(`unit "${u.slice(0, 64)}" is not a valid unit name (letters, digits, ":_.\\@-", globs * ?)`);
+      args.push(`--unit=${u}`);
+    }
+  }
+  if (q.identifier !== undefined) {
+    if (!IDENTIFIER_RE.test(q.identifier)) throw new ToolError(`identifier "${q.identifier.slice(0, 64)}" is not valid (letters, digits, "_.@:/+-")`);
+    args.push(`--identifier=${q.identifier}`);
+  }
+  if (q.grep !== undefined && (q.grep.length === 0 || q.grep.length > MAX_GREP_CHARS)) throw new ToolError(`grep must be 1–${MAX_GREP_CHARS} characters`);
+  if (q.kernel === true) {
+    if (q.units !== undefined && q.units.length > 0) throw new ToolError('kernel messages belong to no unit: pass kernel or units, not both');
+    args.push('_TRANSPORT=kernel');
+  }
+  return args;
+}
+
+/** The whole journalctl argv for a query against `directory` (null = the system journal). */
+export function journalArgv(q: JournalQuery, directory: string | null, nowMs = Date.now()): string[] {
+  const scan = q.maxScan ?? DEFAULT_SCAN;
+  if (!Number.isInteger(scan) || scan < 1 || scan > MAX_SCAN) throw new ToolError(`maxScan must be an integer 1–${MAX_SCAN}`);
+  const filters = journalFilterArgs(q, nowMs);
+  return [
+    '--output=json',
+    '--no-pager',
+    '--utc',
+    '--all',
+    '--reverse',
+    `--output-fields=${OUTPUT_FIELDS}`,
+    `--lines=${scan}`,
+    ...(directory === null ? [] : [`--directory=${directory}`]),
+    ...filters,
+  ];
+}
+
+function hasJournalFiles(dir: string, depth = 2, budget = { left: 512 }): boolean {
+  let names;
+  try {
+    names = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const d of names) {
+    if (budget.left-- <= 0) return false;
+    if (d.isFile() && (d.name.endsWith('.journal') || d.name.endsWith('.journal~'))) return true;
+    if (d.isDirectory() && depth > 0 && hasJournalFiles(join(dir, d.name), depth - 1, budget)) return true;
+  }
+  return false;
+}
+
+/**
+ * Which journal to read: config's journalDirectory (under the collector root), else for a fixture root its
+ * var/log/journal, else the system journal. Null `directory` = system journal; `present` false = nothing to read.
+ */
+export function locateJournal(services: Services): { directory: string | null; present: boolean; where: string } {
+  const root = services.collectors.root;
+  const configured = services.limits.journalDirectory;
+  if (configured !== null) {
+    const dir = join(root, configured);
+    return { directory: dir, present: hasJournalFiles(dir), where: dir };
+  }
+  if (root !== '/') {
+    const dir = join(root, 'var/log/journal');
+    return { directory: dir, present: hasJournalFiles(dir), where: dir };
+  }
+  const present = hasJournalFiles('/var/log/journal') || hasJournalFiles('/run/log/journal');
+  return { directory: null, present, where: '/var/log/journal, /run/log/journal' };
+}
+
+function field(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) {
+    if (v.length > 0 && v.every((x) => typeof x === 'number')) return Buffer.from(v as number[]).toString('utf8');
+    const first = v.find((x) => typeof x === 'string' || Array.isArray(x));
+    return first === undefined ? null : field(first);
+  }
+  return null;
+}
+
+function toInt(v: string | null, max: number): number | null {
+  if (v === null || !/^\d{1,16}$/.test(v)) return null;
+  const n = Number(v);
+  return n <= max ? n : null;
+}
+
+/** The unit a message is about: systemd's own lines (from init.scope) name it in UNIT. */
+function unitOf(systemdUnit: string | null, unit: string | null): string | null {
+  return systemdUnit === null || systemdUnit === 'init.scope' ? (unit ?? systemdUnit) : systemdUnit;
+}
+
+/** One JSON line → an entry, or null for anything that is not a journal entry with a valid timestamp. */
+export function parseJournalLine(line: string): JournalEntry | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const r = o as Record<string, unknown>;
+  const tsUs = toInt(field(r.__REALTIME_TIMESTAMP), 8_000_000_000_000_000);
+  if (tsUs === null) return null;
+  const priority = toInt(field(r.PRIORITY), 7);
+  const iso = new Date(Math.floor(tsUs / 1000)).toISOString();
+  return {
+    ts: `${iso.slice(0, 19)}.${String(tsUs % 1_000_000).padStart(6, '0')}Z`,
+    tsUs,
+    priority,
+    priorityName: priority === null ? null : PRIORITY_NAMES[priority]!,
+    unit: unitOf(field(r._SYSTEMD_UNIT), field(r.UNIT)),
+    identifier: field(r.SYSLOG_IDENTIFIER) ?? field(r._COMM),
+    pid: toInt(field(r._PID), 4_194_304),
+    message: field(r.MESSAGE) ?? '',
+    bootId: field(r._BOOT_ID),
+    transport: field(r._TRANSPORT),
+  };
+}
+
+/** journalctl's JSON lines → entries (garbage and a cut last line counted, never thrown). */
+export function parseJournalOutput(stdout: string, cut: boolean): { entries: JournalEntry[]; garbage: number } {
+  const lines = stdout.split('\n');
+  if (cut) lines.pop(); // the line the output cap cut in half
+  const entries: JournalEntry[] = [];
+  let garbage = 0;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const e = parseJournalLine(line);
+    if (e) entries.push(e);
+    else garbage += 1;
+  }
+  return { entries, garbage };
+}
+
+/** Runs one bounded journalctl query. Throws ToolError only for an invalid filter; every other failure is in the result. */
+export async function queryJournal(services: Services, q: JournalQuery, options: QueryOptions = {}): Promise<JournalResult> {
+  const loc = locateJournal(services);
+  const argv = journalArgv(q, loc.directory, options.nowMs);
+  const empty = (reason: string, warnings: string[] = [reason]): JournalResult => ({
+    available: false, reason, entries: [], matched: 0, scanned: 0, scanLimited: false, truncatedByCap: false, garbageLines: 0, argv, warnings,
+  });
+  if (!loc.present && options.executable === undefined) {
+    return empty(`no journal files in ${loc.where}: journald is not running or not storing logs here${services.collectors.root === '/' ? ' (set journalDirectory in config to read another journal)' : ''}`);
+  }
+  const r = await runProgram('journalctl', argv, {
+    timeoutMs: options.timeoutMs ?? TIMEOUT_MS,
+    maxOutputBytes: options.maxOutputBytes ?? OUTPUT_CAP,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.executable ? { executable: options.executable } : {}),
+  });
+  if (r.spawnError) return empty(`journalctl is not available: ${describeRunFailure(r)}`);
+  if (/No journal files were found/i.test(r.stderr)) return empty('no journal files were found');
+  const warnings: string[] = [];
+  const failure = describeRunFailure(r);
+  const { entries: all, garbage } = parseJournalOutput(r.stdout, r.truncated || r.stopped !== null);
+  if (failure) {
+    if (/specified boot.*not available|No such boot/i.test(r.stderr)) warnings.push(`that boot is not in the journal (${q.boot})`);
+    else warnings.push(failure);
+  }
+  if (r.truncated) warnings.push(`journalctl output passed the ${Math.round((options.maxOutputBytes ?? OUTPUT_CAP) / 1024)} KiB cap: only the newest ${all.length} entries were read`);
+  if (r.stopped === 'timeout') warnings.push(`only the ${all.length} entries read before the time limit are counted`);
+  if (garbage > 0) warnings.push(`${garbage} journalctl output line(s) were not journal entries and were skipped`);
+  const needle = q.grep?.toLowerCase();
+  const entries = needle === undefined ? all : all.filter((e) => e.message.toLowerCase().includes(needle));
+  const scanLimited = all.length >= (q.maxScan ?? DEFAULT_SCAN) || r.truncated || r.stopped !== null;
+  return {
+    available: true,
+    reason: null,
+    entries,
+    matched: entries.length,
+    scanned: all.length,
+    scanLimited,
+    truncatedByCap: r.truncated,
+    garbageLines: garbage,
+    argv,
+    warnings,
+  };
+}

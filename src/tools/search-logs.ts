@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { MAX_GREP_CHARS, MAX_SCAN, MAX_UNITS } from '../collectors/journal.js';
+import { LOG_MODES, Scrubber, entryOut, logFacets, logPatterns, logsDataSchema, runLogSearch } from '../diagnostics/logs.js';
+import type { LogsData } from '../diagnostics/logs.js';
+import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { cursorField, paginate } from './paging.js';
+
+const timeText = (what: string) =>
+  z.string().min(1).max(64).describe(`${what}: "now", relative like "-15m", "-2h", "-1d", or RFC 3339 ("2026-01-31T13:45:00Z")`);
+
+export const searchLogs = defineTool({
+  name: 'search_logs',
+  title: 'Search the journal (journald)',
+  description:
+    'Query the systemd journal (journalctl, read-only, bounded) for what happened: filter by since/until (default the last hour), units, priority ("err" = err and worse; "warning..err" a range), identifier (SYSLOG_IDENTIFIER), kernel (kernel messages only; add boot 0 for the current boot), boot (0 newest, -1 previous, or a boot id) and grep (case-insensitive LITERAL text in the message, not a regex). mode "entries" (default) returns entries newest first, paged (limit ≤ 200, default 50; pass nextCursor, and a fixed until, to continue); "facets" returns counts by unit, priority and identifier — use it first on a busy journal; "patterns" groups messages into templates (numbers, ids, IPs, paths masked) with count, firstAt, lastAt and an example — use it to see which errors repeat. totalMatched is the true number of matching entries within the scan of the newest maxScan entries (default 5000, ≤ 20000); scanLimited says older entries were not read. Secrets in messages are replaced by [REDACTED] (redactions counts them). available:false means there is no journal here (e.g. journald not running).',
+  toolset: 'logs',
+  input: z
+    .object({
+      host: hostField,
+      mode: z.enum(LOG_MODES).optional().describe('entries (default), facets or patterns'),
+      since: timeText('start').optional().describe('start (default "-1h"): "now", relative like "-15m", "-2h", "-1d", or RFC 3339'),
+      until: timeText('end').optional(),
+      units: z.array(z.string().min(1).max(256)).min(1).max(MAX_UNITS).optional().describe('systemd units (e.g. "nginx.service"; globs * ? allowed); any of them'),
+      priority: z.string().min(1).max(32).optional().describe('"err" = emerg..err; a range "warning..err"; names emerg alert crit err warning notice info debug or 0–7'),
+      identifier: z.string().min(1).max(128).optional().describe('SYSLOG_IDENTIFIER, e.g. "sshd", "kernel"'),
+      grep: z.string().min(1).max(MAX_GREP_CHARS).optional().describe('case-insensitive literal substring of the message (not a regex)'),
+      kernel: z.boolean().optional().describe('only kernel messages (does not imply a boot; add boot 0)'),
+      boot: z.union([z.number().int().min(-99).max(0), z.string().min(1).max(36)]).optional().describe('0 = newest boot in the journal, -1 the previous, or a 32-hex boot id'),
+      maxScan: z.number().int().min(1).max(MAX_SCAN).optional().describe(`newest entries to read (default 5000, ≤ ${MAX_SCAN})`),
+      limit: z.number().int().min(1).max(200).optional().describe('entries or patterns per page (default 50 entries, 20 patterns)'),
+      cursor: cursorField,
+    })
+    .strict(),
+  data: logsDataSchema,
+  async handler(args, { services, signal }) {
+    checkHost(args.host);
+    const { host: _h, cursor, limit, mode: m, ...filters } = args;
+    const mode = m ?? 'entries';
+    const q = { ...filters, since: filters.since ?? '-1h' };
+    const { result, base, assessments } = await runLogSearch(services, mode, q, { signal });
+    const s = new Scrubber();
+    const warnings = [...result.warnings];
+    if (result.scanLimited) warnings.push(`the scan stopped after the newest ${result.scanned} entries (maxScan ${base.maxScan}): older entries may match; narrow since/units/priority or raise maxScan`);
+    const query = { mode, ...q };
+    if (mode === 'facets') {
+      const facets = logFacets(result.entries, s);
+      return { data: { ...base, facets, redactions: s.redactions }, assessments, warnings };
+    }
+    if (mode === 'patterns') {
+      const all = logPatterns(result.entries, s);
+      const p = paginate(all, { limit: limit ?? 20, cursor, query });
+      const data: LogsData = { ...base, patterns: p.items, patternCount: all.length, redactions: s.redactions };
+      return { data, assessments, warnings, ...(p.truncated ? { truncated: p.truncated } : {}), page: { field: 'patterns', ...p.page } };
+    }
+    const p = paginate(result.entries, { limit: limit ?? 50, cursor, query });
+    const entries = p.items.map((e) => entryOut(e, s));
+    const data: LogsData = { ...base, entries, redactions: s.redactions };
+    return { data, assessments, warnings, ...(p.truncated ? { truncated: p.truncated } : {}), page: { field: 'entries', ...p.page } };
+  },
+  render({ data: d, assessments }) {
+    const head = d.available
+      ? `journal ${d.journal}: ${d.totalMatched}${d.scanLimited ? '+' : ''} matching of ${d.scannedCount} scanned (${d.oldestAt ?? '?'} … ${d.newestAt ?? '?'}); ${d.redactions} redaction(s)`
+      : 'journal not available here';
+    const body =
+      d.mode === 'facets' && d.facets
+        ? ['unit', 'priority', 'identifier'].map((k) => `${k}: ${Object.entries(d.facets![k as 'unit']).map(([v, n]) => `${v} ${n}`).join(', ')}`)
+        : d.mode === 'patterns'
+          ? (d.patterns ?? []).map((p) => `${p.count}× ${p.template} (${p.firstAt} … ${p.lastAt})`)
+          : (d.entries ?? []).map((e) => `${e.ts} ${e.priority ?? '-'} ${e.unit ?? e.identifier ?? '-'}[${e.pid ?? ''}]: ${e.message}`);
+    return lines(head, ...body, renderAssessments(assessments));
+  },
+});
