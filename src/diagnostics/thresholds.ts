@@ -43,7 +43,12 @@ export const DEFAULT_THRESHOLDS = {
   'cgroup.memoryUsedPct': { warning: 85, critical: 95, unit: '%', direction: 'above', description: 'A cgroup\'s memory in use (memory.current / usage_in_bytes) as a share of its limit (get_cgroup)' },
   'cgroup.throttledPct': { warning: 10, critical: 25, unit: '%', direction: 'above', description: 'Share of a cgroup\'s CPU scheduling periods throttled by its quota over the window (get_cgroup)' },
   'cgroup.oomKills': { warning: 1, critical: 5, unit: 'count', direction: 'above', description: 'Processes OOM-killed in a cgroup since it was created (get_cgroup)' },
+  'container.restarts': { warning: 3, critical: 10, unit: 'count', direction: 'above', description: 'Restarts of a container by its restart policy since it was created (list_containers; the most-restarted container)' },
   'anomaly.robustZ': { warning: 3.5, critical: 3.5, unit: 'z', direction: 'above', description: '|robust z| (change of the median vs a baseline, in MAD-scaled units) at which detect_anomalies flags a key metric that moved in its harmful direction; anomalies are warnings only (critical is not used: the area tools judge the level itself)' },
+  'kernel.oomKills': { warning: 1, critical: 5, unit: 'count', direction: 'above', description: 'Processes killed by the OOM killer in the kernel log over the asked range (get_kernel_events)' },
+  'kernel.errorEvents': { warning: 1, critical: 1, unit: 'count', direction: 'above', description: 'Hung tasks, block I/O errors, filesystem errors or uncorrected machine checks in the kernel log over the asked range, per kind (get_kernel_events)' },
+  'services.failedUnits': { warning: 1, critical: 3, unit: 'count', direction: 'above', description: 'systemd units in the failed state (list_services)' },
+  'services.restarts': { warning: 3, critical: 10, unit: 'count', direction: 'above', description: 'Automatic restarts of one systemd unit since it was last started by hand (NRestarts; a crash loop) (list_services, get_service)' },
 } as const satisfies Record<string, ThresholdSpec>;
 
 export type ThresholdKey = keyof typeof DEFAULT_THRESHOLDS;

@@ -15,4 +15,8 @@ export const MINIMAL_ARGS: Record<string, (ctx: ArgsContext) => Record<string, u
   get_cgroup: ({ serverPid }) => ({ target: { pid: serverPid } }),
   find_space_hogs: () => ({ path: '/tmp' }),
   get_process: ({ serverPid }) => ({ pid: serverPid }),
+  get_service: () => ({ unit: 'ssh.service' }), // systemd is not PID 1 here: available:false, not an error
+  read_log_file: () => ({ path: '/var/log/dpkg.log', lines: 20 }),
+  get_config: () => ({ path: '/etc/hostname' }),
+  get_container_logs: () => ({ container: 'web' }), // no engine on this machine: available:false, not an error
 };

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { CONTAINER_REF, containerLogsDataSchema, inspectContainer, readContainerLogs } from '../diagnostics/container-logs.js';
+import { connectRuntime, noRuntime } from '../diagnostics/containers.js';
+import { parseTime } from '../diagnostics/history.js';
+import { checkHost, hostField, lines, renderAssessments } from './common.js';
+
+export const getContainerLogs = defineTool({
+  name: 'get_container_logs',
+  title: 'Container log tail',
+  description:
+    'The last lines a Docker/Podman container wrote to stdout/stderr, from the engine API over its unix socket: lines[{ts (RFC 3339 UTC), stream (stdout|stderr), text}], oldest first, secrets redacted ([REDACTED]; redactionCount says how many) and long lines clipped with …[+N chars]. container: id prefix or name (from list_containers). tail: how many lines (≤ 1000, default 100); since: "-15m", "-2h" or RFC 3339; grep: case-insensitive literal substring, searched over up to 10 × tail recent lines (scannedLines, matchedLines; truncated when more matched than returned; moreBefore when older lines were not scanned). Unknown container → error; no engine → available:false, not an error. Use after list_containers flags a crash loop, an unhealthy or an OOM-killed container.',
+  toolset: 'containers',
+  input: z
+    .object({
+      host: hostField,
+      container: z.string().min(1).max(128).regex(CONTAINER_REF).describe('container id (prefix) or name, e.g. "web" or "3f2a9c1b0d4e"'),
+      since: z.string().max(64).optional().describe('only lines since: "-15m", "-2h", "-1d" or an RFC 3339 timestamp'),
+      tail: z.number().int().min(1).max(1000).optional().describe('lines to return (1–1000, default 100): the newest ones'),
+      grep: z.string().min(1).max(200).optional().describe('case-insensitive literal substring the line must contain (no regex)'),
+    })
+    .strict(),
+  data: containerLogsDataSchema,
+  async handler({ host, container, since, tail, grep }, { services, signal }) {
+    checkHost(host);
+    const sinceMs = since === undefined ? null : parseTime(since, Date.now(), 'since');
+    const opts = { signal };
+    const rt = await connectRuntime(services, opts);
+    const base = { container: null, lines: [], scannedLines: 0, matchedLines: 0, moreBefore: false, redactionCount: 0 };
+    if (rt.runtime === null) return { data: { available: false, runtime: null, ...base }, ...noRuntime(rt.warning ?? 'no container engine') };
+    const c = await inspectContainer(rt.runtime.socket, container, opts);
+    const want = tail ?? 100;
+    const r = await readContainerLogs(rt.runtime.socket, c, { tail: want, sinceMs, grep: grep ?? null }, opts);
+    return {
+      data: { available: true, runtime: rt.runtime, ...r.data },
+      ...(r.cut ? { truncated: { returned: r.data.lines.length, total: r.data.matchedLines } } : {}),
+      ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}),
+    };
+  },
+  render({ data: d, assessments, truncated }) {
+    if (!d.available) return lines('No container engine available.', renderAssessments(assessments));
+    return lines(
+      `${d.container?.name ?? d.container?.id ?? '?'} (${d.container?.state ?? '?'}): ${d.lines.length} lines of ${d.matchedLines} matched, ${d.scannedLines} scanned${d.moreBefore ? ', older lines exist' : ''}; ${d.redactionCount} redactions`,
+      ...d.lines.map((l) => `${l.ts ?? '-'} ${l.stream === 'stderr' ? 'E' : 'O'} ${l.text}`),
+      truncated ? `(${truncated.total - truncated.returned} more matched lines not shown)` : '',
+    );
+  },
+});

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { defineTool } from '../catalogue/types.js';
+import { CONTAINER_STATES, INSPECT_CONCURRENCY, MAX_INSPECT, connectRuntime, containerAssessments, inspectAll, listContainersDataSchema, mapLimit, measureStats, noRuntime, toRow } from '../diagnostics/containers.js';
+import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { cursorField, paginate } from './paging.js';
+
+export const listContainers = defineTool({
+  name: 'list_containers',
+  title: 'Docker/Podman containers with health and resource use',
+  description:
+    `Containers of the local Docker or Podman engine (its API over the unix socket; runtime says which), problems first: OOM-killed, unhealthy, restarting/dead, then running, then the rest. Per container: id (12 chars), name, image, state, health (healthy/unhealthy/starting/none), restarts (RestartCount), exitCode, oomKilled (last exit), startedAt; for running ones on the page: cpuPct (over the engine's ≈1 s stats window, 100 = one core), memBytes vs memLimitBytes (null = unlimited) and memUsedPct, throttledPct (CFS periods throttled by the CPU quota during that window, read from the container's cgroup on this host; null when not visible), pids. Assessed: OOM-killed, unhealthy, restart loops, memory near the limit, throttling. Filter by state (default all). Cost: one inspect per container (≤ ${MAX_INSPECT}, ${INSPECT_CONCURRENCY} at a time) and one stats request per running container on the page (the engine samples twice: ≈1–2 s in all), so keep limit small. No engine → available:false and an unknown assessment, not an error. Paged: limit ≤ 100 (default 20), cursor.`,
+  toolset: 'containers',
+  input: z
+    .object({
+      host: hostField,
+      state: z.enum(CONTAINER_STATES).optional().describe('only containers in this state (default all)'),
+      limit: z.number().int().min(1).max(100).optional().describe('containers per page (1–100, default 20); stats are fetched for the running ones on the page'),
+      cursor: cursorField,
+    })
+    .strict(),
+  data: listContainersDataSchema,
+  async handler({ host, state, limit, cursor }, { services, signal }) {
+    checkHost(host);
+    const opts = { signal };
+    const rt = await connectRuntime(services, opts);
+    const empty = { total: 0, running: 0, unhealthy: 0, oomKilled: 0, inspected: 0 };
+    if (rt.runtime === null) return { data: { available: false, runtime: null, containers: [], counts: empty }, ...noRuntime(rt.warning ?? 'no container engine') };
+    const socket = rt.runtime.socket;
+    const all = await inspectAll(socket, state ?? 'all', opts);
+    if (all.error !== null) return { data: { available: false, runtime: rt.runtime, containers: [], counts: empty }, ...noRuntime(`the container list failed: ${all.error}`) };
+    const query = { state: state ?? 'all' };
+    const p = paginate(all.list, { limit: limit ?? 20, cursor, query });
+    const measured = await mapLimit(p.items, INSPECT_CONCURRENCY, (c) => (c.status === 'running' ? measureStats(services, socket, c, opts) : Promise.resolve(null)));
+    const rows = p.items.map((c, i) => toRow(c, measured[i]?.row ?? null));
+    const windows = measured.map((m) => m?.windowSec ?? null).filter((w): w is number => w !== null);
+    const warnings = [...all.warnings, ...measured.flatMap((m) => m?.warnings ?? [])];
+    return {
+      data: {
+        available: true,
+        runtime: rt.runtime,
+        containers: rows,
+        counts: {
+          total: all.list.length,
+          running: all.list.filter((c) => c.status === 'running').length,
+          unhealthy: all.list.filter((c) => c.health === 'unhealthy').length,
+          oomKilled: all.list.filter((c) => c.oomKilled).length,
+          inspected: all.list.length,
+        },
+      },
+      assessments: containerAssessments(services, all.list, rows),
+      ...(windows.length > 0 ? { windowSec: Math.max(...windows) } : {}),
+      ...(p.truncated ? { truncated: p.truncated } : {}),
+      page: { field: 'containers', ...p.page },
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+  },
+  render({ data: d, assessments, truncated }) {
+    if (!d.available) return lines('No container engine available.', renderAssessments(assessments));
+    return lines(
+      `${d.runtime?.kind ?? '?'} ${d.runtime?.version ?? ''} at ${d.runtime?.socket ?? '?'}: ${d.counts.total} containers, ${d.counts.running} running, ${d.counts.unhealthy} unhealthy, ${d.counts.oomKilled} OOM-killed`,
+      ...d.containers.map(
+        (c) =>
+          `${c.id} ${c.name ?? '?'} (${c.image ?? '?'}) ${c.state ?? '?'}${c.health && c.health !== 'none' ? `/${c.health}` : ''} restarts ${c.restarts ?? '?'}${c.oomKilled ? ' OOM-KILLED' : ''}${c.state === 'running' ? ` cpu ${fmtPct(c.cpuPct)} mem ${fmtBytes(c.memBytes)}/${c.memLimitBytes === null ? '∞' : fmtBytes(c.memLimitBytes)} throttled ${fmtPct(c.throttledPct)} pids ${c.pids ?? '?'}` : ` exit ${c.exitCode ?? '?'}`}`,
+      ),
+      truncated ? `(${truncated.total - truncated.returned} more; nextCursor continues)` : '',
+      renderAssessments(assessments),
+    );
+  },
+});
