@@ -30,6 +30,7 @@ import { readLogFileTool } from '../tools/read-log-file.js';
 import { detectAnomalies } from '../tools/detect-anomalies.js';
 import { getDiskIo } from '../tools/get-disk-io.js';
 import { getFilesystems } from '../tools/get-filesystems.js';
+import { getKernelEvents } from '../tools/get-kernel-events.js';
 import { getLimits } from '../tools/get-limits.js';
 import { getHistory } from '../tools/get-history.js';
 import { getMemory } from '../tools/get-memory.js';
@@ -75,6 +76,7 @@ export const productCatalogue: Catalogue = {
     readLogFileTool,
     getConfig,
     searchLogs,
+    getKernelEvents,
   ] as unknown as ToolDefinition[],
   resources: [
     thresholdsResource,
