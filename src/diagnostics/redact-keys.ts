@@ -22,7 +22,7 @@
 const SECRET_WORDS = new Set([
   'password', 'passwords', 'passwd', 'passphrase', 'pass', 'pwd', 'secret', 'secrets', 'token', 'tokens',
   'apikey', 'credential', 'credentials', 'auth', 'authorization', 'session', 'sessionid', 'cookie', 'cookies',
-  'requirepass', 'masterauth', 'psk', 'privatekey', 'accesskey', 'secretkey', 'passcode',
+  'requirepass', 'masterauth', 'psk', 'bearer', 'privatekey', 'accesskey', 'secretkey', 'passcode',
 ]);
 /** Secret words strong enough to mark a space-separated `directive value` config line. */
 const STRONG_WORDS = new Set([

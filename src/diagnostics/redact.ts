@@ -88,7 +88,7 @@ function redactPem(text: string, findings: RedactionFinding[]): string {
     const body = text.slice(headerEnd, bodyEnd);
     out += text.slice(pos, headerEnd);
     pos = headerEnd;
-    if (!/[A-Za-z0-9+/]/.test(body.split(REDACTED).join(''))) continue; // empty or already redacted
+    if (!/[A-Za-z0-9+/]/.test(body.split(REDACTED).join('').replace(/\\[nr]/g, ''))) continue; // empty or already redacted
     const nl = body.startsWith('\\n') ? '\\n' : body.startsWith('\r\n') ? '\r\n' : '\n';
     const line = (out.match(/\n/g)?.length ?? 0) + 1;
     findings.push({ kind: 'pem', line });
@@ -250,10 +250,13 @@ export function isHighEntropyToken(t: string): boolean {
   return entropy(t) >= 4.0;
 }
 
+/** A public key fingerprint (`SHA256:…` in sshd logs) is not a secret. */
+const FINGERPRINT = /(?:sha256|sha512|sha384|sha1|md5):$/i;
+
 function redactEntropy(line: string, emit: Emit): string {
   if (line.length < 32) return line;
-  return line.replace(TOKEN, (t: string) => {
-    if (!isHighEntropyToken(t)) return t;
+  return line.replace(TOKEN, (t: string, at: number) => {
+    if (!isHighEntropyToken(t) || FINGERPRINT.test(line.slice(Math.max(0, at - 7), at))) return t;
     emit('high_entropy');
     return REDACTED;
   });

@@ -17,5 +17,11 @@ export function envelopeSchema<D extends z.ZodType>(data: D) {
     assessments: z.array(assessmentSchema),
     truncated: truncatedSchema.optional().describe('present when a list was cut'),
     warnings: z.array(z.string()).optional().describe('what could not be read, and why'),
+    redactions: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('how many values the full result (before any cut to fit the result budget) shows as [REDACTED] (secrets are redacted by default from every string: keys, tokens, passwords, URL userinfo, PEM blocks, high-entropy strings)'),
   });
 }

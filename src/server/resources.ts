@@ -1,9 +1,13 @@
-/** Resource registration: static resources and templates, with cache hints for modern clients. */
+/**
+ * Resource registration: static resources and templates, with cache hints for
+ * modern clients. Every body is redacted (default on; see redact-result.ts).
+ */
 import { ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { ResourceNotFound } from '../catalogue/types.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
+import { redactResourceText } from './redact-result.js';
 
 export function registerResource(server: McpServer, resource: ResourceDefinition, services: Services): void {
   server.registerResource(
@@ -16,7 +20,7 @@ export function registerResource(server: McpServer, resource: ResourceDefinition
       cacheHint: { ttlMs: resource.ttlMs, cacheScope: 'private' },
     },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: resource.mimeType, text: await resource.read(services) }],
+      contents: [{ uri: uri.href, mimeType: resource.mimeType, text: redactResourceText(await resource.read(services), resource.mimeType) }],
     }),
   );
 }
@@ -49,7 +53,7 @@ export function registerResourceTemplate(server: McpServer, template: ResourceTe
       const vars: Record<string, string> = {};
       for (const [k, v] of Object.entries(variables)) vars[k] = Array.isArray(v) ? v.join('/') : String(v);
       try {
-        return { contents: [{ uri: uri.href, mimeType: template.mimeType, text: await template.read(uri, vars, services) }] };
+        return { contents: [{ uri: uri.href, mimeType: template.mimeType, text: redactResourceText(await template.read(uri, vars, services), template.mimeType) }] };
       } catch (error) {
         if (error instanceof ResourceNotFound) throw new ResourceNotFoundError(uri.href, error.message);
         throw error;

@@ -2,13 +2,18 @@
  * Runs one tool definition for a tools/call: progress and cancellation wiring,
  * the standard envelope, the result budget (maxResultBytes, see budget.ts) on
  * both the structuredContent and the text, and failures mapped to `isError`
- * results (never a stack trace).
+ * results (never a stack trace). Redaction is default on and central: every
+ * string of the handler's output (data, assessments, warnings, links) is
+ * redacted before the budget cut and the text rendering, and the envelope's
+ * `redactions` counts the values shown as [REDACTED] (before any budget cut).
  */
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import type { ToolDefinition, ToolOutput } from '../catalogue/types.js';
 import { ToolError } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
+import { redact } from '../diagnostics/redact.js';
 import { clipText, fitToBudget } from './budget.js';
+import { countRedacted, redactValue } from './redact-result.js';
 
 export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services): Promise<CallToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
@@ -24,7 +29,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   };
   let output: ToolOutput<unknown>;
   try {
-    output = await tool.handler(args as never, { services, signal: ctx.mcpReq.signal, progress });
+    output = redactOutput(await tool.handler(args as never, { services, signal: ctx.mcpReq.signal, progress }));
   } catch (error) {
     return errorResult(tool.name, error, ctx.mcpReq.signal);
   }
@@ -37,6 +42,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
     assessments: output.assessments ?? [],
     ...(output.truncated ? { truncated: output.truncated } : {}),
     ...(output.warnings && output.warnings.length > 0 ? { warnings: output.warnings } : {}),
+    redactions: countRedacted([output.data, output.assessments, output.warnings]),
   };
   const fitted = fitToBudget(structured, output.page, maxBytes);
   if (!fitted.fits) {
@@ -64,6 +70,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   }
   return {
     content: [
+      // rendered from the redacted output (not redacted again: that would mangle the cursors it quotes)
       { type: 'text', text: clipText(text, maxBytes) },
       ...(output.links ?? []).map((link) => ({ type: 'resource_link' as const, ...link })),
     ],
@@ -76,5 +83,19 @@ export function errorResult(name: string, error: unknown, signal: AbortSignal): 
   if (signal.aborted) text = `${name} was cancelled before it finished`;
   else if (error instanceof ToolError) text = error.message;
   else text = `${name} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'internal error'}`;
-  return { content: [{ type: 'text', text }], isError: true };
+  return { content: [{ type: 'text', text: redact(text).text }], isError: true };
+}
+
+/** The handler's output with every string redacted (cursors, URIs and digests kept; see redact-result.ts). */
+function redactOutput(output: ToolOutput<unknown>): ToolOutput<unknown> {
+  const { data, assessments, warnings, links } = output;
+  const r = redactValue({ data, assessments, warnings, links });
+  if (r.count === 0) return output;
+  return {
+    ...output,
+    data: r.value.data,
+    ...(assessments ? { assessments: r.value.assessments } : {}),
+    ...(warnings ? { warnings: r.value.warnings } : {}),
+    ...(links ? { links: r.value.links } : {}),
+  };
 }
