@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ToolError } from '../catalogue/types.js';
 import { BOOT_1, BOOT_2 } from '../../test/fixtures/journal/generate.js';
-import { buildJournal, JOURNAL_FIXTURES } from '../../test/fixtures/journal/build.js';
+import { buildJournal, readExportEntries } from '../../test/fixtures/journal/build.js';
 import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { journalArgv, journalFilterArgs, parseJournalLine, parseJournalOutput, queryJournal } from './journal.js';
 
@@ -132,16 +132,11 @@ describe('stand-in journalctl', () => {
   });
 });
 
-/** Independent oracle: the export fixture parsed directly. */
-function exportEntries(): Array<Record<string, string>> {
-  const text = readFileSync(join(JOURNAL_FIXTURES, 'host.export'), 'utf8');
-  return text.split('\n\n').filter((b) => b.trim() !== '').map((b) => Object.fromEntries(b.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])));
-}
 
 describe('real journal files (systemd-journal-remote → journalctl --directory)', () => {
   let dir: string;
   const services = servicesAt();
-  const all = exportEntries();
+  const all = readExportEntries();
   const since = '2026-11-19T00:00:00Z';
   before(() => {
     dir = buildJournal(mkdtempSync(join(tmpdir(), 'hostlens-journal-')));
