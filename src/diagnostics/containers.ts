@@ -55,7 +55,9 @@ export const listContainersDataSchema = z.object({
   available: z.boolean().describe('false when no Docker/Podman API answered (see warnings)'),
   runtime: runtimeSchema,
   containers: z.array(containerSchema).describe('problems first (OOM-killed, unhealthy, restarting, dead), then running, then the rest; by name'),
-  counts: z.object({ total: z.number().int(), running: z.number().int(), unhealthy: z.number().int(), oomKilled: z.number().int(), inspected: z.number().int() }).describe('over every container matching `state` (before paging)'),
+  counts: z
+    .object({ total: z.number().int().describe('containers matching `state` in the engine\'s list'), inspected: z.number().int().describe(`of those, inspected (at most ${MAX_INSPECT}); running/unhealthy/oomKilled count these`), running: z.number().int(), unhealthy: z.number().int(), oomKilled: z.number().int() })
+    .describe('before paging'),
 });
 export type ListContainersData = z.infer<typeof listContainersDataSchema>;
 
@@ -187,10 +189,10 @@ export function toRow(c: ContainerInspect, stats: StatsMeasure['row'] | null): C
 }
 
 /** Every container (≤ MAX_INSPECT) inspected, filtered by state and sorted; warnings for what could not be read. */
-export async function inspectAll(socket: string, state: (typeof CONTAINER_STATES)[number], opts: ApiOptions): Promise<{ list: ContainerInspect[]; warnings: string[]; error: string | null }> {
+export async function inspectAll(socket: string, state: (typeof CONTAINER_STATES)[number], opts: ApiOptions): Promise<{ list: ContainerInspect[]; matching: number; warnings: string[]; error: string | null }> {
   const warnings: string[] = [];
   const r = await apiJson(socket, `${API_PREFIX}/containers/json?all=1`, opts);
-  if (!r.ok) return { list: [], warnings, error: r.message };
+  if (!r.ok) return { list: [], matching: 0, warnings, error: r.message };
   const { items, bad } = parseContainerList(r.value);
   if (bad > 0) warnings.push(`${bad} malformed entr${bad === 1 ? 'y' : 'ies'} in the container list skipped`);
   const wanted = items.filter((i) => state === 'all' || i.state === null || i.state === state);
@@ -202,7 +204,7 @@ export async function inspectAll(socket: string, state: (typeof CONTAINER_STATES
     return parsed;
   });
   const list = inspected.filter((c): c is ContainerInspect => c !== null && (state === 'all' || c.status === state));
-  return { list: sortContainers(list), warnings, error: null };
+  return { list: sortContainers(list), matching: Math.max(wanted.length, list.length), warnings, error: null };
 }
 
 /** Assessments over the measured page plus the whole inspected list (OOM, unhealthy, restarts). */

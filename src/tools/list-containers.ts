@@ -40,7 +40,7 @@ export const listContainers = defineTool({
         runtime: rt.runtime,
         containers: rows,
         counts: {
-          total: all.list.length,
+          total: all.matching,
           running: all.list.filter((c) => c.status === 'running').length,
           unhealthy: all.list.filter((c) => c.health === 'unhealthy').length,
           oomKilled: all.list.filter((c) => c.oomKilled).length,
