@@ -5,6 +5,7 @@
  * `server/services.ts` and shared by every McpServer instance.
  */
 import type { CollectorContext } from '../collectors/context.js';
+import type { ChangeWatcher } from '../server/change-watch.js';
 import type { Sampler } from '../collectors/sampler.js';
 import type { Thresholds } from '../diagnostics/thresholds.js';
 import type { SnapshotStore } from '../snapshots/store.js';
@@ -51,4 +52,6 @@ export interface Services {
   state: HostState;
   /** Evidence bundles from capture_snapshot (in memory, bounded; diag://snapshots/{id}). */
   snapshots: SnapshotStore;
+  /** Config-file and listener change watcher (recent_changes); absent when not started. */
+  changeWatch?: ChangeWatcher;
 }

@@ -13,6 +13,7 @@ import { resolveThresholds } from '../diagnostics/thresholds.js';
 import type { ThresholdOverrides } from '../diagnostics/thresholds.js';
 import type { ReadinessCheck } from '../http/health.js';
 import { createSnapshotStore } from '../snapshots/store.js';
+import { createChangeWatcher } from './change-watch.js';
 
 export interface CreateServicesOptions {
   root?: string;
@@ -24,6 +25,8 @@ export interface CreateServicesOptions {
   configFiles?: readonly string[];
   containerSocket?: string;
   journalDirectory?: string;
+  /** Config/listener change watcher for recent_changes (default: started with the sampler, every 60 s); false = off. */
+  changeWatch?: { intervalMs?: number; maxFiles?: number } | false;
   /** Start the background sampler (default true). */
   startSampler?: boolean;
 }
@@ -39,6 +42,9 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
   // start() takes the first sample at once; rates exist from the second tick on
   // (until then, tools measure a short fresh window instead).
   if (options.startSampler !== false) sampler.start();
+  const watchOn = options.changeWatch !== false && (options.changeWatch !== undefined || options.startSampler !== false);
+  const changeWatch = watchOn ? createChangeWatcher({ ctx: collectors, configFiles: options.configFiles ?? DEFAULT_CONFIG_FILES, ...(options.changeWatch || {}) }) : undefined;
+  changeWatch?.start();
   return {
     hostId: 'local',
     limits: {
@@ -54,7 +60,11 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
     thresholds: resolveThresholds(options.thresholds),
     state: { lastTriage: null },
     snapshots: createSnapshotStore(),
-    stop: () => sampler.stop(),
+    ...(changeWatch ? { changeWatch } : {}),
+    stop: () => {
+      sampler.stop();
+      changeWatch?.stop();
+    },
     readiness: () => {
       const cpu = readCpuStat(collectors);
       const mem = readMemInfo(collectors);

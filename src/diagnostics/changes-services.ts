@@ -1,0 +1,62 @@
+/**
+ * Unit starts, stops, reloads, restarts and failures for recent_changes, from systemd's own journal messages
+ * (SYSLOG_IDENTIFIER=systemd, _PID=1), read with the shared bounded journal query (collectors/journal.ts).
+ */
+import type { Services } from '../catalogue/services.js';
+import { queryJournal } from '../collectors/journal.js';
+
+export interface ServiceChange {
+  tsMs: number;
+  kind: 'service';
+  action: 'started' | 'stopped' | 'reloaded' | 'restarted' | 'failed';
+  subject: string;
+  detail: string;
+}
+
+const SCAN = 5_000;
+
+/** systemd ≥ 249 writes "Started foo.service - Description."; older ones only the description. */
+const PATTERNS: ReadonlyArray<readonly [RegExp, ServiceChange['action']]> = [
+  [/^(\S+): Failed with result '([^']+)'\.?$/, 'failed'],
+  [/^(\S+): Scheduled restart job, restart counter is at (\d+)\.?$/, 'restarted'],
+  [/^Started (.+?)\.?$/, 'started'],
+  [/^Stopped (.+?)\.?$/, 'stopped'],
+  [/^Reloaded (.+?)\.?$/, 'reloaded'],
+];
+
+/** One systemd message → a change, or null when it is not one of the five kinds. */
+export function classifyServiceMessage(message: string, tsMs: number): ServiceChange | null {
+  for (const [re, action] of PATTERNS) {
+    const m = re.exec(message.trim());
+    if (!m) continue;
+    const named = /^(\S+\.(?:service|socket|timer|mount|target|path|scope|slice|swap|automount|device))(?: - .*)?$/.exec(m[1]!);
+    const subject = named ? named[1]! : m[1]!;
+    const detail =
+      action === 'failed' ? `failed with result '${m[2]}'` : action === 'restarted' ? `scheduled restart, restart counter ${m[2]}` : message.trim();
+    return { tsMs, kind: 'service', action, subject, detail };
+  }
+  return null;
+}
+
+export async function readServiceChanges(
+  services: Services,
+  sinceMs: number,
+  nowMs: number,
+  signal?: AbortSignal,
+): Promise<{ available: boolean; changes: ServiceChange[]; warnings: string[] }> {
+  const r = await queryJournal(
+    services,
+    { since: new Date(sinceMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), identifier: 'systemd', maxScan: SCAN },
+    { nowMs, ...(signal ? { signal } : {}) },
+  );
+  if (!r.available) return { available: false, changes: [], warnings: [`service: ${r.reason ?? 'the journal is not readable'}`] };
+  const changes: ServiceChange[] = [];
+  for (const e of r.entries) {
+    if (e.pid !== null && e.pid !== 1) continue;
+    const c = classifyServiceMessage(e.message, Math.floor(e.tsUs / 1000));
+    if (c) changes.push(c);
+  }
+  const warnings = r.warnings.map((w) => `service: ${w}`);
+  if (r.scanLimited) warnings.push(`service: only the newest ${r.scanned} systemd journal messages were read; older unit changes in the range are not listed`);
+  return { available: true, changes, warnings };
+}

@@ -1,0 +1,232 @@
+/**
+ * recent_changes: what changed on the host since a time — package installs/upgrades/removals (dpkg + apt logs),
+ * allow-listed config files (the change watcher, plus files whose mtime falls in the range), unit starts,
+ * stops, restarts and failures (systemd's own journal messages), the current boot, listeners that appeared
+ * or went away since the watcher began, and kernel packages installed. Newest first; each source says ok or
+ * unavailable, with a warning saying why.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Services } from '../catalogue/services.js';
+import { ToolError } from '../catalogue/types.js';
+import { readCpuStat } from '../collectors/cpu.js';
+import { readPackageHistory } from '../collectors/dpkg.js';
+import type { AptRun, DpkgEntry } from '../collectors/dpkg.js';
+import { clipString, epochSecToRfc3339, readLine } from '../collectors/read.js';
+import { createChangeWatcher } from '../server/change-watch.js';
+import type { ChangeWatcher } from '../server/change-watch.js';
+import { readServiceChanges } from './changes-services.js';
+import { parseTime } from './history.js';
+import { redact } from './redact.js';
+
+export const CHANGE_KINDS = ['package', 'config', 'service', 'reboot', 'listener', 'kernel'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+export const MAX_SINCE_MS = 30 * 86_400_000;
+const DETAIL_CHARS = 300;
+
+export interface Change {
+  tsMs: number;
+  kind: ChangeKind;
+  action: string;
+  subject: string;
+  detail: string;
+}
+
+const SOURCE_STATUS = z.enum(['ok', 'unavailable']);
+export const changeSchema = z.object({
+  ts: z.string().describe('when it happened (RFC 3339 UTC); for a watched file, its new mtime'),
+  kind: z.enum(CHANGE_KINDS),
+  action: z.string().describe('install, upgrade, remove, purge, created, modified, deleted, started, stopped, restarted, failed, reloaded, booted, opened, closed'),
+  subject: z.string().describe('package, file path, unit, listener ("tcp 0.0.0.0:8080") or kernel release'),
+  detail: z.string().describe('versions, hash prefixes, apt command line (redacted), owner pid/comm'),
+});
+export type ChangeOut = z.infer<typeof changeSchema>;
+
+export const changesDataSchema = z.object({
+  since: z.string().describe('start of the range (RFC 3339 UTC)'),
+  changes: z.array(changeSchema).describe('newest first'),
+  matched: z.number().int().describe('changes in the range for the requested kinds (all pages)'),
+  countsByKind: z.record(z.string(), z.number().int()).describe('changes per kind over all pages'),
+  sources: z.record(z.string(), SOURCE_STATUS).describe('per requested kind: ok, or unavailable (the warnings say why)'),
+  watch: z
+    .object({
+      baselineAt: z.string().nullable().describe('when the watcher took its baseline: config edits and new listeners before it are not seen'),
+      intervalSec: z.number(),
+      filesWatched: z.number().int(),
+    })
+    .nullable()
+    .describe('the config/listener watcher; null when it is not running in this server'),
+  redactions: z.number().int().describe('secrets masked in the details of all matched changes (apt command lines, journal messages)'),
+});
+export type ChangesData = z.infer<typeof changesDataSchema>;
+
+/** Epoch ms of `since` (relative or RFC 3339), refused beyond 30 days or in the future. */
+export function resolveSince(since: string, nowMs: number): number {
+  const t = parseTime(since, nowMs, 'since');
+  if (t < nowMs - MAX_SINCE_MS - 1000) throw new ToolError('since is more than 30 days ago: use e.g. "-7d", "-30d" or a later RFC 3339 time');
+  if (t > nowMs) throw new ToolError('since is in the future');
+  return t;
+}
+
+function versionDetail(e: DpkgEntry): string {
+  if (e.action === 'install') return `installed ${e.toVersion ?? '?'}${e.fromVersion ? ` (over ${e.fromVersion})` : ''}`;
+  if (e.action === 'upgrade') return `${e.fromVersion ?? '?'} → ${e.toVersion ?? '?'}`;
+  if (e.action === 'remove') return `removed ${e.fromVersion ?? ''} (config files kept)`.replace('  ', ' ');
+  return `purged ${e.fromVersion ?? ''} (config files removed)`.replace('  ', ' ');
+}
+
+/** The apt run whose Start..End covers ts (a few seconds of slack), for its command line. */
+function aptRunAt(runs: readonly AptRun[], ts: number): AptRun | undefined {
+  return runs.find((r) => ts >= r.startMs - 2000 && ts <= (r.endMs ?? r.startMs + 3_600_000) + 2000);
+}
+
+interface Acc {
+  out: Change[];
+  warnings: string[];
+  redactions: number;
+}
+
+function redacted(acc: Acc, text: string): string {
+  const r = redact(text);
+  acc.redactions += r.count;
+  return r.text;
+}
+
+function packageChanges(services: Services, sinceMs: number, acc: Acc, wantKernel: boolean): boolean {
+  const h = readPackageHistory(services.collectors, sinceMs);
+  acc.warnings.push(...h.warnings);
+  if (!h.dpkgFound && !h.aptFound) {
+    acc.warnings.push('package: neither /var/log/dpkg.log nor /var/log/apt/history.log exists (not a Debian-family host, or logs removed)');
+    return false;
+  }
+  const via = (ts: number) => {
+    const run = aptRunAt(h.apt, ts);
+    return run?.commandline ? `; via "${redacted(acc, run.commandline)}"${run.requestedBy ? ` by ${run.requestedBy}` : ''}` : '';
+  };
+  const running = readLine(join(services.collectors.root, 'proc/sys/kernel/osrelease'), 256);
+  const push = (tsMs: number, action: string, pkg: string, detail: string) => {
+    acc.out.push({ tsMs, kind: 'package', action, subject: pkg, detail });
+    const m = /^linux-image-(\d[^:]*)/.exec(pkg);
+    if (wantKernel && m && (action === 'install' || action === 'upgrade')) {
+      const release = m[1]!;
+      const note = running === null ? 'running kernel unknown' : running === release ? 'it is the running kernel' : `running ${running}: a reboot is needed to use it`;
+      acc.out.push({ tsMs, kind: 'kernel', action: 'installed', subject: release, detail: `kernel ${release} installed (${pkg}); ${note}` });
+    }
+  };
+  if (h.dpkgFound) {
+    for (const e of h.dpkg) push(e.tsMs, e.action, e.package, `${versionDetail(e)}${via(e.tsMs)}`);
+  } else {
+    // dpkg.log gone: fall back to apt's own record of each run.
+    for (const r of h.apt) {
+      for (const a of r.actions) for (const p of a.packages) push(r.endMs ?? r.startMs, a.action, p.replace(/\s*\(.*$/, ''), `${/\((.*)\)/.exec(p)?.[1] ?? ''}${r.commandline ? `; via "${redacted(acc, r.commandline)}"` : ''}`);
+    }
+  }
+  return true;
+}
+
+/** A watcher that has taken its baseline: the running one, else a one-off scan now (mtimes only are meaningful). */
+function watcherFor(services: Services): { w: ChangeWatcher; running: boolean } {
+  const w = services.changeWatch;
+  if (w && w.baselineAtMs !== null) return { w, running: true };
+  const once = createChangeWatcher({ ctx: services.collectors, configFiles: services.limits.configFiles, watchListeners: false, maxHashBytes: -1 });
+  once.scan();
+  return { w: once, running: false };
+}
+
+function configChanges(w: ChangeWatcher, running: boolean, sinceMs: number, acc: Acc): void {
+  const seen = new Set<string>();
+  if (running) {
+    for (const c of w.changes()) {
+      if (c.kind !== 'config' || c.tsMs < sinceMs) continue;
+      acc.out.push({ tsMs: c.tsMs, kind: 'config', action: c.action, subject: c.subject, detail: c.detail });
+      seen.add(c.subject);
+    }
+  }
+  for (const [path, f] of w.files()) {
+    if (f.mtimeMs < sinceMs || seen.has(path)) continue;
+    acc.out.push({ tsMs: f.mtimeMs, kind: 'config', action: 'modified', subject: path, detail: 'modified (mtime), content change not observed' });
+  }
+  acc.warnings.push(...w.warnings());
+}
+
+function listenerChanges(w: ChangeWatcher | undefined, sinceMs: number, acc: Acc): boolean {
+  if (!w || w.baselineAtMs === null) {
+    acc.warnings.push('listener: the change watcher has not taken its baseline yet (or is off in this server): new listeners cannot be told apart');
+    return false;
+  }
+  for (const c of w.changes()) if (c.kind === 'listener' && c.tsMs >= sinceMs) acc.out.push({ tsMs: c.tsMs, kind: 'listener', action: c.action, subject: c.subject, detail: c.detail });
+  if (w.baselineAtMs > sinceMs) acc.warnings.push(`listener: only listeners opened after ${epochSecToRfc3339(w.baselineAtMs / 1000)} (watcher baseline) are known`);
+  return true;
+}
+
+function rebootChanges(services: Services, sinceMs: number, acc: Acc): boolean {
+  const btime = readCpuStat(services.collectors).bootTimeSec;
+  if (btime === null) {
+    acc.warnings.push('reboot: proc/stat btime is not readable');
+    return false;
+  }
+  const release = readLine(join(services.collectors.root, 'proc/sys/kernel/osrelease'), 256);
+  if (btime * 1000 >= sinceMs) acc.out.push({ tsMs: btime * 1000, kind: 'reboot', action: 'booted', subject: 'current boot', detail: `host booted${release ? ` kernel ${release}` : ''} (proc/stat btime); earlier boots are not listed` });
+  return true;
+}
+
+export interface CollectChangesOptions {
+  since: string;
+  kinds?: readonly ChangeKind[] | undefined;
+  nowMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface CollectedChanges {
+  sinceMs: number;
+  changes: Change[];
+  countsByKind: Record<string, number>;
+  sources: Record<string, 'ok' | 'unavailable'>;
+  watch: ChangesData['watch'];
+  redactions: number;
+  warnings: string[];
+}
+
+export async function collectChanges(services: Services, opts: CollectChangesOptions): Promise<CollectedChanges> {
+  const nowMs = opts.nowMs ?? Date.now();
+  const sinceMs = resolveSince(opts.since, nowMs);
+  const kinds = new Set<ChangeKind>(opts.kinds && opts.kinds.length > 0 ? opts.kinds : CHANGE_KINDS);
+  const acc: Acc = { out: [], warnings: [], redactions: 0 };
+  const sources: Record<string, 'ok' | 'unavailable'> = {};
+  const ok = (k: ChangeKind, v: boolean) => {
+    if (kinds.has(k)) sources[k] = v ? 'ok' : 'unavailable';
+  };
+  if (kinds.has('package') || kinds.has('kernel')) {
+    const found = packageChanges(services, sinceMs, acc, kinds.has('kernel'));
+    ok('package', found);
+    ok('kernel', found);
+  }
+  const { w, running } = watcherFor(services);
+  if (kinds.has('config')) {
+    configChanges(w, running, sinceMs, acc);
+    if (!running) acc.warnings.push('config: the change watcher is not running here: files are reported by mtime only (no content hashes)');
+    ok('config', true);
+  }
+  if (kinds.has('listener')) ok('listener', listenerChanges(services.changeWatch, sinceMs, acc));
+  if (kinds.has('reboot')) ok('reboot', rebootChanges(services, sinceMs, acc));
+  if (kinds.has('service')) {
+    const s = await readServiceChanges(services, sinceMs, nowMs, opts.signal);
+    for (const c of s.changes) acc.out.push({ ...c, detail: redacted(acc, c.detail) });
+    acc.warnings.push(...s.warnings);
+    ok('service', s.available);
+  }
+  const changes = acc.out
+    .filter((c) => kinds.has(c.kind) && c.tsMs >= sinceMs && c.tsMs <= nowMs + 60_000)
+    .map((c) => ({ ...c, subject: clipString(c.subject, 200), detail: clipString(c.detail, DETAIL_CHARS) }))
+    .sort((a, b) => b.tsMs - a.tsMs || a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
+  const countsByKind: Record<string, number> = {};
+  for (const k of kinds) countsByKind[k] = 0;
+  for (const c of changes) countsByKind[c.kind] = (countsByKind[c.kind] ?? 0) + 1;
+  const sw = services.changeWatch;
+  const watch = sw ? { baselineAt: sw.baselineAtMs === null ? null : epochSecToRfc3339(sw.baselineAtMs / 1000), intervalSec: sw.intervalMs / 1000, filesWatched: sw.files().size } : null;
+  return { sinceMs, changes, countsByKind, sources, watch, redactions: acc.redactions, warnings: acc.warnings };
+}
+
+export function toChangeOut(c: Change): ChangeOut {
+  return { ts: epochSecToRfc3339(c.tsMs / 1000), kind: c.kind, action: c.action, subject: c.subject, detail: c.detail };
+}
