@@ -168,6 +168,9 @@ function redactKeyValues(line: string, emit: Emit): string {
   for (let m = KEY_SEP.exec(line); m; m = KEY_SEP.exec(line)) {
     const end = m.index + m[0].length;
     if (!isSecretKey(m[2] ?? '')) continue;
+    // `passwd:amd64`, `sshd:auth`: a bare colon binds a key only when quoted or followed by a space (YAML, JSON)
+    const quotedKey = (m[1] ?? '') !== '' || (m[3] ?? '') !== '';
+    if (m[4] === ':' && !quotedKey && !/["']/.test(line[end] ?? '')) continue;
     VALUE.lastIndex = end;
     const v = VALUE.exec(line);
     if (!v || v[0].includes(REDACTED)) continue;
