@@ -1,0 +1,126 @@
+/**
+ * read_log_file: the tail of one allow-listed log (services.limits.logFiles; rotations x.1, x.2.gz, … follow their
+ * base), optionally with its rotations, filtered by a case-insensitive literal and a since time. Lines are
+ * redacted and clipped; the list is fitted to the result budget by dropping the OLDEST lines, so the newest
+ * always come back. Counts: `matchedCount` lines matched in what was scanned (exact when `matchedExact`).
+ */
+import { z } from 'zod';
+import type { Services } from '../catalogue/services.js';
+import { checkFilePath, listRotations } from '../collectors/file-policy.js';
+import type { AllowList, AllowedFile } from '../collectors/file-policy.js';
+import { tailLogFiles } from '../collectors/logfile.js';
+import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
+import { parseTime } from './history.js';
+import { redact } from './redact.js';
+
+/** Bytes scanned over all files per call (decompressed bytes for .gz). */
+export const MAX_SCAN_BYTES = 8 * 1024 * 1024;
+const MAX_LINE_CHARS = 2000;
+
+export const logFileDataSchema = z.object({
+  file: z.object({
+    path: z.string().describe('the path as asked (normalised)'),
+    resolvedPath: z.string().describe('the file read, after realpath'),
+    sizeBytes: z.number().int().nonnegative(),
+    mtime: z.string().describe('RFC 3339 UTC'),
+  }),
+  lines: z
+    .array(
+      z.object({
+        n: z.number().int().positive().nullable().describe('line number in its file (decompressed for .gz); null when the file is too large to count'),
+        file: z.string().describe('the file the line came from (a rotation when includeRotated)'),
+        ts: z.string().nullable().describe('RFC 3339 UTC timestamp recognised in the line (with since, a continuation line takes that of the line above); null when none'),
+        text: z.string().describe('redacted, clipped with …[+N chars]'),
+      }),
+    )
+    .describe('oldest first; the newest lines are always kept'),
+  filesRead: z.array(
+    z.object({
+      path: z.string(),
+      sizeBytes: z.number().int().nonnegative(),
+      mtime: z.string(),
+      compressed: z.boolean(),
+      scannedBytes: z.number().int().nonnegative().describe('bytes read from the end (decompressed for .gz)'),
+      complete: z.boolean().describe('the scan reached the start of the file or the since boundary'),
+    }),
+  ),
+  matchedCount: z.number().int().nonnegative().describe('lines matching grep/since in what was scanned (returned or not)'),
+  matchedExact: z.boolean().describe('true when every file was scanned to its start or the since boundary, so matchedCount is the true total; else a lower bound'),
+  redactionCount: z.number().int().nonnegative().describe('secrets redacted in the returned lines'),
+});
+export type LogFileData = z.infer<typeof logFileDataSchema>;
+
+export interface LogFileQuery {
+  path: string;
+  lines: number;
+  grep?: string | undefined;
+  since?: string | undefined;
+  includeRotated: boolean;
+}
+
+export type LogFileRead =
+  | { data: LogFileData; truncated?: { returned: number; total: number }; warnings: string[] }
+  | { error: string };
+
+export function logAllowList(services: Services): AllowList {
+  return { name: 'logFiles', globs: services.limits.logFiles, rotations: true };
+}
+
+const rfc = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export function readLogFile(services: Services, q: LogFileQuery, nowMs = Date.now()): LogFileRead {
+  const sinceMs = q.since === undefined ? undefined : parseTime(q.since, nowMs, 'since');
+  const list = logAllowList(services);
+  const base = checkFilePath(services.collectors, q.path, list);
+  if ('error' in base) return base;
+  const warnings: string[] = [];
+  const files: AllowedFile[] = [base];
+  if (q.includeRotated) {
+    const rot = listRotations(services.collectors, base, list);
+    files.push(...rot.files);
+    for (const r of rot.refused.slice(0, 5)) warnings.push(`rotation skipped: ${r}`);
+  }
+  const needle = q.grep?.toLowerCase();
+  const tail = tailLogFiles(files, {
+    lines: q.lines,
+    grep: needle === undefined ? undefined : (text: string) => text.toLowerCase().includes(needle),
+    sinceMs,
+    maxScanBytes: MAX_SCAN_BYTES,
+    nowMs,
+  });
+  warnings.push(...tail.warnings);
+  let redactionCount = 0;
+  const lines = tail.lines.map((l) => {
+    const r = redact(l.text);
+    redactionCount += r.count;
+    const text = l.hiddenBytes > 0 ? clipString(r.text, MAX_LINE_CHARS, l.hiddenBytes) : clipString(r.text, MAX_LINE_CHARS);
+    return { n: l.n, file: l.file, ts: l.tsMs === null ? null : rfc(l.tsMs), text };
+  });
+  // Fit the result budget by dropping the oldest lines (the envelope and the other fields need ~3 KiB).
+  const budget = services.limits.maxResultBytes - 3072;
+  let bytes = lines.reduce((n, l) => n + Buffer.byteLength(JSON.stringify(l)) + 1, 0);
+  let dropped = 0;
+  while (bytes > budget && lines.length > 1) {
+    bytes -= Buffer.byteLength(JSON.stringify(lines.shift())) + 1;
+    dropped++;
+  }
+  if (dropped > 0) warnings.push(`${dropped} older line(s) left out to fit maxResultBytes (${services.limits.maxResultBytes}); ask for fewer lines or narrow with grep/since`);
+  if (!tail.exact) warnings.push(`matchedCount ${tail.matched} is a lower bound: not every file was scanned to its start (scan budget ${MAX_SCAN_BYTES} bytes)`);
+  const data: LogFileData = {
+    file: { path: base.requested, resolvedPath: base.hostPath, sizeBytes: base.sizeBytes, mtime: epochSecToRfc3339(base.mtimeMs / 1000) },
+    lines,
+    filesRead: tail.files.map((f) => ({
+      path: f.path,
+      sizeBytes: f.sizeBytes,
+      mtime: epochSecToRfc3339(f.mtimeMs / 1000),
+      compressed: f.compressed,
+      scannedBytes: f.scannedBytes,
+      complete: f.complete,
+    })),
+    matchedCount: tail.matched,
+    matchedExact: tail.exact,
+    redactionCount,
+  };
+  const truncated = lines.length < tail.matched ? { returned: lines.length, total: tail.matched } : undefined;
+  return { data, ...(truncated ? { truncated } : {}), warnings };
+}

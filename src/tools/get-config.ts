@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ToolError, defineTool } from '../catalogue/types.js';
+import { configDataSchema, readConfig } from '../diagnostics/config.js';
+import { checkHost, fmtBytes, hostField, lines } from './common.js';
+
+export const getConfig = defineTool({
+  name: 'get_config',
+  title: 'Read a config file (redacted)',
+  description:
+    'One config file from the allow-list (config configFiles, default /etc/**), with secrets redacted: path, resolvedPath (after realpath: a symlink out of the allow-list is refused), sizeBytes, mtime (RFC 3339), sha256 of the RAW bytes (compare across hosts or over time without seeing secrets), content with every secret value replaced by [REDACTED], and redactions[{line, kind, count}] saying where (never the value). A built-in deny-list that config cannot lift refuses /etc/shadow and gshadow, private keys (by name, /etc/ssl/private, or a "PRIVATE KEY-----" in the first 4 KiB), any .ssh directory and /proc/*/environ. Binary files are refused. Files over 1 MiB: the first 1 MiB is read. content is clipped to the result budget: lines{from, to, total} says what came back; pass fromLine to continue. Use it to check a setting, or whether a file changed (sha256, mtime) after recent_changes names it.',
+  toolset: 'config',
+  input: z
+    .object({
+      host: hostField,
+      path: z.string().min(1).max(4096).describe('absolute path of the file, e.g. /etc/nginx/nginx.conf; must match a configFiles glob after realpath'),
+      fromLine: z.number().int().min(1).max(10_000_000).optional().describe('first line to return (1-based, default 1); use lines.to + 1 of a clipped result to continue'),
+    })
+    .strict(),
+  data: configDataSchema,
+  async handler({ host, path, fromLine }, { services }) {
+    checkHost(host);
+    const r = readConfig(services, path, fromLine ?? 1);
+    if ('error' in r) throw new ToolError(r.error);
+    return { data: r.data, warnings: r.warnings };
+  },
+  render({ data: d }) {
+    return lines(
+      `${d.path}${d.resolvedPath !== d.path ? ` (→ ${d.resolvedPath})` : ''}: ${fmtBytes(d.sizeBytes)}, modified ${d.mtime}, sha256 ${d.sha256 ?? '?'}`,
+      `lines ${d.lines.from}–${d.lines.to} of ${d.lines.total}; ${d.redactionCount} redaction(s)${d.redactions.length ? ` on line(s) ${d.redactions.map((r) => r.line).join(', ')}` : ''}`,
+      '---',
+      d.content,
+    );
+  },
+});
