@@ -13,7 +13,7 @@ import { ToolError } from '../catalogue/types.js';
 import { BOOT_1, BOOT_2 } from '../../test/fixtures/journal/generate.js';
 import { buildJournal, readExportEntries } from '../../test/fixtures/journal/build.js';
 import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
-import { journalArgv, journalFilterArgs, parseJournalLine, parseJournalOutput, queryJournal } from './journal.js';
+import { countJournal, journalArgv, journalFilterArgs, parseJournalLine, parseJournalOutput, queryJournal } from './journal.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 const HEAD = ['--output=json', '--no-pager', '--utc', '--all', '--reverse', '--output-fields=MESSAGE,PRIORITY,_SYSTEMD_UNIT,UNIT,SYSLOG_IDENTIFIER,_COMM,_PID,_TRANSPORT,_BOOT_ID'];
@@ -188,6 +188,15 @@ describe('real journal files (systemd-journal-remote → journalctl --directory)
     assert.equal(r.scanned, 50);
     assert.equal(r.scanLimited, true);
     assert.equal(r.entries[0]!.tsUs, Math.max(...all.map((e) => Number(e.__REALTIME_TIMESTAMP))));
+  });
+
+  test('countJournal: the true total for the filters, bounded by maxCount', async () => {
+    const nginx = all.filter((e) => e._SYSTEMD_UNIT === 'nginx.service' || e.UNIT === 'nginx.service').length;
+    assert.deepEqual(await countJournal(services, { since, units: ['nginx.service'] }), { count: nginx, atLeast: false, warning: null });
+    assert.deepEqual(await countJournal(services, { since }, { maxCount: 10 }), { count: 10, atLeast: true, warning: null });
+    const hung = await countJournal(services, { since }, { executable: '/bin/sleep-not-here' });
+    assert.equal(hung.count, null);
+    assert.match(hung.warning ?? '', /not counted/);
   });
 
   test('a boot that is not in the journal is a warning with no entries', async () => {

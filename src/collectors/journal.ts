@@ -9,7 +9,9 @@
  * - `grep` is applied here, in JS, to MESSAGE as a case-insensitive LITERAL substring (≤ 200 chars):
  *   never a regex handed to journalctl (no PCRE2 dependency, no catastrophic patterns);
  * - `matched` counts the entries journalctl produced (after grep) before any paging: the true total
- *   within the scan; `scanLimited` says the scan itself was cut by --lines or the output cap.
+ *   within the scan; `scanLimited` says the scan itself was cut by --lines or the output cap;
+ * - `countJournal` gives the true total beyond the scan (up to 200,000) without messages: one
+ *   `--output=cat --output-fields=_BOOT_ID` line per entry (journald stamps _BOOT_ID on every entry).
  * Used by search_logs, get_kernel_events and recent_changes.
  */
 import { readdirSync } from 'node:fs';
@@ -18,6 +20,7 @@ import type { Services } from '../catalogue/services.js';
 import { ToolError } from '../catalogue/types.js';
 import { parseTime } from '../diagnostics/history.js';
 import { describeRunFailure, runProgram } from './exec.js';
+import type { RunResult } from './exec.js';
 
 export const PRIORITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
 export type PriorityName = (typeof PRIORITY_NAMES)[number];
@@ -27,6 +30,7 @@ export const DEFAULT_SCAN = 5_000;
 export const MAX_UNITS = 10;
 export const MAX_GREP_CHARS = 200;
 const TIMEOUT_MS = 5_000;
+export const MAX_COUNT = 200_000;
 const OUTPUT_CAP = 8 * 1024 * 1024;
 /** journalctl prints only these (plus __REALTIME_TIMESTAMP, __CURSOR, __MONOTONIC_TIMESTAMP, _BOOT_ID). */
 const OUTPUT_FIELDS = 'MESSAGE,PRIORITY,_SYSTEMD_UNIT,UNIT,SYSLOG_IDENTIFIER,_COMM,_PID,_TRANSPORT,_BOOT_ID';
@@ -84,6 +88,8 @@ export interface JournalResult {
   /** The scan hit --lines (more older entries may match) or the output cap. */
   scanLimited: boolean;
   truncatedByCap: boolean;
+  /** journalctl was stopped by its time limit, the output cap or cancellation. */
+  stopped: RunResult['stopped'];
   /** Lines that were not a journal JSON object. */
   garbageLines: number;
   argv: string[];
@@ -271,22 +277,26 @@ export function parseJournalOutput(stdout: string, cut: boolean): { entries: Jou
   return { entries, garbage };
 }
 
-/** Runs one bounded journalctl query. Throws ToolError only for an invalid filter; every other failure is in the result. */
-export async function queryJournal(services: Services, q: JournalQuery, options: QueryOptions = {}): Promise<JournalResult> {
-  const loc = locateJournal(services);
-  const argv = journalArgv(q, loc.directory, options.nowMs);
-  const empty = (reason: string, warnings: string[] = [reason]): JournalResult => ({
-    available: false, reason, entries: [], matched: 0, scanned: 0, scanLimited: false, truncatedByCap: false, garbageLines: 0, argv, warnings,
-  });
-  if (!loc.present && options.executable === undefined) {
-    return empty(`no journal files in ${loc.where}: journald is not running or not storing logs here${services.collectors.root === '/' ? ' (set journalDirectory in config to read another journal)' : ''}`);
-  }
-  const r = await runProgram('journalctl', argv, {
+function runJournalctl(argv: string[], options: QueryOptions): Promise<RunResult> {
+  return runProgram('journalctl', argv, {
     timeoutMs: options.timeoutMs ?? TIMEOUT_MS,
     maxOutputBytes: options.maxOutputBytes ?? OUTPUT_CAP,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.executable ? { executable: options.executable } : {}),
   });
+}
+
+/** Runs one bounded journalctl query. Throws ToolError only for an invalid filter; every other failure is in the result. */
+export async function queryJournal(services: Services, q: JournalQuery, options: QueryOptions = {}): Promise<JournalResult> {
+  const loc = locateJournal(services);
+  const argv = journalArgv(q, loc.directory, options.nowMs);
+  const empty = (reason: string, warnings: string[] = [reason]): JournalResult => ({
+    available: false, reason, entries: [], matched: 0, scanned: 0, scanLimited: false, truncatedByCap: false, stopped: null, garbageLines: 0, argv, warnings,
+  });
+  if (!loc.present && options.executable === undefined) {
+    return empty(`no journal files in ${loc.where}: journald is not running or not storing logs here${services.collectors.root === '/' ? ' (set journalDirectory in config to read another journal)' : ''}`);
+  }
+  const r = await runJournalctl(argv, options);
   if (r.spawnError) return empty(`journalctl is not available: ${describeRunFailure(r)}`);
   if (/No journal files were found/i.test(r.stderr)) return empty('no journal files were found');
   const warnings: string[] = [];
@@ -310,8 +320,37 @@ export async function queryJournal(services: Services, q: JournalQuery, options:
     scanned: all.length,
     scanLimited,
     truncatedByCap: r.truncated,
+    stopped: r.stopped,
     garbageLines: garbage,
     argv,
     warnings,
   };
+}
+
+export interface JournalCount {
+  /** Entries matching every filter but grep; null when the count did not complete. */
+  count: number | null;
+  /** The count reached maxCount: there are at least this many. */
+  atLeast: boolean;
+  warning: string | null;
+}
+
+/** The number of entries matching a query's journalctl filters (not grep), counted up to maxCount. */
+export async function countJournal(services: Services, q: JournalQuery, options: QueryOptions & { maxCount?: number } = {}): Promise<JournalCount> {
+  const loc = locateJournal(services);
+  const maxCount = Math.min(MAX_COUNT, Math.max(1, options.maxCount ?? MAX_COUNT));
+  const argv = [
+    '--output=cat',
+    '--no-pager',
+    '--output-fields=_BOOT_ID',
+    `--lines=${maxCount}`,
+    ...(loc.directory === null ? [] : [`--directory=${loc.directory}`]),
+    ...journalFilterArgs(q, options.nowMs),
+  ];
+  const r = await runJournalctl(argv, options);
+  const failure = describeRunFailure(r);
+  if (failure !== null || r.truncated) return { count: null, atLeast: false, warning: `the total beyond the scan was not counted: ${failure ?? 'output cap'}` };
+  let count = 0;
+  for (let i = r.stdout.indexOf('\n'); i !== -1; i = r.stdout.indexOf('\n', i + 1)) count += 1;
+  return { count, atLeast: count >= maxCount, warning: null };
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
-import { DEFAULT_SCAN, PRIORITY_NAMES, locateJournal, queryJournal } from '../collectors/journal.js';
+import { DEFAULT_SCAN, PRIORITY_NAMES, countJournal, locateJournal, queryJournal } from '../collectors/journal.js';
 import type { JournalEntry, JournalQuery, JournalResult, QueryOptions } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { unknownAssessment } from './assessment.js';
@@ -46,10 +46,14 @@ export const logsDataSchema = z.object({
   available: z.boolean().describe('false: no journal to read here (journalctl missing or journald not storing logs); see warnings'),
   mode: z.enum(LOG_MODES),
   journal: z.string().describe('the journal read: a directory, or "system"'),
-  totalMatched: z.number().int().describe('entries matching every filter within the scan (true total, before paging)'),
+  totalMatched: z
+    .number()
+    .int()
+    .describe('entries matching every filter, before paging: counted over the whole since..until range even when the scan was limited (up to 200,000), except with grep, which is applied to the scanned entries only'),
+  totalIsLowerBound: z.boolean().describe('true: more entries may match than totalMatched (grep over a limited scan, or the count stopped at its bound)'),
   scannedCount: z.number().int().describe('entries journalctl returned (newest first) before grep'),
   maxScan: z.number().int().describe('bound on entries scanned (--lines)'),
-  scanLimited: z.boolean().describe('the scan stopped at maxScan or the output cap: older entries may match too, so totalMatched is a lower bound'),
+  scanLimited: z.boolean().describe('the scan stopped at maxScan or the output cap: entries, facets and patterns cover only the newest scannedCount entries'),
   newestAt: ts.nullable().describe('newest matched entry'),
   oldestAt: ts.nullable().describe('oldest matched entry'),
   redactions: z.number().int().describe('secrets replaced by [REDACTED] in this result'),
@@ -140,11 +144,21 @@ export async function runLogSearch(services: Services, mode: LogMode, q: Journal
   const result = await queryJournal(services, q, options);
   const loc = locateJournal(services);
   const scanned = result.entries;
+  let totalMatched = result.matched;
+  let totalIsLowerBound = result.scanLimited;
+  if (result.available && result.scanLimited && result.stopped === null && q.grep === undefined) {
+    const c = await countJournal(services, q, options);
+    if (c.count !== null && c.count >= result.matched) {
+      totalMatched = c.count;
+      totalIsLowerBound = c.atLeast;
+    } else if (c.warning) result.warnings.push(c.warning);
+  }
   const base = {
     available: result.available,
     mode,
     journal: loc.directory ?? 'system',
-    totalMatched: result.matched,
+    totalMatched,
+    totalIsLowerBound,
     scannedCount: result.scanned,
     maxScan: q.maxScan ?? DEFAULT_SCAN,
     scanLimited: result.scanLimited,

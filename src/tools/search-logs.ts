@@ -13,7 +13,7 @@ export const searchLogs = defineTool({
   name: 'search_logs',
   title: 'Search the journal (journald)',
   description:
-    'Query the systemd journal (journalctl, read-only, bounded) for what happened: filter by since/until (default the last hour), units, priority ("err" = err and worse; "warning..err" a range), identifier (SYSLOG_IDENTIFIER), kernel (kernel messages only; add boot 0 for the current boot), boot (0 newest, -1 previous, or a boot id) and grep (case-insensitive LITERAL text in the message, not a regex). mode "entries" (default) returns entries newest first, paged (limit ≤ 200, default 50; pass nextCursor, and a fixed until, to continue); "facets" returns counts by unit, priority and identifier — use it first on a busy journal; "patterns" groups messages into templates (numbers, ids, IPs, paths masked) with count, firstAt, lastAt and an example — use it to see which errors repeat. totalMatched is the true number of matching entries within the scan of the newest maxScan entries (default 5000, ≤ 20000); scanLimited says older entries were not read. Secrets in messages are replaced by [REDACTED] (redactions counts them). available:false means there is no journal here (e.g. journald not running).',
+    'Query the systemd journal (journalctl, read-only, bounded) for what happened: filter by since/until (default the last hour), units, priority ("err" = err and worse; "warning..err" a range), identifier (SYSLOG_IDENTIFIER), kernel (kernel messages only; add boot 0 for the current boot), boot (0 newest, -1 previous, or a boot id) and grep (case-insensitive LITERAL text in the message, not a regex). mode "entries" (default) returns entries newest first, paged (limit ≤ 200, default 50; pass nextCursor, and a fixed until, to continue); "facets" returns counts by unit, priority and identifier — use it first on a busy journal; "patterns" groups messages into templates (numbers, ids, IPs, paths masked) with count, firstAt, lastAt and an example — use it to see which errors repeat. Only the newest maxScan entries (default 5000, ≤ 20000) are read (scanLimited says so); totalMatched is still the true number of matching entries in since..until (counted separately, up to 200,000; with grep only within the scan — totalIsLowerBound says when it may be higher). Secrets in messages are replaced by [REDACTED] (redactions counts them). available:false means there is no journal here (e.g. journald not running).',
   toolset: 'logs',
   input: z
     .object({
@@ -41,7 +41,11 @@ export const searchLogs = defineTool({
     const { result, base, assessments } = await runLogSearch(services, mode, q, { signal });
     const s = new Scrubber();
     const warnings = [...result.warnings];
-    if (result.scanLimited) warnings.push(`the scan stopped after the newest ${result.scanned} entries (maxScan ${base.maxScan}): older entries may match; narrow since/units/priority or raise maxScan`);
+    if (result.scanLimited) {
+      warnings.push(
+        `the scan stopped after the newest ${result.scanned} entries (maxScan ${base.maxScan}): ${mode} cover${mode === 'entries' ? '' : 's'} only those, of ${base.totalMatched}${base.totalIsLowerBound ? '+' : ''} matching; narrow since/units/priority or raise maxScan`,
+      );
+    }
     const query = { mode, ...q };
     if (mode === 'facets') {
       const facets = logFacets(result.entries, s);
@@ -60,7 +64,7 @@ export const searchLogs = defineTool({
   },
   render({ data: d, assessments }) {
     const head = d.available
-      ? `journal ${d.journal}: ${d.totalMatched}${d.scanLimited ? '+' : ''} matching of ${d.scannedCount} scanned (${d.oldestAt ?? '?'} … ${d.newestAt ?? '?'}); ${d.redactions} redaction(s)`
+      ? `journal ${d.journal}: ${d.totalMatched}${d.totalIsLowerBound ? '+' : ''} matching of ${d.scannedCount} scanned (${d.oldestAt ?? '?'} … ${d.newestAt ?? '?'}); ${d.redactions} redaction(s)`
       : 'journal not available here';
     const body =
       d.mode === 'facets' && d.facets

@@ -116,12 +116,21 @@ describe('search_logs on real journal files', () => {
     assert.equal(out.data.entries![0]!.transport, 'kernel');
   });
 
-  test('maxScan bounds the scan: totalMatched is then a lower bound and the result says so', async () => {
+  test('maxScan bounds the scan, yet totalMatched is the true total (counted apart); with grep it is a lower bound', async () => {
     const out = await call(services, { since: SINCE, maxScan: 100, limit: 10 });
     assert.equal(out.data.scannedCount, 100);
-    assert.equal(out.data.totalMatched, 100);
     assert.equal(out.data.scanLimited, true);
-    assert.ok(out.warnings?.some((w) => /older entries may match/.test(w)));
+    assert.equal(out.data.totalMatched, all.length);
+    assert.equal(out.data.totalIsLowerBound, false);
+    assert.ok(out.warnings?.some((w) => w.includes(`cover only those, of ${all.length} matching`)), out.warnings?.join('; '));
+    const cron = all.filter((e) => e.SYSLOG_IDENTIFIER === 'CRON').length;
+    const byUnit = await call(services, { since: SINCE, identifier: 'CRON', maxScan: 7, mode: 'facets' });
+    assert.equal(byUnit.data.totalMatched, cron);
+    assert.equal(byUnit.data.facets?.identifier.CRON, 7);
+    const grep = await call(services, { since: SINCE, maxScan: 100, grep: 'session opened' });
+    assert.equal(grep.data.totalIsLowerBound, true);
+    assert.equal(grep.data.totalMatched, grep.page?.total); // the matches within the 100 scanned
+    assert.ok(grep.data.totalMatched < all.filter((e) => e.MESSAGE?.includes('session opened')).length);
   });
 
   test('invalid filters are tool errors', async () => {
