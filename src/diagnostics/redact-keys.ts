@@ -47,7 +47,11 @@ export function keyWords(key: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+/** Every secret word contains one of these: keys without any are rejected before splitting. */
+const QUICK = /pass|pwd|secret|token|key|auth|credential|session|cookie|bearer|psk/i;
+
 function classify(key: string, words: ReadonlySet<string>, endings: readonly string[]): boolean {
+  if (!QUICK.test(key)) return false;
   const w = keyWords(key);
   if (w.length === 0) return false;
   if (w.length > 1 && SAFE_LAST.has(w[w.length - 1] ?? '')) return false;

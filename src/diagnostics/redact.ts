@@ -102,6 +102,8 @@ function redactPem(text: string, findings: RedactionFinding[]): string {
 
 interface Rule {
   kind: RedactionKind;
+  /** The rule runs only on lines whose lower-cased text contains one of these. */
+  hints: readonly string[];
   re: RegExp;
   /** The replacement for a match, or null to leave it unchanged. */
   replace: (m: RegExpExecArray) => string | null;
@@ -122,35 +124,38 @@ function maskGroup(m: RegExpExecArray, g: number): string {
   return `${m[0].slice(0, at)}${REDACTED}${m[0].slice(at + value.length)}`;
 }
 
-const shape = (kind: RedactionKind, body: string, flags = 'g'): Rule => ({ kind, re: new RegExp(`${B}(${body})${E}`, flags), replace: () => REDACTED });
+const shape = (kind: RedactionKind, hints: readonly string[], body: string): Rule => ({ kind, hints, re: new RegExp(`${B}(${body})${E}`, 'g'), replace: () => REDACTED });
 
 const RULES: readonly Rule[] = [
   {
     kind: 'auth_header',
+    hints: ['authorization'],
     re: /(?<![A-Za-z0-9_-])((?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?)((?:[A-Za-z][A-Za-z0-9_-]{0,19}[ \t]+)?)([^\s"',;]{1,4096})/gi,
     replace: (m) => (isPlainValue(m[3] ?? '') || /^(?:bearer|basic|digest|token|negotiate)$/i.test(m[3] ?? '') ? null : maskGroup(m, 3)),
   },
   {
     kind: 'bearer',
+    hints: ['bearer', 'basic'],
     re: /(?<![A-Za-z0-9_-])(bearer|basic)([ \t]+)([A-Za-z0-9._~+/=-]{8,4096})(?![A-Za-z0-9._~+/=-])/gi,
     replace: (m) => (credentialLike(m[3] ?? '') ? maskGroup(m, 3) : null),
   },
   {
     kind: 'url_userinfo',
+    hints: ['://'],
     re: /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/@:?#]{0,256}):([^\s/@]{1,1024})@/gi,
     replace: (m) => (isPlainValue(m[3] ?? '') ? null : maskGroup(m, 3)),
   },
-  { kind: 'slack_webhook', re: /(hooks\.slack\.com\/services\/T[A-Z0-9]{4,20}\/B[A-Z0-9]{4,20}\/)([A-Za-z0-9]{8,64})/g, replace: (m) => maskGroup(m, 2) },
-  shape('jwt', 'eyJ[A-Za-z0-9_-]{5,4096}\\.[A-Za-z0-9_-]{5,4096}\\.[A-Za-z0-9_-]{0,4096}'),
-  shape('aws_access_key', '(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}'),
-  shape('gcp_api_key', 'AIza[0-9A-Za-z_-]{35}'),
-  shape('github_token', '(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})'),
-  shape('gitlab_token', 'glpat-[A-Za-z0-9_-]{20,64}'),
-  shape('slack_token', 'xox[abposr]-[A-Za-z0-9-]{10,255}'),
-  shape('openai_key', 'sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,255}|[A-Za-z0-9]{20,255})'),
-  shape('stripe_key', '(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,255}'),
-  shape('npm_token', 'npm_[A-Za-z0-9]{36}'),
-  shape('sendgrid_key', 'SG\\.[A-Za-z0-9_-]{16,32}\\.[A-Za-z0-9_-]{16,64}'),
+  { kind: 'slack_webhook', hints: ['hooks.slack.com'], re: /(hooks\.slack\.com\/services\/T[A-Z0-9]{4,20}\/B[A-Z0-9]{4,20}\/)([A-Za-z0-9]{8,64})/g, replace: (m) => maskGroup(m, 2) },
+  shape('jwt', ['eyj'], 'eyJ[A-Za-z0-9_-]{5,4096}\\.[A-Za-z0-9_-]{5,4096}\\.[A-Za-z0-9_-]{0,4096}'),
+  shape('aws_access_key', ['akia', 'asia', 'agpa', 'aida', 'aroa', 'anpa', 'anva', 'aipa'], '(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}'),
+  shape('gcp_api_key', ['aiza'], 'AIza[0-9A-Za-z_-]{35}'),
+  shape('github_token', ['gh', 'github_pat_'], '(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})'),
+  shape('gitlab_token', ['glpat-'], 'glpat-[A-Za-z0-9_-]{20,64}'),
+  shape('slack_token', ['xox'], 'xox[abposr]-[A-Za-z0-9-]{10,255}'),
+  shape('openai_key', ['sk-'], 'sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,255}|[A-Za-z0-9]{20,255})'),
+  shape('stripe_key', ['_live_', '_test_'], '(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,255}'),
+  shape('npm_token', ['npm_'], 'npm_[A-Za-z0-9]{36}'),
+  shape('sendgrid_key', ['sg.'], 'SG\\.[A-Za-z0-9_-]{16,32}\\.[A-Za-z0-9_-]{16,64}'),
 ];
 
 // ---- secret keys: key=value, key: value, "key": "value", --key value ------
@@ -269,7 +274,9 @@ function redactEntropy(line: string, emit: Emit): string {
 
 function redactLine(line: string, emit: Emit): string {
   let out = line;
+  const lower = line.toLowerCase();
   for (const rule of RULES) {
+    if (!rule.hints.some((h) => lower.includes(h))) continue;
     rule.re.lastIndex = 0;
     out = out.replace(rule.re, (...args: unknown[]) => {
       const index = args.findIndex((a) => typeof a === 'number');
