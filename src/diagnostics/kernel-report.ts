@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
 import { ToolError } from '../catalogue/types.js';
+import { MAX_SCAN, queryJournal } from '../collectors/journal.js';
 import { hostNowMs, readBtimeSec, readKmsg } from '../collectors/kmsg.js';
 import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
@@ -79,6 +80,29 @@ function fromKmsg(services: Services, sinceMs: number): Gathered {
   };
 }
 
+/** Kernel messages since sinceMs from journald (_TRANSPORT=kernel, every boot the journal holds), oldest first. */
+async function fromJournal(services: Services, sinceMs: number, nowMs: number, signal?: AbortSignal): Promise<{ g: Gathered | null; reason: string }> {
+  const r = await queryJournal(services, { kernel: true, since: new Date(sinceMs).toISOString(), maxScan: MAX_SCAN }, { nowMs, ...(signal ? { signal } : {}) });
+  if (!r.available) return { g: null, reason: r.reason ?? 'journal not readable' };
+  const messages = r.entries.map((e) => ({ tsMs: Math.floor(e.tsUs / 1000), message: e.message })).reverse();
+  const warnings = [...r.warnings];
+  if (r.scanLimited) warnings.push(`journal: only the newest ${r.scanned} kernel messages were scanned; older events in the range may be missing`);
+  return {
+    g: { source: 'journal', messages, oldestMs: messages[0]?.tsMs ?? null, scanned: r.scanned, complete: !r.scanLimited, warnings },
+    reason: r.scanned === 0 ? 'the journal holds no kernel messages in the range' : '',
+  };
+}
+
+/** journald when it holds kernel messages in the range (longer history, every boot), else /dev/kmsg. */
+async function gather(services: Services, sinceMs: number, nowMs: number, signal?: AbortSignal): Promise<Gathered> {
+  const j = await fromJournal(services, sinceMs, nowMs, signal);
+  if (j.g && j.g.scanned > 0) return j.g;
+  const k = fromKmsg(services, sinceMs);
+  if (k.source === 'kmsg') return { ...k, warnings: [`read /dev/kmsg (current boot only): ${j.reason}`, ...k.warnings] };
+  if (j.g) return j.g;
+  return { ...k, warnings: [`journal: ${j.reason}`, ...k.warnings] };
+}
+
 function toOut(e: KernelEvent, counter: { n: number }): KernelEventOut {
   const msg = redact(e.message);
   const sum = redact(e.summary);
@@ -121,13 +145,13 @@ export interface KernelEventsResult {
 }
 
 /** Range check and the classified events of the range; ToolError for a bad or too old `since`. */
-export function collectKernelEvents(services: Services, q: KernelEventsQuery): KernelEventsResult {
+export async function collectKernelEvents(services: Services, q: KernelEventsQuery, signal?: AbortSignal): Promise<KernelEventsResult> {
   const ctx = services.collectors;
   const nowMs = hostNowMs(ctx, readBtimeSec(ctx));
   const sinceMs = parseTime(q.since ?? '-24h', nowMs, 'since');
   if (sinceMs < nowMs - MAX_SINCE_MS - 1000) throw new ToolError('since is more than 7 d ago: get_kernel_events looks back at most 7 days');
   if (sinceMs > nowMs) throw new ToolError('since is in the future');
-  const g = fromKmsg(services, sinceMs);
+  const g = await gather(services, sinceMs, nowMs, signal);
   const all = classifyKernelMessages(g.messages).filter((e) => e.tsMs === null || e.tsMs >= sinceMs);
   const counts = Object.fromEntries(KERNEL_EVENT_KINDS.map((k) => [k, 0])) as Record<KernelEventKind, number>;
   for (const e of all) counts[e.kind] += 1;

@@ -22,10 +22,10 @@ export const getKernelEvents = defineTool({
     })
     .strict(),
   data: kernelEventsDataSchema,
-  async handler(args, { services }) {
+  async handler(args, { services, signal }) {
     checkHost(args.host);
     const query = { since: args.since ?? '-24h', kinds: args.kinds ? [...new Set(args.kinds)].sort() : [] };
-    const r = collectKernelEvents(services, query);
+    const r = await collectKernelEvents(services, query, signal);
     const p = paginate(r.matched, { limit: args.limit ?? 50, cursor: args.cursor, query: { ...query, limit: args.limit ?? 50 } });
     const shown = presentKernelEvents(p.items);
     return {
