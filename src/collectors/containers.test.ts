@@ -147,6 +147,8 @@ describe('engine document parsing over damaged input', () => {
     }
     assert.deepEqual(parseContainerList([{ Id: 'zz' }, null]), { items: [], bad: 2 });
     assert.equal(parseInspect({ Name: '/x' }), null);
+    assert.equal(parseInspect({ Id: 'ab', State: { Health: { Status: '' } }, Config: { Image: '' }, Image: '' })?.health, 'none', 'Podman: empty health status = no healthcheck');
+    assert.equal(parseInspect({ Id: 'ab', Config: { Image: '' }, Image: '' })?.image, null);
     assert.deepEqual(parseStats({}), { cpuPct: null, memBytes: null, memLimitBytes: null, pids: null, windowSec: null });
     assert.equal(engineTime('0001-01-01T00:00:00Z'), null);
     assert.equal(engineTime('yesterday'), null);

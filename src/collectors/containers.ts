@@ -163,7 +163,7 @@ export function parseContainerList(v: unknown): { items: ContainerSummary[]; bad
       continue;
     }
     const names = Array.isArray(o.Names) ? o.Names.map(str).filter((n): n is string => n !== null) : [];
-    items.push({ id, name: names[0]?.replace(/^\//, '') ?? null, image: str(o.Image), state: str(o.State) });
+    items.push({ id, name: names[0]?.replace(/^\//, '') ?? null, image: str(o.Image) || null, state: str(o.State) });
   }
   return { items, bad };
 }
@@ -211,9 +211,10 @@ export function parseInspect(v: unknown): ContainerInspect | null {
   return {
     id,
     name: str(o.Name)?.replace(/^\//, '') ?? null,
-    image: str(cfg.Image) ?? str(o.Image),
+    image: str(cfg.Image) || str(o.Image) || null,
     status: str(st.Status),
-    health: str(obj(st.Health)?.Status) ?? 'none',
+    // Podman reports Health {Status: ''} for a container without a healthcheck.
+    health: str(obj(st.Health)?.Status) || 'none',
     restartCount: num(o.RestartCount),
     exitCode: num(st.ExitCode),
     oomKilled: bool(st.OOMKilled),
