@@ -100,6 +100,24 @@ describe('tailLogFiles over the fixture tree', () => {
     assert.equal(r.lines.length, 13);
     assert.equal(r.exact, false);
   });
+  test('since over a log without timestamps: not applied, with a warning', () => {
+    writeFileSync(join(tree.root, 'var/log/plain.log'), `${Array.from({ length: 2100 }, (_, i) => `plain ${i}`).join('\n')}\n`);
+    const r = tailLogFiles([file('/var/log/plain.log')], opts({ lines: 3, sinceMs: NOW - 60_000 }));
+    assert.deepEqual(r.lines.map((l) => l.text), ['plain 2097', 'plain 2098', 'plain 2099']);
+    assert.equal(r.matched, 2100);
+    assert.ok(r.warnings.some((w) => w.includes('no recognisable timestamp') && w.includes('since not applied')), r.warnings.join('; '));
+  });
+  test('date-suffixed rotations are listed newest date first; a gzip bomb is skipped, not inflated', async () => {
+    const { gzipSync } = await import('node:zlib');
+    writeFileSync(join(tree.root, 'var/log/syslog-20261120.gz'), gzipSync('Nov 20 10:00:00 host a: older\n'));
+    writeFileSync(join(tree.root, 'var/log/syslog-20261122'), 'Nov 22 10:00:00 host a: newer\n');
+    writeFileSync(join(tree.root, 'var/log/syslog-20261121.gz'), gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x61)));
+    const files = withRotations('/var/log/syslog');
+    assert.deepEqual(files.map((f) => f.hostPath), ['/var/log/syslog', '/var/log/syslog-20261122', '/var/log/syslog-20261121.gz', '/var/log/syslog-20261120.gz']);
+    const r = tailLogFiles(files, opts({ lines: 100 }));
+    assert.ok(r.warnings.some((w) => w.includes('syslog-20261121.gz') && w.includes('decompresses to more than')), r.warnings.join('; '));
+    assert.deepEqual(r.lines.slice(0, 2).map((l) => l.text), ['Nov 20 10:00:00 host a: older', 'Nov 22 10:00:00 host a: newer']);
+  });
   test('reverse reading matches a forward split across chunk boundaries, long lines and a missing final newline', () => {
     const parts: string[] = [];
     let seed = 7;
