@@ -3,7 +3,7 @@
  *
  * Every filter is validated here and turned into ONE `--option=value` argv element, so no value can
  * be read as another option and nothing reaches a shell. Choices made:
- * - newest first (`--reverse`), bounded by `--lines=<maxScan>` (≤ 20,000) and an 8 MiB output cap;
+ * - newest first (`--reverse`), bounded by `--lines=<maxScan>` (≤ 20,000) and a 16 MiB output cap;
  * - `kernel: true` is the match `_TRANSPORT=kernel`, NOT `-k` (which would also imply the current
  *   boot): pass `boot: 0` for that;
  * - `grep` is applied here, in JS, to MESSAGE as a case-insensitive LITERAL substring (≤ 200 chars):
@@ -31,7 +31,8 @@ export const MAX_UNITS = 10;
 export const MAX_GREP_CHARS = 200;
 const TIMEOUT_MS = 5_000;
 export const MAX_COUNT = 200_000;
-const OUTPUT_CAP = 8 * 1024 * 1024;
+/** ~470 bytes of JSON per entry: 20,000 entries fit. */
+const OUTPUT_CAP = 16 * 1024 * 1024;
 /** journalctl prints only these (plus __REALTIME_TIMESTAMP, __CURSOR, __MONOTONIC_TIMESTAMP, _BOOT_ID). */
 const OUTPUT_FIELDS = 'MESSAGE,PRIORITY,_SYSTEMD_UNIT,UNIT,SYSLOG_IDENTIFIER,_COMM,_PID,_TRANSPORT,_BOOT_ID';
 

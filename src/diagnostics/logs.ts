@@ -146,7 +146,7 @@ export async function runLogSearch(services: Services, mode: LogMode, q: Journal
   const scanned = result.entries;
   let totalMatched = result.matched;
   let totalIsLowerBound = result.scanLimited;
-  if (result.available && result.scanLimited && result.stopped === null && q.grep === undefined) {
+  if (result.available && result.scanLimited && result.stopped !== 'timeout' && result.stopped !== 'aborted' && q.grep === undefined) {
     const c = await countJournal(services, q, options);
     if (c.count !== null && c.count >= result.matched) {
       totalMatched = c.count;

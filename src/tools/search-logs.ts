@@ -43,7 +43,7 @@ export const searchLogs = defineTool({
     const warnings = [...result.warnings];
     if (result.scanLimited) {
       warnings.push(
-        `the scan stopped after the newest ${result.scanned} entries (maxScan ${base.maxScan}): ${mode} cover${mode === 'entries' ? '' : 's'} only those, of ${base.totalMatched}${base.totalIsLowerBound ? '+' : ''} matching; narrow since/units/priority or raise maxScan`,
+        `the scan stopped after the newest ${result.scanned} entries (maxScan ${base.maxScan}): ${mode} cover only those, of ${base.totalMatched}${base.totalIsLowerBound ? '+' : ''} matching; narrow since/units/priority or raise maxScan`,
       );
     }
     const query = { mode, ...q };
