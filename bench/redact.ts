@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redact } from '../src/diagnostics/redact.js';
 import { redactValue } from '../src/server/redact-result.js';
+import { ADVERSARIAL } from '../test/support/redact-adversarial.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'redaction');
 const roundsArg = process.argv.indexOf('--rounds');
@@ -57,19 +58,7 @@ for (const secret of [false, true]) {
   console.log(`${(bytes / 1024).toFixed(1)} KiB result, ${secret ? 'a secret in every item' : 'clean'}: ${ms.toFixed(3)} ms (target ≤ 2 ms) ${ms <= 2 ? 'PASS' : 'MISS'}`);
 }
 
-const adversarial: Array<[string, string]> = [
-  ['100 KB a=a=…', 'a='.repeat(50_000)],
-  ['100 KB eyJ…', 'eyJ'.repeat(34_000)],
-  ['1 MB base64', Buffer.from(Array.from({ length: 768 * 1024 }, (_, i) => (i * 7919) % 256)).toString('base64')],
-  ['100 KB password…', 'password'.repeat(12_800)],
-  ['100 KB --password …', '--password '.repeat(9_300)],
-  ['100 KB BEGIN markers', '-----BEGIN PRIVATE KEY-----'.repeat(3_800)],
-  ['100 KB "password": "', '"password": "'.repeat(7_700)],
-  ['100 KB http://a:', 'http://a:'.repeat(11_000)],
-  ['100 KB Bearer Bearer', 'Bearer '.repeat(14_600)],
-  ['1 MB of log lines', 'Nov 24 10:00:00 host app[123]: request id=42 user=bob status=200 took 12ms\n'.repeat(14_000)],
-];
-for (const [name, input] of adversarial) {
+for (const { name, input } of ADVERSARIAL) {
   const ms = time(() => redact(input), 3);
   console.log(`adversarial ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms  ${((ms * 1000) / kb(input)).toFixed(1).padStart(7)} µs/KB`);
 }
