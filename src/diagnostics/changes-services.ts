@@ -1,6 +1,7 @@
 /**
- * Unit starts, stops, reloads, restarts and failures for recent_changes, from systemd's own journal messages
- * (SYSLOG_IDENTIFIER=systemd, _PID=1), read with the shared bounded journal query (collectors/journal.ts).
+ * The journal's part of recent_changes, read with the shared bounded journal query (collectors/journal.ts):
+ * unit starts, stops, reloads, restarts and failures from systemd's own messages (SYSLOG_IDENTIFIER=systemd,
+ * _PID=1), and boots with their kernel release from the kernel's "Linux version …" banner (first line of a boot).
  */
 import type { Services } from '../catalogue/services.js';
 import { queryJournal } from '../collectors/journal.js';
@@ -59,4 +60,34 @@ export async function readServiceChanges(
   const warnings = r.warnings.map((w) => `service: ${w}`);
   if (r.scanLimited) warnings.push(`service: only the newest ${r.scanned} systemd journal messages were read; older unit changes in the range are not listed`);
   return { available: true, changes, warnings };
+}
+
+export interface BootBanner {
+  bootId: string | null;
+  tsMs: number;
+  /** "6.1.0-28-amd64" */
+  release: string;
+}
+
+/** The kernel's boot banners in the range, oldest first (within the newest SCAN kernel messages). */
+export async function readBootBanners(
+  services: Services,
+  sinceMs: number,
+  nowMs: number,
+  signal?: AbortSignal,
+): Promise<{ available: boolean; boots: BootBanner[]; warnings: string[] }> {
+  const r = await queryJournal(
+    services,
+    { since: new Date(sinceMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), kernel: true, grep: 'Linux version ', maxScan: SCAN },
+    { nowMs, ...(signal ? { signal } : {}) },
+  );
+  if (!r.available) return { available: false, boots: [], warnings: [] };
+  const boots: BootBanner[] = [];
+  for (const e of r.entries) {
+    const m = /^Linux version (\S+)/.exec(e.message);
+    if (m) boots.push({ bootId: e.bootId, tsMs: Math.floor(e.tsUs / 1000), release: m[1]! });
+  }
+  boots.sort((a, b) => a.tsMs - b.tsMs);
+  const warnings = r.scanLimited ? [`reboot: only the newest ${r.scanned} kernel messages were searched for boot banners; earlier boots in the range are not listed`] : [];
+  return { available: true, boots, warnings };
 }

@@ -95,7 +95,8 @@ test('kernel package installed while another kernel runs → a kernel change say
     'proc/stat': `cpu  1 2 3 4 5 6 7 8 9 10\nbtime ${bootSec}\n`,
   });
   const out = await collectChanges(services(r), { since: '-2h', kinds: ['kernel', 'reboot'] });
-  assert.deepEqual(out.changes.map((c) => `${c.kind} ${c.subject}`), ['kernel 6.1.0-28-amd64', 'reboot current boot']);
+  assert.deepEqual(out.changes.map((c) => `${c.kind} ${c.action} ${c.subject}`), ['kernel installed 6.1.0-28-amd64', 'reboot booted current boot']);
+  assert.equal(out.changes[1]!.detail, 'host booted kernel 6.1.0-27-amd64 (proc/stat btime)');
   assert.match(out.changes[0]!.detail, /running 6\.1\.0-27-amd64: a reboot is needed/);
   assert.equal(out.changes[1]!.tsMs, bootSec * 1000);
   assert.deepEqual(out.sources, { kernel: 'ok', reboot: 'ok' });
@@ -215,4 +216,21 @@ test('service changes from a real journal (systemd-journal-remote + journalctl -
   const failed = r.changes.find((c) => c.action === 'failed' && c.subject === 'nginx.service')!;
   assert.equal(failed.detail, "failed with result 'exit-code'");
   assert.ok(r.changes.every((c, i) => i === 0 || r.changes[i - 1]!.tsMs >= c.tsMs), 'newest first');
+});
+
+test('boots and kernel releases from the real journal: one reboot per kernel banner, a kernel change where the release differs', async () => {
+  const { buildJournal, readExportEntries } = await import('../../test/fixtures/journal/build.js');
+  const dir = buildJournal(join(tmp, 'journal-boots'), ['host.export']);
+  const s = services('/', { journalDirectory: dir });
+  const r = await collectChanges(s, { since: '-30d', nowMs: NOW, kinds: ['reboot', 'kernel'] });
+  const banners = readExportEntries('host.export').filter((e) => e._TRANSPORT === 'kernel' && (e.MESSAGE ?? '').startsWith('Linux version '));
+  assert.equal(banners.length, 2);
+  const journalBoots = r.changes.filter((c) => c.kind === 'reboot' && c.subject.startsWith('boot '));
+  assert.deepEqual(
+    journalBoots.map((c) => [c.tsMs, c.subject, c.detail]).reverse(),
+    banners.map((e) => [Math.floor(Number(e.__REALTIME_TIMESTAMP) / 1000), `boot ${e._BOOT_ID!.slice(0, 12)}`, `host booted kernel ${e.MESSAGE!.split(' ')[2]} (kernel banner in the journal)`]),
+  );
+  const changed = r.changes.find((c) => c.kind === 'kernel' && c.subject === '6.1.0-28-amd64');
+  assert.equal(changed?.detail, 'booted kernel 6.1.0-28-amd64; the boot before ran 6.1.0-27-amd64');
+  assert.deepEqual(r.sources, { reboot: 'ok', kernel: 'ok' });
 });

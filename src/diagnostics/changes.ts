@@ -15,7 +15,8 @@ import type { AptRun, DpkgEntry } from '../collectors/dpkg.js';
 import { clipString, epochSecToRfc3339, readLine } from '../collectors/read.js';
 import { createChangeWatcher } from '../server/change-watch.js';
 import type { ChangeWatcher } from '../server/change-watch.js';
-import { readServiceChanges } from './changes-services.js';
+import { readBootBanners, readServiceChanges } from './changes-services.js';
+import type { BootBanner } from './changes-services.js';
 import { parseTime } from './history.js';
 import { redact } from './redact.js';
 
@@ -159,15 +160,33 @@ function listenerChanges(w: ChangeWatcher | undefined, sinceMs: number, acc: Acc
   return true;
 }
 
-function rebootChanges(services: Services, sinceMs: number, acc: Acc): boolean {
+/**
+ * Boots in the range (the current one from proc/stat btime, earlier ones from the kernel's journal banners) as
+ * reboot changes, and a kernel change wherever a boot ran another release than the boot before it.
+ */
+async function bootChanges(services: Services, sinceMs: number, nowMs: number, kinds: ReadonlySet<ChangeKind>, acc: Acc, signal?: AbortSignal): Promise<{ reboot: boolean; kernel: boolean }> {
+  const root = services.collectors.root;
   const btime = readCpuStat(services.collectors).bootTimeSec;
-  if (btime === null) {
-    acc.warnings.push('reboot: proc/stat btime is not readable');
-    return false;
+  const running = readLine(join(root, 'proc/sys/kernel/osrelease'), 256);
+  const currentId = readLine(join(root, 'proc/sys/kernel/random/boot_id'), 128)?.replace(/-/g, '') ?? null;
+  const j = await readBootBanners(services, sinceMs, nowMs, signal);
+  acc.warnings.push(...j.warnings);
+  const boots: Array<BootBanner & { current: boolean; from: string }> = j.boots.map((b) => ({
+    ...b,
+    from: 'kernel banner in the journal',
+    current: (currentId !== null && b.bootId === currentId) || (btime !== null && Math.abs(b.tsMs - btime * 1000) < 120_000),
+  }));
+  if (btime !== null && !boots.some((b) => b.current) && btime * 1000 >= sinceMs) boots.push({ bootId: currentId, tsMs: btime * 1000, release: running ?? '?', current: true, from: 'proc/stat btime' });
+  boots.sort((a, b) => a.tsMs - b.tsMs);
+  for (let i = 0; i < boots.length; i++) {
+    const b = boots[i]!;
+    acc.out.push({ tsMs: b.tsMs, kind: 'reboot', action: 'booted', subject: b.current ? 'current boot' : `boot ${b.bootId?.slice(0, 12) ?? '?'}`, detail: `host booted kernel ${b.release} (${b.from})` });
+    const prev = boots[i - 1];
+    if (prev && prev.release !== b.release && b.release !== '?') acc.out.push({ tsMs: b.tsMs, kind: 'kernel', action: 'changed', subject: b.release, detail: `booted kernel ${b.release}; the boot before ran ${prev.release}` });
   }
-  const release = readLine(join(services.collectors.root, 'proc/sys/kernel/osrelease'), 256);
-  if (btime * 1000 >= sinceMs) acc.out.push({ tsMs: btime * 1000, kind: 'reboot', action: 'booted', subject: 'current boot', detail: `host booted${release ? ` kernel ${release}` : ''} (proc/stat btime); earlier boots are not listed` });
-  return true;
+  if (btime === null && kinds.has('reboot')) acc.warnings.push('reboot: proc/stat btime is not readable');
+  if (!j.available && kinds.has('reboot')) acc.warnings.push('reboot: no journal here, so only the current boot can be listed');
+  return { reboot: btime !== null || j.available, kernel: j.available };
 }
 
 export interface CollectChangesOptions {
@@ -208,7 +227,11 @@ export async function collectChanges(services: Services, opts: CollectChangesOpt
     ok('config', true);
   }
   if (kinds.has('listener')) ok('listener', listenerChanges(services.changeWatch, sinceMs, acc));
-  if (kinds.has('reboot')) ok('reboot', rebootChanges(services, sinceMs, acc));
+  if (kinds.has('reboot') || kinds.has('kernel')) {
+    const b = await bootChanges(services, sinceMs, nowMs, kinds, acc, opts.signal);
+    ok('reboot', b.reboot);
+    if (kinds.has('kernel')) sources.kernel = b.kernel || sources.kernel === 'ok' ? 'ok' : 'unavailable';
+  }
   if (kinds.has('service')) {
     const s = await readServiceChanges(services, sinceMs, nowMs, opts.signal);
     for (const c of s.changes) acc.out.push({ ...c, detail: redacted(acc, c.detail) });
