@@ -19,6 +19,8 @@ export const CONTAINER_STATES = ['all', 'running', 'exited', 'paused', 'restarti
 /** Containers inspected per call (one GET each, INSPECT_CONCURRENCY at a time); more are named in a warning. */
 export const MAX_INSPECT = 200;
 export const INSPECT_CONCURRENCY = 4;
+/** Stats requests in flight at once (each holds ≈1–2 s inside the engine, mostly waiting). */
+export const STATS_CONCURRENCY = 8;
 /** Stats with stream=false take the engine ≈1–2 s (it samples twice): a longer bound than the other calls. */
 export const STATS_TIMEOUT_MS = 5000;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
-import { CONTAINER_STATES, INSPECT_CONCURRENCY, MAX_INSPECT, connectRuntime, containerAssessments, inspectAll, listContainersDataSchema, mapLimit, measureStats, noRuntime, toRow } from '../diagnostics/containers.js';
+import { CONTAINER_STATES, INSPECT_CONCURRENCY, MAX_INSPECT, STATS_CONCURRENCY, connectRuntime, containerAssessments, inspectAll, listContainersDataSchema, mapLimit, measureStats, noRuntime, toRow } from '../diagnostics/containers.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -8,7 +8,7 @@ export const listContainers = defineTool({
   name: 'list_containers',
   title: 'Docker/Podman containers with health and resource use',
   description:
-    `Containers of the local Docker or Podman engine (its API over the unix socket; runtime says which), problems first: OOM-killed, unhealthy, restarting/dead, then running, then the rest. Per container: id (12 chars), name, image, state, health (healthy/unhealthy/starting/none), restarts (RestartCount), exitCode, oomKilled (last exit), startedAt; for running ones on the page: cpuPct (over the engine's ≈1 s stats window, 100 = one core), memBytes vs memLimitBytes (null = unlimited) and memUsedPct, throttledPct (CFS periods throttled by the CPU quota during that window, read from the container's cgroup on this host; null when not visible), pids. Assessed: OOM-killed, unhealthy, restart loops, memory near the limit, throttling. Filter by state (default all). Cost: one inspect per container (≤ ${MAX_INSPECT}, ${INSPECT_CONCURRENCY} at a time) and one stats request per running container on the page (the engine samples twice: ≈1–2 s in all), so keep limit small. No engine → available:false and an unknown assessment, not an error. Paged: limit ≤ 100 (default 20), cursor.`,
+    `Containers of the local Docker or Podman engine (its API over the unix socket; runtime says which), problems first: OOM-killed, unhealthy, restarting/dead, then running, then the rest. Per container: id (12 chars), name, image, state, health (healthy/unhealthy/starting/none), restarts (RestartCount), exitCode, oomKilled (last exit), startedAt; for running ones on the page: cpuPct (over the engine's ≈1 s stats window, 100 = one core), memBytes vs memLimitBytes (null = unlimited) and memUsedPct, throttledPct (CFS periods throttled by the CPU quota during that window, read from the container's cgroup on this host; null when not visible), pids. Assessed: OOM-killed, unhealthy, restart loops, memory near the limit, throttling. Filter by state (default all). Cost: one inspect per container (≤ ${MAX_INSPECT}, ${INSPECT_CONCURRENCY} at a time) and one stats request per running container on the page (${STATS_CONCURRENCY} at a time; the engine samples twice, ≈1–2 s each: a 20-container page of running ones ≈ 3–6 s), so keep limit small. No engine → available:false and an unknown assessment, not an error. Paged: limit ≤ 100 (default 20), cursor.`,
   toolset: 'containers',
   input: z
     .object({
@@ -19,7 +19,7 @@ export const listContainers = defineTool({
     })
     .strict(),
   data: listContainersDataSchema,
-  async handler({ host, state, limit, cursor }, { services, signal }) {
+  async handler({ host, state, limit, cursor }, { services, signal, progress }) {
     checkHost(host);
     const opts = { signal };
     const rt = await connectRuntime(services, opts);
@@ -30,7 +30,14 @@ export const listContainers = defineTool({
     if (all.error !== null) return { data: { available: false, runtime: rt.runtime, containers: [], counts: empty }, ...noRuntime(`the container list failed: ${all.error}`) };
     const query = { state: state ?? 'all' };
     const p = paginate(all.list, { limit: limit ?? 20, cursor, query });
-    const measured = await mapLimit(p.items, INSPECT_CONCURRENCY, (c) => (c.status === 'running' ? measureStats(services, socket, c, opts) : Promise.resolve(null)));
+    const running = p.items.filter((c) => c.status === 'running').length;
+    let done = 0;
+    const measured = await mapLimit(p.items, STATS_CONCURRENCY, async (c) => {
+      if (c.status !== 'running') return null;
+      const m = await measureStats(services, socket, c, opts);
+      await progress(++done / running, `stats ${done} of ${running}`);
+      return m;
+    });
     const rows = p.items.map((c, i) => toRow(c, measured[i]?.row ?? null));
     const windows = measured.map((m) => m?.windowSec ?? null).filter((w): w is number => w !== null);
     const warnings = [...all.warnings, ...measured.flatMap((m) => m?.warnings ?? [])];
