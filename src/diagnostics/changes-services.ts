@@ -5,6 +5,7 @@
  */
 import type { Services } from '../catalogue/services.js';
 import { queryJournal } from '../collectors/journal.js';
+import type { JournalQuery } from '../collectors/journal.js';
 
 export interface ServiceChange {
   tsMs: number;
@@ -39,17 +40,20 @@ export function classifyServiceMessage(message: string, tsMs: number): ServiceCh
   return null;
 }
 
-export async function readServiceChanges(
-  services: Services,
-  sinceMs: number,
-  nowMs: number,
-  signal?: AbortSignal,
-): Promise<{ available: boolean; changes: ServiceChange[]; warnings: string[] }> {
-  const r = await queryJournal(
-    services,
-    { since: new Date(sinceMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), identifier: 'systemd', maxScan: SCAN },
-    { nowMs, ...(signal ? { signal } : {}) },
-  );
+/** The range both queries share. */
+export interface JournalRange {
+  sinceMs: number;
+  nowMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+function queryRange(services: Services, range: JournalRange, q: Omit<JournalQuery, 'since' | 'maxScan'>) {
+  const since = new Date(range.sinceMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return queryJournal(services, { ...q, since, maxScan: SCAN }, { nowMs: range.nowMs, ...(range.signal ? { signal: range.signal } : {}) });
+}
+
+export async function readServiceChanges(services: Services, range: JournalRange): Promise<{ available: boolean; changes: ServiceChange[]; warnings: string[] }> {
+  const r = await queryRange(services, range, { identifier: 'systemd' });
   if (!r.available) return { available: false, changes: [], warnings: [`service: ${r.reason ?? 'the journal is not readable'}`] };
   const changes: ServiceChange[] = [];
   for (const e of r.entries) {
@@ -70,17 +74,8 @@ export interface BootBanner {
 }
 
 /** The kernel's boot banners in the range, oldest first (within the newest SCAN kernel messages). */
-export async function readBootBanners(
-  services: Services,
-  sinceMs: number,
-  nowMs: number,
-  signal?: AbortSignal,
-): Promise<{ available: boolean; boots: BootBanner[]; warnings: string[] }> {
-  const r = await queryJournal(
-    services,
-    { since: new Date(sinceMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), kernel: true, grep: 'Linux version ', maxScan: SCAN },
-    { nowMs, ...(signal ? { signal } : {}) },
-  );
+export async function readBootBanners(services: Services, range: JournalRange): Promise<{ available: boolean; boots: BootBanner[]; warnings: string[] }> {
+  const r = await queryRange(services, range, { kernel: true, grep: 'Linux version ' });
   if (!r.available) return { available: false, boots: [], warnings: [] };
   const boots: BootBanner[] = [];
   for (const e of r.entries) {

@@ -169,7 +169,7 @@ async function bootChanges(services: Services, sinceMs: number, nowMs: number, k
   const btime = readCpuStat(services.collectors).bootTimeSec;
   const running = readLine(join(root, 'proc/sys/kernel/osrelease'), 256);
   const currentId = readLine(join(root, 'proc/sys/kernel/random/boot_id'), 128)?.replace(/-/g, '') ?? null;
-  const j = await readBootBanners(services, sinceMs, nowMs, signal);
+  const j = await readBootBanners(services, { sinceMs, nowMs, signal });
   acc.warnings.push(...j.warnings);
   const boots: Array<BootBanner & { current: boolean; from: string }> = j.boots.map((b) => ({
     ...b,
@@ -233,7 +233,7 @@ export async function collectChanges(services: Services, opts: CollectChangesOpt
     if (kinds.has('kernel')) sources.kernel = b.kernel || sources.kernel === 'ok' ? 'ok' : 'unavailable';
   }
   if (kinds.has('service')) {
-    const s = await readServiceChanges(services, sinceMs, nowMs, opts.signal);
+    const s = await readServiceChanges(services, { sinceMs, nowMs, signal: opts.signal });
     for (const c of s.changes) acc.out.push({ ...c, detail: redacted(acc, c.detail) });
     acc.warnings.push(...s.warnings);
     ok('service', s.available);
