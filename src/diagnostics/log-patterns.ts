@@ -11,9 +11,10 @@ const MASKS: ReadonlyArray<[RegExp, string | ((m: string) => string)]> = [
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '<ip>'],
   // IPv6: at least two colons and hex groups (after MAC, so MACs are not taken for addresses)
   [/(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])/gi, (m) => maskIpv6(m)],
+  // a whole path-like run (matched once from its start: linear), masked when any part has a digit
+  [/(?<![\w.@+/-])\/[\w.@+/-]*/g, (m) => (/\d/.test(m) ? '<path>' : m)],
   [/\b0x[0-9a-f]+\b/gi, '<hex>'],
   [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}\b/gi, '<hex>'],
-  [/(?:\/[\w.@+-]*)*\/[\w.@+-]*\d[\w.@+-]*(?:\/[\w.@+-]*)*/g, '<path>'],
   [/[+-]?\b\d+(?:[.,]\d+)*(?:[a-zA-Z%]{1,3}\b)?/g, '<n>'],
 ];
 
