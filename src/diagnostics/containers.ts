@@ -133,6 +133,21 @@ export function throttledBetween(a: CgroupCpuStat | null, b: CgroupCpuStat | nul
   return Math.min(100, Math.round((dt / dp) * 1000) / 10);
 }
 
+/**
+ * Why the cgroup read for the engine's pid is not this container's, or null when it is. The engine's pid is in
+ * its own pid namespace: from another one (hostlens in a container) it may name an unrelated process, so the
+ * cgroup path must contain the container id (docker-<id>.scope, /docker/<id>, libpod-<id>.scope, …); and a
+ * cgroup outside our cgroup namespace is read at a parent directory, which is not the container's either.
+ */
+export function cgroupMismatch(t: { info: CgroupInfo } | { error: string }, id: string): string | null {
+  if ('error' in t) return t.error;
+  const path = t.info.path;
+  if (path === null || !path.includes(id)) return `its cgroup ${path ?? '?'} does not name the container (another pid namespace?)`;
+  const dir = t.info.version === 2 ? t.info.dir : (t.info.dirs.cpu ?? null);
+  if (dir === null || !dir.endsWith(path)) return `${path} is not under this cgroup mount (another cgroup namespace?)`;
+  return null;
+}
+
 export interface StatsMeasure {
   row: Pick<ContainerRow, 'cpuPct' | 'memBytes' | 'memLimitBytes' | 'memUsedPct' | 'throttledPct' | 'pids'>;
   windowSec: number | null;
@@ -146,10 +161,9 @@ export async function measureStats(services: Services, socket: string, c: Contai
   let cg: CgroupInfo | null = null;
   if (c.pid !== null) {
     const t = readCgroupTarget(services.collectors, { pid: c.pid });
-    // A cgroup outside our view (another cgroup namespace) is read at a parent: that is not the container's.
-    const own = 'info' in t && t.info.path !== null && (t.info.version === 2 ? (t.info.dir ?? '') : (t.info.dirs.cpu ?? '')).endsWith(t.info.path);
-    if (own && 'info' in t) cg = t.info;
-    else warnings.push(`${label}: its cgroup (pid ${c.pid}) is not visible from here (${'error' in t ? t.error : `${t.info.path ?? '?'} is not under the mount`}): throttledPct is null`);
+    const why = cgroupMismatch(t, c.id);
+    if (why === null && 'info' in t) cg = t.info;
+    else warnings.push(`${label}: its cgroup (pid ${c.pid}) is not visible from here (${why}): throttledPct is null`);
   }
   const before = cg ? cpuStatOf(services, cg) : null;
   const r = await apiJson(socket, `${API_PREFIX}/containers/${c.id}/stats?stream=false`, { ...opts, timeoutMs: opts.timeoutMs ?? STATS_TIMEOUT_MS });
