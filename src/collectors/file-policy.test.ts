@@ -48,9 +48,10 @@ describe('deny-list', () => {
     for (const p of ['/root/.ssh/config', '/home/bob/.ssh/authorized_keys', '/root/.ssh']) assert.equal(denyReason(p), 'ssh directory', p);
     for (const p of ['/proc/1/environ', '/proc/self/environ', '/proc/thread-self/environ', '/proc/12/task/13/environ']) assert.equal(denyReason(p), 'process environment', p);
     assert.equal(denyReason('/proc/1/mem'), 'process memory');
+    for (const p of ['/etc/ppp/chap-secrets', '/etc/ppp/pap-secrets', '/etc/ipsec.secrets', '/etc/ldap.secret', '/root/.netrc', '/home/a/.aws/credentials']) assert.equal(denyReason(p), 'credentials file', p);
   });
   test('ordinary files are not denied (no over-blocking)', () => {
-    for (const p of ['/etc/hostname', '/etc/ssh/sshd_config', '/etc/ssh/ssh_host_ed25519_key.pub', '/etc/passwd', '/etc/keyboard', '/etc/app/keys.conf', '/etc/shadowsocks.json']) {
+    for (const p of ['/etc/hostname', '/etc/ssh/sshd_config', '/etc/ssh/ssh_host_ed25519_key.pub', '/etc/passwd', '/etc/keyboard', '/etc/app/keys.conf', '/etc/shadowsocks.json', '/etc/secrets.conf', '/etc/app/secret-rotation.yaml']) {
       assert.equal(denyReason(p), null, p);
     }
   });

@@ -51,6 +51,7 @@ const DENY: ReadonlyArray<readonly [RegExp, string]> = [
   [/\.(?:key|p12|pfx|keytab)$/i, 'private key'],
   [/(?:^|\/)(?:\.netrc|\.pgpass|\.git-credentials)$/, 'credentials file'],
   [/(?:^|\/)\.aws\/credentials$/, 'credentials file'],
+  [/\/[^/]*[-.]secrets?$/, 'credentials file'],
   [/^\/proc\/(?:[^/]+\/)*environ$/, 'process environment'],
   [/^\/proc\/(?:[^/]+\/)*mem$|^\/proc\/kcore$/, 'process memory'],
 ];
