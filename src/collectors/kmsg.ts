@@ -143,13 +143,18 @@ function take(acc: Accumulator, text: string, bytes: number): boolean {
 function readDevice(fd: number, acc: Accumulator, deadline: number): void {
   const buf = Buffer.allocUnsafe(RECORD_BUFFER);
   for (;;) {
+    if (Date.now() > deadline) {
+      acc.res.stopped = 'time';
+      return;
+    }
     let n: number;
     try {
       n = readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'EPIPE') {
-        acc.res.skipped += 1; // overwritten under us: the next read returns the oldest surviving record
+        // overwritten under us: the next read returns the oldest surviving record (the deadline bounds a storm)
+        acc.res.skipped += 1;
         continue;
       }
       if (code !== 'EAGAIN') acc.res.warnings.push(`dev/kmsg read stopped: ${code ?? 'error'}`);
@@ -157,10 +162,6 @@ function readDevice(fd: number, acc: Accumulator, deadline: number): void {
     }
     if (n === 0) return;
     if (!take(acc, buf.toString('utf8', 0, n), n)) return;
-    if (Date.now() > deadline) {
-      acc.res.stopped = 'time';
-      return;
-    }
   }
 }
 
