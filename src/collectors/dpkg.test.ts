@@ -2,6 +2,7 @@ process.env.TZ = 'UTC'; // dpkg/apt times are host local time: pin the zone for 
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createCollectorContext } from './context.js';
@@ -118,4 +119,13 @@ test('readPackageHistory: no logs at all → found false, no throw', () => {
   assert.equal(r.dpkgFound, false);
   assert.equal(r.aptFound, false);
   assert.deepEqual(r.dpkg, []);
+});
+
+test('readPackageHistory: a .gz rotation that inflates past the cap is refused with a warning, the others are still read', () => {
+  const root = join(tmp, 'bomb');
+  cpSync(FIXTURE, root, { recursive: true });
+  writeFileSync(join(root, 'var/log/dpkg.log.2.gz'), gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x61)));
+  const r = readPackageHistory(createCollectorContext({ root }), Date.parse('2026-11-01T00:00:00Z'));
+  assert.ok(r.warnings.some((w) => w.includes('dpkg.log.2.gz') && w.includes('inflates to more than')), r.warnings.join('; '));
+  assert.equal(r.dpkg.length, 7, 'dpkg.log and dpkg.log.1 are still read');
 });

@@ -195,7 +195,9 @@ function readGz(path: string, warnings: string[]): string | null {
     const raw = readBinary(path, MAX_LOG_BYTES);
     return gunzipSync(raw, { maxOutputLength: 4 * MAX_LOG_BYTES }).toString('utf8');
   } catch (e) {
-    warnings.push(`${path}: not readable as gzip (${String((e as Error).message).slice(0, 80)})`);
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') warnings.push(`${path}: inflates to more than ${4 * MAX_LOG_BYTES} bytes: not read`);
+    else warnings.push(`${path}: not readable as gzip (${String((e as Error).message).slice(0, 80)})`);
     return null;
   }
 }
