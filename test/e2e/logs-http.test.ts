@@ -2,7 +2,8 @@
  * search_logs over the real `hostlens serve --toolsets core,logs` (HOSTLENS_JOURNAL_DIRECTORY pointing at
  * journal files built from the export fixture) with the SDK client in both protocol eras: entries,
  * facets and patterns validate against the output schema, no planted secret reaches the client in
- * structuredContent or text, an invalid filter is an isError result (not a protocol error); and a hung
+ * structuredContent or text, a page cut to the result budget continues with its cursor, an invalid filter is an
+ * isError result (not a protocol error); and a hung
  * `journalctl` (a stand-in first in the server's PATH) is killed at its time limit and its process is gone.
  */
 import assert from 'node:assert/strict';
@@ -56,6 +57,17 @@ describe('search_logs over Streamable HTTP on real journal files', { timeout: 12
           const wire = JSON.stringify(r);
           for (const secret of PLANTED_SECRETS) assert.ok(!wire.includes(secret), `${mode} leaks ${secret}`);
         }
+        // 200 entries do not fit the 24 KiB budget: the server cuts the page and its cursor continues exactly after it
+        const big = await client.callTool({ name: 'search_logs', arguments: { since: SINCE, limit: 200 } });
+        const first = big.structuredContent as { data: { entries: Array<{ ts: string; message: string }> }; truncated?: { nextCursor?: string } };
+        assert.ok(first.data.entries.length > 0 && first.data.entries.length < 200, String(first.data.entries.length));
+        assert.ok(first.truncated?.nextCursor);
+        const next = await client.callTool({ name: 'search_logs', arguments: { since: SINCE, limit: 200, cursor: first.truncated.nextCursor } });
+        const second = (next.structuredContent as { data: { entries: Array<{ ts: string; message: string }> } }).data.entries;
+        assert.ok(second.length > 0);
+        assert.ok(second[0]!.ts <= first.data.entries.at(-1)!.ts);
+        const key = (e: { ts: string; message: string }): string => `${e.ts}|${e.message}`;
+        assert.ok(!second.some((e) => first.data.entries.map(key).includes(key(e))));
         const bad = await client.callTool({ name: 'search_logs', arguments: { units: ['nginx.service; reboot'] } });
         assert.equal(bad.isError, true);
         assert.match(JSON.stringify(bad.content), /not a valid unit name/);
