@@ -154,8 +154,10 @@ describe('read_log_file, get_config and the config template over a fixture root'
     assert.match(all.data.lines[5].text, /--port 8080/, 'not over-redacted');
     const grep = await ok('read_log_file', { path: '/var/log/app.log', grep: 'error', includeRotated: true });
     assert.deepEqual(grep.data.lines.map((l: { file: string; n: number }) => `${l.file}:${l.n}`), ['/var/log/app.log.2.gz:2', '/var/log/app.log:2', '/var/log/app.log:7']);
-    const since = await ok('read_log_file', { path: '/var/log/syslog', since: '2026-11-24T09:05:00Z' });
-    assert.deepEqual(since.data.lines.map((l: { ts: string }) => l.ts), ['2026-11-24T09:05:00Z', '2026-11-24T09:15:00Z']);
+    // syslog times carry no zone: they are local time in the server's TZ.
+    const local = (h: number, m: number) => new Date(2026, 10, 24, h, m, 0).toISOString().replace('.000Z', 'Z');
+    const since = await ok('read_log_file', { path: '/var/log/syslog', since: local(9, 5) });
+    assert.deepEqual(since.data.lines.map((l: { ts: string }) => l.ts), [local(9, 5), local(9, 15)]);
     const nginx = await ok('read_log_file', { path: '/var/log/nginx/access.log', grep: '/ADMIN' });
     assert.equal(nginx.data.lines[0].ts, '2026-11-24T09:50:00Z');
   });
