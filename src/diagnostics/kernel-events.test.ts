@@ -1,7 +1,8 @@
 /** The kernel message classifier, one kind at a time, over the kernel's real printk formats. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyKernelMessage, classifyKernelMessages, parseOomSummary } from './kernel-events.js';
+import { readFileSync } from 'node:fs';
+import { MAYBE_EVENT, classifyKernelMessage, classifyKernelMessages, parseOomSummary } from './kernel-events.js';
 
 const c = (m: string) => classifyKernelMessage(m);
 
@@ -122,7 +123,12 @@ test('fs_error: ext4 (function, line, inode, comm), remount read-only, XFS, Btrf
   assert.deepEqual([b.device, b.details.filesystem, b.details.severity], ['dm-0', 'btrfs', 'critical']);
   const bf = c('BTRFS error (device sda1): error in __btrfs_free_extent:3092: errno=-5 IO failure')!;
   assert.equal(bf.details.function, '__btrfs_free_extent');
-  for (const benign of ['EXT4-fs (vda): mounted filesystem 0000 r/w without journal. Quota mode: none.', 'XFS (dm-1): Mounting V5 Filesystem', 'XFS (dm-1): Ending clean mount', 'BTRFS info (device sda1): disk space caching is enabled']) {
+  const sb = c('EXT4-fs (dm-0): I/O error while writing superblock')!;
+  assert.deepEqual([sb.kind, sb.device, sb.details.filesystem], ['fs_error', 'dm-0', 'ext4']);
+  assert.equal(c('EXT4-fs (sda1): failed to convert unwritten extents to written extents -- potential data loss!  (inode 12, error -5)')!.device, 'sda1');
+  const j = c('Aborting journal on device sda1-8.')!;
+  assert.deepEqual([j.kind, j.device, j.details.filesystem], ['fs_error', 'sda1-8', 'jbd2']);
+  for (const benign of ['EXT4-fs (sda1): mounted filesystem with ordered data mode. Opts: errors=remount-ro. Quota mode: none.', 'EXT4-fs (sda1): error count since last fsck: 3', 'EXT4-fs warning (device sda1): ext4_dx_add_entry:2461: Directory (ino: 2) index full, reduce option', 'EXT4-fs (vda): mounted filesystem 0000 r/w without journal. Quota mode: none.', 'XFS (dm-1): Mounting V5 Filesystem', 'XFS (dm-1): Ending clean mount', 'BTRFS info (device sda1): disk space caching is enabled']) {
     assert.equal(c(benign), null, benign);
   }
 });
@@ -159,4 +165,14 @@ test('garbage, truncated and hostile lines are not events and never throw', () =
   assert.deepEqual(lines.map(c).filter(Boolean), []);
   assert.equal(classifyKernelMessage(undefined as unknown as string), null);
   assert.deepEqual(classifyKernelMessages([{ tsMs: null, message: undefined as unknown as string }, { tsMs: null, message: 'oom-kill:' }]), []);
+});
+
+test('the readers\' cheap pre-filter keeps every line the classifier would turn into an event', () => {
+  const fixture = readFileSync(new URL('../../test/fixtures/kmsg/mixed/dev/kmsg', import.meta.url), 'utf8')
+    .split('\n')
+    .map((l) => l.slice(l.indexOf(';') + 1));
+  const more = ['Aborting journal on device sda1-8.', 'EXT4-fs (dm-0): I/O error while writing superblock', 'mlx5_core 0000:81:00.0 enp1s0: Link down', 'INFO: task a:1 blocked for more than 5 seconds.'];
+  const events = [...fixture, ...more].filter((m) => c(m) !== null || m.includes('invoked oom-killer') || m.startsWith('oom-kill:'));
+  assert.ok(events.length >= 25);
+  for (const m of events) assert.ok(MAYBE_EVENT.test(m), m);
 });

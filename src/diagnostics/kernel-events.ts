@@ -209,6 +209,10 @@ function classifyLink(message: string): ClassifiedEvent | null {
 // "EXT4-fs error (device sda1) in ext4_reserve_inode_write:5923: IO failure"; "EXT4-fs (sda1): Remounting filesystem read-only"
 const EXT_ERROR = /^(EXT[234])-fs error \(device ([^)\s]{1,64})\)(?:: | in )(\w{1,64}):(\d+):?\s?(.*)$/;
 const EXT_RO = /^(EXT[234])-fs \(([^)\s]{1,64})\): Remounting filesystem read-only/;
+// "EXT4-fs (dm-0): I/O error while writing superblock", "EXT4-fs (sda1): failed to convert unwritten extents to written extents -- potential data loss!"
+const EXT_OTHER = /^(EXT[234])-fs \(([^)\s]{1,64})\): (.{0,300}?(?:I\/O error|error while|data loss|Data will be lost|corrupt).*)$/;
+// "Aborting journal on device sda1-8." (jbd2 gave up: the filesystem goes read-only next)
+const JBD2_ABORT = /^Aborting journal on device ([^\s.]{1,64}(?:\.\d+)?)\.?$/;
 // "XFS (sdb1): Internal error XFS_WANT_CORRUPTED_GOTO at line 1234 of file fs/xfs/libxfs/xfs_alloc.c.  Caller xfs_free_ag_extent+0x3d4/0x760 [xfs]"
 // "XFS (sdb1): metadata I/O error in \"xfs_trans_read_buf_map\" at daddr 0x2 len 1 error 5", "XFS (dm-0): Corruption detected. …"
 const XFS = /^XFS \(([^)\s]{1,64})\): (.*)$/;
@@ -233,6 +237,20 @@ function classifyFs(message: string): ClassifiedEvent | null {
     return event('fs_error', `${ro[1]} on ${ro[2]} remounted read-only after an error`, {
       device: ro[2]!,
       details: { filesystem: ro[1]!.toLowerCase(), function: null, line: null, inode: null, remountedReadOnly: true },
+    });
+  }
+  const other = EXT_OTHER.exec(message);
+  if (other) {
+    return event('fs_error', `${other[1]} error on ${other[2]}`, {
+      device: other[2]!,
+      details: { filesystem: other[1]!.toLowerCase(), function: null, line: null, inode: null, remountedReadOnly: false },
+    });
+  }
+  const jbd = JBD2_ABORT.exec(message);
+  if (jbd) {
+    return event('fs_error', `journal aborted on ${jbd[1]} (the filesystem will go read-only)`, {
+      device: jbd[1]!,
+      details: { filesystem: 'jbd2', function: null, line: null, inode: null, remountedReadOnly: false },
     });
   }
   const x = XFS.exec(message);
@@ -376,4 +394,4 @@ export function classifyKernelMessages(messages: Iterable<KernelMessage>): Kerne
 }
 
 /** A cheap test a reader can apply before keeping a record: could this line matter to the classifier? */
-export const MAYBE_EVENT = /oom|Killed process|blocked for more than|error|segfault|traps:|Link|Machine [Cc]heck|EDAC|-fs|XFS|BTRFS/;
+export const MAYBE_EVENT = /oom|Killed process|blocked for more than|error|segfault|traps:|Link|Machine [Cc]heck|EDAC|-fs|XFS|BTRFS|Aborting journal/;
