@@ -31,8 +31,23 @@ test('catalogue: recent_changes is a core tool and change_correlation a prompt; 
   assert.equal(tools.get('recent_changes')?.toolset, 'core');
   assert.ok(productCatalogue.prompts.some((p) => p.name === 'change_correlation'));
   const [m] = changeCorrelationPrompt.build(changeCorrelationPrompt.args.parse({}), services);
-  for (const name of ['recent_changes', 'capture_snapshot', 'diff_snapshots', 'detect_anomalies', 'get_history', 'triage_host', 'list_sockets']) {
+  for (const name of ['recent_changes', 'capture_snapshot', 'diff_snapshots', 'detect_anomalies', 'get_history', 'triage_host', 'list_sockets', 'list_services']) {
     assert.ok(m!.text.includes(name), name);
     assert.ok(tools.has(name), `${name} is in the catalogue`);
   }
+});
+
+test('change_correlation: every tool it names is in the catalogue, and a non-core one sits on a line marked "if enabled"', () => {
+  const toolsets = new Map(productCatalogue.tools.map((t) => [t.name, t.toolset as string]));
+  const [m] = changeCorrelationPrompt.build(changeCorrelationPrompt.args.parse({ since: '-7d' }), services);
+  let named = 0;
+  for (const line of m!.text.split('\n')) {
+    for (const word of line.match(/\b(?:get|list|top|find|triage|capture|diff|search|read|detect|recent)_[a-z_]+\b/g) ?? []) {
+      const toolset = toolsets.get(word);
+      assert.ok(toolset, `"${word}" is not a tool of the catalogue`);
+      named += 1;
+      if (toolset !== 'core') assert.match(line, /if enabled/i, `${word} (toolset ${toolset}) must be marked "if enabled": ${line}`);
+    }
+  }
+  assert.ok(named >= 6);
 });
