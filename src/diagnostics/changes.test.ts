@@ -8,7 +8,7 @@ import { ToolError } from '../catalogue/types.js';
 import { createServices } from '../server/services.js';
 import type { RunningServices } from '../server/services.js';
 import { recentChanges } from '../tools/recent-changes.js';
-import { changesDataSchema, collectChanges } from './changes.js';
+import { aptVersionDetail, changesDataSchema, collectChanges } from './changes.js';
 import { classifyServiceMessage } from './changes-services.js';
 
 const FIXTURE = join(import.meta.dirname, '../../test/fixtures/dpkg/basic');
@@ -233,4 +233,33 @@ test('boots and kernel releases from the real journal: one reboot per kernel ban
   const changed = r.changes.find((c) => c.kind === 'kernel' && c.subject === '6.1.0-28-amd64');
   assert.equal(changed?.detail, 'booted kernel 6.1.0-28-amd64; the boot before ran 6.1.0-27-amd64');
   assert.deepEqual(r.sources, { reboot: 'ok', kernel: 'ok' });
+});
+
+test('without dpkg.log the package changes come from apt history.log (versions, automatic flag, redacted command line)', async () => {
+  const r = root('apt-only', {
+    'var/log/apt/history.log': [
+      '',
+      'Start-Date: 2026-11-24  10:14:58',
+      `Commandline: apt-get install -o Acquire::http::Proxy=http://deploy:${PLANTED}@proxy.internal:3128 nginx`,
+      'Install: nginx:amd64 (1.22.1-9), nginx-common:all (1.22.1-9, automatic)',
+      'End-Date: 2026-11-24  10:15:03',
+      '',
+      'Start-Date: 2026-11-24  12:40:09',
+      'Upgrade: libssl3:amd64 (3.0.11-1~deb12u1, 3.0.11-1~deb12u2)',
+      'End-Date: 2026-11-24  12:40:14',
+      '',
+    ].join('\n'),
+  });
+  const out = await collectChanges(services(r), { since: '-30d', nowMs: NOW, kinds: ['package'] });
+  assert.deepEqual(
+    out.changes.map((c) => [c.action, c.subject, c.detail.replace(/; via .*$/, '')]),
+    [
+      ['upgrade', 'libssl3:amd64', '3.0.11-1~deb12u1 → 3.0.11-1~deb12u2'],
+      ['install', 'nginx-common:all', 'installed 1.22.1-9 (automatic)'],
+      ['install', 'nginx:amd64', 'installed 1.22.1-9'],
+    ],
+  );
+  assert.equal(out.changes[1]!.tsMs, Date.parse('2026-11-24T10:15:03Z'), 'an apt run is dated by its End-Date');
+  assert.ok(!JSON.stringify(out).includes(PLANTED));
+  assert.equal(aptVersionDetail('purge', 'telnet:amd64 (0.17+2.4-2)'), 'purged 0.17+2.4-2');
 });

@@ -76,6 +76,16 @@ function versionDetail(e: DpkgEntry): string {
   return `purged ${e.fromVersion ?? ''} (config files removed)`.replace('  ', ' ');
 }
 
+/** "nginx:amd64 (1.22.1-9, automatic)" → "installed 1.22.1-9 (automatic)"; "(1.0, 2.0)" of an upgrade → "1.0 → 2.0". */
+export function aptVersionDetail(action: string, entry: string): string {
+  const parts = (/\((.*)\)/.exec(entry)?.[1] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const auto = parts.includes('automatic') ? ' (automatic)' : '';
+  const v = parts.filter((x) => x !== 'automatic');
+  if ((action === 'upgrade' || action === 'downgrade') && v.length === 2) return `${v[0]} → ${v[1]}`;
+  const verb = action === 'install' ? 'installed' : action === 'remove' ? 'removed' : action === 'purge' ? 'purged' : `${action}`;
+  return `${verb} ${v.join(', ')}${auto}`.trim();
+}
+
 /** The apt run whose Start..End covers ts (a few seconds of slack), for its command line. */
 function aptRunAt(runs: readonly AptRun[], ts: number): AptRun | undefined {
   return runs.find((r) => ts >= r.startMs - 2000 && ts <= (r.endMs ?? r.startMs + 3_600_000) + 2000);
@@ -119,7 +129,8 @@ function packageChanges(services: Services, sinceMs: number, acc: Acc, wantKerne
   } else {
     // dpkg.log gone: fall back to apt's own record of each run.
     for (const r of h.apt) {
-      for (const a of r.actions) for (const p of a.packages) push(r.endMs ?? r.startMs, a.action, p.replace(/\s*\(.*$/, ''), `${/\((.*)\)/.exec(p)?.[1] ?? ''}${r.commandline ? `; via "${redacted(acc, r.commandline)}"` : ''}`);
+      const cmd = r.commandline ? `; via "${redacted(acc, r.commandline)}"` : '';
+      for (const a of r.actions) for (const p of a.packages) push(r.endMs ?? r.startMs, a.action, p.replace(/\s*\(.*$/, ''), `${aptVersionDetail(a.action, p)}${cmd}`);
     }
   }
   return true;
