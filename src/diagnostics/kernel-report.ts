@@ -89,7 +89,7 @@ async function fromJournal(services: Services, sinceMs: number, nowMs: number, s
   if (r.scanLimited) warnings.push(`journal: only the newest ${r.scanned} kernel messages were scanned; older events in the range may be missing`);
   return {
     g: { source: 'journal', messages, oldestMs: messages[0]?.tsMs ?? null, scanned: r.scanned, complete: !r.scanLimited, warnings },
-    reason: r.scanned === 0 ? 'the journal holds no kernel messages in the range' : '',
+    reason: r.warnings.length > 0 ? r.warnings.join('; ') : 'the journal holds no kernel messages in the range',
   };
 }
 
