@@ -34,7 +34,7 @@ export interface KmsgReadOptions {
   maxRecords?: number;
   /** Stop after this many bytes (default 16 MiB). */
   maxBytes?: number;
-  /** Stop after this long (default 1000 ms). */
+  /** Stop after this long (default 500 ms: the read is synchronous). */
   budgetMs?: number;
   /** At most this many kept records; the oldest kept are dropped first (default 20,000). */
   maxKept?: number;
@@ -202,7 +202,7 @@ export function readKmsg(ctx: CollectorContext, options: KmsgReadOptions = {}): 
     btimeSec,
     warnings: [],
   };
-  const opts = { maxRecords: 200_000, maxBytes: 16 * 1024 * 1024, budgetMs: 1000, maxKept: 20_000, ...options };
+  const opts = { maxRecords: 200_000, maxBytes: 16 * 1024 * 1024, budgetMs: 500, maxKept: 20_000, ...options };
   const acc: Accumulator = { opts, res, btimeSec };
   if (btimeSec === null) res.warnings.push('btime not readable from proc/stat: kernel message times are unknown');
   const path = join(ctx.root, 'dev/kmsg');
