@@ -157,6 +157,11 @@ describe('tailLogFiles over the fixture tree', () => {
     assert.equal(since.matched, 61);
     assert.equal(since.exact, true);
     assert.ok(since.files[0]!.scannedBytes <= 128 * 1024);
+    const grep = tailLogFiles([file('/var/log/huge.log')], opts({ lines: 10, grep: (t) => t.includes(' served in 5 ms'), maxScanBytes: budget, maxCountBytes: 512 * 1024 }));
+    assert.equal(grep.lines.length, 10);
+    assert.equal(grep.exact, false, 'a grep count past the count budget is a lower bound');
+    assert.ok(grep.files[0]!.scannedBytes < 2 * 1024 * 1024, `grep scanned ${grep.files[0]!.scannedBytes}: stops counting 512 KiB after the 10th match`);
+    assert.ok(grep.matched > 10);
     console.log(`huge log: ${count} lines, 50 MiB; tail 100 in ${ms.toFixed(1)} ms scanning ${r.files[0]!.scannedBytes} bytes`);
     assert.ok(ms < 5000, `${ms} ms`);
   });

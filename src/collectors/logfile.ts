@@ -15,6 +15,8 @@ const CHUNK = 64 * 1024;
 const MAX_LINE_BYTES = 16 * 1024;
 export const MAX_GZ_COMPRESSED_BYTES = 8 * 1024 * 1024;
 export const MAX_GZ_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
+/** With grep or since, bytes scanned after enough lines were found, only to count further matches. */
+const DEFAULT_COUNT_BYTES = 2 * 1024 * 1024;
 /** Lines without a timestamp held while looking for the timestamped line they continue. */
 const MAX_PENDING = 2000;
 
@@ -45,6 +47,8 @@ export interface TailOptions {
   sinceMs?: number | undefined;
   /** Bytes scanned over all files before giving up (matched lines found by then are returned). */
   maxScanBytes: number;
+  /** With grep or since: bytes scanned after `lines` matches were found, only to count more (default 2 MiB). */
+  maxCountBytes?: number;
   nowMs: number;
 }
 
@@ -139,11 +143,11 @@ function* reverseLines(src: Source, state: { pos: number; scanned: number }, bud
   if (state.pos === 0 && src.size > 0) yield [carry, carryHidden, 0];
 }
 
-/** Newlines in [0, pos) of a source, read in chunks (for line numbers when the tail stopped early). */
-function countNewlines(src: Source, pos: number): number {
+/** Newlines in [from, to) of a source, read in chunks (line numbers; the line count of an unfiltered tail). */
+function countNewlines(src: Source, from: number, to: number): number {
   let count = 0;
-  for (let at = 0; at < pos; at += CHUNK) {
-    const b = src.readAt(at, Math.min(CHUNK, pos - at));
+  for (let at = from; at < to; at += CHUNK) {
+    const b = src.readAt(at, Math.min(CHUNK, to - at));
     for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) count++;
   }
   return count;
@@ -179,7 +183,11 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
         fileLines.push({ file: file.hostPath, n: -r - 1, tsMs: tsMs === undefined ? parseLineTime(text, opts.nowMs) : tsMs, text, hiddenBytes: hidden });
       }
     };
-    const budget = () => scannedTotal + state.scanned < opts.maxScanBytes;
+    const enough = () => out.length + fileLines.length >= opts.lines;
+    let countFrom: number | null = enough() ? scannedTotal : null;
+    const budget = () =>
+      scannedTotal + state.scanned < opts.maxScanBytes && (countFrom === null || scannedTotal + state.scanned - countFrom < (opts.maxCountBytes ?? DEFAULT_COUNT_BYTES));
+    let fast = false;
     try {
       for (const [buf, hidden, start] of reverseLines(src, state, budget)) {
         const r = reverseIndex++;
@@ -187,6 +195,13 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
         const text = buf.toString('utf8');
         if (!sinceOn) {
           consider(r, text, hidden, undefined);
+          if (enough()) {
+            if (!opts.grep) {
+              fast = true;
+              break;
+            }
+            countFrom ??= scannedTotal + state.scanned;
+          }
           continue;
         }
         const tsMs = parseLineTime(text, opts.nowMs);
@@ -208,14 +223,25 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
           for (const p of pending) consider(p.r, p.text, p.hidden, tsMs);
           pending = [];
           consider(r, text, hidden, tsMs);
+          if (enough()) countFrom ??= scannedTotal + state.scanned;
         }
       }
       // Lines at the start of the file without a timestamp: continuations of the previous file's last line.
       for (const p of pending) consider(p.r, p.text, p.hidden, null);
+      let before: number | null = null;
+      if (fast) {
+        // Unfiltered: every line counts, so the rest of the budget only counts newlines (memchr speed).
+        const from = Math.max(0, oldestStart - Math.max(0, opts.maxScanBytes - scannedTotal - (src.size - oldestStart)));
+        const extra = countNewlines(src, from, oldestStart);
+        matched += extra;
+        state.pos = from;
+        state.scanned = src.size - from;
+        if (from === 0) before = extra;
+      } else if (oldestStart <= opts.maxScanBytes) before = countNewlines(src, 0, oldestStart);
       const complete = stop || state.pos === 0;
       if (!complete) exact = false;
       // Line numbers: from the newlines before the oldest line yielded, when that head is small enough to count.
-      const oldestN = oldestStart <= opts.maxScanBytes ? countNewlines(src, oldestStart) + 1 : null;
+      const oldestN = before === null ? null : before + 1;
       for (const l of fileLines) {
         const r = -(l.n as number) - 1;
         l.n = oldestN === null ? null : oldestN + (reverseIndex - 1 - r);
@@ -223,8 +249,8 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
       out.push(...fileLines);
       reads.push({ path: file.hostPath, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs, compressed: file.hostPath.endsWith('.gz'), scannedBytes: state.scanned, complete });
       scannedTotal += state.scanned;
-      if (scannedTotal >= opts.maxScanBytes && !complete) {
-        warnings.push(`scan stopped after ${scannedTotal} bytes (budget ${opts.maxScanBytes}): matches before that point were not counted`);
+      if (!complete) {
+        warnings.push(`scan stopped after ${scannedTotal} bytes (budget ${opts.maxScanBytes}, ${opts.maxCountBytes ?? DEFAULT_COUNT_BYTES} of them for counting once enough lines matched): matches before that point were not counted`);
         stop = true;
       }
     } catch (e) {

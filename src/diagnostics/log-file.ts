@@ -89,21 +89,24 @@ export function readLogFile(services: Services, q: LogFileQuery, nowMs = Date.no
     nowMs,
   });
   warnings.push(...tail.warnings);
-  let redactionCount = 0;
-  const lines = tail.lines.map((l) => {
-    const r = redact(l.text);
-    redactionCount += r.count;
-    const text = l.hiddenBytes > 0 ? clipString(r.text, MAX_LINE_CHARS, l.hiddenBytes) : clipString(r.text, MAX_LINE_CHARS);
-    return { n: l.n, file: l.file, ts: l.tsMs === null ? null : rfc(l.tsMs), text };
-  });
-  // Fit the result budget by dropping the oldest lines (the envelope and the other fields need ~3 KiB).
+  // Newest first: redact and clip until the result budget (less ~3 KiB for the envelope and the other fields) is
+  // full, so the oldest lines are the ones left out and lines that cannot fit are never redacted.
   const budget = services.limits.maxResultBytes - 3072;
-  let bytes = lines.reduce((n, l) => n + Buffer.byteLength(JSON.stringify(l)) + 1, 0);
-  let dropped = 0;
-  while (bytes > budget && lines.length > 1) {
-    bytes -= Buffer.byteLength(JSON.stringify(lines.shift())) + 1;
-    dropped++;
+  const lines: LogFileData['lines'] = [];
+  let redactionCount = 0;
+  let bytes = 0;
+  for (let i = tail.lines.length - 1; i >= 0; i--) {
+    const l = tail.lines[i]!;
+    const r = redact(l.text);
+    const line = { n: l.n, file: l.file, ts: l.tsMs === null ? null : rfc(l.tsMs), text: clipString(r.text, MAX_LINE_CHARS, l.hiddenBytes) };
+    const cost = Buffer.byteLength(JSON.stringify(line)) + 1;
+    if (lines.length > 0 && bytes + cost > budget) break;
+    bytes += cost;
+    redactionCount += r.count;
+    lines.push(line);
   }
+  lines.reverse();
+  const dropped = tail.lines.length - lines.length;
   if (dropped > 0) warnings.push(`${dropped} older line(s) left out to fit maxResultBytes (${services.limits.maxResultBytes}); ask for fewer lines or narrow with grep/since`);
   if (!tail.exact) warnings.push(`matchedCount ${tail.matched} is a lower bound: not every file was scanned to its start (scan budget ${MAX_SCAN_BYTES} bytes)`);
   const data: LogFileData = {
