@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { defineTool, ToolError } from '../catalogue/types.js';
+import { validUnitName } from '../collectors/systemd.js';
+import { getServiceDataSchema, readServiceDetail } from '../diagnostics/services.js';
+import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+
+export const unitField = z
+  .string()
+  .min(1)
+  .max(256)
+  .describe('unit name, e.g. "nginx.service" (".service" is assumed without a suffix); unit-name characters only');
+
+export const JOURNAL_UNAVAILABLE = 'journal reader not available in this build: recentLogs is empty (use search_logs if enabled)';
+
+export const getServiceTool = defineTool({
+  name: 'get_service',
+  title: 'One systemd unit in detail, with its log tail',
+  description:
+    'Why a service is failing: one systemd unit\'s state (load/active/sub, result, since), restarts (NRestarts), the main process\'s last exit (execMainCode exited|killed|dumped and execMainStatus: exit status, or signal number when killed — 9 SIGKILL often means the OOM killer, 11 SIGSEGV), mainPid, memoryBytes vs memoryMaxBytes, tasks vs tasksMax, cpuSec, restartPolicy, controlGroup (pass it to get_cgroup), fragmentPath and dropIns[] (where its config lives), environmentNames (values are never returned), dependenciesFailed[] (Requires/Requisite/BindsTo/Wants units that are failed or not loaded) and recentLogs[] (the unit\'s last journal lines, redacted; logLines ≤ 200, default 50). An unknown unit is a tool error. Where systemd is not PID 1 the result says systemd.available false with the reason — not an error.',
+  toolset: 'logs',
+  input: z
+    .object({
+      host: hostField,
+      unit: unitField,
+      logLines: z.number().int().min(0).max(200).optional().describe('journal lines to return (0–200, default 50)'),
+    })
+    .strict(),
+  data: getServiceDataSchema,
+  async handler(args, { services, signal }) {
+    checkHost(args.host);
+    if (!validUnitName(args.unit)) {
+      throw new ToolError(`"${args.unit.slice(0, 64)}" is not a unit name: use letters, digits and : _ . @ - \\ only, not starting with "-" or "."`);
+    }
+    const name = args.unit.includes('.') ? args.unit : `${args.unit}.service`;
+    const r = await readServiceDetail(services, name, { signal });
+    const warnings = [...r.warnings];
+    if (r.unit && (args.logLines ?? 50) > 0) warnings.push(JOURNAL_UNAVAILABLE);
+    return { data: { systemd: r.systemd, unit: r.unit, recentLogs: [] }, assessments: r.assessments, warnings };
+  },
+  render({ data: d, assessments }) {
+    const u = d.unit;
+    if (!d.systemd.available || !u) return lines(`systemd not available: ${d.systemd.reason ?? '?'}`, renderAssessments(assessments));
+    return lines(
+      `${u.name} (${u.description}): ${u.load} ${u.active}/${u.sub}, result ${u.result ?? '?'}, since ${u.since ?? '?'}, restarts ${u.restarts ?? '?'} (policy ${u.restartPolicy ?? '?'})`,
+      `main pid ${u.mainPid ?? '-'}; last exit ${u.execMainCode ?? '-'} status ${u.execMainStatus ?? '-'}; memory ${fmtBytes(u.memoryBytes)} of ${u.memoryMaxBytes === null ? '∞' : fmtBytes(u.memoryMaxBytes)}; tasks ${u.tasks ?? '?'} of ${u.tasksMax ?? '∞'}; cpu ${u.cpuSec ?? '?'} s`,
+      `unit file ${u.fragmentPath ?? '?'}${u.dropIns.length ? ` + ${u.dropIns.join(', ')}` : ''}; cgroup ${u.controlGroup ?? '?'}`,
+      u.environmentNames.length > 0 && `environment: ${u.environmentNames.join(', ')} (values hidden)`,
+      u.dependenciesFailed.length > 0 && `failed dependencies: ${u.dependenciesFailed.map((x) => `${x.name} (${x.relation}, ${x.load}/${x.active})`).join(', ')}`,
+      ...d.recentLogs.map((l) => `${l.ts ?? '?'} ${l.message}`),
+      renderAssessments(assessments),
+    );
+  },
+});

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { defineTool, ToolError } from '../catalogue/types.js';
+import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
+import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/services.js';
+import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { cursorField, paginate } from './paging.js';
+
+export const listServicesTool = defineTool({
+  name: 'list_services',
+  title: 'systemd services, failed first',
+  description:
+    'Which systemd services are failed, crash-looping or using resources: every service unit with load/active/sub state, result (exit-code, signal, oom-kill, …), since (RFC 3339 UTC, last state change), restarts (automatic restarts, NRestarts), memoryBytes, cpuSec (CPU seconds since start), tasks and mainPid. Failed units come first, then activating/deactivating (a unit in "auto-restart" is crash-looping), active, inactive. Filter by state (failed | active | inactive | all, default all) and pattern (a glob on the unit name, e.g. "nginx*" or "*.service"). counts{failed, active, inactive, activating, total} cover every service unit before filtering. Assessments: any failed unit (warning ≥ 1, critical ≥ 3) and the unit with the most restarts (warning ≥ 3, critical ≥ 10). Where systemd is not PID 1 (containers, some sandboxes) the result says systemd.available false with the reason — not an error. Paged: limit ≤ 200 (default 50), pass nextCursor to continue. Next: get_service on a failed unit.',
+  toolset: 'core',
+  input: z
+    .object({
+      host: hostField,
+      state: z.enum(STATE_FILTERS).optional().describe('failed | active (incl. activating, deactivating, reloading) | inactive | all (default)'),
+      pattern: z.string().max(256).optional().describe('glob on the unit name (* ? [...]; unit-name characters only), e.g. "ssh*"'),
+      limit: z.number().int().min(1).max(200).optional().describe('units per page (1–200, default 50)'),
+      cursor: cursorField,
+    })
+    .strict(),
+  data: listServicesDataSchema,
+  async handler(args, { services, signal }) {
+    checkHost(args.host);
+    const { host: _h, cursor, limit, ...query } = args;
+    if (args.pattern !== undefined && !validUnitPattern(args.pattern)) {
+      throw new ToolError(`pattern "${args.pattern.slice(0, 64)}" is not a unit-name glob: use letters, digits, : _ . @ - \\ and the wildcards * ? [ ]`);
+    }
+    const r = await listServices(services, { state: args.state ?? 'all', pattern: args.pattern === undefined ? undefined : unitGlob(args.pattern) }, { signal });
+    const p = paginate(r.data.units, { limit: limit ?? 50, cursor, query });
+    return {
+      data: { ...r.data, units: p.items },
+      assessments: r.assessments,
+      warnings: r.warnings,
+      ...(p.truncated ? { truncated: p.truncated } : {}),
+      page: { field: 'units', ...p.page },
+    };
+  },
+  render({ data: d, assessments, truncated }) {
+    if (!d.systemd.available) return lines(`systemd not available: ${d.systemd.reason ?? '?'}`, renderAssessments(assessments));
+    const c = d.counts;
+    return lines(
+      c && `${c.total} service units: ${c.failed} failed, ${c.activating} activating, ${c.active} active, ${c.inactive} inactive`,
+      ...d.units.map(
+        (u) => `${u.name} ${u.active}/${u.sub}${u.result && u.result !== 'success' ? ` result=${u.result}` : ''} restarts=${u.restarts ?? '?'} mem=${fmtBytes(u.memoryBytes)} cpu=${u.cpuSec ?? '?'}s pid=${u.mainPid ?? '-'}`,
+      ),
+      truncated ? `(${truncated.total - truncated.returned} more; nextCursor continues)` : '',
+      renderAssessments(assessments),
+    );
+  },
+});
