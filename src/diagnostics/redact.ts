@@ -13,9 +13,11 @@
  *    `key: value` (YAML), `"key": "value"` (JSON, escapes too), INI
  *    `key = value`, `export KEY=…`, `--key=value` and `--key value` forms,
  *    and `directive value` config lines with a strong key (`requirepass x`);
- *  - long high-entropy tokens: ≥ 32 chars of the base64/base64url alphabet
- *    with upper case, lower case and digits and ≥ 4.0 bits/char of Shannon
- *    entropy. Pure hex is never redacted by entropy alone (digests, boot,
+ *  - long high-entropy tokens: ≥ 32 chars of the base64/base64url alphabet,
+ *    upper case, lower case and digits, one piece between separators (-_/+=)
+ *    of ≥ 16 chars that switches character class at least every 4 chars
+ *    (not a word, file name or CamelCase name), and ≥ 4.0 bits/char of
+ *    Shannon entropy. Pure hex is never redacted by entropy alone (digests, boot,
  *    machine and container ids are everywhere in system output); hex secrets
  *    are caught by their key. Paths (`/`-separated short segments) are kept.
  *
@@ -245,10 +247,22 @@ function entropy(s: string): number {
   return h;
 }
 
+const charClass = (c: string): number => (c >= 'a' && c <= 'z' ? 0 : c >= 'A' && c <= 'Z' ? 1 : 2);
+
+/** ≥ 16 chars with upper and lower case that switch class (lower/upper/digit) at least every 4 chars on average: not a word or CamelCase name. */
+function looksRandom(p: string): boolean {
+  if (p.length < 16 || !/[A-Z]/.test(p) || !/[a-z]/.test(p)) return false;
+  let switches = 0;
+  for (let i = 1; i < p.length; i += 1) if (charClass(p[i] ?? '') !== charClass(p[i - 1] ?? '')) switches += 1;
+  return switches * 4 >= p.length;
+}
+
 /** A token that is a secret by its looks alone (see the module comment). */
 export function isHighEntropyToken(t: string): boolean {
-  if (t.length < 32 || /^[0-9a-fA-F-]+$/.test(t) || UUID.test(t)) return false;
-  if (!/[A-Z]/.test(t) || !/[a-z]/.test(t) || !/[0-9]/.test(t)) return false;
+  if (t.length < 32 || /^[0-9a-fA-F-]+$/.test(t) || UUID.test(t) || !/[0-9]/.test(t)) return false;
+  // one piece between separators must itself look random: identifiers and file names
+  // (`D-TRUST_Root_CA_3_2020`, `2026-11-24T20_27_12_148Z-debug-0`) are made of short words
+  if (!t.split(/[-_/+=]+/).some(looksRandom)) return false;
   if (t.includes('/')) {
     // a path: absolute with short or hex segments, or relative with lower-case/hex segments
     const segments = t.split('/');
