@@ -106,7 +106,8 @@ describe('services over Streamable HTTP', { timeout: 120_000 }, () => {
       test('live: systemd state and diag://local/capabilities agree with this machine', async () => {
         const pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
         const r = (await live.callTool({ name: 'list_services', arguments: {} })) as CallToolResult;
-        const caps = JSON.parse(String((await live.readResource({ uri: 'diag://local/capabilities' }, { cacheMode: 'bypass' })).contents[0]!.text)) as {
+        const content = (await live.readResource({ uri: 'diag://local/capabilities' }, { cacheMode: 'bypass' })).contents[0]!;
+        const caps = JSON.parse('text' in content ? content.text : '{}') as {
           systemd: { available: boolean; pid1: string; reason: string | null };
         };
         assert.equal(caps.systemd.pid1, pid1);
