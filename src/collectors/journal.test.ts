@@ -125,6 +125,13 @@ describe('stand-in journalctl', () => {
     assert.ok(r.warnings.some((w) => /64 KiB cap/.test(w)));
   });
 
+  test('journal files we may not read: available:false naming the permission', async () => {
+    const exe = script('denied', "echo 'No journal files were opened due to insufficient permissions.' >&2");
+    const r = await queryJournal(servicesAt(), {}, { executable: exe });
+    assert.equal(r.available, false);
+    assert.match(r.reason ?? '', /insufficient permissions.*systemd-journal/);
+  });
+
   test('a missing journalctl is available:false with the reason', async () => {
     const r = await queryJournal(servicesAt(), {}, { executable: join(dir, 'does-not-exist') });
     assert.equal(r.available, false);

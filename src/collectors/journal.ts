@@ -300,6 +300,9 @@ export async function queryJournal(services: Services, q: JournalQuery, options:
   const r = await runJournalctl(argv, options);
   if (r.spawnError) return empty(`journalctl is not available: ${describeRunFailure(r)}`);
   if (/No journal files were found/i.test(r.stderr)) return empty('no journal files were found');
+  if (r.stdout.trim() === '' && /insufficient permissions|Permission denied/i.test(r.stderr)) {
+    return empty('journalctl could not open the journal files (insufficient permissions: run hostlens as a member of the systemd-journal or adm group)');
+  }
   const warnings: string[] = [];
   const failure = describeRunFailure(r);
   const { entries: all, garbage } = parseJournalOutput(r.stdout, r.truncated || r.stopped !== null);
