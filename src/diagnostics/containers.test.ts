@@ -210,3 +210,28 @@ describe('no container engine', () => {
     }
   });
 });
+
+describe('recorded Docker API responses over a unix socket: bounded stats fan-out', () => {
+  test('list_containers sends at most 8 stats requests at once, and reports progress per container', async () => {
+    const bulk = await startDockerReplay({ bulk: { count: 20, state: 'running' }, statsDelayMs: 150 });
+    const services = createServices({ root: '/nonexistent', containerSocket: bulk.socket, startSampler: false, changeWatch: false });
+    try {
+      const fractions: number[] = [];
+      const parsed = listContainers.input.parse({ limit: 20 });
+      const t0 = performance.now();
+      const out = await listContainers.handler(parsed, { services, signal: new AbortController().signal, progress: async (f) => void fractions.push(f) });
+      const ms = performance.now() - t0;
+      // page: worker (OOM), api (unhealthy), then 18 running by name: bulk-000 … bulk-017
+      assert.equal(out.data.containers.length, 20);
+      const running = out.data.containers.filter((c) => c.state === 'running').length;
+      assert.equal(running, 19);
+      assert.equal(bulk.maxStatsInFlight(), 8);
+      assert.ok(ms >= 3 * 150 - 20, `19 stats 8 at a time take three rounds of 150 ms: ${ms} ms`);
+      assert.equal(fractions.length, 19);
+      assert.equal(fractions.at(-1), 1);
+    } finally {
+      services.stop();
+      await bulk.close();
+    }
+  });
+});

@@ -3,6 +3,8 @@
  * recorded Docker API responses over a unix socket (HOSTLENS_CONTAINER_SOCKET points at the replay server):
  * list_containers and get_container_logs answer within their outputSchema with the recorded facts, no
  * planted secret crosses the wire (structured or text), and an unknown container is an isError result.
+ * With 104 containers, a 100-container page is cut by the server to the result budget and the cursors visit
+ * every container once.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import type { ClientOptions, JsonSchemaType, Tool } from '@modelcontextprotocol/
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { startDockerReplay } from '../support/docker-replay.js';
 import type { Replay } from '../support/docker-replay.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../src/catalogue/services.js';
 import { killAll, MODERN, spawnHostlens, within } from './helpers.js';
 
 const ERAS: ReadonlyArray<{ name: 'legacy' | 'modern'; options: ClientOptions }> = [
@@ -81,4 +84,41 @@ describe('recorded Docker API responses over a unix socket, through hostlens ser
       });
     });
   }
+});
+
+describe('recorded Docker API responses over a unix socket: 104 containers against the result budget', { timeout: 120_000 }, () => {
+  let replay: Replay;
+  let client: Client;
+  before(async () => {
+    replay = await startDockerReplay({ bulk: { count: 100, state: 'exited' } });
+    const server = spawnHostlens(['serve', '--port', '0', '--toolsets', 'containers'], { env: { HOSTLENS_CONTAINER_SOCKET: replay.socket } });
+    const { url } = await server.listening();
+    client = new Client({ name: 'containers-budget', version: '1.0.0' }, ERAS[1]!.options);
+    await within(15_000, 'connect', client.connect(new StreamableHTTPClientTransport(new URL(url))));
+  });
+  after(async () => {
+    await client?.close().catch(() => undefined);
+    await killAll();
+    await replay.close();
+  });
+
+  test('limit 100: each page fits maxResultBytes, says truncated, and nextCursor continues to the end', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const r = await within(20_000, 'list_containers', client.callTool({ name: 'list_containers', arguments: { limit: 100, ...(cursor ? { cursor } : {}) } }));
+      assert.notEqual(r.isError, true, JSON.stringify(r.content));
+      const sc = r.structuredContent as { data: { containers: Array<{ name: string }>; counts: { total: number } }; truncated?: { nextCursor?: string; total: number } };
+      assert.ok(Buffer.byteLength(JSON.stringify(sc)) <= DEFAULT_MAX_RESULT_BYTES);
+      assert.equal(sc.data.counts.total, 104);
+      seen.push(...sc.data.containers.map((c) => c.name));
+      cursor = sc.truncated?.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    assert.ok(pages >= 2, 'the first 100-container page does not fit the budget');
+    assert.equal(seen.length, 104);
+    assert.equal(new Set(seen).size, 104);
+    assert.deepEqual(seen.slice(0, 2), ['bulk-000', 'bulk-001'], 'OOM-killed clones of worker come first, by name');
+  });
 });

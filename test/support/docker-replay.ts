@@ -6,7 +6,9 @@
  * lines) and are multiplexed or raw (TTY) as recorded.
  *
  * Fault modes for the client's bounds: 'hang' accepts and never answers, 'huge' answers the container
- * list with a body larger than 8 MiB, 'malformed' answers it with broken JSON.
+ * list with a body larger than 8 MiB, 'malformed' answers it with broken JSON. `bulk` adds synthetic
+ * containers (bulk-000, …) cloned from web (running) or worker (exited), and `statsDelayMs` holds each stats
+ * answer that long so tests can see how many are in flight (`maxStatsInFlight`).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -24,6 +26,8 @@ export interface Replay {
   socket: string;
   /** Every request path seen, in order. */
   requests: string[];
+  /** The most stats requests answered concurrently. */
+  maxStatsInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -31,21 +35,51 @@ export interface ReplayOptions {
   mode?: ReplayMode;
   /** Called before a stats answer (tests advance cgroup counters here). */
   onStats?: (name: string) => void;
+  bulk?: { count: number; state: 'running' | 'exited' };
+  statsDelayMs?: number;
+}
+
+interface Entry {
+  id: string;
+  name: string;
+  tty: boolean;
+  /** The recorded container whose documents this one answers with. */
+  template: string;
 }
 
 const json = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 
-function containers(): Array<{ id: string; name: string; tty: boolean }> {
+function containers(opts: ReplayOptions): Entry[] {
   const list = json('containers-json.json') as Array<{ Id: string; Names: string[] }>;
-  return list.map((c) => {
+  const out: Entry[] = list.map((c) => {
     const name = c.Names[0]!.slice(1);
     const inspect = json(`inspect-${name}.json`) as { Config: { Tty: boolean } };
-    return { id: c.Id, name, tty: inspect.Config.Tty };
+    return { id: c.Id, name, tty: inspect.Config.Tty, template: name };
   });
+  for (let i = 0; i < (opts.bulk?.count ?? 0); i++) {
+    const name = `bulk-${String(i).padStart(3, '0')}`;
+    out.push({ id: `e${String(i).padStart(11, '0')}${'0'.repeat(52)}`, name, tty: false, template: opts.bulk!.state === 'running' ? 'web' : 'worker' });
+  }
+  return out;
 }
 
-function resolveRef(ref: string): { id: string; name: string; tty: boolean } | null {
-  const all = containers();
+/** A recorded document of the entry's template, with the entry's own id and name. */
+function doc(kind: 'inspect' | 'stats', e: Entry): unknown {
+  const d = json(`${kind}-${e.template}.json`) as Record<string, unknown>;
+  if (e.template === e.name) return d;
+  return kind === 'inspect' ? { ...d, Id: e.id, Name: `/${e.name}` } : { ...d, id: e.id, name: `/${e.name}` };
+}
+
+function listing(opts: ReplayOptions): unknown {
+  const recorded = json('containers-json.json') as Array<Record<string, unknown>>;
+  const bulk = containers(opts)
+    .filter((e) => e.template !== e.name)
+    .map((e) => ({ ...recorded.find((r) => (r.Names as string[])[0] === `/${e.template}`)!, Id: e.id, Names: [`/${e.name}`] }));
+  return [...recorded, ...bulk];
+}
+
+function resolveRef(ref: string, opts: ReplayOptions): Entry | null {
+  const all = containers(opts);
   const byName = all.find((c) => c.name === ref || c.id === ref);
   if (byName) return byName;
   const prefixed = all.filter((c) => c.id.startsWith(ref.toLowerCase()));
@@ -77,7 +111,7 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
   res.end(data);
 }
 
-function route(req: IncomingMessage, res: ServerResponse, opts: ReplayOptions): void {
+function route(req: IncomingMessage, res: ServerResponse, opts: ReplayOptions, stats: { now: number; max: number }): void {
   const url = new URL(req.url ?? '/', 'http://docker');
   const m = /^\/v1\.\d+(\/.*)$/.exec(url.pathname);
   const path = m ? m[1]! : url.pathname;
@@ -86,25 +120,30 @@ function route(req: IncomingMessage, res: ServerResponse, opts: ReplayOptions): 
   if (path === '/containers/json') {
     if (opts.mode === 'huge') return send(res, 200, Buffer.alloc(9 * 1024 * 1024, 0x20));
     if (opts.mode === 'malformed') return send(res, 200, '[{"Id": "a1b2c3d4e5f6", "Names": ["/web"');
-    return send(res, 200, json('containers-json.json'));
+    return send(res, 200, listing(opts));
   }
   const cm = /^\/containers\/([^/]+)\/(json|stats|logs)$/.exec(path);
   if (cm) {
-    const c = resolveRef(decodeURIComponent(cm[1]!));
+    const c = resolveRef(decodeURIComponent(cm[1]!), opts);
     if (c === null) return send(res, 404, { message: `No such container: ${cm[1]}` });
-    if (cm[2] === 'json') return send(res, 200, json(`inspect-${c.name}.json`));
+    if (cm[2] === 'json') return send(res, 200, doc('inspect', c));
     if (cm[2] === 'stats') {
-      let stats: unknown;
+      let body: unknown;
       try {
-        stats = json(`stats-${c.name}.json`);
+        body = doc('stats', c);
       } catch {
         return send(res, 409, { message: `container ${c.name} is not running` });
       }
       opts.onStats?.(c.name);
-      return send(res, 200, stats);
+      stats.max = Math.max(stats.max, ++stats.now);
+      setTimeout(() => {
+        stats.now--;
+        send(res, 200, body);
+      }, opts.statsDelayMs ?? 0);
+      return;
     }
     const tail = Number(url.searchParams.get('tail') ?? '1000000');
-    return send(res, 200, logs(c, Number.isFinite(tail) && tail > 0 ? tail : 1000000), c.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+    return send(res, 200, logs({ name: c.template, tty: c.tty }, Number.isFinite(tail) && tail > 0 ? tail : 1000000), c.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
   }
   return send(res, 404, { message: 'page not found' });
 }
@@ -114,10 +153,11 @@ export async function startDockerReplay(opts: ReplayOptions = {}): Promise<Repla
   const dir = mkdtempSync(join(tmpdir(), 'hl-docker-'));
   const socket = join(dir, 'docker.sock');
   const requests: string[] = [];
+  const stats = { now: 0, max: 0 };
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');
     if (opts.mode === 'hang') return; // accepted, never answered
-    route(req, res, opts);
+    route(req, res, opts, stats);
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -126,6 +166,7 @@ export async function startDockerReplay(opts: ReplayOptions = {}): Promise<Repla
   return {
     socket,
     requests,
+    maxStatsInFlight: () => stats.max,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
