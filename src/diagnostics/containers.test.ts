@@ -156,6 +156,9 @@ describe('recorded Docker API responses over a unix socket: list_containers and 
     assert.deepEqual(g.truncated, { returned: 2, total: 5 });
     const none = await call<{ lines: unknown[] }>(getContainerLogs, { container: 'web', grep: 'no such text' }, services);
     assert.equal(none.data.lines.length, 0);
+    assert.match(replay.requests.at(-1)!, /\/logs\?stdout=1&stderr=1&timestamps=1&tail=1000$/, 'grep scans 10 × tail lines');
+    await call(getContainerLogs, { container: 'web', since: '2026-11-24T19:00:00Z', tail: 7 }, services);
+    assert.match(replay.requests.at(-1)!, new RegExp(`tail=7&since=${Date.parse('2026-11-24T19:00:00Z') / 1000}$`), 'since goes to the engine as unix seconds');
   });
 
   test('get_container_logs: a TTY container has raw logs (all stdout, CR stripped, redacted)', async () => {
@@ -232,6 +235,25 @@ describe('recorded Docker API responses over a unix socket: bounded stats fan-ou
     } finally {
       services.stop();
       await bulk.close();
+    }
+  });
+});
+
+describe('recorded Docker API responses over a unix socket: cancellation', () => {
+  test('an aborted list_containers stops waiting for the engine at once', async () => {
+    const slow = await startDockerReplay({ bulk: { count: 8, state: 'running' }, statsDelayMs: 4000 });
+    const services = createServices({ root: '/nonexistent', containerSocket: slow.socket, startSampler: false, changeWatch: false });
+    try {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 200);
+      const t0 = performance.now();
+      const out = await listContainers.handler(listContainers.input.parse({}), { services, signal: ac.signal, progress: async () => undefined });
+      const ms = performance.now() - t0;
+      assert.ok(ms < 1500, `${ms} ms`);
+      assert.ok(out.warnings?.some((w) => /stats unavailable .*aborted/.test(w)), JSON.stringify(out.warnings));
+    } finally {
+      services.stop();
+      await slow.close();
     }
   });
 });
