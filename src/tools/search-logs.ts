@@ -19,7 +19,7 @@ export const searchLogs = defineTool({
     .object({
       host: hostField,
       mode: z.enum(LOG_MODES).optional().describe('entries (default), facets or patterns'),
-      since: timeText('start').optional().describe('start (default "-1h"): "now", relative like "-15m", "-2h", "-1d", or RFC 3339'),
+      since: timeText('start').optional().describe('start (default "-1h", or no bound when until is given): "now", relative like "-15m", "-2h", "-1d", or RFC 3339'),
       until: timeText('end').optional(),
       units: z.array(z.string().min(1).max(256)).min(1).max(MAX_UNITS).optional().describe('systemd units (e.g. "nginx.service"; globs * ? allowed); any of them'),
       priority: z.string().min(1).max(32).optional().describe('"err" = emerg..err; a range "warning..err"; names emerg alert crit err warning notice info debug or 0–7'),
@@ -37,7 +37,8 @@ export const searchLogs = defineTool({
     checkHost(args.host);
     const { host: _h, cursor, limit, mode: m, ...filters } = args;
     const mode = m ?? 'entries';
-    const q = { ...filters, since: filters.since ?? '-1h' };
+    // the last hour by default; with only `until`, everything before it (the scan bound still applies)
+    const q = filters.since === undefined && filters.until === undefined ? { ...filters, since: '-1h' } : filters;
     const { result, base, assessments } = await runLogSearch(services, mode, q, { signal });
     const s = new Scrubber();
     const warnings = [...result.warnings];

@@ -134,6 +134,12 @@ describe('search_logs on real journal files', () => {
     assert.ok(grep.data.totalMatched < all.filter((e) => e.MESSAGE?.includes('session opened')).length);
   });
 
+  test('until alone searches everything before it', async () => {
+    const until = '2026-11-21T00:00:00Z';
+    const out = await call(services, { until, mode: 'facets' });
+    assert.equal(out.data.totalMatched, all.filter((e) => Number(e.__REALTIME_TIMESTAMP) / 1000 < Date.parse(until)).length);
+  });
+
   test('invalid filters are tool errors', async () => {
     for (const args of [{ units: ['x;reboot'] }, { priority: 'loud' }, { boot: 'yesterday' }, { since: 'tuesday' }, { kernel: true, units: ['a.service'] }]) {
       await assert.rejects(call(services, args), ToolError, JSON.stringify(args));
