@@ -114,6 +114,17 @@ describe('stand-in journalctl', () => {
     assert.throws(() => process.kill(pid, 0), /ESRCH/);
   });
 
+  test('a cancelled call kills journalctl at once', async () => {
+    const exe = script('hang2', `echo $$ > ${dir}/pid2\nexec sleep 30`);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const t0 = performance.now();
+    const r = await queryJournal(servicesAt(), {}, { executable: exe, signal: ac.signal });
+    assert.ok(performance.now() - t0 < 3000);
+    assert.ok(r.warnings.some((w) => /cancelled/.test(w)), r.warnings.join('; '));
+    assert.throws(() => process.kill(Number(readFileSync(join(dir, 'pid2'), 'utf8')), 0), /ESRCH/);
+  });
+
   test('output past the cap is cut at a line boundary and said', async () => {
     const line = JSON.stringify({ __REALTIME_TIMESTAMP: '1700000000000000', MESSAGE: 'x'.repeat(100), PRIORITY: '6' });
     const exe = script('flood', `while :; do echo '${line}'; done`);
