@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../catalogue/types.js';
+import { queryJournal } from '../collectors/journal.js';
+import { clipString } from '../collectors/read.js';
 import { validUnitName } from '../collectors/systemd.js';
+import { redact } from '../diagnostics/redact.js';
 import { getServiceDataSchema, readServiceDetail } from '../diagnostics/services.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 
@@ -10,7 +13,8 @@ export const unitField = z
   .max(256)
   .describe('unit name, e.g. "nginx.service" (".service" is assumed without a suffix); unit-name characters only');
 
-export const JOURNAL_UNAVAILABLE = 'journal reader not available in this build: recentLogs is empty (use search_logs if enabled)';
+/** Longest journal message returned in recentLogs (characters; longer ones end with the …[+N chars] marker). */
+export const LOG_MESSAGE_CHARS = 400;
 
 export const getServiceTool = defineTool({
   name: 'get_service',
@@ -34,8 +38,18 @@ export const getServiceTool = defineTool({
     const name = args.unit.includes('.') ? args.unit : `${args.unit}.service`;
     const r = await readServiceDetail(services, name, { signal });
     const warnings = [...r.warnings];
-    if (r.unit && (args.logLines ?? 50) > 0) warnings.push(JOURNAL_UNAVAILABLE);
-    return { data: { systemd: r.systemd, unit: r.unit, recentLogs: [] }, assessments: r.assessments, warnings };
+    const recentLogs: Array<{ ts: string | null; priority: string | null; message: string }> = [];
+    const logLines = args.logLines ?? 50;
+    if (r.unit && logLines > 0) {
+      // The newest logLines entries of the unit (journalctl -u, --lines bound), returned oldest first.
+      const j = await queryJournal(services, { units: [r.unit.name], maxScan: logLines }, { signal });
+      if (!j.available) warnings.push(`recentLogs is empty: ${j.reason ?? 'the journal is not readable'}`);
+      warnings.push(...j.warnings.filter((w) => w !== j.reason));
+      for (const e of j.entries.slice(0, logLines).reverse()) {
+        recentLogs.push({ ts: e.ts, priority: e.priorityName, message: clipString(redact(e.message).text, LOG_MESSAGE_CHARS) });
+      }
+    }
+    return { data: { systemd: r.systemd, unit: r.unit, recentLogs }, assessments: r.assessments, warnings };
   },
   render({ data: d, assessments }) {
     const u = d.unit;
