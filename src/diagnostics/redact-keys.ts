@@ -16,7 +16,10 @@
  *    `token_bucket_size=100`, `password_file=/run/x` stay;
  *  - a value is not a secret when it is a boolean/none word, an already
  *    masked value, a variable reference (`$X`, `${X}`, `%(x)s`, `{{ x }}`),
- *    or an absolute path (`PWD=/home/x`).
+ *    a path under a variable (`$dir/private/cakey.pem`), or an absolute path
+ *    (`PWD=/home/x`);
+ *  - a space-separated `--flag value` needs a strong word (password, secret,
+ *    token, pass, credentials, cookie, …): `--auth-local peer` stays.
  */
 
 const SECRET_WORDS = new Set([
@@ -28,6 +31,8 @@ const SECRET_WORDS = new Set([
 const STRONG_WORDS = new Set([
   'password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'requirepass', 'masterauth', 'privatekey', 'secretkey', 'accesskey', 'psk',
 ]);
+/** Secret words for a `--flag value` (space-separated) pair: not `auth` (`--auth-local peer`) or `session`. */
+const FLAG_WORDS = new Set([...STRONG_WORDS, 'pass', 'passwords', 'secrets', 'tokens', 'credential', 'credentials', 'cookie', 'cookies', 'bearer']);
 const SECRET_ENDINGS = ['password', 'passwd', 'secret', 'token', 'apikey'];
 const KEY_PREFIXES = new Set(['api', 'access', 'secret', 'private', 'signing', 'encryption', 'master', 'client', 'auth', 'license', 'account', 'storage', 'shared', 'app', 'consumer', 'x']);
 const SAFE_LAST = new Set([
@@ -36,6 +41,8 @@ const SAFE_LAST = new Set([
   'disable', 'disabled', 'required', 'algorithm', 'algo', 'method', 'policy', 'header', 'retries', 'interval', 'limit', 'format',
   'strength', 'level', 'location', 'prompt', 'user', 'username', 'bucket', 'rotation', 'scope', 'scopes', 'issuer', 'audience',
   'authentication', 'version', 'env', 'command', 'cmd', 'provider', 'store', 'backend', 'plugin', 'module', 'hint',
+  'sec', 'secs', 'seconds', 'usec', 'ms', 'mins', 'minutes', 'hours', 'days', 'local', 'host', 'port',
+  'encryption', 'scheme', 'cipher', 'role', 'config', 'conf', 'configuration', 'address', 'addr', 'socket',
 ]);
 
 /** The words of a key name, lower-cased: `X-Api-Key` → [x, api, key], `dbPassword` → [db, password]. */
@@ -69,16 +76,34 @@ export function isSecretKey(key: string): boolean {
   return classify(key, SECRET_WORDS, SECRET_ENDINGS);
 }
 
+/** A `--flag value` whose value is a secret: strong words plus pass, credentials, cookie, bearer. */
+export function isSecretFlag(key: string): boolean {
+  return classify(key, FLAG_WORDS, SECRET_ENDINGS);
+}
+
 /** A directive whose space-separated value is a secret (`requirepass x`, `password x`); not `auth`/`session` (PAM, nginx). */
 export function isStrongSecretKey(key: string): boolean {
   return classify(key, STRONG_WORDS, SECRET_ENDINGS);
 }
 
-const PLAIN_VALUE = /^(?:true|false|yes|no|on|off|none|null|nil|undefined|empty|required|optional|sufficient|requisite|include|disabled|enabled|0|1|-|\*+|x+|\.+|…|<[^>]*>|\[REDACTED\])$/i;
-const REFERENCE = /^(?:\$[A-Za-z_][A-Za-z0-9_]*|\$\{[^}]*\}|%\([^)]*\)s|\{\{.*\}\}|%[A-Za-z_]+%)$/;
+const PLAIN_VALUE = /^(?:true|false|yes|no|on|off|none|null|nil|undefined|empty|required|optional|sufficient|requisite|include|disabled|enabled|infinity|0|1|-|\*+|x+|\.+|…|<[^>]*>|\[REDACTED\])$/i;
+const REFERENCE = /^(?:\$[A-Za-z_][A-Za-z0-9_]*|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\/.*|\$\(.*|\$\{[^}]*\}|%\([^)]*\)s|\{\{.*\}\}|%[A-Za-z_]+%)$/;
 const ABS_PATH = /^(?:\/|~\/)[A-Za-z0-9._/@+:-]*$/;
+
+/** nsswitch.conf sources (`passwd: files systemd`) and `/etc/services` ports (`kpasswd 464/tcp`). */
+const NSSWITCH = /^(?:(?:files|compat|systemd|sss|ldap|nis|nisplus|db|dns|winbind|mymachines|myhostname|resolve|altfiles|cache|\[[^\]]*\])[ \t]*)+$/;
+const SERVICE_PORT = /^\d{1,5}\/(?:tcp|udp|sctp|ddp)$/;
 
 /** A value that is a setting, a reference or a path rather than a secret. */
 export function isPlainValue(value: string): boolean {
-  return value.length === 0 || PLAIN_VALUE.test(value) || REFERENCE.test(value) || ABS_PATH.test(value) || value.includes('[REDACTED]');
+  return (
+    value.length < 3 ||
+    PLAIN_VALUE.test(value) ||
+    REFERENCE.test(value) ||
+    ABS_PATH.test(value) ||
+    NSSWITCH.test(value) ||
+    SERVICE_PORT.test(value) ||
+    (value.includes('|') && value.split('|').every((v) => PLAIN_VALUE.test(v))) ||
+    value.includes('[REDACTED]')
+  );
 }

@@ -4,7 +4,9 @@
  * centrally to every tool and resource result (src/server/redact-result.ts).
  *
  * What is redacted (the value only; the key, scheme or prefix stays):
- *  - PEM blocks: the body between BEGIN and END becomes one `[REDACTED]` line;
+ *  - PEM blocks of keys: the body between BEGIN and END becomes one
+ *    `[REDACTED]` line (certificates, public keys, parameters and signatures
+ *    are public and stay whole);
  *  - `Authorization:` headers, `Bearer`/`Basic` credentials;
  *  - URL userinfo: `scheme://user:pass@host` → `scheme://user:[REDACTED]@host`;
  *  - well-known shapes: JWTs, AWS access key ids, GCP API keys, GitHub,
@@ -28,7 +30,7 @@
  * Linear time: every pattern starts at a token boundary (lookbehind) and every
  * repetition is bounded, so no input backtracks catastrophically.
  */
-import { isPlainValue, isSecretKey, isStrongSecretKey } from './redact-keys.js';
+import { isPlainValue, isSecretFlag, isSecretKey, isStrongSecretKey } from './redact-keys.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -69,6 +71,10 @@ type Emit = (kind: RedactionKind) => void;
 
 // ---- PEM blocks (whole text: they span lines) ------------------------------
 
+/** PEM blocks that are public (certificates, public keys, parameters, signatures): left whole, body included. */
+const PUBLIC_PEM = /^(?:(?:TRUSTED |NEW )?CERTIFICATE(?: REQUEST)?|X509 CRL|(?:RSA |SSH2 |PGP )?PUBLIC KEY(?: BLOCK)?|PKCS7|CMS|(?:DH|EC|DSA) PARAMETERS|PGP SIGNATURE|PGP MESSAGE)$/;
+const PUBLIC_PEM_LINE = /^-----(BEGIN|END) ([A-Z0-9 ]{1,60})-----\s*$/;
+
 function redactPem(text: string, findings: RedactionFinding[]): string {
   if (!text.includes('-----BEGIN ')) return text;
   let out = '';
@@ -78,7 +84,7 @@ function redactPem(text: string, findings: RedactionFinding[]): string {
     if (b === -1) break;
     const labelEnd = text.indexOf('-----', b + 11);
     const label = labelEnd === -1 ? '' : text.slice(b + 11, labelEnd);
-    if (labelEnd === -1 || label.length > 60 || !/^[A-Z0-9 ]+$/.test(label)) {
+    if (labelEnd === -1 || label.length > 60 || !/^[A-Z0-9 ]+$/.test(label) || PUBLIC_PEM.test(label)) {
       out += text.slice(pos, b + 11);
       pos = b + 11;
       continue;
@@ -166,6 +172,8 @@ const KEY_SEP = /(?<![A-Za-z0-9_.\\-])(\\?["']?)(-{0,2}[A-Za-z_][A-Za-z0-9_.-]{0
 const VALUE = /"((?:[^"\\\n]|\\.){0,4096})"|'([^'\n]{0,4096})'|\\"([^"\\\n]{0,4096})\\"|([^\s"'&]{1,4096})/y;
 const LINE_START = /^[ \t]*(?:export[ \t]+|-[ \t]+)?$/;
 const TRAILING_PUNCT = /[,;)\]}]+$/;
+/** A ` # comment` after an INI/YAML value (a `#` inside the value, without a space before it, stays in). */
+const INLINE_COMMENT = /[ \t]+[#;].*$/;
 
 function redactKeyValues(line: string, emit: Emit): string {
   if (!line.includes('=') && !line.includes(':')) return line;
@@ -193,7 +201,7 @@ function redactKeyValues(line: string, emit: Emit): string {
       // unquoted: the rest of the line for YAML/INI/env lines, else one token without trailing punctuation
       const sep = m[4] ?? '';
       const restOfLine = LINE_START.test(line.slice(0, m.index)) && (sep.includes(':') || /[ \t]/.test(sep) || !m[2]?.startsWith('-'));
-      value = restOfLine ? line.slice(end).replace(/[ \t]+$/, '') : (v[4] ?? '').replace(TRAILING_PUNCT, '');
+      value = restOfLine ? line.slice(end).replace(INLINE_COMMENT, '').replace(/[ \t]+$/, '') : (v[4] ?? '').replace(TRAILING_PUNCT, '');
       valueEnd = end + value.length;
     }
     if (isPlainValue(value) || /^(?:bearer|basic|digest|token|negotiate)$/i.test(value)) continue;
@@ -215,7 +223,7 @@ function unquote(v: string): string {
 function redactFlags(line: string, emit: Emit): string {
   if (!line.includes('-')) return line;
   return line.replace(FLAG, (all: string, flag: string, sp: string, value: string) => {
-    if (!isSecretKey(flag) || isPlainValue(unquote(value))) return all;
+    if (!isSecretFlag(flag) || isPlainValue(unquote(value))) return all;
     emit('cli_flag');
     const q = value !== unquote(value) ? value[0] ?? '' : '';
     return `${flag}${sp}${q}${REDACTED}${q}`;
@@ -259,7 +267,8 @@ function looksRandom(p: string): boolean {
 
 /** A token that is a secret by its looks alone (see the module comment). */
 export function isHighEntropyToken(t: string): boolean {
-  if (t.length < 32 || /^[0-9a-fA-F-]+$/.test(t) || UUID.test(t) || !/[0-9]/.test(t)) return false;
+  // hex (digests, ids), UUIDs, and C++ mangled symbols (`_ZNSt…`, in segfault and backtrace lines) are not secrets
+  if (t.length < 32 || /^[0-9a-fA-F-]+$/.test(t) || UUID.test(t) || t.startsWith('_Z') || !/[0-9]/.test(t)) return false;
   // one piece between separators must itself look random: identifiers and file names
   // (`D-TRUST_Root_CA_3_2020`, `2026-11-24T20_27_12_148Z-debug-0`) are made of short words
   if (!t.split(/[-_/+=]+/).some(looksRandom)) return false;
@@ -316,9 +325,13 @@ export function redactDetailed(text: string): DetailedRedaction {
   const lines = pem.split('\n');
   let lineNo = 0;
   const emit: Emit = (kind) => findings.push({ kind, line: lineNo });
+  let publicPem = false;
   for (let i = 0; i < lines.length; i += 1) {
     lineNo = i + 1;
-    lines[i] = redactLine(lines[i] ?? '', emit);
+    const line = lines[i] ?? '';
+    const marker = line.startsWith('-----') ? PUBLIC_PEM_LINE.exec(line) : null;
+    if (marker && PUBLIC_PEM.test(marker[2] ?? '')) publicPem = marker[1] === 'BEGIN';
+    else if (!publicPem) lines[i] = redactLine(line, emit);
   }
   findings.sort((a, b) => a.line - b.line);
   return { text: lines.join('\n'), count: findings.length, findings };
