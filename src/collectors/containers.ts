@@ -126,7 +126,7 @@ export async function apiJson(socket: string, path: string, opts: ApiOptions = {
 }
 
 /** The engine's `{"message": …}` error text, clipped; '' when absent. */
-function engineMessage(body: Buffer): string {
+export function engineMessage(body: Buffer): string {
   try {
     const m = (JSON.parse(body.subarray(0, 4096).toString('utf8')) as { message?: unknown }).message;
     return typeof m === 'string' ? m.slice(0, 200) : '';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ToolError } from '../catalogue/types.js';
 import type { ApiOptions, ContainerInspect, LogFrame } from '../collectors/containers.js';
-import { API_PREFIX, apiGet, apiJson, demuxLogs, parseInspect } from '../collectors/containers.js';
+import { API_PREFIX, apiGet, apiJson, demuxLogs, engineMessage, parseInspect } from '../collectors/containers.js';
 import { clipString } from '../collectors/read.js';
 import { runtimeSchema } from './containers.js';
 import { redact } from './redact.js';
@@ -76,7 +76,10 @@ export async function readContainerLogs(socket: string, c: ContainerInspect, q: 
   const path = `${API_PREFIX}/containers/${c.id}/logs?${params.toString()}`;
   const r = await apiGet(socket, path, opts);
   if (r.error !== null && r.body.length === 0) throw new ToolError(`the container engine did not return logs for ${c.name ?? c.id.slice(0, 12)}: ${r.error}`);
-  if (r.status !== null && (r.status < 200 || r.status > 299)) throw new ToolError(`the container engine refused the logs of ${c.name ?? c.id.slice(0, 12)}: HTTP ${r.status}`);
+  if (r.status !== null && (r.status < 200 || r.status > 299)) {
+    const hint = r.status === 501 ? ' (its logging driver, e.g. syslog or none, keeps no logs the engine can read: look in the journal or syslog)' : '';
+    throw new ToolError(`the container engine refused the logs of ${c.name ?? c.id.slice(0, 12)}: HTTP ${r.status} ${engineMessage(r.body)}`.trim() + hint);
+  }
   if (r.error !== null) warnings.push(`logs stream ended early (${r.error}): the lines read so far are shown`);
   if (r.capped) warnings.push(`logs response cut at ${r.body.length} bytes: the newest lines may be missing`);
   const { frames, raw, partial } = demuxLogs(r.body, c.tty);

@@ -257,3 +257,20 @@ describe('recorded Docker API responses over a unix socket: cancellation', () =>
     }
   });
 });
+
+describe('recorded Docker API responses over a unix socket: logs the engine cannot read', () => {
+  test('a 501 from the logs endpoint (syslog/none logging driver) is a ToolError with the engine message and where to look', async () => {
+    const msg = 'configured logging driver does not support reading';
+    const r = await startDockerReplay({ logsError: { status: 501, message: msg } });
+    const services = createServices({ root: '/nonexistent', containerSocket: r.socket, startSampler: false, changeWatch: false });
+    try {
+      await assert.rejects(
+        () => getContainerLogs.handler(getContainerLogs.input.parse({ container: 'web' }), { services, signal: new AbortController().signal, progress: async () => undefined }),
+        (e: unknown) => e instanceof ToolError && (e as Error).message.includes(`HTTP 501 ${msg}`) && /journal or syslog/.test((e as Error).message),
+      );
+    } finally {
+      services.stop();
+      await r.close();
+    }
+  });
+});

@@ -37,6 +37,8 @@ export interface ReplayOptions {
   onStats?: (name: string) => void;
   bulk?: { count: number; state: 'running' | 'exited' };
   statsDelayMs?: number;
+  /** Answer every logs request with this error (e.g. 501 for a logging driver without read support). */
+  logsError?: { status: number; message: string };
 }
 
 interface Entry {
@@ -142,6 +144,7 @@ function route(req: IncomingMessage, res: ServerResponse, opts: ReplayOptions, s
       }, opts.statsDelayMs ?? 0);
       return;
     }
+    if (opts.logsError) return send(res, opts.logsError.status, { message: opts.logsError.message });
     const tail = Number(url.searchParams.get('tail') ?? '1000000');
     return send(res, 200, logs({ name: c.template, tty: c.tty }, Number.isFinite(tail) && tail > 0 ? tail : 1000000), c.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
   }
