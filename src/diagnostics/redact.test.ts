@@ -93,6 +93,13 @@ describe('redactDetailed', () => {
     assert.ok(!JSON.stringify(r.findings).includes('Sup3r'));
   });
 
+  test('certificates and public keys are public: the block stays whole, its base64 lines too', () => {
+    const cert = ['ca:', '-----BEGIN CERTIFICATE-----', 'MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJRTES', 'MBAGA1UEChMJQmFsdGltb3JlMRMwEQYDVQQLEwpDeWJlclRydXN0MSIwIAYDVQQDExlC', '-----END CERTIFICATE-----', 'token: Zq8pL2mN4xQw'].join('\n');
+    const r = redactDetailed(cert);
+    assert.deepEqual(r.findings, [{ kind: 'key_value', line: 6 }], 'only the token after the block');
+    assert.deepEqual(r.text.split('\n').slice(0, 5), cert.split('\n').slice(0, 5));
+  });
+
   test('keeps the key, the scheme and the quotes; replaces only the value', () => {
     assert.equal(redact('{"password": "a\\"b"}').text, '{"password": "[REDACTED]"}');
     assert.equal(redact('--db-password hunter22 --port 8080').text, '--db-password [REDACTED] --port 8080');
