@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,4 +136,29 @@ test('a hung systemctl is killed at its time limit', async () => {
   assert.ok(ms < 5000, `took ${ms} ms`);
   const s = await showUnits(['a.service'], LIST_PROPERTIES, { executable: HANG, timeoutMs: 300 });
   assert.match(s.error ?? '', /killed after its time limit/);
+});
+
+test('parsers never throw on random, cut or hostile input (seeded)', () => {
+  let seed = Number(process.env.FUZZ_SEED ?? 4242);
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const list = readFileSync(join(FIX, 'list-units.json'), 'utf8');
+  const show = readFileSync(join(FIX, 'show/worker.service.txt'), 'utf8');
+  const alphabet = 'Id=\n "\\[]{}@:,0123456789abc\u0000é';
+  for (let i = 0; i < 300; i += 1) {
+    const cut = (s: string): string => s.slice(0, Math.floor(rnd() * s.length));
+    const noise = Array.from({ length: Math.floor(rnd() * 200) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+    const w: string[] = [];
+    for (const text of [cut(list), cut(show), noise, cut(show) + noise]) {
+      const units = parseListUnits(text, w);
+      for (const u of units) assert.ok(validUnitName(u.name));
+      for (const b of parseShow(text, w)) {
+        assert.ok(b.has('Id'));
+        const n = propInt(b.get('NRestarts'));
+        assert.ok(n === null || Number.isSafeInteger(n));
+        const ts = propTimestamp(b.get('StateChangeTimestamp'));
+        assert.ok(ts === null || !Number.isNaN(Date.parse(ts)));
+        for (const name of environmentNames(b.get('Environment'))) assert.match(name, /^[A-Za-z_][A-Za-z0-9_]*$/);
+      }
+    }
+  }
 });
