@@ -154,6 +154,12 @@ describe('engine document parsing over damaged input', () => {
     assert.equal(engineTime('yesterday'), null);
   });
 
+  test('memory: cgroup v1 subtracts total_inactive_file (as docker stats does), v2 inactive_file', () => {
+    assert.equal(parseStats({ memory_stats: { usage: 1000, limit: 4000, stats: { inactive_file: 100, total_inactive_file: 300 } } }).memBytes, 700);
+    assert.equal(parseStats({ memory_stats: { usage: 1000, limit: 4000, stats: { inactive_file: 100 } } }).memBytes, 900);
+    assert.equal(parseStats({ memory_stats: { usage: 1000, stats: { inactive_file: 5000 } } }).memBytes, 1000, 'a cache larger than usage is ignored');
+  });
+
   test('one-shot stats without a previous sample give no CPU %', () => {
     const s = parseStats({ cpu_stats: { cpu_usage: { total_usage: 5e9 }, system_cpu_usage: 9e14, online_cpus: 2 }, precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0 } });
     assert.equal(s.cpuPct, null);

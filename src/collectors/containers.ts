@@ -261,7 +261,8 @@ export function parseStats(v: unknown): ContainerStats {
   const mem = obj(o.memory_stats) ?? {};
   const usage = num(mem.usage);
   const ms = obj(mem.stats) ?? {};
-  const inactive = num(ms.inactive_file) ?? num(ms.total_inactive_file) ?? num(ms.cache);
+  // docker stats: cgroup v1 total_inactive_file (hierarchical), else v2 inactive_file; very old engines only give cache.
+  const inactive = num(ms.total_inactive_file) ?? num(ms.inactive_file) ?? num(ms.cache);
   const memBytes = usage === null ? null : Math.max(0, usage - (inactive !== null && inactive <= usage ? inactive : 0));
   const read = Date.parse(str(o.read) ?? '');
   const preread = Date.parse(str(o.preread) ?? '');
