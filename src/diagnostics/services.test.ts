@@ -187,3 +187,20 @@ test('live: the answer matches how this machine was booted', async () => {
     assert.ok(out.data.counts!.total > 0, 'a systemd host has service units');
   }
 });
+
+test('live systemctl on a root that claims systemd: where no manager answers, available false with systemctl\'s reason, not an error', async () => {
+  const services = servicesAt(join(FIX, 'host')); // proc/1/comm says systemd; the real systemctl asks the real manager
+  const live = systemdStatus(servicesAt().collectors);
+  const l = await list(services);
+  const g = await get(services, { unit: 'ssh.service' }).catch((e: unknown) => e);
+  if (!live.available) {
+    assert.equal(l.data.systemd.available, false);
+    assert.match(l.data.systemd.reason!, /systemctl cannot reach the service manager: systemctl exited with 1: System has not been booted with systemd/);
+    assert.equal(l.assessments![0]!.status, 'unknown');
+    assert.ok(!(g instanceof Error), String(g));
+    assert.equal((g as Awaited<ReturnType<typeof get>>).data.systemd.available, false);
+  } else {
+    assert.equal(l.data.systemd.available, true);
+    assert.ok(l.data.counts!.total > 0);
+  }
+});

@@ -107,6 +107,13 @@ export function unitFromProps(listed: ListedUnit | null, p: Map<string, string> 
   };
 }
 
+/** systemctl answered that there is no manager to talk to (no bus, not booted with systemd): unavailable, not an error. */
+const NO_MANAGER = /not been booted with systemd|Failed to connect to bus|Host is down|Transport endpoint is not connected/i;
+
+function noManager(error: string): SystemdStatus | null {
+  return NO_MANAGER.test(error) ? { available: false, reason: `systemctl cannot reach the service manager: ${error}`, pid1Comm: null } : null;
+}
+
 function unavailable(status: SystemdStatus): { assessment: Assessment; warning: string } {
   const reason = status.reason ?? 'systemd is not available';
   return { assessment: unknownAssessment('services', 'services.systemd_unavailable', `Services cannot be assessed: ${reason}`), warning: reason };
@@ -143,6 +150,11 @@ export async function listServices(
     return { data: { systemd, units: [], counts: null }, assessments: [u.assessment], warnings: [u.warning], truncated: false };
   }
   const listed = await listUnits(run);
+  const down = listed.error ? noManager(listed.error) : null;
+  if (down) {
+    const u = unavailable(down);
+    return { data: { systemd: { available: false, reason: down.reason }, units: [], counts: null }, assessments: [u.assessment], warnings: [u.warning], truncated: false };
+  }
   if (listed.error) throw new ToolError(`could not list units: ${listed.error}`);
   const all = listed.value;
   rememberUnitNames(services, all.map((u) => u.name));
@@ -192,6 +204,11 @@ export async function readServiceDetail(services: Services, unitName: string, ru
     return { systemd, unit: null, assessments: [u.assessment], warnings: [u.warning] };
   }
   const shown = await showUnits([unitName], DETAIL_PROPERTIES, run);
+  const down = shown.error ? noManager(shown.error) : null;
+  if (down) {
+    const u = unavailable(down);
+    return { systemd: { available: false, reason: down.reason }, unit: null, assessments: [u.assessment], warnings: [u.warning] };
+  }
   if (shown.error) throw new ToolError(`could not read unit "${unitName}": ${shown.error}`);
   const p = [...shown.value.values()][0];
   if (!p || p.get('LoadState') === 'not-found') throw new ToolError(`unknown unit "${unitName}": systemd has no such unit (see list_services for names)`);
