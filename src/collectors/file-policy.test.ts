@@ -137,3 +137,20 @@ describe('checkFilePath over a fixture root', () => {
     assert.deepEqual(rot.files.map((f) => f.hostPath), ['/var/log/app.log.1', '/var/log/app.log.2.gz']);
   });
 });
+
+describe('checkFilePath on the live root, with an allow-list of everything', () => {
+  const live = createCollectorContext({ root: '/' });
+  const ALL: AllowList = { name: 'configFiles', globs: ['/**'] };
+  test('/proc indirections are resolved before the deny-list: no way round it through /proc/self', () => {
+    assert.match(refusal(checkFilePath(live, '/proc/self/environ', ALL)), /^denied: process environment/);
+    assert.match(refusal(checkFilePath(live, `/proc/${process.pid}/environ`, ALL)), /^denied: process environment/);
+    assert.match(refusal(checkFilePath(live, '/proc/self/root/etc/shadow', ALL)), /^denied: password hashes/);
+    assert.match(refusal(checkFilePath(live, '/proc/thread-self/root/etc/gshadow', ALL)), /^denied: password hashes/);
+    assert.equal(refusal(checkFilePath(live, '/proc/self/root/etc/ssl/private/none-such.pem', ALL)), refusal(checkFilePath(live, '/etc/ssl/private/none-such.pem', ALL)), 'no existence leak through /proc/self/root');
+  });
+  test('an ordinary file through /proc/self/root resolves to its real path', () => {
+    const r = checkFilePath(live, '/proc/self/root/etc/hostname', ALL);
+    assert.ok(!('error' in r), JSON.stringify(r));
+    assert.equal(r.hostPath, '/etc/hostname');
+  });
+});

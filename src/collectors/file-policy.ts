@@ -151,7 +151,8 @@ export function checkFilePath(ctx: CollectorContext, path: string, list: AllowLi
     return { error: 'path must be an absolute path (starting with "/", no NUL, ≤ 4096 chars)' };
   }
   const requested = posix.normalize(path);
-  const early = denyReason(requested);
+  // /proc/<pid>/root/x is x: checked as such before the file system is asked, so existence does not leak.
+  const early = denyReason(requested) ?? denyReason(requested.replace(/^\/proc\/[^/]+\/root(?=\/)/, ''));
   if (early) return denied(early);
   if (!allowed(requested, list)) return notAllowed(list, requested);
   let rootReal: string;
