@@ -3,8 +3,16 @@
  * counts per kind, the OOM merge, redaction, kinds filter, paging, since and its bounds, and the assessments.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
+import { buildServer } from '../server/build.js';
+import type { Catalogue } from '../server/build.js';
+import type { ToolDefinition } from '../catalogue/types.js';
 import type { ToolContext } from '../catalogue/types.js';
 import { ToolError } from '../catalogue/types.js';
 import { servicesAt } from '../../test/fixtures/services.js';
@@ -120,4 +128,44 @@ test('no kernel log readable: source none, an unknown assessment, not an error',
   assert.equal(r.data.total, 0);
   assert.deepEqual(r.assessments!.map((x) => [x.code, x.status]), [['kernel.events', 'unknown']]);
   await assert.rejects(getKernelEvents.handler(getKernelEvents.input.parse({ host: 'other' }), ctx), ToolError);
+});
+
+test('over the server: 300 events at limit 200 are cut to the 24 KiB budget and the cursor walks all 300 exactly once', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'hostlens-kernel-budget-'));
+  const client = new Client({ name: 'kernel-budget', version: '0' });
+  try {
+    mkdirSync(join(root, 'dev'));
+    mkdirSync(join(root, 'proc'));
+    writeFileSync(join(root, 'proc/stat'), 'btime 1780000000\n');
+    writeFileSync(join(root, 'proc/uptime'), '90000.00 1\n');
+    const records = Array.from({ length: 300 }, (_, i) => `6,${i},${(4000 + i) * 1_000_000},-;worker-${i}[${1000 + i}]: segfault at 0 ip 00007f3a1c2d4e10 sp 00007ffd2b3c4d50 error 4 in libc.so.6[7f3a1c28a000+155000] likely on CPU 0 (core 0, socket 0)`);
+    writeFileSync(join(root, 'dev/kmsg'), `${records.join('\n')}\n`);
+    const catalogue = { tools: [getKernelEvents] as unknown as ToolDefinition[], resources: [], templates: [], prompts: [] } as Catalogue;
+    const server = buildServer({ catalogue, services: servicesAt(root), toolsets: ['logs'], name: 'kernel-budget', version: '0' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    await client.connect(b);
+    const pids = new Set<number>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const r = await client.callTool({ name: 'get_kernel_events', arguments: { limit: 200, ...(cursor ? { cursor } : {}) } });
+      assert.ok(!r.isError, JSON.stringify(r.content));
+      const sc = r.structuredContent as { data: { total: number; events: Array<{ pid: number }> }; truncated?: { nextCursor?: string } };
+      assert.ok(JSON.stringify(sc).length <= 24 * 1024);
+      assert.equal(sc.data.total, 300);
+      if (pages === 0) assert.ok(sc.data.events.length < 200, 'the first page is cut to the budget');
+      for (const e of sc.data.events) {
+        assert.ok(!pids.has(e.pid), `pid ${e.pid} seen twice`);
+        pids.add(e.pid);
+      }
+      cursor = sc.truncated?.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 40);
+    assert.equal(pids.size, 300);
+    assert.ok(pages > 2);
+  } finally {
+    await client.close().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
 });
