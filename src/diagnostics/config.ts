@@ -14,7 +14,7 @@ import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
 import { redactDetailed } from './redact.js';
 
 export const MAX_CONFIG_READ_BYTES = 1024 * 1024;
-export const MAX_CONFIG_HASH_BYTES = 256 * 1024 * 1024;
+export const MAX_CONFIG_HASH_BYTES = 64 * 1024 * 1024;
 const MAX_CONTENT_CHARS = 64 * 1024;
 const MAX_REDACTIONS_LISTED = 100;
 const MARK = '[REDACTED]';
@@ -24,7 +24,7 @@ export const configDataSchema = z.object({
   resolvedPath: z.string().describe('the file actually read, after realpath'),
   sizeBytes: z.number().int().nonnegative(),
   mtime: z.string().describe('RFC 3339 UTC'),
-  sha256: z.string().nullable().describe('hex sha256 of the raw file bytes (before redaction); null for files over 256 MiB'),
+  sha256: z.string().nullable().describe('hex sha256 of the raw file bytes (before redaction); null for files over 64 MiB'),
   content: z.string().describe('redacted text of lines.from…lines.to; ends with …[+N chars] when more follows'),
   lines: z.object({
     from: z.number().int().positive(),

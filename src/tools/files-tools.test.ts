@@ -143,6 +143,17 @@ describe('read_log_file, get_config and the config template over a fixture root'
     assert.match(next.data.content, /option_2999 = value 2999$/);
     PLANTED.push('PlantedLateToken55');
   });
+  test('get_config: over 1 MiB only the head is read and redacted, but sha256 covers every byte', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const body = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `key_${i} = value_${i}\n`).join(''));
+    assert.ok(body.length > 1024 * 1024);
+    writeFileSync(join(tree.root, 'etc/app/huge.conf'), body);
+    const env = await ok('get_config', { path: '/etc/app/huge.conf' });
+    assert.equal(env.data.readTruncated, true);
+    assert.equal(env.data.sha256, createHash('sha256').update(body).digest('hex'));
+    assert.ok(env.data.lines.total < 60_000 && env.data.lines.total > 40_000, String(env.data.lines.total));
+    assert.ok(env.warnings?.some((w) => w.includes('only the first 1048576')));
+  });
   test('read_log_file: tail, grep, since and rotations; lines redacted', async () => {
     const tail = await ok('read_log_file', { path: '/var/log/app.log', lines: 2 });
     assert.deepEqual(tail.data.lines.map((l: { n: number }) => l.n), [6, 7]);
