@@ -22,5 +22,5 @@ export const serviceCrashloop = `# Runbook: service crash loop
 - Stop the loop from hurting others: \`systemctl stop UNIT\` if restarts churn CPU, disk or logs.
 - Roll back the last change; validate config with the service's own check (\`nginx -t\`, \`sshd -t\`).
 - Fix the exhausted limit (raise \`LimitNOFILE=\`, \`TasksMax=\`) only with the cause understood.
-- Restart once by hand and watch it (\`get_service\`, \`top_processes\`) before declaring it fixed.
+- Restart once by hand and watch it (\`get_service\` if enabled, \`top_processes\`) before declaring it fixed.
 `;

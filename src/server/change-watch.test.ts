@@ -127,3 +127,17 @@ test('createServices starts the watcher (baseline shortly after start) and stop(
   assert.equal(off.changeWatch, undefined, 'off when the sampler is off and no watcher is asked for');
   off.stop();
 });
+
+test('watcher: past the per-scan hash budget files stay unhashed and are hashed by later scans without a spurious change', () => {
+  const etc = tree('budget');
+  for (let i = 0; i < 4; i++) writeFileSync(join(etc, `h${i}.conf`), 'z'.repeat(100));
+  const w = createChangeWatcher({ ctx: live, configFiles: [`${etc}/*.conf`], watchListeners: false, maxHashBytesPerScan: 250 });
+  w.scan();
+  const unhashed = () => [...w.files().values()].filter((f) => f.sha256 === null).length;
+  assert.equal(w.files().size, 5);
+  assert.ok(unhashed() >= 2, `${unhashed()} unhashed after the first scan`);
+  assert.ok(w.warnings().some((x) => x.includes('hash budget')));
+  for (let i = 0; i < 4 && unhashed() > 0; i++) w.scan();
+  assert.equal(unhashed(), 0);
+  assert.deepEqual(w.changes(), []);
+});

@@ -179,7 +179,7 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
   const intervalMs = opts.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
   const maxFiles = opts.maxFiles ?? DEFAULT_MAX_WATCHED_FILES;
   const maxHashBytes = opts.maxHashBytes ?? 1024 * 1024;
-  const maxHashBytesPerScan = opts.maxHashBytesPerScan ?? 64 * 1024 * 1024;
+  const maxHashBytesPerScan = opts.maxHashBytesPerScan ?? 16 * 1024 * 1024; // bounds one scan's event-loop time (~50 ms)
   const maxChanges = opts.maxChanges ?? 1_000;
   const now = opts.now ?? Date.now;
   let files = new Map<string, WatchedFile>();
@@ -201,6 +201,7 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
     if (list.capped) warn.push(`config watch: only the first ${maxFiles} allow-listed files are watched`);
     const next = new Map<string, WatchedFile>();
     let hashBudget = maxHashBytesPerScan;
+    let deferred = 0;
     for (const p of list.paths) {
       let st;
       try {
@@ -217,7 +218,7 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
       if (st.size <= maxHashBytes && hashBudget >= st.size) {
         sha = hashFile(join(opts.ctx.root, p), maxHashBytes);
         hashBudget -= st.size;
-      }
+      } else if (st.size <= maxHashBytes) deferred++;
       next.set(p, { mtimeMs: st.mtimeMs, sizeBytes: st.size, sha256: sha });
       if (baseline) continue;
       const ts = Math.min(t, st.mtimeMs);
@@ -236,7 +237,7 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
       }
     }
     if (!baseline && !list.capped) for (const [p, f] of files) if (!next.has(p)) record({ tsMs: t, kind: 'config', action: 'deleted', subject: p, detail: `deleted (was ${f.sizeBytes} bytes, sha256 ${short(f.sha256)})` });
-    if (hashBudget <= 0) warn.push('config watch: hash budget of this scan used up; the rest are hashed in later scans');
+    if (deferred > 0) warn.push(`config watch: the hash budget of this scan (${maxHashBytesPerScan} bytes) was used up; ${deferred} file(s) are hashed in later scans`);
     files = next;
   }
 
