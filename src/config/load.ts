@@ -40,6 +40,8 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
   HOSTLENS_CONTAINER_SOCKET: { key: 'containerSocket', parse: (v) => v },
   HOSTLENS_JOURNAL_DIRECTORY: { key: 'journalDirectory', parse: (v) => v },
   HOSTLENS_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },
+  HOSTLENS_METRICS: { key: 'metrics', parse: parseBool },
+  HOSTLENS_AUDIT_LOG: { key: 'auditLog', parse: (v) => ({ path: /^(off|none|)$/i.test(v.trim()) ? null : v }) },
 };
 /** Variables that are read elsewhere and are not settings. */
 const ENV_OTHER = new Set(['HOSTLENS_CONFIG']);

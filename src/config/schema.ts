@@ -49,6 +49,16 @@ export const configSchema = z
     journalDirectory: z.string().regex(/^\//, 'journalDirectory must be an absolute path').optional().describe('journal directory for journalctl --directory (default: the system journal)'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     thresholds: thresholdOverridesSchema.default({}),
+    // audit + metrics (engineer C): see src/http/audit.ts and src/http/metrics.ts
+    auditLog: z
+      .object({
+        path: z.string().regex(/^\//, 'auditLog.path must be an absolute path').nullable().optional().describe('JSONL audit file; null = off; unset = on at $XDG_STATE_HOME/hostlens/audit.jsonl when auth is on, off otherwise'),
+        maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(10 * 1024 * 1024).describe('rotate the audit file when it would grow past this'),
+        keep: z.number().int().min(1).max(100).default(5).describe('rotated audit files kept (audit.jsonl.1 … .keep)'),
+      })
+      .strict()
+      .default({ maxBytes: 10 * 1024 * 1024, keep: 5 }),
+    metrics: z.boolean().default(true).describe('serve Prometheus metrics on GET /metrics (hostlens:admin when auth is on)'),
   })
   .strict();
 
