@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.js';
 import { ConfigurationError } from './http/app.js';
+import { sha256Hex } from './http/auth/static-tokens.js';
 import { runServe } from './serve.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +15,7 @@ const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host,
 
 Usage:
   hostlens serve [options]     serve MCP over Streamable HTTP (default) or stdio
+  hostlens hash-token          read a token on stdin, print its sha256 (for auth.tokens[].sha256)
   hostlens --help              show this help
   hostlens --version           print the version
 
@@ -93,8 +95,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const [command, ...rest] = positionals;
-  if (command !== 'serve') usageError(`unknown command "${command}"`);
+  if (command !== 'serve' && command !== 'hash-token') usageError(`unknown command "${command}"`);
   if (rest.length > 0) usageError(`unexpected argument "${rest[0]}"`);
+  if (command === 'hash-token') {
+    await hashToken();
+    return;
+  }
 
   const flags: Record<string, unknown> = {};
   const set = (key: string, value: unknown): void => {
@@ -133,6 +139,20 @@ async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
+}
+
+/** `hostlens hash-token`: the token on stdin (one trailing newline dropped) → its sha256 hex on stdout; the token is never echoed. */
+async function hashToken(): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024) usageError('hash-token: the token on stdin is longer than 64 KiB');
+    chunks.push(chunk as Buffer);
+  }
+  const token = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (token.length < 16 || /\s/.test(token)) usageError('hash-token: the token must be at least 16 characters without whitespace');
+  process.stdout.write(`${sha256Hex(token)}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -7,10 +7,15 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { productCatalogue } from './catalogue/index.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/app.js';
+import { createTelemetry } from './http/telemetry.js';
+import { createAuthenticator } from './http/auth/authenticate.js';
+import { scopeIndex } from './http/auth/scopes.js';
+import { legacyTokenEntry } from './http/auth/static-tokens.js';
 import { createProductFactory } from './server/factory.js';
 import { createServices } from './server/services.js';
 import { resourceExists, startOverviewWatch, trackServers } from './server/subscriptions.js';
 import { createLogger } from './util/log.js';
+import type { Logger } from './util/log.js';
 import { VERSION } from './version.js';
 
 export async function runServe(config: Config): Promise<void> {
@@ -25,8 +30,23 @@ export async function runServe(config: Config): Promise<void> {
     configFiles: config.configFiles,
     ...(config.containerSocket !== undefined ? { containerSocket: config.containerSocket } : {}),
     ...(config.journalDirectory !== undefined ? { journalDirectory: config.journalDirectory } : {}),
+    toolConcurrency: config.toolConcurrency,
+    toolTimeoutSec: config.toolTimeoutSec,
   });
   const factory = createProductFactory({ services, toolsets: config.toolsets });
+  // C (audit + metrics): the audit log is on by default when auth is on (see createTelemetry).
+  const telemetry = config.stdio
+    ? { audit: null, metrics: null }
+    : createTelemetry({
+        auditLog: config.auditLog,
+        metrics: config.metrics,
+        authOn: Boolean(config.authToken) || config.auth.tokens.length > 0 || config.auth.oauth !== undefined,
+        sampler: services.sampler,
+        samplerIntervalMs: config.samplerIntervalMs,
+        toolNames: productCatalogue.tools.map((t) => t.name),
+        logger,
+      });
+  if (telemetry.audit) services.audit = telemetry.audit;
 
   let stopping = false;
   const onSignal = (stop: () => Promise<void>) => (signal: NodeJS.Signals) => {
@@ -66,23 +86,37 @@ export async function runServe(config: Config): Promise<void> {
     port: config.port,
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
-    ...(config.authToken ? { authToken: config.authToken } : {}),
+    ...authenticatorOf(config, logger),
+    scopeIndex: scopeIndex(productCatalogue, config.toolsets),
     maxBodyBytes: config.maxBodyBytes,
     sessionTtlMs: config.sessionTtlSec * 1000,
     maxSessions: config.maxSessions,
     shutdownGraceMs: config.shutdownGraceSec * 1000,
+    rateLimit: config.rateLimit,
+    maxStreamsPerPrincipal: config.maxStreamsPerPrincipal,
+    headerTimeoutMs: config.headerTimeoutSec * 1000,
+    bodyTimeoutMs: config.bodyTimeoutSec * 1000,
     readiness: services.readiness,
     resourceExists: (uri) => resourceExists(productCatalogue, services, uri),
     version: VERSION,
     logger,
+    telemetry, // C (audit + metrics)
   });
   const watch = watchOverview((uri) => app.notify.resourceUpdated(uri));
   const stop = async (): Promise<void> => {
     watch.stop();
     await app.close();
+    await telemetry.audit?.close(); // C (audit): flush on shutdown
     services.stop();
   };
   await app.listen();
   process.once('SIGTERM', onSignal(stop));
   process.once('SIGINT', onSignal(stop));
+}
+
+/** Static tokens (config + the legacy authToken) and OAuth, when any is configured: JWKS fetched lazily, on first use. */
+function authenticatorOf(config: Config, logger: Logger): { authenticator?: ReturnType<typeof createAuthenticator> } {
+  const tokens = [...config.auth.tokens, ...(config.authToken ? [legacyTokenEntry(config.authToken)] : [])];
+  if (tokens.length === 0 && !config.auth.oauth) return {};
+  return { authenticator: createAuthenticator({ tokens, ...(config.auth.oauth ? { oauth: config.auth.oauth } : {}), logger }) };
 }

@@ -10,6 +10,10 @@ import type { Services } from './services.js';
 export const TOOLSETS = ['core', 'network', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
+/** OAuth scopes a principal may hold (src/http/auth/scopes.ts maps tools and resources to them). */
+export const SCOPES = ['hostlens:read', 'hostlens:processes', 'hostlens:logs', 'hostlens:config', 'hostlens:admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
 export interface ToolContext {
   services: Services;
   /** Aborted on cancellation (legacy notifications/cancelled) or client disconnect (modern). */
@@ -57,11 +61,15 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, D extends z
   /** Written for an agent: what it answers, when to call it, what the units are. */
   description: string;
   toolset: Toolset;
+  /** The scope a caller needs, when it differs from the toolset's default (scopes.ts). */
+  scope?: Scope;
   input: I;
   /** Schema of `data`; the builder wraps it in the standard envelope. */
   data: D;
   /** Overrides of the defaults readOnlyHint/idempotentHint true, openWorldHint/destructiveHint false. */
   annotations?: { idempotentHint?: boolean };
+  /** Deadline for one call in seconds, when this tool needs another than toolTimeoutSec (server/tool-limits.ts). */
+  timeoutSec?: number;
   handler(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<D>>>;
   /** A compact text rendering of the result, for clients that read only `content`. */
   render(output: ToolOutput<z.infer<D>>): string;
@@ -70,6 +78,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, D extends z
 export interface ResourceDefinition {
   name: string;
   uri: string;
+  /** The scope a reader needs (default hostlens:read). */
+  scope?: Scope;
   title: string;
   description: string;
   mimeType: string;
@@ -87,6 +97,8 @@ export interface ResourceDefinition {
 export interface ResourceTemplateDefinition {
   name: string;
   uriTemplate: string;
+  /** The scope a reader needs for every member (default hostlens:read). */
+  scope?: Scope;
   title: string;
   description: string;
   mimeType: string;

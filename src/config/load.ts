@@ -23,12 +23,19 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
   HOSTLENS_STDIO: { key: 'stdio', parse: parseBool },
   HOSTLENS_AUTH_TOKEN: { key: 'authToken', parse: (v) => v },
   HOSTLENS_AUTH_TOKEN_FILE: { key: 'authTokenFile', parse: (v) => v },
+  HOSTLENS_AUTH: { key: 'auth', parse: json },
   HOSTLENS_ALLOWED_HOSTS: { key: 'allowedHosts', parse: list },
   HOSTLENS_ALLOWED_ORIGINS: { key: 'allowedOrigins', parse: list },
   HOSTLENS_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: num },
   HOSTLENS_SESSION_TTL_SEC: { key: 'sessionTtlSec', parse: num },
   HOSTLENS_MAX_SESSIONS: { key: 'maxSessions', parse: num },
   HOSTLENS_SHUTDOWN_GRACE_SEC: { key: 'shutdownGraceSec', parse: num },
+  HOSTLENS_RATE_LIMIT: { key: 'rateLimit', parse: rateLimit },
+  HOSTLENS_TOOL_CONCURRENCY: { key: 'toolConcurrency', parse: num },
+  HOSTLENS_TOOL_TIMEOUT_SEC: { key: 'toolTimeoutSec', parse: num },
+  HOSTLENS_HEADER_TIMEOUT_SEC: { key: 'headerTimeoutSec', parse: num },
+  HOSTLENS_BODY_TIMEOUT_SEC: { key: 'bodyTimeoutSec', parse: num },
+  HOSTLENS_MAX_STREAMS_PER_PRINCIPAL: { key: 'maxStreamsPerPrincipal', parse: num },
   HOSTLENS_TOOLSETS: { key: 'toolsets', parse: list },
   HOSTLENS_ROOT: { key: 'root', parse: (v) => v },
   HOSTLENS_SAMPLER_INTERVAL_MS: { key: 'samplerIntervalMs', parse: num },
@@ -49,6 +56,20 @@ const ENV_OTHER = new Set(['HOSTLENS_CONFIG']);
 /** Plain decimal numbers only; anything else (blank, 0x1F90, 1e3) stays text so the schema refuses it. */
 function num(v: string): unknown {
   return /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+}
+/** `HOSTLENS_RATE_LIMIT=20,40`: requestsPerSec, then optionally burst. */
+function rateLimit(v: string): unknown {
+  const [rps, burst, ...rest] = list(v);
+  if (rps === undefined || rest.length > 0) return v;
+  return burst === undefined ? { requestsPerSec: num(rps) } : { requestsPerSec: num(rps), burst: num(burst) };
+}
+/** A JSON value; text that is not JSON stays text so the schema refuses it. */
+function json(v: string): unknown {
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
 }
 function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -124,6 +145,9 @@ export function loadConfig(input: LoadConfigInput): Config {
     // A relative path in the config file is relative to that file, not to the working directory.
     const fromFile = file !== undefined && sources.authTokenFile?.startsWith('config file') === true;
     config.authToken = readToken(fromFile ? resolve(dirname(file), config.authTokenFile) : config.authTokenFile);
+  }
+  if (config.authToken !== undefined && config.auth.tokens.some((t) => t.name === 'default')) {
+    throw new ConfigError('auth.tokens: the name "default" is taken by authToken/authTokenFile; rename that token');
   }
   return config;
 }

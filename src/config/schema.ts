@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
 import { TOOLSETS } from '../catalogue/types.js';
+import { authConfigSchema } from '../http/auth/config.js';
 import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 
 export const DEFAULT_PORT = 8765;
@@ -16,12 +17,27 @@ export const configSchema = z
     stdio: z.boolean().default(false).describe('serve MCP over stdin/stdout instead of HTTP'),
     authToken: z.string().min(16, 'authToken must be at least 16 characters').optional().describe('static bearer token (environment only)'),
     authTokenFile: z.string().min(1).optional().describe('file holding the static bearer token'),
+    auth: authConfigSchema.default({ tokens: [] }).describe('static hashed tokens with scopes, and the OAuth issuer (src/http/auth/config.ts)'),
     allowedHosts: z.array(z.string().min(1)).default([]).describe('extra Host names accepted besides loopback'),
     allowedOrigins: z.array(z.string().url()).default([]).describe('extra exact Origins accepted besides loopback'),
     maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
     sessionTtlSec: z.number().int().min(1).max(7 * 86400).default(1800),
     maxSessions: z.number().int().min(1).max(100_000).default(256),
     shutdownGraceSec: z.number().min(0).max(300).default(10),
+    // B (limits): src/http/rate-limit.ts, stream-cap.ts, server/tool-limits.ts, slow-client timeouts in http/app.ts.
+    rateLimit: z
+      .object({
+        requestsPerSec: z.number().min(0).max(100_000).default(20).describe('sustained /mcp requests per second per principal (0 = no limit)'),
+        burst: z.number().int().min(1).max(1_000_000).default(40).describe('requests a principal may make at once'),
+      })
+      .strict()
+      .default({ requestsPerSec: 20, burst: 40 })
+      .describe('token bucket per principal on /mcp; over it → 429 with Retry-After'),
+    toolConcurrency: z.number().int().min(1).max(1024).default(4).describe('calls of one tool running at once, server-wide (4x as many may wait)'),
+    toolTimeoutSec: z.number().min(1).max(3600).default(30).describe('deadline of one tool call; the handler is aborted and the call answers a tool error'),
+    headerTimeoutSec: z.number().min(1).max(600).default(10).describe('the request head must arrive within this (else 408)'),
+    bodyTimeoutSec: z.number().min(1).max(3600).default(30).describe('the request body must arrive within this after the head time (else 408)'),
+    maxStreamsPerPrincipal: z.number().int().min(1).max(100_000).default(16).describe('open SSE streams and calls per principal; one more → 429'),
     toolsets: z.array(z.enum(TOOLSETS)).min(1).default(['core']),
     root: z.string().min(1).default('/').describe('root directory the collectors read (/proc, /sys, /etc under it)'),
     samplerIntervalMs: z.number().int().min(100).max(60_000).default(1000),

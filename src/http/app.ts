@@ -4,8 +4,10 @@
  * The product (`hostlens serve`) and the test-only conformance fixtures are
  * both served by this same factory; only the McpServer factory differs.
  *
- * Request flow: Host guard → Origin guard → route (/healthz, /readyz, /mcp)
- * → bearer auth (/mcp) → MCP endpoint (HTTP checks, era routing) → SDK.
+ * Request flow: Host guard → Origin guard → route (/healthz, /readyz,
+ * /.well-known/oauth-protected-resource[/mcp], /mcp) → authentication (/mcp:
+ * static hashed tokens or OAuth JWTs, src/http/auth/) → MCP endpoint (HTTP
+ * checks, scope check, era routing) → SDK.
  */
 import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
@@ -15,7 +17,13 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import { silentLogger } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { jsonRpcError, TRANSPORT_ERROR } from './errors.js';
-import { createBearerGuard, createHostGuard, createOriginGuard, isLoopbackAddress, LOOPBACK_HOSTNAMES } from './guards.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import type { Authenticator } from './auth/authenticate.js';
+import { isMetadataPath } from './auth/metadata.js';
+import { principalOf } from './auth/principal.js';
+import type { ScopeIndex } from './auth/scopes.js';
+import { legacyTokenEntry } from './auth/static-tokens.js';
+import { createHostGuard, createOriginGuard, isLoopbackAddress, joinRepeatedAuthorization, LOOPBACK_HOSTNAMES } from './guards.js';
 import type { Guard } from './guards.js';
 import { healthResponse, readinessResponse } from './health.js';
 import type { Readiness } from './health.js';
@@ -24,6 +32,10 @@ import type { RequestFacts } from './mcp-endpoint.js';
 import { createSessionManager } from './sessions.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 import { onResponseDone } from './track.js';
+import { metricsResponse, observeRequest } from './telemetry.js';
+import type { Telemetry } from './telemetry.js';
+import { createRateLimiter, enforceRateLimit } from './rate-limit.js';
+import { createStreamCap } from './stream-cap.js';
 
 export type { McpFactory, McpFactoryContext } from './sessions.js';
 
@@ -36,8 +48,12 @@ export interface HttpAppOptions {
   allowedHosts?: string[];
   /** Extra exact origins (`https://ui.example.com`) accepted besides loopback origins. */
   allowedOrigins?: string[];
-  /** Static bearer token; required for a non-loopback bind. */
+  /** Static bearer token with every scope (shorthand for an authenticator holding only it). */
   authToken?: string;
+  /** Authentication of /mcp (static tokens, OAuth); some authentication is required for a non-loopback bind. */
+  authenticator?: Authenticator;
+  /** Scopes of the served catalogue's tools and resources: calls beyond the principal's scopes get 403. */
+  scopeIndex?: ScopeIndex;
   maxBodyBytes?: number;
   sessionTtlMs?: number;
   maxSessions?: number;
@@ -49,9 +65,18 @@ export interface HttpAppOptions {
   resourceExists?: (uri: string) => boolean;
   /** How long SIGTERM waits for in-flight calls before closing streams. */
   shutdownGraceMs?: number;
+  /** Per-principal token bucket on /mcp (rate-limit.ts); absent or requestsPerSec 0 = no limit. */
+  rateLimit?: { requestsPerSec: number; burst: number };
+  /** Open response streams per principal (stream-cap.ts); absent = no cap. */
+  maxStreamsPerPrincipal?: number;
+  /** Slow clients: the request head must arrive within headerTimeoutMs (default 10 s), the whole request within headerTimeoutMs + bodyTimeoutMs (default 30 s). */
+  headerTimeoutMs?: number;
+  bodyTimeoutMs?: number;
   readiness?: Readiness;
   version?: string;
   logger?: Logger;
+  /** C (audit + metrics): the audit log of /mcp requests and GET /metrics (telemetry.ts). */
+  telemetry?: Telemetry;
 }
 
 export interface HttpApp {
@@ -68,6 +93,8 @@ export class ConfigurationError extends Error {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const host = options.host ?? '127.0.0.1';
@@ -75,15 +102,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const version = options.version ?? '0.0.0';
   const startedAt = Date.now();
-  if (!isLoopbackAddress(host) && !options.authToken) {
+  const authenticator =
+    options.authenticator ?? (options.authToken ? createAuthenticator({ tokens: [legacyTokenEntry(options.authToken)], logger }) : null);
+  if (!isLoopbackAddress(host) && !authenticator) {
     throw new ConfigurationError(`refusing to bind non-loopback address ${host} without authentication: set an auth token`);
   }
 
   const hostnames = [...LOOPBACK_HOSTNAMES, ...(options.allowedHosts ?? [])];
   if (!isLoopbackAddress(host) && host !== '0.0.0.0' && host !== '::') hostnames.push(host);
   const guards: Guard[] = [createHostGuard(hostnames), createOriginGuard(hostnames, options.allowedOrigins ?? [])];
-  const auth = options.authToken ? createBearerGuard(options.authToken) : null;
   const onerror = (error: Error): void => logger.warn('mcp error', { error: error.message });
+
+  // B (limits): per-principal rate limit and stream cap on /mcp.
+  const limiter = options.rateLimit && options.rateLimit.requestsPerSec > 0 ? createRateLimiter(options.rateLimit) : null;
+  const streams = options.maxStreamsPerPrincipal !== undefined ? createStreamCap(options.maxStreamsPerPrincipal) : null;
 
   const sessions = createSessionManager({
     factory: options.factory,
@@ -93,6 +125,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     onerror,
   });
+  options.telemetry?.metrics?.sessionsFrom(() => sessions.count()); // C (metrics)
   const endpoint = createMcpEndpoint({
     factory: options.factory,
     sessions,
@@ -100,6 +133,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.maxListenStreams !== undefined ? { maxSubscriptions: options.maxListenStreams } : {}),
     ...(options.resourceExists ? { resourceExists: options.resourceExists } : {}),
+    ...(options.scopeIndex ? { scopeIndex: options.scopeIndex } : {}),
+    ...(authenticator ? { forbidden: authenticator.forbidden } : {}),
+    // B (limits): POSTed JSON-RPC requests take a stream slot of their principal.
+    ...(streams ? { admit: (request: Request, facts: RequestFacts, body: unknown) => streams.admit(request, facts.principal ?? 'anonymous', body) } : {}),
     onerror,
   });
 
@@ -122,9 +159,21 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const path = new URL(request.url).pathname;
     if (path === '/healthz') return healthResponse(startedAt, version);
     if (path === '/readyz') return readinessResponse(options.readiness, draining);
+    if (authenticator && isMetadataPath(path)) return authenticator.metadata(request);
+    // C (metrics): GET /metrics, hostlens:admin when auth is on.
+    if (path === '/metrics' && options.telemetry?.metrics) return metricsResponse(options.telemetry.metrics, authenticator, request);
     if (path !== '/mcp') return jsonRpcError(404, TRANSPORT_ERROR, 'Not Found: the MCP endpoint is /mcp');
-    const refused = auth?.(request);
-    if (refused) return refused;
+    if (authenticator) {
+      const authenticated = await authenticator(request);
+      if (authenticated instanceof Response) return authenticated;
+      authInfo = authenticated.authInfo;
+    }
+    facts.principal = principalOf(authInfo).id;
+    // B (limits): rate limit per principal, then the stream cap for GET streams (POSTs are admitted once parsed).
+    const limited = await enforceRateLimit(limiter, facts.principal, request);
+    if (limited) return limited;
+    const capped = request.method === 'GET' ? streams?.admit(request, facts.principal) : undefined;
+    if (capped) return capped;
     if (draining) {
       return jsonRpcError(503, TRANSPORT_ERROR, 'Service Unavailable: the server is shutting down', { headers: { connection: 'close' } });
     }
@@ -134,6 +183,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo }): Promise<Response> => {
     const started = performance.now();
     const facts: RequestFacts = {};
+    const observed = observeRequest(options.telemetry, request, facts); // C (audit + metrics)
     let isCall = request.method === 'POST';
     if (isCall) inflightCalls += 1;
     let response: Response;
@@ -156,6 +206,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const status = response.status;
     const finished = (): void => {
       listenDone?.();
+      observed?.finish(status); // C (audit + metrics)
+      streams?.release(request);
       if (isCall) {
         inflightCalls -= 1;
         settle();
@@ -168,7 +220,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         ...facts,
       });
     };
-    return onResponseDone(response, finished, request.signal);
+    return onResponseDone(response, finished, request.signal, observed?.meter(response));
   };
 
   let server: Server | undefined;
@@ -196,13 +248,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       },
     },
     async listen() {
-      server = createServer((req, res) => {
+      // B (limits): slow clients (slowloris) get 408 and the connection closed. Node stops the request clock once
+      // the request is fully received, so long-lived SSE responses (GET streams, subscriptions/listen) are not cut.
+      const headersTimeout = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
+      const requestTimeout = headersTimeout + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
+      const connectionsCheckingInterval = Math.max(100, Math.min(1_000, headersTimeout / 4));
+      server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }, (req, res) => {
+        joinRepeatedAuthorization(req);
         flushEventStreamHeads(res);
         void nodeHandler(req, res);
       });
       server.keepAliveTimeout = 5_000;
-      server.headersTimeout = 15_000;
-      server.requestTimeout = 0;
       const s = server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);

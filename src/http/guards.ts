@@ -1,10 +1,10 @@
 /**
- * Request guards that run before anything else on /mcp: a Host allow-list and
- * an Origin check (DNS-rebinding defence, 403), and a static bearer token
- * (401 with WWW-Authenticate). Each guard returns null to let the request
- * through, or the Response to answer with.
+ * Request guards that run before anything else: a Host allow-list and an
+ * Origin check (DNS-rebinding defence, 403). Each guard returns null to let
+ * the request through, or the Response to answer with. Authentication of
+ * /mcp lives in src/http/auth/.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { jsonRpcError, TRANSPORT_ERROR } from './errors.js';
 
 export type Guard = (request: Request) => Response | null;
@@ -76,29 +76,15 @@ function normaliseHostname(name: string): string {
   return n;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
 /**
- * Static bearer token check, constant-time over SHA-256 digests (so neither
- * the token's content nor its length leaks through timing).
+ * Node keeps only the first of several Authorization headers; join them
+ * (like the web Headers class does) so authentication sees the repetition
+ * and refuses it instead of silently using one.
  */
-export function createBearerGuard(token: string, realm = 'hostlens'): Guard {
-  const expected = digest(token);
-  return (request) => {
-    const header = request.headers.get('authorization');
-    const m = header === null ? null : /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
-    if (!m) {
-      return jsonRpcError(401, TRANSPORT_ERROR, 'Unauthorized: a bearer token is required', {
-        headers: { 'www-authenticate': `Bearer realm="${realm}"` },
-      });
-    }
-    if (!timingSafeEqual(digest(m[1] ?? ''), expected)) {
-      return jsonRpcError(401, TRANSPORT_ERROR, 'Unauthorized: the bearer token is not valid', {
-        headers: { 'www-authenticate': `Bearer realm="${realm}", error="invalid_token"` },
-      });
-    }
-    return null;
-  };
+export function joinRepeatedAuthorization(req: IncomingMessage): void {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]?.toLowerCase() === 'authorization') values.push(req.rawHeaders[i + 1] ?? '');
+  }
+  if (values.length > 1) req.headers.authorization = values.join(', ');
 }

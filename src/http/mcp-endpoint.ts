@@ -8,8 +8,14 @@
 import { createHash } from 'node:crypto';
 import { classifyInboundRequest, createMcpHandler, isJsonContentType } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
+import { defaultMetadataUrl, forbiddenResponse } from './auth/authenticate.js';
+import { principalOf } from './auth/principal.js';
+import { requiredScopesFor, scopeOfResource } from './auth/scopes.js';
+import type { Scope, ScopeIndex } from './auth/scopes.js';
 import { jsonRpcError, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import type { JsonRpcId } from './errors.js';
 import { narrowListenFilter, withListenTeardown } from './listen-end.js';
+import { readBounded } from './read-bounded.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
 export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'];
@@ -22,6 +28,19 @@ export interface RequestFacts {
   tool?: string;
   /** A short digest of Mcp-Session-Id: correlates log lines without exposing a usable id. */
   sessionRef?: string;
+  /** Who made the request (Principal.id: 'anonymous', 'static:<name>', 'oauth:<iss>#<sub>'), set after authentication. */
+  principal?: string;
+  /** The scopes a refused (403) request lacked. */
+  missingScopes?: string[];
+  // C (audit): what the request named, for the audit line (telemetry.ts).
+  /** resources/read|subscribe|unsubscribe: the URI (clipped). */
+  resource?: string;
+  /** prompts/get: the prompt name. */
+  prompt?: string;
+  /** The JSON-RPC id. */
+  requestId?: string | number;
+  /** tools/call and prompts/get arguments, raw: non-enumerable, so the request log (…facts) never shows them; the audit redacts them. */
+  args?: unknown;
 }
 
 export interface McpEndpointOptions {
@@ -33,6 +52,12 @@ export interface McpEndpointOptions {
   maxSubscriptions?: number;
   /** Whether a URI names a resource: subscriptions/listen acknowledges (and honours) only those. */
   resourceExists?: (uri: string) => boolean;
+  /** Scopes of the catalogue's tools and resources; without it only resource URI prefixes need scopes. */
+  scopeIndex?: ScopeIndex;
+  /** The 403 insufficient_scope answer (default: one naming this origin's metadata URL). */
+  forbidden?: (request: Request, scopes: readonly Scope[], id?: JsonRpcId) => Response;
+  /** B (limits): admits a parsed POST body or refuses it (the stream cap's 429, stream-cap.ts). */
+  admit?: (request: Request, facts: RequestFacts, body: unknown) => Response | undefined;
   onerror?: (error: Error) => void;
 }
 
@@ -50,21 +75,9 @@ class BodyTooLarge extends Error {}
 async function readBody(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
-  if (request.body === null) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const text = await readBounded(request.body, limit);
+  if (text === null) throw new BodyTooLarge();
+  return text;
 }
 
 /** Accept must admit both JSON and SSE (wildcards count). */
@@ -91,6 +104,13 @@ function describe(body: unknown, facts: RequestFacts): void {
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
   if (typeof method === 'string') facts.rpcMethod = method;
   if (method === 'tools/call' && typeof params?.name === 'string') facts.tool = params.name.slice(0, 128);
+  // C (audit): resource, prompt, id and (non-enumerable) arguments.
+  const p = params as { uri?: unknown; arguments?: unknown } | undefined;
+  if (typeof method === 'string' && method.startsWith('resources/') && typeof p?.uri === 'string') facts.resource = p.uri.slice(0, 1024);
+  if (method === 'prompts/get' && typeof params?.name === 'string') facts.prompt = params.name.slice(0, 128);
+  const id = (body as { id?: unknown }).id;
+  if (typeof id === 'string' || typeof id === 'number') facts.requestId = typeof id === 'string' ? id.slice(0, 256) : id;
+  if ((method === 'tools/call' || method === 'prompts/get') && p?.arguments !== undefined) Object.defineProperty(facts, 'args', { value: p.arguments, enumerable: false, configurable: true });
 }
 
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
@@ -101,6 +121,15 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.onerror ? { onerror: options.onerror } : {}),
   });
+
+  const index: ScopeIndex = options.scopeIndex ?? { tool: () => null, resource: scopeOfResource };
+  const forbidden =
+    options.forbidden ?? ((request: Request, scopes: readonly Scope[], id?: JsonRpcId) => forbiddenResponse(defaultMetadataUrl(request), scopes, id));
+  /** The scopes `body` needs that the request's principal lacks. */
+  const missingScopes = (body: unknown, authInfo?: AuthInfo): Scope[] => {
+    const held = principalOf(authInfo).scopes;
+    return requiredScopesFor(body, index).filter((s) => !held.has(s));
+  };
 
   const post = async (request: Request, facts: RequestFacts, authInfo?: AuthInfo): Promise<Response> => {
     if (!isJsonContentType(request.headers.get('content-type') ?? '')) {
@@ -127,6 +156,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return jsonRpcError(400, JSONRPC_PARSE_ERROR, 'Parse error: the request body is not valid JSON');
     }
     describe(body, facts);
+    const missing = missingScopes(body, authInfo);
+    if (missing.length > 0) {
+      facts.missingScopes = missing;
+      return forbidden(request, missing, requestIdOf(body));
+    }
+    const refused = options.admit?.(request, facts, body);
+    if (refused) return refused;
     const route = classifyInboundRequest({
       httpMethod: 'POST',
       body,

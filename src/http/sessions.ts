@@ -3,11 +3,15 @@
  * McpServer per session, keyed by Mcp-Session-Id. Sessions have an idle TTL
  * (reaped by a timer; a session with an open stream is not idle) and a cap:
  * at the cap, a new initialize is refused with 503 instead of growing.
+ * A session is bound to the principal that opened it: a request on it by any
+ * other principal is answered exactly like an unknown session id (404), so a
+ * leaked id is useless to another token and is no existence oracle.
  */
 import { randomUUID } from 'node:crypto';
 import { isInitializeRequest, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
 import { isSubscribed } from '../server/subscriptions.js';
+import { principalOf } from './auth/principal.js';
 import { jsonRpcError, JSONRPC_INVALID_PARAMS, requestIdOf, SESSION_NOT_FOUND, TRANSPORT_ERROR } from './errors.js';
 import { createMemoryEventStore } from './event-store.js';
 import type { MemoryEventStoreOptions } from './event-store.js';
@@ -37,6 +41,8 @@ interface Session {
   server: McpServer;
   lastSeen: number;
   active: number;
+  /** Principal.id of whoever opened the session. */
+  principal: string;
 }
 
 export interface SessionManager {
@@ -142,7 +148,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         if (s) void dispose(s);
       },
     });
-    const session: Session = { id: '', transport, server, lastSeen: now(), active: 0 };
+    const session: Session = { id: '', transport, server, lastSeen: now(), active: 0, principal: principalOf(authInfo).id };
     transport.onerror = report;
     await server.connect(transport);
     const response = await serve(session, request, parsedBody, authInfo);
@@ -159,7 +165,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const id = request.headers.get('mcp-session-id');
       if (id !== null) {
         const session = sessions.get(id);
-        if (!session) {
+        if (!session || session.principal !== principalOf(authInfo).id) {
           return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found: it was deleted, expired or never existed; send initialize to start a new one', {
             id: requestIdOf(parsedBody),
           });

@@ -49,6 +49,7 @@ export function configPathOf(variable: string): string | null {
 export const configTemplate: ResourceTemplateDefinition = {
   name: 'config',
   uriTemplate: `${PREFIX}/{+path}`,
+  scope: 'hostlens:config',
   title: 'Config file (redacted)',
   description:
     'An allow-listed config file as get_config returns it (JSON): {path, resolvedPath, sizeBytes, mtime, sha256 of the raw bytes, content (secrets replaced by [REDACTED]), lines{from, to, total}, readTruncated, redactions[{line, kind, count}], redactionCount}. The URI carries the host path without its leading slash: diag://local/config/etc/nginx/nginx.conf. Same allow-list (configFiles) and built-in deny-list (shadow, private keys, ~/.ssh, /proc/*/environ) as get_config; a refused or missing file is "resource not found" with the reason. resources/list shows a few well-known files that exist here.',

@@ -9,8 +9,15 @@
  * handlers read only the template's registries and the per-request context
  * they are given, so behaviour is exactly McpServer's; each server's own
  * protocol layer still validates, encodes and attaches cache hints per era.
+ * resources/list and resources/templates/list show only what the request's
+ * principal has the scope for (ctx.http.authInfo; everything without one),
+ * and resources/read refuses the rest (the HTTP layer answers 403 first).
  */
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { ServerContext } from '@modelcontextprotocol/server';
+import { scopesOf } from '../http/auth/principal.js';
+import { scopeIndex } from '../http/auth/scopes.js';
+import type { ScopeIndex } from '../http/auth/scopes.js';
 import type { Services } from '../catalogue/services.js';
 import type { Catalogue } from './build.js';
 import { registerPrompt } from './prompts.js';
@@ -46,8 +53,35 @@ export function sharedHandlers(catalogue: Catalogue, services: Services): Map<Me
   for (const resource of catalogue.resources) registerResource(template, resource, services);
   for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services);
   for (const prompt of catalogue.prompts) registerPrompt(template, prompt, services);
+  scopeFiltered(handlers, scopeIndex(catalogue));
   byServices.set(services, handlers);
   return handlers;
+}
+
+type Listed = { resources?: Array<{ uri: string }>; resourceTemplates?: Array<{ uriTemplate: string }> };
+type Fn = (request: { params?: { uri?: unknown } }, ctx: ServerContext | undefined) => Promise<unknown> | unknown;
+
+/** Wraps the resource handlers so a principal sees and reads only resources within its scopes. */
+function scopeFiltered(handlers: Map<Method, Handler>, index: ScopeIndex): void {
+  const wrap = (method: Method, around: (inner: Fn) => Fn): void => {
+    const inner = handlers.get(method);
+    if (typeof inner === 'function') handlers.set(method, around(inner as unknown as Fn) as unknown as Handler);
+  };
+  const held = (ctx: ServerContext | undefined) => scopesOf(ctx?.http?.authInfo);
+  wrap('resources/list', (inner) => async (request, ctx) => {
+    const result = (await inner(request, ctx)) as Listed;
+    return { ...result, resources: (result.resources ?? []).filter((r) => held(ctx).has(index.resource(r.uri))) };
+  });
+  wrap('resources/templates/list', (inner) => async (request, ctx) => {
+    const result = (await inner(request, ctx)) as Listed;
+    return { ...result, resourceTemplates: (result.resourceTemplates ?? []).filter((t) => held(ctx).has(index.resource(t.uriTemplate))) };
+  });
+  wrap('resources/read', (inner) => async (request, ctx) => {
+    const uri = String(request.params?.uri ?? '');
+    const scope = index.resource(uri);
+    if (!held(ctx).has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Resource ${uri.slice(0, 200)} needs the scope ${scope}`);
+    return inner(request, ctx);
+  });
 }
 
 /** Installs the shared prompt, resource and completion handlers on a server built with those capabilities. */

@@ -8,13 +8,17 @@
  * tools/call, that delegate to it. Behaviour matches McpServer.registerTool:
  * invalid arguments and output are `isError` results, an unknown tool is
  * -32602, and a tool of a disabled toolset is -32602 naming its toolset and
- * how to enable it.
+ * how to enable it. tools/list shows only the tools the request's principal
+ * has the scope for (ctx.http.authInfo.scopes; everything without AuthInfo).
  */
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { ToolDefinition, Toolset } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
+import { scopesOf } from '../http/auth/principal.js';
+import { scopeOfTool } from '../http/auth/scopes.js';
+import type { Scope } from '../http/auth/scopes.js';
 import { envelopeSchema } from './envelope.js';
 import { runTool } from './run-tool.js';
 
@@ -46,6 +50,8 @@ export interface ToolTable {
   template: TemplateInternals;
   /** The tools/list result, built on first use. */
   listed: Tool[] | null;
+  /** tools/list results per set of held scopes. */
+  visible: Map<string, Tool[]>;
 }
 
 /** Output schemas are built once per tool definition. */
@@ -108,7 +114,7 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
     if (!registered) throw new Error(`tool ${tool.name} did not register`);
     entries.set(tool.name, { tool, registered });
   }
-  const table: ToolTable = { entries, disabled, enabled: [...toolsets], template: internals, listed: null };
+  const table: ToolTable = { entries, disabled, enabled: [...toolsets], template: internals, listed: null, visible: new Map() };
   byToolsets.set(key, table);
   return table;
 }
@@ -132,6 +138,20 @@ function listTools(table: ToolTable): Tool[] {
   return listed;
 }
 
+/** The tools a holder of `scopes` may see and call. */
+function visibleTools(table: ToolTable, scopes: ReadonlySet<Scope>): Tool[] {
+  const key = [...scopes].sort().join(' ');
+  let visible = table.visible.get(key);
+  if (!visible) {
+    visible = listTools(table).filter((t) => {
+      const entry = table.entries.get(t.name);
+      return entry !== undefined && scopes.has(scopeOfTool(entry.tool));
+    });
+    table.visible.set(key, visible);
+  }
+  return visible;
+}
+
 function notFound(table: ToolTable, name: string): ProtocolError {
   const toolset = table.disabled.get(name);
   if (toolset === undefined) return new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
@@ -146,6 +166,9 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
   const { name } = params;
   const entry = table.entries.get(name);
   if (!entry) throw notFound(table, name);
+  const scope = scopeOfTool(entry.tool);
+  // The HTTP layer answers 403 before this; kept so no other path can call beyond its scopes.
+  if (!scopesOf(ctx.http?.authInfo).has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Tool ${name} needs the scope ${scope}`);
   try {
     const args = await table.template.validateToolInput(entry.registered, params.arguments, name);
     const result = await runTool(entry.tool, args, ctx, services);
@@ -162,6 +185,6 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
  * capability), delegating to the shared table.
  */
 export function installTools(server: McpServer, table: ToolTable, services: Services): void {
-  server.server.setRequestHandler('tools/list', () => ({ tools: listTools(table) }));
+  server.server.setRequestHandler('tools/list', (_request, ctx) => ({ tools: visibleTools(table, scopesOf(ctx.http?.authInfo)) }));
   server.server.setRequestHandler('tools/call', (request, ctx) => callTool(table, server, request.params, ctx, services));
 }

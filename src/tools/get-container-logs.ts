@@ -11,6 +11,7 @@ export const getContainerLogs = defineTool({
   description:
     'The last lines a Docker/Podman container wrote to stdout/stderr, from the engine API over its unix socket: lines[{ts (RFC 3339 UTC), stream (stdout|stderr), text}], oldest first, secrets redacted ([REDACTED]; redactionCount says how many) and long lines clipped with …[+N chars]. container: id prefix or name (from list_containers). tail: how many lines (≤ 1000, default 100); since: "-15m", "-2h" or RFC 3339; grep: case-insensitive literal substring, searched over up to 10 × tail recent lines (scannedLines, matchedLines; truncated when more matched than returned; moreBefore when older lines were not scanned). Unknown container → error; no engine → available:false, not an error. Use after list_containers flags a crash loop, an unhealthy or an OOM-killed container.',
   toolset: 'containers',
+  scope: 'hostlens:logs',
   input: z
     .object({
       host: hostField,

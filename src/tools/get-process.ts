@@ -9,6 +9,7 @@ export const getProcess = defineTool({
   description:
     'Everything about one PID (find it with top_processes or list_sockets): state, comm, command line (secrets redacted, clipped), exe, cwd, user/uid, parent, start time, cgroup and systemd unit, CPU % of one core over a stated window (windowSec 0.2–10 forces a fresh measurement), RSS and swap bytes, threads, open fds vs the soft limit (fdUsedPct, assessed) and fds by type (socket, file, pipe, anon, other), voluntary/involuntary context switches, storage I/O bytes since start, OOM score and adjustment. With include (default all): limits (the rlimit table with units; null = unlimited), env (environment variable NAMES only — values are never returned), children (≤ 50), sockets (listening ports and sockets per state, from its own network namespace). A pid that does not exist is an error.',
   toolset: 'core',
+  scope: 'hostlens:processes',
   input: z
     .object({
       host: hostField,

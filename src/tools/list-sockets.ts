@@ -11,6 +11,7 @@ export const listSockets = defineTool({
   description:
     'Who listens on which port, and who is connected to whom: TCP and UDP sockets (IPv4 and IPv6, from /proc/net; no unix sockets) with state, local/remote address and port, owning pid, comm and user, and receive/send queue bytes (for a listener: accept backlog / max backlog). Filter by state (LISTEN, ESTABLISHED, TIME_WAIT, … ; "listening" = TCP LISTEN + unconnected UDP; default all), proto, port (local OR remote) and pid. groupBy remoteAddr | process | state | localPort returns counts per key instead of rows — use it first on busy hosts (e.g. a TIME_WAIT storm: groupBy remoteAddr). Always returns counts per state over every socket read, and an assessment of the busiest destination\'s use of the ephemeral port range. Lists are paged: limit ≤ 200 (default 50), pass nextCursor to continue. pid is null when no process holds the socket (TIME_WAIT) or its fd table is not readable (the warnings say how many).',
   toolset: 'network',
+  scope: 'hostlens:processes',
   input: z
     .object({
       host: hostField,

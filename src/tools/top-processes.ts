@@ -11,6 +11,7 @@ export const topProcessesTool = defineTool({
   description:
     'The top processes by CPU (interval CPU % over a stated window, 100 = one full core), memory (RSS) or open file descriptors, with user, state, RSS, memory %, swap, fds against their limit, threads, start time and the command line (secrets redacted, clipped). Also counts processes by state (running, sleeping, blocked in D state, zombie) and totals. Without windowSec the CPU window runs from the background sampler\'s last process scan to now; with windowSec (0.2–10 s) two fresh scans are taken. limit ≤ 50; the result says how many processes were not shown, and its truncated.nextCursor passed as `cursor` (same sortBy and limit) gives the next ones in a fresh ranking by the same sort.',
   toolset: 'core',
+  scope: 'hostlens:processes',
   input: z
     .object({
       host: hostField,

@@ -120,15 +120,20 @@ describe('bearer token', () => {
     await r.app.close();
   });
 
-  test('no Authorization → 401, WWW-Authenticate: Bearer realm="hostlens", JSON-RPC body', async () => {
+  const metadata = (): string => `http://127.0.0.1:${r.port}/.well-known/oauth-protected-resource/mcp`;
+
+  test('no Authorization → 401, WWW-Authenticate: Bearer resource_metadata=…, scope=…, JSON-RPC body', async () => {
     const res = await postModern(r.url, { method: 'server/discover', id: 'a1' });
-    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="hostlens"');
+    assert.equal(res.headers.get('www-authenticate'), `Bearer resource_metadata="${metadata()}", scope="hostlens:read"`);
     await expectJsonRpcError(res, 401, -32000);
   });
 
   test('wrong token → 401 with error="invalid_token"', async () => {
     const res = await postModern(r.url, { method: 'server/discover', headers: { authorization: 'Bearer not-the-token' } });
-    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="hostlens", error="invalid_token"');
+    assert.equal(
+      res.headers.get('www-authenticate'),
+      `Bearer error="invalid_token", error_description="the bearer token is not valid", resource_metadata="${metadata()}", scope="hostlens:read"`,
+    );
     await expectJsonRpcError(res, 401, -32000);
   });
 
@@ -136,7 +141,7 @@ describe('bearer token', () => {
     const prefix = await postModern(r.url, { method: 'server/discover', headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}` } });
     await expectJsonRpcError(prefix, 401, -32000);
     const basic = await postModern(r.url, { method: 'server/discover', headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` } });
-    assert.equal(basic.headers.get('www-authenticate'), 'Bearer realm="hostlens"');
+    assert.equal(basic.headers.get('www-authenticate'), `Bearer resource_metadata="${metadata()}", scope="hostlens:read"`);
     await expectJsonRpcError(basic, 401, -32000);
   });
 

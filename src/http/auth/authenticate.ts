@@ -1,0 +1,208 @@
+/**
+ * Authentication of /mcp requests: a bearer token in the Authorization
+ * header (never the query string), checked against the hashed static tokens
+ * first, then as a JWT from the configured issuer. Success yields the
+ * principal and the AuthInfo handed to the SDK — whose `token` is a short
+ * digest, never the token itself. Failure yields the response to send: 401
+ * with a `WWW-Authenticate: Bearer resource_metadata=…, scope=…` challenge
+ * (plus `error="invalid_token"` when a token was sent), 400 invalid_request
+ * for a malformed header or a token in the URL, 403 insufficient_scope when
+ * a token lacks the configured required scopes. Tokens are never logged,
+ * forwarded or returned.
+ */
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { Logger } from '../../util/log.js';
+import { silentLogger } from '../../util/log.js';
+import { jsonRpcError, TRANSPORT_ERROR } from '../errors.js';
+import type { JsonRpcId } from '../errors.js';
+import { AuthError } from './errors.js';
+import { createJwtVerifier } from './jwt.js';
+import type { JwtAlgorithm } from './jwt.js';
+import { metadataResponse, resourceMetadataUrl } from './metadata.js';
+import { ANONYMOUS } from './principal.js';
+import type { Principal } from './principal.js';
+import { READ_SCOPE } from './scopes.js';
+import type { Scope } from './scopes.js';
+import { createStaticTokenVerifier, sha256Hex } from './static-tokens.js';
+import type { StaticTokenConfig } from './static-tokens.js';
+
+export interface OAuthOptions {
+  issuer: string;
+  jwksUri?: string;
+  /** Expected `aud`; default the resource. */
+  audience?: string;
+  /** This server's resource identifier; default `<origin of the request>/mcp`. */
+  resource?: string;
+  algorithms: readonly JwtAlgorithm[];
+  clockSkewSec: number;
+  /** Scopes every token must carry (403 insufficient_scope otherwise). */
+  requiredScopes?: readonly Scope[];
+  fetchTimeoutMs?: number;
+  cooldownMs?: number;
+  /** Tests: the fetch used for JWKS discovery. */
+  fetch?: typeof fetch;
+}
+
+export interface AuthenticatorOptions {
+  tokens?: readonly StaticTokenConfig[];
+  oauth?: OAuthOptions;
+  logger?: Logger;
+}
+
+export interface Authenticated {
+  principal: Principal;
+  /** What the SDK hands to request handlers (absent for the anonymous principal). */
+  authInfo?: AuthInfo;
+}
+
+export interface Authenticator {
+  (request: Request): Promise<Authenticated | Response>;
+  /** The resource identifier for a request (configured, or `<origin>/mcp`). */
+  resourceFor(request: Request): string;
+  /** The RFC 9728 document for a request on a metadata path (405 for other methods). */
+  metadata(request: Request): Response;
+  /** HTTP 403 insufficient_scope for a call that needs `scopes` the principal lacks. */
+  forbidden(request: Request, scopes: readonly Scope[], id?: JsonRpcId): Response;
+}
+
+/** Characters of an RFC 6750 b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '')}"`;
+}
+
+function challenge(fields: Array<[string, string | undefined]>): string {
+  return `Bearer ${fields
+    .filter((f): f is [string, string] => f[1] !== undefined)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(', ')}`;
+}
+
+/** HTTP 403 insufficient_scope with the scopes needed, as a JSON-RPC error (id echoed). */
+export function forbiddenResponse(metadataUrl: string, scopes: readonly Scope[], id?: JsonRpcId): Response {
+  const needed = scopes.join(' ');
+  const header = challenge([
+    ['error', 'insufficient_scope'],
+    ['scope', needed],
+    ['resource_metadata', metadataUrl],
+  ]);
+  return jsonRpcError(403, TRANSPORT_ERROR, `Forbidden: this request needs the scope ${needed}, which the access token does not grant`, {
+    id: id ?? null,
+    data: { requiredScopes: [...scopes] },
+    headers: { 'www-authenticate': header },
+  });
+}
+
+/** The metadata URL for a request when no configured resource says otherwise. */
+export function defaultMetadataUrl(request: Request): string {
+  return resourceMetadataUrl(`${new URL(request.url).origin}/mcp`);
+}
+
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const logger = options.logger ?? silentLogger;
+  const statics = createStaticTokenVerifier(options.tokens ?? []);
+  const oauth = options.oauth;
+  const jwt = oauth
+    ? createJwtVerifier({
+        issuer: oauth.issuer,
+        ...(oauth.jwksUri ? { jwksUri: oauth.jwksUri } : {}),
+        algorithms: oauth.algorithms,
+        clockSkewSec: oauth.clockSkewSec,
+        ...(oauth.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: oauth.fetchTimeoutMs } : {}),
+        ...(oauth.cooldownMs !== undefined ? { cooldownMs: oauth.cooldownMs } : {}),
+        ...(oauth.fetch ? { fetch: oauth.fetch } : {}),
+        logger,
+      })
+    : null;
+
+  const resourceFor = (request: Request): string => oauth?.resource ?? `${new URL(request.url).origin}/mcp`;
+  const metadataUrlFor = (request: Request): string => resourceMetadataUrl(resourceFor(request));
+
+  const refuse = (request: Request, error: AuthError | null): Response => {
+    const metadata = metadataUrlFor(request);
+    if (error?.code === 'insufficient_scope') return forbidden(request, error.scopes as Scope[]);
+    const status = error?.code === 'invalid_request' ? 400 : 401;
+    const header = challenge([
+      ['error', error?.code],
+      ['error_description', error?.description],
+      ['resource_metadata', metadata],
+      ['scope', READ_SCOPE],
+    ]);
+    const message = error ? `${status === 400 ? 'Bad Request' : 'Unauthorized'}: ${error.description}` : 'Unauthorized: a bearer token is required';
+    return jsonRpcError(status, TRANSPORT_ERROR, message, { headers: { 'www-authenticate': header } });
+  };
+
+  const forbidden = (request: Request, scopes: readonly Scope[], id?: JsonRpcId): Response => forbiddenResponse(metadataUrlFor(request), scopes, id);
+
+  const verify = async (request: Request, token: string): Promise<Authenticated> => {
+    const digest = sha256Hex(token).slice(0, 16);
+    const match = statics(token);
+    if (match) {
+      const principal: Principal = { id: `static:${match.name}`, kind: 'static', scopes: new Set(match.scopes) };
+      return { principal, authInfo: { token: digest, clientId: principal.id, scopes: [...match.scopes], extra: { principalKind: 'static' } } };
+    }
+    if (!jwt || !oauth) throw new AuthError('invalid_token', 'the bearer token is not valid');
+    const resource = resourceFor(request);
+    const audience = oauth.audience ?? resource;
+    const verified = await jwt(token, [audience]);
+    const missing = (oauth.requiredScopes ?? []).filter((s) => !verified.scopes.includes(s));
+    if (missing.length > 0) throw new AuthError('insufficient_scope', 'the token lacks a required scope', missing);
+    const principal: Principal = { id: verified.principalId, kind: 'oauth', scopes: new Set(verified.scopes), expiresAtMs: verified.expiresAt * 1000 };
+    return {
+      principal,
+      authInfo: {
+        token: digest,
+        clientId: principal.id,
+        scopes: verified.scopes,
+        expiresAt: verified.expiresAt,
+        resource: new URL(resource),
+        resourceMetadataUrl: metadataUrlFor(request),
+        extra: { principalKind: 'oauth' },
+      },
+    };
+  };
+
+  const authenticate = async (request: Request): Promise<Authenticated | Response> => {
+    const url = new URL(request.url);
+    if (url.searchParams.has('access_token')) {
+      return refuse(request, new AuthError('invalid_request', 'access tokens are accepted only in the Authorization header'));
+    }
+    const header = request.headers.get('authorization');
+    if (header === null || header.trim() === '') return refuse(request, null);
+    const m = BEARER.exec(header);
+    if (!m) {
+      // Not a bearer credential at all (Basic, …) counts as none; a broken or repeated one is a bad request.
+      if (!/^bearer\b/i.test(header.trim()) && !header.includes(',')) return refuse(request, null);
+      return refuse(request, new AuthError('invalid_request', 'the Authorization header must hold exactly one bearer token'));
+    }
+    try {
+      return await verify(request, m[1] ?? '');
+    } catch (error) {
+      if (error instanceof AuthError) return refuse(request, error);
+      logger.warn('auth: verification failed', { error: error instanceof Error ? error.name : 'unknown' });
+      return refuse(request, new AuthError('invalid_token', 'the token cannot be verified right now'));
+    }
+  };
+
+  return Object.assign(authenticate, {
+    resourceFor,
+    metadata: (request: Request) => metadataResponse(request, { resource: resourceFor(request), ...(oauth ? { issuer: oauth.issuer } : {}) }),
+    forbidden,
+  });
+}
+
+/**
+ * Authenticates `request` (anonymous with every scope when `authenticator`
+ * is null) and requires `scope`: for endpoints outside /mcp that need one,
+ * such as /metrics (hostlens:admin).
+ */
+export async function authorize(authenticator: Authenticator | null, request: Request, scope: Scope): Promise<Authenticated | Response> {
+  const result: Authenticated | Response = authenticator ? await authenticator(request) : { principal: ANONYMOUS };
+  if (result instanceof Response) return result;
+  if (!result.principal.scopes.has(scope)) {
+    const metadataUrl = authenticator ? resourceMetadataUrl(authenticator.resourceFor(request)) : defaultMetadataUrl(request);
+    return forbiddenResponse(metadataUrl, [scope]);
+  }
+  return result;
+}

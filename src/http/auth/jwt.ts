@@ -1,0 +1,141 @@
+/**
+ * JWT access tokens checked locally against the issuer's JWKS (jose):
+ * signature with an allow-listed asymmetric algorithm (never `none`, never
+ * HS* with a JWKS), `iss` equal to the configured issuer, `aud` containing
+ * this resource (RFC 8707), `exp` required, `nbf`/`exp` with a bounded clock
+ * skew. The JWKS (and, without a `jwksUri`, its discovery) is fetched lazily
+ * on first use, with timeouts and a cooldown, so the issuer need not be up
+ * when hostlens starts; when it cannot be reached the token is refused
+ * (401) and a warning is logged, never a 500.
+ */
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { Logger } from '../../util/log.js';
+import { silentLogger } from '../../util/log.js';
+import { discoverJwksUri } from './discovery.js';
+import { AuthError } from './errors.js';
+import { isScope } from './scopes.js';
+import type { Scope } from './scopes.js';
+
+export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export const MAX_CLOCK_SKEW_SEC = 300;
+/** Longer bearer values are refused unparsed. */
+export const MAX_TOKEN_CHARS = 16 * 1024;
+
+export interface JwtVerifierOptions {
+  issuer: string;
+  jwksUri?: string;
+  algorithms: readonly JwtAlgorithm[];
+  clockSkewSec: number;
+  /** Per fetch (discovery, JWKS). */
+  fetchTimeoutMs?: number;
+  /** Minimum time between JWKS refetches (unknown kid) and between failed discoveries. */
+  cooldownMs?: number;
+  logger?: Logger;
+  /** Tests: the fetch used for discovery. */
+  fetch?: typeof fetch;
+}
+
+export interface VerifiedJwt {
+  principalId: string;
+  subject: string;
+  scopes: Scope[];
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+export type JwtVerifier = (token: string, audiences: readonly string[]) => Promise<VerifiedJwt>;
+
+const UNAVAILABLE = 'the token cannot be verified right now';
+
+function scopesOf(payload: JWTPayload): Scope[] {
+  const raw = payload.scope ?? payload.scp;
+  const list = typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw : [];
+  return [...new Set(list.filter(isScope))];
+}
+
+function claimProblem(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>): string {
+  switch (error.claim) {
+    case 'iss':
+      return 'the token was issued by another issuer';
+    case 'aud':
+      return 'the token was not issued for this resource';
+    case 'nbf':
+      return 'the token is not valid yet';
+    case 'exp':
+      return 'the token has no usable expiry';
+    default:
+      return 'a token claim is not acceptable';
+  }
+}
+
+/** Maps anything thrown while verifying to an AuthError; true in `unavailable` when the verifier itself failed. */
+function toAuthError(error: unknown): { error: AuthError; unavailable: boolean } {
+  const invalid = (description: string) => ({ error: new AuthError('invalid_token', description), unavailable: false });
+  if (error instanceof AuthError) return { error, unavailable: false };
+  if (error instanceof joseErrors.JWTExpired) return invalid('the token has expired');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return invalid(claimProblem(error));
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('the token signature is not valid');
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('the token algorithm is not allowed');
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return invalid('no key of the issuer matches the token');
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JOSENotSupported) {
+    return invalid('the token is malformed');
+  }
+  return { error: new AuthError('invalid_token', UNAVAILABLE), unavailable: true };
+}
+
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const logger = options.logger ?? silentLogger;
+  const timeoutMs = options.fetchTimeoutMs ?? 5_000;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  const clockTolerance = Math.max(0, Math.min(MAX_CLOCK_SKEW_SEC, options.clockSkewSec));
+  let jwks: JWTVerifyGetKey | null = null;
+  let discovering: Promise<JWTVerifyGetKey> | null = null;
+  let failedAt = -Infinity;
+
+  const remote = (uri: string): JWTVerifyGetKey =>
+    createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
+
+  const keys = async (): Promise<JWTVerifyGetKey> => {
+    if (jwks) return jwks;
+    if (options.jwksUri) return (jwks = remote(options.jwksUri));
+    if (performance.now() - failedAt < Math.min(cooldownMs, 10_000)) throw new AuthError('invalid_token', UNAVAILABLE);
+    discovering ??= discoverJwksUri(options.issuer, timeoutMs, options.fetch)
+      .then((uri) => (jwks = remote(uri)))
+      .catch((error: unknown) => {
+        failedAt = performance.now();
+        logger.warn('oauth: JWKS discovery failed', { issuer: options.issuer, error: error instanceof Error ? error.message : String(error) });
+        throw new AuthError('invalid_token', UNAVAILABLE);
+      })
+      .finally(() => (discovering = null));
+    return discovering;
+  };
+
+  return async (token, audiences) => {
+    if (token.length > MAX_TOKEN_CHARS || token.split('.').length !== 3) throw new AuthError('invalid_token', 'the token is malformed');
+    try {
+      const { payload } = await jwtVerify(token, await keys(), {
+        issuer: options.issuer,
+        audience: [...audiences],
+        algorithms: [...options.algorithms],
+        clockTolerance,
+        requiredClaims: ['exp'],
+      });
+      const subject = [payload.sub, payload.client_id, payload.azp].find((v): v is string => typeof v === 'string' && v !== '');
+      if (subject === undefined) throw new AuthError('invalid_token', 'the token names no subject or client');
+      return {
+        principalId: `oauth:${options.issuer}#${subject.slice(0, 256)}`,
+        subject,
+        scopes: scopesOf(payload),
+        expiresAt: payload.exp as number,
+      };
+    } catch (error) {
+      const mapped = toAuthError(error);
+      if (mapped.unavailable) {
+        logger.warn('oauth: token verification unavailable', { issuer: options.issuer, error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' });
+      }
+      throw mapped.error;
+    }
+  };
+}

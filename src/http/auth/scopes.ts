@@ -1,0 +1,132 @@
+/**
+ * Per-toolset scopes. A tool's scope is a declarative fact of its definition
+ * (`scope`), else its toolset's default; a resource's is its definition's
+ * `scope`, else a URI prefix rule (config files, admin resources), else
+ * hostlens:read. `requiredScopesFor` tells what a JSON-RPC request needs
+ * beyond authentication: the HTTP layer answers 403 insufficient_scope when
+ * the principal lacks one of them.
+ */
+import { SCOPES } from '../../catalogue/types.js';
+import type { ResourceDefinition, ResourceTemplateDefinition, Scope, ToolDefinition, Toolset } from '../../catalogue/types.js';
+
+export { SCOPES } from '../../catalogue/types.js';
+export type { Scope } from '../../catalogue/types.js';
+
+export const READ_SCOPE: Scope = 'hostlens:read';
+export const ADMIN_SCOPE: Scope = 'hostlens:admin';
+
+const TOOLSET_SCOPES: Partial<Record<Toolset, Scope>> = { logs: 'hostlens:logs', config: 'hostlens:config' };
+
+/** URI prefixes whose resources need more than hostlens:read, whatever defines them. */
+const RESOURCE_PREFIX_SCOPES: ReadonlyArray<readonly [string, Scope]> = [
+  ['diag://local/config/', 'hostlens:config'],
+  ['diag://admin/', 'hostlens:admin'],
+];
+
+export function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
+}
+
+export function scopeOfTool(def: Pick<ToolDefinition, 'toolset' | 'scope'>): Scope {
+  return def.scope ?? TOOLSET_SCOPES[def.toolset] ?? READ_SCOPE;
+}
+
+/** The scope of a resource URI (or URI template) by prefix alone. */
+export function scopeOfResource(uri: string): Scope {
+  for (const [prefix, scope] of RESOURCE_PREFIX_SCOPES) if (uri.startsWith(prefix)) return scope;
+  return READ_SCOPE;
+}
+
+/** What `requiredScopesFor` needs to know about the catalogue being served. */
+export interface ScopeIndex {
+  /** The scope of an enabled tool; null for an unknown or disabled one (the SDK answers -32602). */
+  tool(name: string): Scope | null;
+  /** The scope of a resource URI or of a template's URI template. */
+  resource(uri: string): Scope;
+}
+
+interface IndexSource {
+  tools: readonly ToolDefinition[];
+  resources: readonly ResourceDefinition[];
+  templates?: readonly ResourceTemplateDefinition[];
+}
+
+/** The literal part of an RFC 6570 template before its first expression. */
+function templatePrefix(uriTemplate: string): string {
+  const brace = uriTemplate.indexOf('{');
+  return brace < 0 ? uriTemplate : uriTemplate.slice(0, brace);
+}
+
+/** A ScopeIndex over a catalogue; tools outside `toolsets` (when given) count as unknown. */
+export function scopeIndex(catalogue: IndexSource, toolsets?: readonly Toolset[]): ScopeIndex {
+  const enabled = toolsets ? new Set(toolsets) : null;
+  const tools = new Map<string, Scope>();
+  for (const t of catalogue.tools) if (!enabled || enabled.has(t.toolset)) tools.set(t.name, scopeOfTool(t));
+  const exact = new Map<string, Scope>();
+  for (const r of catalogue.resources) if (r.scope) exact.set(r.uri, r.scope);
+  const prefixes: Array<[string, Scope]> = [];
+  for (const t of catalogue.templates ?? []) {
+    if (!t.scope) continue;
+    exact.set(t.uriTemplate, t.scope);
+    const prefix = templatePrefix(t.uriTemplate);
+    if (prefix !== '') prefixes.push([prefix, t.scope]);
+  }
+  return {
+    tool: (name) => tools.get(name) ?? null,
+    resource(uri) {
+      const declared = exact.get(uri) ?? prefixes.find(([p]) => uri.startsWith(p))?.[1];
+      const byPrefix = scopeOfResource(uri);
+      // The stricter of the two: a prefix rule cannot be loosened by a definition.
+      return declared && declared !== READ_SCOPE ? declared : byPrefix;
+    },
+  };
+}
+
+function resourceUrisOf(method: string, params: Record<string, unknown>): string[] {
+  if (method === 'resources/read' || method === 'resources/subscribe' || method === 'resources/unsubscribe') {
+    return typeof params.uri === 'string' ? [params.uri] : [];
+  }
+  if (method === 'subscriptions/listen') {
+    const notifications = params.notifications as { resourceSubscriptions?: unknown } | undefined;
+    const list = notifications?.resourceSubscriptions;
+    return Array.isArray(list) ? list.filter((u): u is string => typeof u === 'string').slice(0, 1024) : [];
+  }
+  if (method === 'completion/complete') {
+    const ref = params.ref as { type?: unknown; uri?: unknown } | undefined;
+    return ref?.type === 'ref/resource' && typeof ref.uri === 'string' ? [ref.uri] : [];
+  }
+  return [];
+}
+
+/**
+ * The scopes one JSON-RPC message (or each message of a batch) needs beyond
+ * authentication: tools/call → the tool's scope (nothing for an unknown or
+ * disabled tool), resources/read|subscribe|unsubscribe and
+ * subscriptions/listen → each URI's scope, completion/complete on a resource
+ * template → the template's, prompts/get → hostlens:read; everything else
+ * (initialize, lists, ping, notifications, responses) → none.
+ */
+export function requiredScopesFor(body: unknown, index: ScopeIndex): Scope[] {
+  const needed = new Set<Scope>();
+  const messages = Array.isArray(body) ? body.slice(0, 1024) : [body];
+  for (const message of messages) {
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) continue;
+    const { method, params: rawParams } = message as { method?: unknown; params?: unknown };
+    if (typeof method !== 'string') continue;
+    const params = rawParams !== null && typeof rawParams === 'object' && !Array.isArray(rawParams) ? (rawParams as Record<string, unknown>) : {};
+    if (method === 'tools/call') {
+      const scope = typeof params.name === 'string' ? index.tool(params.name) : null;
+      if (scope) needed.add(scope);
+    } else if (method === 'prompts/get') {
+      needed.add(READ_SCOPE);
+    } else {
+      for (const uri of resourceUrisOf(method, params)) needed.add(index.resource(uri));
+    }
+  }
+  return [...needed];
+}
+
+/** The first scope `requiredScopesFor` names for a single request, or null when it needs none. */
+export function requiredScopeFor(body: unknown, index: ScopeIndex): Scope | null {
+  return requiredScopesFor(body, index)[0] ?? null;
+}
