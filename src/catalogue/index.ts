@@ -15,6 +15,7 @@ import { configTemplate } from '../resources/config.js';
 import { runbooksTemplate } from '../resources/runbooks.js';
 import { snapshotsTemplate } from '../resources/snapshots.js';
 import { thresholdsResource } from '../resources/thresholds.js';
+import { auditResource, auditTemplate } from '../resources/audit.js';
 import type { Catalogue } from '../server/build.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
@@ -82,11 +83,13 @@ export const productCatalogue: Catalogue = {
     thresholdsResource,
     overviewResource,
     capabilitiesResource,
+    auditResource,
   ],
   templates: [
     snapshotsTemplate,
     runbooksTemplate,
     configTemplate,
+    auditTemplate,
   ],
   prompts: [
     triagePrompt,

@@ -6,6 +6,7 @@
  */
 import type { CollectorContext } from '../collectors/context.js';
 import type { ChangeWatcher } from '../server/change-watch.js';
+import type { AuditReader } from '../http/audit.js';
 import type { Sampler } from '../collectors/sampler.js';
 import type { Thresholds } from '../diagnostics/thresholds.js';
 import type { SnapshotStore } from '../snapshots/store.js';
@@ -41,6 +42,10 @@ export interface ServiceLimits {
   containerSocket: string | null;
   /** Journal directory passed to journalctl --directory; null = the system journal. */
   journalDirectory: string | null;
+  /** Calls of one tool running at once, server-wide (default 4; server/tool-limits.ts). */
+  toolConcurrency?: number;
+  /** Deadline of a tool call in seconds (default 30), unless the definition sets its own. */
+  toolTimeoutSec?: number;
 }
 
 export interface Services {
@@ -54,4 +59,6 @@ export interface Services {
   snapshots: SnapshotStore;
   /** Config-file and listener change watcher (recent_changes); absent when not started. */
   changeWatch?: ChangeWatcher;
+  /** The audit log's reader (diag://admin/audit); absent when the audit log is off. */
+  audit?: AuditReader;
 }

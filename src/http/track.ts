@@ -9,8 +9,11 @@
  * would stay "open" until the next keep-alive: the session is not idle, and a
  * reconnect (GET, or GET with Last-Event-ID) is refused with 409. On abort the
  * body is cancelled at once, which releases the stream in the SDK transport.
+ *
+ * `onChunk` sees every chunk of the body as it is passed on (byte counts and
+ * outcome for the audit log and metrics).
  */
-export function onResponseDone(response: Response, done: () => void, signal?: AbortSignal): Response {
+export function onResponseDone(response: Response, done: () => void, signal?: AbortSignal, onChunk?: (chunk: Uint8Array) => void): Response {
   if (response.body === null) {
     done();
     return response;
@@ -37,6 +40,8 @@ export function onResponseDone(response: Response, done: () => void, signal?: Ab
           finish();
           controller.close();
         } else {
+          // C (audit + metrics): the bytes written, before they go out (telemetry.ts).
+          onChunk?.(chunk.value);
           controller.enqueue(chunk.value);
         }
       } catch (error) {
