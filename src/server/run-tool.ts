@@ -14,6 +14,7 @@ import type { Services } from '../catalogue/services.js';
 import { redact } from '../diagnostics/redact.js';
 import { clipText, fitToBudget } from './budget.js';
 import { countRedacted, redactValue } from './redact-result.js';
+import { withToolLimits } from './tool-limits.js';
 
 export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services): Promise<CallToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
@@ -29,7 +30,8 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   };
   let output: ToolOutput<unknown>;
   try {
-    output = redactOutput(await tool.handler(args as never, { services, signal: ctx.mcpReq.signal, progress }));
+    // Per-tool concurrency cap and deadline (tool-limits.ts): the handler's signal also fires at the deadline.
+    output = redactOutput(await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, signal, progress })));
   } catch (error) {
     return errorResult(tool.name, error, ctx.mcpReq.signal);
   }

@@ -25,6 +25,9 @@ export interface CreateServicesOptions {
   configFiles?: readonly string[];
   containerSocket?: string;
   journalDirectory?: string;
+  /** Per-tool concurrency cap and call deadline (server/tool-limits.ts; defaults 4 and 30 s). */
+  toolConcurrency?: number;
+  toolTimeoutSec?: number;
   /** Config/listener change watcher for recent_changes (default: started with the sampler, every 60 s); false = off. */
   changeWatch?: { intervalMs?: number; maxFiles?: number } | false;
   /** Start the background sampler (default true). */
@@ -54,6 +57,8 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
       configFiles: options.configFiles ?? DEFAULT_CONFIG_FILES,
       containerSocket: options.containerSocket ?? null,
       journalDirectory: options.journalDirectory ?? null,
+      ...(options.toolConcurrency !== undefined ? { toolConcurrency: options.toolConcurrency } : {}),
+      ...(options.toolTimeoutSec !== undefined ? { toolTimeoutSec: options.toolTimeoutSec } : {}),
     },
     collectors,
     sampler,

@@ -1,0 +1,126 @@
+/**
+ * Per-principal rate limit on /mcp: a token bucket per principal id
+ * (`anonymous` when auth is off). Each request takes one token; tokens refill
+ * at `requestsPerSec` up to `burst`. Over the limit → HTTP 429 with
+ * `Retry-After` (whole seconds, ≥ 1, from the refill rate) and a JSON-RPC
+ * error body (-32000; the request id when the body could be read).
+ *
+ * Memory is bounded: buckets live in a Map kept in least-recently-used order;
+ * a bucket idle long enough to be full again is dropped (it would behave
+ * exactly like a fresh one), and beyond `maxKeys` the oldest is evicted.
+ */
+import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import type { JsonRpcId } from './errors.js';
+import { readBounded } from './read-bounded.js';
+
+export const DEFAULT_REQUESTS_PER_SEC = 20;
+export const DEFAULT_BURST = 40;
+export const DEFAULT_MAX_KEYS = 10_000;
+
+export interface RateLimitOptions {
+  /** Sustained requests per second per principal; 0 turns the limit off. */
+  requestsPerSec: number;
+  /** Bucket size: requests a principal may make at once after a quiet spell. */
+  burst: number;
+  /** Principals tracked at most (oldest-first eviction). */
+  maxKeys?: number;
+  now?: () => number;
+}
+
+export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSec: number };
+
+export interface RateLimiter {
+  /** Takes one token from `key`'s bucket. */
+  take(key: string): RateDecision;
+  /** Buckets currently kept. */
+  size(): number;
+  readonly requestsPerSec: number;
+  readonly burst: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export function createRateLimiter(options: RateLimitOptions): RateLimiter {
+  const rate = options.requestsPerSec;
+  const burst = Math.max(1, options.burst);
+  const maxKeys = Math.max(1, options.maxKeys ?? DEFAULT_MAX_KEYS);
+  const now = options.now ?? (() => performance.now());
+  // A bucket untouched this long has refilled completely.
+  const fullAfterMs = (burst / rate) * 1000;
+  const buckets = new Map<string, Bucket>();
+
+  const sweep = (t: number): void => {
+    // Oldest first: stop at the first bucket that is not yet full again.
+    for (const [key, bucket] of buckets) {
+      if (t - bucket.at < fullAfterMs) break;
+      buckets.delete(key);
+    }
+    while (buckets.size > maxKeys) {
+      const oldest = buckets.keys().next().value;
+      if (oldest === undefined) break;
+      buckets.delete(oldest);
+    }
+  };
+
+  return {
+    requestsPerSec: rate,
+    burst,
+    size: () => buckets.size,
+    take(key) {
+      if (!(rate > 0)) return { allowed: true, remaining: Infinity };
+      const t = now();
+      const bucket = buckets.get(key) ?? { tokens: burst, at: t };
+      bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, t - bucket.at) / 1000) * rate);
+      bucket.at = t;
+      // Re-insert so the Map stays in least-recently-used order.
+      buckets.delete(key);
+      buckets.set(key, bucket);
+      sweep(t);
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return { allowed: true, remaining: Math.floor(bucket.tokens) };
+      }
+      return { allowed: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / rate)) };
+    },
+  };
+}
+
+/** The 429 answer for a refused request. */
+export function rateLimitedResponse(limiter: RateLimiter, retryAfterSec: number, id: JsonRpcId): Response {
+  return jsonRpcError(
+    429,
+    TRANSPORT_ERROR,
+    `Too Many Requests: this principal is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`,
+    { id, headers: { 'retry-after': String(retryAfterSec) } },
+  );
+}
+
+const PEEK_LIMIT = 64 * 1024;
+
+/**
+ * The JSON-RPC id of a refused POST, read from a small body (≤ 64 KiB) so the
+ * error can echo it; null for anything else (GET, larger or unreadable
+ * bodies, notifications).
+ */
+export async function peekRequestId(request: Request): Promise<JsonRpcId> {
+  if (request.method !== 'POST' || request.body === null) return null;
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > PEEK_LIMIT) return null;
+  try {
+    const text = await readBounded(request.body, PEEK_LIMIT);
+    return text === null ? null : requestIdOf(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
+/** Checks `key` against the limiter; a refusal is the finished 429 response. */
+export async function enforceRateLimit(limiter: RateLimiter | null, key: string, request: Request): Promise<Response | undefined> {
+  if (!limiter) return undefined;
+  const decision = limiter.take(key);
+  if (decision.allowed) return undefined;
+  return rateLimitedResponse(limiter, decision.retryAfterSec, await peekRequestId(request));
+}

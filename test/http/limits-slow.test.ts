@@ -1,0 +1,129 @@
+/**
+ * Slow clients over raw node:net sockets, with tiny timeouts (head 1 s, body
+ * 1 s): a client trickling its request head, or sending the head and then
+ * trickling the body, is cut off (408 or the connection closed) within the
+ * bound, while a legacy GET stream and a subscriptions/listen stream stay open
+ * well past both timeouts. The server keeps serving throughout.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { assertStillServes, LEGACY_VERSIONS, legacyHeaders, modernMeta, openLegacySession, postModern, SseReader, startApp, within } from './helpers.js';
+import type { Running } from './helpers.js';
+
+const V = LEGACY_VERSIONS[0];
+const HEAD_MS = 1_000;
+const BODY_MS = 1_000;
+
+interface Trickle {
+  /** Everything the server wrote back. */
+  received: string;
+  /** Milliseconds from connect until the server closed the connection. */
+  closedAfterMs: number;
+  /** Bytes we managed to write before that. */
+  written: number;
+}
+
+/** Writes `prefix` at once, then one byte of `tail` every `everyMs` until the server closes the socket (bounded). */
+function trickle(port: number, prefix: string, tail: string, everyMs: number, limitMs: number): Promise<Trickle> {
+  return new Promise<Trickle>((resolve, reject) => {
+    const started = performance.now();
+    const socket: Socket = connect(port, '127.0.0.1');
+    let received = '';
+    let written = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server did not cut the slow client off within ${limitMs} ms (wrote ${written} bytes)`));
+    }, limitMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(bound);
+      clearInterval(timer);
+      resolve({ received, closedAfterMs: performance.now() - started, written });
+    });
+    socket.on('connect', () => {
+      socket.write(prefix);
+      written += prefix.length;
+      let i = 0;
+      timer = setInterval(() => {
+        if (i < tail.length && socket.writable) {
+          socket.write(tail[i++] as string);
+          written += 1;
+        }
+      }, everyMs);
+    });
+  });
+}
+
+describe('slow clients: header and body timeouts', () => {
+  let r: Running;
+  before(async () => {
+    r = await startApp({ headerTimeoutMs: HEAD_MS, bodyTimeoutMs: BODY_MS, keepAliveMs: 300 });
+  });
+  after(async () => {
+    await r.app.close();
+  });
+
+  test('a client trickling its request head (slowloris) gets 408 and is disconnected within the head timeout', async () => {
+    const head = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${r.port}\r\n`;
+    const slowHeaders = 'X-Slow: ' + 'a'.repeat(200) + '\r\n';
+    const t = await trickle(r.port, head, slowHeaders, 50, 6_000);
+    assert.match(t.received, /^HTTP\/1\.1 408 /, `answered: ${JSON.stringify(t.received.slice(0, 80))}`);
+    // Head timeout 1 s, checked every 250 ms: cut off at 1–1.5 s (slack for a loaded machine).
+    assert.ok(t.closedAfterMs >= HEAD_MS * 0.9 && t.closedAfterMs < HEAD_MS + 2_000, `closed after ${Math.round(t.closedAfterMs)} ms`);
+    assert.ok(t.written < head.length + slowHeaders.length, 'cut off before the head was complete');
+    await assertStillServes(r.url);
+  });
+
+  test('headers then a body trickled byte by byte: cut off within head + body timeout', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x'.repeat(200) }, _meta: modernMeta() } });
+    const head =
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${r.port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+      `MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const t = await trickle(r.port, head, body, 50, 8_000);
+    assert.ok(t.written < head.length + body.length, 'the body never completed');
+    assert.ok(t.closedAfterMs >= (HEAD_MS + BODY_MS) * 0.9, `closed too early: ${Math.round(t.closedAfterMs)} ms`);
+    assert.ok(t.closedAfterMs < HEAD_MS + BODY_MS + 2_000, `closed after ${Math.round(t.closedAfterMs)} ms`);
+    assert.ok(t.received === '' || /^HTTP\/1\.1 408 /.test(t.received), `answered: ${JSON.stringify(t.received.slice(0, 80))}`);
+    await assertStillServes(r.url);
+  });
+
+  test('a legacy GET stream and a subscriptions/listen stream live well past head + body timeout', async () => {
+    const sid = await openLegacySession(r.url, V);
+    const get = await fetch(r.url, { method: 'GET', headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream' } });
+    assert.equal(get.status, 200);
+    assert.match(get.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const listen = await postModern(r.url, {
+      method: 'subscriptions/listen',
+      id: 'listen',
+      params: { notifications: { toolsListChanged: true }, _meta: modernMeta() },
+    });
+    assert.equal(listen.status, 200);
+    assert.match(listen.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const getReader = new SseReader(get);
+    const listenReader = new SseReader(listen);
+    const drain = async (reader: SseReader): Promise<void> => {
+      while ((await reader.next()) !== null) {
+        /* keep reading until the stream ends */
+      }
+    };
+    const ended = { get: false, listen: false };
+    const gets = drain(getReader).then(() => (ended.get = true));
+    const listens = drain(listenReader).then(() => (ended.listen = true));
+    // 3 s > head + body timeout (2 s), plus a check interval.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.deepEqual(ended, { get: false, listen: false }, 'long-lived SSE responses are not cut by the request timeouts');
+    // Both are still live: the server still delivers on them.
+    r.app.notify.toolsChanged();
+    await getReader.cancel();
+    await listenReader.cancel();
+    await within(2_000, 'streams closed by the client', Promise.all([gets, listens]));
+    const del = await fetch(r.url, { method: 'DELETE', headers: legacyHeaders(V, sid) });
+    await del.body?.cancel();
+    await assertStillServes(r.url);
+  });
+});

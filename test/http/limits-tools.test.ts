@@ -1,0 +1,240 @@
+/**
+ * Per-tool concurrency caps and timeouts over real HTTP, in both eras, with a
+ * test-only catalogue whose tools wait on their AbortSignal: the cap is
+ * server-wide (across sessions and eras), one more call queues, a full queue
+ * refuses with a tool error naming the cap, the deadline aborts the handler
+ * (which sees signal.aborted) and answers "timed out after N s", and the
+ * server keeps serving.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { defineTool } from '../../src/catalogue/types.js';
+import type { ToolDefinition } from '../../src/catalogue/types.js';
+import { createHttpApp } from '../../src/http/app.js';
+import type { HttpApp } from '../../src/http/app.js';
+import { buildServer } from '../../src/server/build.js';
+import { createServices } from '../../src/server/services.js';
+import type { RunningServices } from '../../src/server/services.js';
+import { SLOT_HOLD_MS, toolLoad } from '../../src/server/tool-limits.js';
+import { delay, LEGACY_VERSIONS, modernMeta, openLegacySession, postLegacy, postModern, readResponse, within } from './helpers.js';
+import type { JsonRpcMessage } from './helpers.js';
+
+const V = LEGACY_VERSIONS[0];
+
+/** What the handlers saw. */
+const probe = {
+  started: 0,
+  abortedSeen: [] as string[],
+  release: null as (() => void) | null,
+  released: Promise.resolve(),
+};
+function arm(): void {
+  probe.released = new Promise<void>((resolve) => (probe.release = resolve));
+}
+
+/** Resolves when `signal` aborts or `other` settles; returns whether it was the abort. */
+function untilAbort(signal: AbortSignal, other: Promise<void>): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (signal.aborted) return resolve(true);
+    signal.addEventListener('abort', () => resolve(true), { once: true });
+    void other.then(() => resolve(false));
+  });
+}
+
+const data = z.object({ aborted: z.boolean() });
+const render = (o: { data: { aborted: boolean } }): string => (o.data.aborted ? 'aborted' : 'released');
+
+const held = defineTool({
+  name: 'held',
+  title: 'Held',
+  description: 'Waits until the test releases it or its signal aborts.',
+  toolset: 'core',
+  input: z.object({}).strict(),
+  data,
+  async handler(_args, { signal }) {
+    probe.started += 1;
+    const aborted = await untilAbort(signal, probe.released);
+    if (aborted) probe.abortedSeen.push(`held:${String((signal.reason as Error)?.name)}`);
+    return { data: { aborted } };
+  },
+  render,
+});
+
+const deadline = defineTool({
+  name: 'deadline',
+  title: 'Deadline',
+  description: 'Waits on its signal only; its own deadline is 0.5 s.',
+  toolset: 'core',
+  timeoutSec: 0.5,
+  input: z.object({ tag: z.string() }).strict(),
+  data,
+  async handler({ tag }, { signal }) {
+    await untilAbort(signal, new Promise<void>(() => undefined));
+    probe.abortedSeen.push(`deadline:${tag}:${signal.aborted}`);
+    return { data: { aborted: signal.aborted } };
+  },
+  render,
+});
+
+const stubborn = defineTool({
+  name: 'stubborn',
+  title: 'Stubborn',
+  description: 'Ignores its signal and sleeps; deadline 0.3 s.',
+  toolset: 'core',
+  timeoutSec: 0.3,
+  input: z.object({ ms: z.number().int().min(0).max(5000) }).strict(),
+  data,
+  async handler({ ms }) {
+    await delay(ms);
+    return { data: { aborted: false } };
+  },
+  render,
+});
+
+const quick = defineTool({
+  name: 'quick',
+  title: 'Quick',
+  description: 'Answers at once.',
+  toolset: 'core',
+  input: z.object({}).strict(),
+  data,
+  async handler() {
+    return { data: { aborted: false } };
+  },
+  render,
+});
+
+const tools = [held, deadline, stubborn, quick] as unknown as ToolDefinition[];
+
+describe('per-tool concurrency caps and timeouts over HTTP', () => {
+  let services: RunningServices;
+  let app: HttpApp;
+  let url: string;
+  let sids: string[];
+  let nextId = 1;
+
+  before(async () => {
+    services = createServices({ startSampler: false, changeWatch: false, toolConcurrency: 4, toolTimeoutSec: 30 });
+    const factory = () => buildServer({ catalogue: { tools, resources: [], prompts: [] }, services, toolsets: ['core'], name: 'limits-test', version: '1.0.0' });
+    app = createHttpApp({ factory, port: 0 });
+    url = (await app.listen()).url;
+    sids = [await openLegacySession(url, V), await openLegacySession(url, V)];
+  });
+  after(async () => {
+    probe.release?.();
+    await app.close();
+    services.stop();
+  });
+
+  const callModern = async (name: string, args: Record<string, unknown> = {}): Promise<JsonRpcMessage> => {
+    const res = await postModern(url, { method: 'tools/call', id: nextId++, params: { name, arguments: args, _meta: modernMeta() } });
+    assert.equal(res.status, 200);
+    return readResponse(res);
+  };
+  const callLegacy = async (sid: string, name: string, args: Record<string, unknown> = {}): Promise<JsonRpcMessage> => {
+    const res = await postLegacy(url, V, sid, { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name, arguments: args } });
+    assert.equal(res.status, 200);
+    return readResponse(res);
+  };
+  const resultOf = (m: JsonRpcMessage): { isError?: boolean; text: string; structured?: { data?: { aborted?: boolean } } } => {
+    const r = m.result as { isError?: boolean; content: Array<{ text?: string }>; structuredContent?: { data?: { aborted?: boolean } } };
+    assert.ok(r, `no result: ${JSON.stringify(m)}`);
+    return { ...(r.isError ? { isError: true } : {}), text: r.content.map((c) => c.text ?? '').join(''), ...(r.structuredContent ? { structured: r.structuredContent } : {}) };
+  };
+  const waitFor = async (what: string, pred: () => boolean): Promise<void> => {
+    await within(5_000, what, (async () => {
+      while (!pred()) await delay(10);
+    })());
+  };
+
+  test('4 calls of one tool run at once across eras and sessions; the 5th queues; beyond the queue (16) → tool error naming the cap', async () => {
+    arm();
+    probe.started = 0;
+    const calls: Array<Promise<JsonRpcMessage>> = [];
+    // Two modern calls and one on each legacy session fill the 4 slots.
+    calls.push(callModern('held'), callModern('held'), callLegacy(sids[0]!, 'held'), callLegacy(sids[1]!, 'held'));
+    await waitFor('4 running', () => probe.started === 4);
+    calls.push(callLegacy(sids[0]!, 'held'));
+    await waitFor('the 5th waiting', () => toolLoad(services, 'held').waiting === 1);
+    await delay(200);
+    assert.equal(probe.started, 4, 'the 5th call does not start while 4 run');
+    assert.deepEqual(toolLoad(services, 'held'), { running: 4, waiting: 1 });
+    for (let i = 0; i < 15; i++) calls.push(i % 2 ? callModern('held') : callLegacy(sids[1]!, 'held'));
+    await waitFor('16 waiting', () => toolLoad(services, 'held').waiting === 16);
+
+    for (const refused of [resultOf(await callModern('held')), resultOf(await callLegacy(sids[0]!, 'held'))]) {
+      assert.equal(refused.isError, true);
+      assert.match(refused.text, /^held is busy: 4 calls of it are running and 16 waiting \(toolConcurrency 4, queue 16\); retry in a moment$/);
+    }
+    assert.equal(probe.started, 4);
+    // Another tool is not held up by this one's cap.
+    assert.equal(resultOf(await callModern('quick')).isError, undefined);
+
+    probe.release?.();
+    const results = (await within(5_000, 'all 20 calls', Promise.all(calls))).map(resultOf);
+    assert.equal(results.length, 20);
+    for (const r of results) {
+      assert.equal(r.isError, undefined, r.text);
+      assert.equal(r.structured?.data?.aborted, false);
+    }
+    assert.equal(probe.started, 20, 'every queued call ran once a slot was free');
+    assert.deepEqual(toolLoad(services, 'held'), { running: 0, waiting: 0 });
+  });
+
+  for (const era of ['modern', 'legacy'] as const) {
+    test(`${era}: the deadline aborts the handler (it sees signal.aborted) and the call answers "timed out after N s"`, async () => {
+      const started = performance.now();
+      const msg = era === 'modern' ? await callModern('deadline', { tag: era }) : await callLegacy(sids[0]!, 'deadline', { tag: era });
+      const elapsed = performance.now() - started;
+      const r = resultOf(msg);
+      assert.equal(r.isError, true);
+      assert.equal(r.text, 'deadline timed out after 0.5 s (toolTimeoutSec) and was stopped; narrow the query or retry');
+      assert.ok(elapsed >= 450 && elapsed < 2_000, `answered after ${Math.round(elapsed)} ms`);
+      await waitFor('handler saw the abort', () => probe.abortedSeen.includes(`deadline:${era}:true`));
+      assert.deepEqual(toolLoad(services, 'deadline'), { running: 0, waiting: 0 });
+      assert.equal(resultOf(await callModern('quick')).isError, undefined, 'the server keeps serving');
+    });
+  }
+
+  test('a handler that ignores its signal: the call still answers at the deadline; the slot is held until the handler returns', async () => {
+    const started = performance.now();
+    const r = resultOf(await callLegacy(sids[1]!, 'stubborn', { ms: 1_200 }));
+    const elapsed = performance.now() - started;
+    assert.equal(r.isError, true);
+    assert.match(r.text, /^stubborn timed out after 0\.3 s/);
+    assert.ok(elapsed < 1_000, `answered after ${Math.round(elapsed)} ms, not when the handler returned`);
+    assert.deepEqual(toolLoad(services, 'stubborn'), { running: 1, waiting: 0 }, 'the still-running handler keeps its slot');
+    await waitFor('slot freed when the handler returns', () => toolLoad(services, 'stubborn').running === 0);
+    assert.ok(SLOT_HOLD_MS > 1_200);
+  });
+
+  test('a queued call whose deadline passes before a slot frees says it timed out waiting', async () => {
+    // Four stubborn handlers keep their slots for 1.5 s, well past their 0.3 s deadline.
+    const holders = [0, 1, 2, 3].map(() => callModern('stubborn', { ms: 1_500 }));
+    await waitFor('4 running', () => toolLoad(services, 'stubborn').running === 4);
+    const r = resultOf(await callModern('stubborn', { ms: 0 }));
+    assert.equal(r.isError, true);
+    assert.equal(r.text, 'stubborn timed out after 0.3 s waiting for a free slot (toolConcurrency 4 calls of it were running); retry later');
+    assert.equal(toolLoad(services, 'stubborn').waiting, 0, 'the timed-out waiter left the queue');
+    for (const h of await Promise.all(holders)) assert.match(resultOf(h).text, /timed out after 0\.3 s \(toolTimeoutSec\)/);
+    await waitFor('all slots free', () => toolLoad(services, 'stubborn').running === 0);
+  });
+
+  test('a queued modern call cancelled by closing its stream leaves the queue; the server keeps serving', async () => {
+    arm();
+    probe.started = 0;
+    const running = [0, 1, 2, 3].map(() => callModern('held'));
+    await waitFor('4 running', () => probe.started === 4);
+    const controller = new AbortController();
+    const queued = postModern(url, { method: 'tools/call', id: 'cancel-me', params: { name: 'held', arguments: {}, _meta: modernMeta() }, signal: controller.signal });
+    await waitFor('1 waiting', () => toolLoad(services, 'held').waiting === 1);
+    controller.abort();
+    await queued.catch(() => undefined);
+    await waitFor('the cancelled waiter left the queue', () => toolLoad(services, 'held').waiting === 0);
+    probe.release?.();
+    for (const r of await Promise.all(running)) assert.equal(resultOf(r).isError, undefined);
+    assert.equal(probe.started, 4, 'the cancelled call never started');
+    assert.equal(resultOf(await callLegacy(sids[0]!, 'quick')).isError, undefined);
+  });
+});
