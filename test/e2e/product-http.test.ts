@@ -472,7 +472,7 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
       test('resources: list, read diag://thresholds and diag://local/overview', async () => {
         const listed = await client.listResources(undefined, { cacheMode: 'bypass' });
         const fixed = listed.resources.filter((r) => !/^diag:\/\/(?:runbooks\/|snapshots\/|local\/config\/)/.test(r.uri)); // template members: test/e2e/evidence-http.test.ts
-        assert.deepEqual(fixed.map((r) => r.uri).sort(), ['diag://local/capabilities', 'diag://local/overview', 'diag://thresholds']);
+        assert.deepEqual(fixed.map((r) => r.uri).sort(), ['diag://admin/audit', 'diag://local/capabilities', 'diag://local/overview', 'diag://thresholds']); // auth off: anonymous holds hostlens:admin
         for (const r of fixed) assert.equal(r.mimeType, 'application/json');
 
         const th = await client.readResource({ uri: 'diag://thresholds' }, { cacheMode: 'bypass' });
