@@ -18,6 +18,9 @@ import { TOOLSETS } from '../../src/catalogue/types.js';
 import { buildServer } from '../../src/server/build.js';
 import { createServices } from '../../src/server/services.js';
 import type { CreateServicesOptions, RunningServices } from '../../src/server/services.js';
+import { createHttpApp } from '../../src/http/app.js';
+import type { HttpApp, HttpAppOptions } from '../../src/http/app.js';
+import { createProductFactory } from '../../src/server/factory.js';
 import { repoRoot } from '../e2e/helpers.js';
 
 export { within, delay } from '../support/async.js';
@@ -138,6 +141,23 @@ export async function startInProcess(options: CreateServicesOptions = {}): Promi
       await server.close().catch(() => undefined);
       services.stop();
       rmSync(scanDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The product (every toolset) behind the real HTTP app, in this process (so Object.prototype can be checked), on 127.0.0.1:0. */
+export async function startProductHttp(appOptions: Partial<HttpAppOptions> = {}): Promise<{ app: HttpApp; url: string; port: number; services: RunningServices; close(): Promise<void> }> {
+  const services = createServices({ root: '/', changeWatch: false, samplerIntervalMs: 500 });
+  const app = createHttpApp({ factory: createProductFactory({ services, toolsets: [...TOOLSETS] }), port: 0, ...appOptions });
+  const { url, port } = await app.listen();
+  return {
+    app,
+    url,
+    port,
+    services,
+    async close() {
+      await app.close();
+      services.stop();
     },
   };
 }

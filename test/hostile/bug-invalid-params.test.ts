@@ -1,0 +1,69 @@
+/**
+ * OPEN BUGS found by the hostile suite in code owned by others (src/server, src/http; reported).
+ *
+ * 1. Malformed params of every spec method except tools/call are answered -32603 (Internal error) with
+ *    the raw zod issue list as the message, in both eras: the SDK's setRequestHandler (2.4.0) throws a
+ *    plain Error when the codec rejects the request, and a plain Error becomes -32603. JSON-RPC and the
+ *    MCP checklist (A.5, G.5, I.5) want -32602 Invalid params. Fix idea (src/server/build.ts or
+ *    shared.ts): wrap each installed handler so that a request failing the method's params schema is
+ *    a ProtocolError(InvalidParams, "Invalid params for <method>: <field>"), or override
+ *    Server._wrapHandler.
+ * 2. A JSON-RPC batch inside a 2025-11-25 or 2025-06-18 session is served; batches were removed in
+ *    2025-06-18 (checklist A.8: accept them only for 2025-03-26 sessions, otherwise -32600). Fix idea
+ *    (src/http/mcp-endpoint.ts): an array body whose MCP-Protocol-Version is not 2025-03-26 → 400 -32600.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ACCEPT, expectJsonRpcError, legacyHeaders, MODERN, modernMeta, openLegacySession, readResponse } from '../http/helpers.js';
+import { startProductHttp } from './harness.js';
+
+const MALFORMED: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+  ['prompts/get', {}],
+  ['prompts/get', { name: 5 }],
+  ['prompts/get', { name: 'triage', arguments: 5 }],
+  ['resources/read', {}],
+  ['resources/read', { uri: 5 }],
+  ['completion/complete', {}],
+  ['tools/list', { cursor: {} }],
+  ['resources/list', { cursor: 5 }],
+];
+
+describe('open bug: malformed params of spec methods are -32603 instead of -32602', () => {
+  let h: Awaited<ReturnType<typeof startProductHttp>>;
+  let sid: string;
+  before(async () => {
+    h = await startProductHttp();
+    sid = await openLegacySession(h.url, '2025-11-25');
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  for (const [method, params] of MALFORMED) {
+    test(`${method} ${JSON.stringify(params)} → -32602 in both eras`, async () => {
+      const legacy = await fetch(h.url, { method: 'POST', headers: legacyHeaders('2025-11-25', sid), body: JSON.stringify({ jsonrpc: '2.0', id: 3, method, params }) });
+      const l = await readResponse(legacy);
+      assert.equal(l.error?.code, -32602, `legacy: ${JSON.stringify(l).slice(0, 300)}`);
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': MODERN, 'mcp-method': method };
+      if (typeof params.name === 'string') headers['mcp-name'] = params.name;
+      const modern = await fetch(h.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method, params: { ...params, _meta: modernMeta() } }) });
+      const m = await readResponse(modern);
+      assert.equal(m.error?.code, -32602, `modern: ${JSON.stringify(m).slice(0, 300)}`);
+    });
+  }
+
+  for (const version of ['2025-11-25', '2025-06-18']) {
+    test(`a JSON-RPC batch in a ${version} session → 400 -32600 (batches were removed in 2025-06-18)`, async () => {
+      const session = await openLegacySession(h.url, version);
+      const res = await fetch(h.url, {
+        method: 'POST',
+        headers: legacyHeaders(version, session),
+        body: JSON.stringify([
+          { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+          { jsonrpc: '2.0', id: 2, method: 'ping' },
+        ]),
+      });
+      await expectJsonRpcError(res, 400, -32600, { id: null });
+    });
+  }
+});
