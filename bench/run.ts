@@ -11,11 +11,12 @@
  *   --sessions N   idle legacy sessions for the memory phase (default 1000)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureBuilt } from './build.js';
 import { runLoad } from './load.js';
 import type { LoadResult } from './load.js';
 import { runMemory } from './memory.js';
@@ -72,29 +73,6 @@ function parse() {
     samplerSeconds: int('sampler-seconds', values['sampler-seconds'], values.quick ? 15 : 60, 5, 300),
     concurrencies: [1, 16, 64],
   };
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) newest = Math.max(newest, st.mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or older than src/ (the memory phase runs dist/cli.js). */
-function ensureBuilt(allowed: boolean): string {
-  const cli = join(REPO, 'dist', 'cli.js');
-  const stale = !existsSync(cli) ? 'missing' : newestMtime(join(REPO, 'src')) > statSync(cli).mtimeMs ? 'older than src/' : null;
-  if (stale === null) return 'dist/ up to date';
-  if (!allowed) return `dist/ ${stale}; not rebuilt (--no-build)`;
-  log(`dist/ ${stale}: npm run build …`);
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: 'inherit', timeout: 240_000 });
-  if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.signal ?? r.error?.message})`);
-  return `dist/ rebuilt (was ${stale})`;
 }
 
 function cpuTimes(): { busy: number; total: number } {
@@ -160,7 +138,7 @@ async function main(): Promise<number> {
   let build = 'not needed';
   if (opts.phases.has('memory')) {
     try {
-      build = ensureBuilt(opts.build);
+      build = ensureBuilt(REPO, opts.build, log);
     } catch (error) {
       errors.push({ phase: 'build', message: (error as Error).message });
     }

@@ -1,0 +1,171 @@
+/**
+ * The soak's figures: the per-window samples, the flatness of RSS and open fds after warm-up,
+ * the hard checks (exit code), the summary block and bench/results/soak-latest.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DrainResult } from './drain.js';
+import type { Unexpected } from './recorder.js';
+
+export interface Sample {
+  tSec: number;
+  ok: number;
+  expected: number;
+  dropped: number;
+  unexpected: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssKiB: number | null;
+  fds: number | null;
+  /** hostlens_sessions_open from /metrics, or null when /metrics is not served. */
+  sessionsOpen: number | null;
+  sseStreamsOpen: number | null;
+  sessionsOpened: number;
+  sessionsDeleted: number;
+  sessionsAbandoned: number;
+}
+
+export interface Flatness {
+  metric: 'rssKiB' | 'fds';
+  samples: number;
+  first: number | null;
+  last: number | null;
+  min: number | null;
+  max: number | null;
+  /** (max − min) / min, percent. */
+  spreadPct: number | null;
+  pass: boolean | null;
+}
+
+/** Flat = (max − min) / min ≤ limitPct over the samples taken after warm-up (during the load). */
+export function flatness(samples: readonly Sample[], metric: 'rssKiB' | 'fds', warmupSec: number, limitPct = 10): Flatness {
+  const values = samples.filter((s) => s.tSec >= warmupSec).map((s) => s[metric]).filter((v): v is number => typeof v === 'number');
+  if (values.length < 2) return { metric, samples: values.length, first: values[0] ?? null, last: values[values.length - 1] ?? null, min: null, max: null, spreadPct: null, pass: null };
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const spreadPct = Math.round(((max - min) / Math.max(1, min)) * 1000) / 10;
+  return { metric, samples: values.length, first: values[0] ?? null, last: values[values.length - 1] ?? null, min, max, spreadPct, pass: spreadPct <= limitPct };
+}
+
+export interface SessionCheck {
+  ttlSec: number;
+  waitedSec: number;
+  /** Abandoned sessions still open when the load stopped (metrics gauge, else probes answering). */
+  openAtStop: number | null;
+  /** Abandoned ids probed right when the load stopped that still answered (they were really left open). */
+  abandonedAliveAtStop: number;
+  abandonedIds: number;
+  probed: number;
+  /** Probes that did NOT answer 404 -32001 after the TTL. */
+  probesAlive: number;
+  metricsAfterTtl: number | null;
+  left: number;
+}
+
+export interface HardCheck {
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface SoakReport {
+  startedAt: string;
+  durationSec: number;
+  options: Record<string, unknown>;
+  server: { command: string; pid: number; auth: string; config: Record<string, unknown>; notes: string[]; metrics: boolean; audit: Array<{ name: string; bytes: number; lines: number }> };
+  totals: { ok: number; expected: number; expectedByKind: Record<string, number>; dropped: number; unexpected: number; transportErrors: number; sessionsOpened: number; sessionsDeleted: number; sessionsAbandoned: number };
+  latencyMs: { p50: number; p99: number; max: number; count: number };
+  okByOp: Record<string, number>;
+  unexpected: Unexpected[];
+  serverErrorLines: Array<Record<string, unknown>>;
+  samples: Sample[];
+  warmupSec: number;
+  flat: Flatness[];
+  sessions: SessionCheck;
+  drain: DrainResult | null;
+  serverDiedDuringLoad: string | null;
+  checks: HardCheck[];
+  pass: boolean;
+}
+
+export function hardChecks(r: Omit<SoakReport, 'checks' | 'pass'>): HardCheck[] {
+  const d = r.drain;
+  return [
+    { name: 'unexpected errors', pass: r.totals.unexpected === 0, detail: `${r.totals.unexpected} (expected errors ${r.totals.expected}, deliberate drops ${r.totals.dropped})` },
+    { name: 'server 5xx / error log lines during the load', pass: r.serverErrorLines.length === 0, detail: String(r.serverErrorLines.length) },
+    { name: 'server alive until SIGTERM', pass: r.serverDiedDuringLoad === null, detail: r.serverDiedDuringLoad ?? 'yes' },
+    {
+      // Not vacuous: some abandoned sessions must still have been open when the load stopped.
+      name: 'sessions left after the TTL',
+      pass: r.sessions.left === 0 && r.sessions.abandonedAliveAtStop > 0,
+      detail:
+        `${r.sessions.left} (${r.sessions.abandonedAliveAtStop}/${r.sessions.probed} abandoned ids still open at stop, ` +
+        `${r.sessions.probesAlive} after the TTL; /metrics ${r.sessions.metricsAfterTtl ?? 'n/a'})`,
+    },
+    {
+      name: 'SIGTERM drains in-flight calls and exits 0',
+      pass: d?.pass === true,
+      detail: d ? `${d.completed}/${d.calls} completed (${d.inFlightAtSigterm} in flight at the signal), exit ${d.exit.code ?? d.exit.signal}${d.exit.forced ? ' (SIGKILLed)' : ''} after ${d.exit.ms} ms` : 'not run',
+    },
+  ];
+}
+
+const mb = (kib: number | null): string => (kib === null ? 'n/a' : `${(kib / 1024).toFixed(1)} MiB`);
+
+export function sampleLine(s: Sample): string {
+  const sessions = s.sessionsOpen === null ? '' : ` | sessions ${s.sessionsOpen} streams ${s.sseStreamsOpen ?? '?'}`;
+  return (
+    `t=${String(Math.round(s.tSec)).padStart(4)}s  ok ${String(s.ok).padStart(5)}  expected-err ${String(s.expected).padStart(3)}  dropped ${String(s.dropped).padStart(3)}  UNEXPECTED ${s.unexpected}` +
+    `  p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms | rss ${mb(s.rssKiB)} fds ${s.fds ?? 'n/a'}${sessions} | sess +${s.sessionsOpened} del ${s.sessionsDeleted} abandon ${s.sessionsAbandoned}`
+  );
+}
+
+export function renderSoakSummary(r: SoakReport, outPath: string): string {
+  const rule = '='.repeat(78);
+  const out: string[] = [rule, `hostlens soak summary  (${r.startedAt}, ${r.durationSec} s in all, ${String(r.options.clients)} clients, ${String(r.options.durationSec)} s of load)`, rule];
+  const t = r.totals;
+  out.push(`Server: ${r.server.command} (pid ${r.server.pid}); auth: ${r.server.auth}; /metrics: ${r.server.metrics ? 'yes' : 'not served'}`);
+  for (const n of r.server.notes) out.push(`  note: ${n}`);
+  const audit = r.server.audit;
+  if (audit.length > 0) {
+    out.push(`Audit log (rotated at 1 MiB, 3 kept): ${audit.map((f) => `${f.name} ${f.lines} lines / ${(f.bytes / 1024).toFixed(0)} KiB`).join(', ')}`);
+  }
+  out.push(
+    `Calls: ${t.ok} ok, ${t.expected} expected errors (${Object.entries(t.expectedByKind).map(([k, v]) => `${k} ${v}`).join(', ')}), ${t.dropped} dropped on purpose, ${t.unexpected} UNEXPECTED; ` +
+      `${t.transportErrors} transport errors outside calls (informational)`,
+  );
+  out.push(`Latency of ok operations: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms over ${r.latencyMs.count}`);
+  out.push(`Legacy sessions: ${t.sessionsOpened} opened, ${t.sessionsDeleted} deleted, ${t.sessionsAbandoned} abandoned without DELETE`);
+  out.push(`After warm-up (first ${r.warmupSec} s excluded), flat = (max − min) / min ≤ 10 %:`);
+  for (const f of r.flat) {
+    const fmt = (v: number | null): string => (f.metric === 'rssKiB' ? mb(v) : String(v ?? 'n/a'));
+    const verdict = f.pass === null ? 'N/A ' : f.pass ? 'PASS' : 'MISS';
+    out.push(`  [${verdict}] ${f.metric === 'rssKiB' ? 'RSS' : 'open fds'}: first ${fmt(f.first)}, last ${fmt(f.last)}, min ${fmt(f.min)}, max ${fmt(f.max)}, spread ${f.spreadPct ?? 'n/a'} % over ${f.samples} samples`);
+  }
+  const s = r.sessions;
+  out.push(
+    `Sessions: ${s.openAtStop ?? 'n/a'} open when the load stopped (${s.abandonedAliveAtStop}/${s.probed} abandoned ids still answering then); waited ${s.waitedSec} s (TTL ${s.ttlSec} s + reaper interval + margin); ` +
+      `${s.left} left (${s.probed} abandoned ids probed, ${s.probesAlive} still answering; hostlens_sessions_open ${s.metricsAfterTtl ?? 'n/a'})`,
+  );
+  const d = r.drain;
+  if (d) {
+    const after = d.finishedAfterSigtermMs.filter(Number.isFinite);
+    out.push(
+      `SIGTERM with ${d.inFlightAtSigterm}/${d.calls} windowed calls in flight: ${d.completed} completed with a result ` +
+        `(finished ${after.length ? `${Math.min(...after)}–${Math.max(...after)} ms` : 'n/a'} after the signal); exit code ${d.exit.code ?? d.exit.signal}` +
+        `${d.exit.forced ? ' after SIGKILL' : ''} ${d.exit.ms} ms after SIGTERM (grace ${d.graceSec} s); inflightCallsAbandoned ${String(d.inflightCallsAbandoned ?? 'n/a')}`,
+    );
+    for (const e of d.errors.slice(0, 5)) out.push(`  drain error: ${e}`);
+  }
+  for (const u of r.unexpected.slice(0, 10)) out.push(`  UNEXPECTED at ${u.atSec} s in ${u.op}: ${u.message}`);
+  for (const l of r.serverErrorLines.slice(0, 5)) out.push(`  server: ${JSON.stringify(l).slice(0, 240)}`);
+  out.push('Hard checks:');
+  for (const c of r.checks) out.push(`  [${c.pass ? 'PASS' : 'FAIL'}] ${c.name}: ${c.detail}`);
+  out.push(`Result: ${r.pass ? 'PASS' : 'FAIL'}   Figures: ${outPath}`, rule);
+  return out.join('\n');
+}
+
+export function writeSoakReport(path: string, report: SoakReport): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
