@@ -14,7 +14,7 @@
  * Arguments: every string is clipped to 4 KiB, redacted with the project's
  * redaction (src/server/redact-result.ts: the string rules plus secret-named
  * keys), then clipped to 256 chars; objects and arrays are cut to 32 members
- * and 6 levels. If the result is still over 2 KiB of JSON it is replaced by
+ * and 6 levels (a `__proto__` key is shown as `[__proto__]`). If the result is still over 2 KiB of JSON it is replaced by
  * its clipped JSON text, so a line stays well under 4 KiB.
  */
 import { clipString } from '../collectors/read.js';
@@ -67,7 +67,8 @@ function bound(value: unknown, depth: number): unknown {
     return out;
   }
   const entries = Object.entries(value as Record<string, unknown>);
-  const kept: Array<[string, unknown]> = entries.slice(0, MAX_MEMBERS).map(([k, v]) => [clipString(k, 64), bound(v, depth + 1)]);
+  // "__proto__" is shown as "[__proto__]": later copies assign keys, and an assigned __proto__ would vanish into the prototype.
+  const kept: Array<[string, unknown]> = entries.slice(0, MAX_MEMBERS).map(([k, v]) => [k === '__proto__' ? '[__proto__]' : clipString(k, 64), bound(v, depth + 1)]);
   if (entries.length > MAX_MEMBERS) kept.push(['…', `+${entries.length - MAX_MEMBERS} keys`]);
   // fromEntries defines own properties: a "__proto__" key stays a key, never a prototype.
   return Object.fromEntries(kept);
