@@ -1,0 +1,161 @@
+/**
+ * Bad access tokens against a real `hostlens serve` whose `auth.oauth`
+ * points at a real OpenID provider (oidc-provider on loopback). Tokens come
+ * from the provider itself where it can make them (a 1-second token that
+ * expires, a token for another resource, a token from a second provider
+ * instance) and are forged with the provider's own key otherwise (expired,
+ * another issuer, another audience: each check alone), plus a re-signed
+ * token (another key, same `kid`), a tampered payload, `alg: none` and HS256.
+ * Each → 401 `WWW-Authenticate: Bearer error="invalid_token"` with the
+ * resource metadata URL, a JSON-RPC error body, and the next good request is
+ * served. No token, good or bad, appears in hostlens's stderr (debug level).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPair, SignJWT } from 'jose';
+import type { JWTPayload } from 'jose';
+import { HOSTLENS_SCOPES, jwtClaims, startOidc, unsignedJwt } from '../support/oidc.js';
+import type { OidcHandle } from '../support/oidc.js';
+import { delay, INITIALIZE, MCP_POST_HEADERS, within } from './helpers.js';
+import { OTHER_RESOURCE, startOauthStack } from './oauth-stack.js';
+import type { OauthStack } from './oauth-stack.js';
+
+const FULL = { id: 'full', secret: 'full-secret-0123456789abcdef', scopes: HOSTLENS_SCOPES } as const;
+const SHORT = { id: 'short', secret: 'short-secret-0123456789abcdef', scopes: ['hostlens:read'], accessTokenTtlSec: 1 } as const;
+const CLOCK_SKEW_SEC = 1;
+
+describe('bad access tokens against hostlens with a real OpenID provider', { timeout: 60_000 }, () => {
+  let stack: OauthStack;
+  let rogue: OidcHandle;
+  const allTokens: string[] = [];
+
+  before(async () => {
+    stack = await startOauthStack({ clients: [FULL, SHORT], clockSkewSec: CLOCK_SKEW_SEC });
+    // A second, independent provider that also issues tokens for hostlens's resource.
+    rogue = await within(10_000, 'second provider', startOidc({ resources: [stack.url], clients: [FULL] }));
+  });
+  after(async () => {
+    await rogue?.stop();
+    await stack?.stop();
+  });
+
+  const post = async (token: string | null, body = INITIALIZE): Promise<{ status: number; wwwAuthenticate: string; body: string }> => {
+    if (token !== null) allTokens.push(token);
+    const res = await fetch(stack.url, {
+      method: 'POST',
+      headers: { ...MCP_POST_HEADERS, ...(token !== null ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate') ?? '', body: await res.text() };
+  };
+  const goodToken = async (): Promise<string> => (await stack.op.clientCredentials(FULL.id, { resource: stack.url, scope: HOSTLENS_SCOPES.join(' ') })).access_token;
+  const now = (): number => Math.floor(Date.now() / 1000);
+  const claims = (over: JWTPayload = {}): JWTPayload => ({
+    iss: stack.op.issuer,
+    aud: stack.url,
+    sub: 'forged',
+    client_id: 'full',
+    scope: HOSTLENS_SCOPES.join(' '),
+    iat: now(),
+    exp: now() + 300,
+    jti: `j-${Math.random()}`,
+    ...over,
+  });
+
+  const expectInvalidToken = async (token: string, what: string): Promise<void> => {
+    const res = await post(token);
+    assert.equal(res.status, 401, `${what}: HTTP ${res.status} ${res.body}`);
+    assert.match(res.wwwAuthenticate, /^Bearer /, what);
+    assert.match(res.wwwAuthenticate, /error="invalid_token"/, `${what}: ${res.wwwAuthenticate}`);
+    assert.ok(res.wwwAuthenticate.includes(`resource_metadata="${stack.base}/.well-known/oauth-protected-resource/mcp"`), `${what}: ${res.wwwAuthenticate}`);
+    const body = JSON.parse(res.body) as { jsonrpc?: string; error?: { code?: unknown; message?: unknown } };
+    assert.equal(body.jsonrpc, '2.0', `${what}: ${res.body}`);
+    assert.equal(typeof body.error?.message, 'string', `${what}: ${res.body}`);
+    assert.ok(!res.body.includes(token) && !res.wwwAuthenticate.includes(token), `${what}: the token is echoed`);
+    // The server keeps serving: a good token right after is accepted.
+    const ok = await post(await goodToken());
+    assert.equal(ok.status, 200, `${what}: the next good request got ${ok.status} ${ok.body}`);
+  };
+
+  test('no token: 401 with resource_metadata and scope, no error code; the RFC 9728 document names the provider', async () => {
+    const res = await post(null);
+    assert.equal(res.status, 401, res.body);
+    assert.match(res.wwwAuthenticate, /^Bearer /);
+    assert.ok(res.wwwAuthenticate.includes(`resource_metadata="${stack.base}/.well-known/oauth-protected-resource/mcp"`), res.wwwAuthenticate);
+    assert.match(res.wwwAuthenticate, /scope="[^"]*hostlens:read[^"]*"/);
+    assert.doesNotMatch(res.wwwAuthenticate, /error=/);
+    for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+      const meta = await fetch(`${stack.base}${path}`);
+      assert.equal(meta.status, 200, path);
+      const doc = (await meta.json()) as { resource?: string; authorization_servers?: string[]; scopes_supported?: string[]; bearer_methods_supported?: string[] };
+      assert.equal(doc.resource, stack.url, path);
+      assert.deepEqual(doc.authorization_servers, [stack.op.issuer], path);
+      for (const s of HOSTLENS_SCOPES) assert.ok(doc.scopes_supported?.includes(s), `${path}: ${s}`);
+    }
+  });
+
+  test('a good provider token is accepted (and hostlens found the JWKS by discovery)', async () => {
+    const ok = await post(await goodToken());
+    assert.equal(ok.status, 200, ok.body);
+    assert.ok((stack.op.requests.get('/jwks') ?? 0) >= 1);
+    assert.ok((stack.op.requests.get('/.well-known/openid-configuration') ?? 0) >= 1);
+  });
+
+  test('expired: a real 1-second token from the provider, once past exp + clock skew', async () => {
+    const short = await stack.op.clientCredentials(SHORT.id, { resource: stack.url, scope: 'hostlens:read' });
+    assert.equal(short.expires_in, 1);
+    const fresh = await post(short.access_token);
+    assert.equal(fresh.status, 200, `before expiry: ${fresh.body}`);
+    const exp = jwtClaims(short.access_token).exp!;
+    await delay(Math.max(0, (exp + CLOCK_SKEW_SEC + 1) * 1000 - Date.now()));
+    await expectInvalidToken(short.access_token, 'expired provider token');
+  });
+
+  test('expired: forged with the provider key, exp 10 minutes ago', async () => {
+    await expectInvalidToken(await stack.op.mint(claims({ iat: now() - 900, exp: now() - 600 })), 'expired forged token');
+  });
+
+  test('wrong audience: a real provider token for another resource; forged with aud of another resource', async () => {
+    const other = await stack.op.clientCredentials(FULL.id, { resource: OTHER_RESOURCE, scope: 'hostlens:read' });
+    assert.equal(jwtClaims(other.access_token).aud, OTHER_RESOURCE);
+    await expectInvalidToken(other.access_token, 'token for another resource');
+    await expectInvalidToken(await stack.op.mint(claims({ aud: 'http://127.0.0.1:1/mcp' })), 'forged wrong audience');
+  });
+
+  test('wrong issuer: a real token from a second provider; forged with the right key but another iss', async () => {
+    const foreign = await rogue.clientCredentials(FULL.id, { resource: stack.url, scope: HOSTLENS_SCOPES.join(' ') });
+    assert.equal(jwtClaims(foreign.access_token).aud, stack.url);
+    await expectInvalidToken(foreign.access_token, 'token from another provider');
+    await expectInvalidToken(await stack.op.mint(claims({ iss: rogue.issuer })), 'forged wrong issuer');
+  });
+
+  test('bad signature: re-signed with another key under the same kid; payload tampered after signing', async () => {
+    const real = await goodToken();
+    const { privateKey } = await generateKeyPair('RS256');
+    await expectInvalidToken(await stack.op.mint(jwtClaims(real), { key: privateKey }), 're-signed with another key');
+    const [h, , s] = real.split('.');
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...jwtClaims(real), sub: 'admin' })).toString('base64url')}.${s}`;
+    await expectInvalidToken(tampered, 'tampered payload');
+  });
+
+  test('alg none, and HS256 (not allow-listed), carrying a real token claims', async () => {
+    const real = jwtClaims(await goodToken());
+    await expectInvalidToken(unsignedJwt(real), 'alg none');
+    const hs = await new SignJWT(real).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: stack.op.signingKey.kid }).sign(new TextEncoder().encode('s'.repeat(32)));
+    await expectInvalidToken(hs, 'HS256');
+    await expectInvalidToken('not-a-jwt', 'garbage');
+  });
+
+  test('no token ever appears in hostlens stderr', async () => {
+    allTokens.push(await goodToken());
+    assert.ok(allTokens.length >= 10, `${allTokens.length} tokens sent`);
+    const err = stack.hostlens.stderr();
+    assert.ok(err.length > 0, 'hostlens logged nothing at debug level');
+    for (const t of new Set(allTokens)) {
+      assert.ok(!err.includes(t), `a token appears in stderr: ${t.slice(0, 20)}…`);
+      const signature = t.split('.')[2];
+      if (signature && signature.length >= 16) assert.ok(!err.includes(signature), 'a token signature appears in stderr');
+    }
+  });
+});
