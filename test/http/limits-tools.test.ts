@@ -9,7 +9,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { defineTool } from '../../src/catalogue/types.js';
+import { runProgram } from '../../src/collectors/exec.js';
 import type { ToolDefinition } from '../../src/catalogue/types.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp } from '../../src/http/app.js';
@@ -105,7 +109,26 @@ const quick = defineTool({
   render,
 });
 
-const tools = [held, deadline, stubborn, quick] as unknown as ToolDefinition[];
+/** A stand-in for journalctl that records its pid and sleeps (tools run programs only through runProgram). */
+const standIn = join(mkdtempSync(join(tmpdir(), 'hostlens-limits-')), 'journalctl');
+writeFileSync(standIn, '#!/bin/sh\necho $$ > "$0.pid"\nexec sleep 30\n', { mode: 0o755 });
+
+const spawner = defineTool({
+  name: 'spawner',
+  title: 'Spawner',
+  description: 'Runs the journalctl stand-in with the tool signal; deadline 0.5 s.',
+  toolset: 'core',
+  timeoutSec: 0.5,
+  input: z.object({}).strict(),
+  data,
+  async handler(_args, { signal }) {
+    const run = await runProgram('journalctl', ['--no-pager'], { executable: standIn, signal, timeoutMs: 30_000 });
+    return { data: { aborted: run.stopped === 'aborted' } };
+  },
+  render,
+});
+
+const tools = [held, deadline, stubborn, quick, spawner] as unknown as ToolDefinition[];
 
 describe('per-tool concurrency caps and timeouts over HTTP', () => {
   let services: RunningServices;
@@ -125,6 +148,7 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
     probe.release?.();
     await app.close();
     services.stop();
+    rmSync(dirname(standIn), { recursive: true, force: true });
   });
 
   const callModern = async (name: string, args: Record<string, unknown> = {}): Promise<JsonRpcMessage> => {
@@ -196,6 +220,23 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
       assert.equal(resultOf(await callModern('quick')).isError, undefined, 'the server keeps serving');
     });
   }
+
+  test('at the deadline a program the tool runs (journalctl through runProgram) is killed', async () => {
+    const r = resultOf(await callModern('spawner'));
+    assert.equal(r.isError, true);
+    assert.match(r.text, /^spawner timed out after 0\.5 s/);
+    const pid = Number(readFileSync(`${standIn}.pid`, 'utf8').trim());
+    assert.ok(pid > 0);
+    await waitFor('the stand-in process is gone', () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    await waitFor('slot freed', () => toolLoad(services, 'spawner').running === 0);
+  });
 
   test('a handler that ignores its signal: the call still answers at the deadline; the slot is held until the handler returns', async () => {
     const started = performance.now();
