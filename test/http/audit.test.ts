@@ -186,6 +186,24 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
     assert.equal(l2.tool, 'no_such_tool');
   });
 
+  test('a legacy session used by another principal: 404, recorded under the caller with the session digest', async () => {
+    const init = await fetch(url, { method: 'POST', headers: { ...legacyHeaders(V), ...auth('admin') }, body: JSON.stringify(initializeBody(V, 'init-admin')) });
+    const sid = init.headers.get('mcp-session-id');
+    assert.ok(sid);
+    await readMessages(init);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...legacyHeaders(V, sid), ...auth('reader') },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'hijack-1', method: 'tools/call', params: { name: 'get_cpu', arguments: {} } }),
+    });
+    await expectJsonRpcError(res, 404, -32001, { id: 'hijack-1' });
+    const line = await lineFor('hijack-1');
+    assert.equal(line.principal, 'static:reader');
+    assert.equal(line.outcome, 'http_404');
+    assert.equal(line.sessionRef, sessionRef(sid));
+    assert.equal(line.tool, 'get_cpu');
+  });
+
   test('a parse error: http_400, method null', async () => {
     const before = (await lines()).length;
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...auth('reader') }, body: '{"jsonrpc": "2.0", "id": "parse-1", ' });
