@@ -285,3 +285,34 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
     assert.match(denied.headers.get('www-authenticate') ?? '', /insufficient_scope.*hostlens:admin/);
   });
 });
+
+describe('audit log: rate-limited requests', () => {
+  test('a 429 is recorded under its principal with outcome http_429 (refused before its body was read: method null)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostlens-audit-429-'));
+    const file = join(dir, 'audit.jsonl');
+    const audit = createAuditLog({ path: file, maxBytes: 1024 * 1024, keep: 1 });
+    const services = servicesAt(`${FIXTURE_HOSTS}idle`);
+    const app = createHttpApp({ factory: createProductFactory({ services, toolsets: TOOLSETS }), port: 0, rateLimit: { requestsPerSec: 0.01, burst: 1 }, telemetry: { audit } });
+    try {
+      const { url } = await app.listen();
+      const statuses: number[] = [];
+      for (const id of ['rl-1', 'rl-2']) {
+        const res = await postModern(url, { method: 'tools/call', id, params: { name: 'get_cpu', arguments: {}, _meta: modernMeta() } });
+        statuses.push(res.status);
+        await res.text();
+      }
+      assert.deepEqual(statuses, [200, 429]);
+      await app.close();
+      await audit.close();
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+      assert.deepEqual(lines.map((l) => [l.principal, l.outcome]), [['anonymous', 'ok'], ['anonymous', 'http_429']]);
+      assert.equal(lines[0]!.requestId, 'rl-1');
+      assert.equal(lines[1]!.method, null);
+      assert.equal(lines[1]!.httpStatus, 429);
+    } finally {
+      await app.close();
+      await audit.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
