@@ -30,6 +30,10 @@ export interface OauthStack {
   /** hostlens's /mcp URL, also its RFC 8707 resource and the tokens' audience. */
   url: string;
   base: string;
+  /** A private temporary directory (config file, audit log; removed by stop). */
+  dir: string;
+  /** hostlens's audit log (auditLog.path), inside `dir`: never the user's own state directory. */
+  auditPath: string;
   stop(): Promise<void>;
 }
 
@@ -48,12 +52,17 @@ export async function startOauthStack(options: StackOptions): Promise<OauthStack
   const op = await within(10_000, 'oidc-provider start', startOidc({ resources: [url, OTHER_RESOURCE], clients: options.clients }));
   const dir = mkdtempSync(join(tmpdir(), 'hostlens-oauth-'));
   const configFile = join(dir, 'hostlens.json');
+  const auditPath = join(dir, 'audit.jsonl');
   const oauth: Record<string, unknown> = { issuer: op.issuer, resource: url };
   if (options.clockSkewSec !== undefined) oauth.clockSkewSec = options.clockSkewSec;
   if (options.jwksUri) oauth.jwksUri = op.jwksUri;
   writeFileSync(
     configFile,
-    JSON.stringify({ host: '127.0.0.1', port, logLevel: 'debug', toolsets: options.toolsets ?? ['core', 'logs'], auth: { oauth } }, null, 2),
+    JSON.stringify(
+      { host: '127.0.0.1', port, logLevel: 'debug', toolsets: options.toolsets ?? ['core', 'logs'], auth: { oauth }, auditLog: { path: auditPath } },
+      null,
+      2,
+    ),
   );
   const hostlens = spawnHostlens(['serve', '--config', configFile]);
   try {
@@ -61,6 +70,7 @@ export async function startOauthStack(options: StackOptions): Promise<OauthStack
   } catch (error) {
     await hostlens.kill();
     await op.stop();
+    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -68,6 +78,8 @@ export async function startOauthStack(options: StackOptions): Promise<OauthStack
     hostlens,
     url,
     base,
+    dir,
+    auditPath,
     async stop() {
       await hostlens.kill();
       await op.stop();
