@@ -40,7 +40,8 @@ export async function connectClient(url: string, token: string, era: 'legacy' | 
   return { client, transport };
 }
 
-const sleep = (ms: number, stop: AbortSignal): Promise<void> =>
+/** Waits `ms`, or less when `stop` aborts. */
+export const sleepUnless = (ms: number, stop: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (stop.aborted) return resolve();
     const timer = setTimeout(done, ms);
@@ -62,11 +63,13 @@ export async function upTo(ms: number, promise: Promise<unknown>): Promise<void>
 export interface ClientRun {
   /** Transport errors reported outside any call (e.g. a GET stream the server closed); informational. */
   transportErrors: number;
+  /** The first few of their messages. */
+  transportErrorMessages: string[];
 }
 
 export async function runClient(plan: ClientPlan, rec: Recorder, stop: AbortSignal, abandoned: Abandoned[]): Promise<ClientRun> {
   const rng = seeded(plan.seed);
-  const run: ClientRun = { transportErrors: 0 };
+  const run: ClientRun = { transportErrors: 0, transportErrorMessages: [] };
   while (!stop.aborted) {
     let connected: Awaited<ReturnType<typeof connectClient>>;
     const t0 = performance.now();
@@ -75,12 +78,14 @@ export async function runClient(plan: ClientPlan, rec: Recorder, stop: AbortSign
       rec.ok(plan.era === 'legacy' ? 'initialize' : 'server/discover', performance.now() - t0);
     } catch (error) {
       rec.fail(`connect (${plan.era})`, error);
-      await sleep(1_000, stop);
+      await sleepUnless(1_000, stop);
       continue;
     }
     const { client, transport } = connected;
     client.onerror = (error) => {
-      if (!/abort/i.test(error.message)) run.transportErrors += 1;
+      if (/abort/i.test(error.message)) return;
+      run.transportErrors += 1;
+      if (run.transportErrorMessages.length < 3) run.transportErrorMessages.push(`${plan.era}: ${error.message.slice(0, 200)}`);
     };
     const sessionId = transport.sessionId;
     if (plan.era === 'legacy') rec.session('opened');
@@ -88,7 +93,7 @@ export async function runClient(plan: ClientPlan, rec: Recorder, stop: AbortSign
     const ops = 5 + Math.floor(rng() * 36);
     for (let i = 0; i < ops && !stop.aborted; i += 1) {
       await pickOp(rng).run(ctx);
-      await sleep(plan.thinkMs.min + rng() * (plan.thinkMs.max - plan.thinkMs.min), stop);
+      await sleepUnless(plan.thinkMs.min + rng() * (plan.thinkMs.max - plan.thinkMs.min), stop);
     }
     if (plan.era === 'legacy' && sessionId) {
       if (!stop.aborted && rng() < 0.5) {

@@ -5,6 +5,9 @@
  */
 import { percentile } from '../stats.js';
 
+/** Operations that wait a measurement window by design: windowSec calls, get_cgroup (1 s CPU window), a capture sweep. */
+const WINDOWED_OP = /\(windowSec\)|^get_cgroup$|^capture_snapshot$/;
+
 export type ExpectedKind = 'unknown_tool' | 'bad_args' | 'bad_session' | 'unknown_resource';
 
 export interface WindowCounts {
@@ -43,8 +46,9 @@ export class Recorder {
   readonly okByOp = new Map<string, number>();
   readonly unexpected: Unexpected[] = [];
   unexpectedCount = 0;
-  /** Every latency of the whole run (ms), for the overall percentiles. */
+  /** Every latency of the whole run (ms), for the overall percentiles; and those of operations that do not wait a window by design. */
   private readonly all: number[] = [];
+  private readonly instant: number[] = [];
 
   elapsedSec(): number {
     return (performance.now() - this.startedAt) / 1000;
@@ -55,6 +59,7 @@ export class Recorder {
     this.total.ok += 1;
     this.window.latenciesMs.push(ms);
     this.all.push(ms);
+    if (!WINDOWED_OP.test(op)) this.instant.push(ms);
     this.okByOp.set(op, (this.okByOp.get(op) ?? 0) + 1);
   }
 
@@ -91,8 +96,8 @@ export class Recorder {
     return w;
   }
 
-  latency(): { p50: number; p99: number; max: number; count: number } {
-    return latencyOf(this.all);
+  latency(which: 'all' | 'instant' = 'all'): { p50: number; p99: number; max: number; count: number } {
+    return latencyOf(which === 'all' ? this.all : this.instant);
   }
 }
 

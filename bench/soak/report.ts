@@ -25,6 +25,13 @@ export interface Sample {
   sessionsAbandoned: number;
 }
 
+/** RSS and open fds of the server, sampled every 2 s during the load. */
+export interface ProcSample {
+  tSec: number;
+  rssKiB: number | null;
+  fds: number | null;
+}
+
 export interface Flatness {
   metric: 'rssKiB' | 'fds';
   samples: number;
@@ -32,19 +39,35 @@ export interface Flatness {
   last: number | null;
   min: number | null;
   max: number | null;
-  /** (max − min) / min, percent. */
+  /** Means of the first and the last third of the samples after warm-up. */
+  firstThirdMean: number | null;
+  lastThirdMean: number | null;
+  /** (lastThirdMean − firstThirdMean) / firstThirdMean, percent: the drift. */
+  driftPct: number | null;
+  /** (max − min) / min, percent: how much a single sample swings (GC, connections); informational. */
   spreadPct: number | null;
   pass: boolean | null;
 }
 
-/** Flat = (max − min) / min ≤ limitPct over the samples taken after warm-up (during the load). */
-export function flatness(samples: readonly Sample[], metric: 'rssKiB' | 'fds', warmupSec: number, limitPct = 10): Flatness {
+const pct = (a: number, b: number): number => Math.round(((a - b) / Math.max(1, b)) * 1000) / 10;
+const mean = (v: readonly number[]): number => v.reduce((n, x) => n + x, 0) / Math.max(1, v.length);
+
+/**
+ * Flat = the mean of the last third of the samples taken after warm-up is within ±limitPct of the
+ * mean of the first third. Thirds, not single samples: RSS swings with every major GC and fds with
+ * the number of open connections, while a leak shows as drift. Needs ≥ 3 samples.
+ */
+export function flatness(samples: readonly ProcSample[], metric: 'rssKiB' | 'fds', warmupSec: number, limitPct = 10): Flatness {
   const values = samples.filter((s) => s.tSec >= warmupSec).map((s) => s[metric]).filter((v): v is number => typeof v === 'number');
-  if (values.length < 2) return { metric, samples: values.length, first: values[0] ?? null, last: values[values.length - 1] ?? null, min: null, max: null, spreadPct: null, pass: null };
+  const base = { metric, samples: values.length, first: values[0] ?? null, last: values[values.length - 1] ?? null };
+  if (values.length < 3) return { ...base, min: null, max: null, firstThirdMean: null, lastThirdMean: null, driftPct: null, spreadPct: null, pass: null };
+  const third = Math.floor(values.length / 3);
+  const firstThirdMean = Math.round(mean(values.slice(0, third)));
+  const lastThirdMean = Math.round(mean(values.slice(values.length - third)));
   const min = Math.min(...values);
   const max = Math.max(...values);
-  const spreadPct = Math.round(((max - min) / Math.max(1, min)) * 1000) / 10;
-  return { metric, samples: values.length, first: values[0] ?? null, last: values[values.length - 1] ?? null, min, max, spreadPct, pass: spreadPct <= limitPct };
+  const driftPct = pct(lastThirdMean, firstThirdMean);
+  return { ...base, min, max, firstThirdMean, lastThirdMean, driftPct, spreadPct: pct(max, min), pass: Math.abs(driftPct) <= limitPct };
 }
 
 export interface SessionCheck {
@@ -73,12 +96,17 @@ export interface SoakReport {
   durationSec: number;
   options: Record<string, unknown>;
   server: { command: string; pid: number; auth: string; config: Record<string, unknown>; notes: string[]; metrics: boolean; audit: Array<{ name: string; bytes: number; lines: number }> };
-  totals: { ok: number; expected: number; expectedByKind: Record<string, number>; dropped: number; unexpected: number; transportErrors: number; sessionsOpened: number; sessionsDeleted: number; sessionsAbandoned: number };
+  totals: { ok: number; expected: number; expectedByKind: Record<string, number>; dropped: number; unexpected: number; transportErrors: number; transportErrorMessages: string[]; sessionsOpened: number; sessionsDeleted: number; sessionsAbandoned: number };
   latencyMs: { p50: number; p99: number; max: number; count: number };
+  /** The same without the operations that wait a window by design (windowSec calls, get_cgroup, capture_snapshot). */
+  instantLatencyMs: { p50: number; p99: number; max: number; count: number };
+  /** The server's CPU time during the load, percent of one core. */
+  serverCpuPctOfOneCore: number | null;
   okByOp: Record<string, number>;
   unexpected: Unexpected[];
   serverErrorLines: Array<Record<string, unknown>>;
   samples: Sample[];
+  procSamples: ProcSample[];
   warmupSec: number;
   flat: Flatness[];
   sessions: SessionCheck;
@@ -134,13 +162,20 @@ export function renderSoakSummary(r: SoakReport, outPath: string): string {
     `Calls: ${t.ok} ok, ${t.expected} expected errors (${Object.entries(t.expectedByKind).map(([k, v]) => `${k} ${v}`).join(', ')}), ${t.dropped} dropped on purpose, ${t.unexpected} UNEXPECTED; ` +
       `${t.transportErrors} transport errors outside calls (informational)`,
   );
-  out.push(`Latency of ok operations: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms over ${r.latencyMs.count}`);
+  for (const m of t.transportErrorMessages) out.push(`  transport error: ${m}`);
+  const l = r.latencyMs;
+  const i = r.instantLatencyMs;
+  out.push(`Latency of ok operations: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms over ${l.count}; without windowed ones: p50 ${i.p50} ms, p99 ${i.p99} ms over ${i.count}`);
+  out.push(`Server CPU during the load: ${r.serverCpuPctOfOneCore ?? 'n/a'} % of one core`);
   out.push(`Legacy sessions: ${t.sessionsOpened} opened, ${t.sessionsDeleted} deleted, ${t.sessionsAbandoned} abandoned without DELETE`);
-  out.push(`After warm-up (first ${r.warmupSec} s excluded), flat = (max − min) / min ≤ 10 %:`);
+  out.push(`After warm-up (first ${r.warmupSec} s excluded), sampled every 2 s; flat = mean of the last third within ±10 % of the first third's:`);
   for (const f of r.flat) {
     const fmt = (v: number | null): string => (f.metric === 'rssKiB' ? mb(v) : String(v ?? 'n/a'));
     const verdict = f.pass === null ? 'N/A ' : f.pass ? 'PASS' : 'MISS';
-    out.push(`  [${verdict}] ${f.metric === 'rssKiB' ? 'RSS' : 'open fds'}: first ${fmt(f.first)}, last ${fmt(f.last)}, min ${fmt(f.min)}, max ${fmt(f.max)}, spread ${f.spreadPct ?? 'n/a'} % over ${f.samples} samples`);
+    out.push(
+      `  [${verdict}] ${f.metric === 'rssKiB' ? 'RSS' : 'open fds'}: first ${fmt(f.first)}, last ${fmt(f.last)}, min ${fmt(f.min)}, max ${fmt(f.max)}; ` +
+        `thirds ${fmt(f.firstThirdMean)} → ${fmt(f.lastThirdMean)} (drift ${f.driftPct ?? 'n/a'} %, swing ${f.spreadPct ?? 'n/a'} %) over ${f.samples} samples`,
+    );
   }
   const s = r.sessions;
   out.push(

@@ -4,10 +4,12 @@
  * plus the reaper interval and count the sessions left, then SIGTERM the server while slow calls
  * are in flight. Returns the whole report; bench/soak.ts prints it and sets the exit code.
  */
+import { setMaxListeners } from 'node:events';
 import { isAbsolute, join } from 'node:path';
 import { ensureBuilt } from '../build.js';
 import { killPid } from '../cleanup.js';
-import { connectClient, runClient, upTo } from './client.js';
+import { processCpuMs } from '../stats.js';
+import { connectClient, runClient, sleepUnless, upTo } from './client.js';
 import type { Abandoned, ClientRun } from './client.js';
 import { drainPhase } from './drain.js';
 import type { DrainResult } from './drain.js';
@@ -15,13 +17,14 @@ import type { SoakOptions } from './options.js';
 import { isSessionNotFound, sessionRequest } from './raw.js';
 import { latencyOf, Recorder } from './recorder.js';
 import { flatness, hardChecks, sampleLine } from './report.js';
-import type { Sample, SessionCheck, SoakReport } from './report.js';
+import type { ProcSample, Sample, SessionCheck, SoakReport } from './report.js';
 import { planServer, sampleProcess, scrapeMetrics, startSoakServer } from './server.js';
 import type { SoakServer } from './server.js';
 
 /** The reaper period of src/http/sessions.ts for a TTL (max(250 ms, min(TTL / 2, 60 s))). */
 export const reaperIntervalMs = (ttlSec: number): number => Math.max(250, Math.min((ttlSec * 1000) / 2, 60_000));
 
+const PROC_SAMPLE_MS = 2_000;
 const SHUTDOWN_GRACE_SEC = 10; // the server's default shutdownGraceSec
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,6 +59,8 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
   });
   const rec = new Recorder();
   const samples: Sample[] = [];
+  const procSamples: ProcSample[] = [];
+  let serverCpuPct: number | null = null;
   const abandoned: Abandoned[] = [];
   let drain: DrainResult | null = null;
   let sessions: SessionCheck = { ttlSec: options.sessionTtlSec, waitedSec: 0, openAtStop: null, abandonedAliveAtStop: 0, abandonedIds: 0, probed: 0, probesAlive: 0, metricsAfterTtl: null, left: -1 };
@@ -71,6 +76,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
     rec.cut();
 
     const stop = new AbortController();
+    setMaxListeners(options.clients + 16, stop.signal); // every client's think time waits on it
     const t0 = performance.now();
     const staggerMs = Math.min(5_000, (options.durationSec * 1000) / 4);
     const clients = Array.from({ length: options.clients }, async (_, index) => {
@@ -88,6 +94,15 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
       };
       runs.push(await runClient(plan, rec, stop.signal, abandoned));
     });
+    // RSS and open fds every 2 s (the flatness figures); the report line shows the latest.
+    const cpuAtStart = await processCpuMs(server.pid);
+    const procLoop = (async () => {
+      while (!stop.signal.aborted && died === null) {
+        const p = await sampleProcess(server.pid);
+        procSamples.push({ tSec: Math.round((performance.now() - t0) / 100) / 10, rssKiB: p.rssKiB, fds: p.fds });
+        await sleepUnless(PROC_SAMPLE_MS, stop.signal);
+      }
+    })();
     const tick = async (): Promise<void> => {
       const w = rec.cut();
       const proc = await sampleProcess(server.pid);
@@ -118,8 +133,11 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
       await tick();
       if (performance.now() >= endAt - 50) break;
     }
+    const cpuAtEnd = await processCpuMs(server.pid);
+    const loadSec = (performance.now() - t0) / 1000;
+    if (cpuAtStart !== null && cpuAtEnd !== null) serverCpuPct = Math.round(((cpuAtEnd - cpuAtStart) / 10 / loadSec) * 10) / 10;
     stop.abort();
-    await upTo(30_000, Promise.all(clients));
+    await upTo(30_000, Promise.all([...clients, procLoop]));
     log(`load stopped after ${Math.round((performance.now() - t0) / 100) / 10} s; every open legacy session abandoned (${abandoned.length} abandoned in all)`);
     if (died !== null) throw new Error(`hostlens ${died}`);
 
@@ -171,14 +189,18 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
       ...rec.total,
       expectedByKind: rec.expectedByKind,
       transportErrors: runs.reduce((n, r) => n + r.transportErrors, 0),
+      transportErrorMessages: runs.flatMap((r) => r.transportErrorMessages).slice(0, 5),
     },
     latencyMs: rec.latency(),
+    instantLatencyMs: rec.latency('instant'),
     okByOp: Object.fromEntries([...rec.okByOp].sort((a, b) => b[1] - a[1])),
     unexpected: rec.unexpected,
     serverErrorLines: drain ? serverErrorLines : server.serverErrors.slice(0, 50),
     samples,
     warmupSec: options.warmupSec,
-    flat: [flatness(samples, 'rssKiB', options.warmupSec), flatness(samples, 'fds', options.warmupSec)],
+    procSamples,
+    serverCpuPctOfOneCore: serverCpuPct,
+    flat: [flatness(procSamples, 'rssKiB', options.warmupSec), flatness(procSamples, 'fds', options.warmupSec)],
     sessions,
     drain,
     serverDiedDuringLoad: died,

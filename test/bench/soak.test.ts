@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { soakOptions } from '../../bench/soak/options.js';
 import { flatness, hardChecks, writeSoakReport } from '../../bench/soak/report.js';
-import type { Sample, SoakReport } from '../../bench/soak/report.js';
+import type { SoakReport } from '../../bench/soak/report.js';
 import { runSoak } from '../../bench/soak/run.js';
 import { repoRoot } from '../e2e/helpers.js';
 
@@ -50,6 +50,7 @@ describe('soak driver', { timeout: 40_000 }, () => {
     assert.equal(r.totals.unexpected, 0);
     assert.ok(r.samples.length >= 2, `${r.samples.length} report samples`);
     assert.ok(r.samples.every((s) => typeof s.rssKiB === 'number' && s.rssKiB > 10_000 && typeof s.fds === 'number' && s.fds > 5), JSON.stringify(r.samples));
+    assert.ok(r.procSamples.length >= 2, `${r.procSamples.length} RSS/fd samples`);
     // Every legacy client (0, 2, 4) abandons its session at stop: open then, gone after the TTL.
     assert.ok(r.sessions.probed >= 3 && r.sessions.abandonedAliveAtStop >= 1, JSON.stringify(r.sessions));
     assert.equal(r.sessions.left, 0);
@@ -81,16 +82,18 @@ describe('soak driver', { timeout: 40_000 }, () => {
     assert.deepEqual(failing((r) => void r.serverErrorLines.push({ status: 500 })), ['server 5xx / error log lines during the load']);
   });
 
-  test('flatness: spread over the samples after warm-up, within 10 %', () => {
-    const at = (tSec: number, rssKiB: number, fds: number): Sample => ({
-      tSec, ok: 0, expected: 0, dropped: 0, unexpected: 0, p50Ms: 0, p99Ms: 0, rssKiB, fds,
-      sessionsOpen: null, sseStreamsOpen: null, sessionsOpened: 0, sessionsDeleted: 0, sessionsAbandoned: 0,
-    });
-    const samples = [at(10, 50_000, 10), at(20, 100_000, 100), at(30, 104_000, 100), at(40, 101_000, 120)];
-    const rss = flatness(samples, 'rssKiB', 15);
-    assert.deepEqual([rss.samples, rss.first, rss.last, rss.min, rss.max, rss.spreadPct, rss.pass], [3, 100_000, 101_000, 100_000, 104_000, 4, true]);
-    const fds = flatness(samples, 'fds', 15);
-    assert.deepEqual([fds.min, fds.max, fds.spreadPct, fds.pass], [100, 120, 20, false]);
-    assert.equal(flatness(samples, 'rssKiB', 45).pass, null, 'too few samples after warm-up: no verdict');
+  test('flatness: drift between the first and last third of the samples after warm-up, within 10 %', () => {
+    const rss = [100_000, 104_000, 98_000, 102_000, 103_000, 101_000];
+    const fds = [100, 100, 110, 120, 125, 130];
+    const samples = [{ tSec: 10, rssKiB: 50_000, fds: 10 }, ...rss.map((v, i) => ({ tSec: 20 + i * 2, rssKiB: v, fds: fds[i] ?? null }))];
+    const r = flatness(samples, 'rssKiB', 15);
+    assert.deepEqual(
+      [r.samples, r.first, r.last, r.min, r.max, r.firstThirdMean, r.lastThirdMean, r.driftPct, r.spreadPct, r.pass],
+      [6, 100_000, 101_000, 98_000, 104_000, 102_000, 102_000, 0, 6.1, true],
+      'a swing of 6 % without drift is flat (the warm-up sample at 10 s is not counted)',
+    );
+    const f = flatness(samples, 'fds', 15);
+    assert.deepEqual([f.firstThirdMean, f.lastThirdMean, f.driftPct, f.pass], [100, 128, 28, false], 'steady growth is not flat');
+    assert.equal(flatness(samples, 'rssKiB', 27).pass, null, 'fewer than 3 samples after warm-up: no verdict');
   });
 });
