@@ -9,7 +9,6 @@
  * static hashed tokens or OAuth JWTs, src/http/auth/) → MCP endpoint (HTTP
  * checks, scope check, era routing) → SDK.
  */
-import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
@@ -36,6 +35,7 @@ import { metricsResponse, observeRequest } from './telemetry.js';
 import type { Telemetry } from './telemetry.js';
 import { createRateLimiter, enforceRateLimit } from './rate-limit.js';
 import { createStreamCap } from './stream-cap.js';
+import { createNodeServer } from './node-server.js';
 
 export type { McpFactory, McpFactoryContext } from './sessions.js';
 
@@ -248,17 +248,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       },
     },
     async listen() {
-      // B (limits): slow clients (slowloris) get 408 and the connection closed. Node stops the request clock once
-      // the request is fully received, so long-lived SSE responses (GET streams, subscriptions/listen) are not cut.
-      const headersTimeout = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
-      const requestTimeout = headersTimeout + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
-      const connectionsCheckingInterval = Math.max(100, Math.min(1_000, headersTimeout / 4));
-      server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }, (req, res) => {
+      // B (limits): slow clients get 408 (head and whole-request timeouts), connection errors node's own answers
+      // without cutting a pipelined response short, TRACE/TRACK 405 (node-server.ts).
+      const headersTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
+      const requestTimeoutMs = headersTimeoutMs + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
+      server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: 5_000 }, (req, res) => {
         joinRepeatedAuthorization(req);
         flushEventStreamHeads(res);
         void nodeHandler(req, res);
       });
-      server.keepAliveTimeout = 5_000;
       const s = server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);

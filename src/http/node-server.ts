@@ -1,0 +1,104 @@
+/**
+ * The node:http server around the fetch handler: what happens before a
+ * request reaches it.
+ *
+ * - Slow clients (slowloris): the request head must arrive within
+ *   `headersTimeout`, the whole request within `requestTimeout`, else 408 and
+ *   the connection closed. Node stops that clock once a request has been
+ *   received, so long-lived SSE responses are never cut; the check runs every
+ *   ≤ 1 s (node's default is every 30 s).
+ * - Connection-level errors (`clientError`: a malformed request, an oversized
+ *   head, a timeout) get node's own answers (400, 431, 413, 408, then the
+ *   connection closed), except that a response still being produced for an
+ *   earlier request on the same connection (pipelining) is finished first:
+ *   node's default would write the 400 over it and destroy it.
+ * - TRACE and TRACK (which the fetch Request cannot carry) → 405 with Allow
+ *   and a JSON-RPC error body, like any other method /mcp does not serve.
+ */
+import { createServer, STATUS_CODES } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { TRANSPORT_ERROR } from './errors.js';
+
+export interface NodeServerOptions {
+  headersTimeoutMs: number;
+  /** The whole request (head and body). */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs?: number;
+}
+
+/** How long a connection that sent garbage may wait for its in-flight response before it is closed anyway. */
+const PIPELINE_WAIT_MS = 10_000;
+
+export function createNodeServer(options: NodeServerOptions, handler: RequestListener): Server {
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.headersTimeoutMs / 4)),
+    },
+    (req, res) => {
+      if (refuseUnfetchableMethod(req, res)) return;
+      handler(req, res);
+    },
+  );
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
+  server.on('clientError', onClientError);
+  return server;
+}
+
+/** fetch refuses these methods outright; answer them here instead of letting the adapter fail with 500. */
+function refuseUnfetchableMethod(req: IncomingMessage, res: ServerResponse): boolean {
+  const method = (req.method ?? '').toUpperCase();
+  if (method !== 'TRACE' && method !== 'TRACK') return false;
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: TRANSPORT_ERROR, message: 'Method Not Allowed' }, id: null });
+  res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, DELETE', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+  req.resume();
+  return true;
+}
+
+function statusFor(error: NodeJS.ErrnoException): number {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 431;
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return 413;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 408;
+    default:
+      return 400;
+  }
+}
+
+function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const status = statusFor(error);
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+  const answer = (): void => {
+    // Never write into a response that has begun: the peer would read a corrupt stream.
+    if (socket.writable && (!inFlight || !inFlight.headersSent || inFlight.writableFinished)) {
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n\r\n`);
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    } else {
+      socket.destroy();
+    }
+  };
+  if (status === 400 && inFlight && !inFlight.writableFinished && socket.writable) {
+    // Pipelined garbage after a valid request: let that request's answer out first.
+    const timer = setTimeout(() => socket.destroy(), PIPELINE_WAIT_MS);
+    timer.unref();
+    const after = (): void => {
+      clearTimeout(timer);
+      answer();
+    };
+    inFlight.once('finish', after);
+    inFlight.once('close', () => {
+      if (!inFlight.writableFinished) {
+        clearTimeout(timer);
+        socket.destroy();
+      }
+    });
+    return;
+  }
+  answer();
+}
