@@ -11,12 +11,13 @@
  * protocol layer still validates, encodes and attaches cache hints per era.
  * resources/list and resources/templates/list show only what the request's
  * principal has the scope for (ctx.http.authInfo; everything without one),
- * and resources/read refuses the rest (the HTTP layer answers 403 first).
+ * resources/read refuses the rest (the HTTP layer answers 403 first), and
+ * prompts/list is empty without hostlens:read.
  */
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { scopesOf } from '../http/auth/principal.js';
-import { scopeIndex } from '../http/auth/scopes.js';
+import { READ_SCOPE, scopeIndex } from '../http/auth/scopes.js';
 import type { ScopeIndex } from '../http/auth/scopes.js';
 import type { Services } from '../catalogue/services.js';
 import type { Catalogue } from './build.js';
@@ -76,6 +77,8 @@ function scopeFiltered(handlers: Map<Method, Handler>, index: ScopeIndex): void 
     const result = (await inner(request, ctx)) as Listed;
     return { ...result, resourceTemplates: (result.resourceTemplates ?? []).filter((t) => held(ctx).has(index.resource(t.uriTemplate))) };
   });
+  // Prompts need hostlens:read (prompts/get is refused with 403 by the HTTP layer; the list is empty without it).
+  wrap('prompts/list', (inner) => async (request, ctx) => (held(ctx).has(READ_SCOPE) ? inner(request, ctx) : { prompts: [] }));
   wrap('resources/read', (inner) => async (request, ctx) => {
     const uri = String(request.params?.uri ?? '');
     const scope = index.resource(uri);

@@ -27,6 +27,7 @@ const TOKENS: Record<string, { token: string; scopes: Scope[] }> = {
   reader: { token: 'reader-token-0123456789abcdef', scopes: ['hostlens:read'] },
   ops: { token: 'ops-token-0123456789abcdefghij', scopes: ['hostlens:read', 'hostlens:processes', 'hostlens:logs'] },
   all: { token: 'all-token-0123456789abcdefghij', scopes: [...SCOPES] },
+  logsOnly: { token: 'logs-only-token-0123456789abc', scopes: ['hostlens:logs'] },
 };
 const V = LEGACY_VERSIONS[0];
 const PROCESS_TOOLS = ['top_processes', 'get_process', 'list_sockets'];
@@ -105,6 +106,18 @@ describe('static tokens with scopes (product catalogue, real HTTP)', () => {
     const readerResources = await resources('reader');
     assert.ok(readerResources.includes('diag://thresholds'));
     assert.ok(!readerResources.some((u) => u.startsWith('diag://local/config/')), readerResources.join());
+  });
+
+  test('a logs-only token sees only log tools and no prompts; prompts/get and a read tool → 403 naming hostlens:read', async () => {
+    const tools = await toolNames('logsOnly');
+    assert.ok(tools.length > 0 && tools.includes('search_logs') && !tools.includes('get_cpu'), tools.join());
+    assert.deepEqual((await modernResult('logsOnly', 'prompts/list')).prompts, []);
+    assert.ok(((await modernResult('reader', 'prompts/list')).prompts as unknown[]).length > 0);
+    for (const [method, params] of [['prompts/get', { name: 'triage' }], ['tools/call', { name: 'get_cpu', arguments: {} }]] as const) {
+      const res = await modern('logsOnly', method, params);
+      assert.match(res.headers.get('www-authenticate') ?? '', /scope="hostlens:read"/, method);
+      await expectJsonRpcError(res, 403, -32000);
+    }
   });
 
   test('a tool call beyond scope → 403 insufficient_scope naming the scope, id echoed, WWW-Authenticate; the next call is served', async () => {

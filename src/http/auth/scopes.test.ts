@@ -41,6 +41,7 @@ describe('scopes', () => {
     assert.equal(requiredScopeFor(call('resources/subscribe', { uri: 'diag://admin/audit' }), index), 'hostlens:admin');
     assert.equal(requiredScopeFor(call('completion/complete', { ref: { type: 'ref/resource', uri: 'diag://local/config/{+path}' } }), index), 'hostlens:config');
     assert.equal(requiredScopeFor(call('prompts/get', { name: 'triage' }), index), 'hostlens:read');
+    assert.equal(requiredScopeFor(call('completion/complete', { ref: { type: 'ref/prompt', name: 'triage' } }), index), 'hostlens:read');
     for (const method of ['initialize', 'tools/list', 'resources/list', 'ping', 'server/discover']) assert.equal(requiredScopeFor(call(method), index), null, method);
     assert.deepEqual(
       requiredScopesFor(call('subscriptions/listen', { notifications: { resourceSubscriptions: ['diag://local/overview', 'diag://local/config/etc/hosts', 7] } }), index).sort(),

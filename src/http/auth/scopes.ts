@@ -103,7 +103,8 @@ function resourceUrisOf(method: string, params: Record<string, unknown>): string
  * authentication: tools/call → the tool's scope (nothing for an unknown or
  * disabled tool), resources/read|subscribe|unsubscribe and
  * subscriptions/listen → each URI's scope, completion/complete on a resource
- * template → the template's, prompts/get → hostlens:read; everything else
+ * template → the template's, prompts/get and completion on a prompt →
+ * hostlens:read; everything else
  * (initialize, lists, ping, notifications, responses) → none.
  */
 export function requiredScopesFor(body: unknown, index: ScopeIndex): Scope[] {
@@ -117,7 +118,7 @@ export function requiredScopesFor(body: unknown, index: ScopeIndex): Scope[] {
     if (method === 'tools/call') {
       const scope = typeof params.name === 'string' ? index.tool(params.name) : null;
       if (scope) needed.add(scope);
-    } else if (method === 'prompts/get') {
+    } else if (method === 'prompts/get' || (method === 'completion/complete' && (params.ref as { type?: unknown } | undefined)?.type === 'ref/prompt')) {
       needed.add(READ_SCOPE);
     } else {
       for (const uri of resourceUrisOf(method, params)) needed.add(index.resource(uri));
