@@ -47,7 +47,7 @@ export function createResponseMeter(contentType: string | null): ResponseMeter {
   let parts: Uint8Array[] = [];
   let kept = 0;
   let overflow = false;
-  const decoder = new TextDecoder();
+  const decoder = sse ? new TextDecoder() : null;
   let line = '';
   let skipLine = false;
   let done = false;
@@ -102,7 +102,7 @@ export function createResponseMeter(contentType: string | null): ResponseMeter {
     chunk(bytes) {
       out.bytes += bytes.byteLength;
       if (sse) {
-        sseText(decoder.decode(bytes, { stream: true }));
+        sseText(decoder!.decode(bytes, { stream: true }));
         return;
       }
       if (overflow) return;
@@ -117,7 +117,7 @@ export function createResponseMeter(contentType: string | null): ResponseMeter {
     result() {
       if (!done) {
         done = true;
-        if (sse) sseText(`${decoder.decode()}\n`);
+        if (sse) sseText(`${decoder!.decode()}\n`);
         else if (!overflow && parts.length > 0) message(Buffer.concat(parts).toString('utf8'));
         parts = [];
       }

@@ -97,7 +97,7 @@ async function readAudit(query: string, services: Services): Promise<string> {
 }
 
 const DESCRIPTION =
-  'The audit log (admin only): one entry per /mcp request, newest first: {ts, principal, era, httpMethod, method, tool|resource|prompt, args (redacted, clipped), durationMs, outcome (ok | tool_error | rpc_error | http_<status>), httpStatus, rpcErrorCode?, bytes, sessionRef, requestId}. Bounded by maxResultBytes (truncated says why the list ended).';
+  'The audit log (admin only): one entry per /mcp request, newest first (by when the request finished; ts is when it arrived): {ts, principal, era, httpMethod, method, tool|resource|prompt, args (redacted, clipped), durationMs, outcome (ok | tool_error | rpc_error | http_<status>), httpStatus, rpcErrorCode?, bytes, sessionRef, requestId}. Bounded by maxResultBytes (truncated says why the list ended).';
 
 export const auditResource: ResourceDefinition = {
   name: 'audit',
