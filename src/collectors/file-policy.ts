@@ -151,6 +151,9 @@ export function checkFilePath(ctx: CollectorContext, path: string, list: AllowLi
     return { error: 'path must be an absolute path (starting with "/", no NUL, ≤ 4096 chars)' };
   }
   const requested = posix.normalize(path);
+  // A file path never ends with "/": refused before anything else, so "/etc/ssh/ssh_host_rsa_key/" cannot slip past
+  // the name rules (which anchor on the last segment) and ask the file system whether a denied file exists.
+  if (requested.endsWith('/')) return { error: `not a regular file: ${requested} (a file path must not end with "/")` };
   // /proc/<pid>/root/x is x: checked as such before the file system is asked, so existence does not leak.
   const early = denyReason(requested) ?? denyReason(requested.replace(/^\/proc\/[^/]+\/root(?=\/)/, ''));
   if (early) return denied(early);

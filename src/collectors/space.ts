@@ -89,7 +89,7 @@ export function hostPathOf(rootReal: string, abs: string): string {
  */
 export function resolveScanPath(ctx: CollectorContext, path: string, scanRoots: readonly string[]): { abs: string; host: string; rootReal: string } | { error: string } {
   const allowed = `allowed roots: ${scanRoots.join(', ') || '(none configured)'}`;
-  if (!path.startsWith('/') || path.includes('\0')) return { error: `path must be absolute; ${allowed}` };
+  if (!path.startsWith('/') || path.includes('\0')) return { error: `path must be an absolute directory path (starting with "/", no NUL); ${allowed}` };
   let rootReal: string;
   try {
     rootReal = realpathSync(ctx.root);
@@ -104,19 +104,20 @@ export function resolveScanPath(ctx: CollectorContext, path: string, scanRoots: 
       /* an allowed root that does not exist here allows nothing */
     }
   }
+  // Lexically outside every root: refused before the file system is asked, so nothing about paths outside the
+  // allow-list (existence, symlink targets, /proc/<pid>/cwd or fd targets) can be learned from the answer.
+  const lexical = posix.normalize(path);
+  const outside = `${clipString(path, 200)} is outside the directories find_space_hogs may walk; ${allowed} (config scanRoots / --scan-root)`;
+  if (!scanRoots.some((r) => lexical === posix.normalize(r) || lexical.startsWith(posix.normalize(r).replace(/\/?$/, '/')))) return { error: outside };
   let real: string;
   try {
     real = realpathSync(join(ctx.root, path));
   } catch (e) {
-    // Say nothing about the existence of paths outside the allow-list.
-    const lexical = posix.normalize(path);
-    if (!scanRoots.some((r) => lexical === posix.normalize(r) || lexical.startsWith(posix.normalize(r).replace(/\/?$/, '/')))) return { error: `${clipString(path, 200)} is outside the directories find_space_hogs may walk; ${allowed} (config scanRoots / --scan-root)` };
     return { error: `${clipString(path, 200)}: ${errCode(e) === 'ENOENT' ? 'no such directory' : `not accessible (${errCode(e)})`}` };
   }
   if (!roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep))) {
-    const resolved = hostPathOf(rootReal, real);
-    const via = resolved !== path ? ` (it resolves to ${clipString(resolved, 200)})` : '';
-    return { error: `${clipString(path, 200)}${via} is outside the directories find_space_hogs may walk; ${allowed} (config scanRoots / --scan-root)` };
+    // A symlink inside a root that leads out of it: refused without naming where it leads.
+    return { error: `${clipString(path, 200)} leads outside the directories find_space_hogs may walk (through a symlink); ${allowed} (config scanRoots / --scan-root)` };
   }
   try {
     if (!statSync(real).isDirectory()) return { error: `${clipString(path, 200)} is not a directory` };
