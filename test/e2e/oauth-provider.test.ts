@@ -63,6 +63,9 @@ describe('oidc-provider harness', { timeout: 30_000 }, () => {
     const other = await op.clientCredentials('full', { resource: OTHER, scope: 'hostlens:read' });
     assert.equal((await jwtVerify(other.access_token, jwks, { audience: OTHER })).payload.aud, OTHER);
     await assert.rejects(() => op.clientCredentials('full', { resource: 'http://127.0.0.1:9/unknown', scope: 'hostlens:read' }), /invalid_target/);
+    // No resource parameter, no default resource: no JWT for anyone (so the SDK tests prove the SDK sends RFC 8707 `resource`).
+    const bare = await op.clientCredentials('full', { scope: 'hostlens:read' });
+    assert.notEqual(bare.access_token.split('.').length, 3, 'a JWT without a requested resource');
     assert.ok((op.requests.get('/token') ?? 0) >= 4);
   });
 

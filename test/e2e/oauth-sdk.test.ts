@@ -197,6 +197,17 @@ describe('OAuth with the SDK client against a real OpenID provider', { timeout: 
     });
   }
 
+  test('tokens are never forwarded: hostlens fetched discovery/JWKS from the provider without any Authorization header; only /token saw client credentials (Basic)', () => {
+    const log = stack.op.requestLog;
+    assert.ok(log.some((r) => r.path === '/jwks'), log.map((r) => r.path).join());
+    for (const r of log) {
+      // /token: Basic for the confidential clients, nothing for the public PKCE client.
+      if (r.path === '/token') assert.ok(r.authorization === undefined || r.authorization.startsWith('Basic '), `${r.method} ${r.path}`);
+      else if (!r.path.startsWith('/auth') && !r.path.startsWith('/interaction')) assert.equal(r.authorization, undefined, `${r.method} ${r.path} carried ${String(r.authorization).slice(0, 12)}…`);
+      assert.doesNotMatch(String(r.authorization), /^Bearer/i, `${r.method} ${r.path}`);
+    }
+  });
+
   test('a legacy session opened with one principal is 404 for another principal, and still works for its own', async () => {
     const reader = await stack.op.clientCredentials(READER.id, { resource: stack.url, scope: 'hostlens:read' });
     const full = await stack.op.clientCredentials(FULL.id, { resource: stack.url, scope: HOSTLENS_SCOPES.join(' ') });

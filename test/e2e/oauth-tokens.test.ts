@@ -9,14 +9,19 @@
  * Each → 401 `WWW-Authenticate: Bearer error="invalid_token"` with the
  * resource metadata URL, a JSON-RPC error body, and the next good request is
  * served. No token, good or bad, appears in hostlens's stderr (debug level).
+ * And with the issuer unreachable: 401 invalid_token, never a 5xx.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
 import type { JWTPayload } from 'jose';
 import { HOSTLENS_SCOPES, jwtClaims, startOidc, unsignedJwt } from '../support/oidc.js';
 import type { OidcHandle } from '../support/oidc.js';
-import { delay, INITIALIZE, MCP_POST_HEADERS, within } from './helpers.js';
+import { delay, freePorts, INITIALIZE, MCP_POST_HEADERS, spawnHostlens, within } from './helpers.js';
+import type { Spawned } from './helpers.js';
 import { OTHER_RESOURCE, startOauthStack } from './oauth-stack.js';
 import type { OauthStack } from './oauth-stack.js';
 
@@ -157,5 +162,52 @@ describe('bad access tokens against hostlens with a real OpenID provider', { tim
       const signature = t.split('.')[2];
       if (signature && signature.length >= 16) assert.ok(!err.includes(signature), 'a token signature appears in stderr');
     }
+  });
+});
+
+describe('issuer unreachable (nothing listens at its address)', { timeout: 30_000 }, () => {
+  let hostlens: Spawned;
+  let url: string;
+  let issuer: string;
+  let dir: string;
+
+  before(async () => {
+    const [port, deadPort] = await freePorts(2);
+    url = `http://127.0.0.1:${port}/mcp`;
+    issuer = `http://127.0.0.1:${deadPort}`;
+    dir = mkdtempSync(join(tmpdir(), 'hostlens-oauth-dead-'));
+    const config = join(dir, 'hostlens.json');
+    writeFileSync(config, JSON.stringify({ host: '127.0.0.1', port, logLevel: 'debug', auth: { oauth: { issuer, resource: url } }, auditLog: { path: join(dir, 'audit.jsonl') } }));
+    hostlens = spawnHostlens(['serve', '--config', config]);
+    await hostlens.listening();
+  });
+  after(async () => {
+    await hostlens?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a well-formed token is refused with 401 invalid_token (never a 5xx), twice in a row; a warning is logged without the token; the server keeps serving', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ iss: issuer, aud: url, sub: 'x', scope: 'hostlens:read', iat: now, exp: now + 300 })
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' })
+      .sign(privateKey);
+    for (let i = 0; i < 2; i++) {
+      const started = Date.now();
+      const res = await fetch(url, { method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${token}` }, body: INITIALIZE, signal: AbortSignal.timeout(15_000) });
+      const body = await res.text();
+      assert.equal(res.status, 401, `attempt ${i}: ${body}`);
+      assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+      assert.equal((JSON.parse(body) as { jsonrpc?: string }).jsonrpc, '2.0');
+      assert.ok(Date.now() - started < 10_000, `attempt ${i} took ${Date.now() - started} ms`);
+    }
+    const warning = await hostlens.waitForLog((l) => l.level === 'warn' && /oauth/.test(String(l.msg)), 5_000, 'the oauth warning');
+    assert.ok(!JSON.stringify(warning).includes(token.split('.')[2]!));
+    assert.ok(!hostlens.stderr().includes(token.split('.')[2]!), 'the token signature appears in stderr');
+    const health = await fetch(url.replace('/mcp', '/healthz'));
+    assert.equal(health.status, 200);
+    const meta = await fetch(url.replace('/mcp', '/.well-known/oauth-protected-resource/mcp'));
+    assert.equal(meta.status, 200);
+    assert.deepEqual(((await meta.json()) as { authorization_servers?: string[] }).authorization_servers, [issuer]);
   });
 });

@@ -7,7 +7,9 @@
  *   expired, wrong issuer, wrong audience, with the same key and `kid`).
  * - `clientCredentials` enabled; `resourceIndicators` (RFC 8707) issues JWT
  *   access tokens (`typ: at+jwt`) whose `aud` is the requested resource
- *   (only the resources passed in `resources` are accepted) and whose `scope`
+ *   (only the resources passed in `resources` are accepted; there is no
+ *   default resource, so a client that sends no `resource` parameter gets no
+ *   JWT for hostlens) and whose `scope`
  *   is the requested subset of the hostlens scopes that the client is allowed
  *   (`client.scopes`): a read-only client asking for everything gets
  *   `hostlens:read` only.
@@ -44,7 +46,7 @@ export interface OidcClientSpec {
 }
 
 export interface StartOidcOptions {
-  /** Resource indicators the provider issues tokens for (the first is the default). */
+  /** Resource indicators the provider issues JWTs for (a client must name one: there is no default). */
   resources: readonly string[];
   clients: readonly OidcClientSpec[];
   accessTokenTtlSec?: number;
@@ -65,6 +67,8 @@ export interface OidcHandle {
   signingKey: JWK & { kid: string; alg: 'RS256' };
   /** Requests seen, by path (`/token`, `/jwks`, `/.well-known/openid-configuration`, …). */
   requests: Map<string, number>;
+  /** Every request: method, path and its Authorization header (to prove what was, or was not, sent here). */
+  requestLog: Array<{ method: string; path: string; authorization: string | undefined }>;
   /** A raw client-credentials token request (no SDK), for the bad-token cases. */
   clientCredentials(clientId: string, params: { resource?: string; scope?: string }): Promise<TokenResponse>;
   /** Signs `payload` as an `at+jwt` with the provider's own key (or `key`/`kid` when given). */
@@ -107,6 +111,7 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
 
   const server = createServer();
   const requests = new Map<string, number>();
+  const requestLog: OidcHandle['requestLog'] = [];
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -124,7 +129,6 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => options.resources[0],
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, indicator: string, client: ClientLike) => {
           if (!options.resources.includes(indicator)) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
@@ -149,6 +153,7 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
   server.on('request', (req, res) => {
     const path = new URL(req.url ?? '/', issuer).pathname;
     requests.set(path, (requests.get(path) ?? 0) + 1);
+    if (requestLog.length < 10_000) requestLog.push({ method: req.method ?? '?', path, authorization: req.headers.authorization });
     handler(req, res);
   });
 
@@ -158,6 +163,7 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
     tokenEndpoint: `${issuer}/token`,
     signingKey,
     requests,
+    requestLog,
     async clientCredentials(clientId, params) {
       const secret = secrets.get(clientId);
       if (secret === undefined) throw new Error(`no confidential client ${clientId}`);
