@@ -80,7 +80,7 @@ describe('hostile resource URIs over HTTP, both eras', { timeout: 60_000 }, () =
 
   function assertNoContent(msg: JsonRpcMessage, uri: string): void {
     const text = JSON.stringify(msg);
-    assertNoLeak(text);
+    assertNoLeak(text, uri.slice(0, 80));
     if (shadowHead) assert.ok(!text.includes(shadowHead), `${uri}: /etc/shadow content`);
     assert.ok(!('result' in msg), `${uri.slice(0, 80)} was served: ${text.slice(0, 200)}`);
   }
@@ -105,7 +105,7 @@ describe('hostile resource URIs over HTTP, both eras', { timeout: 60_000 }, () =
       for (const value of ['../../', 'etc/sh', '/etc/sh', '..%2f', 'proc/self/', 'etc/ssl/private/', '\u0000', 'x'.repeat(5_000)]) {
         const res = await post(era, 'completion/complete', { ref: { type: 'ref/resource', uri: 'diag://local/config/{+path}' }, argument: { name: 'path', value } });
         const msg = await readResponse(res);
-        assertNoLeak(JSON.stringify(msg));
+        assertNoLeak(JSON.stringify(msg), `completion ${JSON.stringify(value.slice(0, 20))}`);
         if (msg.error) {
           assert.equal(msg.error.code, -32602, JSON.stringify(msg.error));
           continue;
