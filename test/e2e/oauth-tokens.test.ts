@@ -1,7 +1,7 @@
 /**
  * Bad access tokens against a real `hostlens serve` whose `auth.oauth`
  * points at a real OpenID provider (oidc-provider on loopback). Tokens come
- * from the provider itself where it can make them (a 1-second token that
+ * from the provider itself where it can make them (a 2-second token that
  * expires, a token for another resource, a token from a second provider
  * instance) and are forged with the provider's own key otherwise (expired,
  * another issuer, another audience: each check alone), plus a re-signed
@@ -26,7 +26,7 @@ import { OTHER_RESOURCE, startOauthStack } from './oauth-stack.js';
 import type { OauthStack } from './oauth-stack.js';
 
 const FULL = { id: 'full', secret: 'full-secret-0123456789abcdef', scopes: HOSTLENS_SCOPES } as const;
-const SHORT = { id: 'short', secret: 'short-secret-0123456789abcdef', scopes: ['hostlens:read'], accessTokenTtlSec: 1 } as const;
+const SHORT = { id: 'short', secret: 'short-secret-0123456789abcdef', scopes: ['hostlens:read'], accessTokenTtlSec: 2 } as const;
 const CLOCK_SKEW_SEC = 1;
 
 describe('bad access tokens against hostlens with a real OpenID provider', { timeout: 60_000 }, () => {
@@ -107,9 +107,9 @@ describe('bad access tokens against hostlens with a real OpenID provider', { tim
     assert.ok((stack.op.requests.get('/.well-known/openid-configuration') ?? 0) >= 1);
   });
 
-  test('expired: a real 1-second token from the provider, once past exp + clock skew', async () => {
+  test('expired: a real 2-second token from the provider, once past exp + clock skew', async () => {
     const short = await stack.op.clientCredentials(SHORT.id, { resource: stack.url, scope: 'hostlens:read' });
-    assert.equal(short.expires_in, 1);
+    assert.equal(short.expires_in, 2);
     const fresh = await post(short.access_token);
     assert.equal(fresh.status, 200, `before expiry: ${fresh.body}`);
     const exp = jwtClaims(short.access_token).exp!;
