@@ -18,6 +18,7 @@ import type { Logger } from '../util/log.js';
 import { jsonRpcError, TRANSPORT_ERROR } from './errors.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Authenticator } from './auth/authenticate.js';
+import { endAtExpiry } from './auth/expiry.js';
 import { isMetadataPath } from './auth/metadata.js';
 import { principalOf } from './auth/principal.js';
 import type { ScopeIndex } from './auth/scopes.js';
@@ -168,7 +169,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       if (authenticated instanceof Response) return authenticated;
       authInfo = authenticated.authInfo;
     }
-    facts.principal = principalOf(authInfo).id;
+    const principal = principalOf(authInfo);
+    facts.principal = principal.id;
     // B (limits): rate limit per principal, then the stream cap for GET streams (POSTs are admitted once parsed).
     const limited = await enforceRateLimit(limiter, facts.principal, request);
     if (limited) return limited;
@@ -177,7 +179,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (draining) {
       return jsonRpcError(503, TRANSPORT_ERROR, 'Service Unavailable: the server is shutting down', { headers: { connection: 'close' } });
     }
-    return endpoint.handle(request, facts, authInfo);
+    // An event stream ends when the token it was opened with expires.
+    return endAtExpiry(await endpoint.handle(request, facts, authInfo), principal.expiresAtMs);
   };
 
   const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo }): Promise<Response> => {

@@ -233,6 +233,25 @@ describe('OAuth resource server (jose JWKS on loopback)', () => {
     assert.ok(Math.abs((info.expiresAt ?? 0) - (now() + 300)) <= 5);
   });
 
+  test('a legacy GET stream opened with a token ends when the token expires', async () => {
+    const token = await issuer.sign(claims({ exp: now() + 2 }));
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': '2025-11-25' };
+    const init = await fetch(url, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    });
+    const sid = init.headers.get('mcp-session-id');
+    assert.ok(sid);
+    await init.text();
+    const started = Date.now();
+    const stream = await fetch(url, { headers: { ...auth, accept: 'text/event-stream', 'mcp-session-id': sid }, signal: AbortSignal.timeout(10_000) });
+    assert.equal(stream.status, 200);
+    await stream.text();
+    const lasted = Date.now() - started;
+    assert.ok(lasted >= 500 && lasted < 8_000, `the stream lasted ${lasted} ms`);
+  });
+
   test('the log holds principals but never a token', async () => {
     const token = await issuer.sign(claims({ sub: 'log-check' }));
     await both(token);
