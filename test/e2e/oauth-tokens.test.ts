@@ -5,7 +5,8 @@
  * expires, a token for another resource, a token from a second provider
  * instance) and are forged with the provider's own key otherwise (expired,
  * another issuer, another audience: each check alone), plus a re-signed
- * token (another key, same `kid`), a tampered payload, `alg: none` and HS256.
+ * token (another key, same `kid`), a tampered payload, `alg: none` and HS256,
+ * and real tokens signed with algorithms outside hostlens's allow-list.
  * Each → 401 `WWW-Authenticate: Bearer error="invalid_token"` with the
  * resource metadata URL, a JSON-RPC error body, and the next good request is
  * served. No token, good or bad, appears in hostlens's stderr (debug level).
@@ -16,7 +17,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, SignJWT } from 'jose';
+import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import type { JWTPayload } from 'jose';
 import { HOSTLENS_SCOPES, jwtClaims, startOidc, unsignedJwt } from '../support/oidc.js';
 import type { OidcHandle } from '../support/oidc.js';
@@ -28,6 +29,10 @@ import type { OauthStack } from './oauth-stack.js';
 const FULL = { id: 'full', secret: 'full-secret-0123456789abcdef', scopes: HOSTLENS_SCOPES } as const;
 const SHORT = { id: 'short', secret: 'short-secret-0123456789abcdef', scopes: ['hostlens:read'], accessTokenTtlSec: 2 } as const;
 const CLOCK_SKEW_SEC = 1;
+/** One client per signing algorithm: hostlens's default allow-list is RS256, PS256, ES256, EdDSA. */
+const ALLOWED_ALGS = ['PS256', 'ES256', 'EdDSA'] as const;
+const REFUSED_ALGS = ['RS384', 'ES384'] as const;
+const ALG_CLIENTS = [...ALLOWED_ALGS, ...REFUSED_ALGS].map((alg) => ({ id: `alg-${alg}`, secret: `alg-secret-${alg}-0123456789`, scopes: ['hostlens:read'] as const, alg }));
 
 describe('bad access tokens against hostlens with a real OpenID provider', { timeout: 60_000 }, () => {
   let stack: OauthStack;
@@ -35,7 +40,7 @@ describe('bad access tokens against hostlens with a real OpenID provider', { tim
   const allTokens: string[] = [];
 
   before(async () => {
-    stack = await startOauthStack({ clients: [FULL, SHORT], clockSkewSec: CLOCK_SKEW_SEC });
+    stack = await startOauthStack({ clients: [FULL, SHORT, ...ALG_CLIENTS], clockSkewSec: CLOCK_SKEW_SEC });
     // A second, independent provider that also issues tokens for hostlens's resource.
     rogue = await within(10_000, 'second provider', startOidc({ resources: [stack.url], clients: [FULL] }));
   });
@@ -150,6 +155,19 @@ describe('bad access tokens against hostlens with a real OpenID provider', { tim
     const hs = await new SignJWT(real).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: stack.op.signingKey.kid }).sign(new TextEncoder().encode('s'.repeat(32)));
     await expectInvalidToken(hs, 'HS256');
     await expectInvalidToken('not-a-jwt', 'garbage');
+  });
+
+  test('algorithms: real provider tokens signed PS256, ES256, EdDSA are accepted; RS384 and ES384 (not allow-listed) are 401 invalid_token', async () => {
+    const tokenFor = async (alg: string): Promise<string> => {
+      const t = (await stack.op.clientCredentials(`alg-${alg}`, { resource: stack.url, scope: 'hostlens:read' })).access_token;
+      assert.equal(decodeProtectedHeader(t).alg, alg);
+      return t;
+    };
+    for (const alg of ALLOWED_ALGS) {
+      const res = await post(await tokenFor(alg));
+      assert.equal(res.status, 200, `${alg}: ${res.body}`);
+    }
+    for (const alg of REFUSED_ALGS) await expectInvalidToken(await tokenFor(alg), `${alg} token`);
   });
 
   test('no token ever appears in hostlens stderr', async () => {

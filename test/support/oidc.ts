@@ -4,7 +4,9 @@
  *
  * - One RS256 signing key generated per run with jose (its private JWK is
  *   exposed so tests can mint tokens the provider itself would not issue:
- *   expired, wrong issuer, wrong audience, with the same key and `kid`).
+ *   expired, wrong issuer, wrong audience, with the same key and `kid`), plus
+ *   one key per other algorithm a client asks for (`alg`: PS256, ES256,
+ *   EdDSA, RS384, ES384), all published in the JWKS.
  * - `clientCredentials` enabled; `resourceIndicators` (RFC 8707) issues JWT
  *   access tokens (`typ: at+jwt`) whose `aud` is the requested resource
  *   (only the resources passed in `resources` are accepted; there is no
@@ -43,7 +45,12 @@ export interface OidcClientSpec {
   scopes: readonly HostlensScope[];
   /** Access token lifetime for this client's tokens (default: `accessTokenTtlSec`). */
   accessTokenTtlSec?: number;
+  /** JWS algorithm of this client's access tokens (default RS256); the provider gets a key for each one used. */
+  alg?: SigningAlg;
 }
+
+export const SIGNING_ALGS = ['RS256', 'RS384', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 export interface StartOidcOptions {
   /** Resource indicators the provider issues JWTs for (a client must name one: there is no default). */
@@ -83,6 +90,11 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = `k-${randomUUID()}`;
   const signingKey = { ...(await exportJWK(privateKey)), kid, alg: 'RS256' as const, use: 'sig' };
+  const keys: JWK[] = [signingKey];
+  for (const alg of new Set(options.clients.map((c) => c.alg).filter((a): a is SigningAlg => a !== undefined && a !== 'RS256'))) {
+    const pair = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+    keys.push({ ...(await exportJWK(pair.privateKey)), kid: `k-${alg}-${randomUUID()}`, alg, use: 'sig' });
+  }
   const byId = new Map(options.clients.map((c) => [c.id, c]));
   const secrets = new Map<string, string>();
 
@@ -120,7 +132,8 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
 
   const provider = new Provider(issuer, {
     clients,
-    jwks: { keys: [signingKey] },
+    jwks: { keys },
+    enabledJWA: { idTokenSigningAlgValues: [...SIGNING_ALGS] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'offline_access'],
     pkce: { required: () => true },
@@ -139,7 +152,7 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
             audience: indicator,
             accessTokenFormat: 'jwt',
             accessTokenTTL: spec?.accessTokenTtlSec ?? defaultTtl,
-            jwt: { sign: { alg: 'RS256' } },
+            jwt: { sign: { alg: spec?.alg ?? 'RS256' } },
           };
         },
       },
