@@ -24,7 +24,7 @@ import { createLogger } from '../../src/util/log.js';
 import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
 import { startIssuer, unsignedToken } from '../support/jwks.js';
 import type { TestIssuer } from '../support/jwks.js';
-import { ACCEPT, MODERN, modernMeta } from './helpers.js';
+import { ACCEPT, delay, MODERN, modernMeta } from './helpers.js';
 import type { JsonRpcMessage } from './helpers.js';
 
 const TOOLSETS: Toolset[] = ['core', 'network', 'logs', 'config', 'containers'];
@@ -311,8 +311,22 @@ describe('OAuth: JWKS discovery, an unreachable issuer, required scopes', () => 
     assert.ok(lines.some((l) => l.includes('"level":"warn"') && l.includes('oauth')), lines.join(''));
     assert.ok(!lines.join('').includes(token.split('.')[2] ?? token));
     issuer.setDown(false);
+    await delay(100); // past the fail-fast window (cooldownMs 50 here)
     assert.equal((await ping(app, token)).status, 200);
     await app.close();
+  });
+
+  test('while the issuer is down, a burst of tokens makes one JWKS fetch, not one each', async () => {
+    const app = appWith({ jwksUri: issuer.jwksUri, cooldownMs: 5_000 }, []);
+    issuer.setDown(true);
+    try {
+      const before = issuer.fetches.all;
+      for (let i = 0; i < 20; i += 1) assert.equal((await ping(app, await issuer.sign({ ...claims(), sub: `s${i}` }))).status, 401);
+      assert.equal(issuer.fetches.all - before, 1);
+    } finally {
+      issuer.setDown(false);
+      await app.close();
+    }
   });
 
   test('requiredScopes: a token without them → 403 insufficient_scope at authentication', async () => {

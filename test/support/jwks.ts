@@ -22,7 +22,8 @@ export interface TestIssuer extends Mint {
   /** A key the issuer never published. */
   strangerKey: CryptoKey;
   ecKey: CryptoKey;
-  fetches: { jwks: number; discovery: number };
+  /** Answered JWKS and discovery documents; `all` counts every request, also those answered 503 while down. */
+  fetches: { jwks: number; discovery: number; all: number };
   setDown(down: boolean): void;
   close(): Promise<void>;
 }
@@ -43,10 +44,11 @@ export async function startIssuer(): Promise<TestIssuer> {
     ],
   };
   const publicPem = await exportSPKI(rsa.publicKey);
-  const fetches = { jwks: 0, discovery: 0 };
+  const fetches = { jwks: 0, discovery: 0, all: 0 };
   let down = false;
   let issuer = '';
   const server = createServer((req, res) => {
+    fetches.all += 1;
     if (down) {
       res.writeHead(503).end();
       return;

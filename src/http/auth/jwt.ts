@@ -94,8 +94,22 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   let discovering: Promise<JWTVerifyGetKey> | null = null;
   let failedAt = -Infinity;
 
-  const remote = (uri: string): JWTVerifyGetKey =>
-    createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
+  // After a failed JWKS fetch, tokens are refused at once for a while instead of each one fetching again
+  // (bad tokens sent while the issuer is down cannot make hostlens hammer it).
+  const failFastMs = Math.min(cooldownMs, 5_000);
+  let jwksFailedAt = -Infinity;
+  const remote = (uri: string): JWTVerifyGetKey => {
+    const getKey = createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
+    return async (header, token) => {
+      if (performance.now() - jwksFailedAt < failFastMs) throw new AuthError('invalid_token', UNAVAILABLE);
+      try {
+        return await getKey(header, token);
+      } catch (error) {
+        if (toAuthError(error).unavailable) jwksFailedAt = performance.now();
+        throw error;
+      }
+    };
+  };
 
   const keys = async (): Promise<JWTVerifyGetKey> => {
     if (jwks) return jwks;
