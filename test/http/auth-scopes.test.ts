@@ -158,6 +158,25 @@ describe('static tokens with scopes (product catalogue, real HTTP)', () => {
     assert.ok(cpu.result && cpu.result.isError !== true);
   });
 
+  test('legacy era: resources/templates/list hides the config template from read; subscribing to a config file → 403 naming hostlens:config', async () => {
+    const reader = await openSession('reader');
+    const all = await openSession('all');
+    const templates = async (who: string, sid: string) =>
+      ((await legacyResult(who, sid, 'resources/templates/list')).result?.resourceTemplates as Array<{ uriTemplate: string }>).map((t) => t.uriTemplate);
+    assert.ok(!(await templates('reader', reader)).some((t) => t.startsWith('diag://local/config/')));
+    assert.ok((await templates('all', all)).some((t) => t.startsWith('diag://local/config/')));
+    const sub = await legacy('reader', reader, { jsonrpc: '2.0', id: 3, method: 'resources/subscribe', params: { uri: 'diag://local/config/etc/hostname' } });
+    assert.match(sub.headers.get('www-authenticate') ?? '', /scope="hostlens:config"/);
+    await expectJsonRpcError(sub, 403, -32000);
+  });
+
+  test('modern subscriptions/listen naming a config file without hostlens:config → 403 before any stream opens', async () => {
+    const res = await modern('ops', 'subscriptions/listen', { notifications: { resourceSubscriptions: ['diag://local/overview', 'diag://local/config/etc/hostname'] } }, 'listen-1');
+    assert.equal(res.status, 403);
+    assert.match(res.headers.get('www-authenticate') ?? '', /scope="hostlens:config"/);
+    assert.equal(((await res.json()) as JsonRpcMessage).id, 'listen-1');
+  });
+
   test('a legacy session is bound to its token: another token, or none, on it → 404 like an unknown session; the owner still works', async () => {
     const sid = await openSession('ops');
     const ping = { jsonrpc: '2.0', id: 5, method: 'ping' };
