@@ -94,13 +94,24 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-const validator = new AjvJsonSchemaValidator();
+const ajv = new AjvJsonSchemaValidator();
+const compiled = new WeakMap<object, ReturnType<AjvJsonSchemaValidator['getValidator']>>();
+
+/** A JSON Schema validator, compiled once per schema object (compiling costs tens of ms). */
+export function validatorFor(schema: object): ReturnType<AjvJsonSchemaValidator['getValidator']> {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.getValidator(schema as JsonSchemaType);
+    compiled.set(schema, v);
+  }
+  return v;
+}
 
 export function outputChecker(tools: Map<string, Tool>, maxBytes = DEFAULT_MAX_RESULT_BYTES) {
   return (name: string, result: CallToolResult, what: string): void => {
     const schema = tools.get(name)?.outputSchema;
     assert.ok(schema, `${name} has an outputSchema`);
-    const verdict = validator.getValidator(schema as JsonSchemaType)(result.structuredContent);
+    const verdict = validatorFor(schema)(result.structuredContent);
     assert.ok(verdict.valid, `${what}: structuredContent does not match outputSchema: ${verdict.errorMessage}`);
     const bytes = Buffer.byteLength(JSON.stringify(result.structuredContent));
     assert.ok(bytes <= maxBytes, `${what}: ${bytes} bytes over the ${maxBytes}-byte budget`);
