@@ -170,6 +170,31 @@ describe('static tokens with scopes (product catalogue, real HTTP)', () => {
     await expectJsonRpcError(sub, 403, -32000);
   });
 
+  test('config and admin URIs spelled so the SDK still resolves them (spaces, tabs, upper-case scheme, dot segments) need their scope (legacy)', async () => {
+    const spellings = [
+      ' diag://local/config/etc/hostname',
+      'DIAG://local/config/etc/hostname',
+      'diag://local/conf\tig/etc/hostname',
+      'diag://local/x/../config/etc/hostname',
+      'diag://local/./config/etc/hostname',
+      'diag://admin/x/../audit',
+    ];
+    // Legacy era: no Mcp-Name header has to mirror the odd spelling.
+    const sid = await openSession('ops');
+    for (const uri of spellings) {
+      for (const method of ['resources/read', 'resources/subscribe']) {
+        const res = await legacy('ops', sid, { jsonrpc: '2.0', id: 1, method, params: { uri } });
+        assert.equal(res.status, 403, `${method} ${JSON.stringify(uri)}`);
+        await res.body?.cancel();
+      }
+    }
+    // The owner of the scope reads the odd spelling: it really is the config file (or a not-found for it), not another resource.
+    const owner = await openSession('all');
+    const read = await legacyResult('all', owner, 'resources/read', { uri: 'DIAG://local/x/../config/etc/hostname' });
+    const resolved = read.result ? (read.result.contents as Array<{ uri: string }>)[0]?.uri : (read.error?.data as { uri?: string } | undefined)?.uri;
+    assert.equal(resolved, 'diag://local/config/etc/hostname', JSON.stringify(read));
+  });
+
   test('modern subscriptions/listen naming a config file without hostlens:config → 403 before any stream opens', async () => {
     const res = await modern('ops', 'subscriptions/listen', { notifications: { resourceSubscriptions: ['diag://local/overview', 'diag://local/config/etc/hostname'] } }, 'listen-1');
     assert.equal(res.status, 403);

@@ -29,6 +29,11 @@ describe('scopes', () => {
     assert.equal(scopeOfResource('diag://thresholds'), 'hostlens:read');
     assert.equal(index.resource('diag://local/config/{+path}'), 'hostlens:config');
     assert.equal(index.resource('diag://admin/audit'), 'hostlens:admin');
+    for (const uri of [' diag://local/config/etc/hosts', 'DIAG://local/config/etc/hosts', 'diag://local/con\nfig/etc/hosts', 'diag://local/a/../config/x']) {
+      assert.equal(index.resource(uri), 'hostlens:config', JSON.stringify(uri));
+      assert.equal(scopeOfResource(uri), 'hostlens:config', JSON.stringify(uri));
+    }
+    assert.equal(index.resource('Diag://admin/./audit?limit=1'), 'hostlens:admin');
   });
 
   test('requiredScopeFor: calls, reads, subscriptions, completion, prompts; none for lists, unknown or disabled tools', () => {

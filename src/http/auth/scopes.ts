@@ -31,10 +31,32 @@ export function scopeOfTool(def: Pick<ToolDefinition, 'toolset' | 'scope'>): Sco
   return def.scope ?? TOOLSET_SCOPES[def.toolset] ?? READ_SCOPE;
 }
 
+/**
+ * A URI as given and as the SDK resolves it before matching resources and
+ * templates (`new URL(uri).href`: surrounding spaces and any tab or newline
+ * dropped, the scheme lower-cased, dot segments resolved). A scope is decided
+ * on both, so no spelling reaches a resource with a weaker scope.
+ */
+export function uriSpellings(uri: string): string[] {
+  try {
+    const href = new URL(uri).href;
+    return href === uri ? [uri] : [uri, href];
+  } catch {
+    return [uri];
+  }
+}
+
+/** The first scope other than hostlens:read among `scopes`, else hostlens:read. */
+function strictest(scopes: Iterable<Scope>): Scope {
+  for (const scope of scopes) if (scope !== READ_SCOPE) return scope;
+  return READ_SCOPE;
+}
+
 /** The scope of a resource URI (or URI template) by prefix alone. */
 export function scopeOfResource(uri: string): Scope {
-  for (const [prefix, scope] of RESOURCE_PREFIX_SCOPES) if (uri.startsWith(prefix)) return scope;
-  return READ_SCOPE;
+  return strictest(
+    uriSpellings(uri).map((form) => RESOURCE_PREFIX_SCOPES.find(([prefix]) => form.startsWith(prefix))?.[1] ?? READ_SCOPE),
+  );
 }
 
 /** What `requiredScopesFor` needs to know about the catalogue being served. */
@@ -74,10 +96,9 @@ export function scopeIndex(catalogue: IndexSource, toolsets?: readonly Toolset[]
   return {
     tool: (name) => tools.get(name) ?? null,
     resource(uri) {
-      const declared = exact.get(uri) ?? prefixes.find(([p]) => uri.startsWith(p))?.[1];
-      const byPrefix = scopeOfResource(uri);
-      // The stricter of the two: a prefix rule cannot be loosened by a definition.
-      return declared && declared !== READ_SCOPE ? declared : byPrefix;
+      const declared = uriSpellings(uri).map((form) => exact.get(form) ?? prefixes.find(([p]) => form.startsWith(p))?.[1] ?? READ_SCOPE);
+      // A prefix rule cannot be loosened by a definition.
+      return strictest([...declared, scopeOfResource(uri)]);
     },
   };
 }
