@@ -1,15 +1,13 @@
 /**
- * OPEN BUGS found by the hostile suite in src/http/app.ts (owners A/B; reported).
+ * Regression tests for two bugs the hostile suite found in the node HTTP layer (reported, fixed in
+ * src/http/node-server.ts, commit 3dc69f6 and after):
  *
- * 1. TRACE on any path (/mcp, /healthz) answers 500 -32603 "Internal server error": the node adapter
- *    builds a fetch Request, and fetch refuses the TRACE method (TypeError), which the adapter turns
- *    into a 500. A client's method choice is not a server fault: it should be 405 with Allow, like
- *    PUT/PATCH/OPTIONS. Fix idea (app.ts listen(), before nodeHandler): for TRACE/TRACK answer 405
- *    `Allow: GET, POST, DELETE` with the JSON-RPC error body.
- * 2. A valid request followed in the same packet by garbage loses its own answer: node's default
- *    'clientError' handler writes 400 and destroys the socket while the first response is still being
- *    produced, so the client sees only the 400. Fix idea (app.ts): a 'clientError' handler that, when
- *    the socket still has a response in progress, waits for it to finish before writing the 400.
+ * 1. TRACE on any path (/mcp, /healthz) answered 500 -32603 "Internal server error": the node adapter
+ *    builds a fetch Request, and fetch refuses the TRACE method. A client's method choice is not a
+ *    server fault: 405 with Allow, like PUT/PATCH/OPTIONS.
+ * 2. A valid request followed in the same packet by garbage lost its own answer: node's default
+ *    'clientError' handler wrote 400 and destroyed the socket while the first response was still being
+ *    produced, so the client saw only the 400.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -19,7 +17,7 @@ import { exchange, httpRequest, splitResponses } from './raw-socket.js';
 const META = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
 const LIST = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: META } });
 
-describe('open bugs in the node HTTP layer', { timeout: 60_000 }, () => {
+describe('node HTTP layer regressions found by the hostile suite', { timeout: 60_000 }, () => {
   let port: number;
   let host: string;
   before(async () => {
