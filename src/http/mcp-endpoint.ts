@@ -55,7 +55,7 @@ export interface McpEndpointOptions {
   /** Scopes of the catalogue's tools and resources; without it only resource URI prefixes need scopes. */
   scopeIndex?: ScopeIndex;
   /** The 403 insufficient_scope answer (default: one naming this origin's metadata URL). */
-  forbidden?: (request: Request, scopes: readonly Scope[], id?: JsonRpcId) => Response;
+  forbidden?: (request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]) => Response;
   /** B (limits): admits a parsed POST body or refuses it (the stream cap's 429, stream-cap.ts). */
   admit?: (request: Request, facts: RequestFacts, body: unknown) => Response | undefined;
   onerror?: (error: Error) => void;
@@ -124,11 +124,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
   const index: ScopeIndex = options.scopeIndex ?? { tool: () => null, resource: scopeOfResource };
   const forbidden =
-    options.forbidden ?? ((request: Request, scopes: readonly Scope[], id?: JsonRpcId) => forbiddenResponse(defaultMetadataUrl(request), scopes, id));
-  /** The scopes `body` needs that the request's principal lacks. */
-  const missingScopes = (body: unknown, authInfo?: AuthInfo): Scope[] => {
+    options.forbidden ??
+    ((request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]) => forbiddenResponse(defaultMetadataUrl(request), needed, id, missing));
+  /** The scopes `body` needs, and those of them the request's principal lacks. */
+  const scopeCheck = (body: unknown, authInfo?: AuthInfo): { needed: Scope[]; missing: Scope[] } => {
     const held = principalOf(authInfo).scopes;
-    return requiredScopesFor(body, index).filter((s) => !held.has(s));
+    const needed = requiredScopesFor(body, index);
+    return { needed, missing: needed.filter((s) => !held.has(s)) };
   };
 
   const post = async (request: Request, facts: RequestFacts, authInfo?: AuthInfo): Promise<Response> => {
@@ -156,10 +158,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return jsonRpcError(400, JSONRPC_PARSE_ERROR, 'Parse error: the request body is not valid JSON');
     }
     describe(body, facts);
-    const missing = missingScopes(body, authInfo);
+    const { needed, missing } = scopeCheck(body, authInfo);
     if (missing.length > 0) {
       facts.missingScopes = missing;
-      return forbidden(request, missing, requestIdOf(body));
+      return forbidden(request, needed, requestIdOf(body), missing);
     }
     const refused = options.admit?.(request, facts, body);
     if (refused) return refused;

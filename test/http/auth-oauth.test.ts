@@ -179,6 +179,11 @@ describe('OAuth resource server (jose JWKS on loopback)', () => {
     await expectInvalid(await issuer.sign(claims({ aud: 'http://127.0.0.1:9/other-api' })), /not issued for this resource/);
     await expectInvalid(await issuer.sign(claims({ aud: undefined })), /not issued for this resource/);
     assert.equal((await both(await issuer.sign(claims({ aud: ['http://127.0.0.1:9/other-api', url] })))).status, 200);
+    // The same resource spelled with an upper-case scheme and host, or a trailing slash, is this resource; a longer path is not.
+    assert.equal((await both(await issuer.sign(claims({ aud: url.replace('http://127.0.0.1', 'HTTP://127.0.0.1') })))).status, 200);
+    assert.equal((await both(await issuer.sign(claims({ aud: `${url}/` })))).status, 200);
+    await expectInvalid(await issuer.sign(claims({ aud: `${url}/extra` })), /not issued for this resource/);
+    await expectInvalid(await issuer.sign(claims({ aud: `${url}#frag`.replace('/mcp', '/mcpx') })), /not issued for this resource/);
     await expectInvalid(await issuer.sign(claims({ iss: 'http://127.0.0.1:9/rogue' })), /another issuer/);
     await expectInvalid(await issuer.sign(claims({ exp: undefined })), /expiry/);
     await expectInvalid(await issuer.sign(claims({ sub: undefined })), /no subject/);

@@ -126,13 +126,13 @@ describe('static tokens with scopes (product catalogue, real HTTP)', () => {
       assert.equal(res.status, 403, name);
       assert.equal(
         res.headers.get('www-authenticate'),
-        `Bearer error="insufficient_scope", scope="hostlens:processes", resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp"`,
+        `Bearer error="insufficient_scope", scope="hostlens:processes", resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp", error_description="the access token lacks a scope this request needs"`,
       );
       const body = (await res.json()) as JsonRpcMessage;
       assert.equal(body.id, `call-${name}`);
       assert.equal(body.error?.code, -32000);
       assert.match(body.error?.message ?? '', /hostlens:processes/);
-      assert.deepEqual(body.error?.data, { requiredScopes: ['hostlens:processes'] });
+      assert.deepEqual(body.error?.data, { requiredScopes: ['hostlens:processes'], missingScopes: ['hostlens:processes'] });
     }
     const logs = await modern('reader', 'tools/call', { name: 'search_logs', arguments: {} });
     assert.match(logs.headers.get('www-authenticate') ?? '', /scope="hostlens:logs"/);
@@ -198,8 +198,11 @@ describe('static tokens with scopes (product catalogue, real HTTP)', () => {
   test('modern subscriptions/listen naming a config file without hostlens:config → 403 before any stream opens', async () => {
     const res = await modern('ops', 'subscriptions/listen', { notifications: { resourceSubscriptions: ['diag://local/overview', 'diag://local/config/etc/hostname'] } }, 'listen-1');
     assert.equal(res.status, 403);
-    assert.match(res.headers.get('www-authenticate') ?? '', /scope="hostlens:config"/);
-    assert.equal(((await res.json()) as JsonRpcMessage).id, 'listen-1');
+    // The challenge lists every scope the request needs (read for the overview, config for the file); data says which are missing.
+    assert.match(res.headers.get('www-authenticate') ?? '', /scope="hostlens:read hostlens:config"/);
+    const listenBody = (await res.json()) as JsonRpcMessage;
+    assert.equal(listenBody.id, 'listen-1');
+    assert.deepEqual(listenBody.error?.data, { requiredScopes: ['hostlens:read', 'hostlens:config'], missingScopes: ['hostlens:config'] });
   });
 
   test('a legacy session is bound to its token: another token, or none, on it → 404 like an unknown session; the owner still works', async () => {

@@ -62,7 +62,7 @@ export interface Authenticator {
   /** The RFC 9728 document for a request on a metadata path (405 for other methods). */
   metadata(request: Request): Response;
   /** HTTP 403 insufficient_scope for a call that needs `scopes` the principal lacks. */
-  forbidden(request: Request, scopes: readonly Scope[], id?: JsonRpcId): Response;
+  forbidden(request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]): Response;
 }
 
 /** Characters of an RFC 6750 b64token. */
@@ -79,17 +79,22 @@ function challenge(fields: Array<[string, string | undefined]>): string {
     .join(', ')}`;
 }
 
-/** HTTP 403 insufficient_scope with the scopes needed, as a JSON-RPC error (id echoed). */
-export function forbiddenResponse(metadataUrl: string, scopes: readonly Scope[], id?: JsonRpcId): Response {
-  const needed = scopes.join(' ');
+/**
+ * HTTP 403 insufficient_scope as a JSON-RPC error (id echoed). The challenge
+ * lists every scope the request needs (`needed`), so a client asking for a
+ * new token asks for all of them; `missing` (default: all) are the ones the
+ * token lacks.
+ */
+export function forbiddenResponse(metadataUrl: string, needed: readonly Scope[], id?: JsonRpcId, missing: readonly Scope[] = needed): Response {
   const header = challenge([
     ['error', 'insufficient_scope'],
-    ['scope', needed],
+    ['scope', needed.join(' ')],
     ['resource_metadata', metadataUrl],
+    ['error_description', 'the access token lacks a scope this request needs'],
   ]);
-  return jsonRpcError(403, TRANSPORT_ERROR, `Forbidden: this request needs the scope ${needed}, which the access token does not grant`, {
+  return jsonRpcError(403, TRANSPORT_ERROR, `Forbidden: the access token lacks ${missing.join(' ')} (this request needs ${needed.join(' ')})`, {
     id: id ?? null,
-    data: { requiredScopes: [...scopes] },
+    data: { requiredScopes: [...needed], missingScopes: [...missing] },
     headers: { 'www-authenticate': header },
   });
 }
@@ -133,7 +138,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return jsonRpcError(status, TRANSPORT_ERROR, message, { headers: { 'www-authenticate': header } });
   };
 
-  const forbidden = (request: Request, scopes: readonly Scope[], id?: JsonRpcId): Response => forbiddenResponse(metadataUrlFor(request), scopes, id);
+  const forbidden = (request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]): Response =>
+    forbiddenResponse(metadataUrlFor(request), needed, id, missing);
 
   const verify = async (request: Request, token: string): Promise<Authenticated> => {
     const digest = sha256Hex(token).slice(0, 16);

@@ -2,7 +2,8 @@
  * JWT access tokens checked locally against the issuer's JWKS (jose):
  * signature with an allow-listed asymmetric algorithm (never `none`, never
  * HS* with a JWKS), `iss` equal to the configured issuer, `aud` containing
- * this resource (RFC 8707), `exp` required, `nbf`/`exp` with a bounded clock
+ * this resource (RFC 8707; scheme and host case-insensitive, a trailing slash
+ * ignored), `exp` required, `nbf`/`exp` with a bounded clock
  * skew. The JWKS (and, without a `jwksUri`, its discovery) is fetched lazily
  * on first use, with timeouts and a cooldown, so the issuer need not be up
  * when hostlens starts; when it cannot be reached the token is refused
@@ -53,6 +54,28 @@ function scopesOf(payload: JWTPayload): Scope[] {
   const raw = payload.scope ?? payload.scp;
   const list = typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw : [];
   return [...new Set(list.filter(isScope))];
+}
+
+/**
+ * A resource identifier compared as MCP asks (RFC 8707 / RFC 3986): scheme
+ * and host case-insensitive, no fragment, one trailing slash ignored. A value
+ * that is not a URL is compared as it is.
+ */
+export function canonicalResource(value: string): string {
+  try {
+    const url = new URL(value);
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
+    return `${url.protocol}//${url.host}${path}${url.search}`;
+  } catch {
+    return value;
+  }
+}
+
+/** Whether the token's `aud` (a string or an array) names one of `audiences`. */
+function audienceMatches(aud: unknown, audiences: readonly string[]): boolean {
+  const wanted = new Set(audiences.map(canonicalResource));
+  const given = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.slice(0, 64) : [];
+  return given.some((a) => typeof a === 'string' && wanted.has(canonicalResource(a)));
 }
 
 function claimProblem(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>): string {
@@ -131,11 +154,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     try {
       const { payload } = await jwtVerify(token, await keys(), {
         issuer: options.issuer,
-        audience: [...audiences],
         algorithms: [...options.algorithms],
         clockTolerance,
         requiredClaims: ['exp'],
       });
+      // RFC 8707: the token must be meant for this resource (checked here, after the signature and time claims).
+      if (!audienceMatches(payload.aud, audiences)) throw new AuthError('invalid_token', 'the token was not issued for this resource');
       const subject = [payload.sub, payload.client_id, payload.azp].find((v): v is string => typeof v === 'string' && v !== '');
       if (subject === undefined) throw new AuthError('invalid_token', 'the token names no subject or client');
       return {
