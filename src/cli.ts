@@ -24,7 +24,8 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
   --port N                  TCP port (default 8765; 0 = any free port)
   --stdio                   speak MCP over stdin/stdout instead of HTTP
   --config FILE             JSON config file (or HOSTLENS_CONFIG)
-  --auth-token-file FILE    file holding a static bearer token (or HOSTLENS_AUTH_TOKEN)
+  --auth-token-file FILE    file holding a static bearer token with every scope (or HOSTLENS_AUTH_TOKEN);
+                            scoped tokens (sha256 only) and OAuth go in the config file's "auth" block
   --allowed-host NAME       extra Host name to accept (repeatable)
   --allowed-origin ORIGIN   extra exact Origin to accept (repeatable)
   --toolsets LIST           comma-separated toolsets to enable (default core)
