@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createRateLimiter, enforceRateLimit, peekRequestId } from './rate-limit.js';
 
 function clock(start = 1_000) {
@@ -69,6 +70,47 @@ describe('rate limiter (token bucket per principal)', () => {
     // The most recent principals are the ones kept: q999 is still limited.
     for (let i = 0; i < 9; i++) assert.equal(limiter.take('q999').allowed, true);
     assert.equal(limiter.take('q999').allowed, false);
+  });
+
+  test('property: never more than burst + rate × elapsed admitted; Retry-After is at most one token away', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.1, max: 200, noNaN: true }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.integer({ min: 0, max: 3_000 }), { minLength: 1, maxLength: 300 }),
+        (rate, burst, gaps) => {
+          const c = clock(0);
+          const limiter = createRateLimiter({ requestsPerSec: rate, burst, now: c.now });
+          let admitted = 0;
+          for (const gap of gaps) {
+            c.advance(gap);
+            const d = limiter.take('k');
+            if (d.allowed) {
+              admitted += 1;
+              continue;
+            }
+            assert.ok(d.retryAfterSec >= 1 && d.retryAfterSec <= Math.max(1, Math.ceil(1 / rate)), `retryAfter ${d.retryAfterSec} at ${rate}/s`);
+          }
+          const elapsedSec = c.now() / 1000;
+          assert.ok(admitted <= burst + rate * elapsedSec + 1e-9, `${admitted} admitted > ${burst} + ${rate} × ${elapsedSec}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('property: after a refusal, waiting Retry-After seconds always gets the next request in', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.05, max: 100, noNaN: true }), fc.integer({ min: 1, max: 20 }), (rate, burst) => {
+        const c = clock(0);
+        const limiter = createRateLimiter({ requestsPerSec: rate, burst, now: c.now });
+        let d = limiter.take('k');
+        while (d.allowed) d = limiter.take('k');
+        c.advance(d.retryAfterSec * 1000);
+        assert.equal(limiter.take('k').allowed, true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('requestsPerSec 0 = no limit', () => {
