@@ -9,6 +9,7 @@ import { createAuditLog, defaultAuditPath } from './audit.js';
 import type { AuditLog } from './audit.js';
 import { auditEntryOf } from './audit-entry.js';
 import { jsonRpcError, TRANSPORT_ERROR } from './errors.js';
+import { sessionRef } from './mcp-endpoint.js';
 import type { RequestFacts } from './mcp-endpoint.js';
 import { createMetrics, samplerLagSeconds } from './metrics.js';
 import type { LagSource, Metrics } from './metrics.js';
@@ -44,6 +45,9 @@ export function observeRequest(telemetry: Telemetry | undefined, request: Reques
   let finished = false;
   return {
     meter(response) {
+      // initialize: the session is minted in the answer; its digest ties the session's later lines to this one.
+      const minted = response.headers.get('mcp-session-id');
+      if (minted !== null && facts.sessionRef === undefined) facts.sessionRef = sessionRef(minted);
       const m = createResponseMeter(response.headers.get('content-type'));
       meter = m;
       if (m.sse && response.body !== null && metrics) {

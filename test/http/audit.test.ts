@@ -128,6 +128,7 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
     const initLine = await lineFor('init-1');
     assert.equal(initLine.method, 'initialize');
     assert.equal(initLine.principal, 'static:reader');
+    assert.equal(initLine.sessionRef, sessionRef(sid), 'the initialize line carries the digest of the session it opened');
   });
 
   test('401 without or with a wrong token: principal unauthenticated, outcome http_401, the token never written', async () => {
