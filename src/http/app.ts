@@ -255,7 +255,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       // without cutting a pipelined response short, TRACE/TRACK 405 (node-server.ts).
       const headersTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
       const requestTimeoutMs = headersTimeoutMs + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
-      server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: 5_000 }, (req, res) => {
+      server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: 5_000, logger }, (req, res) => {
         joinRepeatedAuthorization(req);
         flushEventStreamHeads(res);
         void nodeHandler(req, res);

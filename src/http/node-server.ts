@@ -18,6 +18,7 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Logger } from '../util/log.js';
 import { TRANSPORT_ERROR } from './errors.js';
 
 export interface NodeServerOptions {
@@ -25,6 +26,8 @@ export interface NodeServerOptions {
   /** The whole request (head and body). */
   requestTimeoutMs: number;
   keepAliveTimeoutMs?: number;
+  /** Connection-level refusals (408, 431, 400, …) are logged here: they never reach the request log. */
+  logger?: Logger;
 }
 
 /** How long a connection that sent garbage may wait for its in-flight response before it is closed anyway. */
@@ -43,7 +46,15 @@ export function createNodeServer(options: NodeServerOptions, handler: RequestLis
     },
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
-  server.on('clientError', onClientError);
+  const refused = new WeakSet<Duplex>();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // One line per refused connection (not the EOF error that follows our own answer); a client hanging up is not worth one.
+    if (!refused.has(socket) && error.code !== 'ECONNRESET' && error.code !== 'EPIPE') {
+      options.logger?.info('client error', { status: statusFor(error), code: error.code ?? 'unknown' });
+    }
+    refused.add(socket);
+    onClientError(error, socket);
+  });
   return server;
 }
 

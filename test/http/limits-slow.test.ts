@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertStillServes, LEGACY_VERSIONS, legacyHeaders, modernMeta, openLegacySession, postModern, SseReader, startApp, within } from './helpers.js';
 import type { Running } from './helpers.js';
+import { createLogger } from '../../src/util/log.js';
 import { trickle } from './limits-trickle.js';
 
 const V = LEGACY_VERSIONS[0];
@@ -17,8 +18,12 @@ const BODY_MS = 1_000;
 
 describe('slow clients: header and body timeouts', () => {
   let r: Running;
+  const lines: string[] = [];
+  /** The 'client error' log lines (connection-level refusals never reach the request log). */
+  const clientErrors = (): Array<{ status: number; code: string }> =>
+    lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"client error"')).map((l) => JSON.parse(l) as { status: number; code: string });
   before(async () => {
-    r = await startApp({ headerTimeoutMs: HEAD_MS, bodyTimeoutMs: BODY_MS, keepAliveMs: 300 });
+    r = await startApp({ headerTimeoutMs: HEAD_MS, bodyTimeoutMs: BODY_MS, keepAliveMs: 300, logger: createLogger({ level: 'info', write: (line) => void lines.push(line) }) });
   });
   after(async () => {
     await r.app.close();
@@ -32,6 +37,7 @@ describe('slow clients: header and body timeouts', () => {
     // Head timeout 1 s, checked every 250 ms: cut off at 1–1.5 s (slack for a loaded machine).
     assert.ok(t.closedAfterMs >= HEAD_MS * 0.9 && t.closedAfterMs < HEAD_MS + 2_000, `closed after ${Math.round(t.closedAfterMs)} ms`);
     assert.ok(t.written < head.length + slowHeaders.length, 'cut off before the head was complete');
+    assert.deepEqual(clientErrors().map((e) => [e.status, e.code]), [[408, 'ERR_HTTP_REQUEST_TIMEOUT']], 'one log line for the refused connection');
     await assertStillServes(r.url);
   });
 
