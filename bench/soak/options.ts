@@ -26,6 +26,8 @@ export interface SoakOptions {
   warmupSec: number;
   /** 'dist' runs `node dist/cli.js serve` (built first when stale); 'tsx' runs src/cli.ts (the test). */
   server: 'dist' | 'tsx';
+  /** Also measure the heap after a forced full GC at every report (server runs with --expose-gc and bench/targets/gc-hook.mjs). */
+  gc: boolean;
   build: boolean;
   /** Where the figures go (relative to the repository unless absolute). */
   out: string;
@@ -56,6 +58,7 @@ export function soakOptions(partial: Partial<SoakOptions> = {}): SoakOptions {
     drainCalls: 8,
     warmupSec: defaultWarmupSec(durationSec),
     server: 'dist',
+    gc: false,
     build: true,
     out: 'bench/results/soak-latest.json',
     seed: Date.now() % 2 ** 31,
@@ -78,6 +81,7 @@ export function parseSoakArgs(argv: string[], env: NodeJS.ProcessEnv): SoakOptio
       out: { type: 'string' },
       'no-build': { type: 'boolean' },
       tsx: { type: 'boolean' },
+      gc: { type: 'boolean' },
     },
     strict: true,
   });
@@ -94,5 +98,6 @@ export function parseSoakArgs(argv: string[], env: NodeJS.ProcessEnv): SoakOptio
     ...(values.out ? { out: values.out } : {}),
     build: !values['no-build'],
     server: values.tsx ? 'tsx' : 'dist',
+    gc: values.gc === true || env.SOAK_GC === '1',
   });
 }

@@ -78,7 +78,9 @@ export class Recorder {
     this.window.unexpected += 1;
     this.total.unexpected += 1;
     this.unexpectedCount += 1;
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+    const because = cause ? ` (cause: ${String(cause.code ?? '')} ${String(cause.message ?? '')})` : '';
+    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)) + because;
     // Keep the first 50 verbatim; the count is exact.
     if (this.unexpected.length < 50) this.unexpected.push({ atSec: Math.round(this.elapsedSec() * 10) / 10, op, message: message.slice(0, 300) });
   }

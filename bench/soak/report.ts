@@ -23,17 +23,23 @@ export interface Sample {
   sessionsOpened: number;
   sessionsDeleted: number;
   sessionsAbandoned: number;
+  /** With --gc: VmRSS and JS heap (used + external) right after a forced full GC. */
+  afterGc?: { rssKiB: number; heapKiB: number };
 }
 
 /** RSS and open fds of the server, sampled every 2 s during the load. */
 export interface ProcSample {
   tSec: number;
-  rssKiB: number | null;
-  fds: number | null;
+  rssKiB?: number | null;
+  fds?: number | null;
+  heapAfterGcKiB?: number | null;
 }
 
+type FlatMetric = 'rssKiB' | 'fds' | 'heapAfterGcKiB';
+const LABEL: Record<FlatMetric, string> = { rssKiB: 'RSS', fds: 'open fds', heapAfterGcKiB: 'JS heap after GC' };
+
 export interface Flatness {
-  metric: 'rssKiB' | 'fds';
+  metric: FlatMetric;
   samples: number;
   first: number | null;
   last: number | null;
@@ -57,7 +63,7 @@ const mean = (v: readonly number[]): number => v.reduce((n, x) => n + x, 0) / Ma
  * mean of the first third. Thirds, not single samples: RSS swings with every major GC and fds with
  * the number of open connections, while a leak shows as drift. Needs ≥ 3 samples.
  */
-export function flatness(samples: readonly ProcSample[], metric: 'rssKiB' | 'fds', warmupSec: number, limitPct = 10): Flatness {
+export function flatness(samples: readonly ProcSample[], metric: FlatMetric, warmupSec: number, limitPct = 10): Flatness {
   const values = samples.filter((s) => s.tSec >= warmupSec).map((s) => s[metric]).filter((v): v is number => typeof v === 'number');
   const base = { metric, samples: values.length, first: values[0] ?? null, last: values[values.length - 1] ?? null };
   if (values.length < 3) return { ...base, min: null, max: null, firstThirdMean: null, lastThirdMean: null, driftPct: null, spreadPct: null, pass: null };
@@ -142,9 +148,10 @@ const mb = (kib: number | null): string => (kib === null ? 'n/a' : `${(kib / 102
 
 export function sampleLine(s: Sample): string {
   const sessions = s.sessionsOpen === null ? '' : ` | sessions ${s.sessionsOpen} streams ${s.sseStreamsOpen ?? '?'}`;
+  const gc = s.afterGc ? ` | after GC: rss ${mb(s.afterGc.rssKiB)} heap ${mb(s.afterGc.heapKiB)}` : '';
   return (
     `t=${String(Math.round(s.tSec)).padStart(4)}s  ok ${String(s.ok).padStart(5)}  expected-err ${String(s.expected).padStart(3)}  dropped ${String(s.dropped).padStart(3)}  UNEXPECTED ${s.unexpected}` +
-    `  p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms | rss ${mb(s.rssKiB)} fds ${s.fds ?? 'n/a'}${sessions} | sess +${s.sessionsOpened} del ${s.sessionsDeleted} abandon ${s.sessionsAbandoned}`
+    `  p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms | rss ${mb(s.rssKiB)} fds ${s.fds ?? 'n/a'}${sessions} | sess +${s.sessionsOpened} del ${s.sessionsDeleted} abandon ${s.sessionsAbandoned}${gc}`
   );
 }
 
@@ -170,10 +177,10 @@ export function renderSoakSummary(r: SoakReport, outPath: string): string {
   out.push(`Legacy sessions: ${t.sessionsOpened} opened, ${t.sessionsDeleted} deleted, ${t.sessionsAbandoned} abandoned without DELETE`);
   out.push(`After warm-up (first ${r.warmupSec} s excluded), sampled every 2 s; flat = mean of the last third within ±10 % of the first third's:`);
   for (const f of r.flat) {
-    const fmt = (v: number | null): string => (f.metric === 'rssKiB' ? mb(v) : String(v ?? 'n/a'));
+    const fmt = (v: number | null): string => (f.metric === 'fds' ? String(v ?? 'n/a') : mb(v));
     const verdict = f.pass === null ? 'N/A ' : f.pass ? 'PASS' : 'MISS';
     out.push(
-      `  [${verdict}] ${f.metric === 'rssKiB' ? 'RSS' : 'open fds'}: first ${fmt(f.first)}, last ${fmt(f.last)}, min ${fmt(f.min)}, max ${fmt(f.max)}; ` +
+      `  [${verdict}] ${LABEL[f.metric]}: first ${fmt(f.first)}, last ${fmt(f.last)}, min ${fmt(f.min)}, max ${fmt(f.max)}; ` +
         `thirds ${fmt(f.firstThirdMean)} → ${fmt(f.lastThirdMean)} (drift ${f.driftPct ?? 'n/a'} %, swing ${f.spreadPct ?? 'n/a'} %) over ${f.samples} samples`,
     );
   }

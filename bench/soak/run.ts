@@ -48,7 +48,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
   const started = Date.now();
   const setup = planServer(options.clients);
   if (options.server === 'dist') log(ensureBuilt(repo, options.build, log));
-  const server = await startSoakServer({ repo, mode: options.server, ttlSec: options.sessionTtlSec, setup });
+  const server = await startSoakServer({ repo, mode: options.server, gc: options.gc, ttlSec: options.sessionTtlSec, setup });
   log(`hostlens soak: ${options.clients} clients for ${options.durationSec} s (seed ${options.seed}); server pid ${server.pid} ${server.url}`);
   log(`  ${server.command}; auth: ${setup.auth}; session TTL ${options.sessionTtlSec} s`);
   for (const n of setup.notes) log(`  note: ${n}`);
@@ -108,6 +108,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
       const proc = await sampleProcess(server.pid);
       const open = metrics ? await sessionsOpen(server, setup.adminToken) : { sessions: null, streams: null };
       const lat = latencyOf(w.latenciesMs);
+      const gc = await server.gcMemory();
       const sample: Sample = {
         tSec: Math.round((performance.now() - t0) / 100) / 10,
         ok: w.ok,
@@ -123,6 +124,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
         sessionsOpened: w.sessionsOpened,
         sessionsDeleted: w.sessionsDeleted,
         sessionsAbandoned: w.sessionsAbandoned,
+        ...(gc ? { afterGc: { rssKiB: Math.round(gc.rss / 1024), heapKiB: Math.round((gc.heapUsed + gc.external) / 1024) } } : {}),
       };
       samples.push(sample);
       log(sampleLine(sample));
@@ -200,7 +202,11 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
     warmupSec: options.warmupSec,
     procSamples,
     serverCpuPctOfOneCore: serverCpuPct,
-    flat: [flatness(procSamples, 'rssKiB', options.warmupSec), flatness(procSamples, 'fds', options.warmupSec)],
+    flat: [
+      flatness(procSamples, 'rssKiB', options.warmupSec),
+      flatness(procSamples, 'fds', options.warmupSec),
+      ...(options.gc ? [flatness(samples.map((x) => ({ tSec: x.tSec, heapAfterGcKiB: x.afterGc?.heapKiB ?? null })), 'heapAfterGcKiB', options.warmupSec)] : []),
+    ],
     sessions,
     drain,
     serverDiedDuringLoad: died,

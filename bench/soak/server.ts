@@ -70,6 +70,12 @@ export function planServer(clients: number, keys: Set<string> = schemaKeys()): S
   return { clientTokens: Array.from({ length: clients }, () => adminToken), adminToken, auth: 'one shared HOSTLENS_AUTH_TOKEN', config, notes };
 }
 
+export interface GcMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
 export interface SoakServer {
   child: StartedChild<{ url: string; port: number }>;
   pid: number;
@@ -79,19 +85,22 @@ export interface SoakServer {
   /** Request-log lines with status ≥ 500 seen so far, and the `stopped` line once it came. */
   serverErrors: Array<Record<string, unknown>>;
   stoppedLine: () => Record<string, unknown> | undefined;
+  /** process.memoryUsage() right after a forced full GC (null without --gc or when it does not answer in 5 s). */
+  gcMemory(): Promise<GcMemory | null>;
   /** The audit files the run wrote (name, bytes, lines), empty without an audit log. */
   audit(): Array<{ name: string; bytes: number; lines: number }>;
   cleanup(): void;
 }
 
-export async function startSoakServer(options: { repo: string; mode: 'dist' | 'tsx'; ttlSec: number; setup: SoakServerSetup }): Promise<SoakServer> {
+export async function startSoakServer(options: { repo: string; mode: 'dist' | 'tsx'; gc: boolean; ttlSec: number; setup: SoakServerSetup }): Promise<SoakServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hostlens-soak-'));
   const configPath = join(dir, 'config.json');
   // The audit log (when this tree has one) goes to the run's own directory, rotated at 1 MiB so the soak rotates it.
   const auditPath = join(dir, 'audit', 'audit.jsonl');
   const config = schemaKeys().has('auditLog') ? { ...options.setup.config, auditLog: { path: auditPath, maxBytes: 1024 * 1024, keep: 3 } } : options.setup.config;
   writeFileSync(configPath, `${JSON.stringify(config)}\n`, { mode: 0o600 });
-  const entry = options.mode === 'dist' ? ['--max-semi-space-size=1', 'dist/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
+  const gcHook = options.gc ? ['--expose-gc', '--import', './bench/targets/gc-hook.mjs'] : [];
+  const entry = options.mode === 'dist' ? ['--max-semi-space-size=1', ...gcHook, 'dist/cli.js'] : [...gcHook, '--import', 'tsx', 'src/cli.ts'];
   const serveArgs = ['serve', '--port', '0', '--toolsets', TOOLSETS.join(','), '--session-ttl-sec', String(options.ttlSec), '--config', configPath];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
@@ -107,7 +116,10 @@ export async function startSoakServer(options: { repo: string; mode: 'dist' | 't
   });
   const serverErrors: Array<Record<string, unknown>> = [];
   let stopped: Record<string, unknown> | undefined;
+  let gcWaiter: ((m: GcMemory) => void) | undefined;
   child.onLine((line) => {
+    const m = line.benchMemory as (GcMemory & { gc: boolean }) | undefined;
+    if (m?.gc) gcWaiter?.(m);
     if (line.msg === 'request' && typeof line.status === 'number' && line.status >= 500) serverErrors.push(line);
     if (line.level === 'error') serverErrors.push(line);
     if (line.msg === 'stopped') stopped = line;
@@ -121,6 +133,16 @@ export async function startSoakServer(options: { repo: string; mode: 'dist' | 't
     serverErrors,
     stoppedLine: () => stopped,
     audit: () => auditFiles(join(dir, 'audit')),
+    async gcMemory() {
+      if (!options.gc) return null;
+      const got = new Promise<GcMemory>((resolve) => (gcWaiter = resolve));
+      process.kill(child.pid, 'SIGUSR2');
+      let timer: NodeJS.Timeout | undefined;
+      const m = await Promise.race([got, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 5_000)))]);
+      clearTimeout(timer);
+      gcWaiter = undefined;
+      return m;
+    },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
