@@ -1,0 +1,32 @@
+/**
+ * OPEN BUG found by the hostile suite (stdio transport, SDK StdioServerTransport as wired in src/serve.ts;
+ * reported): a line on stdin that is not JSON gets no answer at all (only a "stdio error" warning on
+ * stderr). JSON-RPC 2.0 (and checklist A.3): an unparseable message is answered with a -32700 Parse
+ * error whose id is null, so the client learns its line was lost instead of waiting for a timeout.
+ * Fix idea: in the stdio wiring, an onerror for a parse failure writes
+ * {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}} to stdout.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { killAll, spawnHostlens } from '../e2e/helpers.js';
+import type { Spawned } from '../e2e/helpers.js';
+import { answerTo, STDIO_INIT, stdoutMessages } from './stdio-child.js';
+
+describe('open bug: stdio answers no -32700 for an unparseable line', { timeout: 30_000 }, () => {
+  let s: Spawned;
+  before(async () => {
+    s = spawnHostlens(['serve', '--stdio']);
+    s.child.stdin.write(`${STDIO_INIT}\n`);
+    await answerTo(s, 0, 20_000);
+  });
+  after(async () => {
+    await killAll();
+  });
+
+  test('"not json" and a truncated object → two -32700 answers with id null', async () => {
+    s.child.stdin.write('not json\n{"jsonrpc":"2.0","id":1,\n{"jsonrpc":"2.0","id":"ping-after","method":"ping"}\n');
+    await answerTo(s, 'ping-after');
+    const parseErrors = stdoutMessages(s).filter((m) => m.error?.code === -32700 && m.id === null);
+    assert.equal(parseErrors.length, 2, JSON.stringify(stdoutMessages(s).slice(1)).slice(0, 400));
+  });
+});
