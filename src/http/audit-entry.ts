@@ -90,6 +90,14 @@ export function redactArgs(args: unknown): unknown {
   return { clippedJson: clipString(json, MAX_ARGS_JSON - 64) };
 }
 
+/** A cheap pre-check on a raw line before parsing it: false only when the line cannot match. */
+export function mayMatch(line: string, filter: AuditFilter): boolean {
+  if (filter.principal !== undefined && !line.includes(`"principal":${JSON.stringify(filter.principal)}`)) return false;
+  if (filter.tool !== undefined && !line.includes(JSON.stringify(filter.tool))) return false;
+  if (filter.outcome !== undefined && !line.includes(`"outcome":${JSON.stringify(filter.outcome)}`)) return false;
+  return true;
+}
+
 export function matchesFilter(entry: AuditEntry, filter: AuditFilter): boolean {
   if (filter.principal !== undefined && entry.principal !== filter.principal) return false;
   if (filter.tool !== undefined && entry.tool !== filter.tool && entry.prompt !== filter.tool && entry.resource !== filter.tool) return false;

@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from '../util/log.js';
 import { silentLogger } from '../util/log.js';
 import type { AuditEntry, AuditFilter } from './audit-entry.js';
-import { matchesFilter } from './audit-entry.js';
+import { matchesFilter, mayMatch } from './audit-entry.js';
 
 export type { AuditEntry, AuditFilter } from './audit-entry.js';
 
@@ -211,6 +211,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     // Lines not yet on disk are the newest.
     const pendingNewestFirst = [...queue].reverse();
     const take = (line: string): 'more' | 'limit' | 'budget' => {
+      if (!mayMatch(line, filter)) return 'more';
       let entry: AuditEntry;
       try {
         entry = JSON.parse(line) as AuditEntry;
