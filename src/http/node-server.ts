@@ -8,8 +8,8 @@
  *   received, so long-lived SSE responses are never cut; the check runs every
  *   ≤ 1 s (node's default is every 30 s).
  * - Connection-level errors (`clientError`: a malformed request, an oversized
- *   head, a timeout) get node's own answers (400, 431, 413, 408, then the
- *   connection closed), except that a response still being produced for an
+ *   head, a timeout) get node's own statuses (400, 431, 413, 408, then the
+ *   connection closed) with a JSON-RPC error body (-32000), except that a response still being produced for an
  *   earlier request on the same connection (pipelining) is finished first:
  *   node's default would write the 400 over it and destroy it.
  * - TRACE and TRACK (which the fetch Request cannot carry) → 405 with Allow
@@ -82,13 +82,27 @@ function statusFor(error: NodeJS.ErrnoException): number {
   }
 }
 
+const REASONS: Record<number, string> = {
+  400: 'the request is not valid HTTP/1.1',
+  408: 'the request did not arrive in time (headerTimeoutSec for the head, headerTimeoutSec + bodyTimeoutSec for the whole request)',
+  413: 'chunk extensions too large',
+  431: 'the request line or headers are too large',
+};
+
+/** node's own status for a connection-level refusal, with a JSON-RPC error body like every other error hostlens gives. */
+export function rawErrorResponse(status: number): string {
+  const text = STATUS_CODES[status] ?? 'Error';
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: TRANSPORT_ERROR, message: `${text}: ${REASONS[status] ?? 'refused'}` }, id: null });
+  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const status = statusFor(error);
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
   const answer = (): void => {
     // Never write into a response that has begun: the peer would read a corrupt stream.
     if (socket.writable && (!inFlight || !inFlight.headersSent || inFlight.writableFinished)) {
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n\r\n`);
+      socket.end(rawErrorResponse(status));
       setTimeout(() => socket.destroy(), 1_000).unref();
     } else {
       socket.destroy();

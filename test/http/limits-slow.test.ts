@@ -34,6 +34,10 @@ describe('slow clients: header and body timeouts', () => {
     const slowHeaders = 'X-Slow: ' + 'a'.repeat(200) + '\r\n';
     const t = await trickle(r.port, head, slowHeaders, 50, 6_000);
     assert.match(t.received, /^HTTP\/1\.1 408 /, `answered: ${JSON.stringify(t.received.slice(0, 80))}`);
+    assert.match(t.received, /\r\ncontent-type: application\/json\r\n/i);
+    const answer = JSON.parse(t.received.slice(t.received.indexOf('\r\n\r\n') + 4)) as { jsonrpc: string; id: unknown; error: { code: number; message: string } };
+    assert.deepEqual([answer.jsonrpc, answer.id, answer.error.code], ['2.0', null, -32000]);
+    assert.match(answer.error.message, /^Request Timeout: .*headerTimeoutSec/);
     // Head timeout 1 s, checked every 250 ms: cut off at 1–1.5 s (slack for a loaded machine).
     assert.ok(t.closedAfterMs >= HEAD_MS * 0.9 && t.closedAfterMs < HEAD_MS + 2_000, `closed after ${Math.round(t.closedAfterMs)} ms`);
     assert.ok(t.written < head.length + slowHeaders.length, 'cut off before the head was complete');
