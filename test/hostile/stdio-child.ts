@@ -1,6 +1,6 @@
 /** Talking to `hostlens serve --stdio` in the hostile tests: the initialize line, stdout parsing, bounded waits. */
 import assert from 'node:assert/strict';
-import { within } from '../e2e/helpers.js';
+import { spawnHostlens, within } from '../e2e/helpers.js';
 import type { Spawned } from '../e2e/helpers.js';
 
 export const STDIO_INIT = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"hostile","version":"1"}}}';
@@ -31,4 +31,13 @@ export async function answerTo(s: Spawned, id: unknown, ms = 15_000): Promise<Re
       }
     })(),
   );
+}
+
+/** Spawns `hostlens serve --stdio` and completes the legacy handshake (initialize, notifications/initialized). */
+export async function startStdio(): Promise<Spawned> {
+  const s = spawnHostlens(['serve', '--stdio']);
+  s.child.stdin.write(`${STDIO_INIT}\n`);
+  await answerTo(s, 0, 20_000);
+  s.child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+  return s;
 }

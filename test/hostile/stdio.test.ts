@@ -10,17 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { killAll, spawnHostlens } from '../e2e/helpers.js';
+import { killAll } from '../e2e/helpers.js';
 import type { Spawned } from '../e2e/helpers.js';
-import { answerTo, STDIO_INIT, stdoutMessages } from './stdio-child.js';
+import { answerTo, startStdio, stdoutMessages } from './stdio-child.js';
 
 describe('hostile lines on stdio', { timeout: 60_000 }, () => {
   let s: Spawned;
   before(async () => {
-    s = spawnHostlens(['serve', '--stdio']);
-    s.child.stdin.write(`${STDIO_INIT}\n`);
-    await answerTo(s, 0, 20_000);
-    s.child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+    s = await startStdio();
   });
   after(async () => {
     await killAll();
