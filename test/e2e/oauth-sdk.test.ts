@@ -157,6 +157,11 @@ describe('OAuth with the SDK client against a real OpenID provider', { timeout: 
         const client = new Client({ name: 'e2e-oauth-code', version: '1.0.0' }, era.options);
         await assert.rejects(() => within(15_000, 'first connect', client.connect(first)), (e: unknown) => e instanceof UnauthorizedError);
         assert.equal(provider.redirects, 1);
+        const asked = provider.authorizationUrl?.searchParams;
+        assert.equal(asked?.get('code_challenge_method'), 'S256');
+        assert.match(asked?.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
+        assert.equal(asked?.get('resource'), stack.url);
+        assert.equal(asked?.get('scope'), 'hostlens:read');
         const callback = provider.callback;
         assert.ok(callback, 'the provider never redirected back');
         assert.ok(callback.searchParams.get('code'), callback.href);

@@ -129,6 +129,8 @@ export async function connectWith(url: string, era: ClientOptions, transportOpti
  */
 export class HeadlessAuthCodeProvider implements OAuthClientProvider {
   callback: URL | undefined;
+  /** The last authorization URL the SDK built (to check PKCE and RFC 8707 parameters). */
+  authorizationUrl: URL | undefined;
   redirects = 0;
   private storedTokens: Awaited<ReturnType<OAuthClientProvider['tokens']>>;
   private verifier = '';
@@ -190,6 +192,7 @@ export class HeadlessAuthCodeProvider implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     this.redirects++;
+    this.authorizationUrl = authorizationUrl;
     const back = await authorizeHeadless(authorizationUrl, this.redirectUri);
     if (back.searchParams.get('state') !== this.lastState) throw new Error(`state mismatch: ${back.href}`);
     this.callback = back;
