@@ -7,7 +7,8 @@
  *
  * Memory is bounded: buckets live in a Map kept in least-recently-used order;
  * a bucket idle long enough to be full again is dropped (it would behave
- * exactly like a fresh one), and beyond `maxKeys` the oldest is evicted.
+ * exactly like a fresh one), and beyond `maxKeys` the least recently used
+ * tenth is evicted.
  */
 import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from './errors.js';
 import type { JsonRpcId } from './errors.js';
@@ -52,16 +53,19 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   const fullAfterMs = (burst / rate) * 1000;
   const buckets = new Map<string, Bucket>();
 
+  // Sweeps run at most once a second (or when the map overflows), each one pass from the oldest end:
+  // per-request sweeping would re-walk the deleted slots at the Map's front every time.
+  const sweepEveryMs = Math.max(1_000, Math.min(fullAfterMs, 60_000));
+  const evictTo = maxKeys - Math.ceil(maxKeys / 10);
+  let lastSweep = -Infinity;
   const sweep = (t: number): void => {
-    // Oldest first: stop at the first bucket that is not yet full again.
+    lastSweep = t;
+    const over = buckets.size > maxKeys;
     for (const [key, bucket] of buckets) {
-      if (t - bucket.at < fullAfterMs) break;
-      buckets.delete(key);
-    }
-    while (buckets.size > maxKeys) {
-      const oldest = buckets.keys().next().value;
-      if (oldest === undefined) break;
-      buckets.delete(oldest);
+      // Least recently used first: drop buckets that are full again (they behave like fresh ones), then,
+      // over the cap, the oldest tenth at once.
+      if (t - bucket.at >= fullAfterMs || (over && buckets.size > evictTo)) buckets.delete(key);
+      else break;
     }
   };
 
@@ -78,7 +82,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
       // Re-insert so the Map stays in least-recently-used order.
       buckets.delete(key);
       buckets.set(key, bucket);
-      sweep(t);
+      if (t - lastSweep >= sweepEveryMs || buckets.size > maxKeys) sweep(t);
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
         return { allowed: true, remaining: Math.floor(bucket.tokens) };
