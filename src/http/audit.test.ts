@@ -232,3 +232,27 @@ describe('audit entries', () => {
     assert.ok(Buffer.byteLength(big) < 4096, `${Buffer.byteLength(big)} bytes`);
   });
 });
+
+describe('audit and metrics config', () => {
+  test('defaults, HOSTLENS_AUDIT_LOG (path or off), HOSTLENS_METRICS, a config file block, and refusals naming the key', async () => {
+    const { loadConfig } = await import('../config/load.js');
+    const d = loadConfig({ flags: {}, env: {} });
+    assert.deepEqual(d.auditLog, { maxBytes: 10 * 1024 * 1024, keep: 5 });
+    assert.equal(d.metrics, true);
+    assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_AUDIT_LOG: 'off' } }).auditLog.path, null);
+    assert.deepEqual(loadConfig({ flags: {}, env: { HOSTLENS_AUDIT_LOG: '/var/lib/hostlens/audit.jsonl' } }).auditLog, {
+      path: '/var/lib/hostlens/audit.jsonl',
+      maxBytes: 10 * 1024 * 1024,
+      keep: 5,
+    });
+    assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_METRICS: 'false' } }).metrics, false);
+    assert.throws(() => loadConfig({ flags: {}, env: { HOSTLENS_AUDIT_LOG: 'relative.jsonl' } }), /auditLog/);
+    const file = join(tempDir(), 'config.json');
+    writeFileSync(file, JSON.stringify({ auditLog: { path: null, maxBytes: 65536, keep: 2 }, metrics: false }));
+    const c = loadConfig({ flags: {}, env: {}, configFile: file });
+    assert.deepEqual(c.auditLog, { path: null, maxBytes: 65536, keep: 2 });
+    assert.equal(c.metrics, false);
+    writeFileSync(file, JSON.stringify({ auditLog: { maxBytes: 100, rotate: true } }));
+    assert.throws(() => loadConfig({ flags: {}, env: {}, configFile: file }), /auditLog/);
+  });
+});
