@@ -8,9 +8,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { authorizeHeadless, HOSTLENS_SCOPES, startOidc } from '../support/oidc.js';
+import { createRemoteJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify } from 'jose';
+import { authorizationCodeFlow, HOSTLENS_SCOPES, startOidc } from '../support/oidc.js';
 import type { OidcHandle } from '../support/oidc.js';
 import { within } from './helpers.js';
 
@@ -75,39 +74,19 @@ describe('oidc-provider harness', { timeout: 30_000 }, () => {
     const token = await op.mint({ iss: op.issuer, aud: RESOURCE, sub: 'x', iat: now, exp: now + 60 });
     assert.equal(decodeProtectedHeader(token).kid, op.signingKey.kid);
     await jwtVerify(token, jwks, { issuer: op.issuer, audience: RESOURCE });
-    const { generateKeyPair } = await import('jose');
     const foreign = await op.mint({ iss: op.issuer, aud: RESOURCE, iat: now, exp: now + 60 }, { key: (await generateKeyPair('RS256')).privateKey });
     await assert.rejects(() => jwtVerify(foreign, jwks), /signature verification failed/);
   });
 
-  test('authorization code + PKCE through the dev login/consent pages, headless', async () => {
-    const verifier = randomBytes(32).toString('base64url');
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const url = new URL(`${op.issuer}/auth`);
-    for (const [k, v] of Object.entries({
-      client_id: 'browser',
-      response_type: 'code',
-      redirect_uri: REDIRECT,
-      scope: 'hostlens:read hostlens:logs hostlens:admin',
-      resource: RESOURCE,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      state: 'st-1',
-    })) url.searchParams.set(k, v);
-    const back = await authorizeHeadless(url, REDIRECT);
-    assert.equal(back.searchParams.get('state'), 'st-1');
-    assert.equal(back.searchParams.get('iss'), op.issuer);
-    const code = back.searchParams.get('code');
-    assert.ok(code, back.href);
-    const res = await fetch(op.tokenEndpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'browser', code_verifier: verifier, resource: RESOURCE }),
-    });
-    const body = (await res.json()) as { access_token?: string; scope?: string };
-    assert.equal(res.status, 200, JSON.stringify(body));
-    const { payload } = await jwtVerify(body.access_token!, createRemoteJWKSet(new URL(op.jwksUri)), { issuer: op.issuer, audience: RESOURCE });
+  test('authorization code + PKCE through the dev login/consent pages, headless (with openid: an ID token too)', async () => {
+    const tokens = await authorizationCodeFlow(op, { clientId: 'browser', redirectUri: REDIRECT, scope: 'openid hostlens:read hostlens:logs hostlens:admin', resource: RESOURCE });
+    const jwks = createRemoteJWKSet(new URL(op.jwksUri));
+    const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: op.issuer, audience: RESOURCE });
     assert.equal(payload.sub, 'agent-user');
+    // Asked for admin too; this client may only have read + logs.
     assert.equal(payload.scope, 'hostlens:read hostlens:logs');
+    assert.ok(tokens.id_token);
+    const id = await jwtVerify(tokens.id_token, jwks, { issuer: op.issuer, audience: 'browser' });
+    assert.equal(id.payload.sub, 'agent-user');
   });
 });

@@ -6,7 +6,8 @@
  * instance) and are forged with the provider's own key otherwise (expired,
  * another issuer, another audience: each check alone), plus a re-signed
  * token (another key, same `kid`), a tampered payload, `alg: none` and HS256,
- * and real tokens signed with algorithms outside hostlens's allow-list.
+ * real tokens signed with algorithms outside hostlens's allow-list, and an
+ * OpenID ID token presented as an access token.
  * Each → 401 `WWW-Authenticate: Bearer error="invalid_token"` with the
  * resource metadata URL, a JSON-RPC error body, and the next good request is
  * served. No token, good or bad, appears in hostlens's stderr (debug level).
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import type { JWTPayload } from 'jose';
-import { HOSTLENS_SCOPES, jwtClaims, startOidc, unsignedJwt } from '../support/oidc.js';
+import { authorizationCodeFlow, HOSTLENS_SCOPES, jwtClaims, startOidc, unsignedJwt } from '../support/oidc.js';
 import type { OidcHandle } from '../support/oidc.js';
 import { delay, freePorts, INITIALIZE, MCP_POST_HEADERS, spawnHostlens, within } from './helpers.js';
 import type { Spawned } from './helpers.js';
@@ -28,6 +29,8 @@ import type { OauthStack } from './oauth-stack.js';
 
 const FULL = { id: 'full', secret: 'full-secret-0123456789abcdef', scopes: HOSTLENS_SCOPES } as const;
 const SHORT = { id: 'short', secret: 'short-secret-0123456789abcdef', scopes: ['hostlens:read'], accessTokenTtlSec: 2 } as const;
+const REDIRECT = 'http://127.0.0.1:47124/callback';
+const BROWSER = { id: 'browser', redirectUri: REDIRECT, scopes: ['hostlens:read'] } as const;
 const CLOCK_SKEW_SEC = 1;
 /** One client per signing algorithm: hostlens's default allow-list is RS256, PS256, ES256, EdDSA. */
 const ALLOWED_ALGS = ['PS256', 'ES256', 'EdDSA'] as const;
@@ -40,7 +43,7 @@ describe('bad access tokens against hostlens with a real OpenID provider', { tim
   const allTokens: string[] = [];
 
   before(async () => {
-    stack = await startOauthStack({ clients: [FULL, SHORT, ...ALG_CLIENTS], clockSkewSec: CLOCK_SKEW_SEC });
+    stack = await startOauthStack({ clients: [FULL, SHORT, BROWSER, ...ALG_CLIENTS], clockSkewSec: CLOCK_SKEW_SEC });
     // A second, independent provider that also issues tokens for hostlens's resource.
     rogue = await within(10_000, 'second provider', startOidc({ resources: [stack.url], clients: [FULL] }));
   });
@@ -168,6 +171,16 @@ describe('bad access tokens against hostlens with a real OpenID provider', { tim
       assert.equal(res.status, 200, `${alg}: ${res.body}`);
     }
     for (const alg of REFUSED_ALGS) await expectInvalidToken(await tokenFor(alg), `${alg} token`);
+  });
+
+  test("an OpenID ID token (the provider's own signature, aud = the client) is not an access token: 401 invalid_token", async () => {
+    const tokens = await authorizationCodeFlow(stack.op, { clientId: BROWSER.id, redirectUri: REDIRECT, scope: 'openid hostlens:read', resource: stack.url });
+    assert.ok(tokens.id_token);
+    assert.equal(jwtClaims(tokens.id_token).aud, BROWSER.id);
+    await expectInvalidToken(tokens.id_token, 'ID token');
+    // The access token of the same flow works.
+    const ok = await post(tokens.access_token);
+    assert.equal(ok.status, 200, ok.body);
   });
 
   test('no token ever appears in hostlens stderr', async () => {

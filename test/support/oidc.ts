@@ -26,7 +26,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import Provider, { errors } from 'oidc-provider';
@@ -64,6 +64,7 @@ export interface TokenResponse {
   token_type: string;
   expires_in: number;
   scope?: string;
+  id_token?: string;
 }
 
 export interface OidcHandle {
@@ -265,4 +266,40 @@ export async function authorizeHeadless(authorizationUrl: URL, redirectUri: stri
     init = { method: 'POST', body };
   }
   throw new Error('authorization did not reach the redirect URI within 20 steps');
+}
+
+/**
+ * A whole authorization-code + PKCE (S256) flow without the SDK: builds the
+ * authorization URL, logs in and consents headlessly, checks `state` and
+ * `iss`, and redeems the code (with `resource`) at the token endpoint.
+ */
+export async function authorizationCodeFlow(
+  op: Pick<OidcHandle, 'issuer' | 'tokenEndpoint'>,
+  params: { clientId: string; redirectUri: string; scope: string; resource: string },
+): Promise<TokenResponse> {
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(8).toString('hex');
+  const url = new URL(`${op.issuer}/auth`);
+  for (const [k, v] of Object.entries({
+    client_id: params.clientId,
+    response_type: 'code',
+    redirect_uri: params.redirectUri,
+    scope: params.scope,
+    resource: params.resource,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state,
+  })) url.searchParams.set(k, v);
+  const back = await authorizeHeadless(url, params.redirectUri);
+  const code = back.searchParams.get('code');
+  if (back.searchParams.get('state') !== state || back.searchParams.get('iss') !== op.issuer || !code) throw new Error(`bad authorization response: ${back.href}`);
+  const res = await fetch(op.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: params.redirectUri, client_id: params.clientId, code_verifier: verifier, resource: params.resource }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`token endpoint ${res.status}: ${text}`);
+  return JSON.parse(text) as TokenResponse;
 }
