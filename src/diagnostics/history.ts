@@ -12,6 +12,13 @@ export const MAX_RANGE_MS = 24 * 3600_000;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** Date.parse rolls "2026-02-30" over to March 2: the day must exist in its month (and the month in its year). */
+function realCalendarDay(v: string): boolean {
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 /**
  * Epoch ms of a time argument: "now", a relative offset ("-90s", "-15m", "-2h", "-1d") or an RFC 3339 timestamp
  * with a zone. Anything else is a ToolError naming the argument.
@@ -21,7 +28,7 @@ export function parseTime(value: string, nowMs: number, what: string): number {
   if (v === 'now') return nowMs;
   const rel = /^-(\d{1,6}(?:\.\d{1,3})?)([smhd])$/.exec(v);
   if (rel) return nowMs - Number(rel[1]) * UNIT_MS[rel[2]!]!;
-  if (RFC3339.test(v)) {
+  if (RFC3339.test(v) && realCalendarDay(v)) {
     const t = Date.parse(v);
     if (Number.isFinite(t)) return t;
   }
