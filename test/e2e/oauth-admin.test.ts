@@ -10,14 +10,16 @@
  *   to hostlens:admin and reads entries naming this run's OAuth principals;
  * - the audit file on disk names principals and never holds a token;
  * - a token that expires mid-session: the SDK's client-credentials provider
- *   gets a new one on the 401 and the same legacy session goes on.
+ *   gets a new one on the 401 and the same legacy session goes on;
+ * - with no `resource` configured, hostlens's resource is the request's own
+ *   origin + /mcp: each loopback name is a separate audience.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ClientCredentialsProvider, InsufficientScopeError, StreamableHTTPClientTransport, Client } from '@modelcontextprotocol/client';
 import { jwtClaims } from '../support/oidc.js';
-import { delay, within } from './helpers.js';
+import { delay, INITIALIZE, MCP_POST_HEADERS, within } from './helpers.js';
 import { challengeScope, connectWith, ERAS, recordingFetch, startOauthStack } from './oauth-stack.js';
 import type { OauthStack } from './oauth-stack.js';
 
@@ -33,7 +35,8 @@ describe('admin surfaces, audit and token expiry with real OAuth tokens', { time
   const providers: ClientCredentialsProvider[] = [];
 
   before(async () => {
-    stack = await startOauthStack({ clients: [READER, ADMIN, SHORT], clockSkewSec: 0 });
+    // No `resource` in the config here: hostlens's default (its own /mcp URL) must be what the SDK asks tokens for.
+    stack = await startOauthStack({ clients: [READER, ADMIN, SHORT], clockSkewSec: 0, defaultResource: true });
   });
   after(async () => {
     await stack?.stop();
@@ -156,6 +159,30 @@ describe('admin surfaces, audit and token expiry with real OAuth tokens', { time
       }
     });
   }
+
+  test('with no configured resource, each loopback name is its own audience: via localhost the SDK gets a token for http://localhost:<port>/mcp, which 127.0.0.1 refuses', async () => {
+    const viaLocalhost = stack.url.replace('127.0.0.1', 'localhost');
+    const provider = credentials(READER);
+    const client = await connectWith(viaLocalhost, {}, { authProvider: provider });
+    try {
+      assert.notEqual((await client.callTool({ name: 'get_system_info', arguments: {} })).isError, true);
+      const token = provider.tokens()?.access_token;
+      assert.ok(token);
+      assert.equal(jwtClaims(token).aud, viaLocalhost);
+      const meta = (await (await fetch(`${viaLocalhost.replace('/mcp', '')}/.well-known/oauth-protected-resource/mcp`)).json()) as { resource?: string };
+      assert.equal(meta.resource, viaLocalhost);
+      const elsewhere = await fetch(stack.url, {
+        method: 'POST',
+        headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${token}` },
+        body: INITIALIZE,
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal(elsewhere.status, 401, await elsewhere.text());
+      assert.match(elsewhere.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    } finally {
+      await client.close();
+    }
+  });
 
   test('the audit file names principals and holds no token; neither does hostlens stderr', async () => {
     for (const p of providers) {

@@ -43,17 +43,21 @@ export interface StackOptions {
   clockSkewSec?: number;
   /** Give hostlens the JWKS URI (default: hostlens discovers it from the issuer). */
   jwksUri?: boolean;
+  /** Leave `resource` out of the config: hostlens's default is its own /mcp URL. */
+  defaultResource?: boolean;
 }
 
 export async function startOauthStack(options: StackOptions): Promise<OauthStack> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const url = `${base}/mcp`;
-  const op = await within(10_000, 'oidc-provider start', startOidc({ resources: [url, OTHER_RESOURCE], clients: options.clients }));
+  // The localhost spelling of the same URL is a resource too (the default-resource tests connect by that name).
+  const op = await within(10_000, 'oidc-provider start', startOidc({ resources: [url, `http://localhost:${port}/mcp`, OTHER_RESOURCE], clients: options.clients }));
   const dir = mkdtempSync(join(tmpdir(), 'hostlens-oauth-'));
   const configFile = join(dir, 'hostlens.json');
   const auditPath = join(dir, 'audit.jsonl');
-  const oauth: Record<string, unknown> = { issuer: op.issuer, resource: url };
+  const oauth: Record<string, unknown> = { issuer: op.issuer };
+  if (!options.defaultResource) oauth.resource = url;
   if (options.clockSkewSec !== undefined) oauth.clockSkewSec = options.clockSkewSec;
   if (options.jwksUri) oauth.jwksUri = op.jwksUri;
   writeFileSync(
