@@ -213,7 +213,7 @@ describe('OAuth with the SDK client against a real OpenID provider', { timeout: 
     }
   });
 
-  test('a legacy session opened with one principal is 404 for another principal, and still works for its own', async () => {
+  test('a legacy session opened with one principal is 404 for another principal (POST, GET, DELETE), and still works for its own until it ends it', async () => {
     const reader = await stack.op.clientCredentials(READER.id, { resource: stack.url, scope: 'hostlens:read' });
     const full = await stack.op.clientCredentials(FULL.id, { resource: stack.url, scope: HOSTLENS_SCOPES.join(' ') });
     const post = (token: string, body: string, session?: string): Promise<Response> =>
@@ -233,7 +233,18 @@ describe('OAuth with the SDK client against a real OpenID provider', { timeout: 
     const stolenBody = await stolen.text();
     assert.equal(stolen.status, 404, stolenBody);
     assert.doesNotMatch(stolenBody, /reader/);
+    // Nor can the other principal listen on it or end it.
+    const sessionHeaders = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' });
+    const listen = await fetch(stack.url, { headers: { ...sessionHeaders(full.access_token), accept: 'text/event-stream' }, signal: AbortSignal.timeout(10_000) });
+    assert.equal(listen.status, 404, await listen.text());
+    const end = await fetch(stack.url, { method: 'DELETE', headers: sessionHeaders(full.access_token), signal: AbortSignal.timeout(10_000) });
+    assert.equal(end.status, 404, await end.text());
     const own = await post(reader.access_token, ping, session);
     assert.equal(own.status, 200, await own.text());
+    // Its owner can end it; then it is gone for everyone.
+    const ended = await fetch(stack.url, { method: 'DELETE', headers: sessionHeaders(reader.access_token), signal: AbortSignal.timeout(10_000) });
+    assert.ok(ended.status === 200 || ended.status === 204, `DELETE by the owner: ${ended.status} ${await ended.text()}`);
+    const gone = await post(reader.access_token, ping, session);
+    assert.equal(gone.status, 404, await gone.text());
   });
 });
