@@ -12,8 +12,8 @@ export const MAX_RANGE_MS = 24 * 3600_000;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** Date.parse rolls "2026-02-30" over to March 2: the day must exist in its month (and the month in its year). */
-function realCalendarDay(v: string): boolean {
+/** Date.parse rolls "2026-02-30" over to March 2: the day of a "YYYY-MM-DD…" string must exist in its month. */
+export function realCalendarDay(v: string): boolean {
   const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;

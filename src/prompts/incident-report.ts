@@ -1,3 +1,4 @@
+import { realCalendarDay } from '../diagnostics/history.js';
 import { z } from 'zod';
 import { definePrompt, PromptArgumentError } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
@@ -27,7 +28,7 @@ const timestamp = (what: string) =>
     .string()
     .max(40)
     .regex(RFC3339, `${what} must be an RFC 3339 timestamp such as 2026-05-04T13:20:00Z`)
-    .refine((v) => Number.isFinite(Date.parse(v)), `${what} is not a valid date`);
+    .refine((v) => Number.isFinite(Date.parse(v)) && realCalendarDay(v), `${what} is not a valid date`);
 
 export const incidentReportPrompt = definePrompt({
   name: 'incident_report',

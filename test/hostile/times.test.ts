@@ -5,7 +5,8 @@
  * that do not exist (February 30), hour 25, zone +99:99, NUL, full-width
  * digits, bare dates. Each is a tool error naming the argument (or invalid
  * input), never an unexpected exception such as a RangeError from a Date;
- * February 30 is refused instead of rolling over into March.
+ * February 30 is refused instead of rolling over into March, by the tools and
+ * by the incident_report prompt.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -73,6 +74,16 @@ describe('hostile time arguments, every time-taking field', { timeout: 120_000 }
         if (outcome.kind === 'tool-error') assert.match(outcome.text, new RegExp(field), `${what}: the refusal does not name ${field}: ${outcome.text}`);
       }
     }
+  });
+
+  test('incident_report refuses impossible and out-of-range startedAt/endedAt with -32602', async () => {
+    for (const value of ['2026-02-30T00:00:00Z', '2025-02-29T12:00:00Z', '275760-09-14T00:00:00Z', '2026-11-24T25:00:00Z']) {
+      for (const args of [{ startedAt: value, severity: 'sev2' }, { startedAt: '2026-01-01T00:00:00Z', endedAt: value, severity: 'sev2' }] as Array<Record<string, string>>) {
+        await assert.rejects(p.client.getPrompt({ name: 'incident_report', arguments: args }), (e) => (e as { code?: number }).code === -32602, JSON.stringify(args));
+      }
+    }
+    const ok = await p.client.getPrompt({ name: 'incident_report', arguments: { startedAt: '2024-02-29T12:00:00Z', severity: 'sev2' } });
+    assert.ok(ok.messages.length > 0, 'a real leap day is accepted');
   });
 
   test('the same fields accept an ordinary relative time and a real RFC 3339 instant (control)', async () => {
