@@ -108,11 +108,13 @@ describe('bad access tokens against hostlens with a real OpenID provider', { tim
     }
   });
 
-  test('a good provider token is accepted (and hostlens found the JWKS by discovery)', async () => {
-    const ok = await post(await goodToken());
-    assert.equal(ok.status, 200, ok.body);
-    assert.ok((stack.op.requests.get('/jwks') ?? 0) >= 1);
-    assert.ok((stack.op.requests.get('/.well-known/openid-configuration') ?? 0) >= 1);
+  test('first use: 20 concurrent requests with good tokens are all accepted, after one discovery and one JWKS fetch', async () => {
+    assert.equal(stack.op.requests.get('/jwks') ?? 0, 0, 'hostlens fetched the JWKS before any token arrived');
+    const tokens = await Promise.all(Array.from({ length: 4 }, () => goodToken()));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => post(tokens[i % tokens.length]!)));
+    assert.deepEqual(results.map((r) => r.status), Array(20).fill(200), results.find((r) => r.status !== 200)?.body);
+    assert.equal(stack.op.requests.get('/.well-known/openid-configuration'), 1);
+    assert.equal(stack.op.requests.get('/jwks'), 1);
   });
 
   test('expired: a real 2-second token from the provider, once past exp + clock skew', async () => {
