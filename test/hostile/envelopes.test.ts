@@ -26,7 +26,7 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 40);
 type Era = 'modern' | 'legacy';
 
 /**
- * OPEN BUG (SDK 2.4.0 setRequestHandler, reported; failing test in bug-invalid-params.test.ts): malformed
+ * OPEN BUG (SDK 2.4.0 setRequestHandler, reported; failing test in bug-server-errors.test.ts): malformed
  * params of every spec method but tools/call (prompts/get without name, resources/read without uri,
  * completion/complete {}, a non-string cursor, …) are answered -32603 with the zod issue list as the
  * message, instead of -32602. Only that exact shape is let through here, so any other -32603 still fails.

@@ -11,11 +11,15 @@
  * 2. A JSON-RPC batch inside a 2025-11-25 or 2025-06-18 session is served; batches were removed in
  *    2025-06-18 (checklist A.8: accept them only for 2025-03-26 sessions, otherwise -32600). Fix idea
  *    (src/http/mcp-endpoint.ts): an array body whose MCP-Protocol-Version is not 2025-03-26 → 400 -32600.
+ * 3. The text of an invalid-input tool result is not held to maxResultBytes: 50,000 unknown argument
+ *    keys come back as a 640 KB "Unrecognized keys: …" text (README: results, text included, are bounded
+ *    by maxResultBytes). Fix idea (src/server/tools.ts callTool catch): clipText(message, maxResultBytes).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ACCEPT, expectJsonRpcError, legacyHeaders, MODERN, modernMeta, openLegacySession, readResponse } from '../http/helpers.js';
-import { startProductHttp } from './harness.js';
+import { startInProcess, startProductHttp, textOf } from './harness.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../src/catalogue/services.js';
 
 const MALFORMED: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['prompts/get', {}],
@@ -66,4 +70,18 @@ describe('open bug: malformed params of spec methods are -32603 instead of -3260
       await expectJsonRpcError(res, 400, -32600, { id: null });
     });
   }
+});
+
+describe('open bug: invalid-input error text is not bounded by maxResultBytes', () => {
+  test('50,000 unknown keys → an isError text within maxResultBytes', async () => {
+    const p = await startInProcess({ startSampler: false });
+    try {
+      const answer = await p.call('get_cpu', Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`key_${i}`, i])));
+      assert.equal(answer.result?.isError, true);
+      const bytes = Buffer.byteLength(textOf(answer.result!));
+      assert.ok(bytes <= DEFAULT_MAX_RESULT_BYTES, `${bytes} bytes of error text`);
+    } finally {
+      await p.close();
+    }
+  });
 });
