@@ -125,7 +125,6 @@ export async function withToolLimits<T>(tool: ToolDefinition, services: Services
       ),
     );
   }, timeoutSec * 1000);
-  timer.unref?.();
   try {
     if (gate.running >= concurrency) {
       queued = true;
