@@ -11,10 +11,9 @@
  *   access tokens (`typ: at+jwt`) whose `aud` is the requested resource
  *   (only the resources passed in `resources` are accepted; there is no
  *   default resource, so a client that sends no `resource` parameter gets no
- *   JWT for hostlens) and whose `scope`
- *   is the requested subset of the hostlens scopes that the client is allowed
- *   (`client.scopes`): a read-only client asking for everything gets
- *   `hostlens:read` only.
+ *   JWT for hostlens) and whose `scope` is the requested subset of the
+ *   hostlens scopes that the client is allowed (`client.scopes`): a read-only
+ *   client asking for everything gets `hostlens:read` only.
  * - Clients with a `secret` are confidential client-credentials clients
  *   (client_secret_basic); clients with a `redirectUri` are public
  *   authorization-code + PKCE clients (`native`, loopback redirect).
@@ -22,7 +21,10 @@
  *   `authorizeHeadless` fills in with plain fetch (cookies kept by hand).
  *
  * Every request reaching the provider is counted by path (`requests`), so a
- * test can see the SDK client went to `/token` again (a scope step-up).
+ * test can see the SDK client went to `/token` again (a scope step-up), and
+ * logged with its Authorization header (`requestLog`), so a test can show
+ * hostlens never forwards a bearer token there. `authorizationCodeFlow` runs
+ * a whole code + PKCE flow without the SDK.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +101,8 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
   const byId = new Map(options.clients.map((c) => [c.id, c]));
   const secrets = new Map<string, string>();
 
+  // Client `scope` metadata may only name the provider's own (OIDC) scopes, so the
+  // per-client hostlens scopes live in `byId` and are applied by getResourceServerInfo.
   const clients = options.clients.map((c) => {
     if (c.secret !== undefined) {
       secrets.set(c.id, c.secret);
@@ -159,8 +163,6 @@ export async function startOidc(options: StartOidcOptions): Promise<OidcHandle> 
       },
     },
   });
-  // Client `scope` metadata may only name the provider's own (OIDC) scopes, so the
-  // per-client hostlens scopes live in `byId` and are applied by getResourceServerInfo.
   // oidc-provider reports unexpected errors as events; keep them visible in a failing test.
   provider.on('server_error', (_ctx: unknown, err: unknown) => process.stderr.write(`oidc-provider server_error: ${String(err)}\n`));
   const handler = provider.callback();
