@@ -12,7 +12,7 @@ import { defaultMetadataUrl, forbiddenResponse } from './auth/authenticate.js';
 import { principalOf } from './auth/principal.js';
 import { requiredScopesFor, scopeOfResource } from './auth/scopes.js';
 import type { Scope, ScopeIndex } from './auth/scopes.js';
-import { jsonRpcError, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import { jsonRpcError, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
 import type { JsonRpcId } from './errors.js';
 import { narrowListenFilter, withListenTeardown } from './listen-end.js';
 import { readBounded } from './read-bounded.js';
@@ -172,6 +172,11 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     });
     if (route.kind === 'legacy') {
       facts.era = 'legacy';
+      // JSON-RPC batches exist only in 2025-03-26 (removed in 2025-06-18; checklist A.8).
+      const version = request.headers.get('mcp-protocol-version');
+      if (Array.isArray(body) && version !== null && version.trim() !== '2025-03-26') {
+        return jsonRpcError(400, JSONRPC_INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not supported in protocol ${version.trim().slice(0, 32)} (removed in 2025-06-18)`);
+      }
       const sid = request.headers.get('mcp-session-id');
       if (sid !== null) facts.sessionRef = sessionRef(sid);
       return options.sessions.handle(request, body, authInfo);

@@ -7,6 +7,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition, Toolset } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
+import { invalidParamsForMalformedRequests } from './params-errors.js';
 import { installShared, sharedHandlers } from './shared.js';
 import { enableResourceSubscriptions } from './subscriptions.js';
 import { installTools, toolTable } from './tools.js';
@@ -45,6 +46,8 @@ export function buildServer(options: BuildServerOptions): McpServer {
       },
     },
   );
+  // Before any handler is installed: malformed params of spec requests are -32602, not -32603 (params-errors.ts).
+  invalidParamsForMalformedRequests(server);
   // Tool registrations are shared by every server built for this catalogue (see tools.ts).
   installTools(server, toolTable(options.catalogue.tools, options.toolsets, services), services);
   // So are the prompt, resource and completion handlers (see shared.ts).

@@ -19,6 +19,7 @@ import type { Services } from '../catalogue/services.js';
 import { scopesOf } from '../http/auth/principal.js';
 import { scopeOfTool } from '../http/auth/scopes.js';
 import type { Scope } from '../http/auth/scopes.js';
+import { clipString } from '../collectors/read.js';
 import { envelopeSchema } from './envelope.js';
 import { runTool } from './run-tool.js';
 
@@ -176,7 +177,9 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
     return server.server.projectCallToolResult(result, entry.registered.outputSchemaJson);
   } catch (error) {
     if (error instanceof ProtocolError && error.code === ProtocolErrorCode.UrlElicitationRequired) throw error;
-    return { content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }], isError: true };
+    // Bounded like every result: 4 bytes per char at most keeps the text within maxResultBytes.
+    const text = clipString(error instanceof Error ? error.message : String(error), Math.floor(services.limits.maxResultBytes / 4) - 32);
+    return { content: [{ type: 'text', text }], isError: true };
   }
 }
 
