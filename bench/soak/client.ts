@@ -9,7 +9,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientOptions } from '@modelcontextprotocol/client';
 import { MODERN } from '../wire.js';
-import { pickOp, seeded } from './ops.js';
+import { isKeepAliveReset, pickOp, seeded } from './ops.js';
 import type { OpContext } from './ops.js';
 import type { Recorder } from './recorder.js';
 
@@ -77,7 +77,8 @@ export async function runClient(plan: ClientPlan, rec: Recorder, stop: AbortSign
       connected = await connectClient(plan.url, plan.token, plan.era, `soak-${plan.index}`);
       rec.ok(plan.era === 'legacy' ? 'initialize' : 'server/discover', performance.now() - t0);
     } catch (error) {
-      rec.fail(`connect (${plan.era})`, error);
+      if (isKeepAliveReset(error)) rec.reset(); // the loop connects again
+      else rec.fail(`connect (${plan.era})`, error);
       await sleepUnless(1_000, stop);
       continue;
     }

@@ -4,6 +4,7 @@
  * soak run for hours.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_SNAPSHOT_MAX_COUNT } from '../../src/snapshots/store.js';
 
 export interface SoakOptions {
   /** Concurrent virtual clients (half legacy sessions, half 2026-07-28 stateless). */
@@ -26,6 +27,8 @@ export interface SoakOptions {
   warmupSec: number;
   /** 'dist' runs `node dist/cli.js serve` (built first when stale); 'tsx' runs src/cli.ts (the test). */
   server: 'dist' | 'tsx';
+  /** capture_snapshot calls before the load (default: the store's 20, so it is full before the warm-up ends). */
+  prefillSnapshots: number;
   /** Also measure the heap after a forced full GC at every report (server runs with --expose-gc and bench/targets/gc-hook.mjs). */
   gc: boolean;
   build: boolean;
@@ -59,6 +62,7 @@ export function soakOptions(partial: Partial<SoakOptions> = {}): SoakOptions {
     warmupSec: defaultWarmupSec(durationSec),
     server: 'dist',
     gc: false,
+    prefillSnapshots: DEFAULT_SNAPSHOT_MAX_COUNT,
     build: true,
     out: 'bench/results/soak-latest.json',
     seed: Date.now() % 2 ** 31,

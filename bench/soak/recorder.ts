@@ -46,6 +46,8 @@ export class Recorder {
   readonly okByOp = new Map<string, number>();
   readonly unexpected: Unexpected[] = [];
   unexpectedCount = 0;
+  /** Calls retried once after a keep-alive race (see isKeepAliveReset in ops.ts). */
+  resets = 0;
   /** Every latency of the whole run (ms), for the overall percentiles; and those of operations that do not wait a window by design. */
   private readonly all: number[] = [];
   private readonly instant: number[] = [];
@@ -67,6 +69,10 @@ export class Recorder {
     this.window.expected += 1;
     this.total.expected += 1;
     this.expectedByKind[kind] += 1;
+  }
+
+  reset(): void {
+    this.resets += 1;
   }
 
   dropped(): void {

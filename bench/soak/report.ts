@@ -23,6 +23,8 @@ export interface Sample {
   sessionsOpened: number;
   sessionsDeleted: number;
   sessionsAbandoned: number;
+  /** The driver's longest event-loop stall in the window (ms). */
+  clientLagMaxMs: number;
   /** With --gc: VmRSS and JS heap (used + external) right after a forced full GC. */
   afterGc?: { rssKiB: number; heapKiB: number };
 }
@@ -102,7 +104,7 @@ export interface SoakReport {
   durationSec: number;
   options: Record<string, unknown>;
   server: { command: string; pid: number; auth: string; config: Record<string, unknown>; notes: string[]; metrics: boolean; audit: Array<{ name: string; bytes: number; lines: number }> };
-  totals: { ok: number; expected: number; expectedByKind: Record<string, number>; dropped: number; unexpected: number; transportErrors: number; transportErrorMessages: string[]; sessionsOpened: number; sessionsDeleted: number; sessionsAbandoned: number };
+  totals: { ok: number; expected: number; expectedByKind: Record<string, number>; dropped: number; unexpected: number; transportErrors: number; transportErrorMessages: string[]; keepAliveRetries: number; clientLagMaxMs: number; sessionsOpened: number; sessionsDeleted: number; sessionsAbandoned: number };
   latencyMs: { p50: number; p99: number; max: number; count: number };
   /** The same without the operations that wait a window by design (windowSec calls, get_cgroup, capture_snapshot). */
   instantLatencyMs: { p50: number; p99: number; max: number; count: number };
@@ -151,7 +153,7 @@ export function sampleLine(s: Sample): string {
   const gc = s.afterGc ? ` | after GC: rss ${mb(s.afterGc.rssKiB)} heap ${mb(s.afterGc.heapKiB)}` : '';
   return (
     `t=${String(Math.round(s.tSec)).padStart(4)}s  ok ${String(s.ok).padStart(5)}  expected-err ${String(s.expected).padStart(3)}  dropped ${String(s.dropped).padStart(3)}  UNEXPECTED ${s.unexpected}` +
-    `  p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms | rss ${mb(s.rssKiB)} fds ${s.fds ?? 'n/a'}${sessions} | sess +${s.sessionsOpened} del ${s.sessionsDeleted} abandon ${s.sessionsAbandoned}${gc}`
+    `  p50 ${s.p50Ms} ms p99 ${s.p99Ms} ms | rss ${mb(s.rssKiB)} fds ${s.fds ?? 'n/a'}${sessions} | sess +${s.sessionsOpened} del ${s.sessionsDeleted} abandon ${s.sessionsAbandoned} | driver lag ${s.clientLagMaxMs} ms${gc}`
   );
 }
 
@@ -170,6 +172,10 @@ export function renderSoakSummary(r: SoakReport, outPath: string): string {
       `${t.transportErrors} transport errors outside calls (informational)`,
   );
   for (const m of t.transportErrorMessages) out.push(`  transport error: ${m}`);
+  out.push(
+    `Keep-alive races retried once (pooled connection closed by the server's keepAliveTimeout as the request left): ${t.keepAliveRetries}; ` +
+      `the driver's longest event-loop stall ${t.clientLagMaxMs} ms (undici's margin is 1 s)`,
+  );
   const l = r.latencyMs;
   const i = r.instantLatencyMs;
   out.push(`Latency of ok operations: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms over ${l.count}; without windowed ones: p50 ${i.p50} ms, p99 ${i.p99} ms over ${i.count}`);

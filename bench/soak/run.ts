@@ -5,6 +5,7 @@
  * are in flight. Returns the whole report; bench/soak.ts prints it and sets the exit code.
  */
 import { setMaxListeners } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isAbsolute, join } from 'node:path';
 import { ensureBuilt } from '../build.js';
 import { killPid } from '../cleanup.js';
@@ -61,6 +62,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
   const samples: Sample[] = [];
   const procSamples: ProcSample[] = [];
   let serverCpuPct: number | null = null;
+  let clientLagMaxMs = 0;
   const abandoned: Abandoned[] = [];
   let drain: DrainResult | null = null;
   let sessions: SessionCheck = { ttlSec: options.sessionTtlSec, waitedSec: 0, openAtStop: null, abandonedAliveAtStop: 0, abandonedIds: 0, probed: 0, probesAlive: 0, metricsAfterTtl: null, left: -1 };
@@ -69,9 +71,10 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
   let audit: ReturnType<SoakServer['audit']> = [];
   const metrics = (await scrapeMetrics(server.url, setup.adminToken)) !== null;
   try {
-    // One snapshot up front, so diff_snapshots {a: latest, b: latest} has something to compare.
+    // Fill the bounded evidence store (newest 20 snapshots) before the load, so its fill-up is not read as
+    // growth after the warm-up (at the mix's capture rate it would take minutes); diff_snapshots needs one too.
     const first = await connectClient(server.url, setup.adminToken, 'modern', 'soak-setup');
-    await first.client.callTool({ name: 'capture_snapshot', arguments: {} });
+    for (let i = 0; i < Math.max(1, options.prefillSnapshots); i += 1) await first.client.callTool({ name: 'capture_snapshot', arguments: {} });
     await first.client.close();
     rec.cut();
 
@@ -103,8 +106,14 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
         await sleepUnless(PROC_SAMPLE_MS, stop.signal);
       }
     })();
+    // The driver's own event-loop lag: 50 SDK clients in one process on a busy machine delay every timer and answer.
+    const lag = monitorEventLoopDelay({ resolution: 20 });
+    lag.enable();
     const tick = async (): Promise<void> => {
       const w = rec.cut();
+      const lagMaxMs = Math.round(lag.max / 1e6);
+      clientLagMaxMs = Math.max(clientLagMaxMs, lagMaxMs);
+      lag.reset();
       const proc = await sampleProcess(server.pid);
       const open = metrics ? await sessionsOpen(server, setup.adminToken) : { sessions: null, streams: null };
       const lat = latencyOf(w.latenciesMs);
@@ -124,6 +133,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
         sessionsOpened: w.sessionsOpened,
         sessionsDeleted: w.sessionsDeleted,
         sessionsAbandoned: w.sessionsAbandoned,
+        clientLagMaxMs: lagMaxMs,
         ...(gc ? { afterGc: { rssKiB: Math.round(gc.rss / 1024), heapKiB: Math.round((gc.heapUsed + gc.external) / 1024) } } : {}),
       };
       samples.push(sample);
@@ -139,6 +149,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
     const loadSec = (performance.now() - t0) / 1000;
     if (cpuAtStart !== null && cpuAtEnd !== null) serverCpuPct = Math.round(((cpuAtEnd - cpuAtStart) / 10 / loadSec) * 10) / 10;
     stop.abort();
+    lag.disable();
     await upTo(30_000, Promise.all([...clients, procLoop]));
     log(`load stopped after ${Math.round((performance.now() - t0) / 100) / 10} s; every open legacy session abandoned (${abandoned.length} abandoned in all)`);
     if (died !== null) throw new Error(`hostlens ${died}`);
@@ -192,6 +203,8 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
       expectedByKind: rec.expectedByKind,
       transportErrors: runs.reduce((n, r) => n + r.transportErrors, 0),
       transportErrorMessages: runs.flatMap((r) => r.transportErrorMessages).slice(0, 5),
+      keepAliveRetries: rec.resets,
+      clientLagMaxMs,
     },
     latencyMs: rec.latency(),
     instantLatencyMs: rec.latency('instant'),

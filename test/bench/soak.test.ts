@@ -35,6 +35,7 @@ describe('soak driver', { timeout: 40_000 }, () => {
       server: 'tsx',
       out: join(dir, 'soak.json'),
       seed: 7,
+      prefillSnapshots: 1,
     });
     const started = Date.now();
     report = await runSoak(options, repoRoot, () => undefined);
