@@ -3,7 +3,7 @@
  * catalogue over Streamable HTTP or stdio until SIGTERM/SIGINT (or stdin EOF
  * on stdio), and shuts down gracefully with exit code 0.
  */
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { productCatalogue } from './catalogue/index.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/app.js';
@@ -13,6 +13,7 @@ import { scopeIndex } from './http/auth/scopes.js';
 import { legacyTokenEntry } from './http/auth/static-tokens.js';
 import { createProductFactory } from './server/factory.js';
 import { createServices } from './server/services.js';
+import { answerParseErrors } from './server/stdio-parse-errors.js';
 import { resourceExists, startOverviewWatch, trackServers } from './server/subscriptions.js';
 import { createLogger } from './util/log.js';
 import type { Logger } from './util/log.js';
@@ -66,7 +67,9 @@ export async function runServe(config: Config): Promise<void> {
 
   if (config.stdio) {
     const tracked = trackServers(factory);
-    const handle = serveStdio(tracked.factory, { legacy: 'serve', onerror: (e) => logger.warn('stdio error', { error: e.message }) });
+    // A line that is not JSON gets a -32700 answer (stdio-parse-errors.ts) instead of silence.
+    const transport = new StdioServerTransport(answerParseErrors(process.stdin, process.stdout), process.stdout);
+    const handle = serveStdio(tracked.factory, { legacy: 'serve', transport, onerror: (e) => logger.warn('stdio error', { error: e.message }) });
     const watch = watchOverview(tracked.resourceUpdated);
     const stop = async (): Promise<void> => {
       watch.stop();
