@@ -166,7 +166,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (path !== '/mcp') return jsonRpcError(404, TRANSPORT_ERROR, 'Not Found: the MCP endpoint is /mcp');
     if (authenticator) {
       const authenticated = await authenticator(request);
-      if (authenticated instanceof Response) return authenticated;
+      if (authenticated instanceof Response) {
+        // The request log says why (never with the token): missing_token, invalid_token, invalid_request, insufficient_scope.
+        facts.authError = /error="([a-z_]+)"/.exec(authenticated.headers.get('www-authenticate') ?? '')?.[1] ?? 'missing_token';
+        return authenticated;
+      }
       authInfo = authenticated.authInfo;
     }
     const principal = principalOf(authInfo);

@@ -32,6 +32,8 @@ export interface RequestFacts {
   principal?: string;
   /** The scopes a refused (403) request lacked. */
   missingScopes?: string[];
+  /** Why authentication refused the request (the OAuth error code, or missing_token). */
+  authError?: string;
   // C (audit): what the request named, for the audit line (telemetry.ts).
   /** resources/read|subscribe|unsubscribe: the URI (clipped). */
   resource?: string;

@@ -240,5 +240,12 @@ describe('static tokens with scopes (product catalogue, real HTTP)', () => {
     assert.ok(requests.some((l) => l.principal === 'static:ops'));
     assert.ok(requests.some((l) => l.principal === 'static:reader'));
     assert.ok(requests.some((l) => l.status === 403 && Array.isArray(l.missingScopes)));
+    const before = lines.length;
+    await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer wrong-token-0123456789abc' }, body: '{}' })).text();
+    await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' })).text();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const refused = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+    assert.deepEqual(refused.map((l) => [l.status, l.authError]), [[401, 'invalid_token'], [401, 'missing_token']]);
+    assert.ok(!lines.join('').includes('wrong-token-0123456789abc'));
   });
 });
