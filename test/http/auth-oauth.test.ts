@@ -187,6 +187,11 @@ describe('OAuth resource server (jose JWKS on loopback)', () => {
     await expectInvalid(await issuer.sign(claims({ iss: 'http://127.0.0.1:9/rogue' })), /another issuer/);
     await expectInvalid(await issuer.sign(claims({ exp: undefined })), /expiry/);
     await expectInvalid(await issuer.sign(claims({ sub: undefined })), /no subject/);
+    // A client-credentials token may name the client only; control characters never reach the principal id.
+    seenAuth.length = 0;
+    const clientOnly = await issuer.sign(claims({ sub: undefined, client_id: 'svc\n-1' }));
+    assert.equal((await both(clientOnly, 'prompts/list')).status, 200);
+    assert.equal(seenAuth[0]?.clientId, `oauth:${issuer.issuer}#svc?-1`);
   });
 
   test('bad signature (a key the issuer never published, same kid), unknown kid, alg none, HS256 keyed with the public key, garbage → 401', async () => {

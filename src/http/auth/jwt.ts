@@ -163,7 +163,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       const subject = [payload.sub, payload.client_id, payload.azp].find((v): v is string => typeof v === 'string' && v !== '');
       if (subject === undefined) throw new AuthError('invalid_token', 'the token names no subject or client');
       return {
-        principalId: `oauth:${options.issuer}#${subject.slice(0, 256)}`,
+        // The id reaches logs, the audit and metrics: control characters are replaced, length bounded.
+        principalId: `oauth:${options.issuer}#${subject.slice(0, 256).replace(/[\u0000-\u001f\u007f]/g, '?')}`,
         subject,
         scopes: scopesOf(payload),
         expiresAt: payload.exp as number,
