@@ -11,33 +11,27 @@
  * or that carries userinfo with 400 and the JSON-RPC error body.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ACCEPT, MODERN, modernMeta, rawRequest } from '../http/helpers.js';
-import { startProductHttp } from './harness.js';
+import { productHttpPerSuite } from './harness.js';
 import { exchange, splitResponses } from './raw-socket.js';
 
 describe('open bug: an unparseable Host header answers 500', { timeout: 30_000 }, () => {
-  let h: Awaited<ReturnType<typeof startProductHttp>>;
-  before(async () => {
-    h = await startProductHttp();
-  });
-  after(async () => {
-    await h?.close();
-  });
+  const app = productHttpPerSuite();
 
   test('userinfo, a space, a bad bracket or a bad port in Host → 400 or 403 JSON-RPC error on /mcp and /healthz', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernMeta() } });
-    for (const host of [`localhost:${h.port}@evil.example`, `evil@localhost:${h.port}`, 'local host', '[::1', '[::1]x', 'localhost:99999', 'localhost:-1', 'localhost:abc', `localhost:${h.port}:1`]) {
-      const post = await rawRequest(h.port, { headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list', host }, chunks: [body] });
+    for (const host of [`localhost:${app().port}@evil.example`, `evil@localhost:${app().port}`, 'local host', '[::1', '[::1]x', 'localhost:99999', 'localhost:-1', 'localhost:abc', `localhost:${app().port}:1`]) {
+      const post = await rawRequest(app().port, { headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list', host }, chunks: [body] });
       assert.ok(post.status === 400 || post.status === 403, `POST /mcp Host ${JSON.stringify(host)}: ${post.status} ${post.body}`);
-      const health = await rawRequest(h.port, { method: 'GET', path: '/healthz', headers: { host } });
+      const health = await rawRequest(app().port, { method: 'GET', path: '/healthz', headers: { host } });
       assert.ok(health.status === 400 || health.status === 403, `GET /healthz Host ${JSON.stringify(host)}: ${health.status}`);
     }
   });
 
   test('an absolute-form request target naming another host → 400 or 403, not 500', async () => {
-    const raw = `POST http://evil.example/mcp HTTP/1.1\r\nhost: localhost:${h.port}\r\ncontent-type: application/json\r\naccept: ${ACCEPT}\r\nmcp-protocol-version: ${MODERN}\r\nmcp-method: tools/list\r\ncontent-length: 2\r\n\r\n{}`;
-    const r = await exchange(h.port, [raw], { responses: 1, timeoutMs: 5_000 });
+    const raw = `POST http://evil.example/mcp HTTP/1.1\r\nhost: localhost:${app().port}\r\ncontent-type: application/json\r\naccept: ${ACCEPT}\r\nmcp-protocol-version: ${MODERN}\r\nmcp-method: tools/list\r\ncontent-length: 2\r\n\r\n{}`;
+    const r = await exchange(app().port, [raw], { responses: 1, timeoutMs: 5_000 });
     const status = splitResponses(r.text)[0]?.status;
     assert.ok(status === 400 || status === 403, `absolute-form target: ${status}`);
   });

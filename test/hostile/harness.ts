@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import type { CallToolResult, JsonSchemaType, Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
@@ -171,4 +172,18 @@ export async function startProductHttp(appOptions: Partial<HttpAppOptions> = {})
       services.stop();
     },
   };
+}
+
+export type ProductHttp = Awaited<ReturnType<typeof startProductHttp>>;
+
+/** Runs the product HTTP app for the enclosing describe (before/after hooks); the getter is for use inside tests. */
+export function productHttpPerSuite(appOptions: Partial<HttpAppOptions> = {}): () => ProductHttp {
+  let h: ProductHttp | undefined;
+  before(async () => {
+    h = await startProductHttp(appOptions);
+  });
+  after(async () => {
+    await h?.close();
+  });
+  return () => h!;
 }

@@ -8,34 +8,28 @@
  * stack, and the server still serves afterwards.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ACCEPT, assertNoLeak, MODERN, modernMeta, rawRequest } from '../http/helpers.js';
-import { startProductHttp } from './harness.js';
+import { productHttpPerSuite } from './harness.js';
 import { exchange, httpRequest, splitResponses } from './raw-socket.js';
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 60);
 const CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_memory', arguments: {}, _meta: modernMeta() } });
 
 describe('hostile request headers', { timeout: 60_000 }, () => {
-  let h: Awaited<ReturnType<typeof startProductHttp>>;
-  before(async () => {
-    h = await startProductHttp();
-  });
-  after(async () => {
-    await h?.close();
-  });
+  const app = productHttpPerSuite();
 
   const good = (): Record<string, string> => ({ 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'get_memory' });
 
   async function stillServes(): Promise<void> {
-    const res = await fetch(h.url, { method: 'POST', headers: good(), body: CALL });
+    const res = await fetch(app().url, { method: 'POST', headers: good(), body: CALL });
     assert.equal(res.status, 200);
     assert.match(await res.text(), /"structuredContent"/);
   }
 
   test('Host and Origin look-alikes → 403 JSON-RPC error (DNS rebinding)', async () => {
-    const port = h.port;
+    const port = app().port;
     // Hosts that make the request URL unparseable or carry userinfo (localhost:1@evil.example, "local host", "[::1",
     // localhost:99999, localhost:1:1, localhost:abc) and absolute-form targets are in bug-host-header.test.ts (500 today).
     // are in bug-host-header.test.ts: they answer 500 today.
@@ -51,12 +45,12 @@ describe('hostile request headers', { timeout: 60_000 }, () => {
     assert.equal(splitResponses(empty.text)[0]?.status, 403, 'an empty Host');
     const origins = ['null', 'http://127.0.0.1.evil.example', 'http://localhost.evil.example', 'file://', 'http://evil.example', `http://localhost:${port}@evil.example`, 'chrome-extension://abc', 'http://[::1].evil.example', 'javascript:alert(1)'];
     for (const origin of origins) {
-      const res = await fetch(h.url, { method: 'POST', headers: { ...good(), origin }, body: CALL });
+      const res = await fetch(app().url, { method: 'POST', headers: { ...good(), origin }, body: CALL });
       assert.equal(res.status, 403, `Origin ${origin}`);
       assertNoLeak(await res.text());
     }
     for (const origin of [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `HTTP://LOCALHOST:${port}`]) {
-      const res = await fetch(h.url, { method: 'POST', headers: { ...good(), origin }, body: CALL });
+      const res = await fetch(app().url, { method: 'POST', headers: { ...good(), origin }, body: CALL });
       assert.equal(res.status, 200, `Origin ${origin} is loopback and allowed`);
       await res.body?.cancel();
     }
@@ -92,7 +86,7 @@ describe('hostile request headers', { timeout: 60_000 }, () => {
         const ctl = new AbortController();
         const timer = setTimeout(() => ctl.abort(), 3_000);
         try {
-          const res = await fetch(h.url, { method: c.method, headers, signal: ctl.signal, ...(c.method === 'POST' ? { body: CALL } : {}) });
+          const res = await fetch(app().url, { method: c.method, headers, signal: ctl.signal, ...(c.method === 'POST' ? { body: CALL } : {}) });
           assert.ok(res.status < 500, `HTTP ${res.status} for ${JSON.stringify(c)}`);
           const type = res.headers.get('content-type') ?? '';
           if (type.startsWith('text/event-stream')) {
