@@ -25,15 +25,6 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 40);
 
 type Era = 'modern' | 'legacy';
 
-/**
- * OPEN BUG (SDK 2.4.0 setRequestHandler, reported; failing test in bug-server-errors.test.ts): malformed
- * params of every spec method but tools/call (prompts/get without name, resources/read without uri,
- * completion/complete {}, a non-string cursor, …) are answered -32603 with the zod issue list as the
- * message, instead of -32602. Only that exact shape is let through here, so any other -32603 still fails.
- */
-function isKnownInvalidParamsBug(error: { code: number; message: string }): boolean {
-  return error.code === -32603 && /^\[\s*\{\s*"(?:expected|code)"/.test(error.message) && /"path":\s*\[\s*"params"/.test(error.message);
-}
 
 describe('hostile JSON-RPC envelopes over HTTP', { timeout: 120_000 }, () => {
   let h: Awaited<ReturnType<typeof startProductHttp>>;
@@ -215,7 +206,7 @@ describe('hostile JSON-RPC envelopes over HTTP', { timeout: 120_000 }, () => {
             assert.ok(messages.length >= 1, `HTTP ${res.status} without a JSON-RPC message`);
             for (const m of messages) {
               assert.equal(m.jsonrpc ?? '2.0', '2.0');
-              if (m.error && !isKnownInvalidParamsBug(m.error)) assert.notEqual(m.error.code, -32603, `internal error: ${JSON.stringify(m).slice(0, 300)}`);
+              if (m.error) assert.notEqual(m.error.code, -32603, `internal error: ${JSON.stringify(m).slice(0, 300)}`);
             }
             const answer = messages.find((m) => 'result' in m || 'error' in m);
             if (answer && 'result' in answer) assert.deepEqual(answer.id, env.id, 'a served request echoes its id');

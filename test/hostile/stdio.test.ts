@@ -5,8 +5,7 @@
  * but JSON-RPC messages on stdout, answers the nested-arguments call as an
  * invalid-input tool result, and then serves get_memory.
  *
- * OPEN (reported, asserted in bug-stdio-parse-error.test.ts): unparseable lines get no answer at all;
- * JSON-RPC 2.0 wants a -32700 Parse error with id null.
+ * Unparseable lines are answered -32700 with id null: stdio-parse-error.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

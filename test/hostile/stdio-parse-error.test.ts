@@ -1,6 +1,6 @@
 /**
- * OPEN BUG found by the hostile suite (stdio transport, SDK StdioServerTransport as wired in src/serve.ts;
- * reported): a line on stdin that is not JSON gets no answer at all (only a "stdio error" warning on
+ * Regression test for a bug the hostile suite found (stdio transport, SDK StdioServerTransport as wired in
+ * src/serve.ts; fixed in aa0ccf4): a line on stdin that is not JSON gets no answer at all (only a "stdio error" warning on
  * stderr). JSON-RPC 2.0 (and checklist A.3): an unparseable message is answered with a -32700 Parse
  * error whose id is null, so the client learns its line was lost instead of waiting for a timeout.
  * Fix idea: in the stdio wiring, an onerror for a parse failure writes
@@ -12,7 +12,7 @@ import { killAll } from '../e2e/helpers.js';
 import type { Spawned } from '../e2e/helpers.js';
 import { answerTo, startStdio, stdoutMessages } from './stdio-child.js';
 
-describe('open bug: stdio answers no -32700 for an unparseable line', { timeout: 30_000 }, () => {
+describe('stdio answers -32700 (id null) for an unparseable line (was: no answer at all)', { timeout: 30_000 }, () => {
   let s: Spawned;
   before(async () => {
     s = await startStdio();

@@ -1,19 +1,15 @@
 /**
- * OPEN BUGS found by the hostile suite in code owned by others (src/server, src/http; reported).
+ * Regression tests for bugs the hostile suite found in code owned by others (src/server, src/http),
+ * fixed in d7c2b9b:
  *
- * 1. Malformed params of every spec method except tools/call are answered -32603 (Internal error) with
- *    the raw zod issue list as the message, in both eras: the SDK's setRequestHandler (2.4.0) throws a
- *    plain Error when the codec rejects the request, and a plain Error becomes -32603. JSON-RPC and the
- *    MCP checklist (A.5, G.5, I.5) want -32602 Invalid params. Fix idea (src/server/build.ts or
- *    shared.ts): wrap each installed handler so that a request failing the method's params schema is
- *    a ProtocolError(InvalidParams, "Invalid params for <method>: <field>"), or override
- *    Server._wrapHandler.
- * 2. A JSON-RPC batch inside a 2025-11-25 or 2025-06-18 session is served; batches were removed in
- *    2025-06-18 (checklist A.8: accept them only for 2025-03-26 sessions, otherwise -32600). Fix idea
- *    (src/http/mcp-endpoint.ts): an array body whose MCP-Protocol-Version is not 2025-03-26 → 400 -32600.
- * 3. The text of an invalid-input tool result is not held to maxResultBytes: 50,000 unknown argument
- *    keys come back as a 640 KB "Unrecognized keys: …" text (README: results, text included, are bounded
- *    by maxResultBytes). Fix idea (src/server/tools.ts callTool catch): clipText(message, maxResultBytes).
+ * 1. Malformed params of every spec method except tools/call (prompts/get without name, resources/read
+ *    without uri, completion/complete {}, a non-string cursor…) were answered -32603 with the raw zod issue
+ *    list as the message, in both eras (the SDK's setRequestHandler throws a plain Error when the codec
+ *    rejects a request). JSON-RPC and the checklist (A.5, G.5, I.5): -32602 Invalid params.
+ * 2. A JSON-RPC batch inside a 2025-11-25 or 2025-06-18 session was served; batches were removed in
+ *    2025-06-18 (checklist A.8: only 2025-03-26 sessions take them, otherwise 400 -32600).
+ * 3. The text of an invalid-input tool result was not held to maxResultBytes: 50,000 unknown argument keys
+ *    came back as 640 KB of "Unrecognized keys: …".
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -32,7 +28,7 @@ const MALFORMED: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['resources/list', { cursor: 5 }],
 ];
 
-describe('open bug: malformed params of spec methods are -32603 instead of -32602', () => {
+describe('malformed params of spec methods are -32602 (were -32603 with a zod dump)', () => {
   let h: Awaited<ReturnType<typeof startProductHttp>>;
   let sid: string;
   before(async () => {
@@ -72,7 +68,7 @@ describe('open bug: malformed params of spec methods are -32603 instead of -3260
   }
 });
 
-describe('open bug: invalid-input error text is not bounded by maxResultBytes', () => {
+describe('invalid-input error text is bounded by maxResultBytes (was 640 KB for 50,000 keys)', () => {
   test('50,000 unknown keys → an isError text within maxResultBytes', async () => {
     const p = await startInProcess({ startSampler: false });
     try {
