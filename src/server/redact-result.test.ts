@@ -131,3 +131,14 @@ describe('central redaction through a server', () => {
     assert.match(JSON.stringify(r), /\[REDACTED\]/);
   });
 });
+
+test('a "__proto__" key in redacted data stays an own key and never becomes the copy\'s prototype', () => {
+  const data = JSON.parse('{"__proto__": {"isAdmin": true, "note": "password=hunter2hunter2"}, "plain": "x"}') as Record<string, unknown>;
+  const { value, count } = redactValue(data);
+  const out = value as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  assert.equal((out as { isAdmin?: unknown }).isAdmin, undefined);
+  assert.ok(Object.prototype.hasOwnProperty.call(out, '__proto__'));
+  assert.match(JSON.stringify(out), /"__proto__":\{"isAdmin":true,"note":"password=\[REDACTED\]"\}/);
+  assert.equal(count, 1);
+});

@@ -73,7 +73,8 @@ export function redactValue<T>(value: T): RedactedValue<T> {
         w = whole ?? inner;
       } else w = walk(item, depth + 1);
       if (w !== item) changed = true;
-      out[k] = w;
+      // defineProperty, not out[k] = w: a "__proto__" key in the data stays an own key instead of becoming the copy's prototype.
+      Object.defineProperty(out, k, { value: w, enumerable: true, writable: true, configurable: true });
     }
     return changed ? out : v;
   };
