@@ -3,7 +3,7 @@
  * reported): a Host header the fetch Request cannot be built from — userinfo (`localhost:PORT@evil.example`,
  * `evil@localhost:PORT`), a space (`local host`), an unclosed IPv6 bracket (`[::1`, `[::1]x`), a bad port
  * (`localhost:99999`, `localhost:-1`, `localhost:abc`, `localhost:PORT:1`) — or an absolute-form request target
- * (`POST http://evil.example/mcp HTTP/1.1` with an allowed Host) answers
+ * (`POST http://evil.example/mcp HTTP/1.1` with an allowed Host) or the asterisk form (`GET * HTTP/1.1`) answers
  * 500 -32603 "Internal server error" on every path (/mcp, /healthz, /readyz, /metrics, the RFC 9728
  * metadata). Nothing is served, but a client's bad header is not a server fault: it should be 400 (or 403 as
  * for any other Host not allowed), and it must not count as a server error in metrics and alerts.
@@ -29,10 +29,12 @@ describe('open bug: an unparseable Host header answers 500', { timeout: 30_000 }
     }
   });
 
-  test('an absolute-form request target naming another host → 400 or 403, not 500', async () => {
-    const raw = `POST http://evil.example/mcp HTTP/1.1\r\nhost: localhost:${app().port}\r\ncontent-type: application/json\r\naccept: ${ACCEPT}\r\nmcp-protocol-version: ${MODERN}\r\nmcp-method: tools/list\r\ncontent-length: 2\r\n\r\n{}`;
-    const r = await exchange(app().port, [raw], { responses: 1, timeoutMs: 5_000 });
-    const status = splitResponses(r.text)[0]?.status;
-    assert.ok(status === 400 || status === 403, `absolute-form target: ${status}`);
+  test('an absolute-form request target naming another host, or the asterisk form → 400 or 403, not 500', async () => {
+    for (const target of ['http://evil.example/mcp', '*']) {
+      const raw = `POST ${target} HTTP/1.1\r\nhost: localhost:${app().port}\r\ncontent-type: application/json\r\naccept: ${ACCEPT}\r\nmcp-protocol-version: ${MODERN}\r\nmcp-method: tools/list\r\ncontent-length: 2\r\n\r\n{}`;
+      const r = await exchange(app().port, [raw], { responses: 1, timeoutMs: 5_000 });
+      const status = splitResponses(r.text)[0]?.status;
+      assert.ok(status === 400 || status === 403, `request target ${target}: ${status}`);
+    }
   });
 });
