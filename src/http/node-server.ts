@@ -41,7 +41,7 @@ export function createNodeServer(options: NodeServerOptions, handler: RequestLis
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.headersTimeoutMs / 4)),
     },
     (req, res) => {
-      if (refuseUnfetchableMethod(req, res)) return;
+      if (refuseUnfetchableMethod(req, res) || refuseUnroutable(req, res, options.logger)) return;
       handler(req, res);
     },
   );
@@ -58,15 +58,41 @@ export function createNodeServer(options: NodeServerOptions, handler: RequestLis
   return server;
 }
 
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): true {
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: TRANSPORT_ERROR, message }, id: null });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+  req.resume();
+  return true;
+}
+
 /** fetch refuses these methods outright; answer them here instead of letting the adapter fail with 500. */
 function refuseUnfetchableMethod(req: IncomingMessage, res: ServerResponse): boolean {
   const method = (req.method ?? '').toUpperCase();
   if (method !== 'TRACE' && method !== 'TRACK') return false;
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: TRANSPORT_ERROR, message: 'Method Not Allowed' }, id: null });
-  res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, DELETE', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-  req.resume();
-  return true;
+  return refuse(req, res, 405, 'Method Not Allowed', { allow: 'GET, POST, DELETE' });
+}
+
+/**
+ * The node adapter builds the request URL as `http://<Host><target>`; a Host
+ * with userinfo, a space, a bad bracket or port, or a target that is not a
+ * path (absolute-form, `*`) cannot form a fetch Request and used to end in a
+ * 500. It is the client's fault: 400.
+ */
+function refuseUnroutable(req: IncomingMessage, res: ServerResponse, logger?: Logger): boolean {
+  const host = req.headers.host;
+  const target = req.url ?? '/';
+  let url: URL | null = null;
+  if (target.startsWith('/')) {
+    try {
+      url = new URL(`http://${host ?? 'localhost'}${target}`);
+    } catch {
+      url = null;
+    }
+  }
+  if (url !== null && url.username === '' && url.password === '') return false;
+  logger?.info('client error', { status: 400, code: 'BAD_HOST_OR_TARGET' });
+  return refuse(req, res, 400, 'Bad Request: the Host header and request target must form an http URL (host[:port], then a path)');
 }
 
 function statusFor(error: NodeJS.ErrnoException): number {
