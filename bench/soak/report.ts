@@ -115,6 +115,8 @@ export interface SoakReport {
   serverErrorLines: Array<Record<string, unknown>>;
   samples: Sample[];
   procSamples: ProcSample[];
+  /** The server once the load stopped and the abandoned sessions expired (with --gc also after a forced GC). */
+  idleAfterTtl: { rssKiB: number | null; fds: number | null; afterGc?: { rssKiB: number; heapKiB: number } } | null;
   warmupSec: number;
   flat: Flatness[];
   sessions: SessionCheck;
@@ -188,6 +190,13 @@ export function renderSoakSummary(r: SoakReport, outPath: string): string {
     out.push(
       `  [${verdict}] ${LABEL[f.metric]}: first ${fmt(f.first)}, last ${fmt(f.last)}, min ${fmt(f.min)}, max ${fmt(f.max)}; ` +
         `thirds ${fmt(f.firstThirdMean)} → ${fmt(f.lastThirdMean)} (drift ${f.driftPct ?? 'n/a'} %, swing ${f.spreadPct ?? 'n/a'} %) over ${f.samples} samples`,
+    );
+  }
+  const idle = r.idleAfterTtl;
+  if (idle) {
+    out.push(
+      `Idle after the TTL (no load, sessions expired): rss ${mb(idle.rssKiB)}, fds ${idle.fds ?? 'n/a'}` +
+        (idle.afterGc ? `; after a forced GC rss ${mb(idle.afterGc.rssKiB)}, JS heap ${mb(idle.afterGc.heapKiB)}` : ''),
     );
   }
   const s = r.sessions;

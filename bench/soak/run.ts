@@ -63,6 +63,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
   const procSamples: ProcSample[] = [];
   let serverCpuPct: number | null = null;
   let clientLagMaxMs = 0;
+  let idleAfterTtl: SoakReport['idleAfterTtl'] = null;
   const abandoned: Abandoned[] = [];
   let drain: DrainResult | null = null;
   let sessions: SessionCheck = { ttlSec: options.sessionTtlSec, waitedSec: 0, openAtStop: null, abandonedAliveAtStop: 0, abandonedIds: 0, probed: 0, probesAlive: 0, metricsAfterTtl: null, left: -1 };
@@ -177,7 +178,12 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
       left: Math.max(probesAlive, metricsAfterTtl ?? 0),
     };
     const idle = await sampleProcess(server.pid);
-    log(`sessions left after the TTL: ${sessions.left} (probed ${probe.length}; /metrics ${metricsAfterTtl ?? 'n/a'}); idle rss ${idle.rssKiB} KiB, fds ${idle.fds}`);
+    const idleGc = await server.gcMemory();
+    idleAfterTtl = { rssKiB: idle.rssKiB, fds: idle.fds, ...(idleGc ? { afterGc: { rssKiB: Math.round(idleGc.rss / 1024), heapKiB: Math.round((idleGc.heapUsed + idleGc.external) / 1024) } } : {}) };
+    log(
+      `sessions left after the TTL: ${sessions.left} (probed ${probe.length}; /metrics ${metricsAfterTtl ?? 'n/a'}); idle rss ${idle.rssKiB} KiB, fds ${idle.fds}` +
+        (idleGc ? `; after GC rss ${Math.round(idleGc.rss / 1024)} KiB, heap ${Math.round((idleGc.heapUsed + idleGc.external) / 1024)} KiB` : ''),
+    );
 
     log(`SIGTERM with ${options.drainCalls} windowed calls (windowSec ${options.drainWindowSec}) in flight …`);
     serverErrorLines = server.serverErrors.slice(0, 50);
@@ -214,6 +220,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
     samples,
     warmupSec: options.warmupSec,
     procSamples,
+    idleAfterTtl,
     serverCpuPctOfOneCore: serverCpuPct,
     flat: [
       flatness(procSamples, 'rssKiB', options.warmupSec),
