@@ -22,6 +22,7 @@ import type { CreateServicesOptions, RunningServices } from '../../src/server/se
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp, HttpAppOptions } from '../../src/http/app.js';
 import { createProductFactory } from '../../src/server/factory.js';
+import { resourceExists } from '../../src/server/subscriptions.js';
 import { repoRoot } from '../e2e/helpers.js';
 
 export { within, delay } from '../support/async.js';
@@ -160,7 +161,13 @@ export async function startInProcess(options: CreateServicesOptions = {}): Promi
 /** The product (every toolset) behind the real HTTP app, in this process (so Object.prototype can be checked), on 127.0.0.1:0. */
 export async function startProductHttp(appOptions: Partial<HttpAppOptions> = {}): Promise<{ app: HttpApp; url: string; port: number; services: RunningServices; close(): Promise<void> }> {
   const services = createServices({ root: '/', changeWatch: false, samplerIntervalMs: 500 });
-  const app = createHttpApp({ factory: createProductFactory({ services, toolsets: [...TOOLSETS] }), port: 0, ...appOptions });
+  const app = createHttpApp({
+    factory: createProductFactory({ services, toolsets: [...TOOLSETS] }),
+    port: 0,
+    // as serve.ts wires it: subscriptions/listen acknowledges only URIs that name a resource
+    resourceExists: (uri) => resourceExists(productCatalogue, services, uri),
+    ...appOptions,
+  });
   const { url, port } = await app.listen();
   return {
     app,
