@@ -33,7 +33,7 @@ export const configSchema = z
       .strict()
       .default({ requestsPerSec: 20, burst: 40 })
       .describe('token bucket per principal on /mcp; over it → 429 with Retry-After'),
-    toolConcurrency: z.number().int().min(1).max(1024).default(4).describe('calls of one tool running at once, server-wide (4x as many may wait)'),
+    toolConcurrency: z.number().int().min(1).max(1024).default(4).describe('calls of one tool running at once, server-wide (16x as many may wait)'),
     toolTimeoutSec: z.number().min(1).max(3600).default(30).describe('deadline of one tool call; the handler is aborted and the call answers a tool error'),
     headerTimeoutSec: z.number().min(1).max(600).default(10).describe('the request head must arrive within this (else 408)'),
     bodyTimeoutSec: z.number().min(1).max(3600).default(30).describe('the request body must arrive within this after the head time (else 408)'),

@@ -11,9 +11,9 @@ const never = (signal: AbortSignal): Promise<string> =>
   new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('handler saw abort')), { once: true }));
 
 describe('tool limits (in process)', () => {
-  test('defaults 4 / 30 s / queue 16; the definition overrides the deadline; the queue is 4 × toolConcurrency', () => {
-    assert.deepEqual(limitsOf(toolNamed('a'), servicesWith({})), { concurrency: 4, timeoutSec: 30, queue: 16 });
-    assert.deepEqual(limitsOf(toolNamed('a', 120), servicesWith({ toolConcurrency: 2, toolTimeoutSec: 5 })), { concurrency: 2, timeoutSec: 120, queue: 8 });
+  test('defaults 4 / 30 s / queue 64; the definition overrides the deadline; the queue is 16 × toolConcurrency', () => {
+    assert.deepEqual(limitsOf(toolNamed('a'), servicesWith({})), { concurrency: 4, timeoutSec: 30, queue: 64 });
+    assert.deepEqual(limitsOf(toolNamed('a', 120), servicesWith({ toolConcurrency: 2, toolTimeoutSec: 5 })), { concurrency: 2, timeoutSec: 120, queue: 32 });
   });
 
   test('queued calls get their slot in arrival order', async () => {
@@ -64,11 +64,11 @@ describe('tool limits (in process)', () => {
   test('the busy refusal is a ToolError naming the cap', async () => {
     const services = servicesWith({ toolConcurrency: 1 });
     const hold = new AbortController();
-    const calls = [0, 1, 2, 3, 4].map(() => withToolLimits(toolNamed('busy'), services, hold.signal, never).catch((e: Error) => e.message));
+    const calls = Array.from({ length: 17 }, () => withToolLimits(toolNamed('busy'), services, hold.signal, never).catch((e: Error) => e.message));
     await assert.rejects(withToolLimits(toolNamed('busy'), services, new AbortController().signal, never), (e: unknown) => {
-      return e instanceof ToolError && e.message === 'busy is busy: 1 calls of it are running and 4 waiting (toolConcurrency 1, queue 4); retry in a moment';
+      return e instanceof ToolError && e.message === 'busy is busy: 1 calls of it are running and 16 waiting (toolConcurrency 1, queue 16); retry in a moment';
     });
     hold.abort(new Error('done'));
-    assert.deepEqual(await Promise.all(calls), ['done', 'done', 'done', 'done', 'done']);
+    assert.deepEqual(await Promise.all(calls), Array.from({ length: 17 }, () => 'done'));
   });
 });

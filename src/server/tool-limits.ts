@@ -4,7 +4,8 @@
  * - At most `toolConcurrency` (default 4) calls of one tool run at once,
  *   server-wide: across sessions, eras and transports (the gate lives with the
  *   process-wide Services). One more waits in a FIFO queue of
- *   4 × toolConcurrency; with the queue full the call is refused at once with
+ *   16 × toolConcurrency (64 by default: waiting costs a closure, and the
+ *   deadline bounds the wait); with the queue full the call is refused at once with
  *   a tool error naming the cap.
  * - Every call has a deadline, `toolTimeoutSec` (default 30) or the
  *   definition's own `timeoutSec`, counted from its arrival (queueing
@@ -24,7 +25,7 @@ import type { Services } from '../catalogue/services.js';
 export const DEFAULT_TOOL_CONCURRENCY = 4;
 export const DEFAULT_TOOL_TIMEOUT_SEC = 30;
 /** Waiting calls per tool, as a multiple of toolConcurrency. */
-export const QUEUE_FACTOR = 4;
+export const QUEUE_FACTOR = 16;
 /** How long a handler that ignores its aborted signal may keep its slot. */
 export const SLOT_HOLD_MS = 5_000;
 

@@ -172,7 +172,7 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
     })());
   };
 
-  test('4 calls of one tool run at once across eras and sessions; the 5th queues; beyond the queue (16) → tool error naming the cap', async () => {
+  test('4 calls of one tool run at once across eras and sessions; the 5th queues; beyond the queue (64) → tool error naming the cap', async () => {
     arm();
     probe.started = 0;
     const calls: Array<Promise<JsonRpcMessage>> = [];
@@ -184,25 +184,25 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
     await delay(200);
     assert.equal(probe.started, 4, 'the 5th call does not start while 4 run');
     assert.deepEqual(toolLoad(services, 'held'), { running: 4, waiting: 1 });
-    for (let i = 0; i < 15; i++) calls.push(i % 2 ? callModern('held') : callLegacy(sids[1]!, 'held'));
-    await waitFor('16 waiting', () => toolLoad(services, 'held').waiting === 16);
+    for (let i = 0; i < 63; i++) calls.push(i % 2 ? callModern('held') : callLegacy(sids[1]!, 'held'));
+    await waitFor('64 waiting', () => toolLoad(services, 'held').waiting === 64);
 
     for (const refused of [resultOf(await callModern('held')), resultOf(await callLegacy(sids[0]!, 'held'))]) {
       assert.equal(refused.isError, true);
-      assert.match(refused.text, /^held is busy: 4 calls of it are running and 16 waiting \(toolConcurrency 4, queue 16\); retry in a moment$/);
+      assert.match(refused.text, /^held is busy: 4 calls of it are running and 64 waiting \(toolConcurrency 4, queue 64\); retry in a moment$/);
     }
     assert.equal(probe.started, 4);
     // Another tool is not held up by this one's cap.
     assert.equal(resultOf(await callModern('quick')).isError, undefined);
 
     probe.release?.();
-    const results = (await within(5_000, 'all 20 calls', Promise.all(calls))).map(resultOf);
-    assert.equal(results.length, 20);
+    const results = (await within(10_000, 'all 68 calls', Promise.all(calls))).map(resultOf);
+    assert.equal(results.length, 68);
     for (const r of results) {
       assert.equal(r.isError, undefined, r.text);
       assert.equal(r.structured?.data?.aborted, false);
     }
-    assert.equal(probe.started, 20, 'every queued call ran once a slot was free');
+    assert.equal(probe.started, 68, 'every queued call ran once a slot was free');
     assert.deepEqual(toolLoad(services, 'held'), { running: 0, waiting: 0 });
   });
 
