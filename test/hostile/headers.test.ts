@@ -31,7 +31,7 @@ describe('hostile request headers', { timeout: 60_000 }, () => {
   test('Host and Origin look-alikes → 403 JSON-RPC error (DNS rebinding)', async () => {
     const port = app().port;
     // Hosts that make the request URL unparseable or carry userinfo (localhost:1@evil.example, "local host", "[::1",
-    // localhost:99999, localhost:1:1, localhost:abc) and absolute-form targets are in bug-host-header.test.ts (500 today).
+    // localhost:99999, localhost:1:1, localhost:abc) and absolute-form targets: host-header-regressions.test.ts.
     // are in bug-host-header.test.ts: they answer 500 today.
     const hosts = [`127.0.0.1.evil.example:${port}`, `localhost.evil.example:${port}`, `evil.example`, `127.0.0.2:${port}`, `0.0.0.0:${port}`, `[::2]:${port}`, `LOCALHOST.:${port}`, `localhost:${port}/x`, `localhost:${port}?x`, `%6cocalhost:${port}`, 'a'.repeat(300)];
     for (const host of hosts) {

@@ -1,14 +1,9 @@
 /**
- * OPEN BUG found by the hostile suite in the node HTTP layer (src/http/node-server.ts / app.ts, owners A/B;
- * reported): a Host header the fetch Request cannot be built from — userinfo (`localhost:PORT@evil.example`,
- * `evil@localhost:PORT`), a space (`local host`), an unclosed IPv6 bracket (`[::1`, `[::1]x`), a bad port
- * (`localhost:99999`, `localhost:-1`, `localhost:abc`, `localhost:PORT:1`) — or an absolute-form request target
- * (`POST http://evil.example/mcp HTTP/1.1` with an allowed Host) or the asterisk form (`GET * HTTP/1.1`) answers
- * 500 -32603 "Internal server error" on every path (/mcp, /healthz, /readyz, /metrics, the RFC 9728
- * metadata). Nothing is served, but a client's bad header is not a server fault: it should be 400 (or 403 as
- * for any other Host not allowed), and it must not count as a server error in metrics and alerts.
- * Fix idea: in the node handler, before the adapter, refuse a Host that `new URL('http://' + host)` rejects
- * or that carries userinfo with 400 and the JSON-RPC error body.
+ * Regression test for a bug the hostile suite found in the node HTTP layer (fixed in de0296e): a Host header
+ * the fetch Request cannot be built from — userinfo (`localhost:PORT@evil.example`, `evil@localhost:PORT`),
+ * a space, a bad IPv6 bracket (`[::1`, `[::1]x`), a bad port (`localhost:99999`, `-1`, `abc`, `PORT:1`) — or an
+ * absolute-form (`POST http://evil.example/mcp`) or asterisk (`*`) request target answered 500 -32603 on every
+ * path. A client's bad header is not a server fault: 400 or 403 with the JSON-RPC error body.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,7 +11,7 @@ import { ACCEPT, MODERN, modernMeta, rawRequest } from '../http/helpers.js';
 import { productHttpPerSuite } from './harness.js';
 import { exchange, splitResponses } from './raw-socket.js';
 
-describe('open bug: an unparseable Host header answers 500', { timeout: 30_000 }, () => {
+describe('an unparseable Host header or request target is a 400/403, not a 500', { timeout: 30_000 }, () => {
   const app = productHttpPerSuite();
 
   test('userinfo, a space, a bad bracket or a bad port in Host → 400 or 403 JSON-RPC error on /mcp and /healthz', async () => {
