@@ -36,7 +36,7 @@ import { metricsResponse, observeRequest } from './telemetry.js';
 import type { Telemetry } from './telemetry.js';
 import { createRateLimiter, enforceRateLimit } from './rate-limit.js';
 import { createStreamCap } from './stream-cap.js';
-import { createNodeServer } from './node-server.js';
+import { createNodeServer, IDLE_KEEP_ALIVE_MS } from './node-server.js';
 
 export type { McpFactory, McpFactoryContext } from './sessions.js';
 
@@ -259,7 +259,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       // without cutting a pipelined response short, TRACE/TRACK 405 (node-server.ts).
       const headersTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
       const requestTimeoutMs = headersTimeoutMs + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
-      server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: 5_000, logger }, (req, res) => {
+      server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: IDLE_KEEP_ALIVE_MS, logger }, (req, res) => {
         joinRepeatedAuthorization(req);
         flushEventStreamHeads(res);
         void nodeHandler(req, res);

@@ -21,6 +21,15 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../util/log.js';
 import { TRANSPORT_ERROR } from './errors.js';
 
+/**
+ * How long an idle keep-alive connection stays open. Well above the 4 s that
+ * undici (Node's fetch, the SDK clients) keeps an idle pooled socket: the
+ * client must always be the one to close first, or a request it sends on a
+ * socket the server is closing at that moment fails with "other side closed"
+ * (seen under CPU load with the former 5 s).
+ */
+export const IDLE_KEEP_ALIVE_MS = 65_000;
+
 export interface NodeServerOptions {
   headersTimeoutMs: number;
   /** The whole request (head and body). */
@@ -45,7 +54,7 @@ export function createNodeServer(options: NodeServerOptions, handler: RequestLis
       handler(req, res);
     },
   );
-  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? IDLE_KEEP_ALIVE_MS;
   const refused = new WeakSet<Duplex>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // One line per refused connection (not the EOF error that follows our own answer); a client hanging up is not worth one.
