@@ -10,20 +10,15 @@
  * list once per request.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { killAll, MODERN, spawnHostlens } from '../e2e/helpers.js';
+import { describe, test } from 'node:test';
+import { MODERN } from '../e2e/helpers.js';
+import { servePerSuite } from './harness.js';
 
 describe('open bug: a huge subscriptions/listen filter blocks the server', { timeout: 60_000 }, () => {
-  let url: string;
-  before(async () => {
-    const server = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_RATE_LIMIT: '1000,2000' } });
-    ({ url } = await server.listening());
-  });
-  after(async () => {
-    await killAll();
-  });
+  const served = servePerSuite({ HOSTLENS_RATE_LIMIT: '1000,2000' });
 
   test('5,000 config URIs: answered (acknowledged or refused) within 1.5 s, and /healthz meanwhile within 1 s', async () => {
+    const { url } = served();
     const uris = Array.from({ length: 5_000 }, (_, i) => `diag://local/config/etc/hostlens-hostile-${i}.conf`);
     const body = JSON.stringify({
       jsonrpc: '2.0',

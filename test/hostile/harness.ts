@@ -23,7 +23,8 @@ import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp, HttpAppOptions } from '../../src/http/app.js';
 import { createProductFactory } from '../../src/server/factory.js';
 import { resourceExists } from '../../src/server/subscriptions.js';
-import { repoRoot } from '../e2e/helpers.js';
+import { killAll, repoRoot, spawnHostlens } from '../e2e/helpers.js';
+import type { Spawned } from '../e2e/helpers.js';
 
 export { within, delay } from '../support/async.js';
 
@@ -193,4 +194,24 @@ export function productHttpPerSuite(appOptions: Partial<HttpAppOptions> = {}): (
     await h?.close();
   });
   return () => h!;
+}
+
+export interface ServedProcess {
+  server: Spawned;
+  url: string;
+  port: number;
+}
+
+/** Spawns `hostlens serve --port 0` with `env` for the enclosing describe (killed after it); the getter is for tests. */
+export function servePerSuite(env: Record<string, string>, args: readonly string[] = []): () => ServedProcess {
+  let served: ServedProcess | undefined;
+  before(async () => {
+    const server = spawnHostlens(['serve', '--port', '0', ...args], { env });
+    const { url, port } = await server.listening();
+    served = { server, url, port };
+  });
+  after(async () => {
+    await killAll();
+  });
+  return () => served!;
 }

@@ -5,26 +5,20 @@
  * and the spec's method list, not from what clients send).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { killAll, MODERN, spawnHostlens } from '../e2e/helpers.js';
+import { describe, test } from 'node:test';
+import { MODERN } from '../e2e/helpers.js';
+import { servePerSuite } from './harness.js';
 
 const META = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
 const ROUNDS = 150;
 
 describe('hostile names and metric cardinality', { timeout: 90_000 }, () => {
-  let url: string;
-  before(async () => {
-    const server = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_RATE_LIMIT: '10000,20000' } });
-    ({ url } = await server.listening());
-  });
-  after(async () => {
-    await killAll();
-  });
+  const served = servePerSuite({ HOSTLENS_RATE_LIMIT: '10000,20000' });
 
   async function post(method: string, params: Record<string, unknown>, name?: string): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': method };
     if (name !== undefined) headers['mcp-name'] = name;
-    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: META } }) });
+    const res = await fetch(served().url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: META } }) });
     assert.ok(res.status < 500, `${method}: ${res.status}`);
     await res.text();
   }
@@ -32,7 +26,7 @@ describe('hostile names and metric cardinality', { timeout: 90_000 }, () => {
   const series = (text: string): number => text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
 
   test(`${ROUNDS} unique unknown tools, methods, URIs and prompts add no labels`, async () => {
-    const metricsUrl = url.replace(/\/mcp$/, '/metrics');
+    const metricsUrl = served().url.replace(/\/mcp$/, '/metrics');
     await post('tools/call', { name: 'get_memory', arguments: {} }, 'get_memory');
     const before = await (await fetch(metricsUrl)).text();
     for (let i = 0; i < ROUNDS; i++) {
