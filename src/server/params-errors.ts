@@ -25,22 +25,26 @@ interface Codec {
 interface ServerInternals {
   _wrapHandler(method: string, handler: Handler): Handler;
   _negotiatedWireCodec(): Codec;
+  _requestHandlers: Map<string, Handler>;
 }
 
 export function invalidParamsForMalformedRequests(server: McpServer): void {
   const low = server.server as unknown as ServerInternals;
-  if (typeof low._wrapHandler !== 'function' || typeof low._negotiatedWireCodec !== 'function') return;
-  const wrap = low._wrapHandler.bind(low);
-  low._wrapHandler = (method, handler) => {
-    if (method === 'tools/call') return wrap(method, handler);
-    return wrap(method, (request, ctx) => {
+  if (typeof low._wrapHandler !== 'function' || typeof low._negotiatedWireCodec !== 'function' || !(low._requestHandlers instanceof Map)) return;
+  const checked =
+    (method: string, handler: Handler): Handler =>
+    (request, ctx) => {
       const codec = low._negotiatedWireCodec();
       let outcome = codec.validateRequest(method, request);
       if (!outcome.ok && outcome.reason === 'not-in-era') outcome = codec.validateInputRequest(method, request);
+      // 'not-in-era' (no schema: a custom or other-era method) is left to the SDK.
       if (!outcome.ok && outcome.reason !== 'not-in-era') {
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: ${clipString(String(outcome.message ?? 'malformed'), 500)}`);
       }
       return handler(request, ctx);
-    });
-  };
+    };
+  // Handlers the constructor already installed (initialize, ping, …), then every one installed later.
+  for (const [method, handler] of low._requestHandlers) if (method !== 'tools/call') low._requestHandlers.set(method, checked(method, handler));
+  const wrap = low._wrapHandler.bind(low);
+  low._wrapHandler = (method, handler) => (method === 'tools/call' ? wrap(method, handler) : wrap(method, checked(method, handler)));
 }
