@@ -126,15 +126,17 @@ export const OPS: readonly Op[] = [
     name: 'abort mid-call',
     weight: 3,
     run: async (ctx) => {
+      // Spread over the four windowed tools: each has its own concurrency cap (toolConcurrency 4 + 16 queued).
+      const name = pick(ctx.rng, WINDOWED);
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), 200 + Math.floor(ctx.rng() * 400));
       const t0 = performance.now();
       try {
-        const r = await ctx.client.callTool({ name: 'get_cpu', arguments: { windowSec: 2 } }, { signal: controller.signal });
+        const r = await ctx.client.callTool({ name, arguments: { windowSec: 2 } }, { signal: controller.signal });
         // On a starved client the 2 s answer can be handled before the (late) abort timer: a plain call then.
         if (controller.signal.aborted) ctx.rec.fail('abort mid-call', new Error('a call aborted before its answer came resolved instead of rejecting'));
         else if (r.isError) ctx.rec.fail('abort mid-call', new Error(`tool error result: ${textOf(r).slice(0, 200)}`));
-        else ctx.rec.ok('get_cpu(windowSec)', performance.now() - t0);
+        else ctx.rec.ok(`${name}(windowSec)`, performance.now() - t0);
       } catch (error) {
         if (/abort/i.test(errorMessage(error))) ctx.rec.dropped();
         else if (isKeepAliveReset(error)) ctx.rec.reset();
@@ -149,12 +151,13 @@ export const OPS: readonly Op[] = [
     name: 'destroy socket mid-call',
     weight: 2,
     run: async (ctx) => {
+      const name = pick(ctx.rng, WINDOWED);
       const t0 = performance.now();
       try {
-        const r = await destroyMidCall(ctx.port, ctx.token, ctx.sessionId, 2, 200 + Math.floor(ctx.rng() * 400));
+        const r = await destroyMidCall(ctx.port, ctx.token, ctx.sessionId, name, 2, 200 + Math.floor(ctx.rng() * 400));
         if (r === 'destroyed') ctx.rec.dropped();
         // The answer beat the (late, on a starved client) destroy timer: it must then be a result.
-        else if (r.status === 200 && /"result"/.test(r.body) && !/"isError":true/.test(r.body)) ctx.rec.ok('get_cpu(windowSec)', performance.now() - t0);
+        else if (r.status === 200 && /"result"/.test(r.body) && !/"isError":true/.test(r.body)) ctx.rec.ok(`${name}(windowSec)`, performance.now() - t0);
         else ctx.rec.fail('destroy socket mid-call', new Error(`the server answered before the socket was destroyed, not with a result: HTTP ${r.status} ${r.body.slice(0, 160)}`));
       } catch (error) {
         ctx.rec.fail('destroy socket mid-call', error);

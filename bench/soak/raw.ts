@@ -37,13 +37,13 @@ const bearer = (token: string): Record<string, string> => ({ authorization: `Bea
  * mid-call): in the client's own session (legacy) or stateless (modern). Resolves 'destroyed',
  * or the reply if it came first (the caller treats that as unexpected: the window was longer).
  */
-export function destroyMidCall(port: number, token: string, sessionId: string | undefined, windowSec: number, afterMs: number): Promise<HttpResult | 'destroyed'> {
+export function destroyMidCall(port: number, token: string, sessionId: string | undefined, tool: string, windowSec: number, afterMs: number): Promise<HttpResult | 'destroyed'> {
   const args = { windowSec };
   if (sessionId) {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: `soak-drop-${randomUUID()}`, method: 'tools/call', params: { name: 'get_cpu', arguments: args } });
+    const body = JSON.stringify({ jsonrpc: '2.0', id: `soak-drop-${randomUUID()}`, method: 'tools/call', params: { name: tool, arguments: args } });
     return send(port, { ...legacyHeaders(sessionId), ...bearer(token) }, body, { destroyAfterMs: afterMs });
   }
-  const call = modernToolCall(Date.now(), 'get_cpu', args);
+  const call = modernToolCall(Date.now(), tool, args);
   return send(port, { ...call.headers, ...bearer(token) }, call.body, { destroyAfterMs: afterMs });
 }
 
