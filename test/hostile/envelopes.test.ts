@@ -176,6 +176,21 @@ describe('hostile JSON-RPC envelopes over HTTP', { timeout: 120_000 }, () => {
         assertNotPolluted();
       });
 
+      test('progressToken: object, array, 1.5, null and true → 400 -32600; a 10,000-char string and -1 are echoed in the progress notifications', async () => {
+        const call = (token: unknown): string =>
+          JSON.stringify({ jsonrpc: '2.0', id: 'p', method: 'tools/call', params: { name: 'get_cpu', arguments: { windowSec: 0.2 }, _meta: { ...(era === 'modern' ? META : {}), progressToken: token } } });
+        for (const token of [{}, [], 1.5, null, true]) {
+          await expectJsonRpcError(await post(era, call(token), 'tools/call', 'get_cpu'), 400, BAD_REQUEST, { id: 'p' });
+        }
+        for (const token of ['t'.repeat(10_000), -1]) {
+          const messages = await readMessages(await post(era, call(token), 'tools/call', 'get_cpu'));
+          const progress = messages.filter((m) => m.method === 'notifications/progress');
+          assert.ok(progress.length > 0, 'progress was sent');
+          for (const m of progress) assert.deepEqual(m.params?.progressToken, token);
+          assert.ok(messages.some((m) => m.id === 'p' && 'result' in m));
+        }
+      });
+
       test(`fast-check: ${RUNS} random envelopes: never a 5xx, never -32603, always a JSON-RPC answer or 202`, async () => {
         const idArb = fc.oneof(fc.integer(), fc.string({ maxLength: 50 }), fc.constantFrom(null, 1e308, 1.5, true, {}, [], 'x'.repeat(2000)));
         const methodArb = fc.oneof(fc.constantFrom('tools/list', 'tools/call', 'resources/read', 'prompts/get', 'ping', 'server/discover', 'initialize', 'notifications/initialized', ''), fc.string({ maxLength: 30 }), fc.constantFrom(5, null));
