@@ -56,11 +56,22 @@ export function withListenTeardown(response: Response, requestId: JsonRpcId): Re
  * out. Anything that is not a well-formed filter is passed on untouched for the
  * SDK to refuse (-32602).
  */
+/** Distinct resourceSubscriptions URIs one subscriptions/listen may name (each is checked against the catalogue). */
+export const MAX_LISTEN_URIS = 64;
+
+/** Why a subscriptions/listen filter is refused (-32602), or null: more than MAX_LISTEN_URIS distinct URIs. */
+export function listenFilterProblem(body: unknown): string | null {
+  const uris = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } } | null)?.params?.notifications?.resourceSubscriptions;
+  if (!Array.isArray(uris) || uris.length <= MAX_LISTEN_URIS) return null;
+  const distinct = new Set(uris.map((u) => (typeof u === 'string' ? u : JSON.stringify(u)))).size;
+  return distinct > MAX_LISTEN_URIS ? `Invalid params: subscriptions/listen accepts at most ${MAX_LISTEN_URIS} distinct resourceSubscriptions URIs (got ${distinct})` : null;
+}
+
 export function narrowListenFilter(body: unknown, exists: (uri: string) => boolean): unknown {
   const params = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } } | null)?.params;
   const uris = params?.notifications?.resourceSubscriptions;
   if (!Array.isArray(uris) || !uris.every((u): u is string => typeof u === 'string')) return body;
-  const kept = uris.filter(exists);
+  const kept = [...new Set(uris)].filter(exists);
   if (kept.length === uris.length) return body;
   const { resourceSubscriptions: _dropped, ...notifications } = params?.notifications ?? {};
   return {

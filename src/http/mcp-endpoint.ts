@@ -12,9 +12,9 @@ import { defaultMetadataUrl, forbiddenResponse } from './auth/authenticate.js';
 import { principalOf } from './auth/principal.js';
 import { requiredScopesFor, scopeOfResource } from './auth/scopes.js';
 import type { Scope, ScopeIndex } from './auth/scopes.js';
-import { jsonRpcError, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import { jsonRpcError, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
 import type { JsonRpcId } from './errors.js';
-import { narrowListenFilter, withListenTeardown } from './listen-end.js';
+import { listenFilterProblem, narrowListenFilter, withListenTeardown } from './listen-end.js';
 import { readBounded } from './read-bounded.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
@@ -160,6 +160,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return jsonRpcError(400, JSONRPC_PARSE_ERROR, 'Parse error: the request body is not valid JSON');
     }
     describe(body, facts);
+    // A bounded listen filter: every URI is scope-checked and looked up in the catalogue below.
+    const tooMany = facts.rpcMethod === 'subscriptions/listen' ? listenFilterProblem(body) : null;
+    if (tooMany) return jsonRpcError(400, JSONRPC_INVALID_PARAMS, tooMany, { id: requestIdOf(body) });
     const { needed, missing } = scopeCheck(body, authInfo);
     if (missing.length > 0) {
       facts.missingScopes = missing;

@@ -110,7 +110,8 @@ function resourceUrisOf(method: string, params: Record<string, unknown>): string
   if (method === 'subscriptions/listen') {
     const notifications = params.notifications as { resourceSubscriptions?: unknown } | undefined;
     const list = notifications?.resourceSubscriptions;
-    return Array.isArray(list) ? list.filter((u): u is string => typeof u === 'string').slice(0, 1024) : [];
+    // Every URI (the endpoint caps the list at MAX_LISTEN_URIS distinct ones before this runs).
+    return Array.isArray(list) ? [...new Set(list.filter((u): u is string => typeof u === 'string'))] : [];
   }
   if (method === 'completion/complete') {
     const ref = params.ref as { type?: unknown; uri?: unknown } | undefined;
@@ -130,7 +131,7 @@ function resourceUrisOf(method: string, params: Record<string, unknown>): string
  */
 export function requiredScopesFor(body: unknown, index: ScopeIndex): Scope[] {
   const needed = new Set<Scope>();
-  const messages = Array.isArray(body) ? body.slice(0, 1024) : [body];
+  const messages = Array.isArray(body) ? body : [body];
   for (const message of messages) {
     if (message === null || typeof message !== 'object' || Array.isArray(message)) continue;
     const { method, params: rawParams } = message as { method?: unknown; params?: unknown };
