@@ -158,6 +158,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       if (refused) return refused;
     }
     const path = new URL(request.url).pathname;
+    if ((path === '/healthz' || path === '/readyz') && request.method !== 'GET' && request.method !== 'HEAD') {
+      return jsonRpcError(405, TRANSPORT_ERROR, `Method Not Allowed: ${path} answers GET`, { headers: { allow: 'GET, HEAD' } });
+    }
     if (path === '/healthz') return healthResponse(startedAt, version);
     if (path === '/readyz') return readinessResponse(options.readiness, draining);
     if (authenticator && isMetadataPath(path)) return authenticator.metadata(request);

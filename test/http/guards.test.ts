@@ -229,6 +229,28 @@ describe('/healthz and /readyz', () => {
     }
   });
 
+  test('/healthz and /readyz answer only GET and HEAD: POST, PUT and DELETE → 405 with Allow and a JSON-RPC body', async () => {
+    const r = await startApp({ readiness: () => ({ collectors: { ok: true } }) });
+    try {
+      for (const path of ['/healthz', '/readyz']) {
+        for (const method of ['POST', 'PUT', 'DELETE']) {
+          const res = await fetch(r.at(path), { method, body: method === 'DELETE' ? null : '{}' });
+          assert.equal(res.status, 405, `${method} ${path}`);
+          assert.equal(res.headers.get('allow'), 'GET, HEAD');
+          const body = (await res.json()) as { jsonrpc: string; error: { code: number; message: string } };
+          assert.equal(body.jsonrpc, '2.0');
+          assert.equal(body.error.code, -32000);
+          assert.match(body.error.message, /Method Not Allowed/);
+        }
+        const head = await fetch(r.at(path), { method: 'HEAD' });
+        assert.equal(head.status, 200, `HEAD ${path}`);
+      }
+      assert.equal((await fetch(r.at('/healthz'))).status, 200, 'still serving');
+    } finally {
+      await r.app.close();
+    }
+  });
+
   test('/readyz → 503 JSON when a readiness check fails', async () => {
     const r = await startApp({ readiness: () => ({ collectors: { ok: false, detail: '/proc is not readable' }, clock: { ok: true } }) });
     try {
