@@ -1,6 +1,6 @@
 /**
  * Phase 3: memory of the real `hostlens serve` (dist/cli.js) in a child:
- *   node --max-semi-space-size=1 --expose-gc --import bench/targets/gc-hook.mjs dist/cli.js serve --port 0 --max-sessions 2000
+ *   node --max-semi-space-size=1 --optimize-for-size --expose-gc --import bench/targets/gc-hook.mjs dist/cli.js serve --port 0 --max-sessions 2000
  * The hook, on SIGUSR2, runs a full GC and prints process.memoryUsage(); the
  * bench reads VmRSS from /proc/<pid>/status itself.
  *
@@ -20,6 +20,7 @@ import { startChild } from './child.js';
 import type { StartedChild } from './child.js';
 import { readVm, round, sleep, within } from './stats.js';
 import { closeLegacySession, keepAliveAgent, legacyHeaders, openLegacySession, post, resultOf } from './wire.js';
+import { SERVER_NODE_FLAGS } from './node-flags.js';
 
 export interface MemoryOptions {
   repoRoot: string;
@@ -116,7 +117,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
   const hook = pathToFileURL(fileURLToPath(new URL('./targets/gc-hook.mjs', import.meta.url))).href;
   // The same V8 flag the hostlens bin and `npm start` run with (a 1 MiB young generation).
-  const args = ['--max-semi-space-size=1', '--expose-gc', '--import', hook, cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--max-sessions', String(options.sessions * 2), '--log-level', 'info'];
+  const args = [...SERVER_NODE_FLAGS, '--expose-gc', '--import', hook, cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--max-sessions', String(options.sessions * 2), '--log-level', 'info'];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
   const target = await startChild<number>({

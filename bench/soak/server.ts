@@ -20,6 +20,7 @@ import { TOOLSETS } from '../../src/catalogue/types.js';
 import { startChild } from '../child.js';
 import type { StartedChild } from '../child.js';
 import { readVm } from '../stats.js';
+import { SERVER_NODE_FLAGS } from '../node-flags.js';
 
 export const ALL_SCOPES = ['hostlens:read', 'hostlens:processes', 'hostlens:logs', 'hostlens:config', 'hostlens:admin'] as const;
 
@@ -100,7 +101,7 @@ export async function startSoakServer(options: { repo: string; mode: 'dist' | 't
   const config = schemaKeys().has('auditLog') ? { ...options.setup.config, auditLog: { path: auditPath, maxBytes: 1024 * 1024, keep: 3 } } : options.setup.config;
   writeFileSync(configPath, `${JSON.stringify(config)}\n`, { mode: 0o600 });
   const gcHook = options.gc ? ['--expose-gc', '--import', './bench/targets/gc-hook.mjs'] : [];
-  const entry = options.mode === 'dist' ? ['--max-semi-space-size=1', ...gcHook, 'dist/cli.js'] : [...gcHook, '--import', 'tsx', 'src/cli.ts'];
+  const entry = options.mode === 'dist' ? [...SERVER_NODE_FLAGS, ...gcHook, 'dist/cli.js'] : [...gcHook, '--import', 'tsx', 'src/cli.ts'];
   const serveArgs = ['serve', '--port', '0', '--toolsets', TOOLSETS.join(','), '--session-ttl-sec', String(options.ttlSec), '--config', configPath];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
