@@ -1,6 +1,6 @@
 /**
  * Phase 3: memory of the real `hostlens serve` (dist/cli.js) in a child:
- *   node --max-semi-space-size=1 --optimize-for-size --expose-gc --import bench/targets/gc-hook.mjs dist/cli.js serve --port 0 --max-sessions 2000
+ *   node --max-semi-space-size=1 --heap-growing-percent=20 --expose-gc --import bench/targets/gc-hook.mjs dist/cli.js serve --port 0 --max-sessions 2000
  * The hook, on SIGUSR2, runs a full GC and prints process.memoryUsage(); the
  * bench reads VmRSS from /proc/<pid>/status itself.
  *
@@ -120,6 +120,10 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   const args = [...SERVER_NODE_FLAGS, '--expose-gc', '--import', hook, cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--max-sessions', String(options.sessions * 2), '--log-level', 'info'];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
+  // The phase opens 1,000 sessions as one (anonymous) principal as fast as it can: the per-principal limits are
+  // what it would hit, not memory. Lifting them changes no allocation per session.
+  env.HOSTLENS_RATE_LIMIT = '0';
+  env.HOSTLENS_MAX_STREAMS_PER_PRINCIPAL = String(options.sessions * 4);
   const target = await startChild<number>({
     args,
     cwd: options.repoRoot,

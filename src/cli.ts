@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
+#!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=20
 /**
  * hostlens command line: `hostlens serve [--host ADDR] [--port N] [--stdio]
  * [--config FILE] …`, `hostlens --help`, `hostlens --version`.
