@@ -14,22 +14,12 @@ import { createCollectorContext } from './context.js';
 import { checkFilePath } from './file-policy.js';
 import type { AllowList } from './file-policy.js';
 import { tailLogFiles } from './logfile.js';
+import { mulberry32 } from '../../test/fuzz/mutate.js';
 
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 0x10_6f11e;
 const CASES = Number(process.env.FUZZ_CASES ?? 60);
 const LOGS: AllowList = { name: 'logFiles', globs: ['/var/log/*.log'], rotations: true };
 const MAX_LINE = 16 * 1024;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const root = mkdtempSync(join(tmpdir(), 'hostlens-logfuzz-'));
 mkdirSync(join(root, 'var/log'), { recursive: true });
@@ -37,7 +27,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test(`backward tail equals a forward split over ${CASES} random files (seed ${SEED})`, () => {
   const ctx = createCollectorContext({ root });
-  const rnd = prng(SEED);
+  const rnd = mulberry32(SEED);
   for (let c = 0; c < CASES; c++) {
     const size = c === 0 ? 0 : c === 1 ? 1 : Math.floor(rnd() ** 2 * 300_000);
     const newlineRate = [0, 0.0001, 0.01, 0.2, 0.9][Math.floor(rnd() * 5)]!;
@@ -75,7 +65,7 @@ test(`backward tail equals a forward split over ${CASES} random files (seed ${SE
 
 test('random and truncated .gz rotations are skipped with a warning, never thrown', () => {
   const ctx = createCollectorContext({ root });
-  const rnd = prng(SEED ^ 0x9e3779b9);
+  const rnd = mulberry32(SEED ^ 0x9e3779b9);
   writeFileSync(join(root, 'var/log/g.log'), 'current\n');
   const good = gzipSync(Buffer.from('a\nb\nc\n'.repeat(1000)));
   for (let c = 0; c < 30; c++) {
