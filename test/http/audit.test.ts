@@ -63,6 +63,14 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
   });
 
   const auth = (who: string): Record<string, string> => ({ authorization: `Bearer ${TOKENS[who]?.token}` });
+  /** initialize as `who` (request id `initId`, so its audit line can be found) and drain its answer; the session id. */
+  const openSession = async (who: string, initId: string): Promise<string> => {
+    const init = await fetch(url, { method: 'POST', headers: { ...legacyHeaders(V), ...auth(who) }, body: JSON.stringify(initializeBody(V, initId)) });
+    const sid = init.headers.get('mcp-session-id');
+    assert.ok(sid);
+    await readMessages(init);
+    return sid;
+  };
   const lines = async (): Promise<AuditEntry[]> => {
     await audit.flush();
     return readFileSync(file, 'utf8')
@@ -106,10 +114,7 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
   });
 
   test('a legacy resource read: era legacy, resource, sessionRef digest, bytes of the SSE stream', async () => {
-    const init = await fetch(url, { method: 'POST', headers: { ...legacyHeaders(V), ...auth('reader') }, body: JSON.stringify(initializeBody(V, 'init-1')) });
-    const sid = init.headers.get('mcp-session-id');
-    assert.ok(sid);
-    await readMessages(init);
+    const sid = await openSession('reader', 'init-1');
     const res = await fetch(url, {
       method: 'POST',
       headers: { ...legacyHeaders(V, sid), ...auth('reader') },
@@ -188,10 +193,7 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
   });
 
   test('a legacy session used by another principal: 404, recorded under the caller with the session digest', async () => {
-    const init = await fetch(url, { method: 'POST', headers: { ...legacyHeaders(V), ...auth('admin') }, body: JSON.stringify(initializeBody(V, 'init-admin')) });
-    const sid = init.headers.get('mcp-session-id');
-    assert.ok(sid);
-    await readMessages(init);
+    const sid = await openSession('admin', 'init-admin');
     const res = await fetch(url, {
       method: 'POST',
       headers: { ...legacyHeaders(V, sid), ...auth('reader') },
