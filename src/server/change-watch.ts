@@ -113,6 +113,9 @@ export function listConfigFiles(ctx: CollectorContext, globs: readonly string[],
 }
 
 /** sha256 hex of a file, reading at most maxBytes (null when unreadable or larger). */
+/** One read buffer for every hash (hashFile is synchronous, so it is never shared by two calls at once). */
+let hashBuffer: Buffer | undefined;
+
 export function hashFile(path: string, maxBytes: number): string | null {
   let fd: number;
   try {
@@ -122,7 +125,7 @@ export function hashFile(path: string, maxBytes: number): string | null {
   }
   try {
     const h = createHash('sha256');
-    const buf = Buffer.allocUnsafe(64 * 1024);
+    const buf = (hashBuffer ??= Buffer.allocUnsafe(64 * 1024));
     let total = 0;
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
