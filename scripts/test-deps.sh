@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives for real (run as root on a
+# fresh Debian machine; a no-op when everything is already there):
+#   systemd-journal-remote, systemd  real journal files and journalctl for the logs tests
+#   podman                           a real Podman API service for the live containers test
+#   util-linux                       runuser/setpriv (a second local user), flock
+#   procps, coreutils, curl          ps, timeout, raw HTTP probes
+set -euo pipefail
+
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v flock >/dev/null 2>&1 || need+=(util-linux)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v timeout >/dev/null 2>&1 || need+=(coreutils)
+command -v ps >/dev/null 2>&1 || need+=(procps)
+[ -x /lib/systemd/systemd-journal-remote ] || [ -x /usr/lib/systemd/systemd-journal-remote ] || need+=(systemd-journal-remote)
+command -v journalctl >/dev/null 2>&1 || need+=(systemd)
+command -v podman >/dev/null 2>&1 || need+=(podman)
+
+if [ ${#need[@]} -gt 0 ]; then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test-deps: missing ${need[*]}; run this script as root (it uses apt-get)" >&2
+    exit 1
+  fi
+  echo "test-deps: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
