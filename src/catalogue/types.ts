@@ -14,8 +14,35 @@ export type Toolset = (typeof TOOLSETS)[number];
 export const SCOPES = ['hostlens:read', 'hostlens:processes', 'hostlens:logs', 'hostlens:config', 'hostlens:admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * A part of a result that is another definition's reading: only a reader
+ * holding that definition's scope sees it (server/reader-scope.ts applies
+ * these at read time, whoever produced the data).
+ */
+export interface ScopedPart {
+  /** Dotted keys from the result's root; `[]` steps into every element of an array, `*` into every member of an object. */
+  path: string;
+  /** The tool whose reading this is (its declared scope guards it); a function names it per value (null = not guarded). */
+  from: string | ((value: unknown, parent: unknown) => string | null);
+  /** Only values this accepts are guarded (default: all). */
+  when?: (value: unknown, parent: unknown) => boolean;
+  /** What a withheld value becomes: default, an array element is dropped and a field gets a placeholder; 'remove' drops the key. */
+  as?: 'remove' | ((value: unknown, requiredScope: Scope) => unknown);
+}
+
+/** Who reads a result: the scopes of the request's principal (every scope without authentication). */
+export interface Reader {
+  readonly scopes: ReadonlySet<Scope>;
+  /** The scope guarding what the named tool returns. */
+  scopeOf(tool: string): Scope;
+  /** Whether this reader may see what the named tool returns. */
+  may(tool: string): boolean;
+}
+
 export interface ToolContext {
   services: Services;
+  /** The principal reading the result (set by the server for every call). */
+  reader?: Reader;
   /** Aborted on cancellation (legacy notifications/cancelled) or client disconnect (modern). */
   signal: AbortSignal;
   /** Reports progress in [0, 1]; a no-op when the client gave no progressToken. */
@@ -70,6 +97,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, D extends z
   annotations?: { idempotentHint?: boolean };
   /** Deadline for one call in seconds, when this tool needs another than toolTimeoutSec (server/tool-limits.ts). */
   timeoutSec?: number;
+  /** Parts of `data` that need another tool's scope to be seen. */
+  scopedParts?: readonly ScopedPart[];
   handler(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<D>>>;
   /** A compact text rendering of the result, for clients that read only `content`. */
   render(output: ToolOutput<z.infer<D>>): string;
@@ -85,7 +114,10 @@ export interface ResourceDefinition {
   mimeType: string;
   /** Cache hint for modern clients (ms). */
   ttlMs: number;
-  read(services: Services): Promise<string> | string;
+  /** Parts of the (JSON) body that need another tool's scope to be seen. */
+  scopedParts?: readonly ScopedPart[];
+  /** `reader`: the principal reading (the server always passes it; in-process callers without one read as the server, with every scope). */
+  read(services: Services, reader?: Reader): Promise<string> | string;
 }
 
 /**
@@ -104,9 +136,13 @@ export interface ResourceTemplateDefinition {
   mimeType: string;
   /** Cache hint for modern clients (ms). */
   ttlMs: number;
-  list?(services: Services): Array<{ uri: string; name: string; title?: string; description?: string }>;
+  list?(services: Services, reader?: Reader): Array<{ uri: string; name: string; title?: string; description?: string }>;
   complete?: Record<string, (value: string, services: Services) => string[]>;
-  read(uri: URL, variables: Record<string, string>, services: Services): Promise<string> | string;
+  /** Per completed variable, the tool whose reading the values reveal (null: a fixed list); required for every `complete` entry. */
+  completeFrom?: Record<string, string | null>;
+  /** Parts of the (JSON) body that need another tool's scope to be seen. */
+  scopedParts?: readonly ScopedPart[];
+  read(uri: URL, variables: Record<string, string>, services: Services, reader?: Reader): Promise<string> | string;
 }
 
 /** A prompt argument the prompt cannot use (unknown snapshot id, inverted time range): -32602 to the client. */
@@ -131,7 +167,9 @@ export interface PromptDefinition<A extends z.ZodObject = z.ZodObject> {
   args: A;
   /** Completion sources per argument name. */
   complete?: Partial<Record<keyof z.infer<A> & string, (value: string, services: Services) => string[]>>;
-  build(args: z.infer<A>, services: Services): PromptMessageText[];
+  /** Per completed argument, the tool whose reading the values reveal (null: a fixed list); required for every `complete` entry. */
+  completeFrom?: Partial<Record<keyof z.infer<A> & string, string | null>>;
+  build(args: z.infer<A>, services: Services, reader?: Reader): PromptMessageText[];
 }
 
 /** Identity helpers that keep each definition's types tied together. */

@@ -16,6 +16,7 @@ export const capacityReviewPrompt = definePrompt({
       .optional()
       .describe(`planning horizon in days, 1–365 (default ${DEFAULT_HORIZON_DAYS})`),
   }),
+  completeFrom: { horizonDays: null },
   complete: { horizonDays: (value) => ['7', '30', '90', '180', '365'].filter((d) => d.startsWith(value)) },
   build: ({ horizonDays }) => {
     const days = horizonDays === undefined ? DEFAULT_HORIZON_DAYS : Number(horizonDays);

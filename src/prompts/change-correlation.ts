@@ -18,6 +18,7 @@ export const changeCorrelationPrompt = definePrompt({
       .describe('start of the period to examine: relative ("-2h", "-1d", "-7d") or RFC 3339; default "-1d"'),
     symptom: z.string().max(200).optional().describe('what the user observed, in their words (optional)'),
   }),
+  completeFrom: { since: null },
   complete: { since: (value) => ['-1h', '-6h', '-1d', '-7d', '-30d'].filter((s) => s.startsWith(value)) },
   build: ({ since, symptom }) => {
     const from = since ?? '-1d';

@@ -6,6 +6,9 @@ import { formatFigure, headlineFigures } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
 import { completeSnapshotIds, lookupSnapshot } from '../snapshots/lookup.js';
 import type { SnapshotBundle } from '../snapshots/store.js';
+import { bundleForReader } from '../snapshots/view.js';
+import type { Reader } from '../catalogue/types.js';
+import { EVERY_SCOPE } from '../server/reader-scope.js';
 import { EVIDENCE_RULES, oneLine } from './playbook.js';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
@@ -60,11 +63,12 @@ export const incidentReportPrompt = definePrompt({
         .map((id) => `${head}${id}`);
     },
   },
-  build(args, services) {
+  completeFrom: { severity: null, snapshotIds: 'capture_snapshot' },
+  build(args, services, reader = EVERY_SCOPE) {
     if (args.endedAt !== undefined && Date.parse(args.endedAt) < Date.parse(args.startedAt)) {
       throw new PromptArgumentError(`endedAt (${args.endedAt}) is before startedAt (${args.startedAt})`);
     }
-    const snapshots = resolveSnapshots(args.snapshotIds, services);
+    const snapshots = resolveSnapshots(args.snapshotIds, services, reader);
     const window = `${args.startedAt} → ${args.endedAt ?? 'ongoing'}`;
     const intro = [
       `Write a post-incident report for this host (${services.hostId}). Severity ${args.severity} (${SEVERITY_MEANING[args.severity]}). Incident window: ${window}.`,
@@ -90,12 +94,13 @@ export const incidentReportPrompt = definePrompt({
   },
 });
 
-function resolveSnapshots(list: string | undefined, services: Services): SnapshotBundle[] {
+/** The named snapshots as the reader may see them (sections beyond its scopes withheld). */
+function resolveSnapshots(list: string | undefined, services: Services, reader: Reader): SnapshotBundle[] {
   if (list === undefined || list.trim() === '') return [];
   const refs = [...new Set(list.split(',').map((s) => s.trim()).filter(Boolean))];
   if (refs.length > MAX_REPORT_SNAPSHOTS) throw new PromptArgumentError(`snapshotIds: at most ${MAX_REPORT_SNAPSHOTS} snapshots per report (got ${refs.length})`);
   const bundles = refs.map((ref) => lookupSnapshot(services.snapshots, ref, (m) => new PromptArgumentError(`snapshotIds: ${m}`)));
-  const unique = [...new Map(bundles.map((b) => [b.id, b])).values()];
+  const unique = [...new Map(bundles.map((b) => [b.id, bundleForReader(b, reader)])).values()];
   return unique.sort((a, b) => Date.parse(a.capturedAt) - Date.parse(b.capturedAt));
 }
 
@@ -104,12 +109,18 @@ function describeSnapshot(b: SnapshotBundle): string[] {
   const findings = b.findings.slice(0, FINDINGS_PER_SNAPSHOT).map((f) => `  - [${f.status}] ${f.code}: ${f.message}`);
   return [
     `### ${b.id}${b.label ? ` "${oneLine(b.label, 80)}"` : ''} — captured ${b.capturedAt}, overall ${b.overall}, rates over ${b.windowSec ?? '?'} s`,
+    ...withheldNote(b),
     '- Key figures:',
     ...(figures.length ? figures : ['  - (none measured)']),
     `- Findings (${b.findings.length}${b.findings.length > FINDINGS_PER_SNAPSHOT ? `, worst ${FINDINGS_PER_SNAPSHOT} shown` : ''}):`,
     ...(findings.length ? findings : ['  - none (all assessments ok)']),
     '',
   ];
+}
+
+function withheldNote(b: SnapshotBundle): string[] {
+  const w = Object.entries(b.sections).filter(([, s]) => s.withheld);
+  return w.length === 0 ? [] : [`- Withheld from this report (beyond your scopes): ${w.map(([n, s]) => `${n} (needs ${s.requiredScope})`).join(', ')}`];
 }
 
 function describeChange(list: SnapshotBundle[]): string[] {

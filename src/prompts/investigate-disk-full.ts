@@ -16,6 +16,7 @@ export const investigateDiskFullPrompt = definePrompt({
       .describe('the mount point to focus on, e.g. /var (completion offers the mounted filesystems); default: the fullest'),
     symptom: symptomArg,
   }),
+  completeFrom: { mount: 'get_filesystems' },
   complete: {
     mount: (value, services) =>
       readFilesystems(services.collectors, { includePseudo: false })

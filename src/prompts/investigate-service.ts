@@ -13,6 +13,7 @@ export const investigateServicePrompt = definePrompt({
     unit: z.string().min(1).max(256).describe('the systemd unit, e.g. "nginx.service" (a bare name means .service)'),
     symptom: symptomArg,
   }),
+  completeFrom: { unit: 'list_services' },
   complete: {
     unit: (value, services) => completeUnitNames(services, value),
   },

@@ -21,6 +21,7 @@ export const triagePrompt = definePrompt({
   args: z.object({
     symptom: z.string().max(200).optional().describe('what the user observed, e.g. "slow", "disk full", "out of memory"'),
   }),
+  completeFrom: { symptom: null },
   complete: {
     symptom: (value) => SYMPTOMS.filter((s) => s.startsWith(value.toLowerCase())).slice(0, 100),
   },

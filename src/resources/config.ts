@@ -57,6 +57,7 @@ export const configTemplate: ResourceTemplateDefinition = {
   ttlMs: 5_000,
   list: (services) =>
     listed(services).map((p) => ({ uri: `${PREFIX}${p}`, name: p, description: `config file ${p} (redacted)` })),
+  completeFrom: { path: 'get_config' },
   complete: {
     path: (value, services) => {
       const v = value.replace(/^\/?/, '/');

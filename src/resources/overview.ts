@@ -21,6 +21,8 @@ export const overviewResource: ResourceDefinition = {
     'The last triage_host result for this host (collectedAt and ageSec say how old). When the last triage is older than 60 s, or none ran yet, reading this runs a fresh one from the background sampler. Subscribable: the server re-checks the assessments every few seconds and, when any assessment changes status, stores the new triage here and sends notifications/resources/updated (resources/subscribe, or subscriptions/listen with resourceSubscriptions).',
   mimeType: 'application/json',
   ttlMs: 5_000,
+  // The stored triage is triage_host's reading: its own declared parts apply to each reader.
+  scopedParts: [{ path: 'triage.data', from: 'triage_host' }],
   async read(services) {
     const last = services.state.lastTriage;
     const age = last ? Date.now() - Date.parse(last.collectedAt) : Infinity;

@@ -11,6 +11,7 @@ export const runbooksTemplate: ResourceTemplateDefinition = {
   mimeType: 'text/markdown',
   ttlMs: 3_600_000,
   list: () => RUNBOOKS.map((r) => ({ uri: runbookUri(r.topic), name: `runbook-${r.topic}`, title: r.title, description: `Runbook: ${r.title}` })),
+  completeFrom: { topic: null },
   complete: { topic: (value) => RUNBOOK_TOPICS.filter((t) => t.startsWith(value.toLowerCase())) },
   read(_uri, variables) {
     const topic = variables.topic ?? '';

@@ -11,6 +11,7 @@ import { invalidParamsForMalformedRequests } from './params-errors.js';
 import { installShared, sharedHandlers } from './shared.js';
 import { enableResourceSubscriptions } from './subscriptions.js';
 import { installTools, toolTable } from './tools.js';
+import { registerReadings } from './reader-scope.js';
 
 export interface Catalogue {
   tools: readonly ToolDefinition[];
@@ -33,6 +34,8 @@ const LIST_TTL_MS = 60_000;
 
 export function buildServer(options: BuildServerOptions): McpServer {
   const { services } = options;
+  // Readings embedded in results are judged by the served definitions' scopes (reader-scope.ts).
+  registerReadings(options.catalogue.tools);
   const server = new McpServer(
     { name: options.name, version: options.version, title: 'hostlens' },
     {

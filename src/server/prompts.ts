@@ -1,10 +1,34 @@
-/** Prompt registration, with argument completion. */
+/**
+ * Prompt registration, with argument completion. A prompt is built for the
+ * request's principal (what it embeds is filtered by its scopes, e.g. the
+ * sections of a snapshot; reader-scope.ts), from arguments clipped to
+ * MAX_ARG_CHARS, and every message text is redacted and clipped to
+ * MAX_PROMPT_CHARS: a prompt echoes nothing unredacted or unbounded.
+ */
 import { completable, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { PromptArgumentError } from '../catalogue/types.js';
 import type { PromptDefinition } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
+import { redact } from '../diagnostics/redact.js';
+import { readerOf } from './reader-scope.js';
+
+/** Longest string argument passed on to a prompt (the schemas' own maxima are lower; this holds for any prompt). */
+export const MAX_ARG_CHARS = 500;
+/** Longest message text a prompt returns. */
+export const MAX_PROMPT_CHARS = 24_000;
+
+function clipped(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…[+${text.length - max} chars]` : text;
+}
+
+function clipArgs(args: unknown): unknown {
+  if (args === null || typeof args !== 'object') return args;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args as Record<string, unknown>)) out[k] = typeof v === 'string' ? clipped(v, MAX_ARG_CHARS) : v;
+  return out;
+}
 
 /**
  * Prompt argument schemas carry completion metadata that the SDK attaches to
@@ -45,17 +69,17 @@ export function registerPrompt(server: McpServer, prompt: PromptDefinition, serv
   server.registerPrompt(
     prompt.name,
     { title: prompt.title, description: prompt.description, argsSchema: promptArgsSchema(prompt, services) },
-    async (args: unknown) => {
+    async (args: unknown, ctx) => {
       let messages;
       try {
-        messages = prompt.build(args as never, services);
+        messages = prompt.build(clipArgs(args) as never, services, readerOf(ctx?.http?.authInfo));
       } catch (error) {
         if (error instanceof PromptArgumentError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
         throw error;
       }
       return {
         description: prompt.description,
-        messages: messages.map((m) => ({ role: m.role, content: { type: 'text' as const, text: m.text } })),
+        messages: messages.map((m) => ({ role: m.role, content: { type: 'text' as const, text: clipped(redact(m.text).text, MAX_PROMPT_CHARS) } })),
       };
     },
   );

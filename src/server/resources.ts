@@ -1,13 +1,28 @@
 /**
  * Resource registration: static resources and templates, with cache hints for
- * modern clients. Every body is redacted (default on; see redact-result.ts).
+ * modern clients. Every body is read for the request's principal (its scopes
+ * reach the definition, and the definition's declared scoped parts of a JSON
+ * body are withheld from it: reader-scope.ts), then redacted (default on; see
+ * redact-result.ts).
  */
 import { ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { ResourceNotFound } from '../catalogue/types.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
+import type { Reader, ScopedPart } from '../catalogue/types.js';
+import { filterParts, readerOf, withheldWarnings } from './reader-scope.js';
 import { redactResourceText } from './redact-result.js';
+
+/** A JSON body without the declared parts this reader may not see; `withheld` lists what went and why. */
+function forReader(text: string, mimeType: string, parts: readonly ScopedPart[] | undefined, reader: Reader): string {
+  if (!parts || parts.length === 0 || mimeType !== 'application/json') return text;
+  const parsed = JSON.parse(text) as unknown;
+  const f = filterParts(parsed, parts, reader);
+  if (f.withheld.length === 0) return f.value === parsed ? text : JSON.stringify(f.value, null, 2);
+  const body = f.value !== null && typeof f.value === 'object' && !Array.isArray(f.value) ? f.value : { value: f.value };
+  return JSON.stringify({ ...body, withheld: withheldWarnings(f.withheld) }, null, 2);
+}
 
 export function registerResource(server: McpServer, resource: ResourceDefinition, services: Services): void {
   server.registerResource(
@@ -19,9 +34,11 @@ export function registerResource(server: McpServer, resource: ResourceDefinition
       mimeType: resource.mimeType,
       cacheHint: { ttlMs: resource.ttlMs, cacheScope: 'private' },
     },
-    async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: resource.mimeType, text: redactResourceText(await resource.read(services), resource.mimeType) }],
-    }),
+    async (uri, ctx) => {
+      const reader = readerOf(ctx?.http?.authInfo);
+      const text = forReader(await resource.read(services, reader), resource.mimeType, resource.scopedParts, reader);
+      return { contents: [{ uri: uri.href, mimeType: resource.mimeType, text: redactResourceText(text, resource.mimeType) }] };
+    },
   );
 }
 
@@ -39,7 +56,7 @@ export function registerResourceTemplate(server: McpServer, template: ResourceTe
     template.name,
     new ResourceTemplate(template.uriTemplate, {
       list: list
-        ? () => ({ resources: list(services).map((r) => ({ ...r, mimeType: template.mimeType })) })
+        ? (ctx) => ({ resources: list(services, readerOf(ctx?.http?.authInfo)).map((r) => ({ ...r, mimeType: template.mimeType })) })
         : undefined,
       complete,
     }),
@@ -49,11 +66,13 @@ export function registerResourceTemplate(server: McpServer, template: ResourceTe
       mimeType: template.mimeType,
       cacheHint: { ttlMs: template.ttlMs, cacheScope: 'private' },
     },
-    async (uri, variables) => {
+    async (uri, variables, ctx) => {
       const vars: Record<string, string> = {};
       for (const [k, v] of Object.entries(variables)) vars[k] = Array.isArray(v) ? v.join('/') : String(v);
+      const reader = readerOf(ctx?.http?.authInfo);
       try {
-        return { contents: [{ uri: uri.href, mimeType: template.mimeType, text: redactResourceText(await template.read(uri, vars, services), template.mimeType) }] };
+        const text = forReader(await template.read(uri, vars, services, reader), template.mimeType, template.scopedParts, reader);
+        return { contents: [{ uri: uri.href, mimeType: template.mimeType, text: redactResourceText(text, template.mimeType) }] };
       } catch (error) {
         if (error instanceof ResourceNotFound) throw new ResourceNotFoundError(uri.href, error.message);
         throw error;

@@ -6,6 +6,9 @@
  * string of the handler's output (data, assessments, warnings, links) is
  * redacted before the budget cut and the text rendering, and the envelope's
  * `redactions` counts the values shown as [REDACTED] (before any budget cut).
+ * Parts of `data` the definition declares as another tool's reading are
+ * withheld from a principal without that tool's scope (reader-scope.ts),
+ * before redaction and the budget, so nothing downstream sees them.
  */
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import type { ToolDefinition, ToolOutput } from '../catalogue/types.js';
@@ -13,6 +16,7 @@ import { ToolError } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
 import { redact } from '../diagnostics/redact.js';
 import { clipText, fitToBudget } from './budget.js';
+import { readerOf, filterParts, withheldWarnings } from './reader-scope.js';
 import { countRedacted, redactValue } from './redact-result.js';
 import { withToolLimits } from './tool-limits.js';
 
@@ -29,9 +33,11 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
       .catch(() => undefined);
   };
   let output: ToolOutput<unknown>;
+  const reader = readerOf(ctx.http?.authInfo);
   try {
     // Per-tool concurrency cap and deadline (tool-limits.ts): the handler's signal also fires at the deadline.
-    output = redactOutput(await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, signal, progress })));
+    const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, signal, progress, reader }));
+    output = redactOutput(forReader(raw, tool, reader));
   } catch (error) {
     return errorResult(tool.name, error, ctx.mcpReq.signal);
   }
@@ -86,6 +92,13 @@ export function errorResult(name: string, error: unknown, signal: AbortSignal): 
   else if (error instanceof ToolError) text = error.message;
   else text = `${name} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'internal error'}`;
   return { content: [{ type: 'text', text: redact(text).text }], isError: true };
+}
+
+/** The handler's output without the declared parts this reader may not see; a warning names each. */
+function forReader(output: ToolOutput<unknown>, tool: ToolDefinition, reader: ReturnType<typeof readerOf>): ToolOutput<unknown> {
+  const f = filterParts(output.data, tool.scopedParts, reader);
+  if (f.withheld.length === 0 && f.value === output.data) return output;
+  return { ...output, data: f.value, warnings: [...(output.warnings ?? []), ...withheldWarnings(f.withheld)] };
 }
 
 /** The handler's output with every string redacted (cursors, URIs and digests kept; see redact-result.ts). */

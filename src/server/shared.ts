@@ -22,6 +22,7 @@ import type { ScopeIndex } from '../http/auth/scopes.js';
 import type { Services } from '../catalogue/services.js';
 import type { Catalogue } from './build.js';
 import { registerPrompt } from './prompts.js';
+import { readerScopedCompletion } from './reader-completions.js';
 import { registerResource, registerResourceTemplate } from './resources.js';
 
 /** The methods whose handlers are shared; the tool methods have their own table (tools.ts). */
@@ -54,7 +55,10 @@ export function sharedHandlers(catalogue: Catalogue, services: Services): Map<Me
   for (const resource of catalogue.resources) registerResource(template, resource, services);
   for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services);
   for (const prompt of catalogue.prompts) registerPrompt(template, prompt, services);
-  scopeFiltered(handlers, scopeIndex(catalogue));
+  const index = scopeIndex(catalogue);
+  scopeFiltered(handlers, index);
+  const complete = handlers.get('completion/complete');
+  if (typeof complete === 'function') handlers.set('completion/complete', readerScopedCompletion(complete as never, catalogue, index) as unknown as Handler);
   byServices.set(services, handlers);
   return handlers;
 }

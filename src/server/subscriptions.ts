@@ -27,6 +27,9 @@ import { runTriage } from '../diagnostics/triage.js';
 import { OVERVIEW_URI, recordTriage } from '../resources/overview.js';
 import type { Logger } from '../util/log.js';
 import type { Catalogue } from './build.js';
+import { scopesOf } from '../http/auth/principal.js';
+import { scopeIndex } from '../http/auth/scopes.js';
+import type { Scope } from '../http/auth/scopes.js';
 
 export { OVERVIEW_URI };
 
@@ -224,11 +227,18 @@ export function trackServers(factory: Factory, keep = 4): { factory: Factory; re
 
 // ---------------------------------------------------------------- legacy resources/subscribe
 
-const subscribed = new WeakMap<McpServer, Set<string>>();
+/** Per server (legacy session): the URIs its client subscribed to, and the scopes of the principal that did. */
+const subscribed = new WeakMap<McpServer, { uris: Set<string>; scopes: ReadonlySet<Scope> | null; scopeOf: ((uri: string) => Scope) | null }>();
 
-/** Whether this server's (legacy session's) client subscribed to `uri` and has not unsubscribed. */
+/**
+ * Whether this server's (legacy session's) client subscribed to `uri`, has not
+ * unsubscribed, and may read it: an update is announced only to a principal
+ * holding the URI's scope, checked again whenever one is sent.
+ */
 export function isSubscribed(server: McpServer, uri: string): boolean {
-  return subscribed.get(server)?.has(uri) ?? false;
+  const s = subscribed.get(server);
+  if (!s?.uris.has(uri)) return false;
+  return s.scopeOf === null || (s.scopes !== null && s.scopes.has(s.scopeOf(uri)));
 }
 
 /** The catalogue resource a URI names: a static resource, or a listed member of a template. */
@@ -244,7 +254,8 @@ export function resourceExists(catalogue: Catalogue, services: Services, uri: st
 
 /** Installs resources/subscribe and resources/unsubscribe for the product catalogue (call with `resources.subscribe: true`). */
 export function enableResourceSubscriptions(server: McpServer, catalogue: Catalogue, services: Services): void {
-  handleResourceSubscriptions(server, (uri) => resourceExists(catalogue, services, uri));
+  const index = scopeIndex(catalogue);
+  handleResourceSubscriptions(server, (uri) => resourceExists(catalogue, services, uri), (uri) => index.resource(uri));
 }
 
 /**
@@ -252,11 +263,14 @@ export function enableResourceSubscriptions(server: McpServer, catalogue: Catalo
  * `exists` accepts is recorded for `isSubscribed` (the HTTP app's fan-out of
  * notifications/resources/updated to legacy sessions); another answers -32602
  * with data.uri; an invalid URI -32602; more than MAX_SUBSCRIPTIONS_PER_SESSION
- * URIs -32600. Unsubscribing from a URI never subscribed to is harmless: {}.
+ * URIs -32600. With `scopeOf`, a URI beyond the subscribing principal's scopes
+ * is refused like resources/read refuses it (the HTTP layer answers 403 first).
+ * Unsubscribing from a URI never subscribed to is harmless: {}.
  */
-export function handleResourceSubscriptions(server: McpServer, exists: (uri: string) => boolean): void {
+export function handleResourceSubscriptions(server: McpServer, exists: (uri: string) => boolean, scopeOf?: (uri: string) => Scope): void {
   const uris = new Set<string>();
-  subscribed.set(server, uris);
+  const state: { uris: Set<string>; scopes: ReadonlySet<Scope> | null; scopeOf: ((uri: string) => Scope) | null } = { uris, scopes: null, scopeOf: scopeOf ?? null };
+  subscribed.set(server, state);
   const validUri = (uri: string): string => {
     try {
       new URL(uri);
@@ -265,9 +279,16 @@ export function handleResourceSubscriptions(server: McpServer, exists: (uri: str
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI ${uri} is invalid`, { uri, reason: 'invalid_uri' });
     }
   };
-  server.server.setRequestHandler('resources/subscribe', (request) => {
+  server.server.setRequestHandler('resources/subscribe', (request, ctx) => {
     const uri = validUri(request.params.uri);
     if (!exists(uri)) throw new ResourceNotFoundError(uri);
+    if (scopeOf) {
+      const held = scopesOf(ctx?.http?.authInfo);
+      const scope = scopeOf(uri);
+      if (!held.has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Resource ${uri.slice(0, 200)} needs the scope ${scope}`);
+      // A session keeps one principal (sessions.ts), so the subscriber's scopes are those of its latest subscribe.
+      state.scopes = held;
+    }
     if (!uris.has(uri) && uris.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
       throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Subscription limit reached: at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resource URIs per session; unsubscribe from one first`);
     }

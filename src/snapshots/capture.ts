@@ -27,6 +27,23 @@ const SNAPSHOT_TOP_CGROUPS = 5;
 /** Warnings kept in a bundle. */
 const MAX_WARNINGS = 30;
 
+/**
+ * The tool whose reading each section is: a section is that tool's data, so at
+ * read time it is shown only to a reader holding that tool's scope (view.ts).
+ */
+export const SECTION_SOURCES: Readonly<Record<string, string>> = {
+  triage: 'triage_host',
+  cpu: 'get_cpu',
+  memory: 'get_memory',
+  filesystems: 'get_filesystems',
+  disks: 'get_disk_io',
+  network: 'get_network',
+  pressure: 'get_pressure',
+  limits: 'get_limits',
+  processesByCpu: 'top_processes',
+  processesByMemory: 'top_processes',
+};
+
 export interface CaptureOptions {
   label?: string | null;
   windowSec?: number;
@@ -77,6 +94,7 @@ export async function captureBundle(services: Services, options: CaptureOptions 
     try {
       const r = await read();
       out = {
+        source: SECTION_SOURCES[name] ?? name,
         data: r.data,
         assessments: r.assessments ?? [],
         ...(r.windowSec !== undefined ? { windowSec: r.windowSec } : {}),
@@ -86,7 +104,7 @@ export async function captureBundle(services: Services, options: CaptureOptions 
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const message = error instanceof Error ? error.message.split('\n')[0] ?? 'failed' : 'failed';
-      out = { error: message };
+      out = { source: SECTION_SOURCES[name] ?? name, error: message };
       warnings.push({ section: name, text: `not captured (${message})` });
     }
     done += 1;
@@ -130,7 +148,7 @@ export async function captureBundle(services: Services, options: CaptureOptions 
   }
   const all = Object.entries(sections)
     .filter(([n]) => n !== 'triage')
-    .flatMap(([, s]) => s.assessments ?? []);
+    .flatMap(([n, s]) => (s.assessments ?? []).map((a) => ({ ...a, section: n })));
   const findings = findingsOf(all);
   const cpuWindow = sections.cpu?.windowSec ?? sections.triage?.windowSec ?? null;
   return {
@@ -158,8 +176,8 @@ function mergeWarnings(list: ReadonlyArray<{ section: string; text: string }>): 
   return out.length > MAX_WARNINGS ? [...out.slice(0, MAX_WARNINGS), `…and ${out.length - MAX_WARNINGS} more warnings`] : out;
 }
 
-/** Warning and critical assessments, one per subject, worst first. */
-export function findingsOf(assessments: readonly Assessment[]): SnapshotFinding[] {
+/** Warning and critical assessments, one per subject, worst first (each naming its section when known). */
+export function findingsOf(assessments: ReadonlyArray<Assessment & { section?: string }>): SnapshotFinding[] {
   const seen = new Set<string>();
   const ranked = rankFindings(assessments.filter((a) => a.status === 'warning' || a.status === 'critical'));
   const out: SnapshotFinding[] = [];
@@ -167,7 +185,7 @@ export function findingsOf(assessments: readonly Assessment[]): SnapshotFinding[
     const key = findingKey(a);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ code: a.code, status: a.status, area: a.area, message: a.message, value: a.value, unit: a.unit });
+    out.push({ code: a.code, status: a.status, area: a.area, message: a.message, value: a.value, unit: a.unit, ...(a.section ? { section: a.section } : {}) });
   }
   return out;
 }

@@ -169,7 +169,7 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
     assert.deepEqual(f.data.summary.failedSections, ['triage', 'cpu', 'disks', 'network', 'processesByCpu', 'processesByMemory']);
     assert.ok(f.warnings?.includes('cpu: not captured (sampler exploded)'), JSON.stringify(f.warnings));
     const bundle = broken.snapshots.get(f.data.snapshotId);
-    assert.deepEqual(bundle?.sections.cpu, { error: 'sampler exploded' });
+    assert.deepEqual(bundle?.sections.cpu, { source: 'get_cpu', error: 'sampler exploded' });
     assert.equal((bundle?.sections.memory?.data as { totalBytes: number }).totalBytes > 0, true, 'the instant sections are still captured');
   });
 

@@ -6,6 +6,7 @@
  * text, so a stored snapshot cannot change after capture.
  */
 import { randomBytes } from 'node:crypto';
+import { worstStatus } from '../diagnostics/assessment.js';
 import type { Status } from '../diagnostics/assessment.js';
 
 export const DEFAULT_SNAPSHOT_MAX_COUNT = 20;
@@ -22,15 +23,22 @@ export interface SnapshotFinding {
   message: string;
   value: number | null;
   unit: string;
+  /** The section whose assessment this is: a reader who may not see the section does not see the finding. */
+  section?: string;
 }
 
 /** One area of the sweep: what the diagnostics function returned, or why it failed. */
 export interface SnapshotSection {
+  /** The tool whose reading this is (capture.ts SECTION_SOURCES); its scope guards the section. */
+  source?: string;
   data?: unknown;
   assessments?: Array<{ area: string; status: Status; code: string; message: string; value: number | null; threshold: number | null; unit: string }>;
   windowSec?: number;
   truncated?: { returned: number; total: number };
   error?: string;
+  /** Set in a reader's view (view.ts) when the reader lacks the source's scope: nothing else of the section is shown. */
+  withheld?: true;
+  requiredScope?: string;
 }
 
 export interface SnapshotBundle {
@@ -52,6 +60,8 @@ export interface SnapshotMeta {
   capturedAt: string;
   overall: Status;
   sizeBytes: number;
+  /** Per section, its source tool and its worst status, so a listing can judge a reader's overall without parsing the bundle. */
+  sections: Record<string, { source: string | null; status: Status }>;
 }
 
 export interface StoreStats {
@@ -91,6 +101,12 @@ export function newSnapshotId(): string {
   return id;
 }
 
+function sectionStatuses(sections: Record<string, SnapshotSection>): SnapshotMeta['sections'] {
+  const out: SnapshotMeta['sections'] = {};
+  for (const [name, s] of Object.entries(sections)) out[name] = { source: s.source ?? null, status: worstStatus((s.assessments ?? []).map((a) => a.status)) };
+  return out;
+}
+
 interface Entry {
   meta: SnapshotMeta;
   json: string;
@@ -121,7 +137,7 @@ export function createSnapshotStore(options: { maxCount?: number; maxBytes?: num
         bytes -= oldest.meta.sizeBytes;
         evicted.push({ id: oldest.meta.id, label: oldest.meta.label, capturedAt: oldest.meta.capturedAt });
       }
-      const meta: SnapshotMeta = { id, label: bundle.label, capturedAt: bundle.capturedAt, overall: bundle.overall, sizeBytes };
+      const meta: SnapshotMeta = { id, label: bundle.label, capturedAt: bundle.capturedAt, overall: bundle.overall, sizeBytes, sections: sectionStatuses(bundle.sections) };
       entries.set(id, { meta, json });
       bytes += sizeBytes;
       return { meta, evicted, stored: stats() };

@@ -3,6 +3,8 @@ import { defineTool, ToolError } from '../catalogue/types.js';
 import { STATUSES } from '../diagnostics/assessment.js';
 import { captureBundle } from '../snapshots/capture.js';
 import { SnapshotTooLarge } from '../snapshots/store.js';
+import { bundleForReader } from '../snapshots/view.js';
+import { EVERY_SCOPE } from '../server/reader-scope.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
 
 export const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
@@ -47,21 +49,26 @@ export const captureSnapshot = defineTool({
       findingCount: z.number().int(),
       findings: z.array(findingSchema).describe('worst first, at most 10 (the bundle holds all)'),
       failedSections: z.array(z.string()).describe('sections that could not be captured (see warnings)'),
+      withheldSections: z
+        .array(z.object({ section: z.string(), requiredScope: z.string() }))
+        .describe('sections stored but not shown to this caller (nor to any reader without requiredScope): their findings are left out too'),
     }),
     stored: z.object({ count: z.number().int(), bytes: z.number().int(), maxCount: z.number().int(), maxBytes: z.number().int() }),
     evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })).describe('older snapshots removed to make room'),
   }),
-  async handler({ host, label, windowSec }, { services, signal, progress }) {
+  async handler({ host, label, windowSec }, { services, signal, progress, reader = EVERY_SCOPE }) {
     checkHost(host);
-    const bundle = await captureBundle(services, { label: label ?? null, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
+    const captured = await captureBundle(services, { label: label ?? null, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
     let added;
     try {
-      added = services.snapshots.add(bundle);
+      added = services.snapshots.add(captured);
     } catch (error) {
       if (error instanceof SnapshotTooLarge) throw new ToolError(`capture_snapshot: ${error.message}; nothing was stored`);
       throw error;
     }
     const id = added.meta.id;
+    // The whole sweep is stored; the caller is shown only what its scopes reach, like any later reader.
+    const bundle = bundleForReader({ id, ...captured }, reader);
     const uri = `${SNAPSHOT_URI_PREFIX}${id}`;
     const warnings = [...bundle.warnings];
     if (added.evicted.length > 0) {
@@ -77,8 +84,9 @@ export const captureSnapshot = defineTool({
         summary: {
           overall: bundle.overall,
           findingCount: bundle.findings.length,
-          findings: bundle.findings.slice(0, SUMMARY_FINDINGS),
+          findings: bundle.findings.slice(0, SUMMARY_FINDINGS).map(({ section: _s, ...f }) => f),
           failedSections: Object.entries(bundle.sections).filter(([, s]) => s.error !== undefined).map(([n]) => n),
+          withheldSections: Object.entries(bundle.sections).filter(([, s]) => s.withheld).map(([n, s]) => ({ section: n, requiredScope: s.requiredScope ?? '' })),
         },
         stored: added.stored,
         evicted: added.evicted,
@@ -102,6 +110,7 @@ export const captureSnapshot = defineTool({
       `overall: ${d.summary.overall.toUpperCase()}, ${d.summary.findingCount} finding(s)`,
       ...d.summary.findings.map((f) => `- [${f.status}] ${f.message}`),
       d.summary.failedSections.length > 0 && `not captured: ${d.summary.failedSections.join(', ')}`,
+      d.summary.withheldSections.length > 0 && `withheld: ${d.summary.withheldSections.map((w) => `${w.section} (needs ${w.requiredScope})`).join(', ')}`,
       `store: ${d.stored.count}/${d.stored.maxCount} snapshots, ${fmtBytes(d.stored.bytes)} of ${fmtBytes(d.stored.maxBytes)}`,
       d.evicted.length > 0 && `evicted: ${d.evicted.map((e) => `${e.id}${e.label ? ` "${e.label}"` : ''} (${e.capturedAt})`).join(', ')}`,
     );

@@ -4,6 +4,8 @@ import { STATUSES } from '../diagnostics/assessment.js';
 import { formatFigure } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
 import { lookupSnapshot } from '../snapshots/lookup.js';
+import { bundleForReader } from '../snapshots/view.js';
+import { EVERY_SCOPE } from '../server/reader-scope.js';
 import { snapshotFindingSchema } from './capture-snapshot.js';
 import { lines } from './common.js';
 import { cursorField, paginate } from './paging.js';
@@ -54,10 +56,11 @@ export const diffSnapshotsTool = defineTool({
       .array(z.object({ code: z.string(), subject: z.string().nullable().describe('what was judged, e.g. "Space used on /var"'), before: status, after: status }))
       .describe(`assessments judged in both with a different status (at most ${MAX_LISTED})`),
   }),
-  async handler({ a, b, limit, cursor }, { services }) {
+  async handler({ a, b, limit, cursor }, { services, reader = EVERY_SCOPE }) {
     const store = services.snapshots;
-    const before = lookupSnapshot(store, a, (m) => new ToolError(`a: ${m}`));
-    const after = lookupSnapshot(store, b, (m) => new ToolError(`b: ${m}`));
+    // Both sides as this reader may see them: a withheld section contributes no figure, finding or status.
+    const before = bundleForReader(lookupSnapshot(store, a, (m) => new ToolError(`a: ${m}`)), reader);
+    const after = bundleForReader(lookupSnapshot(store, b, (m) => new ToolError(`b: ${m}`)), reader);
     const d = diffSnapshots(before, after);
     const r = paginate(d.changed, { limit, cursor, query: { a: before.id, b: after.id } });
     const meta = (x: typeof before) => ({ id: x.id, label: x.label, capturedAt: x.capturedAt, overall: x.overall });
@@ -73,8 +76,8 @@ export const diffSnapshotsTool = defineTool({
         elapsedSec: d.elapsedSec,
         changed: r.items.map(({ significance: _s, ...c }) => c),
         changedTotal: d.changed.length,
-        newFindings: capped('newFindings', d.newFindings),
-        resolvedFindings: capped('resolvedFindings', d.resolvedFindings),
+        newFindings: capped('newFindings', d.newFindings).map(({ section: _s, ...f }) => f),
+        resolvedFindings: capped('resolvedFindings', d.resolvedFindings).map(({ section: _s, ...f }) => f),
         statusChanges: capped('statusChanges', d.statusChanges),
       },
       warnings,

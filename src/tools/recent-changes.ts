@@ -1,10 +1,38 @@
 import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
+import type { ScopedPart } from '../catalogue/types.js';
 import { CHANGE_KINDS, changesDataSchema, collectChanges, toChangeOut } from '../diagnostics/changes.js';
-import type { ChangesData } from '../diagnostics/changes.js';
+import type { ChangeKind, ChangeOut, ChangesData } from '../diagnostics/changes.js';
+import { EVERY_SCOPE } from '../server/reader-scope.js';
 import { epochSecToRfc3339 } from '../collectors/read.js';
 import { checkHost, hostField, lines } from './common.js';
 import { cursorField, paginate } from './paging.js';
+
+/** Kinds whose every entry is another tool's reading: a config file's change is what get_config would show. */
+const KIND_SOURCES: Partial<Record<ChangeKind, string>> = { config: 'get_config' };
+
+const change = (c: unknown): ChangeOut => c as ChangeOut;
+
+/**
+ * What a reader sees (server/reader-scope.ts): config entries and their
+ * counts need get_config's scope; a listener's owner (pid/comm) is socket
+ * ownership, list_sockets's; the apt command line in a package entry comes
+ * from /var/log/apt/history.log, read_log_file's.
+ */
+const scopedParts: ScopedPart[] = [
+  ...Object.entries(KIND_SOURCES).flatMap(([kind, from]): ScopedPart[] => [
+    { path: 'changes[]', from, when: (c) => change(c).kind === kind },
+    { path: `countsByKind.${kind}`, from, as: 'remove' },
+    { path: `sources.${kind}`, from, as: 'remove' },
+  ]),
+  { path: 'changes[].detail', from: 'list_sockets', when: (_d, c) => change(c).kind === 'listener' && change(c).action === 'opened' },
+  {
+    path: 'changes[].detail',
+    from: 'read_log_file',
+    when: (d, c) => change(c).kind === 'package' && typeof d === 'string' && d.includes('; via "'),
+    as: (d, scope) => `${String(d).slice(0, String(d).indexOf('; via "'))}; via [withheld: needs ${scope}]`,
+  },
+];
 
 export const recentChanges = defineTool({
   name: 'recent_changes',
@@ -22,10 +50,14 @@ export const recentChanges = defineTool({
     })
     .strict(),
   data: changesDataSchema,
-  async handler(args, { services, signal }) {
+  scopedParts,
+  async handler(args, { services, signal, reader = EVERY_SCOPE }) {
     checkHost(args.host);
     const since = args.since ?? '-1d';
-    const r = await collectChanges(services, { since, kinds: args.kinds, signal });
+    // Kinds the reader may not see are not collected at all, so counts and pages hold only what it sees.
+    const unseen = CHANGE_KINDS.filter((k) => KIND_SOURCES[k] !== undefined && !reader.may(KIND_SOURCES[k]));
+    const kinds = unseen.length === 0 ? args.kinds : (args.kinds ?? CHANGE_KINDS).filter((k) => !unseen.includes(k));
+    const r = await collectChanges(services, { since, kinds, signal });
     const query = { since, kinds: args.kinds ? [...args.kinds].sort() : null };
     const p = paginate(r.changes, { limit: args.limit ?? 50, cursor: args.cursor, query });
     const data: ChangesData = {

@@ -14,6 +14,8 @@ export const triageHost = defineTool({
   annotations: { idempotentHint: true },
   input: z.object({ host: hostField, windowSec: windowSecField }).strict(),
   data: triageDataSchema,
+  // A suggested call is only worth showing to a reader that may make it.
+  scopedParts: [{ path: 'nextSteps[]', from: (step) => (step as { tool: string }).tool }],
   async handler({ host, windowSec }, { services, signal, progress }) {
     checkHost(host);
     const r = await runTriage(services, { ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
