@@ -98,6 +98,7 @@ export async function runServe(config: Config): Promise<void> {
     rateLimit: config.rateLimit,
     maxStreamsPerPrincipal: config.maxStreamsPerPrincipal,
     headerTimeoutMs: config.headerTimeoutSec * 1000,
+    ...(config.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: config.maxSessionsPerPrincipal } : {}),
     bodyTimeoutMs: config.bodyTimeoutSec * 1000,
     readiness: services.readiness,
     resourceExists: (uri) => resourceExists(productCatalogue, services, uri),

@@ -30,6 +30,7 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
   HOSTLENS_SESSION_TTL_SEC: { key: 'sessionTtlSec', parse: num },
   HOSTLENS_MAX_SESSIONS: { key: 'maxSessions', parse: num },
   HOSTLENS_SHUTDOWN_GRACE_SEC: { key: 'shutdownGraceSec', parse: num },
+  HOSTLENS_MAX_SESSIONS_PER_PRINCIPAL: { key: 'maxSessionsPerPrincipal', parse: num },
   HOSTLENS_RATE_LIMIT: { key: 'rateLimit', parse: rateLimit },
   HOSTLENS_TOOL_CONCURRENCY: { key: 'toolConcurrency', parse: num },
   HOSTLENS_TOOL_TIMEOUT_SEC: { key: 'toolTimeoutSec', parse: num },

@@ -33,11 +33,18 @@ export const configSchema = z
       .strict()
       .default({ requestsPerSec: 20, burst: 40 })
       .describe('token bucket per principal on /mcp; over it → 429 with Retry-After'),
-    toolConcurrency: z.number().int().min(1).max(1024).default(4).describe('calls of one tool running at once, server-wide (16x as many may wait)'),
+    maxSessionsPerPrincipal: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe('legacy sessions one principal (auth off: one local client) may hold; default a quarter of maxSessions; at it, its least recently used idle session is closed'),
+    toolConcurrency: z.number().int().min(1).max(1024).default(4).describe('calls of one tool running at once, server-wide; 4x as many may wait per principal, 16x in all, served round-robin'),
     toolTimeoutSec: z.number().min(1).max(3600).default(30).describe('deadline of one tool call; the handler is aborted and the call answers a tool error'),
     headerTimeoutSec: z.number().min(1).max(600).default(10).describe('the request head must arrive within this (else 408)'),
     bodyTimeoutSec: z.number().min(1).max(3600).default(30).describe('the request body must arrive within this after the head time (else 408)'),
-    maxStreamsPerPrincipal: z.number().int().min(1).max(100_000).default(16).describe('open SSE streams and calls per principal; one more → 429'),
+    maxStreamsPerPrincipal: z.number().int().min(1).max(100_000).default(16).describe('open SSE streams and calls per principal (auth off: per local client); one more → 429'),
     toolsets: z.array(z.enum(TOOLSETS)).min(1).default(['core']),
     root: z.string().min(1).default('/').describe('root directory the collectors read (/proc, /sys, /etc under it)'),
     samplerIntervalMs: z.number().int().min(100).max(60_000).default(1000),

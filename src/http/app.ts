@@ -27,7 +27,7 @@ import { createHostGuard, createOriginGuard, isLoopbackAddress, joinRepeatedAuth
 import type { Guard } from './guards.js';
 import { healthResponse, readinessResponse } from './health.js';
 import type { Readiness } from './health.js';
-import { createMcpEndpoint } from './mcp-endpoint.js';
+import { createMcpEndpoint, DEFAULT_MAX_LISTEN_STREAMS } from './mcp-endpoint.js';
 import type { RequestFacts } from './mcp-endpoint.js';
 import { createSessionManager } from './sessions.js';
 import type { McpFactory, SessionManager } from './sessions.js';
@@ -36,6 +36,7 @@ import { metricsResponse, observeRequest } from './telemetry.js';
 import type { Telemetry } from './telemetry.js';
 import { createRateLimiter, enforceRateLimit } from './rate-limit.js';
 import { createStreamCap } from './stream-cap.js';
+import { connectionKey, setTenant, tenantKey, tenantOf } from './tenant.js';
 import { createNodeServer, IDLE_KEEP_ALIVE_MS } from './node-server.js';
 
 export type { McpFactory, McpFactoryContext } from './sessions.js';
@@ -59,6 +60,8 @@ export interface HttpAppOptions {
   sessionTtlMs?: number;
   maxSessions?: number;
   sseRetryMs?: number;
+  /** Sessions one tenant (tenant.ts) may hold; default a quarter of maxSessions (sessions.ts). */
+  maxSessionsPerPrincipal?: number;
   keepAliveMs?: number;
   /** Open subscriptions/listen streams at most (default 64). */
   maxListenStreams?: number;
@@ -81,7 +84,8 @@ export interface HttpAppOptions {
 }
 
 export interface HttpApp {
-  fetch(request: Request, options?: { authInfo?: AuthInfo }): Promise<Response>;
+  /** `client`: the TCP connection's key (tenant.ts), which the node listener passes. */
+  fetch(request: Request, options?: { authInfo?: AuthInfo; client?: string }): Promise<Response>;
   listen(): Promise<{ url: string; port: number; host: string }>;
   /** Graceful stop: refuse new work, let in-flight calls finish (bounded), close streams and sessions. */
   close(): Promise<void>;
@@ -114,9 +118,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const guards: Guard[] = [createHostGuard(hostnames), createOriginGuard(hostnames, options.allowedOrigins ?? [])];
   const onerror = (error: Error): void => logger.warn('mcp error', { error: error.message });
 
-  // B (limits): per-principal rate limit and stream cap on /mcp.
+  // B (limits): per-tenant rate limit, stream cap and listen share on /mcp (tenant.ts).
   const limiter = options.rateLimit && options.rateLimit.requestsPerSec > 0 ? createRateLimiter(options.rateLimit) : null;
-  const streams = options.maxStreamsPerPrincipal !== undefined ? createStreamCap(options.maxStreamsPerPrincipal) : null;
+  const streams = createStreamCap(options.maxStreamsPerPrincipal ?? Infinity, { maxListen: options.maxListenStreams ?? DEFAULT_MAX_LISTEN_STREAMS });
 
   const sessions = createSessionManager({
     factory: options.factory,
@@ -125,6 +129,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     retryMs: options.sseRetryMs ?? 2000,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     onerror,
+    ...(options.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: options.maxSessionsPerPrincipal } : {}),
   });
   options.telemetry?.metrics?.sessionsFrom(() => sessions.count()); // C (metrics)
   const endpoint = createMcpEndpoint({
@@ -136,8 +141,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     ...(options.resourceExists ? { resourceExists: options.resourceExists } : {}),
     ...(options.scopeIndex ? { scopeIndex: options.scopeIndex } : {}),
     ...(authenticator ? { forbidden: authenticator.forbidden } : {}),
-    // B (limits): POSTed JSON-RPC requests take a stream slot of their principal.
-    ...(streams ? { admit: (request: Request, facts: RequestFacts, body: unknown) => streams.admit(request, facts.principal ?? 'anonymous', body) } : {}),
+    // B (limits): POSTed JSON-RPC requests take a stream slot of their tenant.
+    admit: (request: Request, _facts: RequestFacts, body: unknown) => streams.admit(request, tenantOf(request), body),
     onerror,
   });
 
@@ -152,7 +157,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     idleWaiters = [];
   };
 
-  const route = async (request: Request, facts: RequestFacts, authInfo?: AuthInfo): Promise<Response> => {
+  const route = async (request: Request, facts: RequestFacts, authInfo?: AuthInfo, client?: string): Promise<Response> => {
     for (const guard of guards) {
       const refused = guard(request);
       if (refused) return refused;
@@ -178,10 +183,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     const principal = principalOf(authInfo);
     facts.principal = principal.id;
-    // B (limits): rate limit per principal, then the stream cap for GET streams (POSTs are admitted once parsed).
-    const limited = await enforceRateLimit(limiter, facts.principal, request);
+    // B (limits): rate limit per tenant, then the stream cap for GET streams (POSTs are admitted once parsed).
+    const sid = request.headers.get('mcp-session-id');
+    const session = sid !== null && sessions.owns(sid, principal.id) ? sid : undefined;
+    const tenant = tenantKey({ principal: principal.id, authOn: authenticator !== null, session, connection: client });
+    setTenant(request, tenant);
+    const limited = await enforceRateLimit(limiter, tenant, request);
     if (limited) return limited;
-    const capped = request.method === 'GET' ? streams?.admit(request, facts.principal) : undefined;
+    const capped = request.method === 'GET' ? streams.admit(request, tenant) : undefined;
     if (capped) return capped;
     if (draining) {
       return jsonRpcError(503, TRANSPORT_ERROR, 'Service Unavailable: the server is shutting down', { headers: { connection: 'close' } });
@@ -190,7 +199,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return endAtExpiry(await endpoint.handle(request, facts, authInfo), principal.expiresAtMs);
   };
 
-  const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo }): Promise<Response> => {
+  const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo; client?: string }): Promise<Response> => {
     const started = performance.now();
     const facts: RequestFacts = {};
     const observed = observeRequest(options.telemetry, request, facts); // C (audit + metrics)
@@ -198,7 +207,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (isCall) inflightCalls += 1;
     let response: Response;
     try {
-      response = await route(request, facts, fetchOptions?.authInfo);
+      response = await route(request, facts, fetchOptions?.authInfo, fetchOptions?.client);
     } catch (error) {
       logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
       response = jsonRpcError(500, -32603, 'Internal error');
@@ -217,7 +226,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const finished = (): void => {
       listenDone?.();
       observed?.finish(status); // C (audit + metrics)
-      streams?.release(request);
+      streams.release(request);
       if (isCall) {
         inflightCalls -= 1;
         settle();
@@ -234,7 +243,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   };
 
   let server: Server | undefined;
-  const nodeHandler = toNodeHandler({ fetch }, { maxRequestBodySize: maxBodyBytes, onerror });
+  // Per request, so fetch learns the TCP connection (the auth-off tenant, tenant.ts): two closures, no I/O.
+  const nodeHandler = (client: string) =>
+    toNodeHandler({ fetch: (request: Request, o?: { authInfo?: AuthInfo }) => fetch(request, { ...o, client }) }, { maxRequestBodySize: maxBodyBytes, onerror });
 
   return {
     fetch,
@@ -265,7 +276,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: IDLE_KEEP_ALIVE_MS, logger }, (req, res) => {
         joinRepeatedAuthorization(req);
         flushEventStreamHeads(res);
-        void nodeHandler(req, res);
+        void nodeHandler(connectionKey(req.socket))(req, res);
       });
       const s = server;
       await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,8 @@
 /**
- * Per-principal rate limit on /mcp: a token bucket per principal id
- * (`anonymous` when auth is off). Each request takes one token; tokens refill
+ * Per-tenant rate limit on /mcp: a token bucket per tenant key (tenant.ts:
+ * the principal; with auth off the local client, its legacy session or TCP
+ * connection, since one bucket for every local client let a burst of one
+ * leave all the others 429). Each request takes one token; tokens refill
  * at `requestsPerSec` up to `burst`. Over the limit → HTTP 429 with
  * `Retry-After` (whole seconds, ≥ 1, from the refill rate) and a JSON-RPC
  * error body (-32000; the request id when the body could be read).
@@ -19,11 +21,11 @@ export const DEFAULT_BURST = 40;
 export const DEFAULT_MAX_KEYS = 10_000;
 
 export interface RateLimitOptions {
-  /** Sustained requests per second per principal; 0 turns the limit off. */
+  /** Sustained requests per second per tenant; 0 turns the limit off. */
   requestsPerSec: number;
-  /** Bucket size: requests a principal may make at once after a quiet spell. */
+  /** Bucket size: requests a tenant may make at once after a quiet spell. */
   burst: number;
-  /** Principals tracked at most (oldest-first eviction). */
+  /** Tenants tracked at most (least recently used evicted first). */
   maxKeys?: number;
   now?: () => number;
 }
@@ -97,7 +99,7 @@ export function rateLimitedResponse(limiter: RateLimiter, retryAfterSec: number,
   return jsonRpcError(
     429,
     TRANSPORT_ERROR,
-    `Too Many Requests: this principal is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`,
+    `Too Many Requests: this client is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`,
     { id, headers: { 'retry-after': String(retryAfterSec) } },
   );
 }

@@ -19,6 +19,7 @@ import { clipText, fitToBudget } from './budget.js';
 import { readerOf, filterParts, withheldWarnings } from './reader-scope.js';
 import { countRedacted, redactValue } from './redact-result.js';
 import { withToolLimits } from './tool-limits.js';
+import { tenantOf } from '../http/tenant.js';
 
 export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services): Promise<CallToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
@@ -36,7 +37,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   const reader = readerOf(ctx.http?.authInfo);
   try {
     // Per-tool concurrency cap and deadline (tool-limits.ts): the handler's signal also fires at the deadline.
-    const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, signal, progress, reader }));
+    const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, signal, progress, reader }), tenantOf(ctx.http?.req));
     output = redactOutput(forReader(raw, tool, reader));
   } catch (error) {
     return errorResult(tool.name, error, ctx.mcpReq.signal);

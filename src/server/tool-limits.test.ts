@@ -11,12 +11,12 @@ const never = (signal: AbortSignal): Promise<string> =>
   new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('handler saw abort')), { once: true }));
 
 describe('tool limits (in process)', () => {
-  test('defaults 4 / 30 s / queue 64; the definition overrides the deadline; the queue is 16 × toolConcurrency', () => {
-    assert.deepEqual(limitsOf(toolNamed('a'), servicesWith({})), { concurrency: 4, timeoutSec: 30, queue: 64 });
-    assert.deepEqual(limitsOf(toolNamed('a', 120), servicesWith({ toolConcurrency: 2, toolTimeoutSec: 5 })), { concurrency: 2, timeoutSec: 120, queue: 32 });
+  test('defaults 4 / 30 s / queue 64 (16 per tenant); the definition overrides the deadline; the queues are 16 × and 4 × toolConcurrency', () => {
+    assert.deepEqual(limitsOf(toolNamed('a'), servicesWith({})), { concurrency: 4, timeoutSec: 30, queue: 64, tenantQueue: 16 });
+    assert.deepEqual(limitsOf(toolNamed('a', 120), servicesWith({ toolConcurrency: 2, toolTimeoutSec: 5 })), { concurrency: 2, timeoutSec: 120, queue: 32, tenantQueue: 8 });
   });
 
-  test('queued calls get their slot in arrival order', async () => {
+  test("one tenant's queued calls get their slot in arrival order", async () => {
     const services = servicesWith({ toolConcurrency: 1 });
     const tool = toolNamed('fifo');
     const order: number[] = [];
@@ -61,14 +61,21 @@ describe('tool limits (in process)', () => {
     await assert.rejects(timed, (e: unknown) => e instanceof ToolTimedOut && e instanceof ToolError && /^t timed out after 0\.1 s \(toolTimeoutSec\)/.test(e.message));
   });
 
-  test('the busy refusal is a ToolError naming the cap', async () => {
+  test("a tenant over its share of the queue is refused with a ToolError naming the cap; another tenant still queues", async () => {
     const services = servicesWith({ toolConcurrency: 1 });
     const hold = new AbortController();
-    const calls = Array.from({ length: 17 }, () => withToolLimits(toolNamed('busy'), services, hold.signal, never).catch((e: Error) => e.message));
-    await assert.rejects(withToolLimits(toolNamed('busy'), services, new AbortController().signal, never), (e: unknown) => {
-      return e instanceof ToolError && e.message === 'busy is busy: 1 calls of it are running and 16 waiting (toolConcurrency 1, queue 16); retry in a moment';
+    const calls = Array.from({ length: 5 }, () => withToolLimits(toolNamed('busy'), services, hold.signal, never, 'a').catch((e: Error) => e.message));
+    assert.deepEqual(toolLoad(services, 'busy', 'a'), { running: 1, waiting: 4 });
+    await assert.rejects(withToolLimits(toolNamed('busy'), services, new AbortController().signal, never, 'a'), (e: unknown) => {
+      return (
+        e instanceof ToolError &&
+        e.message === 'busy is busy: this client already has 4 calls of it waiting (its share of the queue; toolConcurrency 1, queue 4 per client, 16 in all); retry in a moment'
+      );
     });
+    const other = withToolLimits(toolNamed('busy'), services, hold.signal, never, 'b').catch((e: Error) => e.message);
+    assert.deepEqual(toolLoad(services, 'busy', 'b'), { running: 0, waiting: 1 });
     hold.abort(new Error('done'));
-    assert.deepEqual(await Promise.all(calls), Array.from({ length: 17 }, () => 'done'));
+    assert.deepEqual(await Promise.all([...calls, other]), Array.from({ length: 6 }, () => 'done'));
+    assert.deepEqual(toolLoad(services, 'busy'), { running: 0, waiting: 0 });
   });
 });

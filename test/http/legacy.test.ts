@@ -322,16 +322,22 @@ describe('legacy: SDK client in each version', () => {
 describe('legacy: session cap', () => {
   let r: Running;
   before(async () => {
-    r = await startApp({ maxSessions: 2 });
+    r = await startApp({ maxSessions: 2, maxSessionsPerPrincipal: 2 });
   });
   after(async () => {
     await r.app.close();
   });
 
-  test('at the cap, initialize answers 503 with a JSON-RPC error and the session count does not grow', async () => {
+  test('at the cap with every session in use, initialize answers 503 with a JSON-RPC error and the session count does not grow', async () => {
     const a = await openLegacySession(r.url, V);
-    await openLegacySession(r.url, V);
+    const b = await openLegacySession(r.url, V);
     assert.equal(r.app.sessions.count(), 2);
+    // An open GET stream keeps a session in use: idle ones would make room for a client holding fewer (sessions.ts).
+    const streams = new AbortController();
+    for (const sid of [a, b]) {
+      const get = await fetch(r.url, { method: 'GET', headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream' }, signal: streams.signal });
+      assert.equal(get.status, 200);
+    }
 
     for (let i = 0; i < 3; i += 1) {
       const res = await fetch(r.url, { method: 'POST', headers: legacyHeaders(V), body: JSON.stringify(initializeBody(V, `over-${i}`)) });
@@ -341,6 +347,7 @@ describe('legacy: session cap', () => {
       assert.equal(r.app.sessions.count(), 2);
     }
 
+    streams.abort();
     // The existing sessions keep working.
     const ok = await postLegacy(r.url, V, a, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     assert.equal(ok.status, 200);
@@ -359,7 +366,7 @@ describe('legacy: session cap', () => {
 describe('legacy: session cap under concurrent initializes', () => {
   let r: Running;
   beforeEach(async () => {
-    r = await startApp({ maxSessions: 2 });
+    r = await startApp({ maxSessions: 2, maxSessionsPerPrincipal: 2 });
   });
   afterEach(async () => {
     await r.app.close();

@@ -7,6 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { killAll, spawnHostlens } from '../e2e/helpers.js';
 import { ACCEPT, MODERN, modernMeta } from './helpers.js';
 import { trickle } from './limits-trickle.js';
@@ -37,24 +39,48 @@ describe('hostlens serve applies the limit settings', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: modernMeta() } }),
     });
 
+  const callOn = (agent: Agent, id: number, name: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': name },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, _meta: modernMeta() } }));
+    });
+
   test('a 2 s fresh CPU window outlives toolTimeoutSec 1 → tool error "timed out after 1 s"; then the burst of 4 runs out → 429', async () => {
     const slow = await call(1, 'get_cpu', { windowSec: 2 });
     assert.equal(slow.status, 200);
     const text = await slow.text();
     assert.match(text, /get_cpu timed out after 1 s \(toolTimeoutSec\)/);
     assert.match(text, /"isError":true/);
-    let refused: Response | undefined;
-    for (let id = 2; id <= 6 && !refused; id++) {
-      const res = await call(id, 'get_system_info', {});
-      if (res.status === 429) refused = res;
-      else {
-        assert.equal(res.status, 200);
-        await res.body?.cancel();
+    // One keep-alive connection: without auth the local client is its connection (src/http/tenant.ts), and fetch
+    // spreads sequential calls over two pooled ones.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let refused: { status: number; headers: IncomingHttpHeaders; body: string } | undefined;
+    try {
+      for (let id = 2; id <= 6 && !refused; id++) {
+        const res = await callOn(agent, id, 'get_system_info');
+        if (res.status === 429) refused = res;
+        else assert.equal(res.status, 200);
       }
+    } finally {
+      agent.destroy();
     }
     assert.ok(refused, 'the rate limit answered 429 within the burst + 1');
-    assert.match(refused.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
-    const body = (await refused.json()) as { error: { code: number } };
+    assert.match(String(refused.headers['retry-after'] ?? ''), /^[1-9]\d*$/);
+    const body = JSON.parse(refused.body) as { error: { code: number } };
     assert.equal(body.error.code, -32000);
   });
 

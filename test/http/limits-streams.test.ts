@@ -139,24 +139,30 @@ describe('stream cap per principal (real HTTP, two tokens)', () => {
     })());
   });
 
-  test('without auth every request is the anonymous principal, capped the same way', async () => {
-    const anon = await startApp({ maxStreamsPerPrincipal: 1 });
+  test('without auth each local client is capped on its own: a session at its cap is 429, another session and a new connection are served', async () => {
+    const anon = await startApp({ maxStreamsPerPrincipal: 1, keepAliveMs: 500 });
+    const controller = new AbortController();
     try {
-      const controller = new AbortController();
-      const first = await postModern(anon.url, { method: 'subscriptions/listen', id: 'l', params: { notifications: { toolsListChanged: true }, _meta: modernMeta() }, signal: controller.signal });
-      assert.equal(first.status, 200);
-      const second = await postModern(anon.url, { method: 'tools/call', id: 'c', params: { name: 'echo', arguments: { text: 'x' }, _meta: modernMeta() } });
-      await expectJsonRpcError(second, 429, -32000, { id: 'c' });
-      controller.abort();
-      await within(5_000, 'admitted after the drop', (async () => {
-        for (;;) {
-          const res = await postModern(anon.url, { method: 'tools/call', id: 'c2', params: { name: 'echo', arguments: { text: 'x' }, _meta: modernMeta() } });
-          if (res.status === 200) return void (await res.body?.cancel());
-          await res.body?.cancel();
-          await delay(50);
-        }
-      })());
+      const openSession = async (): Promise<string> => {
+        const res = await fetch(anon.url, { method: 'POST', headers: legacyHeaders(V), body: JSON.stringify(initializeBody(V)) });
+        const sid = res.headers.get('mcp-session-id');
+        assert.ok(sid);
+        await readMessages(res);
+        return sid;
+      };
+      const [s1, s2] = [await openSession(), await openSession()];
+      const stream = await fetch(anon.url, { method: 'GET', headers: { ...legacyHeaders(V, s1), accept: 'text/event-stream' }, signal: controller.signal });
+      assert.equal(stream.status, 200);
+      const same = await fetch(anon.url, { method: 'POST', headers: legacyHeaders(V, s1), body: JSON.stringify({ jsonrpc: '2.0', id: 'c', method: 'tools/list' }) });
+      await expectJsonRpcError(same, 429, -32000, { id: 'c' });
+      const other = await fetch(anon.url, { method: 'POST', headers: legacyHeaders(V, s2), body: JSON.stringify({ jsonrpc: '2.0', id: 'd', method: 'tools/list' }) });
+      assert.equal(other.status, 200);
+      await readResponse(other);
+      const modern = await postModern(anon.url, { method: 'tools/call', id: 'm', params: { name: 'echo', arguments: { text: 'x' }, _meta: modernMeta() } });
+      assert.equal(modern.status, 200);
+      await modern.body?.cancel();
     } finally {
+      controller.abort();
       await anon.app.close();
     }
   });
