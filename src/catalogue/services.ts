@@ -5,6 +5,7 @@
  * `server/services.ts` and shared by every McpServer instance.
  */
 import type { CollectorContext } from '../collectors/context.js';
+import type { ProtectedFiles } from '../collectors/protected-files.js';
 import type { ChangeWatcher } from '../server/change-watch.js';
 import type { AuditReader } from '../http/audit.js';
 import type { Sampler } from '../collectors/sampler.js';
@@ -61,4 +62,9 @@ export interface Services {
   changeWatch?: ChangeWatcher;
   /** The audit log's reader (diag://admin/audit); absent when the audit log is off. */
   audit?: AuditReader;
+  /**
+   * Files no tool reads or lists whatever the allow-lists say (the server's own secrets, the built-in deny-list
+   * files), by inode; built at start by server/services.ts. Absent: the name and content rules only.
+   */
+  protectedFiles?: ProtectedFiles;
 }

@@ -1,11 +1,12 @@
 /**
- * Reads one allow-listed file (checked by file-policy.ts) for get_config: the first maxBytes bytes, and the sha256
- * of the WHOLE raw file (streamed in chunks, up to maxHashBytes). Binary files (a NUL in the first 8 KiB) are
- * flagged, not decoded. Synchronous, never throws.
+ * Reads one allow-listed file for get_config through the descriptor file-policy.ts opened and checked (pread, never
+ * a second open): the first maxBytes bytes, and the sha256 of the WHOLE raw file (in chunks, up to maxHashBytes;
+ * the caller decides whether it may be shown). Binary files (a NUL in the first 8 KiB) are flagged, not decoded.
+ * Synchronous, never throws; does not close the descriptor.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
-import type { AllowedFile } from './file-policy.js';
+import { readSync } from 'node:fs';
+import type { OpenedFile } from './file-policy.js';
 
 const CHUNK = 64 * 1024;
 const BINARY_PROBE_BYTES = 8192;
@@ -21,13 +22,8 @@ export interface RawConfigFile {
   error: string | null;
 }
 
-export function readConfigFile(file: AllowedFile, maxBytes: number, maxHashBytes: number): RawConfigFile {
-  let fd: number;
-  try {
-    fd = openSync(file.abs, 'r');
-  } catch (e) {
-    return { text: null, binary: false, truncated: false, sha256: null, error: (e as { code?: string }).code ?? 'EIO' };
-  }
+export function readConfigFile(file: OpenedFile, maxBytes: number, maxHashBytes: number): RawConfigFile {
+  const fd = file.fd;
   try {
     const hash = createHash('sha256');
     const head: Buffer[] = [];
@@ -35,7 +31,7 @@ export function readConfigFile(file: AllowedFile, maxBytes: number, maxHashBytes
     let total = 0;
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
+      const n = readSync(fd, buf, 0, CHUNK, total);
       if (n === 0) break;
       total += n;
       if (total <= maxHashBytes) hash.update(buf.subarray(0, n));
@@ -57,7 +53,5 @@ export function readConfigFile(file: AllowedFile, maxBytes: number, maxHashBytes
     return { text: body.toString('utf8'), binary: false, truncated, sha256, error: null };
   } catch (e) {
     return { text: null, binary: false, truncated: false, sha256: null, error: (e as { code?: string }).code ?? 'EIO' };
-  } finally {
-    closeSync(fd);
   }
 }

@@ -77,10 +77,9 @@ describe('checkFilePath over a fixture root', () => {
     assert.ok(r.sizeBytes > 100);
     assert.ok(r.abs.startsWith(tree.root));
   });
-  test('a symlink inside the allow-list to an allowed file is followed and reported', () => {
-    const r = checkFilePath(ctx, '/etc/nginx/current.conf', CONFIG);
-    assert.ok(!('error' in r));
-    assert.equal(r.hostPath, '/etc/nginx/nginx.conf');
+  test('a symlink is never followed, even to an allowed file, and the refusal does not name its target', () => {
+    const e = refusal(checkFilePath(ctx, '/etc/nginx/current.conf', CONFIG));
+    assert.equal(e, 'refused: a symlink in the path /etc/nginx/current.conf (symlinks are never followed)');
   });
   test('denied files are refused naming the rule, even though config allows /etc/** and /**', () => {
     assert.match(refusal(checkFilePath(ctx, '/etc/shadow', CONFIG)), /^denied: password hashes/);
@@ -99,11 +98,12 @@ describe('checkFilePath over a fixture root', () => {
     assert.match(refusal(checkFilePath(ctx, '/etc/app/inline-key.conf', CONFIG)), /^denied: private key/);
     assert.ok(!('error' in checkFilePath(ctx, '/etc/app/cert.pem', CONFIG)), 'a certificate is not a secret');
   });
-  test('symlink escapes are refused after realpath', () => {
-    assert.match(refusal(checkFilePath(ctx, '/var/log/evil.log', LOGS)), /^denied: password hashes/);
-    assert.match(refusal(checkFilePath(ctx, '/etc/app/key-link.conf', CONFIG)), /^denied: (ssh directory|private key)/);
-    const e = refusal(checkFilePath(ctx, '/etc/app/log-link.conf', CONFIG));
-    assert.match(e, /resolves to \/var\/log\/app\.log, which is not in configFiles allow-list/);
+  test('symlink escapes are refused without being followed or named', () => {
+    for (const [p, list] of [['/var/log/evil.log', LOGS], ['/etc/app/key-link.conf', CONFIG], ['/etc/app/log-link.conf', CONFIG]] as const) {
+      const e = refusal(checkFilePath(ctx, p, list));
+      assert.match(e, /^refused: a symlink in the path/, p);
+      assert.doesNotMatch(e, /shadow|\.ssh|app\.log/, `${p}: the target is not named`);
+    }
   });
   test('traversal with .. is normalised before both checks', () => {
     assert.match(refusal(checkFilePath(ctx, '/var/log/../../etc/shadow', LOGS)), /^denied: password hashes/);
@@ -114,8 +114,9 @@ describe('checkFilePath over a fixture root', () => {
     assert.match(refusal(checkFilePath(ctx, 'etc/hostname', CONFIG)), /absolute/);
     assert.match(refusal(checkFilePath(ctx, '', CONFIG)), /absolute/);
     assert.match(refusal(checkFilePath(ctx, '/etc/nginx/nginx.conf\0.log', CONFIG)), /NUL/);
-    assert.match(refusal(checkFilePath(ctx, '/var/log/%2e%2e/%2e%2e/etc/shadow', LOGS)), /not in logFiles allow-list/);
-    assert.match(refusal(checkFilePath(ctx, '/etc/%2e%2e/etc/shadow', CONFIG)), /^not found/);
+    // Taken literally: a file named shadow anywhere is denied by name, before the allow-list or the file system.
+    assert.match(refusal(checkFilePath(ctx, '/var/log/%2e%2e/%2e%2e/etc/shadow', LOGS)), /^denied: password hashes/);
+    assert.match(refusal(checkFilePath(ctx, '/etc/%2e%2e/etc/hosts', CONFIG)), /^not found/);
   });
   test('not in the allow-list: refused before the file system is asked', () => {
     assert.equal(refusal(checkFilePath(ctx, '/opt/app/exists-or-not.conf', CONFIG)), '/opt/app/exists-or-not.conf not in configFiles allow-list (/etc/**)');
@@ -124,17 +125,16 @@ describe('checkFilePath over a fixture root', () => {
     assert.match(refusal(checkFilePath(ctx, '/etc/nope.conf', CONFIG)), /^not found: \/etc\/nope\.conf/);
     assert.match(refusal(checkFilePath(ctx, '/etc/nginx', CONFIG)), /^not a regular file/);
   });
-  test('an absolute symlink leaves the fixture root and is refused', async () => {
+  test('an absolute symlink that would leave the fixture root is refused', async () => {
     const { symlinkSync } = await import('node:fs');
     symlinkSync('/etc/hostname', `${tree.root}/etc/abs-link.conf`);
-    assert.match(refusal(checkFilePath(ctx, '/etc/abs-link.conf', CONFIG)), /outside the host root/);
+    assert.match(refusal(checkFilePath(ctx, '/etc/abs-link.conf', CONFIG)), /^refused: a symlink in the path/);
   });
   test('rotations are allowed through their base and listed newest first', () => {
     const base = checkFilePath(ctx, '/var/log/app.log', LOGS);
     assert.ok(!('error' in base));
     assert.ok(!('error' in checkFilePath(ctx, '/var/log/app.log.1', LOGS)));
-    const rot = listRotations(ctx, base, LOGS);
-    assert.deepEqual(rot.files.map((f) => f.hostPath), ['/var/log/app.log.1', '/var/log/app.log.2.gz']);
+    assert.deepEqual(listRotations(ctx, base), ['/var/log/app.log.1', '/var/log/app.log.2.gz']);
   });
 });
 
@@ -148,9 +148,10 @@ describe('checkFilePath on the live root, with an allow-list of everything', () 
     assert.match(refusal(checkFilePath(live, '/proc/thread-self/root/etc/gshadow', ALL)), /^denied: password hashes/);
     assert.equal(refusal(checkFilePath(live, '/proc/self/root/etc/ssl/private/none-such.pem', ALL)), refusal(checkFilePath(live, '/etc/ssl/private/none-such.pem', ALL)), 'no existence leak through /proc/self/root');
   });
-  test('an ordinary file through /proc/self/root resolves to its real path', () => {
-    const r = checkFilePath(live, '/proc/self/root/etc/hostname', ALL);
+  test('/proc/self/root and /proc/self/fd are magic links: refused as symlinks, never followed', () => {
+    assert.match(refusal(checkFilePath(live, '/proc/self/root/etc/hostname', ALL)), /^refused: a symlink in the path/);
+    assert.match(refusal(checkFilePath(live, '/proc/self/fd/0', ALL)), /^refused: a symlink in the path|^not a regular file/);
+    const r = checkFilePath(live, '/etc/hostname', ALL);
     assert.ok(!('error' in r), JSON.stringify(r));
-    assert.equal(r.hostPath, '/etc/hostname');
   });
 });

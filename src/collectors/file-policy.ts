@@ -1,15 +1,17 @@
 /**
  * The one path policy of read_log_file and get_config. A requested path must be absolute (no NUL); it is
- * normalised and checked against the built-in deny-list and the allow-list, then resolved with realpath under
- * ctx.root and checked AGAIN on the resolved path, so a symlink (or `..`) out of the allow-list or onto a denied
- * file is refused. The deny-list (password hashes, private keys, ~/.ssh, process environments and memory) cannot
- * be lifted by config. Finally the first 4 KiB of the file are read: a private key is denied whatever its name.
- * Never throws: a refusal is `{ error }` with a message naming the rule, and a denied request is refused before
- * the file system is touched, so the answer never tells whether a denied file exists.
+ * normalised and checked against the built-in deny-list and the allow-list BEFORE the file system is touched (so
+ * the answer never tells whether a denied file exists), then opened once without following any symlink, and every
+ * further check runs on that descriptor: regular file, a single link, not one of the server's protected inodes,
+ * no password hashes or private key in the head. The deny-list cannot be lifted by config. Never throws: a refusal
+ * is `{ error }` with a message naming the rule and never what a symlink points to.
  */
-import { closeSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { CollectorContext } from './context.js';
+import { NO_PROTECTED_FILES } from './protected-files.js';
+import type { ProtectedFiles } from './protected-files.js';
+import { openNoFollow, preadFully, safeClose } from './safe-open.js';
 
 /** A glob as a RegExp: `*` and `?` stay within one path segment, `**` spans segments. */
 export function globToRegExp(glob: string): RegExp {
@@ -39,19 +41,28 @@ export function matchesAny(path: string, globs: readonly string[]): boolean {
   return globs.some((g) => matchesGlob(path, g));
 }
 
-/** Built-in deny rules on a host path: [test, reason]. Config cannot lift them. */
+/** Backup and editor forms a secret file's name may take: shadow.bak, shadow~, shadow-, shadow.old, .shadow.swp, #shadow#. */
+const BACKUP = String.raw`(?:[-~.#_][^/]*)?`;
+
+/**
+ * Built-in deny rules on a host path: [test, reason]. Config cannot lift them. Names are matched with their backup
+ * and rotation forms, since a copy keeps the secret whatever its suffix (/var/backups/shadow.bak, id_rsa.orig).
+ */
 const DENY: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^\/etc\/g?shadow-?$/, 'password hashes'],
-  [/^\/etc\/security\/opasswd$/, 'password hashes'],
+  // shadow, gshadow, opasswd in any directory, as a whole word of the name: shadow.bak, etc-shadow.old, .shadow.swp.
+  [/(?:^|\/)[^/]*(?<![a-z0-9])g?shadow(?![a-z0-9])[^/]*$/i, 'password hashes'],
+  [/(?:^|\/)[^/]*(?<![a-z0-9])opasswd(?![a-z0-9])[^/]*$/i, 'password hashes'],
   [/^\/etc\/ssl\/private(?:\/|$)/, 'private key'],
+  [/\/(?:ssl|tls|pki)\/(?:[^/]+\/)*private(?:\/|$)/, 'private key'],
   [/(?:^|\/)\.ssh(?:\/|$)/, 'ssh directory'],
   [/(?:^|\/)\.gnupg(?:\/|$)/, 'private key'],
-  [/\/id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?$/, 'private key'],
-  [/\/ssh_host_[^/]*_key$/, 'private key'],
-  [/\.(?:key|p12|pfx|keytab)$/i, 'private key'],
-  [/(?:^|\/)(?:\.netrc|\.pgpass|\.git-credentials)$/, 'credentials file'],
-  [/(?:^|\/)\.aws\/credentials$/, 'credentials file'],
-  [/\/[^/]*[-.]secrets?$/, 'credentials file'],
+  [new RegExp(String.raw`\/[.#]?id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?!\.pub$)${BACKUP}$`), 'private key'],
+  [new RegExp(String.raw`\/[.#]?ssh_host_[^/]*_key(?!\.pub$)${BACKUP}$`), 'private key'],
+  [new RegExp(String.raw`\.(?:key|p12|pfx|keytab|jks|keystore|ppk)(?!\.pub$)${BACKUP}$`, 'i'), 'private key'],
+  [new RegExp(String.raw`\/privkey[^/]*\.pem${BACKUP}$`, 'i'), 'private key'],
+  [new RegExp(String.raw`(?:^|\/)[.#]?(?:\.netrc|\.pgpass|\.git-credentials)${BACKUP}$`), 'credentials file'],
+  [new RegExp(String.raw`(?:^|\/)\.aws\/credentials${BACKUP}$`), 'credentials file'],
+  [new RegExp(String.raw`\/[^/]*[-.]secrets?${BACKUP}$`), 'credentials file'],
   [/^\/proc\/(?:[^/]+\/)*environ$/, 'process environment'],
   [/^\/proc\/(?:[^/]+\/)*mem$|^\/proc\/kcore$/, 'process memory'],
 ];
@@ -62,13 +73,43 @@ export function denyReason(hostPath: string): string | null {
   return null;
 }
 
-/** Content markers that deny a file whatever its name (checked in the first 4 KiB). */
-const KEY_MARKERS = ['PRIVATE KEY-----', 'PuTTY-User-Key-File'];
+/** Content markers of a private key (PEM of any key type, OpenSSH, PuTTY). */
+const KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|PuTTY-User-Key-File-\d/;
+/** Lines a PEM bundle may hold around its blocks (openssl pkcs12 / x509 output) without being anything else. */
+const PEM_FURNITURE = /^\s*$|^(?:Bag|Key) Attributes|^\s+[\w .-]+:|^(?:subject|issuer)=|^(?:Proc-Type|DEK-Info|Comment):/;
+/**
+ * A password-hash line as in shadow, gshadow, opasswd or htpasswd: `name:$id$…` with a crypt(3) id (`!` and `*`
+ * prefixes of a locked account included).
+ */
+const HASH_LINE = /^[^\s:]{1,64}:[!*]*\$(?:1|2[abxy]?|5|6|7|y|gy|apr1|md5|sha1|argon2(?:id|i|d))\$/m;
 export const CONTENT_CHECK_BYTES = 4096;
 
-export function contentDenyReason(head: Buffer | string): string | null {
+/**
+ * The head of a key FILE: its first non-blank content is a private key (or a PEM bundle holding one: certificates,
+ * attribute lines and blank lines before the key, nothing else).
+ */
+export function isKeyFileHead(head: string): boolean {
+  const at = head.search(KEY_MARKER);
+  if (at === -1) return false;
+  let inBlock = false;
+  for (const line of head.slice(0, at).split('\n')) {
+    if (/^-----BEGIN /.test(line)) inBlock = true;
+    else if (/^-----END /.test(line)) inBlock = false;
+    else if (!inBlock && !PEM_FURNITURE.test(line)) return false;
+  }
+  return true;
+}
+
+/**
+ * The content rule a file's head falls under, or null. `config`: any private-key marker denies (a config file is
+ * returned whole); `log`: only a key FILE is denied, since a key logged among other lines is redacted line by line.
+ * Password-hash lines deny both.
+ */
+export function contentDenyReason(head: Buffer | string, mode: 'config' | 'log' = 'config'): string | null {
   const s = typeof head === 'string' ? head : head.toString('latin1');
-  return KEY_MARKERS.some((m) => s.includes(m)) ? 'private key' : null;
+  if (HASH_LINE.test(s)) return 'password hashes';
+  if (mode === 'config' ? KEY_MARKER.test(s) : isKeyFileHead(s)) return 'private key';
+  return null;
 }
 
 /** Rotations of a log follow their base file: x.log.1, x.log.2.gz, x.log-20261124(.gz). */
@@ -97,19 +138,27 @@ function allowed(hostPath: string, list: AllowList): boolean {
 export interface AllowedFile {
   /** The path as asked, normalised. */
   requested: string;
-  /** The resolved path on the host (realpath, relative to ctx.root). */
+  /** The path on the host that was opened: always the requested one (no symlink is followed). */
   hostPath: string;
-  /** The resolved path on this machine (under ctx.root). */
+  /** The path on this machine (under ctx.root). */
   abs: string;
   sizeBytes: number;
   mtimeMs: number;
 }
 
-export type PolicyResult = AllowedFile | { error: string };
+/** An allowed file, open: every check was made on this descriptor, and reads must use it (pread). */
+export interface OpenedFile extends AllowedFile {
+  fd: number;
+}
 
-function errCode(e: unknown): string {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : 'EIO';
+export type PolicyResult = AllowedFile | { error: string };
+export type OpenResult = OpenedFile | { error: string };
+
+export interface OpenOptions {
+  /** The server's protected files (protected-files.ts); default: none beyond the name rules. */
+  protect?: ProtectedFiles;
+  /** Which content rule applies to the head (contentDenyReason); default config. */
+  content?: 'config' | 'log';
 }
 
 function denied(reason: string): { error: string } {
@@ -120,33 +169,20 @@ function notAllowed(list: AllowList, what: string): { error: string } {
   return { error: `${what} not in ${list.name} allow-list (${list.globs.join(', ') || 'empty'})` };
 }
 
-/** Host path of an absolute path under the real root. */
-function hostPathUnder(rootReal: string, abs: string): string | null {
-  if (rootReal === '/') return abs;
-  if (abs === rootReal) return '/';
-  return abs.startsWith(`${rootReal}/`) ? abs.slice(rootReal.length) : null;
+/** Closes an opened file (idempotent enough for finally blocks: errors are ignored). */
+export function closeFile(file: { fd: number }): void {
+  safeClose(file.fd);
 }
 
-function readHead(abs: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(abs, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.alloc(CONTENT_CHECK_BYTES);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Checks one requested path against the deny-list and an allow-list, before and after realpath. */
-export function checkFilePath(ctx: CollectorContext, path: string, list: AllowList): PolicyResult {
+/**
+ * Checks one requested path against the deny-list and an allow-list, then opens it ONCE without following any
+ * symlink (safe-open.ts) and checks that descriptor: a regular file, one link only (a hard link's other names may be
+ * anywhere, so a second name is refused, rotations included), not a protected inode nor in a protected directory,
+ * and a head without password hashes or a private key (per `content`). The caller must closeFile() the result.
+ * Never throws. A denied name is refused before the file system is touched, so the answer never tells whether a
+ * denied file exists; no refusal names what a symlink points to.
+ */
+export function openAllowedFile(ctx: CollectorContext, path: string, list: AllowList, opts: OpenOptions = {}): OpenResult {
   if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0') || path.length > 4096) {
     return { error: 'path must be an absolute path (starting with "/", no NUL, ≤ 4096 chars)' };
   }
@@ -159,49 +195,65 @@ export function checkFilePath(ctx: CollectorContext, path: string, list: AllowLi
   if (early) return denied(early);
   if (!allowed(requested, list)) return notAllowed(list, requested);
   let rootReal: string;
-  let abs: string;
   try {
     rootReal = realpathSync(ctx.root);
   } catch {
     return { error: `collector root ${ctx.root} is not readable` };
   }
-  try {
-    abs = realpathSync(join(ctx.root, requested));
-  } catch (e) {
-    const code = errCode(e);
-    return { error: code === 'ENOENT' || code === 'ENOTDIR' ? `not found: ${requested}` : `cannot resolve ${requested}: ${code}` };
+  const o = openNoFollow(rootReal, requested);
+  if ('error' in o) {
+    if (o.error === 'symlink') return { error: `refused: a symlink in the path ${requested} (symlinks are never followed)` };
+    if (o.error === 'verify') return { error: `refused: ${requested} is not the file that was opened (a symlink in the path, or it moved)` };
+    if (o.error === 'notFound' || o.error === 'notDirectory') return { error: `not found: ${requested}` };
+    return { error: `cannot open ${requested}: ${o.code}` };
   }
-  const hostPath = hostPathUnder(rootReal, abs);
-  if (hostPath === null) return { error: `refused: ${requested} resolves outside the host root` };
-  const late = denyReason(hostPath);
-  if (late) return denied(late);
-  if (!allowed(hostPath, list)) return notAllowed(list, `${requested} resolves to ${hostPath}, which is`);
-  let st;
+  const abs = rootReal === '/' ? requested : `${rootReal}${requested}`;
+  const refuse = (r: { error: string }): { error: string } => {
+    safeClose(o.fd);
+    return r;
+  };
+  const st = o.st;
+  if (!st.isFile()) return refuse({ error: `not a regular file: ${requested}` });
+  const protect = opts.protect ?? NO_PROTECTED_FILES;
+  if (protect.isProtected(st, o.dirs.at(-1), posix.basename(requested))) return refuse(denied('a file the server protects'));
+  if (st.nlink > 1n) return refuse({ error: `refused: ${requested} is hard-linked (${st.nlink} names): another name of it may be outside the allow-list` });
+  let head: Buffer;
   try {
-    st = statSync(abs);
+    head = preadFully(o.fd, 0, CONTENT_CHECK_BYTES);
   } catch (e) {
-    return { error: `cannot stat ${requested}: ${errCode(e)}` };
+    return refuse({ error: `cannot read ${requested}: ${errCode(e)}` });
   }
-  if (!st.isFile()) return { error: `not a regular file: ${requested}` };
-  const head = readHead(abs);
-  if (head === null) return { error: `cannot read ${requested}` };
-  const byContent = contentDenyReason(head);
-  if (byContent) return denied(byContent);
-  return { requested, hostPath, abs, sizeBytes: st.size, mtimeMs: st.mtimeMs };
+  const byContent = contentDenyReason(head, opts.content ?? 'config');
+  if (byContent) return refuse(denied(byContent));
+  return { requested, hostPath: requested, abs, sizeBytes: Number(st.size), mtimeMs: Number(st.mtimeMs), fd: o.fd };
+}
+
+function errCode(e: unknown): string {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : 'EIO';
+}
+
+/** openAllowedFile, closed again: whether a path passes the policy now (listings, completion, tests). */
+export function checkFilePath(ctx: CollectorContext, path: string, list: AllowList, opts: OpenOptions = {}): PolicyResult {
+  const r = openAllowedFile(ctx, path, list, opts);
+  if ('error' in r) return r;
+  closeFile(r);
+  const { fd: _fd, ...file } = r;
+  return file;
 }
 
 /**
- * The rotations of an allowed log, newest first: x.1, x.2.gz, … then x-YYYYMMDD(.gz) newest date first. Each passes
- * the same policy; refused ones are left out (with the refusal in `refused`).
+ * The rotations of an allowed log, newest first, as host paths: x.1, x.2.gz, … then x-YYYYMMDD(.gz) newest date
+ * first (at most 50). Not opened here: each is opened (and checked) with openAllowedFile when it is read.
  */
-export function listRotations(ctx: CollectorContext, base: AllowedFile, list: AllowList): { files: AllowedFile[]; refused: string[] } {
+export function listRotations(ctx: CollectorContext, base: AllowedFile): string[] {
   const dir = posix.dirname(base.hostPath);
   const name = posix.basename(base.hostPath);
   let entries: string[];
   try {
     entries = readdirSync(join(ctx.root, dir));
   } catch {
-    return { files: [], refused: [] };
+    return [];
   }
   const ranked: Array<{ entry: string; rank: number }> = [];
   for (const entry of entries) {
@@ -213,12 +265,5 @@ export function listRotations(ctx: CollectorContext, base: AllowedFile, list: Al
     else if (date) ranked.push({ entry, rank: 1e9 - Number(date[1]) });
   }
   ranked.sort((a, b) => a.rank - b.rank || a.entry.length - b.entry.length);
-  const files: AllowedFile[] = [];
-  const refused: string[] = [];
-  for (const { entry } of ranked.slice(0, 50)) {
-    const r = checkFilePath(ctx, posix.join(dir, entry), list);
-    if ('error' in r) refused.push(`${entry}: ${r.error}`);
-    else files.push(r);
-  }
-  return { files, refused };
+  return ranked.slice(0, 50).map(({ entry }) => posix.join(dir, entry));
 }

@@ -6,18 +6,18 @@ import { GZ_LINES, makeFileTree, writeHugeLog } from '../../test/fixtures/files/
 import type { FileTree } from '../../test/fixtures/files/tree.js';
 import { createCollectorContext } from './context.js';
 import type { CollectorContext } from './context.js';
-import { checkFilePath, listRotations } from './file-policy.js';
-import type { AllowList, AllowedFile } from './file-policy.js';
+import { checkFilePath, listRotations, openAllowedFile } from './file-policy.js';
+import type { AllowList } from './file-policy.js';
 import { parseLineTime } from './log-time.js';
 import { tailLogFiles } from './logfile.js';
-import type { TailOptions } from './logfile.js';
+import type { LogInput, TailOptions } from './logfile.js';
 
 const LOGS: AllowList = { name: 'logFiles', globs: ['/var/log/*.log', '/var/log/*/*.log', '/var/log/syslog'], rotations: true };
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 const opts = (o: Partial<TailOptions> = {}): TailOptions => ({ lines: 100, maxScanBytes: 8 * 1024 * 1024, nowMs: NOW, ...o });
 
 describe('log line timestamps', () => {
-  test('ISO, syslog and access-log forms; no zone is local time', () => {
+  test('ISO, syslog and access-log forms; no zone is local time', async () => {
     assert.equal(parseLineTime('2026-11-24T09:10:00Z ERROR x', NOW), Date.parse('2026-11-24T09:10:00Z'));
     assert.equal(parseLineTime('2026-11-24 09:10:00 status installed', NOW), new Date(2026, 10, 24, 9, 10, 0).getTime());
     assert.equal(parseLineTime('2026-11-24T10:10:00.250+01:00 x', NOW), Date.parse('2026-11-24T09:10:00.250Z'));
@@ -32,14 +32,17 @@ describe('log line timestamps', () => {
 describe('tailLogFiles over the fixture tree', () => {
   let tree: FileTree;
   let ctx: CollectorContext;
-  const file = (p: string): AllowedFile => {
-    const r = checkFilePath(ctx, p, LOGS);
+  // Opened when the tail reaches them, through the same policy as read_log_file.
+  const lazy = (p: string): LogInput & { hostPath: string } => ({ hostPath: p, open: () => openAllowedFile(ctx, p, LOGS, { content: 'log' }) });
+  const file = (p: string): LogInput & { hostPath: string } => {
+    const r = checkFilePath(ctx, p, LOGS, { content: 'log' });
     assert.ok(!('error' in r), JSON.stringify(r));
-    return r;
+    return lazy(p);
   };
-  const withRotations = (p: string): AllowedFile[] => {
-    const base = file(p);
-    return [base, ...listRotations(ctx, base, LOGS).files];
+  const withRotations = (p: string): Array<LogInput & { hostPath: string }> => {
+    const base = checkFilePath(ctx, p, LOGS);
+    assert.ok(!('error' in base));
+    return [file(p), ...listRotations(ctx, base).map(lazy)];
   };
   before(() => {
     tree = makeFileTree();
@@ -47,8 +50,8 @@ describe('tailLogFiles over the fixture tree', () => {
   });
   after(() => tree.cleanup());
 
-  test('tail returns the last N lines oldest first with line numbers and inherited timestamps', () => {
-    const r = tailLogFiles([file('/var/log/app.log')], opts({ lines: 3 }));
+  test('tail returns the last N lines oldest first with line numbers and inherited timestamps', async () => {
+    const r = await tailLogFiles([file('/var/log/app.log')], opts({ lines: 3 }));
     assert.deepEqual(r.lines.map((l) => [l.n, l.text]), [
       [5, '2026-11-24T09:20:00Z INFO login user=bob password=PlantedLogPass11'],
       [6, '2026-11-24T09:30:00Z INFO listening on --port 8080'],
@@ -58,22 +61,22 @@ describe('tailLogFiles over the fixture tree', () => {
     assert.equal(r.exact, true);
     assert.deepEqual(r.files.map((f) => [f.path, f.complete]), [['/var/log/app.log', true]]);
   });
-  test('grep filters (caller-supplied predicate) and counts every match', () => {
-    const r = tailLogFiles([file('/var/log/app.log')], opts({ lines: 1, grep: (t) => t.toLowerCase().includes('error') }));
+  test('grep filters (caller-supplied predicate) and counts every match', async () => {
+    const r = await tailLogFiles([file('/var/log/app.log')], opts({ lines: 1, grep: (t) => t.toLowerCase().includes('error') }));
     assert.deepEqual(r.lines.map((l) => l.n), [7]);
     assert.equal(r.matched, 2);
   });
-  test('since stops at the boundary; continuation lines take the time of the line they follow', () => {
-    const r = tailLogFiles([file('/var/log/app.log')], opts({ sinceMs: Date.parse('2026-11-24T09:10:00Z') }));
+  test('since stops at the boundary; continuation lines take the time of the line they follow', async () => {
+    const r = await tailLogFiles([file('/var/log/app.log')], opts({ sinceMs: Date.parse('2026-11-24T09:10:00Z') }));
     assert.deepEqual(r.lines.map((l) => l.n), [2, 3, 4, 5, 6, 7]);
     assert.equal(r.lines[1]!.tsMs, Date.parse('2026-11-24T09:10:00Z'));
     assert.equal(r.lines[1]!.text, '  at Pool.connect (pool.js:42)');
-    const nginx = tailLogFiles([file('/var/log/nginx/access.log')], opts({ sinceMs: Date.parse('2026-11-24T09:40:00Z') }));
+    const nginx = await tailLogFiles([file('/var/log/nginx/access.log')], opts({ sinceMs: Date.parse('2026-11-24T09:40:00Z') }));
     assert.deepEqual(nginx.lines.map((l) => l.n), [3], 'the access log is read newest-last: the since walk stops at the first older line');
   });
-  test('rotation: .1 and .2.gz follow, newest first, until enough lines', () => {
+  test('rotation: .1 and .2.gz follow, newest first, until enough lines', async () => {
     const files = withRotations('/var/log/app.log');
-    const r = tailLogFiles(files, opts({ lines: 12 }));
+    const r = await tailLogFiles(files, opts({ lines: 12 }));
     assert.equal(r.lines.length, 12);
     assert.deepEqual(r.lines.slice(0, 5).map((l) => [l.file, l.n]), [
       ['/var/log/app.log.2.gz', 2],
@@ -87,22 +90,22 @@ describe('tailLogFiles over the fixture tree', () => {
     assert.equal(r.exact, true);
     assert.equal(r.lines.at(-1)!.file, '/var/log/app.log');
     assert.deepEqual(r.files.map((f) => f.compressed), [false, false, true]);
-    const some = tailLogFiles(files, opts({ lines: 2, grep: (t) => t.includes('ERROR') || t.includes('WARN') }));
+    const some = await tailLogFiles(files, opts({ lines: 2, grep: (t) => t.includes('ERROR') || t.includes('WARN') }));
     assert.equal(some.matched, 4, 'ERROR ×2 in app.log, WARN in .1, ERROR in .2.gz');
-    const since = tailLogFiles(files, opts({ sinceMs: Date.parse('2026-11-24T08:30:00Z') }));
+    const since = await tailLogFiles(files, opts({ sinceMs: Date.parse('2026-11-24T08:30:00Z') }));
     assert.equal(since.lines[0]!.text, '2026-11-24T08:30:00Z WARN slow request 2300ms');
     assert.equal(since.files.length, 2, 'the .2.gz rotation is not opened once the since boundary is found');
   });
-  test('a damaged .gz rotation is skipped with a warning, not a throw', () => {
+  test('a damaged .gz rotation is skipped with a warning, not a throw', async () => {
     writeFileSync(join(tree.root, 'var/log/app.log.3.gz'), 'not gzip at all');
-    const r = tailLogFiles(withRotations('/var/log/app.log'), opts({ lines: 1000 }));
+    const r = await tailLogFiles(withRotations('/var/log/app.log'), opts({ lines: 1000 }));
     assert.ok(r.warnings.some((w) => w.includes('app.log.3.gz') && w.includes('not a readable gzip')), r.warnings.join('; '));
     assert.equal(r.lines.length, 13);
     assert.equal(r.exact, false);
   });
-  test('since over a log without timestamps: not applied, with a warning', () => {
+  test('since over a log without timestamps: not applied, with a warning', async () => {
     writeFileSync(join(tree.root, 'var/log/plain.log'), `${Array.from({ length: 2100 }, (_, i) => `plain ${i}`).join('\n')}\n`);
-    const r = tailLogFiles([file('/var/log/plain.log')], opts({ lines: 3, sinceMs: NOW - 60_000 }));
+    const r = await tailLogFiles([file('/var/log/plain.log')], opts({ lines: 3, sinceMs: NOW - 60_000 }));
     assert.deepEqual(r.lines.map((l) => l.text), ['plain 2097', 'plain 2098', 'plain 2099']);
     assert.equal(r.matched, 2100);
     assert.ok(r.warnings.some((w) => w.includes('no recognisable timestamp') && w.includes('since not applied')), r.warnings.join('; '));
@@ -114,11 +117,11 @@ describe('tailLogFiles over the fixture tree', () => {
     writeFileSync(join(tree.root, 'var/log/syslog-20261121.gz'), gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x61)));
     const files = withRotations('/var/log/syslog');
     assert.deepEqual(files.map((f) => f.hostPath), ['/var/log/syslog', '/var/log/syslog-20261122', '/var/log/syslog-20261121.gz', '/var/log/syslog-20261120.gz']);
-    const r = tailLogFiles(files, opts({ lines: 100 }));
+    const r = await tailLogFiles(files, opts({ lines: 100 }));
     assert.ok(r.warnings.some((w) => w.includes('syslog-20261121.gz') && w.includes('decompresses to more than')), r.warnings.join('; '));
     assert.deepEqual(r.lines.slice(0, 2).map((l) => l.text), ['Nov 20 10:00:00 host a: older', 'Nov 22 10:00:00 host a: newer']);
   });
-  test('reverse reading matches a forward split across chunk boundaries, long lines and a missing final newline', () => {
+  test('reverse reading matches a forward split across chunk boundaries, long lines and a missing final newline', async () => {
     const parts: string[] = [];
     let seed = 7;
     const rnd = (n: number) => {
@@ -128,7 +131,7 @@ describe('tailLogFiles over the fixture tree', () => {
     for (let i = 0; i < 3000; i++) parts.push(i % 500 === 7 ? 'L'.repeat(70_000) : i % 97 === 0 ? '' : `line ${i} ${'x'.repeat(rnd(200))}`);
     const body = parts.join('\n');
     writeFileSync(join(tree.root, 'var/log/mixed.log'), body);
-    const r = tailLogFiles([file('/var/log/mixed.log')], opts({ lines: 1000 }));
+    const r = await tailLogFiles([file('/var/log/mixed.log')], opts({ lines: 1000 }));
     assert.equal(r.matched, parts.length);
     const expected = parts.slice(-1000);
     assert.equal(r.lines.length, 1000);
@@ -141,23 +144,23 @@ describe('tailLogFiles over the fixture tree', () => {
       } else assert.equal(l.text, want, `line ${l.n}`);
     });
   });
-  test('a huge file is read from the end within the scan budget', () => {
+  test('a huge file is read from the end within the scan budget', async () => {
     const path = join(tree.root, 'var/log/huge.log');
     const count = writeHugeLog(path, 50 * 1024 * 1024, NOW);
     const budget = 4 * 1024 * 1024;
     const t0 = performance.now();
-    const r = tailLogFiles([file('/var/log/huge.log')], opts({ lines: 100, maxScanBytes: budget }));
+    const r = await tailLogFiles([file('/var/log/huge.log')], opts({ lines: 100, maxScanBytes: budget }));
     const ms = performance.now() - t0;
     assert.equal(r.lines.length, 100);
     assert.match(r.lines.at(-1)!.text, new RegExp(`request ${count - 1} `));
     assert.ok(r.files[0]!.scannedBytes <= budget + 64 * 1024, `scanned ${r.files[0]!.scannedBytes}`);
     assert.equal(r.exact, false);
     assert.equal(r.lines[0]!.n, null, 'line numbers unknown: the head was too large to count');
-    const since = tailLogFiles([file('/var/log/huge.log')], opts({ lines: 100, sinceMs: NOW - 60_000, maxScanBytes: budget }));
+    const since = await tailLogFiles([file('/var/log/huge.log')], opts({ lines: 100, sinceMs: NOW - 60_000, maxScanBytes: budget }));
     assert.equal(since.matched, 61);
     assert.equal(since.exact, true);
     assert.ok(since.files[0]!.scannedBytes <= 128 * 1024);
-    const grep = tailLogFiles([file('/var/log/huge.log')], opts({ lines: 10, grep: (t) => t.includes(' served in 5 ms'), maxScanBytes: budget, maxCountBytes: 512 * 1024 }));
+    const grep = await tailLogFiles([file('/var/log/huge.log')], opts({ lines: 10, grep: (t) => t.includes(' served in 5 ms'), maxScanBytes: budget, maxCountBytes: 512 * 1024 }));
     assert.equal(grep.lines.length, 10);
     assert.equal(grep.exact, false, 'a grep count past the count budget is a lower bound');
     assert.ok(grep.files[0]!.scannedBytes < 2 * 1024 * 1024, `grep scanned ${grep.files[0]!.scannedBytes}: stops counting 512 KiB after the 10th match`);

@@ -2,19 +2,58 @@
  * Tail and grep of allow-listed log files (see file-policy.ts for which files). Files are read BACKWARDS in
  * 64 KiB chunks from the end, newest file first (x.log, then with includeRotated x.log.1, x.log.2.gz, …), until
  * enough lines match; after that the scan goes on only to COUNT matches, within a byte budget, so the total is
- * true when the scan reached the start (or the `since` boundary) and a lower bound otherwise. `.gz` rotations are
- * gunzipped with a bounded compressed and decompressed size. Synchronous, never throws.
+ * true when the scan reached the start (or the `since` boundary) and a lower bound otherwise. Every read is a pread
+ * on the descriptor the policy checked (never a second open). Rotations are opened (and checked) only when the scan
+ * reaches them. `.gz` rotations are gunzipped off the event loop (gunzip-bounded.ts) within a per-file and a
+ * per-call budget of decompressed bytes. The line scan yields to the event loop every SLICE_MS, so a call never
+ * holds it long whatever the file. Never rejects except on abort.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import type { AllowedFile } from './file-policy.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { closeFile, contentDenyReason, CONTENT_CHECK_BYTES } from './file-policy.js';
+import type { OpenResult, OpenedFile } from './file-policy.js';
+import { gunzipBounded } from './gunzip-bounded.js';
 import { parseLineTime } from './log-time.js';
+import { preadFully } from './safe-open.js';
 
 const CHUNK = 64 * 1024;
 /** A longer line keeps its first MAX_LINE_BYTES bytes; the rest is counted as hidden. */
 const MAX_LINE_BYTES = 16 * 1024;
 export const MAX_GZ_COMPRESSED_BYTES = 8 * 1024 * 1024;
 export const MAX_GZ_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
+/**
+ * Decompressed bytes over all .gz rotations of one call. 50 bombs of 10 KB → 100 MB each would otherwise inflate
+ * 50 × 32 MiB on the thread pool per call; with this budget a call inflates at most 64 MiB and skips the rest.
+ */
+export const MAX_GZ_TOTAL_BYTES = 64 * 1024 * 1024;
+/** The first and last line of a private key block (PEM, PuTTY). */
+export const KEY_BLOCK_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|PuTTY-User-Key-File-\d/;
+export const KEY_BLOCK_END = /-----END [A-Z0-9 ]*PRIVATE KEY-----|Private-MAC:/;
+/** Longest key block followed back from its END (a 16384-bit RSA key is ≈ 200 lines of 64 characters). */
+export const MAX_KEY_BLOCK_LINES = 260;
+
+/**
+ * Read backwards, a line is inside a key block when an END line was seen after it and its BEGIN not yet. Tracked
+ * during the scan so grep cannot pull a body line out of its block unmasked.
+ */
+function keyBlockTracker(): (text: string) => boolean {
+  let inside = 0;
+  return (text) => {
+    if (KEY_BLOCK_BEGIN.test(text)) {
+      inside = 0;
+      return false;
+    }
+    if (KEY_BLOCK_END.test(text)) {
+      inside = 1;
+      return false;
+    }
+    if (inside === 0) return false;
+    if (inside++ > MAX_KEY_BLOCK_LINES) inside = 0;
+    return inside > 0;
+  };
+}
+
+/** The line scan yields to the event loop when it has run this long (ms) since the last yield. */
+const SLICE_MS = 10;
 /** With grep or since, bytes scanned after enough lines were found, only to count further matches. */
 const DEFAULT_COUNT_BYTES = 2 * 1024 * 1024;
 /** Lines without a timestamp held while looking for the timestamped line they continue. */
@@ -28,6 +67,8 @@ export interface RawLine {
   text: string;
   /** Bytes of the line beyond MAX_LINE_BYTES, not read into text. */
   hiddenBytes: number;
+  /** The line lies between a private key's BEGIN and END lines in the file (it must be masked whole). */
+  inKeyBlock: boolean;
 }
 
 export interface FileRead {
@@ -50,7 +91,13 @@ export interface TailOptions {
   /** With grep or since: bytes scanned after `lines` matches were found, only to count more (default 2 MiB). */
   maxCountBytes?: number;
   nowMs: number;
+  /** Decompressed bytes over all .gz files of this call (default MAX_GZ_TOTAL_BYTES). */
+  maxGzTotalBytes?: number;
+  signal?: AbortSignal;
 }
+
+/** A file to tail: already opened by the policy, or opened (and checked) only when the scan reaches it. */
+export type LogInput = OpenedFile | { hostPath: string; open: () => OpenResult };
 
 export interface TailResult {
   /** Chronological (oldest first), at most `lines`. */
@@ -66,44 +113,66 @@ export interface TailResult {
 type ReadAt = (pos: number, len: number) => Buffer;
 
 interface Source {
+  file: OpenedFile;
   size: number;
   readAt: ReadAt;
+  /** Closes the descriptor once (a .gz was closed already, when it was inflated). */
   close(): void;
 }
 
-function openSource(file: AllowedFile, warnings: string[]): Source | null {
-  const gz = file.hostPath.endsWith('.gz');
-  let fd: number;
-  try {
-    fd = openSync(file.abs, 'r');
-  } catch (e) {
-    warnings.push(`${file.hostPath}: cannot open (${(e as { code?: string }).code ?? 'EIO'})`);
-    return null;
-  }
-  const readAt: ReadAt = (pos, len) => {
-    const buf = Buffer.allocUnsafe(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(fd, buf, got, len - got, pos + got);
-      if (n === 0) break;
-      got += n;
+interface GzBudget {
+  left: number;
+  skipped: number;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new DOMException('The operation was aborted', 'AbortError');
+}
+
+/** Opens (when lazy) and prepares one input; null (with a warning) when it is refused or unreadable. Closes the fd of a .gz. */
+async function openSource(input: LogInput, warnings: string[], gz: GzBudget, signal?: AbortSignal): Promise<Source | null> {
+  let file: OpenedFile;
+  if ('fd' in input) file = input;
+  else {
+    const r = input.open();
+    if ('error' in r) {
+      warnings.push(`rotation skipped: ${input.hostPath}: ${r.error}`);
+      return null;
     }
-    return buf.subarray(0, got);
-  };
-  if (!gz) return { size: file.sizeBytes, readAt, close: () => closeSync(fd) };
+    file = r;
+  }
+  const fd = file.fd;
+  if (!file.hostPath.endsWith('.gz')) return { file, size: file.sizeBytes, readAt: (pos, len) => preadFully(fd, pos, len), close: () => closeFile(file) };
   try {
     if (file.sizeBytes > MAX_GZ_COMPRESSED_BYTES) {
       warnings.push(`${file.hostPath}: compressed size ${file.sizeBytes} bytes is over ${MAX_GZ_COMPRESSED_BYTES}; skipped`);
       return null;
     }
-    const data = gunzipSync(readAt(0, file.sizeBytes), { maxOutputLength: MAX_GZ_DECOMPRESSED_BYTES });
-    return { size: data.length, readAt: (pos, len) => data.subarray(pos, pos + len), close: () => undefined };
-  } catch (e) {
-    const tooBig = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
-    warnings.push(`${file.hostPath}: ${tooBig ? `decompresses to more than ${MAX_GZ_DECOMPRESSED_BYTES} bytes` : 'not a readable gzip file'}; skipped`);
-    return null;
+    const cap = Math.min(MAX_GZ_DECOMPRESSED_BYTES, gz.left);
+    if (cap <= 0) {
+      gz.skipped++;
+      return null;
+    }
+    const r = await gunzipBounded(preadFully(fd, 0, file.sizeBytes), cap, signal);
+    if (!r.ok) {
+      gz.left -= r.inflatedBytes;
+      if (r.reason === 'corrupt') warnings.push(`${file.hostPath}: not a readable gzip file; skipped`);
+      else if (cap === MAX_GZ_DECOMPRESSED_BYTES) warnings.push(`${file.hostPath}: decompresses to more than ${MAX_GZ_DECOMPRESSED_BYTES} bytes; skipped`);
+      else gz.skipped++;
+      return null;
+    }
+    gz.left -= r.data.length;
+    // The policy checked the compressed head; the rules are about the content.
+    const denied = contentDenyReason(r.data.subarray(0, CONTENT_CHECK_BYTES), 'log');
+    if (denied) {
+      warnings.push(`${file.hostPath}: denied: ${denied} (built-in deny-list; config cannot lift it); skipped`);
+      return null;
+    }
+    const data = r.data;
+    return { file, size: data.length, readAt: (pos, len) => data.subarray(pos, pos + len), close: () => undefined };
   } finally {
-    if (gz) closeSync(fd);
+    closeFile(file);
   }
 }
 
@@ -154,7 +223,7 @@ function countNewlines(src: Source, from: number, to: number): number {
 }
 
 /** Tails `files` (newest first) per the options. */
-export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): TailResult {
+export async function tailLogFiles(files: readonly LogInput[], opts: TailOptions): Promise<TailResult> {
   const warnings: string[] = [];
   const out: RawLine[] = [];
   const reads: FileRead[] = [];
@@ -162,25 +231,55 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
   let scannedTotal = 0;
   let exact = true;
   let stop = false;
-  for (const file of files) {
-    if (stop) break;
-    const src = openSource(file, warnings);
-    if (!src) {
-      exact = false;
-      continue;
+  const gz: GzBudget = { left: opts.maxGzTotalBytes ?? MAX_GZ_TOTAL_BYTES, skipped: 0 };
+  let sliceStart = performance.now();
+  const slice = async (): Promise<void> => {
+    if (performance.now() - sliceStart < SLICE_MS) return;
+    await yieldToLoop();
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    sliceStart = performance.now();
+  };
+  /** Inputs handed to openSource so far: it (or the scan) closes them; the rest are closed below. */
+  let owned = 0;
+  try {
+    for (let next = 0; next < files.length; next++) {
+      if (stop) break;
+      await slice();
+      owned = next + 1;
+      const src = await openSource(files[next]!, warnings, gz, opts.signal);
+      if (!src) {
+        exact = false;
+        continue;
+      }
+      const file = src.file;
+      await scanOne(src, file);
     }
+  } finally {
+    // Inputs the scan never reached (enough lines, since boundary, abort) are closed unread.
+    for (let i = owned; i < files.length; i++) {
+      const f = files[i]!;
+      if ('fd' in f) closeFile(f);
+    }
+  }
+  if (gz.skipped > 0) warnings.push(`decompression budget of ${opts.maxGzTotalBytes ?? MAX_GZ_TOTAL_BYTES} bytes per call used up: ${gz.skipped} compressed rotation(s) not read`);
+  // out holds newest first within each file and files newest first: reverse into chronological order.
+  out.reverse();
+  return { lines: out, matched, exact, files: reads, warnings };
+
+  async function scanOne(src: Source, file: OpenedFile): Promise<void> {
     const state = { pos: src.size, scanned: 0 };
     const fileLines: RawLine[] = [];
     let reverseIndex = 0;
     let oldestStart = src.size;
-    let pending: Array<{ r: number; text: string; hidden: number }> = [];
+    let pending: Array<{ r: number; text: string; hidden: number; key: boolean }> = [];
+    const inKeyBlock = keyBlockTracker();
     let sawTime = false;
     let sinceOn = opts.sinceMs !== undefined;
-    const consider = (r: number, text: string, hidden: number, tsMs: number | null | undefined) => {
+    const consider = (r: number, text: string, hidden: number, tsMs: number | null | undefined, key: boolean) => {
       if (opts.grep && !opts.grep(text)) return;
       matched++;
       if (out.length + fileLines.length < opts.lines) {
-        fileLines.push({ file: file.hostPath, n: -r - 1, tsMs: tsMs === undefined ? parseLineTime(text, opts.nowMs) : tsMs, text, hiddenBytes: hidden });
+        fileLines.push({ file: file.hostPath, n: -r - 1, tsMs: tsMs === undefined ? parseLineTime(text, opts.nowMs) : tsMs, text, hiddenBytes: hidden, inKeyBlock: key });
       }
     };
     const enough = () => out.length + fileLines.length >= opts.lines;
@@ -190,11 +289,13 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
     let fast = false;
     try {
       for (const [buf, hidden, start] of reverseLines(src, state, budget)) {
+        if ((reverseIndex & 255) === 0) await slice();
         const r = reverseIndex++;
         oldestStart = start;
         const text = buf.toString('utf8');
+        const key = inKeyBlock(text);
         if (!sinceOn) {
-          consider(r, text, hidden, undefined);
+          consider(r, text, hidden, undefined, key);
           if (enough()) {
             if (!opts.grep) {
               fast = true;
@@ -206,11 +307,11 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
         }
         const tsMs = parseLineTime(text, opts.nowMs);
         if (tsMs === null) {
-          pending.push({ r, text, hidden });
+          pending.push({ r, text, hidden, key });
           if (!sawTime && pending.length > MAX_PENDING) {
             warnings.push(`${file.hostPath}: no recognisable timestamp in the last ${MAX_PENDING} lines; since not applied to it`);
             sinceOn = false;
-            for (const p of pending) consider(p.r, p.text, p.hidden, null);
+            for (const p of pending) consider(p.r, p.text, p.hidden, null, p.key);
             pending = [];
           }
         } else {
@@ -220,14 +321,14 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
             stop = true;
             break;
           }
-          for (const p of pending) consider(p.r, p.text, p.hidden, tsMs);
+          for (const p of pending) consider(p.r, p.text, p.hidden, tsMs, p.key);
           pending = [];
-          consider(r, text, hidden, tsMs);
+          consider(r, text, hidden, tsMs, key);
           if (enough()) countFrom ??= scannedTotal + state.scanned;
         }
       }
       // Lines at the start of the file without a timestamp: continuations of the previous file's last line.
-      for (const p of pending) consider(p.r, p.text, p.hidden, null);
+      for (const p of pending) consider(p.r, p.text, p.hidden, null, p.key);
       let before: number | null = null;
       if (fast) {
         // Unfiltered: every line counts, so the rest of the budget only counts newlines (memchr speed).
@@ -254,13 +355,11 @@ export function tailLogFiles(files: readonly AllowedFile[], opts: TailOptions): 
         stop = true;
       }
     } catch (e) {
+      if (opts.signal?.aborted) throw e;
       exact = false;
       warnings.push(`${file.hostPath}: read failed (${(e as { code?: string }).code ?? String(e).slice(0, 80)})`);
     } finally {
       src.close();
     }
   }
-  // out holds newest first within each file and files newest first: reverse into chronological order.
-  out.reverse();
-  return { lines: out, matched, exact, files: reads, warnings };
 }

@@ -5,13 +5,18 @@
  * can point the walk at a tree; results name host paths again. The walk uses synchronous lstat/readdir in
  * batches and yields to the event loop (setImmediate) between batches, so a deadline and an AbortSignal are
  * honoured and the server stays responsive. It never follows symlinks, never leaves the starting filesystem
- * (st_dev) and stops at a file-count cap, a depth cap and the deadline; every cut is reported.
+ * (st_dev) and stops at a file-count cap, a depth cap and the deadline; every cut is reported. Names are never
+ * listed inside a deny-listed directory (.ssh, .gnupg, /etc/ssl/private, …) nor for a deny-listed file name or a
+ * protected file: their bytes are still counted, into one `withheld` entry per parent directory without names.
  */
 import { lstatSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import type { Dir, Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CollectorContext } from './context.js';
+import { denyReason } from './file-policy.js';
+import { NO_PROTECTED_FILES } from './protected-files.js';
+import type { ProtectedFiles } from './protected-files.js';
 import { clipString, listDir, readLine } from './read.js';
 
 /** lstat/readlink calls between two yields to the event loop. */
@@ -21,9 +26,10 @@ export const SPACE_MAX_WALK_DEPTH = 32;
 const MAX_PATH_CHARS = 512;
 
 export interface SpaceEntry {
-  /** Host path. */
+  /** Host path; for a `withheld` entry, `<parent>/(withheld)`. */
   path: string;
-  type: 'dir' | 'file' | 'other';
+  /** withheld: deny-listed or protected entries of one directory, counted without their names. */
+  type: 'dir' | 'file' | 'other' | 'withheld';
   /** Allocated bytes (st_blocks × 512) of the entry and, for a directory, everything walked below it. */
   sizeBytes: number;
   /** Files (non-directories) counted in sizeBytes. */
@@ -42,6 +48,8 @@ export interface WalkOptions {
   signal?: AbortSignal;
   onBatch?: () => void | Promise<void>;
   now?: () => number;
+  /** The server's protected files: withheld like deny-listed names. */
+  protect?: ProtectedFiles;
 }
 
 export interface WalkResult {
@@ -64,7 +72,11 @@ interface Frame {
   level: number;
   /** Aggregates of the reported ancestors (levels 1..depth) including this directory when reported. */
   chain: Agg[];
+  /** Inside a deny-listed or protected directory: nothing below is listed. */
+  secret: boolean;
 }
+
+export const WITHHELD_NAME = '(withheld)';
 
 function errCode(e: unknown): string {
   const c = (e as { code?: unknown } | null)?.code;
@@ -154,7 +166,9 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   } catch (e) {
     return { entries, totalBytes: 0, totalFiles: 0, scanned: { files: 0, dirs: 0, complete: false }, cut: null, warnings: [`${host}: ${errCode(e)}`] };
   }
-  const stack: Frame[] = [{ abs, host, level: 0, chain: [] }];
+  const protect = opts.protect ?? NO_PROTECTED_FILES;
+  const withheld = new Map<string, SpaceEntry>();
+  const stack: Frame[] = [{ abs, host, level: 0, chain: [], secret: denyReason(host) !== null }];
   const markIncomplete = (chain: Agg[]): void => {
     for (const a of chain) a.entry.complete = false;
   };
@@ -211,9 +225,22 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
           else if (seenInodes.size < opts.maxFiles) seenInodes.add(key);
         }
         let chain = frame.chain;
-        if (level <= opts.depth) {
-          const entry: SpaceEntry = { path: clipString(childHost, MAX_PATH_CHARS), type: isDir ? 'dir' : st.isFile() ? 'file' : 'other', sizeBytes: 0, fileCount: 0, complete: true };
-          entries.push(entry);
+        const secret = frame.secret || denyReason(childHost) !== null || protect.isProtectedPath(childAbs, st);
+        if (level <= opts.depth && !frame.secret) {
+          let entry: SpaceEntry | undefined;
+          if (!secret) {
+            entry = { path: clipString(childHost, MAX_PATH_CHARS), type: isDir ? 'dir' : st.isFile() ? 'file' : 'other', sizeBytes: 0, fileCount: 0, complete: true };
+            entries.push(entry);
+          } else {
+            // One line per parent for everything withheld in it, so neither a name nor a count per name shows.
+            const at = frame.host === '/' ? `/${WITHHELD_NAME}` : `${frame.host}/${WITHHELD_NAME}`;
+            entry = withheld.get(at);
+            if (!entry) {
+              entry = { path: clipString(at, MAX_PATH_CHARS), type: 'withheld', sizeBytes: 0, fileCount: 0, complete: true };
+              withheld.set(at, entry);
+              entries.push(entry);
+            }
+          }
           chain = [...frame.chain, { entry }];
         }
         if (isDir && st.dev !== startDev) {
@@ -223,7 +250,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
         } else if (isDir && level >= SPACE_MAX_WALK_DEPTH) {
           markIncomplete(chain);
         } else if (isDir) {
-          stack.push({ abs: childAbs, host: childHost, level, chain });
+          stack.push({ abs: childAbs, host: childHost, level, chain, secret });
         }
         totalBytes += size;
         if (!isDir) totalFiles++;
@@ -287,7 +314,10 @@ const DELETED = ' (deleted)';
 const NOT_FILES = /^\/(memfd:|SYSV[0-9a-f]{8}|dev\/zero|\[)/;
 
 /** Scans proc/<pid>/fd host-wide for files deleted while still open. Rejects only when the signal aborts. */
-export async function scanDeletedOpen(ctx: CollectorContext, opts: { maxFds: number; deadline: number; signal?: AbortSignal; now?: () => number }): Promise<DeletedOpenScan> {
+export async function scanDeletedOpen(
+  ctx: CollectorContext,
+  opts: { maxFds: number; deadline: number; signal?: AbortSignal; now?: () => number; protect?: ProtectedFiles },
+): Promise<DeletedOpenScan> {
   const now = opts.now ?? (() => performance.now());
   const out: DeletedOpenScan = { files: [], processes: 0, fds: 0, unreadable: 0, complete: true };
   const pids = (listDir(join(ctx.root, 'proc')) ?? []).filter((n) => /^\d+$/.test(n));
@@ -320,8 +350,9 @@ export async function scanDeletedOpen(ctx: CollectorContext, opts: { maxFds: num
       if (!target.endsWith(DELETED) || !target.startsWith('/') || NOT_FILES.test(target)) continue;
       let sizeBytes: number | null = null;
       let inode: string | null = null;
+      let st: Stats | null = null;
       try {
-        const st = statSync(join(fdDir, fd));
+        st = statSync(join(fdDir, fd));
         if (!st.isFile()) continue;
         sizeBytes = allocated(st);
         inode = `${st.dev}:${st.ino}`;
@@ -329,7 +360,9 @@ export async function scanDeletedOpen(ctx: CollectorContext, opts: { maxFds: num
         /* closed meanwhile, or not ours to stat: keep it with an unknown size */
       }
       if (comm === undefined) comm = readLine(join(ctx.root, 'proc', p, 'comm'));
-      out.files.push({ pid: Number(p), comm, fd: Number(fd), path: clipString(target.slice(0, -DELETED.length), MAX_PATH_CHARS), sizeBytes, inode });
+      const was = target.slice(0, -DELETED.length);
+      const hide = denyReason(was) !== null || (st !== null && (opts.protect ?? NO_PROTECTED_FILES).isProtected(st));
+      out.files.push({ pid: Number(p), comm, fd: Number(fd), path: hide ? WITHHELD_NAME : clipString(was, MAX_PATH_CHARS), sizeBytes, inode });
     }
   }
   return out;

@@ -39,7 +39,7 @@ export const changeSchema = z.object({
   kind: z.enum(CHANGE_KINDS),
   action: z.string().describe('install, upgrade, remove, purge, created, modified, deleted, started, stopped, restarted, failed, reloaded, booted, opened, closed'),
   subject: z.string().describe('package, file path, unit, listener ("tcp 0.0.0.0:8080") or kernel release'),
-  detail: z.string().describe('versions, hash prefixes, apt command line (redacted), owner pid/comm'),
+  detail: z.string().describe('versions, apt command line (redacted), owner pid/comm; for a config file only created/modified/deleted and whether the content changed (never a digest or size)'),
 });
 export type ChangeOut = z.infer<typeof changeSchema>;
 
@@ -140,7 +140,13 @@ function packageChanges(services: Services, sinceMs: number, acc: Acc, wantKerne
 function watcherFor(services: Services): { w: ChangeWatcher; running: boolean } {
   const w = services.changeWatch;
   if (w && w.baselineAtMs !== null) return { w, running: true };
-  const once = createChangeWatcher({ ctx: services.collectors, configFiles: services.limits.configFiles, watchListeners: false, maxHashBytes: -1 });
+  const once = createChangeWatcher({
+    ctx: services.collectors,
+    configFiles: services.limits.configFiles,
+    watchListeners: false,
+    maxHashBytes: -1,
+    ...(services.protectedFiles ? { protect: services.protectedFiles } : {}),
+  });
   once.scan();
   return { w: once, running: false };
 }
@@ -234,7 +240,7 @@ export async function collectChanges(services: Services, opts: CollectChangesOpt
   const { w, running } = watcherFor(services);
   if (kinds.has('config')) {
     configChanges(w, running, sinceMs, acc);
-    if (!running) acc.warnings.push('config: the change watcher is not running here: files are reported by mtime only (no content hashes)');
+    if (!running) acc.warnings.push('config: the change watcher is not running here: files are reported by mtime only (content not compared)');
     ok('config', true);
   }
   if (kinds.has('listener')) ok('listener', listenerChanges(services.changeWatch, sinceMs, acc));

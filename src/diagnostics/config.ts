@@ -1,6 +1,9 @@
 /**
  * get_config and diag://local/config/{+path}: one allow-listed config file (services.limits.configFiles, minus the
- * built-in deny-list) with size, mtime, the sha256 of the raw bytes, and the content redacted line by line. Each
+ * built-in deny-list and the server's protected files) with size, mtime and the content redacted line by line. An
+ * exact digest or size beside redacted content lets a client brute-force the redacted value offline (an 8-digit
+ * password fell to sha256 + sizeBytes), so sha256 is given only when nothing was redacted and the whole file was
+ * read, and sizeBytes is rounded up to a KiB (sizeExact false) when anything was redacted. Each
  * redaction is reported as {line, kind, count} (kinds of redactDetailed), never with its value. PEM private-key
  * blocks are masked line for line (every line between BEGIN and END), so line numbers stay those of the file. The content is clipped to fit the result budget; `lines` says which lines
  * were returned and `fromLine` continues.
@@ -8,23 +11,29 @@
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
 import { readConfigFile } from '../collectors/config-file.js';
-import { checkFilePath } from '../collectors/file-policy.js';
-import type { AllowList } from '../collectors/file-policy.js';
+import { closeFile, openAllowedFile } from '../collectors/file-policy.js';
+import type { AllowList, OpenOptions } from '../collectors/file-policy.js';
 import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
 import { redactDetailed } from './redact.js';
 
 export const MAX_CONFIG_READ_BYTES = 1024 * 1024;
-export const MAX_CONFIG_HASH_BYTES = 64 * 1024 * 1024;
+/** The digest covers only files read whole (anything larger has bytes nobody checked for secrets). */
+export const MAX_CONFIG_HASH_BYTES = MAX_CONFIG_READ_BYTES;
+const SIZE_ROUND_BYTES = 1024;
 const MAX_CONTENT_CHARS = 64 * 1024;
 const MAX_REDACTIONS_LISTED = 100;
 const MARK = '[REDACTED]';
 
 export const configDataSchema = z.object({
   path: z.string().describe('the path as asked (normalised)'),
-  resolvedPath: z.string().describe('the file actually read, after realpath'),
-  sizeBytes: z.number().int().nonnegative(),
+  resolvedPath: z.string().describe('the file read: always the path asked (symlinks are never followed)'),
+  sizeBytes: z.number().int().nonnegative().describe('exact when sizeExact; else rounded up to a multiple of 1024'),
+  sizeExact: z.boolean().describe('false when values were redacted: an exact size would tell the length of what was hidden'),
   mtime: z.string().describe('RFC 3339 UTC'),
-  sha256: z.string().nullable().describe('hex sha256 of the raw file bytes (before redaction); null for files over 64 MiB'),
+  sha256: z
+    .string()
+    .nullable()
+    .describe('hex sha256 of the raw bytes, only when nothing was redacted and the file (≤ 1 MiB) was read whole; else null, since a digest of hidden content can be brute-forced'),
   content: z.string().describe('redacted text of lines.from…lines.to; ends with …[+N chars] when more follows'),
   lines: z.object({
     from: z.number().int().positive(),
@@ -76,15 +85,24 @@ export function redactLines(text: string): RedactedLine[] {
 export type ConfigRead = { data: ConfigData; warnings: string[] } | { error: string };
 
 /** Reads, hashes and redacts one config file; `{ error }` names the rule or failure. */
+/** The policy options of get_config: the config content rule and the server's protected files. */
+export function configPolicy(services: Services): OpenOptions {
+  return { content: 'config', ...(services.protectedFiles ? { protect: services.protectedFiles } : {}) };
+}
+
 export function readConfig(services: Services, path: string, fromLine = 1): ConfigRead {
-  const file = checkFilePath(services.collectors, path, configAllowList(services));
+  const file = openAllowedFile(services.collectors, path, configAllowList(services), configPolicy(services));
   if ('error' in file) return file;
-  const raw = readConfigFile(file, MAX_CONFIG_READ_BYTES, MAX_CONFIG_HASH_BYTES);
+  let raw;
+  try {
+    raw = readConfigFile(file, MAX_CONFIG_READ_BYTES, MAX_CONFIG_HASH_BYTES);
+  } finally {
+    closeFile(file);
+  }
   if (raw.error) return { error: `cannot read ${file.requested}: ${raw.error}` };
   if (raw.binary || raw.text === null) return { error: `binary file: ${file.requested} (get_config returns text files only)` };
   const warnings: string[] = [];
   if (raw.truncated) warnings.push(`file is ${file.sizeBytes} bytes: only the first ${MAX_CONFIG_READ_BYTES} were read and redacted`);
-  if (raw.sha256 === null) warnings.push(`file is over ${MAX_CONFIG_HASH_BYTES} bytes: sha256 not computed`);
   const text = raw.text.endsWith('\n') ? raw.text.slice(0, -1) : raw.text;
   const redacted = text === '' ? [] : redactLines(text);
   const redactions: ConfigData['redactions'] = [];
@@ -124,13 +142,15 @@ export function readConfig(services: Services, path: string, fromLine = 1): Conf
     content = clipString(content, content.length, restChars);
     warnings.push(`content cut at line ${to} of ${redacted.length} to fit the result budget: pass fromLine ${to + 1} for the rest`);
   }
+  const exact = redactionCount === 0;
   return {
     data: {
       path: file.requested,
       resolvedPath: file.hostPath,
-      sizeBytes: file.sizeBytes,
+      sizeBytes: exact ? file.sizeBytes : Math.ceil(file.sizeBytes / SIZE_ROUND_BYTES) * SIZE_ROUND_BYTES,
+      sizeExact: exact,
       mtime: epochSecToRfc3339(file.mtimeMs / 1000),
-      sha256: raw.sha256,
+      sha256: exact && !raw.truncated ? raw.sha256 : null,
       content,
       lines: { from, to, total: redacted.length },
       readTruncated: raw.truncated,

@@ -2,15 +2,18 @@
  * read_log_file: the tail of one allow-listed log (services.limits.logFiles; rotations x.1, x.2.gz, … follow their
  * base), optionally with its rotations, filtered by a case-insensitive literal and a since time. Lines are
  * redacted and clipped; the list is fitted to the result budget by dropping the OLDEST lines, so the newest
- * always come back. Counts: `matchedCount` lines matched in what was scanned (exact when `matchedExact`).
+ * always come back. Counts: `matchedCount` lines matched in what was scanned (exact when `matchedExact`). A log that
+ * merely contains a private key is read with the key's lines masked (log-pem.ts); a key FILE is refused by the policy.
  */
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
-import { checkFilePath, listRotations } from '../collectors/file-policy.js';
-import type { AllowList, AllowedFile } from '../collectors/file-policy.js';
+import { listRotations, openAllowedFile } from '../collectors/file-policy.js';
+import type { AllowList } from '../collectors/file-policy.js';
 import { tailLogFiles } from '../collectors/logfile.js';
+import type { LogInput } from '../collectors/logfile.js';
 import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
 import { parseTime } from './history.js';
+import { PEM_MASK, pemMaskedLines } from './log-pem.js';
 import { redact } from './redact.js';
 
 /** Bytes scanned over all files per call (decompressed bytes for .gz). */
@@ -68,27 +71,31 @@ export function logAllowList(services: Services): AllowList {
 
 const rfc = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export function readLogFile(services: Services, q: LogFileQuery, nowMs = Date.now()): LogFileRead {
+export async function readLogFile(services: Services, q: LogFileQuery, nowMs = Date.now(), signal?: AbortSignal): Promise<LogFileRead> {
   const sinceMs = q.since === undefined ? undefined : parseTime(q.since, nowMs, 'since');
   const list = logAllowList(services);
-  const base = checkFilePath(services.collectors, q.path, list);
+  const policy = { content: 'log' as const, ...(services.protectedFiles ? { protect: services.protectedFiles } : {}) };
+  const base = openAllowedFile(services.collectors, q.path, list, policy);
   if ('error' in base) return base;
   const warnings: string[] = [];
-  const files: AllowedFile[] = [base];
+  const files: LogInput[] = [base];
   if (q.includeRotated) {
-    const rot = listRotations(services.collectors, base, list);
-    files.push(...rot.files);
-    for (const r of rot.refused.slice(0, 5)) warnings.push(`rotation skipped: ${r}`);
+    for (const hostPath of listRotations(services.collectors, base)) files.push({ hostPath, open: () => openAllowedFile(services.collectors, hostPath, list, policy) });
   }
   const needle = q.grep?.toLowerCase();
-  const tail = tailLogFiles(files, {
+  const tail = await tailLogFiles(files, {
     lines: q.lines,
     grep: needle === undefined ? undefined : (text: string) => text.toLowerCase().includes(needle),
     sinceMs,
     maxScanBytes: MAX_SCAN_BYTES,
     nowMs,
+    ...(signal ? { signal } : {}),
   });
-  warnings.push(...tail.warnings);
+  const skipped = tail.warnings.filter((w) => w.startsWith('rotation skipped: '));
+  warnings.push(...tail.warnings.filter((w) => !w.startsWith('rotation skipped: ')), ...skipped.slice(0, 5));
+  if (skipped.length > 5) warnings.push(`${skipped.length - 5} more rotation(s) skipped`);
+  // Lines of a logged private key, masked whole before the redactor sees them one by one.
+  const masked = pemMaskedLines(tail.lines.map((l) => l.text));
   // Newest first: redact and clip until the result budget (less ~3 KiB for the envelope and the other fields) is
   // full, so the oldest lines are the ones left out and lines that cannot fit are never redacted.
   const budget = services.limits.maxResultBytes - 3072;
@@ -97,8 +104,9 @@ export function readLogFile(services: Services, q: LogFileQuery, nowMs = Date.no
   let bytes = 0;
   for (let i = tail.lines.length - 1; i >= 0; i--) {
     const l = tail.lines[i]!;
-    const r = redact(l.text);
-    const line = { n: l.n, file: l.file, ts: l.tsMs === null ? null : rfc(l.tsMs), text: clipString(r.text, MAX_LINE_CHARS, l.hiddenBytes) };
+    const mask = masked[i] || l.inKeyBlock;
+    const r = mask ? { text: PEM_MASK, count: 1 } : redact(l.text);
+    const line = { n: l.n, file: l.file, ts: l.tsMs === null ? null : rfc(l.tsMs), text: clipString(r.text, MAX_LINE_CHARS, mask ? 0 : l.hiddenBytes) };
     const cost = Buffer.byteLength(JSON.stringify(line)) + 1;
     if (lines.length > 0 && bytes + cost > budget) break;
     bytes += cost;

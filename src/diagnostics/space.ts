@@ -12,7 +12,7 @@ export const DELETED_MAX_FDS = 100_000;
 
 export const spaceEntrySchema = z.object({
   path: z.string(),
-  type: z.enum(['dir', 'file', 'other']),
+  type: z.enum(['dir', 'file', 'other', 'withheld']).describe('withheld: the deny-listed or protected entries of one directory (.ssh, key files, the server\'s own secrets), counted without names'),
   sizeBytes: z.number().int().nonnegative().describe('allocated bytes (blocks × 512), a directory including everything walked below it'),
   fileCount: z.number().int().nonnegative().describe('files (non-directories) counted in sizeBytes'),
   complete: z.boolean().describe('false when part of it was not walked (time or file cap, unreadable, another filesystem): sizeBytes is then a lower bound'),
@@ -22,7 +22,7 @@ export const deletedOpenSchema = z.object({
   pid: z.number().int(),
   comm: z.string().nullable(),
   fd: z.number().int(),
-  path: z.string().describe('the path the file had before it was deleted'),
+  path: z.string().describe('the path the file had before it was deleted; "(withheld)" for a deny-listed or protected file'),
   sizeBytes: z.number().int().nonnegative().nullable().describe('allocated bytes still held; freed only when the process closes it (or restarts)'),
 });
 
@@ -76,13 +76,15 @@ export async function findSpaceHogs(services: Services, o: FindSpaceOptions): Pr
   const deadline = t0 + o.timeoutMs;
   await o.progress?.(0, 'scanning open files for deleted ones');
   // The fd scan is cheap (a readlink per fd) but bounded to half the time so the walk always gets its share.
-  const del = await scanDeletedOpen(ctx, { maxFds: DELETED_MAX_FDS, deadline: t0 + o.timeoutMs / 2, ...(o.signal ? { signal: o.signal } : {}) });
+  const protect = services.protectedFiles ? { protect: services.protectedFiles } : {};
+  const del = await scanDeletedOpen(ctx, { maxFds: DELETED_MAX_FDS, deadline: t0 + o.timeoutMs / 2, ...(o.signal ? { signal: o.signal } : {}), ...protect });
   await o.progress?.(0.1, `walking ${r.host}`);
   const walk = await walkSpace(r.abs, r.host, {
     depth: o.depth,
     maxFiles: o.maxFiles ?? SPACE_MAX_FILES,
     deadline,
     ...(o.signal ? { signal: o.signal } : {}),
+    ...protect,
     onBatch: () => o.progress?.(Math.min(0.99, 0.1 + (0.9 * (performance.now() - t0)) / o.timeoutMs)),
   });
   await o.progress?.(1);

@@ -43,13 +43,15 @@ test('listConfigFiles: glob match, built-in deny-list, cap', () => {
   assert.deepEqual(listConfigFiles(live, [`${etc}/b.conf`], 10).paths, [`${etc}/b.conf`], 'a plain path');
 });
 
-test('watcher: baseline, then modified (old → new sha256 prefixes), touched, created, deleted', () => {
+test('watcher: baseline, then modified, touched, created, deleted — never a digest or a size in a detail', () => {
   const etc = tree('watch');
   const w = createChangeWatcher({ ctx: live, configFiles: [`${etc}/**`], watchListeners: false });
   w.scan();
   assert.notEqual(w.baselineAtMs, null);
   assert.deepEqual(w.changes(), [], 'the first scan is the baseline');
-  assert.equal(w.files().get(`${etc}/app/a.conf`)?.sha256, sha('listen 80\n'));
+  const fp = w.files().get(`${etc}/app/a.conf`)?.fingerprint;
+  assert.match(fp ?? '', /^[0-9a-f]{64}$/);
+  assert.notEqual(fp, sha('listen 80\n'), 'the fingerprint is keyed: not the public sha256 of the content');
 
   writeFileSync(join(etc, 'app/a.conf'), 'listen 8080\n');
   const later = new Date(Date.now() + 5000);
@@ -62,7 +64,10 @@ test('watcher: baseline, then modified (old → new sha256 prefixes), touched, c
   assert.equal(mod.length, 1);
   assert.equal(mod[0]!.action, 'modified');
   assert.equal(mod[0]!.kind, 'config');
-  assert.match(mod[0]!.detail, new RegExp(`sha256 ${sha('listen 80\n').slice(0, 12)} → ${sha('listen 8080\n').slice(0, 12)}, 10 → 12 bytes`));
+  assert.equal(mod[0]!.detail, 'content changed');
+  for (const c of w.changes()) {
+    assert.doesNotMatch(c.detail, /[0-9a-f]{8}|sha|bytes|\d/, `no digest, prefix or size: ${c.detail}`);
+  }
   assert.equal(by('c.conf')[0]?.action, 'created');
   assert.equal(by('b.conf')[0]?.action, 'deleted');
 
@@ -81,7 +86,7 @@ test('watcher: files over maxHashBytes are not hashed; the change list is bounde
   writeFileSync(join(etc, 'big.conf'), 'y'.repeat(5000));
   const w = createChangeWatcher({ ctx: live, configFiles: [`${etc}/**`], watchListeners: false, maxHashBytes: 1000, maxChanges: 3 });
   w.scan();
-  assert.equal(w.files().get(`${etc}/big.conf`)?.sha256, null);
+  assert.equal(w.files().get(`${etc}/big.conf`)?.fingerprint, null);
   for (let i = 0; i < 5; i++) writeFileSync(join(etc, `n${i}.conf`), String(i));
   w.scan();
   assert.equal(w.changes().length, 3);
@@ -133,7 +138,7 @@ test('watcher: past the per-scan hash budget files stay unhashed and are hashed 
   for (let i = 0; i < 4; i++) writeFileSync(join(etc, `h${i}.conf`), 'z'.repeat(100));
   const w = createChangeWatcher({ ctx: live, configFiles: [`${etc}/*.conf`], watchListeners: false, maxHashBytesPerScan: 250 });
   w.scan();
-  const unhashed = () => [...w.files().values()].filter((f) => f.sha256 === null).length;
+  const unhashed = () => [...w.files().values()].filter((f) => f.fingerprint === null).length;
   assert.equal(w.files().size, 5);
   assert.ok(unhashed() >= 2, `${unhashed()} unhashed after the first scan`);
   assert.ok(w.warnings().some((x) => x.includes('hash budget')));

@@ -1,16 +1,22 @@
 /**
  * The change watcher behind recent_changes: every intervalMs it lists the allow-listed config files
  * (services.limits.configFiles globs, the built-in deny-list of collectors/file-policy.ts applied, symlinks not
- * followed), stats them, hashes (sha256) only files ≤ maxHashBytes whose mtime or size changed, and records
- * created / modified / deleted files; it also records the TCP/UDP listening set and records listeners that
+ * followed, the server's protected files left out), stats them, fingerprints only files ≤ maxHashBytes whose mtime
+ * or size changed, and records created / modified / deleted files. The fingerprint is an HMAC-SHA256 under a key
+ * drawn at process start and never shown: it answers "same content as before?" and nothing else. A public digest
+ * (even a 12-hex prefix) let a reader recover a 6-digit PIN from a file it may not read in under a second, so
+ * changes carry no digest and no size; it also records the TCP/UDP listening set and records listeners that
  * appear or disappear. Everything is bounded: files per scan, bytes hashed per scan, changes kept in memory.
  * The first scan is the baseline (no changes); it runs just after start() so createServices stays fast.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { createHmac, randomBytes } from 'node:crypto';
+import { lstatSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CollectorContext } from '../collectors/context.js';
 import { denyReason, globToRegExp } from '../collectors/file-policy.js';
+import { NO_PROTECTED_FILES } from '../collectors/protected-files.js';
+import type { ProtectedFiles } from '../collectors/protected-files.js';
+import { openNoFollow, safeClose } from '../collectors/safe-open.js';
 import { listDir, readLine } from '../collectors/read.js';
 import { newInodeScan, readSocketTables, scanSocketOwners } from '../collectors/sockets.js';
 
@@ -25,8 +31,8 @@ export interface WatchedChange {
 export interface WatchedFile {
   mtimeMs: number;
   sizeBytes: number;
-  /** null when not hashed (too large, unreadable, or the per-scan hash budget ran out) */
-  sha256: string | null;
+  /** HMAC-SHA256 under the per-process key; null when not fingerprinted (too large, unreadable, refused, budget). Never shown. */
+  fingerprint: string | null;
 }
 
 export interface ChangeWatcherOptions {
@@ -39,6 +45,8 @@ export interface ChangeWatcherOptions {
   maxChanges?: number;
   watchListeners?: boolean;
   now?: () => number;
+  /** Files never fingerprinted nor reported (the server's own secrets). */
+  protect?: ProtectedFiles;
 }
 
 export interface ChangeWatcher {
@@ -71,7 +79,7 @@ export function globBase(glob: string): string {
 }
 
 /** Host paths of regular files matching the globs (deny-list applied), at most max; capped says more existed. */
-export function listConfigFiles(ctx: CollectorContext, globs: readonly string[], max: number): { paths: string[]; capped: boolean } {
+export function listConfigFiles(ctx: CollectorContext, globs: readonly string[], max: number, protect: ProtectedFiles = NO_PROTECTED_FILES): { paths: string[]; capped: boolean } {
   const res = globs.map((g) => globToRegExp(g));
   const seen = new Set<string>();
   let capped = false;
@@ -86,7 +94,7 @@ export function listConfigFiles(ctx: CollectorContext, globs: readonly string[],
     ents.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of ents) {
       const p = hostDir === '/' ? `/${e.name}` : `${hostDir}/${e.name}`;
-      if (denyReason(p) !== null) continue;
+      if (denyReason(p) !== null || isProtected(ctx, p, protect)) continue;
       if (e.isDirectory()) walk(p, depth + 1);
       else if (e.isFile() && !seen.has(p) && res.some((r) => r.test(p))) {
         if (seen.size >= max) {
@@ -100,7 +108,7 @@ export function listConfigFiles(ctx: CollectorContext, globs: readonly string[],
   };
   for (const g of globs) {
     if (/[*?[]/.test(g)) walk(globBase(g), 0);
-    else if (!seen.has(g) && denyReason(g) === null && seen.size < max) {
+    else if (!seen.has(g) && denyReason(g) === null && !isProtected(ctx, g, protect) && seen.size < max) {
       // a plain path: just that file
       try {
         if (lstatSync(join(ctx.root, g)).isFile()) seen.add(g);
@@ -112,23 +120,38 @@ export function listConfigFiles(ctx: CollectorContext, globs: readonly string[],
   return { paths: [...seen], capped };
 }
 
-/** sha256 hex of a file, reading at most maxBytes (null when unreadable or larger). */
-/** One read buffer for every hash (hashFile is synchronous, so it is never shared by two calls at once). */
+/** The listed path is one of the protected files (by inode, or by name in a protected directory). */
+function isProtected(ctx: CollectorContext, hostPath: string, protect: ProtectedFiles): boolean {
+  if (protect === NO_PROTECTED_FILES) return false;
+  const abs = join(ctx.root, hostPath);
+  try {
+    return protect.isProtectedPath(abs, lstatSync(abs));
+  } catch {
+    return false;
+  }
+}
+
+/** The per-process fingerprint key: drawn once, never leaves the process. */
+const FINGERPRINT_KEY = randomBytes(32);
+/** One read buffer for every fingerprint (fingerprintFile is synchronous, so it is never shared by two calls at once). */
 let hashBuffer: Buffer | undefined;
 
-export function hashFile(path: string, maxBytes: number): string | null {
-  let fd: number;
+/**
+ * HMAC-SHA256 of a file under the per-process key, reading at most maxBytes; null when larger, unreadable, reached
+ * through a symlink, hard-linked, or protected. Opened once without following symlinks (safe-open.ts), like the
+ * file tools, so a swap cannot make the watcher read another file.
+ */
+export function fingerprintFile(rootReal: string, hostPath: string, maxBytes: number, protect: ProtectedFiles = NO_PROTECTED_FILES): string | null {
+  const o = openNoFollow(rootReal, hostPath);
+  if ('error' in o) return null;
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const h = createHash('sha256');
+    if (!o.st.isFile() || o.st.nlink > 1n || o.st.size > BigInt(maxBytes)) return null;
+    if (protect.isProtected(o.st, o.dirs.at(-1), hostPath.slice(hostPath.lastIndexOf('/') + 1))) return null;
+    const h = createHmac('sha256', FINGERPRINT_KEY);
     const buf = (hashBuffer ??= Buffer.allocUnsafe(64 * 1024));
     let total = 0;
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
+      const n = readSync(o.fd, buf, 0, buf.length, total);
       if (n === 0) break;
       total += n;
       if (total > maxBytes) return null;
@@ -138,7 +161,7 @@ export function hashFile(path: string, maxBytes: number): string | null {
   } catch {
     return null;
   } finally {
-    closeSync(fd);
+    safeClose(o.fd);
   }
 }
 
@@ -176,8 +199,6 @@ function ownersOf(ctx: CollectorContext, inodes: readonly number[]): Map<number,
   return out;
 }
 
-const short = (h: string | null) => (h === null ? 'unhashed' : h.slice(0, 12));
-
 export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
   const intervalMs = opts.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
   const maxFiles = opts.maxFiles ?? DEFAULT_MAX_WATCHED_FILES;
@@ -185,6 +206,8 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
   const maxHashBytesPerScan = opts.maxHashBytesPerScan ?? 16 * 1024 * 1024; // bounds one scan's event-loop time (~50 ms)
   const maxChanges = opts.maxChanges ?? 1_000;
   const now = opts.now ?? Date.now;
+  const protect = opts.protect ?? NO_PROTECTED_FILES;
+  let rootReal: string | null = null;
   let files = new Map<string, WatchedFile>();
   let listeners: Map<string, Listener> | null = null;
   let changes: WatchedChange[] = [];
@@ -200,7 +223,13 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
   };
 
   function scanFiles(t: number, baseline: boolean, warn: string[]): void {
-    const list = listConfigFiles(opts.ctx, opts.configFiles, maxFiles);
+    const list = listConfigFiles(opts.ctx, opts.configFiles, maxFiles, protect);
+    try {
+      rootReal ??= realpathSync(opts.ctx.root);
+    } catch {
+      warn.push('config watch: the collector root is not readable');
+      return;
+    }
     if (list.capped) warn.push(`config watch: only the first ${maxFiles} allow-listed files are watched`);
     const next = new Map<string, WatchedFile>();
     let hashBudget = maxHashBytesPerScan;
@@ -213,33 +242,32 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
         continue;
       }
       const prev = files.get(p);
-      if (prev && prev.mtimeMs === st.mtimeMs && prev.sizeBytes === st.size && (prev.sha256 !== null || st.size > maxHashBytes)) {
+      if (prev && prev.mtimeMs === st.mtimeMs && prev.sizeBytes === st.size && (prev.fingerprint !== null || st.size > maxHashBytes)) {
         next.set(p, prev);
         continue;
       }
-      let sha: string | null = null;
+      let fp: string | null = null;
       if (st.size <= maxHashBytes && hashBudget >= st.size) {
-        sha = hashFile(join(opts.ctx.root, p), maxHashBytes);
+        fp = fingerprintFile(rootReal, p, maxHashBytes, protect);
         hashBudget -= st.size;
       } else if (st.size <= maxHashBytes) deferred++;
-      next.set(p, { mtimeMs: st.mtimeMs, sizeBytes: st.size, sha256: sha });
+      next.set(p, { mtimeMs: st.mtimeMs, sizeBytes: st.size, fingerprint: fp });
       if (baseline) continue;
       const ts = Math.min(t, st.mtimeMs);
-      if (!prev) record({ tsMs: ts, kind: 'config', action: 'created', subject: p, detail: `created: ${st.size} bytes, sha256 ${short(sha)}` });
-      else if (prev.mtimeMs !== st.mtimeMs || prev.sizeBytes !== st.size || (prev.sha256 !== null && sha !== null && prev.sha256 !== sha)) {
-        const same = prev.sha256 !== null && prev.sha256 === sha;
+      if (!prev) record({ tsMs: ts, kind: 'config', action: 'created', subject: p, detail: 'created' });
+      else if (prev.mtimeMs !== st.mtimeMs || prev.sizeBytes !== st.size || (prev.fingerprint !== null && fp !== null && prev.fingerprint !== fp)) {
+        const same = prev.fingerprint !== null && prev.fingerprint === fp;
+        const known = (prev.fingerprint !== null && fp !== null) || prev.sizeBytes !== st.size;
         record({
           tsMs: ts,
           kind: 'config',
           action: 'modified',
           subject: p,
-          detail: same
-            ? `mtime changed, content unchanged (sha256 ${short(sha)})`
-            : `content changed: sha256 ${short(prev.sha256)} → ${short(sha)}, ${prev.sizeBytes} → ${st.size} bytes`,
+          detail: same ? 'mtime changed, content unchanged' : known ? 'content changed' : 'modified (content not compared: too large or not readable)',
         });
       }
     }
-    if (!baseline && !list.capped) for (const [p, f] of files) if (!next.has(p)) record({ tsMs: t, kind: 'config', action: 'deleted', subject: p, detail: `deleted (was ${f.sizeBytes} bytes, sha256 ${short(f.sha256)})` });
+    if (!baseline && !list.capped) for (const p of files.keys()) if (!next.has(p)) record({ tsMs: t, kind: 'config', action: 'deleted', subject: p, detail: 'deleted' });
     if (deferred > 0) warn.push(`config watch: the hash budget of this scan (${maxHashBytesPerScan} bytes) was used up; ${deferred} file(s) are hashed in later scans`);
     files = next;
   }

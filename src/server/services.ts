@@ -8,6 +8,7 @@ import type { Services } from '../catalogue/services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';
+import { createProtectedFiles } from '../collectors/protected-files.js';
 import { createSampler } from '../collectors/sampler.js';
 import { resolveThresholds } from '../diagnostics/thresholds.js';
 import type { ThresholdOverrides } from '../diagnostics/thresholds.js';
@@ -32,6 +33,12 @@ export interface CreateServicesOptions {
   changeWatch?: { intervalMs?: number; maxFiles?: number } | false;
   /** Start the background sampler (default true). */
   startSampler?: boolean;
+  /**
+   * The server's own secrets, denied by inode to every file tool whatever the allow-lists say: `files` (token files,
+   * the config file) and `families` (a file and its rotations: the audit log). The built-in deny-list files under
+   * root are always added.
+   */
+  protect?: { files?: readonly string[]; families?: readonly string[] };
 }
 
 export interface RunningServices extends Services {
@@ -45,8 +52,9 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
   // start() takes the first sample at once; rates exist from the second tick on
   // (until then, tools measure a short fresh window instead).
   if (options.startSampler !== false) sampler.start();
+  const protectedFiles = createProtectedFiles({ root: options.root ?? '/', ...options.protect });
   const watchOn = options.changeWatch !== false && (options.changeWatch !== undefined || options.startSampler !== false);
-  const changeWatch = watchOn ? createChangeWatcher({ ctx: collectors, configFiles: options.configFiles ?? DEFAULT_CONFIG_FILES, ...(options.changeWatch || {}) }) : undefined;
+  const changeWatch = watchOn ? createChangeWatcher({ ctx: collectors, configFiles: options.configFiles ?? DEFAULT_CONFIG_FILES, protect: protectedFiles, ...(options.changeWatch || {}) }) : undefined;
   changeWatch?.start();
   return {
     hostId: 'local',
@@ -65,6 +73,7 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
     thresholds: resolveThresholds(options.thresholds),
     state: { lastTriage: null },
     snapshots: createSnapshotStore(),
+    protectedFiles,
     ...(changeWatch ? { changeWatch } : {}),
     stop: () => {
       sampler.stop();

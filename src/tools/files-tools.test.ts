@@ -1,7 +1,7 @@
 /**
  * read_log_file, get_config and diag://local/config/{+path} through a real SDK client (in-process transport)
  * over the fixture tree test/fixtures/files/host: results validate, refusals are isError tool results (or
- * resource-not-found) naming the rule, sha256 is over the raw bytes, redactions carry line and kind but never the
+ * resource-not-found) naming the rule, sha256 only when nothing was redacted, redactions carry line and kind but never the
  * value, and no planted secret appears anywhere in any result.
  */
 import assert from 'node:assert/strict';
@@ -76,12 +76,13 @@ describe('read_log_file, get_config and the config template over a fixture root'
     tree.cleanup();
   });
 
-  test('get_config: sha256 of the raw bytes, redactions by line and kind, no value', async () => {
+  test('get_config: redactions by line and kind, no value; no digest and a rounded size beside redacted content', async () => {
     const env = await ok('get_config', { path: '/etc/app/app.yaml' });
     const raw = readFileSync(join(tree.root, 'etc/app/app.yaml'));
     const d = env.data;
-    assert.equal(d.sha256, createHash('sha256').update(raw).digest('hex'));
-    assert.equal(d.sizeBytes, raw.length);
+    assert.equal(d.sha256, null, 'a digest of redacted content could be brute-forced');
+    assert.equal(d.sizeExact, false);
+    assert.equal(d.sizeBytes, Math.ceil(raw.length / 1024) * 1024);
     assert.match(d.mtime, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     assert.deepEqual(d.redactions.map((r: { line: number }) => r.line), [8, 10]);
     for (const r of d.redactions) assert.deepEqual(Object.keys(r).sort(), ['count', 'kind', 'line']);
@@ -100,6 +101,10 @@ describe('read_log_file, get_config and the config template over a fixture root'
     assert.match(ini.data.content, /port = 8080/);
     const nginx = await ok('get_config', { path: '/etc/nginx/nginx.conf' });
     assert.equal(nginx.data.redactionCount, 0);
+    const raw = readFileSync(join(tree.root, 'etc/nginx/nginx.conf'));
+    assert.equal(nginx.data.sha256, createHash('sha256').update(raw).digest('hex'), 'nothing redacted: the digest is given');
+    assert.equal(nginx.data.sizeBytes, raw.length);
+    assert.equal(nginx.data.sizeExact, true);
     assert.equal(nginx.data.content, readFileSync(join(tree.root, 'etc/nginx/nginx.conf'), 'utf8').trimEnd());
   });
   test('get_config: denied, escaping, binary and missing files are clear tool errors', async () => {
@@ -109,7 +114,7 @@ describe('read_log_file, get_config and the config template over a fixture root'
     assert.match(await refused('get_config', { path: '/etc/app/inline-key.conf' }), /denied: private key/);
     assert.match(await refused('get_config', { path: '/home/alice/.ssh/config' }), /denied: ssh directory/);
     assert.match(await refused('get_config', { path: '/proc/1/environ' }), /denied: process environment/);
-    assert.match(await refused('get_config', { path: '/etc/app/log-link.conf' }), /not in configFiles allow-list/);
+    assert.match(await refused('get_config', { path: '/etc/app/log-link.conf' }), /^refused: a symlink in the path/);
     assert.match(await refused('get_config', { path: '/var/log/app.log' }), /not in configFiles allow-list/);
     assert.match(await refused('get_config', { path: '/etc/app/blob.bin' }), /binary file/);
     assert.match(await refused('get_config', { path: '/etc/nope.conf' }), /not found/);
@@ -143,14 +148,14 @@ describe('read_log_file, get_config and the config template over a fixture root'
     assert.match(next.data.content, /option_2999 = value 2999$/);
     PLANTED.push('PlantedLateToken55');
   });
-  test('get_config: over 1 MiB only the head is read and redacted, but sha256 covers every byte', async () => {
+  test('get_config: over 1 MiB only the head is read and redacted, and no sha256 (bytes past the head were never checked)', async () => {
     const { writeFileSync } = await import('node:fs');
     const body = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `key_${i} = value_${i}\n`).join(''));
     assert.ok(body.length > 1024 * 1024);
     writeFileSync(join(tree.root, 'etc/app/huge.conf'), body);
     const env = await ok('get_config', { path: '/etc/app/huge.conf' });
     assert.equal(env.data.readTruncated, true);
-    assert.equal(env.data.sha256, createHash('sha256').update(body).digest('hex'));
+    assert.equal(env.data.sha256, null);
     assert.ok(env.data.lines.total < 60_000 && env.data.lines.total > 40_000, String(env.data.lines.total));
     assert.ok(env.warnings?.some((w) => w.includes('only the first 1048576')));
   });
@@ -173,7 +178,7 @@ describe('read_log_file, get_config and the config template over a fixture root'
     assert.equal(nginx.data.lines[0].ts, '2026-11-24T09:50:00Z');
   });
   test('read_log_file: refusals and bad arguments are tool errors', async () => {
-    assert.match(await refused('read_log_file', { path: '/var/log/evil.log' }), /denied: password hashes/);
+    assert.match(await refused('read_log_file', { path: '/var/log/evil.log' }), /^refused: a symlink in the path/);
     assert.match(await refused('read_log_file', { path: '/etc/nginx/nginx.conf' }), /not in logFiles allow-list/);
     assert.match(await refused('read_log_file', { path: '/var/log/missing.log' }), /not found/);
     assert.match(await refused('read_log_file', { path: '/var/log/app.log', since: 'yesterday' }), /not a time/);

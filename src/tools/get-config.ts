@@ -7,7 +7,7 @@ export const getConfig = defineTool({
   name: 'get_config',
   title: 'Read a config file (redacted)',
   description:
-    'One config file from the allow-list (config configFiles, default /etc/**), with secrets redacted: path, resolvedPath (after realpath: a symlink out of the allow-list is refused), sizeBytes, mtime (RFC 3339), sha256 of the RAW bytes (compare across hosts or over time without seeing secrets), content with every secret value replaced by [REDACTED], and redactions[{line, kind, count}] saying where (never the value). A built-in deny-list that config cannot lift refuses /etc/shadow and gshadow, private keys (by name, /etc/ssl/private, or a "PRIVATE KEY-----" in the first 4 KiB), any .ssh directory, credential files (.netrc, .pgpass, .git-credentials, .aws/credentials, *-secrets such as /etc/ppp/chap-secrets) and /proc/*/environ. Binary files are refused. Files over 1 MiB: the first 1 MiB is read. content is clipped to the result budget: lines{from, to, total} says what came back; pass fromLine to continue. Use it to check a setting, or whether a file changed (sha256, mtime) after recent_changes names it.',
+    'One config file from the allow-list (config configFiles, default /etc/**), with secrets redacted: path, sizeBytes (rounded to a KiB, sizeExact false, when anything was redacted), mtime (RFC 3339), sha256 of the raw bytes only when nothing was redacted and the file was read whole (else null: a digest of hidden values could be brute-forced), content with every secret value replaced by [REDACTED], and redactions[{line, kind, count}] saying where (never the value). Symlinks are never followed: a symlink anywhere in the path is refused (ask for the real path); hard-linked files are refused. A built-in deny-list that config cannot lift refuses shadow, gshadow and opasswd with any backup suffix (shadow.bak, shadow~, gshadow-), password-hash lines in the first 4 KiB, private keys (by name with backup suffixes, /etc/ssl/private, or a "PRIVATE KEY-----" in the first 4 KiB), any .ssh directory, credential files (.netrc, .pgpass, .git-credentials, .aws/credentials, *-secrets such as /etc/ppp/chap-secrets), /proc/*/environ, and the server\'s own token, config and audit files (by inode, so no other name reaches them). Binary files are refused. Files over 1 MiB: the first 1 MiB is read. content is clipped to the result budget: lines{from, to, total} says what came back; pass fromLine to continue. Use it to check a setting, or whether a file changed (mtime, sha256 when given) after recent_changes names it.',
   toolset: 'config',
   input: z
     .object({
@@ -25,7 +25,7 @@ export const getConfig = defineTool({
   },
   render({ data: d }) {
     return lines(
-      `${d.path}${d.resolvedPath !== d.path ? ` (→ ${d.resolvedPath})` : ''}: ${fmtBytes(d.sizeBytes)}, modified ${d.mtime}, sha256 ${d.sha256 ?? '?'}`,
+      `${d.path}: ${d.sizeExact ? '' : '≈'}${fmtBytes(d.sizeBytes)}, modified ${d.mtime}${d.sha256 ? `, sha256 ${d.sha256}` : ''}`,
       `lines ${d.lines.from}–${d.lines.to} of ${d.lines.total}; ${d.redactionCount} redaction(s)${d.redactions.length ? ` on line(s) ${d.redactions.map((r) => r.line).join(', ')}` : ''}`,
       '---',
       d.content,

@@ -9,7 +9,7 @@ export const readLogFileTool = defineTool({
   name: 'read_log_file',
   title: 'Tail and grep a log file',
   description:
-    'The last lines of a plain-text log file from the allow-list (config logFiles, default /var/log/*.log, /var/log/*/*.log, /var/log/syslog, /var/log/messages, /var/log/kern.log; rotations x.1, x.2.gz, x-YYYYMMDD of an allowed file are allowed too), for logs that are not in journald (use search_logs for those). Checked after realpath: a symlink out of the allow-list, /etc/shadow, private keys and ~/.ssh are refused. grep: case-insensitive LITERAL substring (not a regex). since: "-30m", "-2h", "-1d" or RFC 3339; applies to lines with a recognisable timestamp (syslog "Nov 24 10:00:01", ISO/RFC 3339 at line start, nginx/apache "[24/Nov/2026:10:00:01 +0000]"; a time without a zone is host local time); lines without one go with the timestamped line above them. includeRotated reads x.1, x.2.gz, … newest first until enough lines match. Files are read backwards from the end with a scan budget of 8 MiB, so huge files are cheap; matchedCount is the total of matching lines scanned (exact when matchedExact; with grep/since the count stops 2 MiB after enough lines matched). lines: oldest first, each {n, file, ts, text} with secrets redacted (redactionCount) and long lines clipped with …[+N chars].',
+    'The last lines of a plain-text log file from the allow-list (config logFiles, default /var/log/*.log, /var/log/*/*.log, /var/log/syslog, /var/log/messages, /var/log/kern.log; rotations x.1, x.2.gz, x-YYYYMMDD of an allowed file are allowed too), for logs that are not in journald (use search_logs for those). Symlinks are never followed (a symlink anywhere in the path is refused; ask for the real path), hard-linked files are refused, and a built-in deny-list refuses /etc/shadow and its backups, private key files (by name and content), ~/.ssh and the server\'s own token, config and audit files; a private key logged inside a log is masked. grep: case-insensitive LITERAL substring (not a regex). since: "-30m", "-2h", "-1d" or RFC 3339; applies to lines with a recognisable timestamp (syslog "Nov 24 10:00:01", ISO/RFC 3339 at line start, nginx/apache "[24/Nov/2026:10:00:01 +0000]"; a time without a zone is host local time); lines without one go with the timestamped line above them. includeRotated reads x.1, x.2.gz, … newest first until enough lines match (at most 64 MiB decompressed per call; a warning says what was skipped). Files are read backwards from the end with a scan budget of 8 MiB, so huge files are cheap; matchedCount is the total of matching lines scanned (exact when matchedExact; with grep/since the count stops 2 MiB after enough lines matched). lines: oldest first, each {n, file, ts, text} with secrets redacted (redactionCount) and long lines clipped with …[+N chars].',
   toolset: 'logs',
   input: z
     .object({
@@ -22,9 +22,9 @@ export const readLogFileTool = defineTool({
     })
     .strict(),
   data: logFileDataSchema,
-  async handler({ host, path, lines: n, grep, since, includeRotated }, { services }) {
+  async handler({ host, path, lines: n, grep, since, includeRotated }, { services, signal }) {
     checkHost(host);
-    const r = readLogFile(services, { path, lines: n ?? DEFAULT_LINES, grep, since, includeRotated: includeRotated ?? false });
+    const r = await readLogFile(services, { path, lines: n ?? DEFAULT_LINES, grep, since, includeRotated: includeRotated ?? false }, Date.now(), signal);
     if ('error' in r) throw new ToolError(r.error);
     return { data: r.data, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
   },
