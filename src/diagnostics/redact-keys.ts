@@ -19,20 +19,24 @@
  *    a path under a variable (`$dir/private/cakey.pem`), or an absolute path
  *    (`PWD=/home/x`);
  *  - a space-separated `--flag value` needs a strong word (password, secret,
- *    token, pass, credentials, cookie, …): `--auth-local peer` stays.
+ *    token, pass, pw, pin, credentials, cookie, …); the weak words `auth` and
+ *    a lone `key` (`--auth X`, `--key X`) need a credential-looking value, so
+ *    `--auth-local peer`, `--key 2` and `--key server.key` stay.
  */
 
 const SECRET_WORDS = new Set([
   'password', 'passwords', 'passwd', 'passphrase', 'pass', 'pwd', 'secret', 'secrets', 'token', 'tokens',
   'apikey', 'credential', 'credentials', 'auth', 'authorization', 'session', 'sessionid', 'cookie', 'cookies',
   'requirepass', 'masterauth', 'psk', 'bearer', 'privatekey', 'accesskey', 'secretkey', 'passcode',
+  'pw', 'pin', 'passkey', 'storepass', 'keypass', 'srcstorepass', 'deststorepass', 'srckeypass', 'destkeypass',
 ]);
 /** Secret words strong enough to mark a space-separated `directive value` config line. */
 const STRONG_WORDS = new Set([
   'password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'requirepass', 'masterauth', 'privatekey', 'secretkey', 'accesskey', 'psk',
+  'storepass', 'keypass',
 ]);
 /** Secret words for a `--flag value` (space-separated) pair: not `auth` (`--auth-local peer`) or `session`. */
-const FLAG_WORDS = new Set([...STRONG_WORDS, 'pass', 'passwords', 'secrets', 'tokens', 'credential', 'credentials', 'cookie', 'cookies', 'bearer']);
+const FLAG_WORDS = new Set([...STRONG_WORDS, 'pass', 'pwd', 'pw', 'pin', 'passcode', 'passkey', 'passwords', 'secrets', 'tokens', 'credential', 'credentials', 'cookie', 'cookies', 'bearer']);
 const SECRET_ENDINGS = ['password', 'passwd', 'secret', 'token', 'apikey'];
 const KEY_PREFIXES = new Set(['api', 'access', 'secret', 'private', 'signing', 'encryption', 'master', 'client', 'auth', 'license', 'account', 'storage', 'shared', 'app', 'consumer', 'x']);
 const SAFE_LAST = new Set([
@@ -43,6 +47,7 @@ const SAFE_LAST = new Set([
   'authentication', 'version', 'env', 'command', 'cmd', 'provider', 'store', 'backend', 'plugin', 'module', 'hint',
   'sec', 'secs', 'seconds', 'usec', 'ms', 'mins', 'minutes', 'hours', 'days', 'local', 'host', 'port',
   'encryption', 'scheme', 'cipher', 'role', 'config', 'conf', 'configuration', 'address', 'addr', 'socket',
+  'priority', 'attempts', 'tries',
 ]);
 
 /** The words of a key name, lower-cased: `X-Api-Key` → [x, api, key], `dbPassword` → [db, password]. */
@@ -55,7 +60,7 @@ export function keyWords(key: string): string[] {
 }
 
 /** Every secret word contains one of these: keys without any are rejected before splitting. */
-const QUICK = /pass|pwd|secret|token|key|auth|credential|session|cookie|bearer|psk/i;
+const QUICK = /pass|pw|pin|secret|token|key|auth|credential|session|cookie|bearer|psk/i;
 
 function classify(key: string, words: ReadonlySet<string>, endings: readonly string[]): boolean {
   if (!QUICK.test(key)) return false;
@@ -79,6 +84,18 @@ export function isSecretKey(key: string): boolean {
 /** A `--flag value` whose value is a secret: strong words plus pass, credentials, cookie, bearer. */
 export function isSecretFlag(key: string): boolean {
   return classify(key, FLAG_WORDS, SECRET_ENDINGS);
+}
+
+/** A key whose only secret word is `pin`: its value is one token (`pin = 1234`), never prose (apt's `Pin: origin x`). */
+export function isPinKey(key: string): boolean {
+  const w = keyWords(key);
+  return w.includes('pin') && !w.some((s) => s !== 'pin' && SECRET_WORDS.has(s));
+}
+
+/** A `--auth X` / `--key X` flag: secret only when its value looks like a credential (see the module comment). */
+export function isWeakSecretFlag(key: string): boolean {
+  const w = keyWords(key);
+  return w.length === 1 && (w[0] === 'auth' || w[0] === 'key');
 }
 
 /** A directive whose space-separated value is a secret (`requirepass x`, `password x`); not `auth`/`session` (PAM, nginx). */
@@ -106,4 +123,24 @@ export function isPlainValue(value: string): boolean {
     (value.includes('|') && value.split('|').every((v) => PLAIN_VALUE.test(v))) ||
     value.includes('[REDACTED]')
   );
+}
+
+/** Words that make a file name secret (`db_password`, `api.token`, `client-secret.txt`); not `passwd` (the user list). */
+const FILE_WORDS = new Set(['password', 'passwords', 'passphrase', 'pass', 'pwd', 'pw', 'pin', 'secret', 'secrets', 'token', 'tokens', 'apikey', 'credential', 'credentials', 'psk', 'privatekey', 'secretkey', 'accesskey']);
+const PUBLIC_EXT = /\.(?:pub|crt|cer|pem|asc|gpg|sig|csr|md|html|txt\.gz|conf|cnf|ini|ya?ml|json|toml|xml|sh|py|rb|js|ts|c|h)$/i;
+
+/**
+ * A file whose name says it holds one secret and nothing else (`/run/secrets/db_password`,
+ * `/etc/app/api.token`, `…/client_secret`): its callers pass `{ wholeValue: true }` to redact(),
+ * so a bare value on a line of its own is redacted although nothing around it names it.
+ */
+export function isSecretFileName(path: string): boolean {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (base === '' || PUBLIC_EXT.test(base)) return false;
+  const w = keyWords(base);
+  for (let i = 0; i < w.length; i += 1) {
+    const s = w[i] ?? '';
+    if (FILE_WORDS.has(s) || (s === 'key' && i > 0 && KEY_PREFIXES.has(w[i - 1] ?? ''))) return true;
+  }
+  return /\.(?:key|token|secret|password)$/i.test(base);
 }

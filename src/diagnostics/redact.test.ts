@@ -33,7 +33,10 @@ export function loadPositives(): Positive[] {
 }
 
 function loadNegatives(): string[] {
-  return readFileSync(join(dir, 'negative.txt'), 'utf8').split('\n').filter((l) => l.length > 0);
+  return readFileSync(join(dir, 'negative.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.replaceAll('⏎', '\n'));
 }
 
 describe('redaction corpus', () => {
@@ -58,7 +61,11 @@ describe('redaction corpus', () => {
     const falsePositives = negatives.filter((n) => redact(n).text !== n);
     const recall = found / positives.length;
     const precision = found / (found + falsePositives.length);
-    console.log(`redaction corpus: ${positives.length} positive, ${negatives.length} negative lines; recall ${(recall * 100).toFixed(1)}%, precision ${(precision * 100).toFixed(1)}%`);
+    const untouched = (negatives.length - falsePositives.length) / negatives.length;
+    console.log(
+      `redaction corpus: ${positives.length} positive, ${negatives.length} negative lines; recall ${(recall * 100).toFixed(1)}% (${found}/${positives.length}), ` +
+        `precision ${(precision * 100).toFixed(1)}%, negatives untouched ${(untouched * 100).toFixed(1)}% (${negatives.length - falsePositives.length}/${negatives.length})`,
+    );
     assert.deepEqual(missed, [], 'secrets left in the text');
   });
 
