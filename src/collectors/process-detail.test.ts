@@ -30,6 +30,7 @@ test('enrichProcess: idle self process', () => {
     fdCount: 7,
     fdLimit: 20000,
     cmdline: 'node /opt/hostlens/dist/cli.js serve --port 8722',
+    cmdlineRedactions: 0,
     uid: 1000,
     user: 'app',
     swapBytes: 0,

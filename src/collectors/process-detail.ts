@@ -1,13 +1,15 @@
 /**
  * Per-process details that cost more than a stat read, meant for the top N of a scan only:
- * fd count, the "Max open files" soft limit, the clipped command line, the real uid and user name, and VmSwap.
+ * fd count, the "Max open files" soft limit, the command line, the real uid and user name, and VmSwap.
  *
- * The command line is returned raw (only clipped): redaction of secrets is the caller's job.
+ * The command line is redacted here, BEFORE it is clipped: clipping first could cut a secret in two halves that
+ * no rule recognises (`--token abc…` with the rest hidden, a 40-char key cut at 20).
  */
 import { closeSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
-import { clipString, parseNonNegInt, readText, readTextDetailed } from './read.js';
+import { redact } from '../diagnostics/redact.js';
+import { clipBeforeRedaction, clipString, parseNonNegInt, readText, readTextDetailed } from './read.js';
 import { parseProcStat, parseProcStatus } from './processes.js';
 
 export const DEFAULT_MAX_CMDLINE_CHARS = 512;
@@ -21,8 +23,10 @@ export interface ProcessDetail {
   fdCount: number | null;
   /** Soft "Max open files"; null when unreadable or unlimited. */
   fdLimit: number | null;
-  /** argv joined by spaces and clipped with `…[+N chars]`; null for kernel threads or when unreadable. */
+  /** argv joined by spaces, secrets redacted, then clipped with `…[+N chars]`; null for kernel threads or when unreadable. */
   cmdline: string | null;
+  /** Secrets redacted from cmdline. */
+  cmdlineRedactions: number;
   /** Real uid from status. */
   uid: number | null;
   /** From <root>/etc/passwd; null when the uid has no local entry. */
@@ -89,11 +93,22 @@ export function parseFdLimit(text: string): number | null {
   return null;
 }
 
-/** Turns raw cmdline bytes (NUL-separated argv) into one clipped line. Empty → null. */
-export function formatCmdline(raw: string, maxChars: number, unreadChars = 0): string | null {
+/** Text past the shown length that is still redacted, so a secret straddling the cut is seen whole. */
+const REDACT_MARGIN_CHARS = 4096;
+
+/** Raw cmdline bytes (NUL-separated argv) as one line: redacted, then clipped; null when empty. */
+export function formatCmdlineDetailed(raw: string, maxChars: number, unreadChars = 0): { text: string; redactions: number } | null {
   const joined = raw.replace(/\0+$/, '').replace(/\0/g, ' ');
   if (joined.trim() === '') return null;
-  return clipString(joined, maxChars, unreadChars);
+  // Redaction costs ~60 µs/KB: bound it for a huge argv, cutting between tokens (clipBeforeRedaction).
+  const window = clipBeforeRedaction(joined, maxChars + REDACT_MARGIN_CHARS);
+  const r = redact(window);
+  return { text: clipString(r.text, maxChars, joined.length - window.length + unreadChars), redactions: r.count };
+}
+
+/** Raw cmdline bytes (NUL-separated argv) as one redacted, clipped line. Empty → null. */
+export function formatCmdline(raw: string, maxChars: number, unreadChars = 0): string | null {
+  return formatCmdlineDetailed(raw, maxChars, unreadChars)?.text ?? null;
 }
 
 function countFds(dir: string): { count: number | null; error: string | null } {
@@ -133,13 +148,15 @@ export function enrichProcess(ctx: CollectorContext, pid: number, opts: EnrichOp
   if (limitsText === null) warnings.push(`proc/${pid}/limits: unreadable`);
   const cmd = readTextDetailed(join(dir, 'cmdline'), CMDLINE_READ_CAP);
   const maxChars = Math.max(16, Math.floor(opts.maxCmdlineChars ?? DEFAULT_MAX_CMDLINE_CHARS));
-  const cmdline = cmd.text === null ? null : formatCmdline(cmd.text, maxChars, cmd.truncated ? 1 : 0);
+  const formatted = cmd.text === null ? null : formatCmdlineDetailed(cmd.text, maxChars, cmd.truncated ? 1 : 0);
+  const cmdline = formatted?.text ?? null;
   if (cmd.text === null) warnings.push(`proc/${pid}/cmdline: ${cmd.error}`);
   return {
     pid,
     fdCount: fd.count,
     fdLimit: limitsText === null ? null : parseFdLimit(limitsText),
     cmdline,
+    cmdlineRedactions: formatted?.redactions ?? 0,
     uid,
     user: uid === null ? null : userNameForUid(ctx, uid),
     swapBytes: st?.swapBytes ?? null,

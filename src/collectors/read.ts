@@ -182,11 +182,50 @@ export function parseKeyValueNumbers(text: string): { values: Map<string, number
   return { values, badLines };
 }
 
-/** Clips a string to maxChars, appending the house marker `…[+N chars]` when anything was cut. */
+const MARKER = '[REDACTED]';
+
+/**
+ * Clips a string to maxChars, appending the house marker `…[+N chars]` when anything was cut.
+ * For text already redacted: a `[REDACTED]` marker is never cut in two (the cut moves before it).
+ * Text not yet redacted goes through clipBeforeRedaction instead.
+ */
 export function clipString(s: string, maxChars: number, extraHiddenChars = 0): string {
   const chars = Array.from(s);
   const over = chars.length - maxChars;
   if (over <= 0 && extraHiddenChars <= 0) return s;
   if (over <= 0) return `${s}…[+${extraHiddenChars} chars]`;
-  return `${chars.slice(0, maxChars).join('')}…[+${over + extraHiddenChars} chars]`;
+  let keep = Math.max(0, maxChars);
+  for (let k = 1; k < MARKER.length && k <= keep; k += 1) {
+    if (chars.slice(keep - k, keep).join('') === MARKER.slice(0, k) && chars.slice(keep, keep + MARKER.length - k).join('') === MARKER.slice(k)) {
+      keep -= k;
+      break;
+    }
+  }
+  return `${chars.slice(0, keep).join('')}…[+${chars.length - keep + extraHiddenChars} chars]`;
+}
+
+/** Characters a secret token is made of: a cut inside a run of these could leave half a secret. */
+const TOKEN_CHAR = /[A-Za-z0-9+/=_~.%-]/;
+
+/**
+ * Bounds text that is NOT yet redacted (a command line, audit arguments) to about maxChars so the redactor's work
+ * stays bounded, without cutting a secret in two: the cut moves back to the start of the token it would split, so
+ * the redactor later sees whole tokens or none (a token that fills the last 64 chars is long enough to be judged on
+ * its own). Redact the result, then clipString it for display.
+ */
+export function clipBeforeRedaction(s: string, maxChars: number): string {
+  if (s.length <= maxChars) return s;
+  let cut = maxChars;
+  const floor = Math.max(0, maxChars - 64);
+  while (cut > floor && TOKEN_CHAR.test(s[cut - 1] ?? '') && TOKEN_CHAR.test(s[cut] ?? '')) cut -= 1;
+  if (cut === floor && floor > 0 && TOKEN_CHAR.test(s[cut - 1] ?? '')) cut = maxChars;
+  const code = s.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1; // never half a surrogate pair
+  return s.slice(0, cut);
+}
+
+/** clipBeforeRedaction with the house marker `…[+N chars]` when anything was cut. */
+export function clipStringBeforeRedaction(s: string, maxChars: number): string {
+  const kept = clipBeforeRedaction(s, maxChars);
+  return kept.length === s.length ? s : `${kept}…[+${s.length - kept.length} chars]`;
 }

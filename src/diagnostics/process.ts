@@ -231,7 +231,7 @@ export async function readProcessDetail(services: Services, o: ProcessOptions): 
     childCount,
     listeningPorts,
     socketsByState,
-    redactions: red?.count ?? 0,
+    redactions: (red?.count ?? 0) + detail.cmdlineRedactions,
   };
   const assessments: Assessment[] = [
     assess({

@@ -157,7 +157,7 @@ export async function topProcesses(services: Services, options: TopOptions): Pro
     if (cmdline !== null) {
       const r = redact(cmdline);
       cmdline = r.text;
-      redactions += r.count;
+      redactions += r.count + detail.cmdlineRedactions;
     }
     processes.push({
       pid: p.pid,

@@ -17,10 +17,10 @@
  * and 6 levels (a `__proto__` key is shown as `[__proto__]`). If the result is still over 2 KiB of JSON it is replaced by
  * its clipped JSON text, so a line stays well under 4 KiB.
  */
-import { clipString } from '../collectors/read.js';
+import { clipString, clipStringBeforeRedaction } from '../collectors/read.js';
 import { redactValue } from '../server/redact-result.js';
 
-export type AuditOutcome = 'ok' | 'tool_error' | 'rpc_error' | `http_${number}`;
+export type AuditOutcome = 'ok' | 'tool_error' | 'rpc_error' | `http_${number}` | 'suppressed';
 
 export interface AuditEntry {
   ts: string;
@@ -39,6 +39,9 @@ export interface AuditEntry {
   bytes: number;
   sessionRef: string | null;
   requestId: string | number | null;
+  /** outcome 'suppressed' (audit-throttle.ts): refusals counted instead of written, and by HTTP status. */
+  count?: number;
+  byStatus?: Record<string, number>;
 }
 
 export interface AuditFilter {
@@ -58,7 +61,8 @@ export const MAX_ARGS_JSON = 2048;
 
 /** A copy of `value` bounded in depth, members and string length (before redaction). Prototype keys stay plain data. */
 function bound(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return value.length > PRE_REDACT_CHARS ? clipString(value, PRE_REDACT_CHARS) : value;
+  // cut between tokens: a secret split at the bound would be two halves no redaction rule recognises
+  if (typeof value === 'string') return clipStringBeforeRedaction(value, PRE_REDACT_CHARS);
   if (value === null || typeof value !== 'object') return typeof value === 'bigint' || typeof value === 'function' ? String(value) : value;
   if (depth >= MAX_DEPTH) return Array.isArray(value) ? `[array of ${value.length}]` : '[object]';
   if (Array.isArray(value)) {
