@@ -130,7 +130,7 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   }
   try {
-    await runServe(config);
+    await runServe(config, values.config ? { configFile: values.config } : {});
   } catch (error) {
     if (error instanceof ConfigurationError) usageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;

@@ -12,6 +12,7 @@ import { createAuthenticator } from './http/auth/authenticate.js';
 import { scopeIndex } from './http/auth/scopes.js';
 import { legacyTokenEntry } from './http/auth/static-tokens.js';
 import { createProductFactory } from './server/factory.js';
+import { ownSecretPaths } from './server/own-secrets.js';
 import { createServices } from './server/services.js';
 import { answerParseErrors } from './server/stdio-parse-errors.js';
 import { resourceExists, startOverviewWatch, trackServers } from './server/subscriptions.js';
@@ -19,7 +20,8 @@ import { createLogger } from './util/log.js';
 import type { Logger } from './util/log.js';
 import { VERSION } from './version.js';
 
-export async function runServe(config: Config): Promise<void> {
+/** `configFile`: the --config file (HOSTLENS_CONFIG otherwise), protected from the file tools with the token and audit files. */
+export async function runServe(config: Config, opts: { configFile?: string } = {}): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const services = createServices({
     root: config.root,
@@ -33,6 +35,7 @@ export async function runServe(config: Config): Promise<void> {
     ...(config.journalDirectory !== undefined ? { journalDirectory: config.journalDirectory } : {}),
     toolConcurrency: config.toolConcurrency,
     toolTimeoutSec: config.toolTimeoutSec,
+    protect: ownSecretPaths(config, opts.configFile ?? process.env.HOSTLENS_CONFIG),
   });
   const factory = createProductFactory({ services, toolsets: config.toolsets });
   // C (audit + metrics): the audit log is on by default when auth is on (see createTelemetry).

@@ -2,7 +2,7 @@ import { ResourceNotFound } from '../catalogue/types.js';
 import type { ResourceTemplateDefinition } from '../catalogue/types.js';
 import type { Services } from '../catalogue/services.js';
 import { checkFilePath } from '../collectors/file-policy.js';
-import { configAllowList, readConfig } from '../diagnostics/config.js';
+import { configAllowList, configPolicy, readConfig } from '../diagnostics/config.js';
 
 /** Well-known config files offered by resources/list and completion when they exist and pass the policy (≤ 50). */
 const WELL_KNOWN = [
@@ -32,7 +32,7 @@ const PREFIX = 'diag://local/config';
 
 function listed(services: Services): string[] {
   const list = configAllowList(services);
-  return WELL_KNOWN.filter((p) => !('error' in checkFilePath(services.collectors, p, list)));
+  return WELL_KNOWN.filter((p) => !('error' in checkFilePath(services.collectors, p, list, configPolicy(services))));
 }
 
 /** diag://local/config/etc/hosts → '/etc/hosts' (percent-decoded once); null when it cannot be decoded. */
@@ -52,7 +52,7 @@ export const configTemplate: ResourceTemplateDefinition = {
   scope: 'hostlens:config',
   title: 'Config file (redacted)',
   description:
-    'An allow-listed config file as get_config returns it (JSON): {path, resolvedPath, sizeBytes, mtime, sha256 of the raw bytes, content (secrets replaced by [REDACTED]), lines{from, to, total}, readTruncated, redactions[{line, kind, count}], redactionCount}. The URI carries the host path without its leading slash: diag://local/config/etc/nginx/nginx.conf. Same allow-list (configFiles) and built-in deny-list (shadow, private keys, ~/.ssh, /proc/*/environ) as get_config; a refused or missing file is "resource not found" with the reason. resources/list shows a few well-known files that exist here.',
+    'An allow-listed config file as get_config returns it (JSON): {path, resolvedPath, sizeBytes (rounded when anything was redacted: sizeExact), mtime, sha256 of the raw bytes only when nothing was redacted, content (secrets replaced by [REDACTED]), lines{from, to, total}, readTruncated, redactions[{line, kind, count}], redactionCount}. The URI carries the host path without its leading slash: diag://local/config/etc/nginx/nginx.conf. Same allow-list (configFiles), built-in deny-list (shadow, private keys, ~/.ssh, /proc/*/environ, the server\'s own secrets) and no-symlink rule as get_config; a refused or missing file is "resource not found" with the reason. resources/list shows a few well-known files that exist here.',
   mimeType: 'application/json',
   ttlMs: 5_000,
   list: (services) =>
