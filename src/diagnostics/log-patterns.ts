@@ -42,13 +42,15 @@ export interface PatternGroup {
   exampleUs: number;
 }
 
-/** Groups messages by template; ranked by count (then newest). `max` bounds the distinct templates kept. */
-export function groupPatterns(items: Iterable<{ message: string; tsUs: number }>, max = 5000): { groups: PatternGroup[]; overflow: number } {
-  const map = new Map<string, PatternGroup>();
-  let overflow = 0;
-  for (const { message, tsUs } of items) {
+/** Groups messages by template, one at a time (so a caller can do it in slices); `max` bounds the distinct templates kept. */
+export class PatternGrouper {
+  private readonly map = new Map<string, PatternGroup>();
+  overflow = 0;
+  constructor(private readonly max = 5000) {}
+
+  add(message: string, tsUs: number): void {
     const template = templateOf(message);
-    const g = map.get(template);
+    const g = this.map.get(template);
     if (g) {
       g.count += 1;
       if (tsUs < g.firstUs) g.firstUs = tsUs;
@@ -57,12 +59,22 @@ export function groupPatterns(items: Iterable<{ message: string; tsUs: number }>
         g.example = message;
         g.exampleUs = tsUs;
       }
-    } else if (map.size < max) {
-      map.set(template, { template, count: 1, firstUs: tsUs, lastUs: tsUs, example: message, exampleUs: tsUs });
+    } else if (this.map.size < this.max) {
+      this.map.set(template, { template, count: 1, firstUs: tsUs, lastUs: tsUs, example: message, exampleUs: tsUs });
     } else {
-      overflow += 1;
+      this.overflow += 1;
     }
   }
-  const groups = [...map.values()].sort((a, b) => b.count - a.count || b.lastUs - a.lastUs || (a.template < b.template ? -1 : 1));
-  return { groups, overflow };
+
+  /** Ranked by count (then newest, then template). */
+  groups(): PatternGroup[] {
+    return [...this.map.values()].sort((a, b) => b.count - a.count || b.lastUs - a.lastUs || (a.template < b.template ? -1 : 1));
+  }
+}
+
+/** Groups messages by template; ranked by count (then newest). `max` bounds the distinct templates kept. */
+export function groupPatterns(items: Iterable<{ message: string; tsUs: number }>, max = 5000): { groups: PatternGroup[]; overflow: number } {
+  const grouper = new PatternGrouper(max);
+  for (const { message, tsUs } of items) grouper.add(message, tsUs);
+  return { groups: grouper.groups(), overflow: grouper.overflow };
 }

@@ -12,9 +12,10 @@ import { defaultMetadataUrl, forbiddenResponse } from './auth/authenticate.js';
 import { principalOf } from './auth/principal.js';
 import { requiredScopesFor, scopeOfResource } from './auth/scopes.js';
 import type { Scope, ScopeIndex } from './auth/scopes.js';
-import { jsonRpcError, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import { clipErrorResponse, jsonRpcError, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
 import type { JsonRpcId } from './errors.js';
 import { listenFilterProblem, narrowListenFilter, withListenTeardown } from './listen-end.js';
+import { batchProblem, bodyShapeProblem } from './body-shape.js';
 import { readBounded } from './read-bounded.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
@@ -153,6 +154,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
       throw error;
     }
+    // Depth, width and batch size are bounded on the text, before JSON.parse builds it (body-shape.ts).
+    const shape = bodyShapeProblem(text);
+    if (shape) {
+      describe({ id: shape.id, method: shape.method, params: { name: shape.name } }, facts);
+      return jsonRpcError(400, shape.code, shape.message, { id: shape.id });
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -160,6 +167,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return jsonRpcError(400, JSONRPC_PARSE_ERROR, 'Parse error: the request body is not valid JSON');
     }
     describe(body, facts);
+    const heavy = batchProblem(body);
+    if (heavy) return jsonRpcError(400, heavy.code, heavy.message);
     // A bounded listen filter: every URI is scope-checked and looked up in the catalogue below.
     const tooMany = facts.rpcMethod === 'subscriptions/listen' ? listenFilterProblem(body) : null;
     if (tooMany) return jsonRpcError(400, JSONRPC_INVALID_PARAMS, tooMany, { id: requestIdOf(body) });
@@ -195,7 +204,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
   return {
     async handle(request, facts, authInfo) {
-      if (request.method === 'POST') return post(request, facts, authInfo);
+      // Error bodies the SDK builds echo header and body values: clipped here (errors.ts).
+      if (request.method === 'POST') return clipErrorResponse(await post(request, facts, authInfo));
       if (request.method === 'GET' || request.method === 'DELETE') {
         const sid = request.headers.get('mcp-session-id');
         if (sid === null && isModernVersion(request.headers.get('mcp-protocol-version'))) {
@@ -206,7 +216,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         }
         facts.era = 'legacy';
         if (sid !== null) facts.sessionRef = sessionRef(sid);
-        return options.sessions.handle(request, undefined, authInfo);
+        return clipErrorResponse(await options.sessions.handle(request, undefined, authInfo));
       }
       return jsonRpcError(405, TRANSPORT_ERROR, 'Method Not Allowed', { headers: { allow: 'GET, POST, DELETE' } });
     },

@@ -14,12 +14,15 @@
  *   node's default would write the 400 over it and destroy it.
  * - TRACE and TRACK (which the fetch Request cannot carry) → 405 with Allow
  *   and a JSON-RPC error body, like any other method /mcp does not serve.
+ * - Duplicate Host headers and transfer codings other than chunked → 400/501
+ *   and the connection closed (framing.ts).
  */
 import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../util/log.js';
 import { TRANSPORT_ERROR } from './errors.js';
+import { closingAfterRefusal, refuseAmbiguousFraming } from './framing.js';
 
 /**
  * How long an idle keep-alive connection stays open. Well above the 4 s that
@@ -50,13 +53,14 @@ export function createNodeServer(options: NodeServerOptions, handler: RequestLis
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.headersTimeoutMs / 4)),
     },
     (req, res) => {
-      if (refuseUnfetchableMethod(req, res) || refuseUnroutable(req, res, options.logger)) return;
+      if (refuseAmbiguousFraming(req, res, options.logger) || refuseUnfetchableMethod(req, res) || refuseUnroutable(req, res, options.logger)) return;
       handler(req, res);
     },
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? IDLE_KEEP_ALIVE_MS;
   const refused = new WeakSet<Duplex>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (closingAfterRefusal.has(socket)) return; // already answered and closing (framing.ts)
     // One line per refused connection (not the EOF error that follows our own answer); a client hanging up is not worth one.
     if (!refused.has(socket) && error.code !== 'ECONNRESET' && error.code !== 'EPIPE') {
       options.logger?.info('client error', { status: statusFor(error), code: error.code ?? 'unknown' });

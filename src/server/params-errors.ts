@@ -5,11 +5,12 @@
  * protocol layer turns into -32603 Internal error with the raw zod issue
  * list. This hook validates first, with the same codec, and throws a
  * ProtocolError(InvalidParams) naming the method (message clipped) instead.
- * tools/call keeps the SDK's own check (already -32602).
+ * tools/call keeps the SDK's own check (already -32602). Every handler's
+ * protocol errors also leave with client-chosen text clipped (clippingEchoes).
  */
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { clipString } from '../collectors/read.js';
+import { clipEcho, clipEchoData } from '../http/errors.js';
 
 type Handler = (request: unknown, ctx: unknown) => unknown;
 interface Outcome {
@@ -39,12 +40,36 @@ export function invalidParamsForMalformedRequests(server: McpServer): void {
       if (!outcome.ok && outcome.reason === 'not-in-era') outcome = codec.validateInputRequest(method, request);
       // 'not-in-era' (no schema: a custom or other-era method) is left to the SDK.
       if (!outcome.ok && outcome.reason !== 'not-in-era') {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: ${clipString(String(outcome.message ?? 'malformed'), 500)}`);
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: ${clipEcho(String(outcome.message ?? 'malformed'), 500)}`);
       }
       return handler(request, ctx);
     };
+  const echoing = (handler: Handler): Handler => clippingEchoes(handler);
   // Handlers the constructor already installed (initialize, ping, …), then every one installed later.
-  for (const [method, handler] of low._requestHandlers) if (method !== 'tools/call') low._requestHandlers.set(method, checked(method, handler));
+  for (const [method, handler] of low._requestHandlers) low._requestHandlers.set(method, echoing(method === 'tools/call' ? handler : checked(method, handler)));
   const wrap = low._wrapHandler.bind(low);
-  low._wrapHandler = (method, handler) => (method === 'tools/call' ? wrap(method, handler) : wrap(method, checked(method, handler)));
+  low._wrapHandler = (method, handler) => (method === 'tools/call' ? wrap(method, echoing(handler)) : wrap(method, echoing(checked(method, handler))));
+}
+
+/**
+ * The SDK's own errors echo what the client sent ("Tool <name> not found", "Prompt <name> not found",
+ * "Resource not found: <uri>" with data.uri): a 3 MB name came back as a 3 MB error. Every protocol
+ * error a handler throws leaves with its message and data clipped (clipEcho: 256 characters).
+ */
+function clippingEchoes(handler: Handler): Handler {
+  const clip = (error: unknown): unknown => {
+    if (error instanceof ProtocolError) {
+      if (error.message.length > 256) error.message = clipEcho(error.message);
+      if (error.data !== undefined) (error as { data: unknown }).data = clipEchoData(error.data);
+    }
+    return error;
+  };
+  return (request, ctx) => {
+    try {
+      const out = handler(request, ctx);
+      return out instanceof Promise ? out.catch((error: unknown) => Promise.reject(clip(error))) : out;
+    } catch (error) {
+      throw clip(error);
+    }
+  };
 }

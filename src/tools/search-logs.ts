@@ -53,7 +53,7 @@ export const searchLogs = defineTool({
       return { data: { ...base, facets, redactions: s.redactions }, assessments, warnings };
     }
     if (mode === 'patterns') {
-      const all = logPatterns(result.entries, s);
+      const all = await logPatterns(result.entries, s, { signal });
       const p = paginate(all, { limit: limit ?? 20, cursor, query });
       const data: LogsData = { ...base, patterns: p.items, patternCount: all.length, redactions: s.redactions };
       return { data, assessments, warnings, ...(p.truncated ? { truncated: p.truncated } : {}), page: { field: 'patterns', ...p.page } };

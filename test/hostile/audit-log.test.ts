@@ -44,11 +44,17 @@ describe('hostile arguments and the audit log', { timeout: 60_000 }, () => {
     for (const [label, args] of cases) {
       const body = `{"jsonrpc":"2.0","id":"${label}","method":"tools/call","params":{"name":"get_cpu","arguments":${args},"_meta":${JSON.stringify(META)}}}`;
       const res = await fetch(url, { method: 'POST', headers: HEADERS, body });
-      assert.equal(res.status, 200, label);
-      const msg = (await res.json()) as { id: string; result: { isError: boolean; content: Array<{ text: string }> } };
+      const msg = (await res.json()) as { id: string; result?: { isError: boolean; content: Array<{ text: string }> }; error?: { code: number } };
       assert.equal(msg.id, label);
-      assert.equal(msg.result.isError, true, label);
-      assert.match(msg.result.content[0]!.text, /Input validation error/, label);
+      if (label.startsWith('100,000') || label === '50,000 keys') {
+        // Refused on the body's shape before it is parsed (src/http/body-shape.ts).
+        assert.equal(res.status, 400, label);
+        assert.equal(msg.error?.code, -32602, label);
+        continue;
+      }
+      assert.equal(res.status, 200, label);
+      assert.equal(msg.result?.isError, true, label);
+      assert.match(msg.result!.content[0]!.text, /Input validation error/, label);
     }
     const ok = await fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 'ok', method: 'tools/call', params: { name: 'get_cpu', arguments: {}, _meta: META } }) });
     const okBody = (await ok.json()) as { result: { isError?: boolean } };

@@ -110,10 +110,11 @@ describe('hostile JSON-RPC envelopes over HTTP', { timeout: 120_000 }, () => {
         await stillServes();
       });
 
-      test('an id of 1e400 (Infinity once parsed) → 400 -32600 with id null; a 10,000-char string id is served and echoed', async () => {
+      test('an id of 1e400 (Infinity once parsed) → 400 -32600 with id null; a 1,024-char string id is served and echoed, a 10,000-char one → 400 -32600 id null', async () => {
         const inf = await post(era, envelope(era, {}).replace('"id":1', '"id":1e400'));
         await expectJsonRpcError(inf, 400, BAD_REQUEST, { id: null });
-        const long = 'i'.repeat(10_000);
+        await expectJsonRpcError(await post(era, envelope(era, { id: 'i'.repeat(10_000) })), 400, BAD_REQUEST, { id: null });
+        const long = 'i'.repeat(1_024);
         const res = await post(era, envelope(era, { id: long }));
         assert.equal(res.status, 200);
         const msg = await readResponse(res);
@@ -145,7 +146,7 @@ describe('hostile JSON-RPC envelopes over HTTP', { timeout: 120_000 }, () => {
         await stillServes();
       });
 
-      test('deep nesting: 10,000-level arrays and objects as the body → 400 -32600; 100,000 levels inside arguments → an invalid-input tool result, inside _meta → served', async () => {
+      test('deep nesting: 10,000-level arrays and objects as the body → 400 -32600; 100,000 levels inside arguments and 10,000 inside _meta → 400 -32602 with the id (bounded before parsing: body-shape.ts)', async () => {
         const arr = await post(era, `${'['.repeat(10_000)}${']'.repeat(10_000)}`);
         await expectJsonRpcError(arr, 400, BAD_REQUEST, { id: null });
         const obj = await post(era, `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`);
@@ -153,18 +154,12 @@ describe('hostile JSON-RPC envelopes over HTTP', { timeout: 120_000 }, () => {
         const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
         const inArgs = envelope(era, { method: 'tools/call', params: { name: 'get_cpu', arguments: { x: 0 }, ...meta(era) } }).replace('{"x":0}', `{"x":${deep(100_000)}}`);
         const res = await post(era, inArgs, 'tools/call', 'get_cpu');
-        assert.equal(res.status, 200);
-        const msg = await readResponse(res);
-        const result = msg.result as { isError?: boolean; content: Array<{ text: string }> };
-        assert.equal(result.isError, true);
-        assert.match(result.content[0]!.text, /Input validation error.*Unrecognized key/s);
+        assert.match((await expectJsonRpcError(res, 400, -32602, { id: 1 })).error.message, /nesting deeper than 64 levels/);
         const inMeta = envelope(era, { method: 'tools/call', params: { name: 'get_cpu', arguments: {}, _meta: { ...(era === 'modern' ? META : {}), 'io.github.hostile/deep': 0 } } }).replace(
           '"io.github.hostile/deep":0',
           `"io.github.hostile/deep":${deep(10_000)}`,
         );
-        const served = await post(era, inMeta, 'tools/call', 'get_cpu');
-        assert.equal(served.status, 200);
-        assert.equal(((await readResponse(served)).result as { isError?: boolean }).isError, undefined);
+        await expectJsonRpcError(await post(era, inMeta, 'tools/call', 'get_cpu'), 400, -32602, { id: 1 });
         await stillServes();
       });
 

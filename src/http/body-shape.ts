@@ -1,0 +1,194 @@
+/**
+ * The shape of a POST body, checked on the raw text BEFORE JSON.parse: nesting depth, members per object or
+ * array, JSON values in all, messages in a batch and the length of the id. What it costs and why:
+ *
+ * - JSON.parse of a 3.5 MB body holding 300,000 argument keys takes ≈ 190 ms (node 20, measured), and the
+ *   schema validation after it held the event loop 1.2–1.6 s; a 20,000-level array overflowed the stack of
+ *   the SDK's message validation (500 -32603). This scan is one pass over the characters (strings skipped
+ *   with indexOf) that stops at the first bound crossed: ≈ 11 ms for 4 MiB of whitespace or digits,
+ *   < 1 ms for a 4 MiB plain string, ≈ 28 ms for 2 million escaped quotes (JSON.parse needs as long).
+ * - Bounds (BODY_SHAPE_LIMITS) are far above what any MCP request needs (the widest legitimate one is a
+ *   subscriptions/listen filter of 64 URIs; tool arguments hold a few dozen values) and far below what
+ *   takes measurable time to parse and validate.
+ * - Strings are not counted: a 4 MiB string parses in a few ms. Only the id is bounded, because every
+ *   answer echoes it.
+ *
+ * A bound crossed inside `params` of a request is -32602 Invalid params (with the request's id when it
+ * came before the bound crossed); anywhere else (the envelope itself, a batch) -32600 Invalid Request with id null. Text
+ * that is not JSON is left to JSON.parse (-32700): the scan never throws.
+ */
+import { JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST } from './errors.js';
+import type { JsonRpcId } from './errors.js';
+
+export interface BodyShapeLimits {
+  /** Containers nested inside one another, the outermost counting 1. */
+  maxDepth: number;
+  /** Members of one object, elements of one array. */
+  maxMembers: number;
+  /** JSON values in the whole body (every member value, every array element, the root). */
+  maxValues: number;
+  /** Messages in a 2025-03-26 batch. */
+  maxBatch: number;
+  /** Characters of the id as sent (a string id's quotes excluded). */
+  maxIdChars: number;
+}
+
+export const BODY_SHAPE_LIMITS: BodyShapeLimits = { maxDepth: 64, maxMembers: 1_000, maxValues: 10_000, maxBatch: 32, maxIdChars: 1_024 };
+
+export interface ShapeRefusal {
+  code: typeof JSONRPC_INVALID_REQUEST | typeof JSONRPC_INVALID_PARAMS;
+  message: string;
+  id: JsonRpcId;
+  /** The request's method and params.name when they came before the bound crossed (≤ 128 chars): for the request log and audit. */
+  method?: string;
+  name?: string;
+}
+
+const OBJECT = 0;
+const ARRAY = 1;
+
+/** Index of the quote closing the string whose opening quote is at `open`, or -1. */
+function closingQuote(text: string, open: number): number {
+  let q = text.indexOf('"', open + 1);
+  while (q !== -1) {
+    let backslashes = 0;
+    for (let k = q - 1; text.charCodeAt(k) === 92; k--) backslashes += 1;
+    if (backslashes % 2 === 0) return q;
+    q = text.indexOf('"', q + 1);
+  }
+  return -1;
+}
+
+function idOf(raw: string | null, maxChars: number): JsonRpcId | 'too-long' {
+  if (raw === null) return null;
+  const t = raw.trim();
+  if (t.length > maxChars + 2) return 'too-long';
+  try {
+    const v = JSON.parse(t) as unknown;
+    return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The first bound `text` crosses, as the refusal to answer with; null when it stays within every bound (or is not JSON). */
+export function bodyShapeProblem(text: string, limits: BodyShapeLimits = BODY_SHAPE_LIMITS): ShapeRefusal | null {
+  const kinds: number[] = [];
+  const members: number[] = [];
+  let depth = 0;
+  let values = 0;
+  let expectValue = true;
+  let topKind = -1;
+  /** The member name being read at depth 1 of a top-level object (only short names are kept). */
+  let key1: string | null = null;
+  /** The member name being read at depth 2 inside `params`. */
+  let key2: string | null = null;
+  let method: string | undefined;
+  let name: string | undefined;
+  let idStart = -1;
+  let idRaw: string | null = null;
+  let problem: { message: string; inParams: boolean } | null = null;
+
+  const cross = (message: string): void => {
+    problem = { message, inParams: topKind === OBJECT && key1 === 'params' && depth >= 2 };
+  };
+  const startValue = (): void => {
+    if (problem !== null) return;
+    values += 1;
+    if (values > limits.maxValues) cross(`more than ${limits.maxValues} JSON values`);
+    if (depth > 0 && kinds[depth - 1] === ARRAY) countMember();
+  };
+  const countMember = (): void => {
+    if (depth > limits.maxDepth || problem !== null) return;
+    members[depth - 1] = (members[depth - 1] ?? 0) + 1;
+    if (topKind === ARRAY && depth === 1 && members[0]! > limits.maxBatch) cross(`a batch carries at most ${limits.maxBatch} messages`);
+    else if (members[depth - 1]! > limits.maxMembers) cross(`an object or array with more than ${limits.maxMembers} members`);
+  };
+  const endId = (end: number): void => {
+    if (idStart >= 0 && idRaw === null) idRaw = text.slice(idStart, end);
+  };
+
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) continue;
+    if (c === 34) {
+      const end = closingQuote(text, i);
+      if (end === -1) return null; // not JSON
+      if (expectValue) {
+        startValue();
+        expectValue = false;
+        if (depth === 1 && topKind === OBJECT && key1 === 'id' && idRaw === null) {
+          idRaw = text.slice(i, end + 1);
+          if (end - i - 1 > limits.maxIdChars) break;
+        }
+        const short = end - i - 1 <= 128 && topKind === OBJECT;
+        if (short && depth === 1 && key1 === 'method') method = text.slice(i + 1, end);
+        if (short && depth === 2 && key1 === 'params' && key2 === 'name') name = text.slice(i + 1, end);
+      } else if (depth > 0 && kinds[depth - 1] === OBJECT) {
+        const key = end - i - 1 <= 16 ? text.slice(i + 1, end) : null;
+        if (depth === 1) key1 = key;
+        else if (depth === 2) key2 = key;
+        if (depth <= limits.maxDepth) countMember();
+      }
+      i = end;
+    } else if (c === 123 || c === 91) {
+      if (expectValue) startValue();
+      if (depth === 0) topKind = c === 123 ? OBJECT : ARRAY;
+      depth += 1;
+      if (depth <= limits.maxDepth) {
+        kinds[depth - 1] = c === 123 ? OBJECT : ARRAY;
+        members[depth - 1] = 0;
+      } else if (problem === null) {
+        cross(`nesting deeper than ${limits.maxDepth} levels`);
+      }
+      expectValue = c === 91;
+    } else if (c === 125 || c === 93) {
+      if (depth === 1) endId(i);
+      depth -= 1;
+      if (depth < 0) return null; // not JSON
+      expectValue = false;
+    } else if (c === 44) {
+      if (depth === 1) endId(i);
+      // Beyond maxDepth the container kind is not tracked: whether a key or a value follows no longer matters.
+      expectValue = depth > 0 && (depth > limits.maxDepth || kinds[depth - 1] === ARRAY);
+    } else if (c === 58) {
+      expectValue = true;
+      if (depth === 1 && topKind === OBJECT && key1 === 'id' && idStart < 0) idStart = i + 1;
+    } else if (expectValue) {
+      // a number, true, false or null: counted once, its other characters pass through here unnoticed
+      startValue();
+      expectValue = false;
+    }
+    // Refused: the scan stops here. An id that comes after the bound crossed stays unread (null): reading on
+    // to find it costs ≈ 30 ms for 300,000 keys, and clients send the id before params.
+    if (problem !== null) break;
+  }
+  const id = idOf(idRaw, limits.maxIdChars);
+  if (id === 'too-long') return { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: the id is longer than ${limits.maxIdChars} characters`, id: null };
+  const found = problem as { message: string; inParams: boolean } | null;
+  if (found === null) return null;
+  const named = { ...(method !== undefined ? { method } : {}), ...(name !== undefined ? { name } : {}) };
+  if (found.inParams) return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: ${found.message} (the server's bound on a request's shape)`, id, ...named };
+  return { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: ${found.message} (the server's bound on a request's shape)`, id: null, ...named };
+}
+
+/**
+ * Methods whose answer is built from a whole catalogue or a whole resource: one tools/list costs ≈ 7 ms
+ * of event loop and ≈ 100 KB of answer (measured, core toolset), and a batch's messages are all
+ * dispatched in the same tick, so 32 of them held the loop ≈ 230 ms and answered 3.1 MB.
+ */
+export const HEAVY_BATCH_METHODS: ReadonlySet<string> = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+export const MAX_HEAVY_PER_BATCH = 4;
+
+/** A parsed 2025-03-26 batch with more heavy requests than MAX_HEAVY_PER_BATCH, as the refusal; null otherwise. */
+export function batchProblem(body: unknown): ShapeRefusal | null {
+  if (!Array.isArray(body)) return null;
+  let heavy = 0;
+  for (const m of body) if (m !== null && typeof m === 'object' && HEAVY_BATCH_METHODS.has((m as { method?: unknown }).method as string)) heavy += 1;
+  if (heavy <= MAX_HEAVY_PER_BATCH) return null;
+  return {
+    code: JSONRPC_INVALID_REQUEST,
+    message: `Invalid Request: a batch carries at most ${MAX_HEAVY_PER_BATCH} list or read requests (${[...HEAVY_BATCH_METHODS].join(', ')}); this one has ${heavy}: send the rest in further requests`,
+    id: null,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Long CPU loops in slices: the work runs until `sliceMs` (default 5 ms) has passed, then yields to the
+ * event loop with setImmediate (so timers, other requests and /healthz are served) and goes on. The clock
+ * is read every 32 steps (performance.now costs ≈ 50 ns; a step of journal parsing ≈ 5–30 µs). An
+ * aborted signal stops the loop with its reason at the next slice boundary.
+ *
+ * Measured on search_logs (20,000 journal entries, patterns mode): ≈ 1 s in one piece before, /healthz
+ * served within a few ms of each slice after; the total work is unchanged (one setImmediate per 5 ms).
+ */
+export interface SliceOptions {
+  signal?: AbortSignal | undefined;
+  sliceMs?: number;
+}
+
+export const DEFAULT_SLICE_MS = 5;
+
+const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A slice clock: `await clock.tick()` in a loop yields once the current slice is used up. */
+export function sliceClock(options: SliceOptions = {}): { tick(): Promise<void> | undefined } {
+  const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+  let started = performance.now();
+  let steps = 0;
+  return {
+    tick() {
+      if (++steps % 32 !== 0) return undefined;
+      if (performance.now() - started < sliceMs) return undefined;
+      return (async () => {
+        options.signal?.throwIfAborted();
+        await yieldTurn();
+        options.signal?.throwIfAborted();
+        started = performance.now();
+      })();
+    },
+  };
+}
+
+/** Calls `each` for every item, in slices (see above). */
+export async function forEachSliced<T>(items: readonly T[], each: (item: T, index: number) => void, options: SliceOptions = {}): Promise<void> {
+  const clock = sliceClock(options);
+  for (let i = 0; i < items.length; i++) {
+    each(items[i]!, i);
+    const pause = clock.tick();
+    if (pause) await pause;
+  }
+}
