@@ -12,6 +12,9 @@
  *   never fails a request; the lines of a failed batch are counted as dropped.
  *   The queue is bounded (MAX_QUEUED_LINES): beyond it lines are dropped and
  *   counted, so a stuck disk cannot grow the heap.
+ * - Unauthenticated refusals are throttled (audit-throttle.ts): at most 20
+ *   lines a minute, then one summary line per minute, so a flood of them
+ *   cannot rotate the authenticated lines away.
  * - `tail()` reads the newest entries back, newest first, with a bounded
  *   backwards scan over the current and rotated files (never the whole set
  *   into memory); it runs inside the writer's queue, so a rotation cannot move
@@ -26,6 +29,8 @@ import type { Logger } from '../util/log.js';
 import { silentLogger } from '../util/log.js';
 import type { AuditEntry, AuditFilter } from './audit-entry.js';
 import { matchesFilter, mayMatch } from './audit-entry.js';
+import { createRefusalThrottle } from './audit-throttle.js';
+import type { ThrottleOptions } from './audit-throttle.js';
 
 export type { AuditEntry, AuditFilter } from './audit-entry.js';
 
@@ -42,6 +47,8 @@ export interface AuditLogOptions {
   maxBytes?: number;
   keep?: number;
   logger?: Logger;
+  /** How many unauthenticated refusal lines per window (audit-throttle.ts; defaults 20 per 60 s). */
+  unauthenticated?: ThrottleOptions;
 }
 
 export interface AuditTail {
@@ -203,6 +210,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     void drain();
   };
 
+  const enqueue = (entry: AuditEntry): void => {
+    if (closed || queue.length >= MAX_QUEUED_LINES) {
+      stats.dropped += 1;
+      return;
+    }
+    queue.push(`${JSON.stringify(entry)}\n`);
+    schedule();
+  };
+  const throttle = createRefusalThrottle(enqueue, options.unauthenticated);
+
   const tailRead = async (filter: AuditFilter, limit: number, budgetBytes: number): Promise<AuditTail> => {
     const entries: AuditEntry[] = [];
     let used = 2;
@@ -271,19 +288,15 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     maxBytes,
     keep,
     write(entry) {
-      if (closed) {
-        stats.dropped += 1;
-        return;
-      }
-      if (queue.length >= MAX_QUEUED_LINES) {
-        stats.dropped += 1;
-        return;
-      }
-      queue.push(`${JSON.stringify(entry)}\n`);
-      schedule();
+      if (!closed && !throttle.admit(entry)) return;
+      enqueue(entry);
     },
     flush: () => exclusive(async () => undefined).then(() => (queue.length > 0 ? drain() : undefined)),
     async close() {
+      // The current window's summary of suppressed refusals, before the last drain.
+      const summary = throttle.flush();
+      if (summary) enqueue(summary);
+      throttle.stop();
       closed = true;
       if (queue.length > 0) await drain();
       await exclusive(async () => {

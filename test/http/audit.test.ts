@@ -25,7 +25,8 @@ import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import { sessionRef } from '../../src/http/mcp-endpoint.js';
 import { createProductFactory } from '../../src/server/factory.js';
 import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
-import { ACCEPT, delay, expectJsonRpcError, initializeBody, LEGACY_VERSIONS, legacyHeaders, modernMeta, postModern, readMessages, readResponse, within } from './helpers.js';
+import { ACCEPT, MODERN, delay, expectJsonRpcError, initializeBody, LEGACY_VERSIONS, legacyHeaders, modernMeta, postModern, readMessages, readResponse, within } from './helpers.js';
+import { oneConnection } from './one-connection.js';
 
 const TOOLSETS: Toolset[] = ['core', 'config'];
 const TOKENS: Record<string, { token: string; scopes: Scope[] }> = {
@@ -299,16 +300,23 @@ describe('audit log: rate-limited requests', () => {
     try {
       const { url } = await app.listen();
       const statuses: number[] = [];
+      // One connection: without auth it is the client the bucket belongs to (src/http/tenant.ts).
+      const conn = oneConnection();
       for (const id of ['rl-1', 'rl-2']) {
-        const res = await postModern(url, { method: 'tools/call', id, params: { name: 'get_cpu', arguments: {}, _meta: modernMeta() } });
+        const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_cpu', arguments: {}, _meta: modernMeta() } });
+        const headers = { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'get_cpu' };
+        const res = await conn.fetch(url, { method: 'POST', headers, body });
         statuses.push(res.status);
         await res.text();
       }
+      conn.close();
       assert.deepEqual(statuses, [200, 429]);
       await app.close();
       await audit.close();
       const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEntry);
-      assert.deepEqual(lines.map((l) => [l.principal, l.outcome]), [['anonymous', 'ok'], ['anonymous', 'http_429']]);
+      // Auth off over HTTP: the principal is the connecting local user (this test's own uid).
+      const local = `local:uid:${process.geteuid?.() ?? 0}`;
+      assert.deepEqual(lines.map((l) => [l.principal, l.outcome]), [[local, 'ok'], [local, 'http_429']]);
       assert.equal(lines[0]!.requestId, 'rl-1');
       assert.equal(lines[1]!.method, null);
       assert.equal(lines[1]!.httpStatus, 429);
