@@ -28,6 +28,8 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
                             scoped tokens (sha256 only) and OAuth go in the config file's "auth" block
   --allowed-host NAME       extra Host name to accept (repeatable)
   --allowed-origin ORIGIN   extra exact Origin to accept (repeatable)
+  --allowed-local-user USER with auth off, a local user (name or uid) served besides root and
+                            the user hostlens runs as (repeatable)
   --toolsets LIST           comma-separated toolsets to enable (default core)
   --root DIR                root the collectors read /proc, /sys and /etc under (default /)
   --session-ttl-sec N       idle legacy session lifetime (default 1800)
@@ -51,6 +53,7 @@ const OPTIONS = {
   'auth-token-file': { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
   'allowed-origin': { type: 'string', multiple: true },
+  'allowed-local-user': { type: 'string', multiple: true },
   toolsets: { type: 'string' },
   root: { type: 'string' },
   'session-ttl-sec': { type: 'string' },
@@ -113,6 +116,7 @@ async function main(argv: string[]): Promise<void> {
   set('authTokenFile', values['auth-token-file']);
   set('allowedHosts', values['allowed-host']);
   set('allowedOrigins', values['allowed-origin']);
+  set('allowedLocalUsers', values['allowed-local-user']);
   set('toolsets', values.toolsets?.split(',').map((s) => s.trim()).filter(Boolean));
   set('root', values.root);
   set('sessionTtlSec', num('session-ttl-sec', values['session-ttl-sec']));

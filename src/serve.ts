@@ -5,6 +5,7 @@
  */
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { productCatalogue } from './catalogue/index.js';
+import { resolveLocalUsers } from './collectors/local-users.js';
 import type { Config } from './config/schema.js';
 import { createHttpApp } from './http/app.js';
 import { createTelemetry } from './http/telemetry.js';
@@ -108,6 +109,8 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
     version: VERSION,
     logger,
     telemetry, // C (audit + metrics)
+    // Auth off: only root, this process's user and allowedLocalUsers are served (src/http/local-peers.ts).
+    localPeers: { allowedUids: resolveLocalUsers(config.allowedLocalUsers).uids },
   });
   const watch = watchOverview((uri) => app.notify.resourceUpdated(uri));
   const stop = async (): Promise<void> => {

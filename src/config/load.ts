@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { resolveLocalUsers } from '../collectors/local-users.js';
 import { configSchema } from './schema.js';
 import type { Config } from './schema.js';
 
@@ -49,6 +50,7 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
   HOSTLENS_JOURNAL_DIRECTORY: { key: 'journalDirectory', parse: (v) => v },
   HOSTLENS_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },
   HOSTLENS_METRICS: { key: 'metrics', parse: parseBool },
+  HOSTLENS_ALLOWED_LOCAL_USERS: { key: 'allowedLocalUsers', parse: list },
   HOSTLENS_AUDIT_LOG: { key: 'auditLog', parse: (v) => ({ path: /^(off|none|)$/i.test(v.trim()) ? null : v }) },
 };
 /** Variables that are read elsewhere and are not settings. */
@@ -147,6 +149,15 @@ export function loadConfig(input: LoadConfigInput): Config {
     const fromFile = file !== undefined && sources.authTokenFile?.startsWith('config file') === true;
     config.authToken = readToken(fromFile ? resolve(dirname(file), config.authTokenFile) : config.authTokenFile);
   }
+  // Names become uids now, so a misspelt user stops the start (exit 2) instead of locking that user out.
+  const users = resolveLocalUsers(config.allowedLocalUsers);
+  if (users.unknown.length > 0) {
+    const where = sources.allowedLocalUsers ? ` (from ${sources.allowedLocalUsers})` : '';
+    throw new ConfigError(
+      `invalid value for "allowedLocalUsers"${where}: no user ${users.unknown.map((u) => `"${u}"`).join(', ')} in /etc/passwd (give users known only to LDAP/SSSD by uid)`,
+    );
+  }
+  config.allowedLocalUsers = users.uids;
   if (config.authToken !== undefined && config.auth.tokens.some((t) => t.name === 'default')) {
     throw new ConfigError('auth.tokens: the name "default" is taken by authToken/authTokenFile; rename that token');
   }

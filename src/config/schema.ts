@@ -10,6 +10,16 @@ import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 
 export const DEFAULT_PORT = 8765;
 
+const MAX_UID = 4294967294;
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
+/** A uid, a uid as text (flags and variables are text), or a user name as useradd accepts it (never all digits). */
+const localUserSchema = z
+  .union([z.number(), z.string()])
+  .refine((v) => (typeof v === 'number' ? Number.isInteger(v) && v >= 0 && v <= MAX_UID : /^\d{1,10}$/.test(v) ? Number(v) <= MAX_UID : USER_NAME.test(v)), {
+    error: 'allowedLocalUsers entries are user names (letters, digits, _ . -, not starting with a digit or -) or uids (0-4294967294)',
+  })
+  .transform((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v));
+
 export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1').describe('address to bind; non-loopback needs auth'),
@@ -82,6 +92,11 @@ export const configSchema = z
       .strict()
       .default({ maxBytes: 10 * 1024 * 1024, keep: 5 }),
     metrics: z.boolean().default(true).describe('serve Prometheus metrics on GET /metrics (hostlens:admin when auth is on)'),
+    allowedLocalUsers: z
+      .array(localUserSchema)
+      .max(64)
+      .default([])
+      .describe('with auth off, local users (names in /etc/passwd, or uids) served besides root and the user hostlens runs as'),
   })
   .strict();
 

@@ -38,6 +38,7 @@ import { createRateLimiter, enforceRateLimit } from './rate-limit.js';
 import { createStreamCap } from './stream-cap.js';
 import { connectionKey, setTenant, tenantKey, tenantOf } from './tenant.js';
 import { createNodeServer, IDLE_KEEP_ALIVE_MS } from './node-server.js';
+import type { LocalPeerPolicy } from './local-peers.js';
 
 export type { McpFactory, McpFactoryContext } from './sessions.js';
 
@@ -81,6 +82,8 @@ export interface HttpAppOptions {
   logger?: Logger;
   /** C (audit + metrics): the audit log of /mcp requests and GET /metrics (telemetry.ts). */
   telemetry?: Telemetry;
+  /** Authentication off: the local users served besides root and the server's own user (local-peers.ts); always enforced then. */
+  localPeers?: LocalPeerPolicy;
 }
 
 export interface HttpApp {
@@ -273,7 +276,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       // without cutting a pipelined response short, TRACE/TRACK 405 (node-server.ts).
       const headersTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
       const requestTimeoutMs = headersTimeoutMs + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
-      server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: IDLE_KEEP_ALIVE_MS, logger }, (req, res) => {
+      const localPeers = authenticator ? {} : { localPeers: options.localPeers ?? {} };
+      server = createNodeServer({ headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: IDLE_KEEP_ALIVE_MS, logger, ...localPeers }, (req, res) => {
         joinRepeatedAuthorization(req);
         flushEventStreamHeads(res);
         void nodeHandler(connectionKey(req.socket))(req, res);

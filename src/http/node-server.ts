@@ -16,13 +16,19 @@
  *   and a JSON-RPC error body, like any other method /mcp does not serve.
  * - Duplicate Host headers and transfer codings other than chunked → 400/501
  *   and the connection closed (framing.ts).
+ * - With `localPeers` (authentication off): each accepted connection's local
+ *   user is looked up once, and requests from users not allowed get 403
+ *   (local-peers.ts).
  */
 import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../util/log.js';
 import { TRANSPORT_ERROR } from './errors.js';
 import { closingAfterRefusal, refuseAmbiguousFraming } from './framing.js';
+import { createLocalPeerGate } from './local-peers.js';
+import type { LocalPeerPolicy } from './local-peers.js';
 
 /**
  * How long an idle keep-alive connection stays open. Well above the 4 s that
@@ -40,12 +46,15 @@ export interface NodeServerOptions {
   keepAliveTimeoutMs?: number;
   /** Connection-level refusals (408, 431, 400, …) are logged here: they never reach the request log. */
   logger?: Logger;
+  /** Authentication off: serve only the local users this policy allows (local-peers.ts). */
+  localPeers?: LocalPeerPolicy;
 }
 
 /** How long a connection that sent garbage may wait for its in-flight response before it is closed anyway. */
 const PIPELINE_WAIT_MS = 10_000;
 
 export function createNodeServer(options: NodeServerOptions, handler: RequestListener): Server {
+  const peers = options.localPeers ? createLocalPeerGate(options.localPeers, options.logger) : null;
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs,
@@ -54,9 +63,12 @@ export function createNodeServer(options: NodeServerOptions, handler: RequestLis
     },
     (req, res) => {
       if (refuseAmbiguousFraming(req, res, options.logger) || refuseUnfetchableMethod(req, res) || refuseUnroutable(req, res, options.logger)) return;
-      handler(req, res);
+      if (peers) peers.admit(req, res, () => handler(req, res));
+      else handler(req, res);
     },
   );
+  // Looked up as the connection is accepted, so the answer is usually there before the request head is.
+  if (peers) server.on('connection', (socket: Socket) => peers.identify(socket));
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? IDLE_KEEP_ALIVE_MS;
   const refused = new WeakSet<Duplex>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

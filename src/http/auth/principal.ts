@@ -1,16 +1,19 @@
 /**
  * Who is calling. Every /mcp request carries one principal after
- * authentication; with auth off (the loopback default) it is `anonymous`
- * holding every scope. Limits, audit and metrics key on `principal.id`.
+ * authentication. With auth off (the loopback default) an HTTP request is
+ * `local:uid:<n>`, the local user the kernel says owns the connecting socket
+ * (src/http/local-peers.ts), holding every scope; stdio and in-process calls
+ * without AuthInfo are `anonymous` with every scope. Limits, audit and
+ * metrics key on `principal.id`.
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { isScope, SCOPES } from './scopes.js';
 import type { Scope } from './scopes.js';
 
-export type PrincipalKind = 'anonymous' | 'static' | 'oauth';
+export type PrincipalKind = 'anonymous' | 'local' | 'static' | 'oauth';
 
 export interface Principal {
-  /** 'static:<name>' | 'oauth:<iss>#<sub or client_id>' | 'anonymous' */
+  /** 'static:<name>' | 'oauth:<iss>#<sub or client_id>' | 'local:uid:<n>' | 'anonymous' */
   id: string;
   kind: PrincipalKind;
   scopes: ReadonlySet<Scope>;
@@ -19,7 +22,17 @@ export interface Principal {
 
 export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', kind: 'anonymous', scopes: new Set<Scope>(SCOPES) });
 
+/**
+ * The AuthInfo of a local user with auth off: every scope, like anonymous,
+ * but an identity per uid (`local:uid:<n>`), so sessions, limits and the
+ * audit log tell local users apart. `token` is empty: no token exists.
+ */
+export function localAuthInfo(uid: number): AuthInfo {
+  return { token: '', clientId: `local:uid:${uid}`, scopes: [...SCOPES], extra: { principalKind: 'local' } };
+}
+
 function kindOf(id: string): PrincipalKind {
+  if (id.startsWith('local:uid:')) return 'local';
   if (id.startsWith('static:')) return 'static';
   if (id.startsWith('oauth:')) return 'oauth';
   return id === 'anonymous' ? 'anonymous' : 'oauth';
