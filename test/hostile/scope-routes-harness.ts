@@ -44,7 +44,7 @@ export function scopeCombos(): Scope[][] {
   return out;
 }
 
-export const nameOf = (scopes: readonly Scope[]): string => (scopes.length === 0 ? 'none' : scopes.map((s) => s.replace('hostlens:', '')).join('+'));
+export const nameOf = (scopes: readonly Scope[]): string => (scopes.length === 0 ? 'none' : scopes.map((s) => s.replace('hostlens:', '')).join('.'));
 export const tokenOf = (scopes: readonly Scope[]): string => `tok-${nameOf(scopes)}-0123456789abcdef`;
 
 export interface Harness {
