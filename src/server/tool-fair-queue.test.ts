@@ -2,7 +2,7 @@
  * The tool gate's fairness between tenants (tool-limits.ts): a freed slot
  * goes to the waiting tenant with the fewest calls running, ties in
  * round-robin order; a full queue pushes out its largest holder's newest
- * call rather than refusing a small one; a lone tenant may use every slot.
+ * call rather than refusing a smaller holder; a lone tenant may use every slot.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,27 +72,26 @@ describe('tool gate fairness between tenants', () => {
     assert.equal((await Promise.all(calls)).length, 5);
   });
 
-  test('with the whole queue full, a small tenant pushes out the largest holder’s newest call; equals are refused', async () => {
+  test('with the whole queue full, a tenant holding fewer pushes out the largest holder’s newest call; a largest holder is refused', async () => {
     // toolConcurrency 1: queue 16 in all, 4 per tenant.
     const services = servicesWith({ toolConcurrency: 1 });
     const h = harness(services);
     const calls: Array<Promise<string>> = [h.call('a', 'running')];
     for (const t of ['a', 'b', 'c', 'd']) for (let i = 0; i < 4; i++) calls.push(h.call(t, `${t}${i}`));
     assert.deepEqual(toolLoad(services, 'fair'), { running: 1, waiting: 16 });
-    const late = h.call('e', 'e0');
-    assert.deepEqual(toolLoad(services, 'fair', 'e'), { running: 0, waiting: 1 });
-    assert.deepEqual(toolLoad(services, 'fair', 'a'), { running: 1, waiting: 3 });
+    // e holds fewer than the largest each time: its calls push out a3, b3, c3 and d3.
+    const e = [0, 1, 2, 3].map((i) => h.call('e', `e${i}`));
+    assert.deepEqual(toolLoad(services, 'fair', 'e'), { running: 0, waiting: 4 });
     assert.equal(await calls[4], 'refused: fair is busy: the queue is full (toolConcurrency 1, queue 16) and this client held the most of it (4 calls waiting); retry in a moment');
-    // b, c and d hold 4, e holds 1: e's second call pushes out b's newest, its third c's newest.
-    const more = [h.call('e', 'e1'), h.call('e', 'e2')];
-    assert.deepEqual(toolLoad(services, 'fair', 'e'), { running: 0, waiting: 3 });
-    // Now a holds 3, b 3, c 3, d 4, e 3: d's newest goes, then everyone holds 3 and e is refused.
-    more.push(h.call('e', 'e3'));
-    const refused = await h.call('e', 'e4');
-    assert.match(refused, /^refused: fair is busy: 1 calls of it are running and 16 waiting \(toolConcurrency 1, queue 16\)/);
+    for (const k of [8, 12, 16]) assert.match(await calls[k]!, /^refused: fair is busy: the queue is full/);
+    // A newcomer with nothing waiting pushes out e's newest; e, now among the largest, is refused itself.
+    const f = h.call('f', 'f0');
+    assert.match(await e[3]!, /^refused: fair is busy: the queue is full/);
+    assert.match(await h.call('e', 'e4'), /^refused: fair is busy: 1 calls of it are running and 16 waiting \(toolConcurrency 1, queue 16\)/);
+    assert.deepEqual(toolLoad(services, 'fair'), { running: 1, waiting: 16 });
     for (let i = 0; i < 17; i++) if (toolLoad(services, 'fair').running > 0) await h.step();
-    const results = await Promise.all([...calls, late, ...more]);
-    assert.equal(results.filter((r) => r.startsWith('refused')).length, 4);
+    const results = await Promise.all([...calls, ...e, f]);
+    assert.equal(results.filter((r) => r.startsWith('refused')).length, 5);
     assert.deepEqual(toolLoad(services, 'fair'), { running: 0, waiting: 0 });
   });
 

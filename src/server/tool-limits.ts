@@ -209,7 +209,9 @@ function admitToQueue(name: string, gate: Gate, tenant: string, limits: ReturnTy
   if (gate.waiting < queue) return;
   let largest: TenantLoad | undefined;
   for (const load of gate.tenants.values()) if (!largest || load.waiting.length > largest.waiting.length) largest = load;
-  if (!largest || largest.waiting.length <= mine + 1) {
+  // Strictly more than this tenant holds: a client spreading one call each over many connections (auth off) fills
+  // the queue with single calls, and a newcomer must still get in.
+  if (!largest || largest.waiting.length <= mine) {
     throw new ToolError(`${name} is busy: ${gate.running} calls of it are running and ${gate.waiting} waiting (toolConcurrency ${concurrency}, queue ${queue}); retry in a moment`);
   }
   const pushedOut = largest.waiting.at(-1)!;
