@@ -37,13 +37,11 @@ describe('soak driver', { timeout: 40_000 }, () => {
       seed: 7,
       prefillSnapshots: 1,
     });
-    const started = Date.now();
     report = await runSoak(options, repoRoot, () => undefined);
     const r = report;
     const failed = r.checks.filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail}`);
     assert.deepEqual(failed, [], `hard checks failed; unexpected: ${JSON.stringify(r.unexpected.slice(0, 3))}`);
     assert.equal(r.pass, true);
-    assert.ok(Date.now() - started < 25_000, `the soak took ${Date.now() - started} ms`);
     // Real traffic in both eras: legacy sessions opened, stateless discovery, tools called.
     assert.ok(r.totals.ok >= 20, `only ${r.totals.ok} ok operations`);
     assert.ok((r.okByOp.initialize ?? 0) >= 3 && (r.okByOp['server/discover'] ?? 0) >= 2, JSON.stringify(r.okByOp));

@@ -123,7 +123,7 @@ describe('cancellation of a long get_cpu window', { timeout: 90_000 }, () => {
   });
 });
 
-describe('shutdown after a cancelled legacy call', { timeout: 30_000 }, () => {
+describe('shutdown after a cancelled legacy call', { timeout: 60_000 }, () => {
   after(async () => {
     await killAll();
   });
@@ -131,7 +131,7 @@ describe('shutdown after a cancelled legacy call', { timeout: 30_000 }, () => {
   test(
     'SIGTERM does not wait out the grace period for a call that was already cancelled',
     async () => {
-      const server = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_SHUTDOWN_GRACE_SEC: '15' } });
+      const server = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_SHUTDOWN_GRACE_SEC: '600' } });
       const { url } = await server.listening();
       const client = await connect(url, {});
       try {
@@ -139,12 +139,11 @@ describe('shutdown after a cancelled legacy call', { timeout: 30_000 }, () => {
         assert.ok(elapsedMs < 5_000);
         await server.waitForLog((l) => l.rpcMethod === 'notifications/cancelled', 3_000, 'the cancellation');
         await delay(200);
-        const t0 = Date.now();
+        // The grace period (600 s) is far beyond the test's own timeout: exiting at all proves the cancelled call
+        // was not waited for, with no timing threshold a loaded machine could cross.
         server.signal('SIGTERM');
-        const exit = await within(20_000, 'exit after SIGTERM', server.exited);
-        const took = Date.now() - t0;
+        const exit = await within(25_000, 'exit after SIGTERM (a cancelled call must not be waited out)', server.exited);
         assert.equal(exit.code, 0);
-        assert.ok(took < 6_000, `shutdown took ${took} ms although nothing was in flight any more`);
       } finally {
         await client.close().catch(() => undefined);
       }
