@@ -26,16 +26,40 @@ export const PEM_LINE = /^-----(BEGIN|END) ([A-Z0-9 ]{1,60})-----\s*$/;
  * line becomes `[REDACTED]` so line numbers stay valid (a file shown line by line).
  */
 export function redactPem(text: string, findings: Array<{ kind: RedactionKind; line: number }>, keepLines: boolean): string {
+  const steps = redactPemSteps(text, findings, keepLines);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * redactPem, pausing (yield) every 256 BEGIN markers, so a caller can spread a long text over several slices: a
+ * 1 MiB text of 26,000 tiny private blocks takes ≈ 80 ms here.
+ */
+export function* redactPemSteps(text: string, findings: Array<{ kind: RedactionKind; line: number }>, keepLines: boolean): Generator<void, string> {
   if (!text.includes('-----BEGIN ')) return text;
+  let markers = 0;
   let out = '';
   let pos = 0;
+  // Newlines in `out`, kept up to date piece by piece: counting them in `out` at every block made a 1 MiB file of
+  // 26,000 tiny blocks take 66 s.
+  let outLines = 0;
+  const append = (piece: string): void => {
+    out += piece;
+    for (let i = piece.indexOf('\n'); i !== -1; i = piece.indexOf('\n', i + 1)) outLines += 1;
+  };
   for (;;) {
+    if ((++markers & 255) === 0) yield;
     const b = text.indexOf('-----BEGIN ', pos);
     if (b === -1) break;
-    const labelEnd = text.indexOf('-----', b + 11);
+    // The label is at most 60 characters: looking further for its closing dashes made every BEGIN without them
+    // scan to the end of the text (quadratic over a text of many such lines).
+    const near = text.slice(b + 11, b + 11 + 66).indexOf('-----');
+    const labelEnd = near === -1 ? -1 : b + 11 + near;
     const label = labelEnd === -1 ? '' : text.slice(b + 11, labelEnd);
     if (labelEnd === -1 || label.length > 60 || !/^[A-Z0-9 ]+$/.test(label) || PUBLIC_PEM.test(label)) {
-      out += text.slice(pos, b + 11);
+      append(text.slice(pos, b + 11));
       pos = b + 11;
       continue;
     }
@@ -44,19 +68,19 @@ export function redactPem(text: string, findings: Array<{ kind: RedactionKind; l
     const e = text.indexOf(endMarker, headerEnd);
     const bodyEnd = e === -1 ? text.length : e;
     const body = text.slice(headerEnd, bodyEnd);
-    out += text.slice(pos, headerEnd);
+    append(text.slice(pos, headerEnd));
     pos = headerEnd;
     if (!/[A-Za-z0-9+/]/.test(body.split(REDACTED).join('').replace(/\\[nr]/g, ''))) continue; // empty or already redacted
     const nl = body.startsWith('\\n') ? '\\n' : body.startsWith('\r\n') ? '\r\n' : '\n';
-    const line = (out.match(/\n/g)?.length ?? 0) + 1;
+    const line = outLines + 1;
     if (keepLines && nl === '\n') {
       const inner = body.split('\n');
       const masked = inner.map((l, i) => (i === 0 || (i === inner.length - 1 && e !== -1) ? l.replace(/[^\r]+/, '') : REDACTED));
       masked.forEach((l, i) => l === REDACTED && findings.push({ kind: 'pem', line: line + i }));
-      out += masked.join('\n');
+      append(masked.join('\n'));
     } else {
       findings.push({ kind: 'pem', line });
-      out += `${nl}${REDACTED}${e === -1 ? '' : nl}`;
+      append(`${nl}${REDACTED}${e === -1 ? '' : nl}`);
     }
     pos = bodyEnd;
   }

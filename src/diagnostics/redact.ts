@@ -36,7 +36,7 @@
  * repetition is bounded, so no input backtracks catastrophically.
  */
 import { redactFlags, redactProgramFlags, redactUserPass } from './redact-argv.js';
-import { LineContext, redactPem } from './redact-blocks.js';
+import { LineContext, redactPemSteps } from './redact-blocks.js';
 import { AUTH_SCHEME, credentialLike, type Emit, REDACTED, type RedactionKind } from './redact-core.js';
 import { redactEntropy } from './redact-entropy.js';
 import { isPlainValue } from './redact-keys.js';
@@ -190,30 +190,74 @@ function wholeValueLine(line: string, emit: Emit): string {
   return line.replace(v, REDACTED);
 }
 
-/** Redacts `text`; findings give the kind and 1-based line (of the returned text) of each redaction, never the value. */
-export function redactDetailed(text: string, options: RedactOptions = {}): DetailedRedaction {
+/** redactDetailed's line loop, resumable: `step(n)` redacts up to n more lines (true when every line is done). */
+function startRedaction(text: string, options: RedactOptions): { step(n: number): boolean; result(): DetailedRedaction } {
   const findings: RedactionFinding[] = [];
-  if (text.length < 8 && !options.wholeValue) return { text, count: 0, findings };
-  const pem = redactPem(text, findings, options.keepLines === true);
-  const lines = pem.split('\n');
+  const pem = redactPemSteps(text, findings, options.keepLines === true);
+  let lines: string[] | null = null;
   let lineNo = 0;
   const emit: Emit = (kind) => findings.push({ kind, line: lineNo });
   const context = new LineContext(emit);
-  for (let i = 0; i < lines.length; i += 1) {
-    lineNo = i + 1;
-    const line = lines[i] ?? '';
-    const held = context.before(line);
-    if (held !== null) {
-      lines[i] = held;
-      continue;
-    }
-    let out = redactLine(line, emit);
-    if (options.wholeValue && out === line) out = wholeValueLine(line, emit);
-    lines[i] = out;
-    context.after(line);
+  let i = 0;
+  return {
+    step(n) {
+      if (lines === null) {
+        // The PEM pass first (whole text: blocks span lines), a part of it per step unless n is unbounded.
+        for (;;) {
+          const r = pem.next();
+          if (r.done) {
+            lines = r.value.split('\n');
+            break;
+          }
+          if (n !== Infinity) return false;
+        }
+      }
+      for (const end = Math.min(lines.length, i + n); i < end; i += 1) {
+        lineNo = i + 1;
+        const line = lines[i] ?? '';
+        const held = context.before(line);
+        if (held !== null) {
+          lines[i] = held;
+          continue;
+        }
+        let out = redactLine(line, emit);
+        if (options.wholeValue && out === line) out = wholeValueLine(line, emit);
+        lines[i] = out;
+        context.after(line);
+      }
+      return i >= lines.length;
+    },
+    result() {
+      findings.sort((a, b) => a.line - b.line);
+      return { text: (lines ?? []).join('\n'), count: findings.length, findings };
+    },
+  };
+}
+
+/** Redacts `text`; findings give the kind and 1-based line (of the returned text) of each redaction, never the value. */
+export function redactDetailed(text: string, options: RedactOptions = {}): DetailedRedaction {
+  if (text.length < 8 && !options.wholeValue) return { text, count: 0, findings: [] };
+  const r = startRedaction(text, options);
+  r.step(Infinity);
+  return r.result();
+}
+
+/**
+ * redactDetailed of a long text (a config file of up to 1 MiB: ≈ 60 µs/KB, 60 ms and more in one piece) in slices:
+ * the same line loop with the same context, so the result is exactly redactDetailed's, but it yields to the event
+ * loop whenever a slice has run sliceMs (checked every 16 lines; callers bound the line length). Rejects on abort.
+ */
+export async function redactDetailedSliced(text: string, options: RedactOptions = {}, sliceMs = 5, signal?: AbortSignal): Promise<DetailedRedaction> {
+  if (text.length < 8 && !options.wholeValue) return { text, count: 0, findings: [] };
+  const r = startRedaction(text, options);
+  let started = performance.now();
+  while (!r.step(16)) {
+    if (performance.now() - started < sliceMs) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
+    started = performance.now();
   }
-  findings.sort((a, b) => a.line - b.line);
-  return { text: lines.join('\n'), count: findings.length, findings };
+  return r.result();
 }
 
 /** Redacts `text`: the redacted text and how many redactions were made; never the values. */
