@@ -66,10 +66,10 @@ export const configTemplate: ResourceTemplateDefinition = {
         .map((p) => p.slice(1));
     },
   },
-  read(_uri, variables, services) {
+  async read(_uri, variables, services) {
     const path = configPathOf(variables.path ?? '');
     if (path === null) throw new ResourceNotFound('config path is not valid percent-encoding');
-    const r = readConfig(services, path);
+    const r = await readConfig(services, path);
     if ('error' in r) throw new ResourceNotFound(r.error);
     return JSON.stringify(r.warnings.length ? { ...r.data, warnings: r.warnings } : r.data);
   },

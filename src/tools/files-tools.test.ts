@@ -127,7 +127,11 @@ describe('read_log_file, get_config and the config template over a fixture root'
     writeFileSync(join(tree.root, 'etc/app/late-key.conf'), [...filler, ...pem, 'after = 1', ''].join('\n'));
     PLANTED.push('PlantedLateKeyA', 'PlantedLateKeyB');
     const env = await ok('get_config', { path: '/etc/app/late-key.conf' });
-    assert.deepEqual(env.data.redactions, [{ line: 401, kind: 'pem', count: 1 }]);
+    // One redaction per [REDACTED] body line shown (the BEGIN and END lines stay, naming the key type only).
+    assert.deepEqual(env.data.redactions, [
+      { line: 402, kind: 'pem', count: 1 },
+      { line: 403, kind: 'pem', count: 1 },
+    ]);
     assert.equal(env.data.lines.total, 405);
     const lines = env.data.content.split('\n');
     assert.equal(lines[401], '[REDACTED]');

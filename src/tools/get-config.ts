@@ -17,9 +17,9 @@ export const getConfig = defineTool({
     })
     .strict(),
   data: configDataSchema,
-  async handler({ host, path, fromLine }, { services }) {
+  async handler({ host, path, fromLine }, { services, signal }) {
     checkHost(host);
-    const r = readConfig(services, path, fromLine ?? 1);
+    const r = await readConfig(services, path, fromLine ?? 1, signal);
     if ('error' in r) throw new ToolError(r.error);
     return { data: r.data, warnings: r.warnings };
   },
