@@ -5,26 +5,32 @@
  * true when the scan reached the start (or the `since` boundary) and a lower bound otherwise. Every read is a pread
  * on the descriptor the policy checked (never a second open). Rotations are opened (and checked) only when the scan
  * reaches them. `.gz` rotations are gunzipped off the event loop (gunzip-bounded.ts) within a per-file and a
- * per-call budget of decompressed bytes. The line scan yields to the event loop every SLICE_MS, so a call never
- * holds it long whatever the file. Never rejects except on abort.
+ * per-call budget of decompressed bytes, keeping only the tail the scan can reach. The line scan and the newline
+ * counts yield to the event loop every SLICE_MS, so a call never holds it long whatever the file. Never rejects
+ * except on abort.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { closeFile, contentDenyReason, CONTENT_CHECK_BYTES } from './file-policy.js';
 import type { OpenResult, OpenedFile } from './file-policy.js';
-import { gunzipBounded } from './gunzip-bounded.js';
+import { countNewlines as countBufferNewlines, gunzipTail } from './gunzip-bounded.js';
+import { decodeLine, KEEP_LINE_BYTES } from './log-lines.js';
 import { parseLineTime } from './log-time.js';
 import { preadFully } from './safe-open.js';
 
 const CHUNK = 64 * 1024;
-/** A longer line keeps its first MAX_LINE_BYTES bytes; the rest is counted as hidden. */
-const MAX_LINE_BYTES = 16 * 1024;
 export const MAX_GZ_COMPRESSED_BYTES = 8 * 1024 * 1024;
-export const MAX_GZ_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 /**
- * Decompressed bytes over all .gz rotations of one call. 50 bombs of 10 KB → 100 MB each would otherwise inflate
- * 50 × 32 MiB on the thread pool per call; with this budget a call inflates at most 64 MiB and skips the rest.
+ * Inflated bytes per .gz rotation and per call. The scan reads at most maxScanBytes (8 MiB) of text per call over
+ * all files, and only the tail of each rotation is kept (gunzip-bounded.ts), so memory no longer grows with these
+ * budgets; what they bound is the inflate work (≈ 4 ms of CPU per MiB here: 16 MiB ≈ 60 ms on a pool thread) and the
+ * 64 KiB output buffers thrown away per MiB, which is what forced the collections. 16 MiB holds a rotation whose
+ * text is twice the scan budget (≈ 1.8 MB compressed at the 8.9:1 of a syslog), so the last 8 MiB of any rotation
+ * that size can be read; a bigger rotation is skipped with a warning. Per call, twice that, so one bomb with a forged
+ * size does not starve the older rotations; 64 MiB per call (the earlier figure) bought nothing a 1,000-line tail can
+ * use and cost twice the garbage: 8 concurrent calls threw away 512 MiB instead of 256 MiB.
  */
-export const MAX_GZ_TOTAL_BYTES = 64 * 1024 * 1024;
+export const MAX_GZ_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
+export const MAX_GZ_TOTAL_BYTES = 32 * 1024 * 1024;
 /** The first and last line of a private key block (PEM, PuTTY). */
 export const KEY_BLOCK_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|PuTTY-User-Key-File-\d/;
 export const KEY_BLOCK_END = /-----END [A-Z0-9 ]*PRIVATE KEY-----|Private-MAC:/;
@@ -115,6 +121,10 @@ type ReadAt = (pos: number, len: number) => Buffer;
 interface Source {
   file: OpenedFile;
   size: number;
+  /** Bytes below this offset are not held (the dropped head of a gunzipped rotation; 0 for a plain file). */
+  base: number;
+  /** Newlines in [0, base); null when not counted. */
+  baseNewlines: number | null;
   readAt: ReadAt;
   /** Closes the descriptor once (a .gz was closed already, when it was inflated). */
   close(): void;
@@ -131,7 +141,7 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /** Opens (when lazy) and prepares one input; null (with a warning) when it is refused or unreadable. Closes the fd of a .gz. */
-async function openSource(input: LogInput, warnings: string[], gz: GzBudget, signal?: AbortSignal): Promise<Source | null> {
+async function openSource(input: LogInput, warnings: string[], gz: GzBudget, keepBytes: number, signal?: AbortSignal): Promise<Source | null> {
   let file: OpenedFile;
   if ('fd' in input) file = input;
   else {
@@ -143,7 +153,7 @@ async function openSource(input: LogInput, warnings: string[], gz: GzBudget, sig
     file = r;
   }
   const fd = file.fd;
-  if (!file.hostPath.endsWith('.gz')) return { file, size: file.sizeBytes, readAt: (pos, len) => preadFully(fd, pos, len), close: () => closeFile(file) };
+  if (!file.hostPath.endsWith('.gz')) return { file, size: file.sizeBytes, base: 0, baseNewlines: 0, readAt: (pos, len) => preadFully(fd, pos, len), close: () => closeFile(file) };
   try {
     if (file.sizeBytes > MAX_GZ_COMPRESSED_BYTES) {
       warnings.push(`${file.hostPath}: compressed size ${file.sizeBytes} bytes is over ${MAX_GZ_COMPRESSED_BYTES}; skipped`);
@@ -154,7 +164,14 @@ async function openSource(input: LogInput, warnings: string[], gz: GzBudget, sig
       gz.skipped++;
       return null;
     }
-    const r = await gunzipBounded(preadFully(fd, 0, file.sizeBytes), cap, signal);
+    const input = preadFully(fd, 0, file.sizeBytes);
+    // The trailer holds the last member's size (mod 2^32): over the cap, the whole is too, so skip it uninflated.
+    // A smaller figure proves nothing (it can be forged, or there are several members): the inflate stops at the cap.
+    if (input.length >= 18 && input.readUInt32LE(input.length - 4) > MAX_GZ_DECOMPRESSED_BYTES) {
+      warnings.push(`${file.hostPath}: decompresses to more than ${MAX_GZ_DECOMPRESSED_BYTES} bytes; skipped`);
+      return null;
+    }
+    const r = await gunzipTail(input, { maxBytes: cap, keepBytes, headBytes: CONTENT_CHECK_BYTES, countBytes: keepBytes }, signal);
     if (!r.ok) {
       gz.left -= r.inflatedBytes;
       if (r.reason === 'corrupt') warnings.push(`${file.hostPath}: not a readable gzip file; skipped`);
@@ -162,15 +179,20 @@ async function openSource(input: LogInput, warnings: string[], gz: GzBudget, sig
       else gz.skipped++;
       return null;
     }
-    gz.left -= r.data.length;
+    gz.left -= r.size;
     // The policy checked the compressed head; the rules are about the content.
-    const denied = contentDenyReason(r.data.subarray(0, CONTENT_CHECK_BYTES), 'log');
+    const denied = contentDenyReason(r.head, 'log');
     if (denied) {
       warnings.push(`${file.hostPath}: denied: ${denied} (built-in deny-list; config cannot lift it); skipped`);
       return null;
     }
-    const data = r.data;
-    return { file, size: data.length, readAt: (pos, len) => data.subarray(pos, pos + len), close: () => undefined };
+    const { tail, size } = r;
+    const base = size - tail.length;
+    const readAt = (pos: number, len: number): Buffer => {
+      if (pos < base) throw new Error('read below the kept tail');
+      return tail.subarray(pos - base, pos - base + len);
+    };
+    return { file, size, base, baseNewlines: r.droppedNewlines, readAt, close: () => undefined };
   } finally {
     closeFile(file);
   }
@@ -196,8 +218,8 @@ function* reverseLines(src: Source, state: { pos: number; scanned: number }, bud
     for (let nl = buf.lastIndexOf(0x0a, end - 1); nl !== -1; nl = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1) {
       const line = buf.subarray(nl + 1, end);
       if (!(atEnd && line.length === 0)) {
-        const over = Math.max(0, line.length - MAX_LINE_BYTES);
-        yield [over ? line.subarray(0, MAX_LINE_BYTES) : line, hidden + over, state.pos + nl + 1];
+        const over = Math.max(0, line.length - KEEP_LINE_BYTES);
+        yield [over ? line.subarray(0, KEEP_LINE_BYTES) : line, hidden + over, state.pos + nl + 1];
       }
       atEnd = false;
       hidden = 0;
@@ -206,18 +228,21 @@ function* reverseLines(src: Source, state: { pos: number; scanned: number }, bud
     carryHidden = hidden;
     const rest = buf.subarray(0, end);
     if (rest.length > 0) atEnd = false;
-    if (rest.length > MAX_LINE_BYTES) carryHidden += rest.length - MAX_LINE_BYTES;
-    carry = Buffer.from(rest.subarray(0, MAX_LINE_BYTES));
+    if (rest.length > KEEP_LINE_BYTES) carryHidden += rest.length - KEEP_LINE_BYTES;
+    carry = Buffer.from(rest.subarray(0, KEEP_LINE_BYTES));
   }
   if (state.pos === 0 && src.size > 0) yield [carry, carryHidden, 0];
 }
 
-/** Newlines in [from, to) of a source, read in chunks (line numbers; the line count of an unfiltered tail). */
-function countNewlines(src: Source, from: number, to: number): number {
+/**
+ * Newlines in [from, to) of a source, read in chunks (line numbers; the line count of an unfiltered tail). Up to
+ * 8 MiB of newlines costs ≈ 115 ms of indexOf calls, so it yields between chunks (≤ 1 ms each).
+ */
+async function countNewlines(src: Source, from: number, to: number, slice: () => Promise<void>): Promise<number> {
   let count = 0;
   for (let at = from; at < to; at += CHUNK) {
-    const b = src.readAt(at, Math.min(CHUNK, to - at));
-    for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) count++;
+    await slice();
+    count += countBufferNewlines(src.readAt(at, Math.min(CHUNK, to - at)));
   }
   return count;
 }
@@ -246,7 +271,8 @@ export async function tailLogFiles(files: readonly LogInput[], opts: TailOptions
       if (stop) break;
       await slice();
       owned = next + 1;
-      const src = await openSource(files[next]!, warnings, gz, opts.signal);
+      // A rotation's tail is kept as far as the scan can still read (plus the chunk it may read past the budget).
+      const src = await openSource(files[next]!, warnings, gz, Math.max(0, opts.maxScanBytes - scannedTotal) + CHUNK, opts.signal);
       if (!src) {
         exact = false;
         continue;
@@ -288,11 +314,11 @@ export async function tailLogFiles(files: readonly LogInput[], opts: TailOptions
       scannedTotal + state.scanned < opts.maxScanBytes && (countFrom === null || scannedTotal + state.scanned - countFrom < (opts.maxCountBytes ?? DEFAULT_COUNT_BYTES));
     let fast = false;
     try {
-      for (const [buf, hidden, start] of reverseLines(src, state, budget)) {
+      for (const [buf, cutBytes, start] of reverseLines(src, state, budget)) {
         if ((reverseIndex & 255) === 0) await slice();
         const r = reverseIndex++;
         oldestStart = start;
-        const text = buf.toString('utf8');
+        const [text, hidden] = decodeLine(buf, cutBytes);
         const key = inKeyBlock(text);
         if (!sinceOn) {
           consider(r, text, hidden, undefined, key);
@@ -332,13 +358,17 @@ export async function tailLogFiles(files: readonly LogInput[], opts: TailOptions
       let before: number | null = null;
       if (fast) {
         // Unfiltered: every line counts, so the rest of the budget only counts newlines (memchr speed).
-        const from = Math.max(0, oldestStart - Math.max(0, opts.maxScanBytes - scannedTotal - (src.size - oldestStart)));
-        const extra = countNewlines(src, from, oldestStart);
+        let from = Math.max(src.base, oldestStart - Math.max(0, opts.maxScanBytes - scannedTotal - (src.size - oldestStart)));
+        // A kept tail is at most a chunk longer than the budget: count it whole, the dropped head's count is known.
+        if (src.base > 0 && from - src.base <= CHUNK) from = src.base;
+        const extra = await countNewlines(src, from, oldestStart, slice);
         matched += extra;
         state.pos = from;
         state.scanned = src.size - from;
-        if (from === 0) before = extra;
-      } else if (oldestStart <= opts.maxScanBytes) before = countNewlines(src, 0, oldestStart);
+        if (from === src.base && src.baseNewlines !== null) before = src.baseNewlines + extra;
+      } else if (src.base > 0) {
+        if (src.baseNewlines !== null) before = src.baseNewlines + (await countNewlines(src, src.base, oldestStart, slice));
+      } else if (oldestStart <= opts.maxScanBytes) before = await countNewlines(src, 0, oldestStart, slice);
       const complete = stop || state.pos === 0;
       if (!complete) exact = false;
       // Line numbers: from the newlines before the oldest line yielded, when that head is small enough to count.
