@@ -57,3 +57,15 @@ test('a missing program, a program outside the table and a NUL in an argument ar
   const failing = await runProgram('systemctl', ['-e', "process.stderr.write('Unit x.service not found.\\n'); process.exit(4)"], { executable: node });
   assert.match(describeRunFailure(failing) ?? '', /exited with 4: Unit x\.service not found\./);
 });
+
+test('onStdout receives the output chunk by chunk, cut at the cap, and nothing is collected', async () => {
+  const chunks: Buffer[] = [];
+  const r = await runProgram('systemctl', ['-e', "for (;;) process.stdout.write('y'.repeat(65536))"], {
+    executable: node, maxOutputBytes: 200_000, timeoutMs: 10_000, onStdout: (c) => void chunks.push(c),
+  });
+  assert.equal(r.stopped, 'output-cap');
+  assert.equal(r.stdout, '');
+  assert.ok(chunks.length > 1);
+  assert.equal(Buffer.concat(chunks).length, 200_000);
+  assert.ok(Buffer.concat(chunks).every((b) => b === 0x79));
+});

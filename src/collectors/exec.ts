@@ -22,6 +22,12 @@ export interface RunOptions {
    * point this at a recorded-output stand-in. Production leaves it unset.
    */
   executable?: string;
+  /**
+   * Receives stdout chunk by chunk (cut at maxOutputBytes like the collected form) instead of collecting
+   * it: `stdout` is then ''. A consumer that parses as bytes arrive never holds the whole output as one
+   * string (9 MB of journal JSON was a 9 MB string plus 20,000 objects alive at once).
+   */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface RunResult {
@@ -83,14 +89,15 @@ export function runProgram(program: Program, args: readonly string[], options: R
     child.stdout.on('data', (chunk: Buffer) => {
       if (truncated) return;
       const room = cap - outBytes;
+      const keep = options.onStdout ?? ((c: Buffer) => void out.push(c));
       if (chunk.length > room) {
-        out.push(chunk.subarray(0, room));
+        keep(chunk.subarray(0, room));
         outBytes = cap;
         truncated = true;
         stop('output-cap');
         return;
       }
-      out.push(chunk);
+      keep(chunk);
       outBytes += chunk.length;
     });
     child.stderr.on('data', (chunk: Buffer) => {
@@ -106,7 +113,7 @@ export function runProgram(program: Program, args: readonly string[], options: R
       options.signal?.removeEventListener('abort', onAbort);
       resolve(
         result(program, started, {
-          stdout: Buffer.concat(out, outBytes).toString('utf8'),
+          stdout: options.onStdout ? '' : Buffer.concat(out, outBytes).toString('utf8'),
           stderr: err,
           exitCode: code,
           killedBy: sig,

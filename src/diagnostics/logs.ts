@@ -4,15 +4,13 @@
  */
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
-import { DEFAULT_SCAN, PRIORITY_NAMES, countJournal, locateJournal, queryJournal } from '../collectors/journal.js';
-import type { JournalEntry, JournalQuery, JournalResult, QueryOptions } from '../collectors/journal.js';
+import { DEFAULT_SCAN, PRIORITY_NAMES, countJournal, locateJournal, scanJournal } from '../collectors/journal.js';
+import type { JournalEntry, JournalField, JournalQuery, JournalScan, QueryOptions } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { unknownAssessment } from './assessment.js';
 import type { Assessment } from './assessment.js';
 import { PatternGrouper } from './log-patterns.js';
 import { redact } from './redact.js';
-import { forEachSliced } from '../util/slices.js';
-import type { SliceOptions } from '../util/slices.js';
 
 export const LOG_MODES = ['entries', 'facets', 'patterns'] as const;
 export type LogMode = (typeof LOG_MODES)[number];
@@ -101,60 +99,94 @@ export function entryOut(e: JournalEntry, s: Scrubber): LogEntryOut {
   };
 }
 
-function facet(entries: readonly JournalEntry[], key: (e: JournalEntry) => string | null, s: Scrubber): { top: Record<string, number>; distinct: number } {
-  const counts = new Map<string, number>();
-  for (const e of entries) {
-    const k = key(e) ?? '(none)';
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  const top: Record<string, number> = {};
-  for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, FACET_TOP)) top[s.text(k, 256)] = n;
-  return { top, distinct: counts.size };
-}
+/** The facet field keys, and what journalctl must print for them (facets need no MESSAGE). */
+const FACET_KEYS = {
+  unit: (e: JournalEntry) => e.unit,
+  priority: (e: JournalEntry) => e.priorityName,
+  identifier: (e: JournalEntry) => e.identifier,
+} as const;
+export const FACET_FIELDS: readonly JournalField[] = ['PRIORITY', '_SYSTEMD_UNIT', 'UNIT', 'SYSLOG_IDENTIFIER', '_COMM'];
 
-export function logFacets(entries: readonly JournalEntry[], s: Scrubber): NonNullable<LogsData['facets']> {
-  const unit = facet(entries, (e) => e.unit, s);
-  const priority = facet(entries, (e) => e.priorityName, s);
-  const identifier = facet(entries, (e) => e.identifier, s);
-  return { unit: unit.top, priority: priority.top, identifier: identifier.top, distinct: { unit: unit.distinct, priority: priority.distinct, identifier: identifier.distinct } };
+/** Facet counts, one entry at a time: only the counters are kept. */
+export class FacetCounter {
+  private readonly counts = { unit: new Map<string, number>(), priority: new Map<string, number>(), identifier: new Map<string, number>() };
+
+  add(e: JournalEntry): void {
+    for (const k of ['unit', 'priority', 'identifier'] as const) {
+      const v = FACET_KEYS[k](e) ?? '(none)';
+      this.counts[k].set(v, (this.counts[k].get(v) ?? 0) + 1);
+    }
+  }
+
+  facets(s: Scrubber): NonNullable<LogsData['facets']> {
+    const top = (counts: Map<string, number>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, FACET_TOP)) out[s.text(k, 256)] = n;
+      return out;
+    };
+    const { unit, priority, identifier } = this.counts;
+    return { unit: top(unit), priority: top(priority), identifier: top(identifier), distinct: { unit: unit.size, priority: priority.size, identifier: identifier.size } };
+  }
 }
 
 /**
- * Patterns over redacted messages (a secret never becomes part of a template). Redacting and templating
- * cost ≈ 30–50 µs a message, ≈ 1 s for 20,000: done in slices that yield to the event loop and stop
- * when `signal` aborts (util/slices.ts).
+ * Patterns over redacted messages (a secret never becomes part of a template), one entry at a time: only
+ * the templates are kept (PatternGrouper bounds them). Redacting and templating cost ≈ 30–50 µs a message,
+ * ≈ 1 s for 20,000, so `add` must run inside a sliced loop (the journal line stream is one).
  */
-export async function logPatterns(entries: readonly JournalEntry[], s: Scrubber, options: SliceOptions = {}): Promise<LogPatternOut[]> {
-  const grouper = new PatternGrouper();
-  await forEachSliced(
-    entries,
-    (e) => {
-      const r = redact(e.message);
-      s.redactions += r.count;
-      grouper.add(r.text, e.tsUs);
-    },
-    options,
-  );
-  return grouper.groups().map((g) => ({
-    template: clipString(g.template, EXAMPLE_CHARS),
-    count: g.count,
-    firstAt: isoOfUs(g.firstUs),
-    lastAt: isoOfUs(g.lastUs),
-    example: clipString(g.example, EXAMPLE_CHARS),
-  }));
+export class PatternCollector {
+  private readonly grouper = new PatternGrouper();
+  constructor(private readonly s: Scrubber) {}
+
+  add(e: JournalEntry): void {
+    const r = redact(e.message);
+    this.s.redactions += r.count;
+    this.grouper.add(r.text, e.tsUs);
+  }
+
+  patterns(): LogPatternOut[] {
+    return this.grouper.groups().map((g) => ({
+      template: clipString(g.template, EXAMPLE_CHARS),
+      count: g.count,
+      firstAt: isoOfUs(g.firstUs),
+      lastAt: isoOfUs(g.lastUs),
+      example: clipString(g.example, EXAMPLE_CHARS),
+    }));
+  }
+}
+
+/** Entries mode keeps only the page: the matching entries numbered offset … offset + limit - 1. */
+export class EntryWindow {
+  readonly items: JournalEntry[] = [];
+  private seen = 0;
+  constructor(
+    private readonly offset: number,
+    private readonly limit: number,
+  ) {}
+
+  add(e: JournalEntry): void {
+    const i = this.seen++;
+    if (i >= this.offset && i < this.offset + this.limit) this.items.push(e);
+  }
 }
 
 export interface LogSearch {
-  result: JournalResult;
+  result: JournalScan;
   base: Omit<LogsData, 'entries' | 'facets' | 'patterns' | 'patternCount' | 'redactions'>;
   assessments: Assessment[];
 }
 
-/** Runs the query and the fields every mode shares. */
-export async function runLogSearch(services: Services, mode: LogMode, q: JournalQuery, options: QueryOptions = {}): Promise<LogSearch> {
-  const result = await queryJournal(services, q, options);
+/** What each mode needs journalctl to print (grep adds MESSAGE). */
+const MODE_FIELDS: Record<LogMode, readonly JournalField[] | undefined> = { entries: undefined, facets: FACET_FIELDS, patterns: ['MESSAGE'] };
+
+/**
+ * Runs the query, handing each matching entry (newest first) to `sink` as journalctl's output is parsed,
+ * and computes the fields every mode shares.
+ */
+export async function runLogSearch(services: Services, mode: LogMode, q: JournalQuery, sink: (e: JournalEntry) => void, options: QueryOptions = {}): Promise<LogSearch> {
+  const fields = MODE_FIELDS[mode];
+  const result = await scanJournal(services, q, sink, fields ? { ...options, fields } : options);
   const loc = locateJournal(services);
-  const scanned = result.entries;
   let totalMatched = result.matched;
   let totalIsLowerBound = result.scanLimited;
   if (result.available && result.scanLimited && result.stopped !== 'timeout' && result.stopped !== 'aborted' && q.grep === undefined) {
@@ -173,8 +205,8 @@ export async function runLogSearch(services: Services, mode: LogMode, q: Journal
     scannedCount: result.scanned,
     maxScan: q.maxScan ?? DEFAULT_SCAN,
     scanLimited: result.scanLimited,
-    newestAt: scanned.length > 0 ? scanned[0]!.ts : null,
-    oldestAt: scanned.length > 0 ? scanned[scanned.length - 1]!.ts : null,
+    newestAt: result.newestAt,
+    oldestAt: result.oldestAt,
   };
   const assessments = result.available ? [] : [unknownAssessment('logs', 'logs.unavailable', `journal not readable: ${result.reason ?? 'unknown reason'}`)];
   return { result, base, assessments };

@@ -55,14 +55,20 @@ export interface PageResult<T> {
  */
 export function paginate<T>(items: readonly T[], options: { limit: number; cursor?: string | undefined; query: unknown }): PageResult<T> {
   const offset = decodeCursor(options.cursor, options.query);
-  const total = items.length;
-  const slice = items.slice(offset, offset + options.limit);
+  return pageOfWindow(items.slice(offset, offset + options.limit), items.length, offset, options.query);
+}
+
+/**
+ * The page when only its items were kept: `slice` is the list's items from `offset` (the cursor's, from
+ * decodeCursor), `total` the list's length. For a tool that streams its list and keeps just the page.
+ */
+export function pageOfWindow<T>(slice: T[], total: number, offset: number, query: unknown): PageResult<T> {
   const end = offset + slice.length;
-  const page = { offset, total, query: options.query };
+  const page = { offset, total, query };
   if (offset === 0 && end >= total) return { items: slice, page };
   return {
     items: slice,
     page,
-    truncated: { returned: slice.length, total, ...(end < total ? { nextCursor: encodeCursor(end, options.query) } : {}) },
+    truncated: { returned: slice.length, total, ...(end < total ? { nextCursor: encodeCursor(end, query) } : {}) },
   };
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { defineTool } from '../catalogue/types.js';
 import { MAX_GREP_CHARS, MAX_SCAN, MAX_UNITS } from '../collectors/journal.js';
-import { LOG_MODES, Scrubber, entryOut, logFacets, logPatterns, logsDataSchema, runLogSearch } from '../diagnostics/logs.js';
+import type { JournalEntry } from '../collectors/journal.js';
+import { EntryWindow, FacetCounter, LOG_MODES, PatternCollector, Scrubber, entryOut, logsDataSchema, runLogSearch } from '../diagnostics/logs.js';
 import type { LogsData } from '../diagnostics/logs.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
-import { cursorField, paginate } from './paging.js';
+import { cursorField, decodeCursor, pageOfWindow, paginate } from './paging.js';
 
 const timeText = (what: string) =>
   z.string().min(1).max(64).describe(`${what}: "now", relative like "-15m", "-2h", "-1d", or RFC 3339 ("2026-01-31T13:45:00Z")`);
@@ -39,26 +40,29 @@ export const searchLogs = defineTool({
     const mode = m ?? 'entries';
     // the last hour by default; with only `until`, everything before it (the scan bound still applies)
     const q = filters.since === undefined && filters.until === undefined ? { ...filters, since: '-1h' } : filters;
-    const { result, base, assessments } = await runLogSearch(services, mode, q, { signal });
+    const query = { mode, ...q };
     const s = new Scrubber();
+    // each mode keeps only what it returns while the journal streams by: counters, templates, or the page
+    const facets = mode === 'facets' ? new FacetCounter() : null;
+    const patterns = mode === 'patterns' ? new PatternCollector(s) : null;
+    const offset = mode === 'entries' ? decodeCursor(cursor, query) : 0;
+    const kept = new EntryWindow(offset, mode === 'entries' ? (limit ?? 50) : 0);
+    const sink = facets ? (e: JournalEntry) => facets.add(e) : patterns ? (e: JournalEntry) => patterns.add(e) : (e: JournalEntry) => kept.add(e);
+    const { result, base, assessments } = await runLogSearch(services, mode, q, sink, { signal });
     const warnings = [...result.warnings];
     if (result.scanLimited) {
       warnings.push(
         `the scan stopped after the newest ${result.scanned} entries (maxScan ${base.maxScan}): ${mode} cover only those, of ${base.totalMatched}${base.totalIsLowerBound ? '+' : ''} matching; narrow since/units/priority or raise maxScan`,
       );
     }
-    const query = { mode, ...q };
-    if (mode === 'facets') {
-      const facets = logFacets(result.entries, s);
-      return { data: { ...base, facets, redactions: s.redactions }, assessments, warnings };
-    }
-    if (mode === 'patterns') {
-      const all = await logPatterns(result.entries, s, { signal });
+    if (facets) return { data: { ...base, facets: facets.facets(s), redactions: s.redactions }, assessments, warnings };
+    if (patterns) {
+      const all = patterns.patterns();
       const p = paginate(all, { limit: limit ?? 20, cursor, query });
       const data: LogsData = { ...base, patterns: p.items, patternCount: all.length, redactions: s.redactions };
       return { data, assessments, warnings, ...(p.truncated ? { truncated: p.truncated } : {}), page: { field: 'patterns', ...p.page } };
     }
-    const p = paginate(result.entries, { limit: limit ?? 50, cursor, query });
+    const p = pageOfWindow(kept.items, result.matched, offset, query);
     const entries = p.items.map((e) => entryOut(e, s));
     const data: LogsData = { ...base, entries, redactions: s.redactions };
     return { data, assessments, warnings, ...(p.truncated ? { truncated: p.truncated } : {}), page: { field: 'entries', ...p.page } };
