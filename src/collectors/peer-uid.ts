@@ -5,7 +5,9 @@
  * A connection accepted on (server addr:port) from (client addr:port) has a
  * twin socket owned by the client process: local = the client's endpoint,
  * remote = ours. Its `uid` column is the user that created that socket, which
- * the client cannot choose. Lines are matched on the exact local/remote pair.
+ * the client cannot choose, and its `inode` names the socket itself (which
+ * peer-process.ts maps to the process holding it). Lines are matched on the
+ * exact local/remote pair.
  *
  * Lines that cannot speak for a live client are ignored (the lookup then
  * answers null, i.e. "unknown"): TIME_WAIT entries, and any entry with inode
@@ -148,13 +150,26 @@ export interface PeerUidLookupOptions {
 /** The uid owning the client end of the connection client → server; null when no live socket says so. */
 export type PeerUidLookup = (client: Endpoint, server: Endpoint) => Promise<number | null>;
 
+/** The client end's owner uid and socket inode (which peer-process.ts maps to the process holding it). */
+export interface PeerSocket {
+  uid: number;
+  inode: number;
+}
+
+export type PeerSocketLookup = (client: Endpoint, server: Endpoint) => Promise<PeerSocket | null>;
+
 interface Pending {
   keys: Partial<Record<TcpTable, string>>;
   passesLeft: number;
-  resolve(uid: number | null): void;
+  resolve(found: PeerSocket | null): void;
 }
 
 export function createPeerUidLookup(options: PeerUidLookupOptions = {}): PeerUidLookup {
+  const lookup = createPeerSocketLookup(options);
+  return async (client, server) => (await lookup(client, server))?.uid ?? null;
+}
+
+export function createPeerSocketLookup(options: PeerUidLookupOptions = {}): PeerSocketLookup {
   const dir = options.procNet ?? '/proc/net';
   const chunkBytes = options.chunkBytes ?? 64 * 1024;
   const passes = Math.max(1, options.passes ?? 2);
@@ -185,7 +200,7 @@ export function createPeerUidLookup(options: PeerUidLookupOptions = {}): PeerUid
             const line = waiting ? parseTcpLine(text.slice(start, stop)) : null;
             if (waiting && line && line.state !== TIME_WAIT && line.inode !== 0) {
               wanted.delete(pair);
-              for (const p of waiting) p.resolve(line.uid);
+              for (const p of waiting) p.resolve({ uid: line.uid, inode: line.inode });
             }
           }
           start = stop + 1;
@@ -235,7 +250,7 @@ export function createPeerUidLookup(options: PeerUidLookupOptions = {}): PeerUid
   };
 
   return (client, server) =>
-    new Promise<number | null>((resolve) => {
+    new Promise<PeerSocket | null>((resolve) => {
       const keys: Partial<Record<TcpTable, string>> = {};
       for (const table of ['tcp', 'tcp6'] as const) {
         const local = endpointKey(client, table);
@@ -247,10 +262,10 @@ export function createPeerUidLookup(options: PeerUidLookupOptions = {}): PeerUid
       queue.push({
         keys,
         passesLeft: passes,
-        resolve: (uid) => {
+        resolve: (found) => {
           if (settled) return;
           settled = true;
-          resolve(uid);
+          resolve(found);
         },
       });
       if (!running) void drain();

@@ -8,7 +8,7 @@
  * printed in natural order (%04X). Bounded: at most maxLines rows over all files, pids/fds capped in the scan.
  * Never throws: malformed lines are skipped and counted.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { opendirSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
@@ -191,25 +191,103 @@ export function socketInodeOf(target: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** fd symlink targets of one process (at most maxFds); null when proc/<pid>/fd is unreadable. */
-export function readFdTargets(ctx: CollectorContext, pid: number, maxFds: number): { targets: string[]; total: number; error: string | null } {
+/** One process's fd table, read a few entries at a time (so a caller can yield between slices). */
+export interface FdTable {
+  /** Link targets of up to `max` more entries (an fd closed since it was listed is skipped, still counted). */
+  read(max: number): string[];
+  /** Entries consumed so far (read or skipped). */
+  readonly entries: number;
+  /** Whether the table has no more entries. */
+  readonly done: boolean;
+  /** Counts the remaining entries without reading their links; the table is then done. */
+  skipRest(): void;
+  close(): void;
+}
+
+/** Above this many open fds a table is listed incrementally (one readdir of 10,000 names holds the caller ≈ 10 ms). */
+const LIST_AT_ONCE = 4096;
+
+/**
+ * Opens proc/<pid>/fd; the error code (ENOENT, EACCES, …) when it cannot be listed. A usual table is listed in
+ * one readdir (≈ 1 µs a name; opendir plus reads cost 2–5× more per table here); one the kernel says is larger
+ * (the directory's size is its count of open fds since Linux 6.2, 0 before) a few hundred names at a time.
+ */
+export function openFdTable(ctx: CollectorContext, pid: number): FdTable | { error: string } {
   const dir = join(ctx.root, 'proc', String(pid), 'fd');
-  let names: string[];
+  let next: () => string | null;
+  let closeDir = (): void => undefined;
   try {
-    names = readdirSync(dir);
+    if (statSync(dir).size > LIST_AT_ONCE) {
+      const handle = opendirSync(dir, { bufferSize: 256 });
+      next = () => {
+        try {
+          return handle.readSync()?.name ?? null;
+        } catch {
+          return null; // the process exited while being listed
+        }
+      };
+      closeDir = () => handle.closeSync();
+    } else {
+      const names = readdirSync(dir);
+      let i = 0;
+      next = () => names[i++] ?? null;
+    }
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    return { targets: [], total: 0, error: typeof code === 'string' ? code : 'EIO' };
+    return { error: typeof code === 'string' ? code : 'EIO' };
   }
-  const targets: string[] = [];
-  for (const n of names.slice(0, Math.max(0, maxFds))) {
-    try {
-      targets.push(readlinkSync(`${dir}/${n}`));
-    } catch {
-      /* closed since readdir */
-    }
+  let entries = 0;
+  let done = false;
+  const nextName = (): string | null => {
+    const name = done ? null : next();
+    if (name === null) done = true;
+    else entries += 1;
+    return name;
+  };
+  return {
+    read(max) {
+      const targets: string[] = [];
+      for (let i = 0; i < max; i++) {
+        const name = nextName();
+        if (name === null) break;
+        try {
+          targets.push(readlinkSync(`${dir}/${name}`));
+        } catch {
+          /* closed since it was listed */
+        }
+      }
+      return targets;
+    },
+    get entries() {
+      return entries;
+    },
+    get done() {
+      return done;
+    },
+    skipRest() {
+      while (nextName() !== null);
+    },
+    close() {
+      try {
+        closeDir();
+      } catch {
+        /* already closed */
+      }
+    },
+  };
+}
+
+/** fd symlink targets of one process (at most maxFds); null when proc/<pid>/fd is unreadable. */
+export function readFdTargets(ctx: CollectorContext, pid: number, maxFds: number): { targets: string[]; total: number; error: string | null } {
+  const table = openFdTable(ctx, pid);
+  if ('error' in table) return { targets: [], total: 0, error: table.error };
+  try {
+    const targets = table.read(Math.max(0, maxFds));
+    table.skipRest();
+    return { targets, total: table.entries, error: null };
+  } finally {
+    table.close();
   }
-  return { targets, total: names.length, error: null };
 }
 
 export interface InodeScanState {
@@ -247,9 +325,14 @@ export function scanSocketOwners(ctx: CollectorContext, pids: readonly number[],
     state.pidsScanned++;
     state.fdsScanned += r.targets.length;
     if (r.total > budget) state.capped = true;
-    for (const t of r.targets) {
-      const inode = socketInodeOf(t);
-      if (inode !== null && !state.owners.has(inode)) state.owners.set(inode, pid);
-    }
+    addSocketOwners(state, pid, r.targets);
+  }
+}
+
+/** Records the socket inodes among `targets` (fd links of `pid`) that no earlier pid holds. */
+export function addSocketOwners(state: InodeScanState, pid: number, targets: readonly string[]): void {
+  for (const t of targets) {
+    const inode = socketInodeOf(t);
+    if (inode !== null && !state.owners.has(inode)) state.owners.set(inode, pid);
   }
 }
