@@ -9,20 +9,40 @@
  *
  * Without this, hostlens running as root hands any local user what only root
  * may read (a 0600 log file came back whole through read_log_file).
+ *
+ * The same lookup names the client: the kernel's socket line also carries the
+ * client socket's inode, and src/collectors/peer-process.ts finds the process
+ * holding it. The connection's requests then count against that process
+ * (tenant.ts `p:<pid>:<starttime>`; local-clients.ts bounds how many such
+ * clients one uid has at once). A request waits for both answers before it is
+ * routed: its first request would otherwise count against the connection, and
+ * a burst over 400 connections is 400 first requests. One shared pass over the
+ * fd tables answers a whole burst, in slices that leave the event loop free.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { createPeerUidLookup } from '../collectors/peer-uid.js';
-import type { PeerUidLookup } from '../collectors/peer-uid.js';
+import { createPeerProcessLookup } from '../collectors/peer-process.js';
+import type { PeerProcessLookup } from '../collectors/peer-process.js';
+import { createPeerSocketLookup } from '../collectors/peer-uid.js';
+import type { PeerSocket, PeerSocketLookup } from '../collectors/peer-uid.js';
 import type { Logger } from '../util/log.js';
 import { localAuthInfo } from './auth/principal.js';
 import { TRANSPORT_ERROR } from './errors.js';
+import { createLocalClients } from './local-clients.js';
+import { setConnectionClient } from './tenant.js';
 
 export interface LocalPeerPolicy {
   /** uids served besides root and the server's own effective uid. */
   allowedUids?: readonly number[];
-  /** The uid lookup (default: /proc/net/tcp and tcp6); tests substitute their own. */
-  lookup?: (socket: Socket) => Promise<number | null>;
+  /**
+   * The peer lookup (default: /proc/net/tcp and tcp6); tests substitute their
+   * own. A bare uid names no socket: the connection is then its own client.
+   */
+  lookup?: (socket: Socket) => Promise<number | PeerSocket | null>;
+  /** Socket inode → process (default: the fd tables under /proc). */
+  process?: PeerProcessLookup;
+  /** Distinct clients one uid may have at once before further ones share one (local-clients.ts). */
+  maxClientsPerUid?: number;
 }
 
 export interface LocalPeerGate {
@@ -41,7 +61,7 @@ function pathOf(target: string | undefined): string {
   return end < 0 ? t : t.slice(0, end);
 }
 
-export function socketLookup(lookup: PeerUidLookup = createPeerUidLookup()): (socket: Socket) => Promise<number | null> {
+export function socketLookup(lookup: PeerSocketLookup = createPeerSocketLookup()): (socket: Socket) => Promise<PeerSocket | null> {
   return (socket) => {
     const { remoteAddress, remotePort, localAddress, localPort } = socket;
     if (!remoteAddress || !remotePort || !localAddress || !localPort) return Promise.resolve(null);
@@ -52,11 +72,23 @@ export function socketLookup(lookup: PeerUidLookup = createPeerUidLookup()): (so
 export function createLocalPeerGate(policy: LocalPeerPolicy, logger?: Logger): LocalPeerGate {
   const allowed = new Set<number>([0, process.geteuid?.() ?? 0, ...(policy.allowedUids ?? [])]);
   const lookup = policy.lookup ?? socketLookup();
+  const processOf = policy.process ?? createPeerProcessLookup();
+  const clients = createLocalClients(policy.maxClientsPerUid);
   const peers = new WeakMap<Socket, Promise<number | null>>();
+  /** The peer's uid once its client is named (setConnectionClient); null: unknown. */
+  const identified = async (socket: Socket): Promise<number | null> => {
+    const peer = await lookup(socket);
+    if (peer === null || typeof peer === 'number') return peer;
+    if (!allowed.has(peer.uid)) return peer.uid;
+    const found = await processOf(peer.inode, peer.uid).catch(() => null);
+    const client = clients.bind(socket, peer.uid, found);
+    if (client !== null) setConnectionClient(socket, client);
+    return peer.uid;
+  };
   const uidOf = (socket: Socket): Promise<number | null> => {
     let uid = peers.get(socket);
     if (!uid) {
-      uid = lookup(socket).catch(() => null);
+      uid = identified(socket).catch(() => null);
       peers.set(socket, uid);
     }
     return uid;

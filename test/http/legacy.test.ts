@@ -366,7 +366,9 @@ describe('legacy: session cap', () => {
 describe('legacy: session cap under concurrent initializes', () => {
   let r: Running;
   beforeEach(async () => {
-    r = await startApp({ maxSessions: 2, maxSessionsPerPrincipal: 2 });
+    // Each connection a client of its own (named by uid only, as when its process cannot be found): as one client,
+    // this process's initializes at its cap would close its own idle sessions instead of being refused.
+    r = await startApp({ maxSessions: 2, maxSessionsPerPrincipal: 2, localPeers: { lookup: async () => process.geteuid?.() ?? 0 } });
   });
   afterEach(async () => {
     await r.app.close();

@@ -140,7 +140,9 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
   before(async () => {
     services = createServices({ startSampler: false, changeWatch: false, toolConcurrency: 4, toolTimeoutSec: 30 });
     const factory = () => buildServer({ catalogue: { tools, resources: [], prompts: [] }, services, toolsets: ['core'], name: 'limits-test', version: '1.0.0' });
-    app = createHttpApp({ factory, port: 0 });
+    // Every client here is this one process, which would make them one client (src/http/tenant.ts): the peer is
+    // named by uid only, as when its process cannot be found, so each session and connection is a client of its own.
+    app = createHttpApp({ factory, port: 0, localPeers: { lookup: async () => process.geteuid?.() ?? 0 } });
     url = (await app.listen()).url;
     sids = [await openLegacySession(url, V), await openLegacySession(url, V)];
   });
