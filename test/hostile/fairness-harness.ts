@@ -2,7 +2,8 @@
  * The fairness suite's pieces: a spawned `hostlens serve` with two read-only
  * static tokens (or none), a victim that calls through the official SDK
  * clients in both eras (a 2025-11-25 session and 2026-07-28 stateless), and a
- * noisy client's raw bursts.
+ * noisy client's raw bursts. Without auth the victim is a process of its own
+ * (fairness-victim.ts): the server counts local clients by process.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import { killAll, MODERN, spawnHostlens } from '../e2e/helpers.js';
 import { within } from '../support/async.js';
+import { childVictim } from './fairness-victim.js';
 
 export const TOKENS = { noisy: 'fairness-noisy-token-0123456789', victim: 'fairness-victim-token-0123456789' } as const;
 export type Who = keyof typeof TOKENS;
@@ -82,11 +84,15 @@ export async function burst(n: number, send: (i: number) => Promise<Response>): 
 export interface Victim {
   /** `calls` calls of `tool` in each era; throws on any failure (HTTP error, JSON-RPC error, isError). */
   serve(calls: number, tool?: string, args?: Record<string, unknown>): Promise<number>;
+  /** Opens a subscriptions/listen stream held until close(); its HTTP status. */
+  listen(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** The victim: the SDK client in a 2025-11-25 session and pinned to 2026-07-28. */
+/** The victim: the SDK client in a 2025-11-25 session and pinned to 2026-07-28 (without auth in a child process). */
 export async function victim(s: Served): Promise<Victim> {
+  if (!s.authOn) return childVictim(s.url);
+  const listens: AbortController[] = [];
   const init = { requestInit: { headers: authHeader(s, 'victim') } };
   const legacy = new Client({ name: 'victim-legacy', version: '1.0.0' }, { supportedProtocolVersions: ['2025-11-25'] });
   await within(15_000, 'victim legacy connect', legacy.connect(new StreamableHTTPClientTransport(new URL(s.url), init)));
@@ -105,7 +111,14 @@ export async function victim(s: Served): Promise<Victim> {
       }
       return ok;
     },
+    async listen() {
+      const c = new AbortController();
+      listens.push(c);
+      const res = await fetch(s.url, { ...modernInit(s, 'victim', 'subscriptions/listen', { notifications: { resourceSubscriptions: ['diag://local/overview'] } }, 'victim-listen'), signal: c.signal });
+      return res.status;
+    },
     async close() {
+      for (const c of listens) c.abort();
       await legacy.close().catch(() => undefined);
       await modern.close().catch(() => undefined);
     },
