@@ -101,6 +101,10 @@ describe('peer process: real sockets', { skip: process.platform !== 'linux' }, (
       assert.equal(await lookup(0x7fff_fff0, uid), null, 'no process holds that inode');
       assert.equal(await lookup(inode, 4_000_000), null, 'no process of that uid holds it');
       assert.equal(await lookup(0, uid), null);
+      const passes: PeerProcessPass[] = [];
+      const hungUp = createPeerProcessLookup({ onPass: (p) => passes.push(p) });
+      assert.equal(await hungUp(inode, uid, () => false), null, 'a connection already closed is not looked for');
+      assert.equal(passes.length, 0);
     } finally {
       client.destroy();
       server.close();

@@ -8,20 +8,23 @@
  * the owner without reading a file; others are skipped), and the fd links are
  * read by the inode → pid scanner of sockets.ts, bounded in fds per pass.
  *
- * Cost, measured on a 2-core VM (peer-process.test.ts prints it): one fd link
- * costs ≈ 1–2 µs of readlink, so a pass over ≈ 1,000 sockets of one process is
- * ≈ 1–3 ms and a host with 50,000 fds of one uid ≈ 100 ms. Such a pass would
- * hold the event loop, so it runs in slices of at most `sliceMs` (4 ms) of
- * synchronous reads, yielding to the loop between them (setImmediate): a slice
- * is one process at a time, so only a single process with tens of thousands
- * of fds (one readdir) overruns it.
+ * Cost, measured on a loaded 2-core VM (peer-process.test.ts prints it): one
+ * fd link costs 5–35 µs of readlink there (1–2 µs on an idle machine), so a
+ * whole pass over 100 processes and 1,500 fds took ≈ 40 ms, and a host with
+ * 50,000 fds of one uid would take seconds. Held at once, that would stall
+ * every request, so a pass runs in slices of ≈ `sliceMs` (4 ms) of
+ * synchronous reads, yielding to the event loop between them (setImmediate);
+ * the clock is checked after every process and every 64 links, and a table
+ * is listed in one readdir only up to 4,096 fds (sockets.ts openFdTable).
+ * Measured: longest slice 4–12 ms (the excess is the VM taking the CPU away).
  *
  * Shared: at most one pass runs at a time; lookups arriving meanwhile wait for
  * the next one. A pass stops as soon as every inode it was started for is
  * found, and starts with the processes that held the last inodes found (a
  * client opening 400 connections is found in its own fd table first), so a
- * burst of connections from one process costs about one full pass plus a few
- * reads of that one fd table, not one pass each. The inode → pid map of the
+ * burst of connections from one process costs one pass, not one each (400
+ * concurrent lookups: one pass, ≈ 30 ms in all). Processes are read newest
+ * first, and the table of a process found is read to its end. The inode → pid map of the
  * last pass answers later lookups directly for `reuseMs`: socket inodes are
  * never reused while the socket is open, so a hit is always right.
  *
@@ -62,7 +65,7 @@ export interface PeerProcessLookupOptions {
   root?: string;
   /** Synchronous work per slice before yielding to the event loop (default 4 ms). */
   sliceMs?: number;
-  /** fd links read per pass at most (default 100,000). */
+  /** fd links read per pass at most (default 50,000). */
   maxFdsPerPass?: number;
   /** How long the inode → pid map of the last pass answers lookups (default 2 s). */
   reuseMs?: number;
@@ -72,12 +75,16 @@ export interface PeerProcessLookupOptions {
   onPass?: (pass: PeerProcessPass) => void;
 }
 
-/** The process holding socket `inode`, among processes of `uid`; null when none is found. */
-export type PeerProcessLookup = (inode: number, uid: number) => Promise<PeerProcess | null>;
+/**
+ * The process holding socket `inode`, among processes of `uid`; null when none is found. `wanted` (the
+ * connection is still open) is asked before each pass: a client that hung up costs no more reading.
+ */
+export type PeerProcessLookup = (inode: number, uid: number, wanted?: () => boolean) => Promise<PeerProcess | null>;
 
 interface Pending {
   inode: number;
   uid: number;
+  wanted: () => boolean;
   passesLeft: number;
   resolve(found: PeerProcess | null): void;
 }
@@ -94,7 +101,7 @@ export function createPeerProcessLookup(options: PeerProcessLookupOptions = {}):
   const ctx = createCollectorContext({ root: options.root ?? '/' });
   const procDir = join(ctx.root, 'proc');
   const sliceMs = options.sliceMs ?? 4;
-  const maxFds = options.maxFdsPerPass ?? 100_000;
+  const maxFds = options.maxFdsPerPass ?? 50_000;
   const reuseMs = options.reuseMs ?? 2_000;
   const passes = Math.max(1, options.passes ?? 2);
   let queue: Pending[] = [];
@@ -215,7 +222,12 @@ export function createPeerProcessLookup(options: PeerProcessLookupOptions = {}):
     running = true;
     try {
       while (queue.length > 0) {
-        const batch = queue.filter((p) => !answerFromKnown(p));
+        const batch: Pending[] = [];
+        for (const p of queue) {
+          if (answerFromKnown(p)) continue;
+          if (p.wanted()) batch.push(p);
+          else p.resolve(null); // the client hung up
+        }
         queue = [];
         if (batch.length > 0) await pass(batch).catch(() => batch.forEach((p) => p.resolve(null)));
       }
@@ -237,13 +249,14 @@ export function createPeerProcessLookup(options: PeerProcessLookupOptions = {}):
     return true;
   };
 
-  return (inode, uid) =>
+  return (inode, uid, wanted = () => true) =>
     new Promise<PeerProcess | null>((resolve) => {
       if (!Number.isSafeInteger(inode) || inode <= 0) return resolve(null);
       let settled = false;
       const p: Pending = {
         inode,
         uid,
+        wanted,
         passesLeft: passes,
         resolve: (found) => {
           if (settled) return;

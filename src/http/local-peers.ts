@@ -80,7 +80,7 @@ export function createLocalPeerGate(policy: LocalPeerPolicy, logger?: Logger): L
     const peer = await lookup(socket);
     if (peer === null || typeof peer === 'number') return peer;
     if (!allowed.has(peer.uid)) return peer.uid;
-    const found = await processOf(peer.inode, peer.uid).catch(() => null);
+    const found = await processOf(peer.inode, peer.uid, () => !socket.destroyed).catch(() => null);
     const client = clients.bind(socket, peer.uid, found);
     if (client !== null) setConnectionClient(socket, client);
     return peer.uid;
