@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BODY_SHAPE_LIMITS, batchProblem, bodyShapeProblem } from './body-shape.js';
+import { BODY_SHAPE_LIMITS, batchProblem, bodyShapeProblem, echoProblem } from './body-shape.js';
 
 const call = (args: unknown, id: unknown = 7): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_cpu', arguments: args } });
 const deep = (n: number, open = '[', close = ']'): string => `${open.repeat(n)}${close.repeat(n)}`;
@@ -74,5 +74,33 @@ describe('batchProblem', () => {
     const five = batchProblem(Array.from({ length: 5 }, (_, i) => msg('tools/list', i)));
     assert.deepEqual([five?.code, five?.id], [-32600, null]);
     assert.match(five!.message, /at most 4 list or read requests.*this one has 5/);
+  });
+});
+
+describe('echoProblem', () => {
+  const req = (method: string, params: unknown, id: unknown = 4) => ({ jsonrpc: '2.0', id, method, params });
+  test('names over 1,024, URIs over 16,384 and progressTokens over 256 characters are refused with the id; at the bound they pass', () => {
+    const over: Array<[unknown, number, RegExp]> = [
+      [req('m'.repeat(1_025), {}), -32601, /method name of 1025 characters/],
+      [req('tools/call', { name: 'n'.repeat(1_025) }), -32602, /tool name of 1025/],
+      [req('prompts/get', { name: 'n'.repeat(1_025) }), -32602, /prompt name of 1025/],
+      [req('resources/subscribe', { uri: 'u'.repeat(16_385) }), -32602, /resource URI of 16385/],
+      [req('completion/complete', { ref: { type: 'ref/resource', uri: 'u'.repeat(16_385) } }), -32602, /resource URI/],
+      [req('completion/complete', { ref: { type: 'ref/prompt', name: 'n'.repeat(1_025) } }), -32602, /completion ref name/],
+      [req('subscriptions/listen', { notifications: { resourceSubscriptions: ['diag://thresholds', 'u'.repeat(16_385)] } }), -32602, /resource URI/],
+      [req('tools/list', { _meta: { progressToken: 't'.repeat(257) } }), -32602, /progressToken of 257 characters \(at most 256\)/],
+    ];
+    for (const [body, code, message] of over) {
+      const r = echoProblem(body);
+      assert.deepEqual([r?.code, r?.id, r?.status ?? 400], [code, 4, code === -32601 ? 404 : 400], JSON.stringify(r).slice(0, 200));
+      assert.match(r!.message, message);
+      assert.ok(r!.message.length < 300 && JSON.stringify(r!.data ?? '').length < 300, 'echo clipped');
+    }
+    assert.equal(echoProblem(req('tools/call', { name: 'n'.repeat(1_024), _meta: { progressToken: 't'.repeat(256) } })), null);
+    assert.equal(echoProblem(req('resources/read', { uri: 'u'.repeat(16_384) })), null);
+    assert.equal(echoProblem(req('tools/list', { _meta: { progressToken: 12345678901234 } })), null);
+    assert.equal(echoProblem({ jsonrpc: '2.0', id: 1, result: { name: 'n'.repeat(5_000) } }), null, 'responses are not requests');
+    const batch = echoProblem([req('ping', {}, 1), req('tools/call', { name: 'n'.repeat(2_000) }, 2)]);
+    assert.deepEqual([batch?.code, batch?.id], [-32602, null]);
   });
 });

@@ -17,7 +17,7 @@
  * came before the bound crossed); anywhere else (the envelope itself, a batch) -32600 Invalid Request with id null. Text
  * that is not JSON is left to JSON.parse (-32700): the scan never throws.
  */
-import { JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST } from './errors.js';
+import { clipEcho, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_METHOD_NOT_FOUND } from './errors.js';
 import type { JsonRpcId } from './errors.js';
 
 export interface BodyShapeLimits {
@@ -36,9 +36,12 @@ export interface BodyShapeLimits {
 export const BODY_SHAPE_LIMITS: BodyShapeLimits = { maxDepth: 64, maxMembers: 1_000, maxValues: 10_000, maxBatch: 32, maxIdChars: 1_024 };
 
 export interface ShapeRefusal {
-  code: typeof JSONRPC_INVALID_REQUEST | typeof JSONRPC_INVALID_PARAMS;
+  code: typeof JSONRPC_INVALID_REQUEST | typeof JSONRPC_INVALID_PARAMS | typeof JSONRPC_METHOD_NOT_FOUND;
   message: string;
   id: JsonRpcId;
+  data?: unknown;
+  /** HTTP status, when not 400: 404 for a method no one could serve, as the SDK answers an unknown method. */
+  status?: number;
   /** The request's method and params.name when they came before the bound crossed (≤ 128 chars): for the request log and audit. */
   method?: string;
   name?: string;
@@ -191,4 +194,70 @@ export function batchProblem(body: unknown): ShapeRefusal | null {
     message: `Invalid Request: a batch carries at most ${MAX_HEAVY_PER_BATCH} list or read requests (${[...HEAVY_BATCH_METHODS].join(', ')}); this one has ${heavy}: send the rest in further requests`,
     id: null,
   };
+}
+
+/**
+ * Names and URIs a request carries are echoed by the errors about them, and the SDK builds those errors
+ * (e.g. "Mcp-Name header does not match params.name …", "Tool … not found") with the whole value before
+ * hostlens can clip them (errors.ts clipErrorResponse): a 3 MB name became a 6 MB string built, copied
+ * and parsed again. Bounded here, on the parsed body, before the SDK sees it.
+ * - method, tool, prompt and completion-ref names: 1,024 characters (spec methods are < 40; tool and prompt
+ *   names are identifiers);
+ * - resource URIs (read, subscribe, unsubscribe, a completion's ref/resource, a listen filter):
+ *   16,384 characters: a config file's URI carries its path (get_config takes ≤ 4,096 characters), and
+ *   percent-encoding may triple it;
+ * - a string progressToken (params._meta.progressToken): 256 characters. Every progress notification of
+ *   the call carries it back (a tool reports up to 100 of them): a 4 MB token made each one a 4 MB message.
+ *   The spec lets the sender choose any string or integer and sets no length, so this is the server's bound
+ *   on a param value: -32602 Invalid params, as for every bound crossed inside params.
+ */
+export const MAX_NAME_CHARS = 1_024;
+export const MAX_URI_CHARS = 16_384;
+export const MAX_PROGRESS_TOKEN_CHARS = 256;
+
+function messageEchoProblem(message: unknown): ShapeRefusal | null {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return null;
+  const { method, params, id: rawId } = message as { method?: unknown; params?: unknown; id?: unknown };
+  if (typeof method !== 'string') return null;
+  const id: JsonRpcId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
+  if (method.length > MAX_NAME_CHARS) {
+    return { code: JSONRPC_METHOD_NOT_FOUND, status: 404, message: `Method not found: a method name of ${method.length} characters (at most ${MAX_NAME_CHARS}): "${clipEcho(method, 64)}"`, id };
+  }
+  if (params === null || typeof params !== 'object') return null;
+  const token = (params as { _meta?: { progressToken?: unknown } | null })._meta?.progressToken;
+  if (typeof token === 'string' && token.length > MAX_PROGRESS_TOKEN_CHARS) {
+    return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: a progressToken of ${token.length} characters (at most ${MAX_PROGRESS_TOKEN_CHARS}): "${clipEcho(token, 64)}"`, id };
+  }
+  const p = params as { name?: unknown; uri?: unknown; ref?: { name?: unknown; uri?: unknown } | null; notifications?: { resourceSubscriptions?: unknown } | null };
+  const names: Array<[string, unknown]> = [];
+  const uris: unknown[] = [];
+  if (method === 'tools/call') names.push(['tool name', p.name]);
+  else if (method === 'prompts/get') names.push(['prompt name', p.name]);
+  else if (method.startsWith('resources/')) uris.push(p.uri);
+  else if (method === 'completion/complete' && p.ref !== null && typeof p.ref === 'object') {
+    names.push(['completion ref name', p.ref.name]);
+    uris.push(p.ref.uri);
+  } else if (method === 'subscriptions/listen' && Array.isArray(p.notifications?.resourceSubscriptions)) uris.push(...(p.notifications.resourceSubscriptions as unknown[]).slice(0, 1_000));
+  for (const [what, v] of names) {
+    if (typeof v === 'string' && v.length > MAX_NAME_CHARS) {
+      return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: a ${what} of ${v.length} characters (at most ${MAX_NAME_CHARS}): "${clipEcho(v, 64)}"`, id };
+    }
+  }
+  for (const v of uris) {
+    if (typeof v === 'string' && v.length > MAX_URI_CHARS) {
+      return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: a resource URI of ${v.length} characters (at most ${MAX_URI_CHARS})`, id, data: { uri: clipEcho(v) } };
+    }
+  }
+  return null;
+}
+
+/** The first over-long name or URI in a parsed body (a message or a batch's messages), as the refusal; null otherwise. */
+export function echoProblem(body: unknown): ShapeRefusal | null {
+  if (!Array.isArray(body)) return messageEchoProblem(body);
+  for (const m of body) {
+    const found = messageEchoProblem(m);
+    // one answer for the whole batch: its id would not say which message
+    if (found) return { ...found, id: null };
+  }
+  return null;
 }

@@ -12,10 +12,10 @@ import { defaultMetadataUrl, forbiddenResponse } from './auth/authenticate.js';
 import { principalOf } from './auth/principal.js';
 import { requiredScopesFor, scopeOfResource } from './auth/scopes.js';
 import type { Scope, ScopeIndex } from './auth/scopes.js';
-import { clipErrorResponse, jsonRpcError, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import { clipEcho, clipErrorResponse, jsonRpcError, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from './errors.js';
 import type { JsonRpcId } from './errors.js';
 import { listenFilterProblem, narrowListenFilter, withListenTeardown } from './listen-end.js';
-import { batchProblem, bodyShapeProblem } from './body-shape.js';
+import { batchProblem, bodyShapeProblem, echoProblem } from './body-shape.js';
 import { readBounded } from './read-bounded.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
@@ -105,7 +105,7 @@ function isModernVersion(version: string | null): boolean {
 function describe(body: unknown, facts: RequestFacts): void {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
-  if (typeof method === 'string') facts.rpcMethod = method;
+  if (typeof method === 'string') facts.rpcMethod = clipEcho(method, 128);
   if (method === 'tools/call' && typeof params?.name === 'string') facts.tool = params.name.slice(0, 128);
   // C (audit): resource, prompt, id and (non-enumerable) arguments.
   const p = params as { uri?: unknown; arguments?: unknown } | undefined;
@@ -167,8 +167,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return jsonRpcError(400, JSONRPC_PARSE_ERROR, 'Parse error: the request body is not valid JSON');
     }
     describe(body, facts);
-    const heavy = batchProblem(body);
-    if (heavy) return jsonRpcError(400, heavy.code, heavy.message);
+    const heavy = batchProblem(body) ?? echoProblem(body);
+    if (heavy) return jsonRpcError(heavy.status ?? 400, heavy.code, heavy.message, { id: heavy.id, data: heavy.data });
     // A bounded listen filter: every URI is scope-checked and looked up in the catalogue below.
     const tooMany = facts.rpcMethod === 'subscriptions/listen' ? listenFilterProblem(body) : null;
     if (tooMany) return jsonRpcError(400, JSONRPC_INVALID_PARAMS, tooMany, { id: requestIdOf(body) });

@@ -171,13 +171,16 @@ describe('hostile JSON-RPC envelopes over HTTP', { timeout: 120_000 }, () => {
         assertNotPolluted();
       });
 
-      test('progressToken: object, array, 1.5, null and true → 400 -32600; a 10,000-char string and -1 are echoed in the progress notifications', async () => {
+      test('progressToken: object, array, 1.5, null and true → 400 -32600; a 10,000-char string → 400 -32602 with the id (the server\'s 256-char bound: every progress notification echoes it); 256 chars and -1 are echoed in the progress notifications', async () => {
         const call = (token: unknown): string =>
           JSON.stringify({ jsonrpc: '2.0', id: 'p', method: 'tools/call', params: { name: 'get_cpu', arguments: { windowSec: 0.2 }, _meta: { ...(era === 'modern' ? META : {}), progressToken: token } } });
         for (const token of [{}, [], 1.5, null, true]) {
           await expectJsonRpcError(await post(era, call(token), 'tools/call', 'get_cpu'), 400, BAD_REQUEST, { id: 'p' });
         }
-        for (const token of ['t'.repeat(10_000), -1]) {
+        const long = await expectJsonRpcError(await post(era, call('t'.repeat(10_000)), 'tools/call', 'get_cpu'), 400, -32602, { id: 'p' });
+        assert.match(long.error.message, /progressToken of 10000 characters \(at most 256\)/);
+        assert.ok(long.error.message.length < 400, 'the token is not echoed whole');
+        for (const token of ['t'.repeat(256), -1]) {
           const messages = await readMessages(await post(era, call(token), 'tools/call', 'get_cpu'));
           const progress = messages.filter((m) => m.method === 'notifications/progress');
           assert.ok(progress.length > 0, 'progress was sent');

@@ -12,9 +12,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ACCEPT, legacyHeaders, MODERN, modernMeta, openLegacySession } from '../http/helpers.js';
+import { ACCEPT, legacyHeaders, MODERN, modernMeta, openLegacySession, readResponse } from '../http/helpers.js';
 import { assertNoLeak, servePerSuite } from './harness.js';
 import { exchange, splitResponses } from './raw-socket.js';
+import { formatLoopStats, probeDuring } from './loop-probe.js';
 
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernMeta() } });
 const SMALL = 4_096;
@@ -99,29 +100,36 @@ describe('request framing and echoes', { timeout: 120_000 }, () => {
     }
   });
 
-  test('huge method, tool, prompt and resource names and ids in the body → every answer ≤ 4 KiB, both eras', async () => {
-    const { url } = served();
+  test('huge method, tool, prompt and resource names and ids in the body → 404 -32601 / 400 -32602 with the id before the SDK builds an echo, every answer ≤ 4 KiB, both eras', async (t) => {
+    const { url, port } = served();
     const sid = await openLegacySession(url, '2025-11-25');
     const huge = 'x'.repeat(3_000_000);
-    const bodies: Array<[string, string, Record<string, unknown>, string?]> = [
-      ['method', huge, {}],
-      ['tool name', 'tools/call', { name: huge, arguments: {} }, 'get_cpu'],
-      ['prompt name', 'prompts/get', { name: huge }, 'triage'],
-      ['resource URI', 'resources/read', { uri: `diag://local/config/${huge}` }, 'diag://thresholds'],
-      ['resource URI (subscribe)', 'resources/subscribe', { uri: `diag://${huge}` }],
-      ['completion ref', 'completion/complete', { ref: { type: 'ref/prompt', name: huge }, argument: { name: 'symptom', value: 'x' } }],
+    const bodies: Array<[string, string, Record<string, unknown>, number, RegExp, string?]> = [
+      ['method', huge, {}, -32601, /method name of 3000000 characters \(at most 1024\)/],
+      ['tool name', 'tools/call', { name: huge, arguments: {} }, -32602, /tool name of 3000000 characters/, 'get_cpu'],
+      ['prompt name', 'prompts/get', { name: huge }, -32602, /prompt name of 3000000 characters/, 'triage'],
+      ['resource URI', 'resources/read', { uri: `diag://local/config/${huge}` }, -32602, /resource URI of 3000020 characters \(at most 16384\)/, 'diag://thresholds'],
+      ['resource URI (subscribe)', 'resources/subscribe', { uri: `diag://${huge}` }, -32602, /resource URI/],
+      ['resource URI (unsubscribe)', 'resources/unsubscribe', { uri: `diag://${huge}` }, -32602, /resource URI/],
+      ['completion ref', 'completion/complete', { ref: { type: 'ref/prompt', name: huge }, argument: { name: 'symptom', value: 'x' } }, -32602, /completion ref name/],
+      ['completion ref URI', 'completion/complete', { ref: { type: 'ref/resource', uri: `diag://local/config/${huge}` }, argument: { name: 'path', value: 'x' } }, -32602, /resource URI/],
     ];
     for (const era of ['modern', 'legacy'] as const) {
-      for (const [what, method, params, headerName] of bodies) {
+      for (const [what, method, params, code, message, headerName] of bodies) {
         const body = JSON.stringify({ jsonrpc: '2.0', id: 9, method, params: { ...params, ...(era === 'modern' ? { _meta: modernMeta() } : {}) } });
         const headers =
           era === 'modern'
             ? { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': MODERN, 'mcp-method': method.length > 100 ? 'tools/list' : method, ...(headerName ? { 'mcp-name': headerName } : {}) }
             : legacyHeaders('2025-11-25', sid);
-        const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(20_000) });
+        const { result: res, stats } = await probeDuring(port, () => fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(20_000) }));
+        t.diagnostic(formatLoopStats(`3 MB ${what} (${era})`, stats));
         const text = await res.text();
-        assert.ok(res.status < 500, `${what} (${era}): ${res.status} ${text.slice(0, 200)}`);
+        assert.equal(res.status, code === -32601 ? 404 : 400, `${what} (${era}): ${text.slice(0, 200)}`);
         assert.ok(text.length <= SMALL, `${what} (${era}): a ${text.length}-byte answer (${res.status}): ${text.slice(0, 200)}`);
+        const msg = JSON.parse(text) as { id: unknown; error: { code: number; message: string; data?: { uri?: string } } };
+        assert.deepEqual([msg.id, msg.error.code], [9, code], `${what} (${era}): ${text.slice(0, 300)}`);
+        assert.match(msg.error.message, message);
+        if (/URI/.test(what)) assert.ok((msg.error.data?.uri?.length ?? 0) < 300, `${what} (${era}): data.uri clipped`);
         assertNoLeak(text, `${what} (${era})`);
       }
       const idBody = JSON.stringify({ jsonrpc: '2.0', id: huge, method: 'tools/list', params: era === 'modern' ? { _meta: modernMeta() } : {} });
@@ -133,5 +141,23 @@ describe('request framing and echoes', { timeout: 120_000 }, () => {
       assert.deepEqual((JSON.parse(text) as { error: { code: number }; id: unknown }).error.code, -32600);
     }
     await serves();
+  });
+
+  test('names and URIs at the bound still reach the SDK: a 1,024-char tool name is an unknown tool, a config URI with a 4,001-char path is read (and refused) as a file', async () => {
+    const { url } = served();
+    const sid = await openLegacySession(url, '2025-11-25');
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['tools/call', { name: 't'.repeat(1_024), arguments: {} }, /^Tool t{200}/],
+      ['resources/read', { uri: `diag://local/config/${'p/'.repeat(2_000)}` }, /not a regular file|not found|not allow/i],
+    ];
+    for (const [method, params, message] of cases) {
+      const res = await fetch(url, { method: 'POST', headers: legacyHeaders('2025-11-25', sid), body: JSON.stringify({ jsonrpc: '2.0', id: 3, method, params }) });
+      const msg = (await readResponse(res)) as { id?: unknown; error?: { code: number; message: string } };
+      const text = JSON.stringify(msg).slice(0, 300);
+      assert.equal(msg.id, 3, text);
+      assert.equal(msg.error?.code, -32602, text);
+      assert.match(msg.error.message, message);
+      assert.doesNotMatch(msg.error.message, /at most (1024|16384)/);
+    }
   });
 });

@@ -128,7 +128,7 @@ describe('hostile resource URIs over HTTP, both eras', { timeout: 60_000 }, () =
     assert.ok(ok.result);
   });
 
-  test('a 100 KB URI: legacy → -32602; modern cannot mirror it into Mcp-Name (431 header too large), and without Mcp-Name → 400 -32020', async () => {
+  test('a 100 KB URI: legacy → -32602; modern cannot mirror it into Mcp-Name (431 header too large), and without Mcp-Name → 400 -32602 (the URI bound, 16,384 chars, before the SDK\'s header check)', async () => {
     const uri = `diag://local/config/${'b/'.repeat(50_000)}`;
     const legacy = await readResponse(await post('legacy', 'resources/read', { uri }));
     assertNoContent(legacy, 'the 100 KB URI');
@@ -141,7 +141,9 @@ describe('hostile resource URIs over HTTP, both eras', { timeout: 60_000 }, () =
       assert.ok(mirrored instanceof Error, 'the request fails at the HTTP level (server closed it)');
     }
     const bare = await post('modern', 'resources/read', { uri });
-    await expectJsonRpcError(bare, 400, -32020, { id: 5 });
+    const refused = await expectJsonRpcError(bare, 400, -32602, { id: 5 });
+    assert.match(refused.error.message, /resource URI of 100020 characters \(at most 16384\)/);
+    assert.equal(typeof (refused.error.data as { uri?: unknown }).uri, 'string');
     const ok = await readResponse(await post('modern', 'resources/read', { uri: 'diag://thresholds' }, 'diag://thresholds'));
     assert.ok(ok.result, 'still serving');
     assertNotPolluted();
