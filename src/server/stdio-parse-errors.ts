@@ -1,55 +1,89 @@
 /**
- * JSON-RPC over stdio: a line that is not JSON is answered with a -32700
- * Parse error (id null) instead of vanishing. The SDK's stdio read buffer
- * (2.4.0) silently skips such lines, so stdin is passed through this filter
- * first: complete lines that parse go on unchanged, unparseable ones are
- * answered on stdout and dropped, blank lines are dropped. Partial lines
- * longer than `maxLineBytes` are passed on as they are (the SDK's own buffer
- * limit then applies).
+ * JSON-RPC over stdio: every line is checked as a POST body is over HTTP before the SDK sees it, and a
+ * line that is refused is answered instead of vanishing (the SDK's stdio read buffer, 2.4.0, silently
+ * skips lines it cannot parse):
+ * - not JSON → -32700 Parse error, id null;
+ * - the body-shape bounds (http/body-shape.ts: depth 64, 1,000 members, 10,000 values, batches, ids
+ *   ≤ 1,024 chars) checked on the text before JSON.parse, then the over-long names, URIs and
+ *   progressToken and the heavy batches on the parsed message: the same -32600/-32601/-32602 answer HTTP
+ *   gives, with the id when it is known. A 100,000-level line used to reach the SDK's validation, and a
+ *   300,000-key one held the loop 1.2–1.6 s over HTTP before these bounds;
+ * - a line longer than `maxLineBytes` (default 8 MiB) → -32600, id null, and dropped up to its newline
+ *   (it used to be passed on, for the SDK to buffer and parse whole);
+ * - blank lines are dropped; everything else passes on unchanged.
+ * A line's pieces are kept apart until its newline arrives (one copy per line, not one per chunk).
  */
 import { Transform } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
+import { batchProblem, bodyShapeProblem, echoProblem } from '../http/body-shape.js';
+import type { ShapeRefusal } from '../http/body-shape.js';
 
 export const PARSE_ERROR_LINE = `${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the line is not valid JSON' } })}\n`;
 
-export function answerParseErrors(stdin: Readable, stdout: Writable, maxLineBytes = 8 * 1024 * 1024): Readable {
-  let pending: Buffer = Buffer.alloc(0);
-  let passThroughRest = false;
+export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+function refusalLine(r: Pick<ShapeRefusal, 'code' | 'message' | 'id' | 'data'>): string {
+  return `${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: r.code, message: r.message, ...(r.data !== undefined ? { data: r.data } : {}) } })}\n`;
+}
+
+/** The answer a line gets instead of being passed on, or null to pass it on. */
+export function lineRefusal(text: string): string | null {
+  const shape = bodyShapeProblem(text);
+  if (shape) return refusalLine(shape);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return PARSE_ERROR_LINE;
+  }
+  const problem = batchProblem(body) ?? echoProblem(body);
+  return problem ? refusalLine(problem) : null;
+}
+
+export function answerParseErrors(stdin: Readable, stdout: Writable, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Readable {
+  let pieces: Buffer[] = [];
+  let pendingBytes = 0;
+  /** Inside a line already refused as too long: dropped up to its newline. */
+  let skipping = false;
+  const tooLong = refusalLine({ code: -32600, message: `Invalid Request: a line longer than ${maxLineBytes} bytes`, id: null });
   const filter = new Transform({
-    transform(input: Buffer, _encoding, done) {
-      let chunk: Buffer = input;
-      if (passThroughRest) {
-        // Inside an oversized line: forward until its end, then inspect lines again.
-        const end = chunk.indexOf(0x0a);
-        if (end < 0) return done(null, chunk);
-        passThroughRest = false;
-        this.push(chunk.subarray(0, end + 1));
-        chunk = chunk.subarray(end + 1);
-      }
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    transform(chunk: Buffer, _encoding, done) {
       let start = 0;
-      for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
-        const line = pending.subarray(start, end + 1);
-        start = end + 1;
+      for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+        const piece = chunk.subarray(start, nl + 1);
+        start = nl + 1;
+        if (skipping) {
+          skipping = false;
+          continue;
+        }
+        const line = pieces.length > 0 ? Buffer.concat([...pieces, piece]) : piece;
+        pieces = [];
+        pendingBytes = 0;
+        if (line.length > maxLineBytes + 2) {
+          stdout.write(tooLong);
+          continue;
+        }
         const text = line.toString('utf8').replace(/\r?\n$/, '');
         if (text.trim() === '') continue;
-        try {
-          JSON.parse(text);
-          this.push(line);
-        } catch {
-          stdout.write(PARSE_ERROR_LINE);
-        }
+        const answer = lineRefusal(text);
+        if (answer === null) this.push(line);
+        else stdout.write(answer);
       }
-      pending = pending.subarray(start);
-      if (pending.length > maxLineBytes) {
-        this.push(pending);
-        pending = Buffer.alloc(0);
-        passThroughRest = true;
+      if (start < chunk.length && !skipping) {
+        pieces.push(chunk.subarray(start));
+        pendingBytes += chunk.length - start;
+        if (pendingBytes > maxLineBytes) {
+          stdout.write(tooLong);
+          pieces = [];
+          pendingBytes = 0;
+          skipping = true;
+        }
       }
       done();
     },
     flush(done) {
-      if (pending.length > 0) this.push(pending);
+      // an unterminated last line: the SDK only reads whole lines, so it is passed on as it was
+      if (pieces.length > 0 && !skipping) this.push(Buffer.concat(pieces));
       done();
     },
   });
