@@ -13,6 +13,8 @@ import type { Services } from '../catalogue/services.js';
 import type { ToolContext } from '../catalogue/types.js';
 import { ToolError } from '../catalogue/types.js';
 import { envelopeSchema } from '../server/envelope.js';
+import { productCatalogue } from '../catalogue/index.js';
+import { registerReadings, readerWith } from '../server/reader-scope.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
 import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
@@ -57,6 +59,20 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
     const parsed = envelopeSchema(captureSnapshot.data).safeParse({ host: 'local', collectedAt: new Date().toISOString(), data: b.data, assessments: [], windowSec: b.windowSec, warnings: b.warnings });
     assert.ok(parsed.success, parsed.error?.message);
     assert.match(captureSnapshot.render(b), /overall: CRITICAL/);
+    assert.equal(b.data.sizeExact, true, 'an every-scope caller sees exact sizes');
+  });
+
+  test('a caller without hostlens:processes gets sizes rounded to a KiB, never the exact bytes of withheld sections', async () => {
+    registerReadings(productCatalogue.tools);
+    // Its own store, so the diff tests below keep seeing exactly the two captures above as latest and previous.
+    const own: Services = { ...busy, snapshots: createSnapshotStore() };
+    const weak = await captureSnapshot.handler({ label: 'read only' }, { ...ctx(own), reader: readerWith(['hostlens:read']) });
+    assert.deepEqual(weak.data.summary.withheldSections.map((w) => w.requiredScope).sort(), ['hostlens:processes', 'hostlens:processes']);
+    assert.equal(weak.data.sizeExact, false);
+    assert.equal(weak.data.sizeBytes % 1024, 0);
+    assert.equal(weak.data.stored.bytes % 1024, 0);
+    const exact = own.snapshots.list().find((m) => m.id === weak.data.snapshotId)?.sizeBytes ?? 0;
+    assert.ok(exact > 0 && weak.data.sizeBytes >= exact && weak.data.sizeBytes - exact < 1024, `${weak.data.sizeBytes} vs ${exact}`);
   });
 
   test('the stored bundle holds every section with its data and assessments, and the findings with units', () => {

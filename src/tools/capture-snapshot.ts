@@ -43,7 +43,8 @@ export const captureSnapshot = defineTool({
     resourceUri: z.string().describe('diag://snapshots/<id>: read it for the whole bundle (JSON)'),
     label: z.string().nullable(),
     capturedAt: z.string(),
-    sizeBytes: z.number().int().describe('size of the stored bundle (JSON bytes)'),
+    sizeBytes: z.number().int().describe('size of the stored bundle (JSON bytes); rounded up to a KiB when sizeExact is false'),
+    sizeExact: z.boolean().describe('false when part of the store is withheld from this caller: exact byte counts of content it may not read are never given'),
     summary: z.object({
       overall: status,
       findingCount: z.number().int(),
@@ -71,6 +72,10 @@ export const captureSnapshot = defineTool({
     const bundle = bundleForReader({ id, ...captured }, reader);
     const uri = `${SNAPSHOT_URI_PREFIX}${id}`;
     const warnings = [...bundle.warnings];
+    // An exact size of a bundle (or a store) holding withheld sections measures content this caller may not read
+    // (the length of redacted command lines, say): rounded to a KiB, like get_config beside redacted content.
+    const exact = Object.values(bundle.sections).every((s) => !s.withheld);
+    const shown = (bytes: number): number => (exact ? bytes : Math.ceil(bytes / 1024) * 1024);
     if (added.evicted.length > 0) {
       warnings.push(`the snapshot store was full (${added.stored.maxCount} snapshots / ${added.stored.maxBytes} bytes): evicted the oldest ${added.evicted.map((e) => e.id).join(', ')}`);
     }
@@ -80,7 +85,8 @@ export const captureSnapshot = defineTool({
         resourceUri: uri,
         label: bundle.label,
         capturedAt: bundle.capturedAt,
-        sizeBytes: added.meta.sizeBytes,
+        sizeBytes: shown(added.meta.sizeBytes),
+        sizeExact: exact,
         summary: {
           overall: bundle.overall,
           findingCount: bundle.findings.length,
@@ -88,7 +94,7 @@ export const captureSnapshot = defineTool({
           failedSections: Object.entries(bundle.sections).filter(([, s]) => s.error !== undefined).map(([n]) => n),
           withheldSections: Object.entries(bundle.sections).filter(([, s]) => s.withheld).map(([n, s]) => ({ section: n, requiredScope: s.requiredScope ?? '' })),
         },
-        stored: added.stored,
+        stored: { ...added.stored, bytes: shown(added.stored.bytes) },
         evicted: added.evicted,
       },
       ...(bundle.windowSec !== null ? { windowSec: bundle.windowSec } : {}),
