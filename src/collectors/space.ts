@@ -9,7 +9,7 @@
  * listed inside a deny-listed directory (.ssh, .gnupg, /etc/ssl/private, …) nor for a deny-listed file name or a
  * protected file: their bytes are still counted, into one `withheld` entry per parent directory without names.
  */
-import { lstatSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import type { Dir, Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -74,6 +74,37 @@ interface Frame {
   chain: Agg[];
   /** Inside a deny-listed or protected directory: nothing below is listed. */
   secret: boolean;
+  /** Identity of the directory when it was seen (lstat): the one opened later must be the same. */
+  dev: number;
+  ino: number;
+}
+
+const O_WALK_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Opens a directory of the walk as the very directory lstat saw. Between that lstat and this open the directory (or
+ * any parent) can be swapped for a symlink to, say, /root/.ssh; opendir(path) would follow it and list names there.
+ * O_NOFOLLOW refuses a symlink in the last component, the dev+ino check on the descriptor refuses a directory reached
+ * any other way (a swapped parent), and the listing is read through /proc/self/fd/N, i.e. that very descriptor.
+ */
+function openWalkDir(frame: Frame): { dir: Dir; fd: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(frame.abs, O_WALK_DIR);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.dev !== frame.dev || st.ino !== frame.ino) {
+      closeSync(fd);
+      return null;
+    }
+    return { dir: opendirSync(`/proc/self/fd/${fd}`), fd };
+  } catch {
+    closeSync(fd);
+    return null;
+  }
 }
 
 export const WITHHELD_NAME = '(withheld)';
@@ -159,16 +190,18 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   const otherFs: string[] = [];
   let otherFsCount = 0;
   let startDev: number;
+  let startIno: number;
   try {
     const st = lstatSync(abs);
     startDev = st.dev;
+    startIno = st.ino;
     totalBytes += allocated(st);
   } catch (e) {
     return { entries, totalBytes: 0, totalFiles: 0, scanned: { files: 0, dirs: 0, complete: false }, cut: null, warnings: [`${host}: ${errCode(e)}`] };
   }
   const protect = opts.protect ?? NO_PROTECTED_FILES;
   const withheld = new Map<string, SpaceEntry>();
-  const stack: Frame[] = [{ abs, host, level: 0, chain: [], secret: denyReason(host) !== null }];
+  const stack: Frame[] = [{ abs, host, level: 0, chain: [], secret: denyReason(host) !== null, dev: startDev, ino: startIno }];
   const markIncomplete = (chain: Agg[]): void => {
     for (const a of chain) a.entry.complete = false;
   };
@@ -182,14 +215,13 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   };
   outer: while (stack.length > 0) {
     const frame = stack.pop()!;
-    let dir: Dir;
-    try {
-      dir = opendirSync(frame.abs);
-    } catch {
+    const opened = openWalkDir(frame);
+    if (opened === null) {
       unreadable++;
       markIncomplete(frame.chain);
       continue;
     }
+    const { dir } = opened;
     dirs++;
     try {
       for (;;) {
@@ -250,7 +282,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
         } else if (isDir && level >= SPACE_MAX_WALK_DEPTH) {
           markIncomplete(chain);
         } else if (isDir) {
-          stack.push({ abs: childAbs, host: childHost, level, chain, secret });
+          stack.push({ abs: childAbs, host: childHost, level, chain, secret, dev: st.dev, ino: st.ino });
         }
         totalBytes += size;
         if (!isDir) totalFiles++;
@@ -266,6 +298,11 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
     } finally {
       try {
         dir.closeSync();
+      } catch {
+        /* already closed */
+      }
+      try {
+        closeSync(opened.fd);
       } catch {
         /* already closed */
       }

@@ -26,6 +26,7 @@ const fs = require('node:fs');
 const { mode, victim, targets, dir, aside, link } = workerData;
 let stop = false;
 let swaps = 0;
+const hold = new Int32Array(new SharedArrayBuffer(4));
 parentPort.on('message', () => { stop = true; });
 const tick = () => {
   for (let i = 0; i < 200 && !stop; i++) {
@@ -36,6 +37,15 @@ const tick = () => {
         fs.renameSync(victim + '.l', victim);
         fs.writeFileSync(victim + '.r', 'Nov 24 10:00:00 host app: regular line\\n');
         fs.renameSync(victim + '.r', victim);
+      } else if (mode === 'dirhold') {
+        // Each state held about a millisecond, so a walk that lstat'ed the directory and opens it later lands on the
+        // symlink about half the time.
+        fs.renameSync(dir, aside);
+        fs.symlinkSync(link, dir);
+        Atomics.wait(hold, 0, 0, 1);
+        fs.unlinkSync(dir);
+        fs.renameSync(aside, dir);
+        Atomics.wait(hold, 0, 0, 1);
       } else {
         fs.renameSync(dir, aside);
         fs.symlinkSync(link, dir);
@@ -83,7 +93,13 @@ describe('check-then-open races', { timeout: 300_000 }, () => {
     } catch {
       shadowPrefix = null;
     }
-    p = await startInProcess({ startSampler: false, logFiles: [`${logs}/*.log`, `${logs}/*/*.log`], configFiles: [`${logs}/**`] });
+    mkdirSync(join(base, 'scan', 'tree', 'sub'), { recursive: true });
+    writeFileSync(join(base, 'scan', 'tree', 'sub', 'ordinary.txt'), 'x'.repeat(4096));
+    // Siblings walked between the directory's lstat and its open (the walk yields every 256 entries): a wide window.
+    for (let i = 0; i < 600; i++) writeFileSync(join(base, 'scan', 'tree', `f${i}`), '');
+    mkdirSync(join(base, 'secretdir'));
+    writeFileSync(join(base, 'secretdir', `${CANARY}-name`), 'y', { mode: 0o600 });
+    p = await startInProcess({ startSampler: false, logFiles: [`${logs}/*.log`, `${logs}/*/*.log`], configFiles: [`${logs}/**`], scanRoots: [join(base, 'scan')] });
   });
   after(async () => {
     await p?.close();
@@ -134,5 +150,22 @@ describe('check-then-open races', { timeout: 300_000 }, () => {
     t.diagnostic(`directory flip: ${CALLS} calls, ${swaps} swaps, ${r.ok} read the real file, ${r.refused} refused, ${r.leaks.length} leaks`);
     assert.deepEqual(r.leaks, []);
     assert.ok(swaps > 100, `the swapper ran (${swaps} swaps)`);
+  });
+
+  test('find_space_hogs while a walked directory is flipped to a symlink to a directory outside: its names never listed', async (t) => {
+    const tree = join(base, 'scan', 'tree');
+    const swapper = startSwapper({ mode: 'dirhold', dir: join(tree, 'sub'), aside: join(base, 'sub.aside'), link: join(base, 'secretdir') });
+    const leaks: string[] = [];
+    let answered = 0;
+    for (let i = 0; i < 300; i++) {
+      const o = classify('find_space_hogs', await p.call('find_space_hogs', { path: tree, depth: 3 }, 20_000), 'find_space_hogs');
+      const text = JSON.stringify(o);
+      if (o.kind === 'ok') answered++;
+      if (text.includes(CANARY)) leaks.push(text.slice(0, 300));
+    }
+    const swaps = await swapper.stop();
+    t.diagnostic(`space walk under a directory flip: 300 calls, ${swaps} swaps, ${answered} answered, ${leaks.length} leaks`);
+    assert.deepEqual(leaks, []);
+    assert.ok(answered > 0 && swaps > 20, `the race was live (${answered} answers, ${swaps} swaps)`);
   });
 });
