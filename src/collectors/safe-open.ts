@@ -13,8 +13,8 @@
  *
  * Errors are fixed phrases; none names what a symlink points to.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
-import type { BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, opendirSync, readlinkSync, readSync } from 'node:fs';
+import type { BigIntStats, Dir } from 'node:fs';
 
 // libuv opens every file close-on-exec already; the flag is passed too so that holds whatever opens it. Linux's
 // value, since node's fs.constants does not export it.
@@ -133,3 +133,33 @@ export function preadFully(fd: number, pos: number, len: number): Buffer {
 }
 
 export { safeClose };
+
+const O_SEEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | O_CLOEXEC;
+
+/**
+ * Opens a directory as the very directory an earlier lstat saw (a directory walk). Between that lstat and this open
+ * the directory, or any parent, can be swapped for a symlink to, say, /root/.ssh, and opendir(path) would follow it
+ * and list the names there. O_NOFOLLOW refuses a symlink in the last component, the dev+ino check on the descriptor
+ * refuses a directory reached any other way (a swapped parent), and the listing is read through /proc/self/fd/N,
+ * i.e. that very descriptor. Null when the directory is gone, unreadable or no longer the one seen. The caller
+ * closes both the Dir and the fd.
+ */
+export function openDirAsSeen(abs: string, seen: { dev: number; ino: number }): { dir: Dir; fd: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(abs, O_SEEN_DIR);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.dev !== seen.dev || st.ino !== seen.ino) {
+      safeClose(fd);
+      return null;
+    }
+    return { dir: opendirSync(fdPath(fd)), fd };
+  } catch {
+    safeClose(fd);
+    return null;
+  }
+}

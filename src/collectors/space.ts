@@ -9,7 +9,7 @@
  * listed inside a deny-listed directory (.ssh, .gnupg, /etc/ssl/private, …) nor for a deny-listed file name or a
  * protected file: their bytes are still counted, into one `withheld` entry per parent directory without names.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import type { Dir, Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -18,6 +18,7 @@ import { denyReason } from './file-policy.js';
 import { NO_PROTECTED_FILES } from './protected-files.js';
 import type { ProtectedFiles } from './protected-files.js';
 import { clipString, listDir, readLine } from './read.js';
+import { openDirAsSeen, safeClose } from './safe-open.js';
 
 /** lstat/readlink calls between two yields to the event loop. */
 export const SPACE_BATCH = 256;
@@ -79,33 +80,6 @@ interface Frame {
   ino: number;
 }
 
-const O_WALK_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
-
-/**
- * Opens a directory of the walk as the very directory lstat saw. Between that lstat and this open the directory (or
- * any parent) can be swapped for a symlink to, say, /root/.ssh; opendir(path) would follow it and list names there.
- * O_NOFOLLOW refuses a symlink in the last component, the dev+ino check on the descriptor refuses a directory reached
- * any other way (a swapped parent), and the listing is read through /proc/self/fd/N, i.e. that very descriptor.
- */
-function openWalkDir(frame: Frame): { dir: Dir; fd: number } | null {
-  let fd: number;
-  try {
-    fd = openSync(frame.abs, O_WALK_DIR);
-  } catch {
-    return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.dev !== frame.dev || st.ino !== frame.ino) {
-      closeSync(fd);
-      return null;
-    }
-    return { dir: opendirSync(`/proc/self/fd/${fd}`), fd };
-  } catch {
-    closeSync(fd);
-    return null;
-  }
-}
 
 export const WITHHELD_NAME = '(withheld)';
 
@@ -215,7 +189,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
   };
   outer: while (stack.length > 0) {
     const frame = stack.pop()!;
-    const opened = openWalkDir(frame);
+    const opened = openDirAsSeen(frame.abs, frame);
     if (opened === null) {
       unreadable++;
       markIncomplete(frame.chain);
@@ -301,11 +275,7 @@ export async function walkSpace(abs: string, host: string, opts: WalkOptions): P
       } catch {
         /* already closed */
       }
-      try {
-        closeSync(opened.fd);
-      } catch {
-        /* already closed */
-      }
+      safeClose(opened.fd);
     }
   }
   // Directories never (fully) read: everything still on the stack, and its reported ancestors.
