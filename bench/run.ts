@@ -3,12 +3,13 @@
  * Loopback only, fixed request counts, bounded in time (a watchdog ends the
  * run after 9 minutes), and every process it starts is killed on the way out.
  *
- * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler] [-- --no-build]
+ * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler,abuse] [-- --no-build]
  *   --requests N   measured requests per throughput cell (default 2000; --quick 500)
  *   --calls N      calls per tool per way in for the process phase, and per tool in the tools phase (default 30; --quick 10)
  *   --sampler-seconds N  how long the sampler phase lets the sampler tick (default 60; --quick 15)
  *   --sleepers N   extra sleeping processes (default 1000)
  *   --sessions N   idle legacy sessions for the memory phase (default 1000)
+ *   --quick also halves the abuse phase's counts (bench/abuse.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runAbuse } from './abuse.js';
+import type { AbuseResult } from './abuse.js';
 import { ensureBuilt } from './build.js';
 import { runLoad } from './load.js';
 import type { LoadResult } from './load.js';
@@ -29,13 +32,13 @@ import type { SamplerBenchResult } from './sampler.js';
 import { runTools } from './tools.js';
 import type { ToolsResult } from './tools.js';
 import { round, sleep } from './stats.js';
-import { checks, renderSummary, samplerChecks, toolsChecks, writeReport } from './summary.js';
+import { abuseChecks, checks, renderSummary, samplerChecks, toolsChecks, writeReport } from './summary.js';
 import type { BenchReport } from './summary.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const RESULTS = join(REPO, 'bench', 'results', 'latest.json');
 const WATCHDOG_MS = 9 * 60_000;
-const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler'] as const;
+const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler', 'abuse'] as const;
 type Phase = (typeof PHASES)[number];
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -64,6 +67,7 @@ function parse() {
   for (const p of only) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only: unknown phase "${p}" (${PHASES.join(', ')})`);
   return {
     phases: new Set(only as Phase[]),
+    quick: values.quick === true,
     build: !values['no-build'],
     requests: int('requests', values.requests, values.quick ? 500 : 2000, 50, 20_000),
     warmup: values.quick ? 100 : 300,
@@ -136,7 +140,8 @@ async function main(): Promise<number> {
 
   const errors: BenchReport['errors'] = [];
   let build = 'not needed';
-  if (opts.phases.has('memory')) {
+  // Both spawn `node dist/cli.js serve`.
+  if (opts.phases.has('memory') || opts.phases.has('abuse')) {
     try {
       build = ensureBuilt(REPO, opts.build, log);
     } catch (error) {
@@ -150,7 +155,7 @@ async function main(): Promise<number> {
 
   const phase = async <T>(name: Phase, title: string, run: () => Promise<T>): Promise<T | undefined> => {
     if (!opts.phases.has(name)) return undefined;
-    if (name === 'memory' && errors.some((e) => e.phase === 'build')) return undefined;
+    if ((name === 'memory' || name === 'abuse') && errors.some((e) => e.phase === 'build')) return undefined;
     log(`\n== ${title}`);
     const t0 = Date.now();
     try {
@@ -196,6 +201,11 @@ async function main(): Promise<number> {
     runSamplerBench({ seconds: opts.samplerSeconds, root: '/', log }),
   );
 
+  const abuse: AbuseResult | undefined = await phase('abuse', '6. the event loop under abuse: /healthz and the server\'s own loop delay beside an idle baseline', () =>
+    runAbuse({ repoRoot: REPO, quick: opts.quick, log }),
+  );
+  if (abuse) log(`\n${abuse.table}`);
+
   stopBenchServices();
   const othersPct = othersBusyPct(mark);
   const report: BenchReport = {
@@ -208,8 +218,9 @@ async function main(): Promise<number> {
     ...(memory ? { memory } : {}),
     ...(tools ? { tools: (({ table: _t, ...rest }) => rest)(tools) } : {}),
     ...(sampler ? { sampler } : {}),
+    ...(abuse ? { abuse: (({ table: _t, ...rest }) => rest)(abuse) } : {}),
     errors,
-    checks: [...checks(processes, memory), ...toolsChecks(tools), ...samplerChecks(sampler)],
+    checks: [...checks(processes, memory), ...toolsChecks(tools), ...samplerChecks(sampler), ...abuseChecks(abuse)],
   };
   writeReport(RESULTS, report);
   log(`\n${renderSummary(report, load)}`);

@@ -5,6 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ABUSE_TARGETS } from './abuse.js';
+import type { AbuseResult } from './abuse.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
 import type { Mode, ProcessesResult } from './processes.js';
@@ -33,6 +35,7 @@ export interface BenchReport {
   memory?: MemoryResult;
   tools?: Omit<ToolsResult, 'table'>;
   sampler?: SamplerBenchResult;
+  abuse?: Omit<AbuseResult, 'table'>;
   errors: Array<{ phase: string; message: string }>;
   checks: Check[];
 }
@@ -112,6 +115,49 @@ export function samplerChecks(s: SamplerBenchResult | undefined): Check[] {
       target: '≤ 0.2 %',
       pass: s.cpuSharePctWithoutScan <= 0.2,
       note: `${s.ticks} ticks in ${s.seconds} s; ${s.cpuSharePct} % while process tools are in use (scan every 5 ticks); tick p50 ${s.tickMs.p50} ms, p99 ${s.tickMs.p99} ms; history ${s.historyRecordUs} µs/tick, ${s.historyMetrics} metrics, ${s.memory.historyBytes} B now, ${s.memory.historyMaxBytes} B when full (measured ${s.memory.filledMeasuredBytes ?? 'n/a'} B)`,
+    },
+  ];
+}
+
+/**
+ * The abuse phase against its target: /healthz p99 and the server's own event-loop delay max, each the
+ * worst over the abuses (the rows that missed are named), and the symlink race's leaks.
+ */
+export function abuseChecks(a: AbuseResult | undefined): Check[] {
+  if (!a) return [];
+  const measured = a.rows.filter((r) => r.stats !== null);
+  const worst = (pick: (r: (typeof measured)[number]) => number): number => Math.max(...measured.map(pick).filter(Number.isFinite));
+  const named = (bad: (r: (typeof measured)[number]) => boolean, show: (r: (typeof measured)[number]) => string): string =>
+    measured.filter(bad).map((r) => `${r.id} ${show(r)}`).join(', ') || 'none';
+  const errored = a.rows.filter((r) => r.stats === null).map((r) => r.id);
+  const p99 = worst((r) => r.stats!.p99Ms);
+  const lag = worst((r) => r.stats!.serverLagMaxMs ?? Number.NaN);
+  const leaks = a.rows.find((r) => r.id === 'symlink-race')?.figures.leaks;
+  const suffix = errored.length ? `; not measured (the abuse failed): ${errored.join(', ')}` : '';
+  return [
+    {
+      name: `/healthz p99 during every abuse (worst of ${measured.length})`,
+      value: measured.length ? p99 : null,
+      unit: 'ms',
+      target: `< ${ABUSE_TARGETS.healthzP99Ms} ms`,
+      pass: measured.length ? p99 < ABUSE_TARGETS.healthzP99Ms && errored.length === 0 : null,
+      note: `over: ${named((r) => r.stats!.p99Ms >= ABUSE_TARGETS.healthzP99Ms, (r) => `${r.stats!.p99Ms} ms (${r.ratioP99}× idle)`)}${suffix}`,
+    },
+    {
+      name: `server event-loop delay max during every abuse (worst of ${measured.length})`,
+      value: Number.isFinite(lag) ? lag : null,
+      unit: 'ms',
+      target: `≤ ≈ ${ABUSE_TARGETS.serverLagMaxMs} ms`,
+      pass: Number.isFinite(lag) ? lag <= ABUSE_TARGETS.serverLagMaxMs : null,
+      note: `over: ${named((r) => (r.stats!.serverLagMaxMs ?? 0) > ABUSE_TARGETS.serverLagMaxMs, (r) => `${r.stats!.serverLagMaxMs} ms`)}; /proc/loadavg before ${a.loadavgBefore}, after ${a.loadavgAfter}`,
+    },
+    {
+      name: 'symlink-swap race: answers carrying the canary or /etc/shadow',
+      value: leaks ?? null,
+      unit: 'leaks',
+      target: '0',
+      pass: leaks === undefined ? null : leaks === 0,
+      note: a.rows.find((r) => r.id === 'symlink-race')?.detail ?? 'not run',
     },
   ];
 }

@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { productCatalogue } from '../../src/catalogue/index.js';
 import { TOOLSETS } from '../../src/catalogue/types.js';
 import { MAX_GZ_TOTAL_BYTES } from '../../src/collectors/logfile.js';
@@ -21,6 +20,7 @@ import { createProductFactory } from '../../src/server/factory.js';
 import { createServices } from '../../src/server/services.js';
 import type { RunningServices } from '../../src/server/services.js';
 import { modernMeta, parseSse, postModern } from '../http/helpers.js';
+import { writeGzipBombs } from './gzip-bomb.js';
 import { formatLoopStats, probeDuring } from './loop-probe.js';
 
 const BOMBS = 50;
@@ -45,11 +45,7 @@ describe('gzip bombs among the rotations', { timeout: 300_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hostlens-bombs-'));
     writeFileSync(join(dir, 'x.log'), 'Nov 24 10:00:00 host app: current\n');
-    const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x61), { level: 9 });
-    // The trailer's size field claims 256 bytes, so the reader cannot skip them unread and must stop each inflate
-    // at its budget (an honest trailer of a too-big rotation is skipped before inflating).
-    bomb.writeUInt32LE(256, bomb.length - 4);
-    for (let i = 1; i <= BOMBS; i++) writeFileSync(join(dir, `x.log.${i}.gz`), bomb);
+    writeGzipBombs(join(dir, 'x.log'), BOMBS);
     services = createServices({ root: '/', changeWatch: false, startSampler: false, logFiles: [`${dir}/*.log`], toolConcurrency: CONCURRENT });
     // Metrics on, so the probe also reads the server's own event-loop delay (serverLag).
     const telemetry = createTelemetry({ auditLog: { path: null, maxBytes: 0, keep: 0 }, metrics: true, authOn: false });

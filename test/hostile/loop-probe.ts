@@ -89,9 +89,9 @@ export function summarise(latencies: readonly number[], failures = 0): LoopStats
   return { samples: sorted.length, p50Ms: r(percentile(sorted, 50)), p99Ms: r(percentile(sorted, 99)), maxMs: r(sorted.at(-1) ?? 0), failures };
 }
 
-async function scrapeLag(port: number, host: string): Promise<{ max: number; p99: number } | null> {
+async function scrapeLag(port: number, host: string, headers: Record<string, string> = {}): Promise<{ max: number; p99: number } | null> {
   try {
-    const res = await fetch(`http://${host}:${port}/metrics`, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://${host}:${port}/metrics`, { headers, signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
     const read = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
     return res.status === 200 ? { max: read('nodejs_eventloop_lag_max_seconds'), p99: read('nodejs_eventloop_lag_p99_seconds') } : null;
@@ -105,11 +105,13 @@ export interface LoopProbeOptions {
   host?: string;
   /** Also read the server's own event-loop delay from GET /metrics (metrics on, no auth): scraped at start (which resets it) and at stop. */
   serverLag?: boolean;
+  /** Headers for that scrape, e.g. an admin bearer token when auth is on (/metrics needs hostlens:admin then). */
+  metricsHeaders?: Record<string, string>;
 }
 
 export function startLoopProbe(port: number, options: LoopProbeOptions = {}): LoopProbe {
   const host = options.host ?? '127.0.0.1';
-  const reset = options.serverLag ? scrapeLag(port, host) : Promise.resolve(null);
+  const reset = options.serverLag ? scrapeLag(port, host, options.metricsHeaders) : Promise.resolve(null);
   const worker = new Worker(POLLER, { eval: true, workerData: { port, host, intervalMs: options.intervalMs ?? 20 } });
   const done = new Promise<LoopStats>((resolve, reject) => {
     worker.once('message', (m: { latencies: number[]; failures: number }) => resolve(summarise(m.latencies, m.failures)));
@@ -121,7 +123,7 @@ export function startLoopProbe(port: number, options: LoopProbeOptions = {}): Lo
       const stats = await done;
       await worker.terminate();
       await reset;
-      const lag = options.serverLag ? await scrapeLag(port, host) : null;
+      const lag = options.serverLag ? await scrapeLag(port, host, options.metricsHeaders) : null;
       const r = (n: number): number => Math.round(n * 10) / 10;
       return lag ? { ...stats, serverLagMaxMs: r(lag.max), serverLagP99Ms: r(lag.p99) } : stats;
     },
