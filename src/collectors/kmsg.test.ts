@@ -73,15 +73,17 @@ try {
   liveReadable = false;
 }
 
-test('LIVE /dev/kmsg: records without blocking, in sequence order, bounded, within a time bound', { skip: !liveReadable && process.env.CI !== 'true' ? 'dev/kmsg is not readable here' : false, timeout: 10_000 }, () => {
+test('LIVE /dev/kmsg: records without blocking, in sequence order, bounded', { skip: !liveReadable && process.env.CI !== 'true' ? 'dev/kmsg is not readable here' : false, timeout: 30_000 }, (t) => {
   const ctx = createCollectorContext();
   const t0 = performance.now();
-  const r = readKmsg(ctx);
-  const ms = performance.now() - t0;
+  // A time budget no read comes near: the read must end because the device said the ring is drained (EAGAIN on
+  // the non-blocking descriptor), not at a bound. The default budget is checked below.
+  const r = readKmsg(ctx, { budgetMs: 60_000 });
+  t.diagnostic(`read ${r.recordsRead} records (${r.bytesRead} bytes) in ${Math.round(performance.now() - t0)} ms`);
   assert.equal(r.available, true, `dev/kmsg not readable: ${r.error}`);
   assert.ok(r.recordsRead > 0, 'the kernel ring holds records since boot');
-  assert.equal(r.stopped, null);
-  assert.ok(ms < 2000, `read took ${ms} ms`);
+  assert.equal(r.stopped, null, 'the whole ring was read, up to EAGAIN');
+  assert.ok(!r.warnings.some((w) => /read stopped|read failed/.test(w)), `ended by EAGAIN, not an error: ${r.warnings.join('; ')}`);
   const seqs = r.records.map((x) => x.seq);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!, 'sequence numbers increase');
   // the ring's first record is at or after boot and its last at or before now

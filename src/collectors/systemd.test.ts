@@ -128,12 +128,11 @@ test('hostile unit names are refused before any spawn', async () => {
   assert.match(spawned.error ?? '', /could not run \(ENOENT\)/);
 });
 
-test('a hung systemctl is killed at its time limit', async () => {
-  const t0 = performance.now();
+// The stand-in sleeps 60 s, twice the test's timeout: answering at all proves each hung systemctl was killed
+// rather than waited out, with no timing threshold a loaded machine could cross.
+test('a hung systemctl is killed at its time limit', { timeout: 30_000 }, async () => {
   const r = await listUnits({ executable: HANG, timeoutMs: 300 });
-  const ms = performance.now() - t0;
   assert.match(r.error ?? '', /systemctl was killed after its time limit/);
-  assert.ok(ms < 5000, `took ${ms} ms`);
   const s = await showUnits(['a.service'], LIST_PROPERTIES, { executable: HANG, timeoutMs: 300 });
   assert.match(s.error ?? '', /killed after its time limit/);
 });

@@ -94,12 +94,12 @@ test('readLimits: topN bound, and an empty or garbage tree never throws', () => 
   }
 });
 
-test('live host: sane shares, at most 10 fd holders, fast', () => {
+// Its speed is a benchmark figure (get_limits in bench/tools.ts, with 1,000 extra processes), printed here only.
+test('live host: sane shares, at most 10 fd holders', (t) => {
   const s = services('/');
   const t0 = performance.now();
   const r = readLimitsHealth(s);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 500, `${ms} ms`);
+  t.diagnostic(`readLimitsHealth on / took ${Math.round(performance.now() - t0)} ms`);
   assert.ok(r.data.fds && r.data.fds.max > 0);
   assert.ok(r.data.threads && r.data.threads.count > 0);
   assert.ok(r.data.topFdProcesses.length > 0 && r.data.topFdProcesses.length <= 10);

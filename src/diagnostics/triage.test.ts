@@ -100,11 +100,27 @@ test('recorded idle host: only the stalled postgresql cgroup is a finding', asyn
 
 test('triage with windowSec measures CPU, disk and network over one concurrent window, not three in a row', async () => {
   const s = servicesAt(FIXTURE_HOSTS + 'idle'); // real clock, no sampler ticks
-  const t0 = performance.now();
+  // Counts the measurements in progress at once: three in a row would never overlap, whatever the clock says.
+  const measure = s.sampler.measure.bind(s.sampler);
+  const asked: number[] = [];
+  let cpuElapsedSec: number | null = null;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  s.sampler.measure = async (windowSec, opts) => {
+    asked.push(windowSec);
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      const m = await measure(windowSec, opts);
+      if (opts?.counters !== true) cpuElapsedSec = m.elapsedSec; // disk and network ask for counters
+      return m;
+    } finally {
+      inFlight -= 1;
+    }
+  };
   const r = await runTriage(s, { windowSec: 0.5 });
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1400, `took ${Math.round(ms)} ms; three sequential 0.5 s windows would take ≥ 1500 ms`);
-  assert.ok(r.windowSec >= 0.45 && r.windowSec < 1.4, `window ${r.windowSec}`);
+  assert.deepEqual(asked, [0.5, 0.5, 0.5], 'one window each for CPU, disk and network, as asked');
+  assert.equal(maxInFlight, 3, 'the three windows were measured at the same time');
+  assert.equal(r.windowSec, cpuElapsedSec, 'the reported window is the one measured');
 });
 
 test('recorded cgroup-v2 container: limits show in cpu and memory', async () => {

@@ -273,12 +273,12 @@ describe('modern era: subscriptions/listen', () => {
   });
 
   test('shutdown ends an open listen stream with the result, then notifications/cancelled, without waiting for it', async () => {
-    const own = await started(createProductFactory({ services, toolsets: ['core'] }), { shutdownGraceMs: 5_000 });
+    // The grace period (600 s) is far beyond any test timeout: close() finishing at all proves the open listen
+    // stream was not counted as a call to wait for, with no timing threshold a loaded machine could cross.
+    const own = await started(createProductFactory({ services, toolsets: ['core'] }), { shutdownGraceMs: 600_000 });
     const reader = new SseReader(await postModern(own.url, { method: 'subscriptions/listen', id: 'S', params: { notifications: { resourceSubscriptions: [OVERVIEW] }, _meta: modernMeta() } }));
     await within(5_000, 'ack', reader.nextMessage());
-    const t0 = Date.now();
-    await within(4_000, 'close', own.app.close());
-    assert.ok(Date.now() - t0 < 2_000, 'an open listen stream does not hold shutdown for the grace period');
+    await within(60_000, 'close (an open listen stream must not hold shutdown for the 600 s grace period)', own.app.close());
     await within(5_000, 'stream end', assertServerEnded(reader, 'S'));
   });
 

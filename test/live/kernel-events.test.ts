@@ -31,7 +31,8 @@ const runnable = kmsgReadable() && exceptionTrace;
 const skip = !runnable && process.env.CI !== 'true' ? '/dev/kmsg not readable or debug.exception-trace is 0' : false;
 const ctx = { services: servicesAt(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
 
-test('live: a real segfault of a child process is reported with its pid, comm and library, within a time bound', { skip, timeout: 30_000 }, async () => {
+// The timeout is a hang guard (a normal run takes well under a second); the call's latency is only printed.
+test('live: a real segfault of a child process is reported with its pid, comm and library', { skip, timeout: 30_000 }, async (t) => {
   const child = spawnSync('python3', ['-c', 'import os, ctypes; print(os.getpid(), flush=True); ctypes.string_at(0)'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
   assert.equal(child.error, undefined, `python3 could not run: ${child.error?.message}`);
   assert.equal(child.signal, 'SIGSEGV', `the child should die of SIGSEGV (status ${child.status}, signal ${child.signal})`);
@@ -39,8 +40,7 @@ test('live: a real segfault of a child process is reported with its pid, comm an
   assert.ok(pid > 0);
   const t0 = performance.now();
   const r = await getKernelEvents.handler(getKernelEvents.input.parse({ since: '-10m', kinds: ['segfault'], limit: 200 }), ctx);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 5000, `the call took ${ms} ms`);
+  t.diagnostic(`get_kernel_events answered in ${Math.round(performance.now() - t0)} ms`);
   assert.ok(r.data.source === 'kmsg' || r.data.source === 'journal');
   const e = r.data.events.find((x) => x.pid === pid);
   assert.ok(e, `no segfault event for pid ${pid} among ${JSON.stringify(r.data.events.map((x) => x.summary))}`);
