@@ -61,15 +61,16 @@ describe('get_kernel_events with a hung journalctl behind the real server', { sk
     { name: 'modern', options: { versionNegotiation: { mode: { pin: MODERN } } } },
   ];
   for (const era of eras) {
-    test(`${era.name} era: answers from /dev/kmsg after journalctl is killed, with both warnings`, async () => {
+    // The stand-in sleeps 60 s, twice the call's hang guard: an answer at all proves journalctl was killed, and the
+    // warning says its time limit did it, with no timing threshold a loaded machine could cross.
+    test(`${era.name} era: answers from /dev/kmsg after journalctl is killed, with both warnings`, async (t) => {
       const client = new Client({ name: `kernel-${era.name}`, version: '1.0.0' }, era.options);
       await within(15_000, 'connect', client.connect(new StreamableHTTPClientTransport(new URL(url))));
       try {
         const t0 = performance.now();
         const r = await within(30_000, 'get_kernel_events', client.callTool({ name: 'get_kernel_events', arguments: { since: '-1d' } }));
-        const ms = performance.now() - t0;
+        t.diagnostic(`get_kernel_events answered after ${Math.round(performance.now() - t0)} ms (journalctl time limit 5 s)`);
         assert.ok(!r.isError, JSON.stringify(r.content));
-        assert.ok(ms >= 4_500 && ms < 20_000, `${ms} ms`);
         const sc = r.structuredContent as { data: { source: string; coverage: { recordsScanned: number } }; warnings?: string[] };
         assert.equal(sc.data.source, 'kmsg');
         assert.ok(sc.data.coverage.recordsScanned > 0);

@@ -98,7 +98,9 @@ describe('a hung journalctl behind the real server', { timeout: 60_000 }, () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('is killed at its time limit; the call answers with a warning, not an error', async () => {
+  // The stand-in sleeps 60 s, three times the call's hang guard: an answer at all proves journalctl was killed, and
+  // the warning says it was its time limit that did it, with no timing threshold a loaded machine could cross.
+  test('is killed at its time limit; the call answers with a warning, not an error', async (t) => {
     const server = spawnHostlens(['serve', '--port', '0', '--toolsets', 'logs'], {
       env: { HOSTLENS_JOURNAL_DIRECTORY: join(dir, 'journal'), PATH: `${join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}` },
     });
@@ -107,9 +109,8 @@ describe('a hung journalctl behind the real server', { timeout: 60_000 }, () => 
     try {
       const t0 = performance.now();
       const r = await within(20_000, 'search_logs', client.callTool({ name: 'search_logs', arguments: {} }));
-      const ms = performance.now() - t0;
+      t.diagnostic(`search_logs answered after ${Math.round(performance.now() - t0)} ms (journalctl time limit 5 s)`);
       assert.ok(!r.isError, JSON.stringify(r.content));
-      assert.ok(ms >= 4_500 && ms < 15_000, `${ms} ms`);
       const sc = r.structuredContent as { data: { totalMatched: number }; warnings?: string[] };
       assert.equal(sc.data.totalMatched, 0);
       assert.ok(sc.warnings?.some((w) => /journalctl was killed after its time limit/.test(w)), JSON.stringify(sc.warnings));

@@ -5,9 +5,15 @@
  * (even twice the right token), JWTs with alg none, a forged RS256 signature,
  * a 6 KB header, a nested-array bomb and __proto__ claims. Each is 400
  * invalid_request or 401 with `WWW-Authenticate: Bearer … resource_metadata=`,
- * a JSON-RPC body, answered at once (no hang on the dead JWKS), and neither
+ * a JSON-RPC body, answered without waiting on the dead JWKS, and neither
  * the answer nor the server log ever holds the token; the right token, then,
  * is served.
+ *
+ * "Without waiting" is read from what the server did, never from a stopwatch:
+ * every case gets its answer (the exchange deadline is only a hang guard, far
+ * above the milliseconds a refusal takes), and every JWKS fetch the forged
+ * tokens caused ended by the refused connection, none by the fetch timeout
+ * (which the server would log by name). Latencies are printed only.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -42,7 +48,7 @@ describe('hostile Authorization headers', { timeout: 60_000 }, () => {
     await killAll();
   });
 
-  test('every malformed, wrong or forged credential → 400/401 with a Bearer challenge, fast, never echoed', async () => {
+  test('every malformed, wrong or forged credential → 400/401 with a Bearer challenge, no wait on the issuer, never echoed', async (t) => {
     const cases: Array<[string, string | string[] | undefined, 400 | 401]> = [
       ['no header', undefined, 401],
       ['empty', '', 401],
@@ -61,6 +67,7 @@ describe('hostile Authorization headers', { timeout: 60_000 }, () => {
       ['JWT header a nested-array bomb', `Bearer ${b64('['.repeat(3_000))}.${b64('{}')}.c2ln`, 401],
       ['JWT with __proto__ claims', `Bearer ${b64('{"alg":"RS256","__proto__":{"alg":"none"}}')}.${b64(`{"__proto__":{"scope":"hostlens:admin"},"iss":"${ISSUER}"}`)}.c2ln`, 401],
     ];
+    let slowest = { label: '', ms: 0 };
     for (const [label, auth, status] of cases) {
       const h: Record<string, string | string[]> = { ...headers };
       if (auth !== undefined) h.authorization = auth;
@@ -68,7 +75,7 @@ describe('hostile Authorization headers', { timeout: 60_000 }, () => {
       const [res] = splitResponses(r.text);
       assert.ok(res, `${label}: no answer`);
       assert.equal(res.status, status, `${label}: ${res.status} ${res.body.slice(0, 200)}`);
-      assert.ok(r.ms < 3_000, `${label}: took ${r.ms} ms`);
+      if (r.ms >= slowest.ms) slowest = { label, ms: r.ms };
       const challenge = res.headers['www-authenticate'] ?? '';
       assert.match(challenge, /^Bearer /, label);
       assert.match(challenge, /resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/, label);
@@ -77,6 +84,12 @@ describe('hostile Authorization headers', { timeout: 60_000 }, () => {
       assert.equal(typeof body.error.code, 'number');
       assert.ok(!r.text.includes(TOKEN), `${label}: the token was echoed`);
     }
+    t.diagnostic(`slowest refusal: ${slowest.label}, ${slowest.ms} ms`);
+    // The forged RS256 tokens reach the JWKS; the issuer's port refuses connections, so a verification that
+    // ended any other way than by that refusal (a timeout) waited on the issuer instead of answering.
+    const unavailable = server.logs().filter((l) => l.msg === 'oauth: token verification unavailable');
+    assert.ok(unavailable.length > 0, 'a forged RS256 token made the server try the JWKS');
+    for (const l of unavailable) assert.doesNotMatch(String(l.error), /timeout|timed out|abort/i, 'a JWKS fetch was waited out, not refused');
     const ok = await exchange(port, [httpRequest('POST', '/mcp', { ...headers, authorization: `Bearer ${TOKEN}` }, CALL)], { responses: 1, timeoutMs: 15_000 });
     assert.equal(splitResponses(ok.text)[0]?.status, 200, 'the right token is served');
     assert.ok(!server.stderr().includes(TOKEN), 'the token reached the server log');
