@@ -9,7 +9,7 @@
  * counts yield to the event loop every SLICE_MS, so a call never holds it long whatever the file. Never rejects
  * except on abort.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { yieldTurn as yieldToLoop } from '../util/slices.js';
 import { closeFile, contentDenyReason, CONTENT_CHECK_BYTES } from './file-policy.js';
 import type { OpenResult, OpenedFile } from './file-policy.js';
 import { countNewlines as countBufferNewlines, gunzipTail } from './gunzip-bounded.js';

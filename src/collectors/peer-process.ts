@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { createCollectorContext } from './context.js';
 import { parseProcStat } from './processes.js';
 import { addSocketOwners, newInodeScan, openFdTable, socketInodeOf } from './sockets.js';
+import { yieldTurn as yieldToLoop } from '../util/slices.js';
 
 export interface PeerProcess {
   pid: number;
@@ -95,7 +96,7 @@ const HOT_PIDS = 8;
 /** fd links read between two looks at the clock: ≈ 5–15 µs each here, so ≤ 1 ms. */
 const FDS_PER_READ = 64;
 
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 
 export function createPeerProcessLookup(options: PeerProcessLookupOptions = {}): PeerProcessLookup {
   const ctx = createCollectorContext({ root: options.root ?? '/' });

@@ -12,7 +12,7 @@
 import { lstatSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import type { Dir, Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { yieldTurn as yieldToLoop } from '../util/slices.js';
 import type { CollectorContext } from './context.js';
 import { denyReason } from './file-policy.js';
 import { NO_PROTECTED_FILES } from './protected-files.js';

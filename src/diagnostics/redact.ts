@@ -41,6 +41,7 @@ import { AUTH_SCHEME, credentialLike, type Emit, REDACTED, type RedactionKind } 
 import { redactEntropy } from './redact-entropy.js';
 import { isPlainValue } from './redact-keys.js';
 import { redactDirective, redactKeyValues, redactMarkup } from './redact-kv.js';
+import { yieldTurn } from '../util/slices.js';
 
 export { REDACTED, type RedactionKind } from './redact-core.js';
 export { isHighEntropyToken } from './redact-entropy.js';
@@ -253,7 +254,7 @@ export async function redactDetailedSliced(text: string, options: RedactOptions 
   let started = performance.now();
   while (!r.step(16)) {
     if (performance.now() - started < sliceMs) continue;
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldTurn();
     signal?.throwIfAborted();
     started = performance.now();
   }

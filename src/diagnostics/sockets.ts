@@ -5,7 +5,7 @@
  * host-wide count looks alarming). Owners come from a bounded scan of proc/<pid>/fd links in batches,
  * yielding to the event loop between batches and stopping as soon as every wanted inode is found.
  */
-import { setImmediate as yieldNow } from 'node:timers/promises';
+import { yieldTurn as yieldNow } from '../util/slices.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Services } from '../catalogue/services.js';
