@@ -20,12 +20,12 @@ test('arguments are passed verbatim, never through a shell', async () => {
   assert.equal(describeRunFailure(r), null);
 });
 
-test('a hung program is SIGKILLed at its timeout and the result says so', async () => {
-  const t0 = performance.now();
+// The program never exits by itself (an interval keeps it alive): a result at all proves it was killed, the
+// test's timeout being the hang guard, with no timing threshold a loaded machine could cross.
+test('a hung program is SIGKILLed at its timeout and the result says so', { timeout: 30_000 }, async () => {
   const r = await runProgram('journalctl', ['-e', 'setInterval(() => {}, 1000)'], { executable: node, timeoutMs: 300 });
   assert.equal(r.stopped, 'timeout');
   assert.equal(r.killedBy, 'SIGKILL');
-  assert.ok(performance.now() - t0 < 5000);
   assert.match(describeRunFailure(r) ?? '', /killed after its time limit/);
 });
 

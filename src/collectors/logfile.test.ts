@@ -144,7 +144,8 @@ describe('tailLogFiles over the fixture tree', () => {
       } else assert.equal(l.text, want, `line ${l.n}`);
     });
   });
-  test('a huge file is read from the end within the scan budget', async () => {
+  // Bounded in bytes read (scannedBytes), never in milliseconds: the time is printed only.
+  test('a huge file is read from the end within the scan budget', async (t) => {
     const path = join(tree.root, 'var/log/huge.log');
     const count = writeHugeLog(path, 50 * 1024 * 1024, NOW);
     const budget = 4 * 1024 * 1024;
@@ -165,7 +166,6 @@ describe('tailLogFiles over the fixture tree', () => {
     assert.equal(grep.exact, false, 'a grep count past the count budget is a lower bound');
     assert.ok(grep.files[0]!.scannedBytes < 2 * 1024 * 1024, `grep scanned ${grep.files[0]!.scannedBytes}: stops counting 512 KiB after the 10th match`);
     assert.ok(grep.matched > 10);
-    console.log(`huge log: ${count} lines, 50 MiB; tail 100 in ${ms.toFixed(1)} ms scanning ${r.files[0]!.scannedBytes} bytes`);
-    assert.ok(ms < 5000, `${ms} ms`);
+    t.diagnostic(`huge log: ${count} lines, 50 MiB; tail 100 in ${ms.toFixed(1)} ms scanning ${r.files[0]!.scannedBytes} bytes`);
   });
 });

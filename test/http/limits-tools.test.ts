@@ -32,6 +32,7 @@ const probe = {
   abortedSeen: [] as string[],
   release: null as (() => void) | null,
   released: Promise.resolve(),
+  stubbornReturned: false,
 };
 function arm(): void {
   probe.released = new Promise<void>((resolve) => (probe.release = resolve));
@@ -84,13 +85,15 @@ const deadline = defineTool({
 const stubborn = defineTool({
   name: 'stubborn',
   title: 'Stubborn',
-  description: 'Ignores its signal and sleeps; deadline 0.3 s.',
+  description: 'Ignores its signal and sleeps, or with hold waits for the test to release it; deadline 0.3 s.',
   toolset: 'core',
   timeoutSec: 0.3,
-  input: z.object({ ms: z.number().int().min(0).max(5000) }).strict(),
+  input: z.object({ ms: z.number().int().min(0).max(5000), hold: z.boolean().optional() }).strict(),
   data,
-  async handler({ ms }) {
-    await delay(ms);
+  async handler({ ms, hold }) {
+    probe.stubbornReturned = false;
+    await (hold ? probe.released : delay(ms));
+    probe.stubbornReturned = true;
     return { data: { aborted: false } };
   },
   render,
@@ -212,14 +215,21 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
   });
 
   for (const era of ['modern', 'legacy'] as const) {
-    test(`${era}: the deadline aborts the handler (it sees signal.aborted) and the call answers "timed out after N s"`, async () => {
+    // The handler waits on its signal and nothing else, so an answer at all proves the deadline aborted it (the
+    // text names the 0.5 s deadline, not the server-wide 30 s one). "Not before the deadline" is an order of
+    // timers in this one process: a reference timer of the same 0.5 s, set before the call is sent, is queued
+    // ahead of the server's deadline timer (started when the call arrives) and so fires no later than it.
+    test(`${era}: the deadline aborts the handler (it sees signal.aborted) and the call answers "timed out after N s"`, async (t) => {
       const started = performance.now();
+      let referenceDue = false;
+      const reference = setTimeout(() => (referenceDue = true), 500);
       const msg = era === 'modern' ? await callModern('deadline', { tag: era }) : await callLegacy(sids[0]!, 'deadline', { tag: era });
-      const elapsed = performance.now() - started;
+      clearTimeout(reference);
+      t.diagnostic(`answered after ${Math.round(performance.now() - started)} ms`);
       const r = resultOf(msg);
       assert.equal(r.isError, true);
       assert.equal(r.text, 'deadline timed out after 0.5 s (toolTimeoutSec) and was stopped; narrow the query or retry');
-      assert.ok(elapsed >= 450 && elapsed < 2_000, `answered after ${Math.round(elapsed)} ms`);
+      assert.equal(referenceDue, true, 'answered before its 0.5 s deadline could have passed');
       await waitFor('handler saw the abort', () => probe.abortedSeen.includes(`deadline:${era}:true`));
       assert.deepEqual(toolLoad(services, 'deadline'), { running: 0, waiting: 0 });
       assert.equal(resultOf(await callModern('quick')).isError, undefined, 'the server keeps serving');
@@ -243,27 +253,33 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
     await waitFor('slot freed', () => toolLoad(services, 'spawner').running === 0);
   });
 
-  test('a handler that ignores its signal: the call still answers at the deadline; the slot is held until the handler returns', async () => {
-    const started = performance.now();
-    const r = resultOf(await callLegacy(sids[1]!, 'stubborn', { ms: 2_000 }));
-    const elapsed = performance.now() - started;
+  test('a handler that ignores its signal: the call still answers at the deadline; the slot is held until the handler returns', { timeout: 30_000 }, async () => {
+    // The handler returns only when the test releases it, so the answer came at the deadline and not when the
+    // handler returned — by the order of events, not by a duration. Waiting for the handler would hang (the
+    // test's timeout is the guard).
+    arm();
+    const r = resultOf(await callLegacy(sids[1]!, 'stubborn', { ms: 0, hold: true }));
     assert.equal(r.isError, true);
     assert.match(r.text, /^stubborn timed out after 0\.3 s/);
-    assert.ok(elapsed < 1_500, `answered after ${Math.round(elapsed)} ms, not when the handler returned`);
+    assert.equal(probe.stubbornReturned, false, 'answered while the handler was still running');
     assert.deepEqual(toolLoad(services, 'stubborn'), { running: 1, waiting: 0 }, 'the still-running handler keeps its slot');
+    probe.release?.();
     await waitFor('slot freed when the handler returns', () => toolLoad(services, 'stubborn').running === 0);
+    assert.equal(probe.stubbornReturned, true);
     assert.ok(SLOT_HOLD_MS > 2_000);
   });
 
   test('a queued call whose deadline passes before a slot frees says it timed out waiting', async () => {
-    // Four stubborn handlers keep their slots for 2.5 s, well past their 0.3 s deadline.
-    const holders = [0, 1, 2, 3].map(() => callModern('stubborn', { ms: 2_500 }));
+    // Four stubborn handlers keep their slots past their 0.3 s deadline, until the test releases them.
+    arm();
+    const holders = [0, 1, 2, 3].map(() => callModern('stubborn', { ms: 0, hold: true }));
     await waitFor('4 running', () => toolLoad(services, 'stubborn').running === 4);
     const r = resultOf(await callModern('stubborn', { ms: 0 }));
     assert.equal(r.isError, true);
     assert.equal(r.text, 'stubborn timed out after 0.3 s waiting for a free slot (toolConcurrency 4 calls of it were running); retry later');
     assert.equal(toolLoad(services, 'stubborn').waiting, 0, 'the timed-out waiter left the queue');
     for (const h of await Promise.all(holders)) assert.match(resultOf(h).text, /timed out after 0\.3 s \(toolTimeoutSec\)/);
+    probe.release?.();
     await waitFor('all slots free', () => toolLoad(services, 'stubborn').running === 0);
   });
 
