@@ -115,7 +115,9 @@ test('live: a busy-loop child measured over 1 s matches its own run time (scheds
     const m = await sampler.measure(1, { processes: { withStatus: false } });
     const ns1 = runNs(child.pid);
     const wallSec = (performance.now() - t0) / 1000;
-    assert.ok(m.elapsedSec >= 0.9 && m.elapsedSec < 5);
+    // The window measured (rounded to the ms) lies within the wall time around the call; its exact length under a
+    // controlled clock is checked in sampler.test.ts. No threshold a loaded machine could cross.
+    assert.ok(m.elapsedSec > 0 && m.elapsedSec <= wallSec + 0.0005, `window ${m.elapsedSec} s of ${wallSec} s`);
     const pct = m.processCpuPct.get(child.pid);
     assert.ok(pct !== undefined, 'child measured');
     const expected = ((ns1 - ns0) / 1e9 / wallSec) * 100;

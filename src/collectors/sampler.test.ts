@@ -134,12 +134,26 @@ test('measure(): abort rejects promptly with AbortError', { timeout: 30_000 }, a
   await assert.rejects(s.measure(1, { signal: pre.signal }), (e: Error) => e.name === 'AbortError');
 });
 
-test('measure(): two samples, exact elapsed time, progress reported', async () => {
-  const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }) });
+test('measure(): two samples, exact elapsed time, progress reported', async (t) => {
+  // The sampler's clock is injected and its timers mocked, both advanced together: the window measured must be
+  // exactly the one asked, in the sampler's own units, whatever the machine's load.
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  let clock = 0;
+  const advance = (ms: number): void => {
+    for (let i = 0; i < ms; i += 10) {
+      clock += 10;
+      t.mock.timers.tick(10);
+    }
+  };
+  const s = createSampler({ ctx: createCollectorContext({ root: FIX + 'idle' }), now: () => clock });
   const seen: number[] = [];
-  const m = await s.measure(0.6, { onProgress: (f) => seen.push(f) });
-  assert.ok(m.elapsedSec >= 0.55, `elapsed ${m.elapsedSec}`);
-  assert.ok(m.processElapsedSec !== null && m.processElapsedSec > 0);
+  const pending = s.measure(0.6, { onProgress: (f) => seen.push(f) });
+  advance(590);
+  assert.equal(seen.includes(1), false, 'not finished before its window');
+  advance(10);
+  const m = await pending;
+  assert.equal(m.elapsedSec, 0.6);
+  assert.equal(m.processElapsedSec, 0.6);
   assert.equal(m.breakdown, null); // a static fixture: no ticks elapsed
   assert.equal(m.start.processes!.processes.length, 7);
   assert.equal(m.start.processes!.processes[0]!.uid, null); // the start scan reads stat only
@@ -148,9 +162,12 @@ test('measure(): two samples, exact elapsed time, progress reported', async () =
   assert.ok(seen.length >= 2, `progress calls: ${seen.length}`);
   assert.equal(seen.at(-1), 1);
   assert.ok(seen.every((f) => f >= 0 && f <= 1));
-  const noProc = await s.measure(0.2, { processes: false });
+  const noProcPending = s.measure(0.2, { processes: false });
+  advance(200);
+  const noProc = await noProcPending;
   assert.equal(noProc.start.processes, null);
   assert.equal(noProc.processCpuPct.size, 0);
+  t.mock.timers.reset();
 });
 
 test('history: each tick records gauges and tick rates over busy ⇄ busy-later; the 1 s ring wraps, the minute aggregates', () => {

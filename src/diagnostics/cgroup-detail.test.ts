@@ -116,17 +116,20 @@ test('container-v2 through the tool: memory near its limit, OOM kill, idle windo
   assert.match(text, /oom kills 1/);
 });
 
-test('unknown targets are clear tool errors; an aborted window rejects', async () => {
+test('unknown targets are clear tool errors; an aborted window rejects', { timeout: 30_000 }, async (t) => {
   const services = servicesAt(FIXTURE_HOSTS + 'cgroup-v1');
   await assert.rejects(call(services, { target: { pid: 424242 } }).result, (e) => e instanceof ToolError && /no process with pid 424242/.test(e.message));
   await assert.rejects(call(services, { target: { unit: 'ghost.service' } }).result, (e) => e instanceof ToolError && /ghost\.service/.test(e.message));
   await assert.rejects(call(services, { target: { path: '/../../etc' } }).result, (e) => e instanceof ToolError && /invalid cgroup path/.test(e.message));
+  // Mocked timers never fire unless ticked, so the 10 s window cannot end by itself: a rejection proves the abort
+  // ended it, and a window that ignored the abort would hang (the test's timeout is the guard).
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   const ac = new AbortController();
-  const t0 = performance.now();
   const pending = call(services, { target: { pid: 2201 }, windowSec: 10 }, ac.signal).result;
-  setTimeout(() => ac.abort(), 50);
+  t.mock.timers.tick(50);
+  ac.abort();
   await assert.rejects(pending, (e: Error) => e.name === 'AbortError');
-  assert.ok(performance.now() - t0 < 5000);
+  t.mock.timers.reset();
 });
 
 test('input schema: exactly one of pid, unit, path; windowSec bounded', () => {

@@ -137,12 +137,12 @@ describe('recorded systemctl output: list_services and get_service', () => {
     }
   });
 
+  // The stand-in sleeps 60 s, three times the test's timeout: a tool error at all proves the hung systemctl was
+  // killed rather than waited out, with no timing threshold a loaded machine could cross.
   test('a hung systemctl becomes a tool error naming the time limit', { timeout: 20_000 }, async () => {
     process.env.PATH = `${join(FIX, 'hang')}:${savedPath ?? ''}`;
     try {
-      const t0 = performance.now();
       await assert.rejects(list(services), (e: unknown) => e instanceof ToolError && /killed after its time limit/.test(e.message));
-      assert.ok(performance.now() - t0 < 10_000);
     } finally {
       process.env.PATH = `${join(FIX, 'bin')}:${savedPath ?? ''}`;
     }

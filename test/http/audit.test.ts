@@ -95,8 +95,12 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
     postModern(url, { method: 'tools/call', id, params: { name, arguments: args, _meta: modernMeta() }, headers: auth(who) });
 
   test('a modern tool call: principal, era, method, tool, args, outcome ok, status, bytes equal to the body, duration', async () => {
+    const sent = performance.now();
     const res = await call('reader', 'a-call', 'get_cpu', {});
     const body = await res.text();
+    // The server's handling lies within this round trip: its duration is bounded by the one measured here
+    // (which also says it is in milliseconds), whatever the machine's load.
+    const roundTripMs = performance.now() - sent;
     assert.equal(res.status, 200);
     const line = await lineFor('a-call');
     assert.equal(line.principal, 'static:reader');
@@ -108,7 +112,7 @@ describe('audit log (product catalogue, static tokens, real HTTP)', () => {
     assert.equal(line.outcome, 'ok');
     assert.equal(line.httpStatus, 200);
     assert.equal(line.bytes, Buffer.byteLength(body));
-    assert.ok(line.durationMs >= 0 && line.durationMs < 10_000);
+    assert.ok(line.durationMs >= 0 && line.durationMs <= Math.ceil(roundTripMs), `${line.durationMs} ms of a ${roundTripMs} ms round trip`);
     assert.ok(Math.abs(Date.parse(line.ts) - Date.now()) < 60_000);
     assert.match(line.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(line.sessionRef, null);
