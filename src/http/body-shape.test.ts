@@ -104,3 +104,14 @@ describe('echoProblem', () => {
     assert.deepEqual([batch?.code, batch?.id], [-32602, null]);
   });
 });
+
+describe('ids a client may choose', () => {
+  test('any short string or number id passes, whatever it spells (a string sentinel once refused the id "too-long")', () => {
+    for (const id of ['too-long', 'TOO_LONG', 'null', '', ' ', 'x'.repeat(1_024), 0, -1, 1.5, 2 ** 53]) {
+      const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_cpu', arguments: {} } });
+      assert.equal(bodyShapeProblem(body), null, `id ${JSON.stringify(id).slice(0, 40)}`);
+    }
+    const long = JSON.stringify({ jsonrpc: '2.0', id: 'x'.repeat(1_025), method: 'ping' });
+    assert.equal(bodyShapeProblem(long)?.code, -32600);
+  });
+});

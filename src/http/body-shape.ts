@@ -62,10 +62,13 @@ function closingQuote(text: string, open: number): number {
   return -1;
 }
 
-function idOf(raw: string | null, maxChars: number): JsonRpcId | 'too-long' {
+/** A sentinel no JSON value can equal (a string sentinel was: a request with the id "too-long" was refused). */
+const TOO_LONG: unique symbol = Symbol('id too long');
+
+function idOf(raw: string | null, maxChars: number): JsonRpcId | typeof TOO_LONG {
   if (raw === null) return null;
   const t = raw.trim();
-  if (t.length > maxChars + 2) return 'too-long';
+  if (t.length > maxChars + 2) return TOO_LONG;
   try {
     const v = JSON.parse(t) as unknown;
     return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? v : null;
@@ -167,7 +170,7 @@ export function bodyShapeProblem(text: string, limits: BodyShapeLimits = BODY_SH
     if (problem !== null) break;
   }
   const id = idOf(idRaw, limits.maxIdChars);
-  if (id === 'too-long') return { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: the id is longer than ${limits.maxIdChars} characters`, id: null };
+  if (id === TOO_LONG) return { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: the id is longer than ${limits.maxIdChars} characters`, id: null };
   const found = problem as { message: string; inParams: boolean } | null;
   if (found === null) return null;
   const named = { ...(method !== undefined ? { method } : {}), ...(name !== undefined ? { name } : {}) };
