@@ -159,3 +159,38 @@ describe('result budget and paging, in process', () => {
     assert.equal((await core.listTools()).tools.length, 0, 'get_sysctl is config-only');
   });
 });
+
+describe('tool errors are redacted like results', () => {
+  test('an input validation message that echoes an argument never carries its secret', async () => {
+    const { z } = await import('zod');
+    const { defineTool } = await import('../catalogue/types.js');
+    const echoing = defineTool({
+      name: 'echoing_check',
+      title: 'test',
+      description: 'a tool whose validation message quotes its input',
+      toolset: 'core',
+      input: z.object({ dsn: z.string().refine(() => false, { error: (issue) => `cannot use ${String(issue.input)}` }) }).strict(),
+      data: z.object({}),
+      handler: async () => ({ data: {} }),
+      render: () => '',
+    });
+    const root = mkdtempSync(join(tmpdir(), 'hostlens-tool-errors-'));
+    const services = createServices({ root, startSampler: false, changeWatch: false });
+    try {
+      const server = buildServer({ catalogue: { tools: [echoing] as unknown as ToolDefinition[], resources: [], prompts: [] }, services, toolsets: ['core'], name: 't', version: '0' });
+      const [a, b] = InMemoryTransport.createLinkedPair();
+      await server.connect(a);
+      const client = new Client({ name: 't', version: '0' });
+      await client.connect(b);
+      const r = await client.callTool({ name: 'echoing_check', arguments: { dsn: 'postgres://app:Hunter2SecretXy9@db/app' } });
+      const text = JSON.stringify(r.content);
+      assert.equal(r.isError, true);
+      assert.match(text, /cannot use postgres:\/\/app:\[REDACTED\]@db/, 'the message is kept, only the value is replaced');
+      assert.doesNotMatch(text, /Hunter2SecretXy9/);
+      await client.close();
+    } finally {
+      services.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -19,7 +19,8 @@ import type { Services } from '../catalogue/services.js';
 import { scopesOf } from '../http/auth/principal.js';
 import { scopeOfTool } from '../http/auth/scopes.js';
 import type { Scope } from '../http/auth/scopes.js';
-import { clipString } from '../collectors/read.js';
+import { clipBeforeRedaction, clipString } from '../collectors/read.js';
+import { redact } from '../diagnostics/redact.js';
 import { envelopeSchema } from './envelope.js';
 import { runTool } from './run-tool.js';
 
@@ -177,8 +178,11 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
     return server.server.projectCallToolResult(result, entry.registered.outputSchemaJson);
   } catch (error) {
     if (error instanceof ProtocolError && error.code === ProtocolErrorCode.UrlElicitationRequired) throw error;
-    // Bounded like every result: 4 bytes per char at most keeps the text within maxResultBytes.
-    const text = clipString(error instanceof Error ? error.message : String(error), Math.floor(services.limits.maxResultBytes / 4) - 32);
+    // Redacted like every result (an argument echoed in a validation or collector message may hold a secret), then
+    // bounded: 4 bytes per char at most keeps the text within maxResultBytes. Redaction first, so a clip never
+    // leaves half a secret that no longer matches.
+    const message = error instanceof Error ? error.message : String(error);
+    const text = clipString(redact(clipBeforeRedaction(message, 65_536)).text, Math.floor(services.limits.maxResultBytes / 4) - 32);
     return { content: [{ type: 'text', text }], isError: true };
   }
 }
