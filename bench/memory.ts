@@ -124,6 +124,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   // what it would hit, not memory. Lifting them changes no allocation per session.
   env.HOSTLENS_RATE_LIMIT = '0';
   env.HOSTLENS_MAX_STREAMS_PER_PRINCIPAL = String(options.sessions * 4);
+  env.HOSTLENS_MAX_SESSIONS_PER_PRINCIPAL = String(options.sessions * 2);
   const target = await startChild<number>({
     args,
     cwd: options.repoRoot,

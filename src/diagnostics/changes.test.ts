@@ -118,11 +118,11 @@ test('config without a running watcher: files by mtime within since, with the "n
 test('config with the running watcher: a content change without digest or size, listed once', async () => {
   const r = root('cfg-watch', { 'etc/app.conf': 'a=1\n' });
   const s = services(r, { changeWatch: { intervalMs: 3_600_000 } });
-  s.changeWatch!.scan();
+  await s.changeWatch!.scan();
   writeFileSync(join(r, 'etc/app.conf'), 'a=2 changed\n');
   const later = new Date(Date.now() + 2000);
   utimesSync(join(r, 'etc/app.conf'), later, later);
-  s.changeWatch!.scan();
+  await s.changeWatch!.scan();
   const out = await collectChanges(s, { since: '-1h', kinds: ['config', 'listener'], nowMs: Date.now() + 3000 });
   const cfg = out.changes.filter((c) => c.kind === 'config');
   assert.equal(cfg.length, 1);

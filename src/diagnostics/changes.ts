@@ -137,7 +137,7 @@ function packageChanges(services: Services, sinceMs: number, acc: Acc, wantKerne
 }
 
 /** A watcher that has taken its baseline: the running one, else a one-off scan now (mtimes only are meaningful). */
-function watcherFor(services: Services): { w: ChangeWatcher; running: boolean } {
+async function watcherFor(services: Services): Promise<{ w: ChangeWatcher; running: boolean }> {
   const w = services.changeWatch;
   if (w && w.baselineAtMs !== null) return { w, running: true };
   const once = createChangeWatcher({
@@ -147,7 +147,7 @@ function watcherFor(services: Services): { w: ChangeWatcher; running: boolean } 
     maxHashBytes: -1,
     ...(services.protectedFiles ? { protect: services.protectedFiles } : {}),
   });
-  once.scan();
+  await once.scan();
   return { w: once, running: false };
 }
 
@@ -237,7 +237,7 @@ export async function collectChanges(services: Services, opts: CollectChangesOpt
     ok('package', found);
     ok('kernel', found);
   }
-  const { w, running } = watcherFor(services);
+  const { w, running } = await watcherFor(services);
   if (kinds.has('config')) {
     configChanges(w, running, sinceMs, acc);
     if (!running) acc.warnings.push('config: the change watcher is not running here: files are reported by mtime only (content not compared)');

@@ -33,20 +33,20 @@ test('globBase: the directory before the first wildcard segment', () => {
   assert.equal(globBase('/*'), '/');
 });
 
-test('listConfigFiles: glob match, built-in deny-list, cap', () => {
+test('listConfigFiles: glob match, built-in deny-list, cap', async () => {
   const etc = tree('list');
-  const r = listConfigFiles(live, [`${etc}/**/*.conf`, `${etc}/**/*.key`], 100);
+  const r = await listConfigFiles(live, [`${etc}/**/*.conf`, `${etc}/**/*.key`], 100);
   assert.deepEqual(r.paths.sort(), [`${etc}/app/a.conf`, `${etc}/b.conf`], 'server.key is denied, notes.txt does not match');
-  const capped = listConfigFiles(live, [`${etc}/**`], 1);
+  const capped = await listConfigFiles(live, [`${etc}/**`], 1);
   assert.equal(capped.paths.length, 1);
   assert.equal(capped.capped, true);
-  assert.deepEqual(listConfigFiles(live, [`${etc}/b.conf`], 10).paths, [`${etc}/b.conf`], 'a plain path');
+  assert.deepEqual((await listConfigFiles(live, [`${etc}/b.conf`], 10)).paths, [`${etc}/b.conf`], 'a plain path');
 });
 
-test('watcher: baseline, then modified, touched, created, deleted — never a digest or a size in a detail', () => {
+test('watcher: baseline, then modified, touched, created, deleted — never a digest or a size in a detail', async () => {
   const etc = tree('watch');
   const w = createChangeWatcher({ ctx: live, configFiles: [`${etc}/**`], watchListeners: false });
-  w.scan();
+  await w.scan();
   assert.notEqual(w.baselineAtMs, null);
   assert.deepEqual(w.changes(), [], 'the first scan is the baseline');
   const fp = w.files().get(`${etc}/app/a.conf`)?.fingerprint;
@@ -58,7 +58,7 @@ test('watcher: baseline, then modified, touched, created, deleted — never a di
   utimesSync(join(etc, 'app/a.conf'), later, later);
   writeFileSync(join(etc, 'c.conf'), 'new\n');
   unlinkSync(join(etc, 'b.conf'));
-  w.scan();
+  await w.scan();
   const by = (s: string) => w.changes().filter((c) => c.subject === `${etc}/${s}`);
   const mod = by('app/a.conf');
   assert.equal(mod.length, 1);
@@ -73,41 +73,41 @@ test('watcher: baseline, then modified, touched, created, deleted — never a di
 
   const again = new Date(Date.now() + 10_000);
   utimesSync(join(etc, 'app/a.conf'), again, again);
-  w.scan();
+  await w.scan();
   const touched = by('app/a.conf');
   assert.equal(touched.length, 2);
   assert.match(touched[1]!.detail, /mtime changed, content unchanged/);
-  w.scan();
+  await w.scan();
   assert.equal(w.changes().length, 4, 'an unchanged tree adds nothing');
 });
 
-test('watcher: files over maxHashBytes are not hashed; the change list is bounded', () => {
+test('watcher: files over maxHashBytes are not hashed; the change list is bounded', async () => {
   const etc = tree('bounds');
   writeFileSync(join(etc, 'big.conf'), 'y'.repeat(5000));
   const w = createChangeWatcher({ ctx: live, configFiles: [`${etc}/**`], watchListeners: false, maxHashBytes: 1000, maxChanges: 3 });
-  w.scan();
+  await w.scan();
   assert.equal(w.files().get(`${etc}/big.conf`)?.fingerprint, null);
   for (let i = 0; i < 5; i++) writeFileSync(join(etc, `n${i}.conf`), String(i));
-  w.scan();
+  await w.scan();
   assert.equal(w.changes().length, 3);
   assert.deepEqual(w.changes().map((c) => c.subject.slice(-7)), ['n2.conf', 'n3.conf', 'n4.conf']);
 });
 
 test('watcher: a real TCP listener opened after the baseline is a listener change with our pid; closing it is recorded', async () => {
   const w = createChangeWatcher({ ctx: live, configFiles: [], watchListeners: true });
-  w.scan();
+  await w.scan();
   const server: Server = createServer();
   try {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    w.scan();
+    await w.scan();
     const opened = w.changes().find((c) => c.subject === `tcp 127.0.0.1:${port}`);
     assert.ok(opened, JSON.stringify(w.changes()));
     assert.equal(opened.kind, 'listener');
     assert.equal(opened.action, 'opened');
     assert.match(opened.detail, new RegExp(`pid ${process.pid} \\(`));
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    w.scan();
+    await w.scan();
     assert.ok(w.changes().some((c) => c.subject === `tcp 127.0.0.1:${port}` && c.action === 'closed'));
   } finally {
     if (server.listening) server.close();
@@ -133,16 +133,16 @@ test('createServices starts the watcher (baseline shortly after start) and stop(
   off.stop();
 });
 
-test('watcher: past the per-scan hash budget files stay unhashed and are hashed by later scans without a spurious change', () => {
+test('watcher: past the per-scan hash budget files stay unhashed and are hashed by later scans without a spurious change', async () => {
   const etc = tree('budget');
   for (let i = 0; i < 4; i++) writeFileSync(join(etc, `h${i}.conf`), 'z'.repeat(100));
   const w = createChangeWatcher({ ctx: live, configFiles: [`${etc}/*.conf`], watchListeners: false, maxHashBytesPerScan: 250 });
-  w.scan();
+  await w.scan();
   const unhashed = () => [...w.files().values()].filter((f) => f.fingerprint === null).length;
   assert.equal(w.files().size, 5);
   assert.ok(unhashed() >= 2, `${unhashed()} unhashed after the first scan`);
   assert.ok(w.warnings().some((x) => x.includes('hash budget')));
-  for (let i = 0; i < 4 && unhashed() > 0; i++) w.scan();
+  for (let i = 0; i < 4 && unhashed() > 0; i++) await w.scan();
   assert.equal(unhashed(), 0);
   assert.deepEqual(w.changes(), []);
 });

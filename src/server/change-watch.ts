@@ -19,6 +19,7 @@ import type { ProtectedFiles } from '../collectors/protected-files.js';
 import { openNoFollow, safeClose } from '../collectors/safe-open.js';
 import { listDir, readLine } from '../collectors/read.js';
 import { newInodeScan, readSocketTables, scanSocketOwners } from '../collectors/sockets.js';
+import { yieldTurn } from '../util/slices.js';
 
 export interface WatchedChange {
   tsMs: number;
@@ -53,7 +54,7 @@ export interface ChangeWatcher {
   start(): void;
   stop(): void;
   /** One synchronous pass (the timer calls this; tests call it directly). */
-  scan(): void;
+  scan(): Promise<void>;
   /** Recorded changes, oldest first. */
   changes(): readonly WatchedChange[];
   /** The last scan's config files (host path → state). */
@@ -78,13 +79,32 @@ export function globBase(glob: string): string {
   return segs.slice(0, i).join('/') || '/';
 }
 
+/**
+ * A scan is a background task that touches up to 2,000 files every minute: in one piece it held the event loop
+ * 24–40 ms for this host's 299 files in /etc (the first scan; a host with 2,000 files and new listeners to attribute
+ * is several times that), so it yields (one turn, util/slices.ts) whenever it has run SCAN_SLICE_MS.
+ */
+const SCAN_SLICE_MS = 5;
+
+function sliceTimer(): () => Promise<void> | undefined {
+  let started = performance.now();
+  return () => {
+    if (performance.now() - started < SCAN_SLICE_MS) return undefined;
+    return yieldTurn().then(() => {
+      started = performance.now();
+    });
+  };
+}
+
 /** Host paths of regular files matching the globs (deny-list applied), at most max; capped says more existed. */
-export function listConfigFiles(ctx: CollectorContext, globs: readonly string[], max: number, protect: ProtectedFiles = NO_PROTECTED_FILES): { paths: string[]; capped: boolean } {
+export async function listConfigFiles(ctx: CollectorContext, globs: readonly string[], max: number, protect: ProtectedFiles = NO_PROTECTED_FILES): Promise<{ paths: string[]; capped: boolean }> {
   const res = globs.map((g) => globToRegExp(g));
   const seen = new Set<string>();
   let capped = false;
-  const walk = (hostDir: string, depth: number): void => {
+  const pause = sliceTimer();
+  const walk = async (hostDir: string, depth: number): Promise<void> => {
     if (capped || depth > MAX_DEPTH) return;
+    await pause();
     let ents;
     try {
       ents = readdirSync(join(ctx.root, hostDir), { withFileTypes: true });
@@ -95,7 +115,7 @@ export function listConfigFiles(ctx: CollectorContext, globs: readonly string[],
     for (const e of ents) {
       const p = hostDir === '/' ? `/${e.name}` : `${hostDir}/${e.name}`;
       if (denyReason(p) !== null || isProtected(ctx, p, protect)) continue;
-      if (e.isDirectory()) walk(p, depth + 1);
+      if (e.isDirectory()) await walk(p, depth + 1);
       else if (e.isFile() && !seen.has(p) && res.some((r) => r.test(p))) {
         if (seen.size >= max) {
           capped = true;
@@ -107,7 +127,7 @@ export function listConfigFiles(ctx: CollectorContext, globs: readonly string[],
     }
   };
   for (const g of globs) {
-    if (/[*?[]/.test(g)) walk(globBase(g), 0);
+    if (/[*?[]/.test(g)) await walk(globBase(g), 0);
     else if (!seen.has(g) && denyReason(g) === null && !isProtected(ctx, g, protect) && seen.size < max) {
       // a plain path: just that file
       try {
@@ -216,14 +236,16 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
   let first: NodeJS.Timeout | null = null;
   let baselineAtMs: number | null = null;
   let lastScanAtMs: number | null = null;
+  let scanning: Promise<void> | null = null;
 
   const record = (c: WatchedChange) => {
     changes.push(c);
     if (changes.length > maxChanges) changes = changes.slice(changes.length - maxChanges);
   };
 
-  function scanFiles(t: number, baseline: boolean, warn: string[]): void {
-    const list = listConfigFiles(opts.ctx, opts.configFiles, maxFiles, protect);
+  async function scanFiles(t: number, baseline: boolean, warn: string[]): Promise<void> {
+    const list = await listConfigFiles(opts.ctx, opts.configFiles, maxFiles, protect);
+    const pause = sliceTimer();
     try {
       rootReal ??= realpathSync(opts.ctx.root);
     } catch {
@@ -235,6 +257,7 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
     let hashBudget = maxHashBytesPerScan;
     let deferred = 0;
     for (const p of list.paths) {
+      await pause();
       let st;
       try {
         st = lstatSync(join(opts.ctx.root, p));
@@ -291,24 +314,34 @@ export function createChangeWatcher(opts: ChangeWatcherOptions): ChangeWatcher {
     get lastScanAtMs() {
       return lastScanAtMs;
     },
-    scan() {
-      const t = now();
-      const warn: string[] = [];
-      try {
-        scanFiles(t, baselineAtMs === null, warn);
-        if (opts.watchListeners !== false) scanListeners(t, warn);
-      } catch (e) {
-        warn.push(`change watch scan failed: ${String((e as Error).message).slice(0, 120)}`);
-      }
-      if (baselineAtMs === null) baselineAtMs = t;
-      lastScanAtMs = t;
-      warnings = warn;
+    async scan() {
+      // One scan at a time: a slow one (a loaded host) is not overlapped by the next tick.
+      if (scanning) return scanning;
+      scanning = (async () => {
+        const t = now();
+        const warn: string[] = [];
+        try {
+          await scanFiles(t, baselineAtMs === null, warn);
+          if (opts.watchListeners !== false) {
+            await yieldTurn();
+            scanListeners(t, warn);
+          }
+        } catch (e) {
+          warn.push(`change watch scan failed: ${String((e as Error).message).slice(0, 120)}`);
+        }
+        if (baselineAtMs === null) baselineAtMs = t;
+        lastScanAtMs = t;
+        warnings = warn;
+      })().finally(() => {
+        scanning = null;
+      });
+      return scanning;
     },
     start() {
       if (timer) return;
-      first = setTimeout(() => w.scan(), 0);
+      first = setTimeout(() => void w.scan(), 0);
       first.unref();
-      timer = setInterval(() => w.scan(), intervalMs);
+      timer = setInterval(() => void w.scan(), intervalMs);
       timer.unref();
     },
     stop() {
