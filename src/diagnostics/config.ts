@@ -58,10 +58,10 @@ export function configAllowList(services: Services): AllowList {
   return { name: 'configFiles', globs: services.limits.configFiles };
 }
 
-export interface RedactedLine {
-  text: string;
-  /** Redactions on this line by kind (redactDetailed's kinds). */
-  kinds: Map<string, number>;
+export interface RedactedLines {
+  lines: string[];
+  /** Redactions by 1-based line number, then by kind (redactDetailed's kinds); only lines that had any. */
+  kinds: Map<number, Map<string, number>>;
 }
 
 /**
@@ -69,7 +69,7 @@ export interface RedactedLine {
  * each line by kind. Lines over MAX_CONTENT_CHARS are cut before redaction (on a token boundary) and marked with
  * …[+N chars]; `cut` says whether any was, since those bytes were never checked for secrets.
  */
-export async function redactLines(text: string, path: string, signal?: AbortSignal): Promise<{ lines: RedactedLine[]; cut: boolean }> {
+export async function redactLines(text: string, path: string, signal?: AbortSignal): Promise<RedactedLines & { cut: boolean }> {
   const raw = text.split('\n');
   const hidden = raw.map((l, i) => {
     if (l.length <= MAX_CONTENT_CHARS) return 0;
@@ -78,12 +78,18 @@ export async function redactLines(text: string, path: string, signal?: AbortSign
     return l.length - kept.length;
   });
   const r = await redactDetailedSliced(raw.join('\n'), { keepLines: true, wholeValue: isSecretFileName(path) }, 5, signal);
-  const lines: RedactedLine[] = r.text.split('\n').map((t, i) => ({ text: hidden[i] ? `${t}…[+${hidden[i]} chars]` : t, kinds: new Map() }));
+  // Kinds only for the lines that have any: a Map per line cost ≈ 15–30 ms for a 1 MiB file of 24,000 lines.
+  const lines = r.text.split('\n');
+  hidden.forEach((h, i) => {
+    if (h) lines[i] = `${lines[i]}…[+${h} chars]`;
+  });
+  const kinds = new Map<number, Map<string, number>>();
   for (const f of r.findings) {
-    const kinds = lines[f.line - 1]?.kinds;
-    kinds?.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
+    let k = kinds.get(f.line);
+    if (!k) kinds.set(f.line, (k = new Map()));
+    k.set(f.kind, (k.get(f.kind) ?? 0) + 1);
   }
-  return { lines, cut: hidden.some((h) => h > 0) };
+  return { lines, kinds, cut: hidden.some((h) => h > 0) };
 }
 
 export type ConfigRead = { data: ConfigData; warnings: string[] } | { error: string };
@@ -108,18 +114,18 @@ export async function readConfig(services: Services, path: string, fromLine = 1,
   const warnings: string[] = [];
   if (raw.truncated) warnings.push(`file is ${file.sizeBytes} bytes: only the first ${MAX_CONFIG_READ_BYTES} were read and redacted`);
   const text = raw.text.endsWith('\n') ? raw.text.slice(0, -1) : raw.text;
-  const { lines: redacted, cut } = text === '' ? { lines: [], cut: false } : await redactLines(text, file.requested, signal);
+  const { lines: redacted, kinds: kindsByLine, cut } = text === '' ? { lines: [], kinds: new Map<number, Map<string, number>>(), cut: false } : await redactLines(text, file.requested, signal);
   if (cut) warnings.push(`lines over ${MAX_CONTENT_CHARS} characters were cut before redaction (…[+N chars]); no sha256 or exact size`);
   const redactions: ConfigData['redactions'] = [];
   let redactionCount = 0;
   let entries = 0;
-  redacted.forEach((l, i) => {
-    for (const [kind, count] of l.kinds) {
+  for (const [line, kinds] of [...kindsByLine].sort((a, b) => a[0] - b[0])) {
+    for (const [kind, count] of kinds) {
       redactionCount += count;
       entries++;
-      if (redactions.length < MAX_REDACTIONS_LISTED) redactions.push({ line: i + 1, kind, count });
+      if (redactions.length < MAX_REDACTIONS_LISTED) redactions.push({ line, kind, count });
     }
-  });
+  }
   if (entries > redactions.length) warnings.push(`redactions lists the first ${MAX_REDACTIONS_LISTED} of ${entries}`);
   // Content budget: what is left of maxResultBytes after the rest of the envelope, in JSON-escaped bytes.
   const budget = Math.max(512, Math.min(MAX_CONTENT_CHARS, services.limits.maxResultBytes - 2048 - JSON.stringify(redactions).length));
@@ -128,7 +134,7 @@ export async function readConfig(services: Services, path: string, fromLine = 1,
   let used = 0;
   let to = from - 1;
   for (let i = from - 1; i < redacted.length; i++) {
-    const piece = redacted[i]!.text + (i < redacted.length - 1 ? '\n' : '');
+    const piece = redacted[i]! + (i < redacted.length - 1 ? '\n' : '');
     const cost = Buffer.byteLength(JSON.stringify(piece)) - 2;
     if (used + cost > budget) {
       if (parts.length === 0) {
@@ -142,7 +148,8 @@ export async function readConfig(services: Services, path: string, fromLine = 1,
     to = i + 1;
   }
   let content = parts.join('');
-  const restChars = redacted.slice(to).reduce((n, l) => n + l.text.length + 1, 0);
+  let restChars = 0;
+  for (let i = to; i < redacted.length; i++) restChars += redacted[i]!.length + 1;
   if (to < redacted.length) {
     content = clipString(content, content.length, restChars);
     warnings.push(`content cut at line ${to} of ${redacted.length} to fit the result budget: pass fromLine ${to + 1} for the rest`);
