@@ -73,3 +73,26 @@ describe('audit: unauthenticated refusals are throttled and summarised', () => {
     assert.equal(read(path).at(-1)!.count, 1, 'close writes the current window’s summary');
   });
 });
+
+describe('audit: a principal\'s own refusals are throttled per principal, served requests never', () => {
+  test('a token flooding 429s gets 20 lines and a summary; another token\'s refusals and every served line are kept', async () => {
+    const path = join(dir, 'c.jsonl');
+    const audit = createAuditLog({ path, unauthenticated: { perWindow: 20, windowMs: 60_000 } });
+    for (let i = 0; i < 5_000; i++) audit.write(entry('static:noisy', 429, i));
+    for (let i = 0; i < 30; i++) audit.write(entry('static:noisy', 200, 10_000 + i));
+    for (let i = 0; i < 10; i++) audit.write(entry('static:other', i % 2 ? 429 : 403, 20_000 + i));
+    for (let i = 0; i < 50; i++) audit.write(entry('static:other', 200, 30_000 + i));
+    await audit.close();
+    const lines = read(path);
+    const of = (p: string, pred: (l: AuditEntry) => boolean) => lines.filter((l) => l.principal === p && pred(l)).length;
+    assert.equal(of('static:noisy', (l) => l.httpStatus === 429), 20, 'the noisy token: 20 refusal lines in the window');
+    assert.equal(of('static:noisy', (l) => l.httpStatus === 200), 30, 'its served requests are all kept');
+    assert.equal(of('static:other', (l) => l.httpStatus >= 400), 10, 'another principal has its own window');
+    assert.equal(of('static:other', (l) => l.httpStatus === 200), 50);
+    const summaries = lines.filter((l) => l.outcome === 'suppressed');
+    assert.deepEqual(
+      summaries.map((s) => [s.principal, s.count, s.byStatus]),
+      [['static:noisy', 4_980, { '429': 4_980 }]],
+    );
+  });
+});

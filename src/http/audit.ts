@@ -12,9 +12,10 @@
  *   never fails a request; the lines of a failed batch are counted as dropped.
  *   The queue is bounded (MAX_QUEUED_LINES): beyond it lines are dropped and
  *   counted, so a stuck disk cannot grow the heap.
- * - Unauthenticated refusals are throttled (audit-throttle.ts): at most 20
- *   lines a minute, then one summary line per minute, so a flood of them
- *   cannot rotate the authenticated lines away.
+ * - Refusals are throttled (audit-throttle.ts): unauthenticated ones, and each
+ *   principal's own HTTP-level refusals (429, 403, 404, 400), at most 20 lines
+ *   a minute per principal, then one summary line per minute, so a flood of
+ *   them cannot rotate the served requests' lines away.
  * - `tail()` reads the newest entries back, newest first, with a bounded
  *   backwards scan over the current and rotated files (never the whole set
  *   into memory); it runs inside the writer's queue, so a rotation cannot move
@@ -47,7 +48,7 @@ export interface AuditLogOptions {
   maxBytes?: number;
   keep?: number;
   logger?: Logger;
-  /** How many unauthenticated refusal lines per window (audit-throttle.ts; defaults 20 per 60 s). */
+  /** How many refusal lines per principal per window (audit-throttle.ts; defaults 20 per 60 s). */
   unauthenticated?: ThrottleOptions;
 }
 
@@ -293,9 +294,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
     flush: () => exclusive(async () => undefined).then(() => (queue.length > 0 ? drain() : undefined)),
     async close() {
-      // The current window's summary of suppressed refusals, before the last drain.
-      const summary = throttle.flush();
-      if (summary) enqueue(summary);
+      // The current windows' summaries of suppressed refusals, before the last drain.
+      for (const summary of throttle.flush()) enqueue(summary);
       throttle.stop();
       closed = true;
       if (queue.length > 0) await drain();
