@@ -57,8 +57,14 @@ export interface Spawned {
 
 const running = new Set<Spawned>();
 
+/**
+ * The environment of a spawned hostlens. Without auth, one test process is one client (the tenant is the peer
+ * process), and a test making more than 40 calls in a burst would meet the default rate limit (20/s, burst 40)
+ * whenever the machine is fast: spawned servers run without it unless a test sets HOSTLENS_RATE_LIMIT (or passes
+ * it as undefined to keep the default or its config file's rateLimit, which the variable would override).
+ */
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { HOSTLENS_RATE_LIMIT: '0' };
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];

@@ -26,7 +26,7 @@ export interface Served {
 }
 
 /** Spawns serve for the enclosing describe; `auth` false = no tokens (local clients). */
-export function fairServer(auth: boolean, config: Record<string, unknown> = {}, env: Record<string, string> = {}): () => Served {
+export function fairServer(auth: boolean, config: Record<string, unknown> = {}, env: Record<string, string | undefined> = {}): () => Served {
   let served: Served | undefined;
   let dir: string | undefined;
   before(async () => {
@@ -34,7 +34,8 @@ export function fairServer(auth: boolean, config: Record<string, unknown> = {}, 
     const file = join(dir, 'hostlens.json');
     const tokens = auth ? Object.entries(TOKENS).map(([name, token]) => ({ name, sha256: sha256Hex(token), scopes: ['hostlens:read'] })) : [];
     writeFileSync(file, JSON.stringify({ port: 0, samplerIntervalMs: 1000, auditLog: { path: null }, ...(auth ? { auth: { tokens } } : {}), ...config }));
-    const server = spawnHostlens(['serve', '--config', file], { env });
+    // The config file's rateLimit (or the default) is what these tests measure: no HOSTLENS_RATE_LIMIT over it.
+    const server = spawnHostlens(['serve', '--config', file], { env: { HOSTLENS_RATE_LIMIT: undefined, ...env } });
     const { url, port } = await server.listening(30_000);
     served = { url, port, authOn: auth };
   });
