@@ -13,7 +13,7 @@ import { createAuthenticator } from './http/auth/authenticate.js';
 import { scopeIndex } from './http/auth/scopes.js';
 import { legacyTokenEntry } from './http/auth/static-tokens.js';
 import { createProductFactory } from './server/factory.js';
-import { ownSecretPaths } from './server/own-secrets.js';
+import { ownSecretPaths } from './own-secrets.js';
 import { createServices } from './server/services.js';
 import { answerParseErrors } from './server/stdio-parse-errors.js';
 import { resourceExists, startOverviewWatch, trackServers } from './server/subscriptions.js';

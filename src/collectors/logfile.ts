@@ -9,7 +9,7 @@
  * counts yield to the event loop every SLICE_MS, so a call never holds it long whatever the file. Never rejects
  * except on abort.
  */
-import { yieldTurn as yieldToLoop } from '../util/slices.js';
+import { sliceClock } from '../util/slices.js';
 import { closeFile, contentDenyReason, CONTENT_CHECK_BYTES } from './file-policy.js';
 import type { OpenResult, OpenedFile } from './file-policy.js';
 import { countNewlines as countBufferNewlines, gunzipTail } from './gunzip-bounded.js';
@@ -257,12 +257,12 @@ export async function tailLogFiles(files: readonly LogInput[], opts: TailOptions
   let exact = true;
   let stop = false;
   const gz: GzBudget = { left: opts.maxGzTotalBytes ?? MAX_GZ_TOTAL_BYTES, skipped: 0 };
-  let sliceStart = performance.now();
+  const clock = sliceClock({ sliceMs: SLICE_MS, stepsPerCheck: 1 });
   const slice = async (): Promise<void> => {
-    if (performance.now() - sliceStart < SLICE_MS) return;
-    await yieldToLoop();
+    const turn = clock.tick();
+    if (turn === undefined) return;
+    await turn;
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    sliceStart = performance.now();
   };
   /** Inputs handed to openSource so far: it (or the scan) closes them; the rest are closed below. */
   let owned = 0;

@@ -41,7 +41,7 @@ import { AUTH_SCHEME, credentialLike, type Emit, REDACTED, type RedactionKind } 
 import { redactEntropy } from './redact-entropy.js';
 import { isPlainValue } from './redact-keys.js';
 import { redactDirective, redactKeyValues, redactMarkup } from './redact-kv.js';
-import { yieldTurn } from '../util/slices.js';
+import { sliceClock } from '../util/slices.js';
 
 export { REDACTED, type RedactionKind } from './redact-core.js';
 export { isHighEntropyToken } from './redact-entropy.js';
@@ -251,13 +251,8 @@ export function redactDetailed(text: string, options: RedactOptions = {}): Detai
 export async function redactDetailedSliced(text: string, options: RedactOptions = {}, sliceMs = 5, signal?: AbortSignal): Promise<DetailedRedaction> {
   if (text.length < 8 && !options.wholeValue) return { text, count: 0, findings: [] };
   const r = startRedaction(text, options);
-  let started = performance.now();
-  while (!r.step(16)) {
-    if (performance.now() - started < sliceMs) continue;
-    await yieldTurn();
-    signal?.throwIfAborted();
-    started = performance.now();
-  }
+  const clock = sliceClock({ sliceMs, signal, stepsPerCheck: 1 });
+  while (!r.step(16)) await clock.tick();
   return r.result();
 }
 

@@ -19,7 +19,7 @@ import type { ProtectedFiles } from '../collectors/protected-files.js';
 import { openNoFollow, safeClose } from '../collectors/safe-open.js';
 import { listDir, readLine } from '../collectors/read.js';
 import { newInodeScan, readSocketTables, scanSocketOwners } from '../collectors/sockets.js';
-import { yieldTurn } from '../util/slices.js';
+import { sliceClock, yieldTurn } from '../util/slices.js';
 
 export interface WatchedChange {
   tsMs: number;
@@ -85,16 +85,10 @@ export function globBase(glob: string): string {
  * is several times that), so it yields (one turn, util/slices.ts) whenever it has run SCAN_SLICE_MS.
  */
 const SCAN_SLICE_MS = 5;
-
-function sliceTimer(): () => Promise<void> | undefined {
-  let started = performance.now();
-  return () => {
-    if (performance.now() - started < SCAN_SLICE_MS) return undefined;
-    return yieldTurn().then(() => {
-      started = performance.now();
-    });
-  };
-}
+const sliceTimer = (): (() => Promise<void> | undefined) => {
+  const clock = sliceClock({ sliceMs: SCAN_SLICE_MS, stepsPerCheck: 1 });
+  return () => clock.tick();
+};
 
 /** Host paths of regular files matching the globs (deny-list applied), at most max; capped says more existed. */
 export async function listConfigFiles(ctx: CollectorContext, globs: readonly string[], max: number, protect: ProtectedFiles = NO_PROTECTED_FILES): Promise<{ paths: string[]; capped: boolean }> {

@@ -12,6 +12,8 @@
 export interface SliceOptions {
   signal?: AbortSignal | undefined;
   sliceMs?: number;
+  /** Steps between two reads of the clock (default 32, for steps of microseconds; 1 when a step is a file or a batch). */
+  stepsPerCheck?: number;
 }
 
 export const DEFAULT_SLICE_MS = 5;
@@ -51,11 +53,12 @@ export function yieldTurn(): Promise<void> {
 /** A slice clock: `await clock.tick()` in a loop yields once the current slice is used up. */
 export function sliceClock(options: SliceOptions = {}): { tick(): Promise<void> | undefined } {
   const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+  const every = Math.max(1, options.stepsPerCheck ?? 32);
   let started = performance.now();
   let steps = 0;
   return {
     tick() {
-      if (++steps % 32 !== 0) return undefined;
+      if (++steps % every !== 0) return undefined;
       if (performance.now() - started < sliceMs) return undefined;
       return (async () => {
         options.signal?.throwIfAborted();
