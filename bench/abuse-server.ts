@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOOLSETS } from '../src/catalogue/types.js';
+import { TOOLSETS } from '../src/definitions/types.js';
 import { sha256Hex } from '../src/http/auth/static-tokens.js';
 import { buildBigJournal } from '../test/hostile/big-journal.js';
 import { TOKENS } from '../test/hostile/fairness-harness.js';
@@ -129,7 +129,7 @@ export async function startAbuseServer(repo: string, fx: AbuseFixtures, name: Ab
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
   const child: StartedChild<{ url: string; port: number }> = await startChild({
-    args: [...SERVER_NODE_FLAGS, join(repo, 'dist', 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--toolsets', TOOLSETS.join(','), '--config', file, '--log-level', 'info'],
+    args: [...SERVER_NODE_FLAGS, join(repo, 'dist', 'app', 'cli.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--toolsets', TOOLSETS.join(','), '--config', file, '--log-level', 'info'],
     cwd: repo,
     stream: 'stderr',
     env,

@@ -81,7 +81,7 @@ export async function runAbuse(options: { repoRoot: string; quick: boolean; log:
   const { log } = options;
   const loadavgBefore = loadavg();
   log(`  /proc/loadavg before: ${loadavgBefore}`);
-  if (!existsSync(join(options.repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build');
+  if (!existsSync(join(options.repoRoot, 'dist', 'app', 'cli.js'))) throw new Error('dist/app/cli.js is missing: run npm run build');
   const counts = abuseCounts(options.quick);
   const fx = buildFixtures({ bombs: options.quick ? 25 : 50, journalEntries: options.quick ? 30_000 : 60_000 });
   log(`  fixtures in ${fx.dir}: ${fx.bombs} gzip bombs (${fx.buildMs.bombs} ms), a ${fx.journalEntries}-entry journal (${fx.buildMs.journal} ms)`);

@@ -1,6 +1,6 @@
 /**
- * dist/ freshness for the bench and the soak (both run `node dist/cli.js`):
- * build when dist/cli.js is missing or older than the newest non-test .ts file under src/.
+ * dist/ freshness for the bench and the soak (both run `node dist/app/cli.js`):
+ * build when dist/app/cli.js is missing or older than the newest non-test .ts file under src/.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ function newestMtime(dir: string): number {
 
 /** Builds dist/ when it is missing or older than src/; returns what it did. */
 export function ensureBuilt(repo: string, allowed: boolean, log: (line: string) => void): string {
-  const cli = join(repo, 'dist', 'cli.js');
+  const cli = join(repo, 'dist', 'app', 'cli.js');
   const stale = !existsSync(cli) ? 'missing' : newestMtime(join(repo, 'src')) > statSync(cli).mtimeMs ? 'older than src/' : null;
   if (stale === null) return 'dist/ up to date';
   if (!allowed) return `dist/ ${stale}; not rebuilt (--no-build)`;

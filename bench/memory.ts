@@ -1,6 +1,6 @@
 /**
- * Phase 3: memory of the real `hostlens serve` (dist/cli.js) in a child:
- *   node --max-semi-space-size=1 --heap-growing-percent=20 --expose-gc --import bench/targets/gc-hook.mjs dist/cli.js serve --port 0 --max-sessions 2000
+ * Phase 3: memory of the real `hostlens serve` (dist/app/cli.js) in a child:
+ *   node --max-semi-space-size=1 --heap-growing-percent=20 --expose-gc --import bench/targets/gc-hook.mjs dist/app/cli.js serve --port 0 --max-sessions 2000
  * The hook, on SIGUSR2, runs a full GC and prints process.memoryUsage(); the
  * bench reads VmRSS from /proc/<pid>/status itself.
  *
@@ -60,7 +60,7 @@ export interface MemoryResult {
 }
 
 export const MEMORY_METHOD =
-  'VmRSS of `node dist/cli.js serve` read from /proc/<pid>/status. Idle = 3 s after listening (sampler settled), as is. ' +
+  'VmRSS of `node dist/app/cli.js serve` read from /proc/<pid>/status. Idle = 3 s after listening (sampler settled), as is. ' +
   'Per-session = (VmRSS after N idle sessions − idle VmRSS) / N, both taken 2 s after the last request and right after a forced full GC ' +
   '(the child runs with --expose-gc and a bench-only --import hook that calls gc() on SIGUSR2). Marginal = the second half of the sessions alone.';
 
@@ -113,7 +113,7 @@ async function openMany(port: number, count: number, concurrency: number): Promi
 }
 
 export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
-  const cli = join(options.repoRoot, 'dist', 'cli.js');
+  const cli = join(options.repoRoot, 'dist', 'app', 'cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
   const hook = pathToFileURL(fileURLToPath(new URL('./targets/gc-hook.mjs', import.meta.url))).href;
   // The same V8 flag the hostlens bin and `npm start` run with (a 1 MiB young generation).

@@ -14,7 +14,7 @@
  * the sampler's 1 s tick and 5 s process-baseline scan.
  */
 import { productCatalogue } from '../src/catalogue/index.js';
-import type { ToolDefinition } from '../src/catalogue/types.js';
+import type { ToolDefinition } from '../src/definitions/types.js';
 import { withBenchServer } from './server-env.js';
 import { now, round, roundSummary, sleep, summarize, table } from './stats.js';
 import type { Summary } from './stats.js';

@@ -140,7 +140,7 @@ async function main(): Promise<number> {
 
   const errors: BenchReport['errors'] = [];
   let build = 'not needed';
-  // Both spawn `node dist/cli.js serve`.
+  // Both spawn `node dist/app/cli.js serve`.
   if (opts.phases.has('memory') || opts.phases.has('abuse')) {
     try {
       build = ensureBuilt(REPO, opts.build, log);

@@ -4,11 +4,11 @@
  * product's createHttpApp on a loopback port, with a logger capturing each request line (durationMs).
  * After the body, every sleeper is killed by PID and checked gone; everything is torn down on error too.
  */
-import type { Toolset } from '../src/catalogue/types.js';
+import type { Toolset } from '../src/definitions/types.js';
 import { createHttpApp } from '../src/http/app.js';
 import type { McpFactory } from '../src/http/sessions.js';
-import { createProductFactory } from '../src/server/factory.js';
-import { createServices } from '../src/server/services.js';
+import { createProductFactory } from '../src/app/product-factory.js';
+import { createServices } from '../src/app/host-services.js';
 import { createLogger } from '../src/util/log.js';
 import type { Logger } from '../src/util/log.js';
 import { spawnSleepers } from './sleepers.js';

@@ -25,7 +25,7 @@ export interface SoakOptions {
   drainCalls: number;
   /** Warm-up excluded from the flatness check: this share of the run, at most 60 s. */
   warmupSec: number;
-  /** 'dist' runs `node dist/cli.js serve` (built first when stale); 'tsx' runs src/cli.ts (the test). */
+  /** 'dist' runs `node dist/app/cli.js serve` (built first when stale); 'tsx' runs src/app/cli.ts (the test). */
   server: 'dist' | 'tsx';
   /** capture_snapshot calls before the load (default: the store's 20, so it is full before the warm-up ends). */
   prefillSnapshots: number;

@@ -1,6 +1,6 @@
 /**
- * The soak's server: the real `hostlens serve` (node dist/cli.js, like `npm start`; or
- * src/cli.ts through tsx for the test) on 127.0.0.1:0 with every toolset, a short session TTL
+ * The soak's server: the real `hostlens serve` (node dist/app/cli.js, like `npm start`; or
+ * src/app/cli.ts through tsx for the test) on 127.0.0.1:0 with every toolset, a short session TTL
  * and a config file written for the run. What the config holds depends on what this tree's
  * config schema knows (issue 5 lands in pieces):
  *  - `auth.tokens` known: one static token (sha256 in the file) with every scope per client,
@@ -15,8 +15,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema } from '../../src/config/schema.js';
-import { TOOLSETS } from '../../src/catalogue/types.js';
+import { configSchema } from '../../src/app/config-schema.js';
+import { TOOLSETS } from '../../src/definitions/types.js';
 import { startChild } from '../child.js';
 import type { StartedChild } from '../child.js';
 import { readVm } from '../stats.js';
@@ -101,7 +101,7 @@ export async function startSoakServer(options: { repo: string; mode: 'dist' | 't
   const config = schemaKeys().has('auditLog') ? { ...options.setup.config, auditLog: { path: auditPath, maxBytes: 1024 * 1024, keep: 3 } } : options.setup.config;
   writeFileSync(configPath, `${JSON.stringify(config)}\n`, { mode: 0o600 });
   const gcHook = options.gc ? ['--expose-gc', '--import', './bench/targets/gc-hook.mjs'] : [];
-  const entry = options.mode === 'dist' ? [...SERVER_NODE_FLAGS, ...gcHook, 'dist/cli.js'] : [...gcHook, '--import', 'tsx', 'src/cli.ts'];
+  const entry = options.mode === 'dist' ? [...SERVER_NODE_FLAGS, ...gcHook, 'dist/app/cli.js'] : [...gcHook, '--import', 'tsx', 'src/app/cli.ts'];
   const serveArgs = ['serve', '--port', '0', '--toolsets', TOOLSETS.join(','), '--session-ttl-sec', String(options.ttlSec), '--config', configPath];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;

@@ -45,7 +45,7 @@ import { listSockets } from '../tools/list-sockets.js';
 import { topProcessesTool } from '../tools/top-processes.js';
 import { triageHost } from '../tools/triage-host.js';
 import { recentChanges } from '../tools/recent-changes.js';
-import type { PromptDefinition, ToolDefinition } from './types.js';
+import type { PromptDefinition, ToolDefinition } from '../definitions/types.js';
 
 export const productCatalogue: Catalogue = {
   // One entry per line, grouped by toolset: core first.

@@ -18,8 +18,8 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Services } from '../catalogue/services.js';
-import { ToolError } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import { ToolError } from '../definitions/types.js';
 import { parseTime } from '../diagnostics/history.js';
 import { describeRunFailure, runProgram } from './exec.js';
 import type { RunResult } from './exec.js';

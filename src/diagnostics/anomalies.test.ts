@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolError } from '../catalogue/types.js';
+import { ToolError } from '../definitions/types.js';
 import { createHistory } from '../collectors/history.js';
 import { detectAnomalies } from '../tools/detect-anomalies.js';
 import { servicesAt } from '../../test/fixtures/services.js';

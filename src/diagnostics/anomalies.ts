@@ -8,7 +8,7 @@
  * MIN_POINTS finite points on either side are skipped (and named); |robustZ| < 1 is not listed.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { MetricHistory, Resolution } from '../collectors/history.js';
 import { describeMetric } from '../collectors/history.js';
 import { assess, unknownAssessment } from './assessment.js';

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { CgroupCpuStat, CgroupInfo } from '../collectors/cgroup.js';
 import { readCgroupCpuStat, throttlingInWindow, v1Mount } from '../collectors/cgroup.js';
 import type { CgroupTarget } from '../collectors/cgroup-target.js';

@@ -3,7 +3,7 @@
  * unit starts, stops, reloads, restarts and failures from systemd's own messages (SYSLOG_IDENTIFIER=systemd,
  * _PID=1), and boots with their kernel release from the kernel's "Linux version …" banner (first line of a boot).
  */
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { queryJournal } from '../collectors/journal.js';
 import type { JournalQuery } from '../collectors/journal.js';
 

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ToolError } from '../catalogue/types.js';
-import { createServices } from '../server/services.js';
-import type { RunningServices } from '../server/services.js';
+import { ToolError } from '../definitions/types.js';
+import { createServices } from '../app/host-services.js';
+import type { RunningServices } from '../app/host-services.js';
 import { recentChanges } from '../tools/recent-changes.js';
 import { aptVersionDetail, changesDataSchema, collectChanges } from './changes.js';
 import { classifyServiceMessage } from './changes-services.js';

@@ -7,14 +7,14 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
-import { ToolError } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import { ToolError } from '../definitions/types.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import { readPackageHistory } from '../collectors/dpkg.js';
 import type { AptRun, DpkgEntry } from '../collectors/dpkg.js';
 import { clipString, epochSecToRfc3339, readLine } from '../collectors/read.js';
-import { createChangeWatcher } from '../server/change-watch.js';
-import type { ChangeWatcher } from '../server/change-watch.js';
+import { createChangeWatcher } from '../collectors/change-watch.js';
+import type { ChangeWatcher } from '../collectors/change-watch.js';
 import { readBootBanners, readServiceChanges } from './changes-services.js';
 import type { BootBanner } from './changes-services.js';
 import { parseTime } from './history.js';

@@ -16,7 +16,7 @@
  * `lines` says which lines were returned and `fromLine` continues.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { readConfigFile } from '../collectors/config-file.js';
 import { closeFile, openAllowedFile } from '../collectors/file-policy.js';
 import type { AllowList, OpenOptions } from '../collectors/file-policy.js';

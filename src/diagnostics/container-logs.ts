@@ -4,7 +4,7 @@
  * redacted and clipped.
  */
 import { z } from 'zod';
-import { ToolError } from '../catalogue/types.js';
+import { ToolError } from '../definitions/types.js';
 import type { ApiOptions, ContainerInspect, LogFrame } from '../collectors/containers.js';
 import { API_PREFIX, apiGet, apiJson, demuxLogs, engineMessage, parseInspect } from '../collectors/containers.js';
 import { clipString } from '../collectors/read.js';

@@ -5,7 +5,7 @@
  * memory near the limit and throttling.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { CgroupCpuStat, CgroupInfo } from '../collectors/cgroup.js';
 import { readCgroupCpuStat } from '../collectors/cgroup.js';
 import { readCgroupTarget } from '../collectors/cgroup-target.js';

@@ -4,7 +4,7 @@
  * before the sampler has two ticks — a fresh measurement. Shared by
  * get_disk_io and get_network.
  */
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { DiskCounters } from '../collectors/disks.js';
 import type { NetCounters } from '../collectors/network.js';
 

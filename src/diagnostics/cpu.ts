@@ -4,7 +4,7 @@
  * Shared by get_cpu and triage_host.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { effectiveLimits } from '../collectors/cgroup.js';
 import { readCpuInfo, readLoadAvg, readLogicalCpuCount } from '../collectors/cpu.js';
 import type { CoreBreakdown, CpuBreakdown, CpuStat } from '../collectors/cpu.js';

@@ -3,7 +3,7 @@
  * measurement when windowSec is given. Used by get_disk_io.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { diskRates } from '../collectors/disks.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from './assessment.js';

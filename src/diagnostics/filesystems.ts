@@ -1,6 +1,6 @@
 /** Filesystem capacity and inodes with assessments; shared by get_filesystems and triage_host. */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { readFilesystems } from '../collectors/filesystems.js';
 import { assess, worstStatus } from './assessment.js';
 import type { Assessment } from './assessment.js';

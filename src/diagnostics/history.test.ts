@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolError } from '../catalogue/types.js';
+import { ToolError } from '../definitions/types.js';
 import { getHistory } from '../tools/get-history.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { createSampler } from '../collectors/sampler.js';

@@ -3,8 +3,8 @@
  * relative ("-15m"), bucket-mean downsampling to ≤ maxPoints, and stats over the stored points.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
-import { ToolError } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import { ToolError } from '../definitions/types.js';
 import { describeMetric } from '../collectors/history.js';
 import type { MetricHistory, Resolution, SeriesData } from '../collectors/history.js';
 

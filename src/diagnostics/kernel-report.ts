@@ -3,8 +3,8 @@
  * (kernel-events.ts), counted per kind, redacted and clipped, and assessed.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
-import { ToolError } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import { ToolError } from '../definitions/types.js';
 import { MAX_SCAN, queryJournal } from '../collectors/journal.js';
 import { hostNowMs, readBtimeSec, readKmsg } from '../collectors/kmsg.js';
 import { clipString, epochSecToRfc3339 } from '../collectors/read.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { parseFileNr, parseLoadavgThreads, parsePortRange, readLimits } from '../collectors/limits.js';

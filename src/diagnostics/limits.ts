@@ -1,6 +1,6 @@
 /** get_limits: usage of kernel tables and limits, each with usedPct and an assessment (limits.usedPct / conntrack.usedPct). */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { readLimits } from '../collectors/limits.js';
 import { pct } from '../collectors/read.js';
 import { assess } from './assessment.js';

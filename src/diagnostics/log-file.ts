@@ -6,7 +6,7 @@
  * merely contains a private key is read with the key's lines masked (log-pem.ts); a key FILE is refused by the policy.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { listRotations, openAllowedFile } from '../collectors/file-policy.js';
 import type { AllowList } from '../collectors/file-policy.js';
 import { tailLogFiles } from '../collectors/logfile.js';

@@ -3,7 +3,7 @@
  * Every string taken from the journal passes through redact() and clipString before it is returned.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { DEFAULT_SCAN, PRIORITY_NAMES, countJournal, locateJournal, scanJournal } from '../collectors/journal.js';
 import type { JournalEntry, JournalField, JournalQuery, JournalScan, QueryOptions } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';

@@ -1,6 +1,6 @@
 /** Memory, swap activity and OOM kills; shared by get_memory and triage_host. */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { readCgroup } from '../collectors/cgroup.js';
 import { readMemInfo, readVmStat } from '../collectors/memory.js';
 import { assess } from './assessment.js';

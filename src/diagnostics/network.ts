@@ -4,7 +4,7 @@
  * counts (sockstat, a bounded TCP state histogram) and conntrack usage. Used by get_network.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { InterfaceCounters, StackCounters } from '../collectors/network.js';
 import { TCP_STATES, listInterfaces, readConntrack, readInterfaceInfo, readSockstat, readTcpStates } from '../collectors/network.js';
 import { pct, roundTo } from '../collectors/read.js';

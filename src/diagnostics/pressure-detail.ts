@@ -1,6 +1,6 @@
 /** get_pressure: system-wide PSI with stall shares over a window, and the cgroups that stall most. */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { rankCgroupStalls, walkCgroupStalls } from '../collectors/cgroup-pressure.js';
 import type { Pressure, PsiLine, PsiResource } from '../collectors/pressure.js';
 import { readPressure, stallPctInWindow } from '../collectors/pressure.js';

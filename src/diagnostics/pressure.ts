@@ -1,6 +1,6 @@
 /** PSI (pressure stall information) assessments; used by triage_host. */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { readPressure } from '../collectors/pressure.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from './assessment.js';

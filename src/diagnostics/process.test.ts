@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { ToolContext } from '../catalogue/types.js';
+import type { ToolContext } from '../definitions/types.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { getProcess } from '../tools/get-process.js';
 

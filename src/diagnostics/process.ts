@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { parseProcCgroup } from '../collectors/cgroup.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import {

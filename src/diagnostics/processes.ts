@@ -4,7 +4,7 @@
  * scan, or two scans windowSec apart. 100 % = one full core.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';
 import { countProcessFds, enrichProcess } from '../collectors/process-detail.js';

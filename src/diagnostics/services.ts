@@ -6,8 +6,8 @@
  * `systemd.available: false` with the reason and an unknown assessment.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
-import { ToolError } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import { ToolError } from '../definitions/types.js';
 import {
   DEP_PROPERTIES, DETAIL_PROPERTIES, LIST_PROPERTIES, environmentNames, execCodeName, listUnits, propInt, propList, propTimestamp, showUnits, systemdStatus,
 } from '../collectors/systemd.js';

@@ -8,7 +8,7 @@
 import { yieldTurn as yieldNow } from '../util/slices.js';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { CollectorContext } from '../collectors/context.js';
 import { parsePortRange } from '../collectors/limits.js';
 import { userNameForUid } from '../collectors/process-detail.js';

@@ -3,7 +3,7 @@
  * files that still hold space host-wide.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { DeletedOpenFile, SpaceEntry } from '../collectors/space.js';
 import { deletedOpenTotalBytes, resolveScanPath, scanDeletedOpen, walkSpace } from '../collectors/space.js';
 

@@ -8,7 +8,7 @@
  * The result is remembered for diag://local/overview.
  */
 import { z } from 'zod';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { statusRank, STATUSES, worstStatus } from './assessment.js';
 import type { Assessment, Status } from './assessment.js';
 import { readCpu } from './cpu.js';

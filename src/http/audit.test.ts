@@ -235,7 +235,7 @@ describe('audit entries', () => {
 
 describe('audit and metrics config', () => {
   test('defaults, HOSTLENS_AUDIT_LOG (path or off), HOSTLENS_METRICS, a config file block, and refusals naming the key', async () => {
-    const { loadConfig } = await import('../config/load.js');
+    const { loadConfig } = await import('../app/config-load.js');
     const d = loadConfig({ flags: {}, env: {} });
     assert.deepEqual(d.auditLog, { maxBytes: 10 * 1024 * 1024, keep: 5 });
     assert.equal(d.metrics, true);

@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../util/log.js';
-import { TRANSPORT_ERROR } from './errors.js';
+import { TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
 
 function headerLines(req: IncomingMessage, name: string): string[] {
   const out: string[] = [];

@@ -5,7 +5,7 @@
  * /mcp lives in src/http/auth/.
  */
 import type { IncomingMessage } from 'node:http';
-import { jsonRpcError, TRANSPORT_ERROR } from './errors.js';
+import { jsonRpcError, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
 
 export type Guard = (request: Request) => Response | null;
 

@@ -1,5 +1,5 @@
 /** /healthz (the process answers) and /readyz (collectors usable). */
-import { jsonResponse } from './errors.js';
+import { jsonResponse } from '../server/jsonrpc-errors.js';
 
 export interface ReadinessCheck {
   ok: boolean;

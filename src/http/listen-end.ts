@@ -12,7 +12,7 @@
  * client closes gets nothing more.
  */
 import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
-import type { JsonRpcId } from './errors.js';
+import type { JsonRpcId } from '../server/jsonrpc-errors.js';
 
 function cancelFrame(requestId: string | number, reason: string): string {
   const message = {

@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { createLocalClients, OVERFLOW_CLIENT } from './local-clients.js';
 import { createLocalPeerGate } from './local-peers.js';
-import { connectionKey, tenantKey } from './tenant.js';
+import { connectionKey, tenantKey } from '../server/tenant.js';
 
 const fakeSocket = (): Socket => Object.assign(new EventEmitter(), { destroyed: false }) as unknown as Socket;
 const closeSocket = (s: Socket): void => void (s as unknown as EventEmitter).emit('close');

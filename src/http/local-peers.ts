@@ -26,10 +26,10 @@ import type { PeerProcessLookup } from '../collectors/peer-process.js';
 import { createPeerSocketLookup } from '../collectors/peer-uid.js';
 import type { PeerSocket, PeerSocketLookup } from '../collectors/peer-uid.js';
 import type { Logger } from '../util/log.js';
-import { localAuthInfo } from './auth/principal.js';
-import { TRANSPORT_ERROR } from './errors.js';
+import { localAuthInfo } from '../server/principal.js';
+import { TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
 import { createLocalClients } from './local-clients.js';
-import { setConnectionClient } from './tenant.js';
+import { setConnectionClient } from '../server/tenant.js';
 
 export interface LocalPeerPolicy {
   /** uids served besides root and the server's own effective uid. */

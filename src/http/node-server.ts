@@ -25,7 +25,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../util/log.js';
-import { TRANSPORT_ERROR } from './errors.js';
+import { TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
 import { closingAfterRefusal, refuseAmbiguousFraming } from './framing.js';
 import { createLocalPeerGate } from './local-peers.js';
 import type { LocalPeerPolicy } from './local-peers.js';

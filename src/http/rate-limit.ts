@@ -12,8 +12,8 @@
  * exactly like a fresh one), and beyond `maxKeys` the least recently used
  * tenth is evicted.
  */
-import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from './errors.js';
-import type { JsonRpcId } from './errors.js';
+import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import type { JsonRpcId } from '../server/jsonrpc-errors.js';
 import { readBounded } from './read-bounded.js';
 
 export const DEFAULT_REQUESTS_PER_SEC = 20;

@@ -24,7 +24,7 @@
  * share (a quarter of the cap, `listenShare`) gets the same 429 for one more,
  * before the SDK sees it.
  */
-import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from './errors.js';
+import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
 
 export const DEFAULT_MAX_STREAMS_PER_PRINCIPAL = 16;
 /** Retry-After for a refused stream: open streams end on the client's schedule, not ours. */

@@ -8,7 +8,7 @@ import type { Authenticator } from './auth/authenticate.js';
 import { createAuditLog, defaultAuditPath } from './audit.js';
 import type { AuditLog } from './audit.js';
 import { auditEntryOf } from './audit-entry.js';
-import { jsonRpcError, TRANSPORT_ERROR } from './errors.js';
+import { jsonRpcError, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
 import { sessionRef } from './mcp-endpoint.js';
 import type { RequestFacts } from './mcp-endpoint.js';
 import { createMetrics, samplerLagSeconds } from './metrics.js';

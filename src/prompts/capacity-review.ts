@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePrompt } from '../catalogue/types.js';
+import { definePrompt } from '../definitions/types.js';
 import { playbookText } from './playbook.js';
 
 export const DEFAULT_HORIZON_DAYS = 30;

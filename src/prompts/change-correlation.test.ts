@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { productCatalogue } from '../catalogue/index.js';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { changeCorrelationPrompt } from './change-correlation.js';
 
 const services = {} as Services;

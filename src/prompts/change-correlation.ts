@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePrompt } from '../catalogue/types.js';
+import { definePrompt } from '../definitions/types.js';
 import { EVIDENCE_RULES, oneLine } from './playbook.js';
 
 const SINCE_RE = /^(?:-\d{1,4}[mhd]|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))$/i;

@@ -6,8 +6,8 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Services } from '../catalogue/services.js';
-import type { PromptDefinition } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import type { PromptDefinition } from '../definitions/types.js';
 import { productCatalogue } from '../catalogue/index.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { fixtureServices } from '../../test/fixtures/services.js';

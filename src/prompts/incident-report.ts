@@ -1,14 +1,14 @@
 import { realCalendarDay } from '../diagnostics/history.js';
 import { z } from 'zod';
-import { definePrompt, PromptArgumentError } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
+import { definePrompt, PromptArgumentError } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
 import { formatFigure, headlineFigures } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
 import { completeSnapshotIds, lookupSnapshot } from '../snapshots/lookup.js';
 import type { SnapshotBundle } from '../snapshots/store.js';
-import { bundleForReader } from '../snapshots/view.js';
-import type { Reader } from '../catalogue/types.js';
-import { EVERY_SCOPE } from '../server/reader-scope.js';
+import { bundleForReader } from '../definitions/snapshot-view.js';
+import type { Reader } from '../definitions/types.js';
+import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { EVIDENCE_RULES, oneLine } from './playbook.js';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePrompt } from '../catalogue/types.js';
+import { definePrompt } from '../definitions/types.js';
 import { readFilesystems } from '../collectors/filesystems.js';
 import { playbookText, symptomArg } from './playbook.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePrompt, PromptArgumentError } from '../catalogue/types.js';
+import { definePrompt, PromptArgumentError } from '../definitions/types.js';
 import { validUnitName } from '../collectors/systemd.js';
 import { completeUnitNames } from '../diagnostics/services.js';
 import { playbookText, symptomArg } from './playbook.js';

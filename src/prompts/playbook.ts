@@ -4,7 +4,7 @@
  * to read, the matching runbook, and the evidence rules every report follows.
  */
 import { z } from 'zod';
-import { definePrompt } from '../catalogue/types.js';
+import { definePrompt } from '../definitions/types.js';
 import { runbookUri } from '../runbooks/index.js';
 
 export const symptomArg = z.string().max(200).optional().describe('what the user observed, in their words (optional)');

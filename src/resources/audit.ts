@@ -10,9 +10,9 @@
  * (`-15m`, `-2h`, RFC 3339) and `limit` (1–500, default 50) in any order:
  * `diag://admin/audit?tool=get_cpu&since=-1h&limit=20`.
  */
-import type { Services } from '../catalogue/services.js';
-import { ResourceNotFound } from '../catalogue/types.js';
-import type { ResourceDefinition, ResourceTemplateDefinition } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import { ResourceNotFound } from '../definitions/types.js';
+import type { ResourceDefinition, ResourceTemplateDefinition } from '../definitions/types.js';
 import { parseTime } from '../diagnostics/history.js';
 import type { AuditFilter } from '../http/audit-entry.js';
 

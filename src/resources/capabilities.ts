@@ -6,8 +6,8 @@
  */
 import { closeSync, constants, accessSync, openSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Services } from '../catalogue/services.js';
-import type { ResourceDefinition } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import type { ResourceDefinition } from '../definitions/types.js';
 import { detectCgroup } from '../collectors/cgroup.js';
 import { readText } from '../collectors/read.js';
 import { systemdStatus } from '../collectors/systemd.js';

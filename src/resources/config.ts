@@ -1,6 +1,6 @@
-import { ResourceNotFound } from '../catalogue/types.js';
-import type { ResourceTemplateDefinition } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
+import { ResourceNotFound } from '../definitions/types.js';
+import type { ResourceTemplateDefinition } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
 import { checkFilePath } from '../collectors/file-policy.js';
 import { configAllowList, configPolicy, readConfig } from '../diagnostics/config.js';
 

@@ -1,5 +1,5 @@
-import type { Services } from '../catalogue/services.js';
-import type { ResourceDefinition } from '../catalogue/types.js';
+import type { Services } from '../definitions/host-services.js';
+import type { ResourceDefinition } from '../definitions/types.js';
 import { runTriage } from '../diagnostics/triage.js';
 import type { TriageResult } from '../diagnostics/triage.js';
 

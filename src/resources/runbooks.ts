@@ -1,5 +1,5 @@
-import { ResourceNotFound } from '../catalogue/types.js';
-import type { ResourceTemplateDefinition } from '../catalogue/types.js';
+import { ResourceNotFound } from '../definitions/types.js';
+import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import { RUNBOOK_TOPICS, RUNBOOKS, runbookUri } from '../runbooks/index.js';
 
 /** diag://runbooks/{topic}: short built-in runbooks naming the hostlens tools, fields and thresholds to check. */

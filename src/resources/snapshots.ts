@@ -1,8 +1,8 @@
-import { ResourceNotFound } from '../catalogue/types.js';
-import type { ResourceTemplateDefinition } from '../catalogue/types.js';
-import { EVERY_SCOPE } from '../server/reader-scope.js';
+import { ResourceNotFound } from '../definitions/types.js';
+import type { ResourceTemplateDefinition } from '../definitions/types.js';
+import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { completeSnapshotIds, describeStored } from '../snapshots/lookup.js';
-import { bundleJsonForReader, overallForReader } from '../snapshots/view.js';
+import { bundleJsonForReader, overallForReader } from '../definitions/snapshot-view.js';
 
 /**
  * diag://snapshots/{id}: the evidence bundles capture_snapshot stored (JSON), as

@@ -1,4 +1,4 @@
-import type { ResourceDefinition } from '../catalogue/types.js';
+import type { ResourceDefinition } from '../definitions/types.js';
 
 export const thresholdsResource: ResourceDefinition = {
   name: 'thresholds',

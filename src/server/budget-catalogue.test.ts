@@ -9,12 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { productCatalogue } from '../catalogue/index.js';
-import { TOOLSETS } from '../catalogue/types.js';
+import { TOOLSETS } from '../definitions/types.js';
 import { MINIMAL_ARGS } from '../../test/e2e/tool-args.js';
 import { buildServer } from './build.js';
 import { jsonBytes } from './budget.js';
-import { createServices } from './services.js';
-import type { RunningServices } from './services.js';
+import { createServices } from '../app/host-services.js';
+import type { RunningServices } from '../app/host-services.js';
 
 const MAX_BYTES = 4096;
 

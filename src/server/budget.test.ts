@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ToolPage } from '../catalogue/types.js';
+import type { ToolPage } from '../definitions/types.js';
 import { decodeCursor } from '../tools/paging.js';
 import { clipText, fitToBudget, jsonBytes, MIN_CLIP_CHARS } from './budget.js';
 import type { BudgetEnvelope } from './budget.js';

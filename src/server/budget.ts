@@ -11,7 +11,7 @@
  *     warning says which.
  * Every cut adds a warning. Pure: no SDK, no I/O.
  */
-import type { ToolPage } from '../catalogue/types.js';
+import type { ToolPage } from '../definitions/types.js';
 import { clipString } from '../collectors/read.js';
 import { encodeCursor } from '../tools/paging.js';
 

@@ -5,13 +5,13 @@
  * registrations.
  */
 import { McpServer } from '@modelcontextprotocol/server';
-import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition, Toolset } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
+import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition, Toolset } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
 import { invalidParamsForMalformedRequests } from './params-errors.js';
 import { installShared, sharedHandlers } from './shared.js';
 import { enableResourceSubscriptions } from './subscriptions.js';
 import { installTools, toolTable } from './tools.js';
-import { registerReadings } from './reader-scope.js';
+import { registerReadings } from '../definitions/reader-scope.js';
 
 export interface Catalogue {
   tools: readonly ToolDefinition[];

@@ -4,7 +4,7 @@ import { createHttpApp } from '../http/app.js';
 import type { HttpApp } from '../http/app.js';
 import { FIXTURE_HOSTS, servicesAt } from '../../test/fixtures/services.js';
 import { legacyHeaders, openLegacySession, readResponse } from '../../test/http/helpers.js';
-import { createProductFactory } from './factory.js';
+import { createProductFactory } from '../app/product-factory.js';
 
 describe('malformed params of spec requests → -32602', () => {
   let app: HttpApp;

@@ -10,7 +10,7 @@
  */
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { clipEcho, clipEchoData } from '../http/errors.js';
+import { clipEcho, clipEchoData } from './jsonrpc-errors.js';
 
 type Handler = (request: unknown, ctx: unknown) => unknown;
 interface Outcome {

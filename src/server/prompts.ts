@@ -8,11 +8,11 @@
 import { completable, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { PromptArgumentError } from '../catalogue/types.js';
-import type { PromptDefinition } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
+import { PromptArgumentError } from '../definitions/types.js';
+import type { PromptDefinition } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
 import { redact } from '../diagnostics/redact.js';
-import { readerOf } from './reader-scope.js';
+import { readerOf } from '../definitions/reader-scope.js';
 
 /** Longest string argument passed on to a prompt (the schemas' own maxima are lower; this holds for any prompt). */
 export const MAX_ARG_CHARS = 500;

@@ -7,10 +7,10 @@
  * A completion without a declared source offers nothing (fails closed).
  */
 import type { ServerContext } from '@modelcontextprotocol/server';
-import { READ_SCOPE } from '../http/auth/scopes.js';
-import type { ScopeIndex } from '../http/auth/scopes.js';
+import { READ_SCOPE } from '../catalogue/scope-index.js';
+import type { ScopeIndex } from '../catalogue/scope-index.js';
 import type { Catalogue } from './build.js';
-import { readerOf } from './reader-scope.js';
+import { readerOf } from '../definitions/reader-scope.js';
 
 type Fn = (request: { params?: unknown }, ctx: ServerContext | undefined) => Promise<unknown> | unknown;
 

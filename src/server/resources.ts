@@ -7,11 +7,11 @@
  */
 import { ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { ResourceNotFound } from '../catalogue/types.js';
-import type { ResourceDefinition, ResourceTemplateDefinition } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
-import type { Reader, ScopedPart } from '../catalogue/types.js';
-import { filterParts, readerOf, withheldWarnings } from './reader-scope.js';
+import { ResourceNotFound } from '../definitions/types.js';
+import type { ResourceDefinition, ResourceTemplateDefinition } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
+import type { Reader, ScopedPart } from '../definitions/types.js';
+import { filterParts, readerOf, withheldWarnings } from '../definitions/reader-scope.js';
 import { redactResourceText } from './redact-result.js';
 
 /** A JSON body without the declared parts this reader may not see; `withheld` lists what went and why. */

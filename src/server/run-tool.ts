@@ -11,15 +11,15 @@
  * before redaction and the budget, so nothing downstream sees them.
  */
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
-import type { ToolDefinition, ToolOutput } from '../catalogue/types.js';
-import { ToolError } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
+import type { ToolDefinition, ToolOutput } from '../definitions/types.js';
+import { ToolError } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
 import { redact } from '../diagnostics/redact.js';
 import { clipText, fitToBudget } from './budget.js';
-import { readerOf, filterParts, withheldWarnings } from './reader-scope.js';
+import { readerOf, filterParts, withheldWarnings } from '../definitions/reader-scope.js';
 import { countRedacted, redactValue } from './redact-result.js';
 import { withToolLimits } from './tool-limits.js';
-import { tenantOf } from '../http/tenant.js';
+import { tenantOf } from './tenant.js';
 
 export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services): Promise<CallToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;

@@ -16,10 +16,10 @@
  */
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
-import { scopesOf } from '../http/auth/principal.js';
-import { READ_SCOPE, scopeIndex } from '../http/auth/scopes.js';
-import type { ScopeIndex } from '../http/auth/scopes.js';
-import type { Services } from '../catalogue/services.js';
+import { scopesOf } from './principal.js';
+import { READ_SCOPE, scopeIndex } from '../catalogue/scope-index.js';
+import type { ScopeIndex } from '../catalogue/scope-index.js';
+import type { Services } from '../definitions/host-services.js';
 import type { Catalogue } from './build.js';
 import { registerPrompt } from './prompts.js';
 import { readerScopedCompletion } from './reader-completions.js';

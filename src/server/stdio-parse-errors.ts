@@ -15,8 +15,8 @@
  */
 import { Transform } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
-import { batchProblem, bodyShapeProblem, echoProblem } from '../http/body-shape.js';
-import type { ShapeRefusal } from '../http/body-shape.js';
+import { batchProblem, bodyShapeProblem, echoProblem } from './message-shape.js';
+import type { ShapeRefusal } from './message-shape.js';
 
 export const PARSE_ERROR_LINE = `${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the line is not valid JSON' } })}\n`;
 

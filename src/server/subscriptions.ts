@@ -21,15 +21,15 @@
  */
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, UriTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import type { Assessment, Status } from '../diagnostics/assessment.js';
 import { runTriage } from '../diagnostics/triage.js';
 import { OVERVIEW_URI, recordTriage } from '../resources/overview.js';
 import type { Logger } from '../util/log.js';
 import type { Catalogue } from './build.js';
-import { scopesOf } from '../http/auth/principal.js';
-import { scopeIndex } from '../http/auth/scopes.js';
-import type { Scope } from '../http/auth/scopes.js';
+import { scopesOf } from './principal.js';
+import { scopeIndex } from '../catalogue/scope-index.js';
+import type { Scope } from '../catalogue/scope-index.js';
 
 export { OVERVIEW_URI };
 

@@ -30,9 +30,9 @@
  *   most SLOT_HOLD_MS past the abort, so a stuck handler cannot block a tool
  *   for ever.
  */
-import type { ToolDefinition } from '../catalogue/types.js';
-import { ToolError } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
+import type { ToolDefinition } from '../definitions/types.js';
+import { ToolError } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
 
 export const DEFAULT_TOOL_CONCURRENCY = 4;
 export const DEFAULT_TOOL_TIMEOUT_SEC = 30;

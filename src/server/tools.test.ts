@@ -14,12 +14,12 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, ProtocolError } from '@modelcontextprotocol/server';
 import type { Catalogue } from './build.js';
 import { buildServer } from './build.js';
-import { createServices } from './services.js';
-import type { RunningServices } from './services.js';
+import { createServices } from '../app/host-services.js';
+import type { RunningServices } from '../app/host-services.js';
 import { getSysctl } from '../tools/get-sysctl.js';
 import { productCatalogue } from '../catalogue/index.js';
-import { TOOLSETS } from '../catalogue/types.js';
-import type { ToolDefinition } from '../catalogue/types.js';
+import { TOOLSETS } from '../definitions/types.js';
+import type { ToolDefinition } from '../definitions/types.js';
 import { jsonBytes } from './budget.js';
 
 const KEYS = 300;
@@ -163,7 +163,7 @@ describe('result budget and paging, in process', () => {
 describe('tool errors are redacted like results', () => {
   test('an input validation message that echoes an argument never carries its secret', async () => {
     const { z } = await import('zod');
-    const { defineTool } = await import('../catalogue/types.js');
+    const { defineTool } = await import('../definitions/types.js');
     const echoing = defineTool({
       name: 'echoing_check',
       title: 'test',

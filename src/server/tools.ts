@@ -14,11 +14,11 @@
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
-import type { ToolDefinition, Toolset } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
-import { scopesOf } from '../http/auth/principal.js';
-import { scopeOfTool } from '../http/auth/scopes.js';
-import type { Scope } from '../http/auth/scopes.js';
+import type { ToolDefinition, Toolset } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
+import { scopesOf } from './principal.js';
+import { scopeOfTool } from '../catalogue/scope-index.js';
+import type { Scope } from '../catalogue/scope-index.js';
 import { clipBeforeRedaction, clipString } from '../collectors/read.js';
 import { redact } from '../diagnostics/redact.js';
 import { envelopeSchema } from './envelope.js';

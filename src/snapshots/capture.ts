@@ -5,7 +5,7 @@
  * window run concurrently, so a windowSec costs one wait, not five. A section
  * that fails is recorded with its error instead of failing the capture.
  */
-import type { Services } from '../catalogue/services.js';
+import type { Services } from '../definitions/host-services.js';
 import { worstStatus } from '../diagnostics/assessment.js';
 import type { Assessment } from '../diagnostics/assessment.js';
 import { readCpu } from '../diagnostics/cpu.js';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../catalogue/types.js';
+import { defineTool, ToolError } from '../definitions/types.js';
 import { STATUSES } from '../diagnostics/assessment.js';
 import { captureBundle } from '../snapshots/capture.js';
 import { SnapshotTooLarge } from '../snapshots/store.js';
-import { bundleForReader } from '../snapshots/view.js';
-import { EVERY_SCOPE } from '../server/reader-scope.js';
+import { bundleForReader } from '../definitions/snapshot-view.js';
+import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
 
 export const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';

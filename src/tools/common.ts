@@ -1,6 +1,6 @@
 /** Input fields and text-rendering helpers shared by the tool definitions. */
 import { z } from 'zod';
-import { ToolError } from '../catalogue/types.js';
+import { ToolError } from '../definitions/types.js';
 import type { Assessment } from '../diagnostics/assessment.js';
 
 export const hostField = z

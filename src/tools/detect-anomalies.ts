@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { anomaliesDataSchema, anomaliesHeader, anomalyRanges, assessAnomalies, coverageWarning, MIN_POINTS, rankAnomalies } from '../diagnostics/anomalies.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';

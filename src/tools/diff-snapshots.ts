@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../catalogue/types.js';
+import { defineTool, ToolError } from '../definitions/types.js';
 import { STATUSES } from '../diagnostics/assessment.js';
 import { formatFigure } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
 import { lookupSnapshot } from '../snapshots/lookup.js';
-import { bundleForReader } from '../snapshots/view.js';
-import { EVERY_SCOPE } from '../server/reader-scope.js';
+import { bundleForReader } from '../definitions/snapshot-view.js';
+import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { snapshotFindingSchema } from './capture-snapshot.js';
 import { lines } from './common.js';
 import { cursorField, paginate } from './paging.js';

@@ -13,12 +13,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
-import type { ToolDefinition } from '../catalogue/types.js';
+import type { ToolDefinition } from '../definitions/types.js';
 import { decodeLine, MAX_LINE_BYTES } from '../collectors/log-lines.js';
 import { redactDetailed, redactDetailedSliced } from '../diagnostics/redact.js';
 import { buildServer } from '../server/build.js';
-import { createServices } from '../server/services.js';
-import type { RunningServices } from '../server/services.js';
+import { createServices } from '../app/host-services.js';
+import type { RunningServices } from '../app/host-services.js';
 import { getConfig } from './get-config.js';
 import { readLogFileTool } from './read-log-file.js';
 

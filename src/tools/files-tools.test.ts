@@ -13,12 +13,12 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { PLANTED, makeFileTree, writeHugeLog } from '../../test/fixtures/files/tree.js';
 import type { FileTree } from '../../test/fixtures/files/tree.js';
-import type { ResourceTemplateDefinition, ToolDefinition } from '../catalogue/types.js';
+import type { ResourceTemplateDefinition, ToolDefinition } from '../definitions/types.js';
 import { configTemplate } from '../resources/config.js';
 import type { Catalogue } from '../server/build.js';
 import { buildServer } from '../server/build.js';
-import { createServices } from '../server/services.js';
-import type { RunningServices } from '../server/services.js';
+import { createServices } from '../app/host-services.js';
+import type { RunningServices } from '../app/host-services.js';
 import { getConfig } from './get-config.js';
 import { readLogFileTool } from './read-log-file.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../catalogue/types.js';
+import { ToolError, defineTool } from '../definitions/types.js';
 import { ScanPathRefused, findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 import { cursorField, paginate } from './paging.js';

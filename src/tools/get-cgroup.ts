@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../catalogue/types.js';
+import { ToolError, defineTool } from '../definitions/types.js';
 import { CgroupNotFound, cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../catalogue/types.js';
+import { ToolError, defineTool } from '../definitions/types.js';
 import { configDataSchema, readConfig } from '../diagnostics/config.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 

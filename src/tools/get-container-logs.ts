@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { CONTAINER_REF, containerLogsDataSchema, inspectContainer, readContainerLogs } from '../diagnostics/container-logs.js';
 import { connectRuntime, noRuntime } from '../diagnostics/containers.js';
 import { parseTime } from '../diagnostics/history.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { cpuDataSchema, readCpu } from '../diagnostics/cpu.js';
 import { checkHost, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
 

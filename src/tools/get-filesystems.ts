@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { filesystemsDataSchema, readFilesystemHealth } from '../diagnostics/filesystems.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 import { pageList, renderMore } from './list-page.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { historyDataSchema, readHistory } from '../diagnostics/history.js';
 import { checkHost, hostField, lines } from './common.js';
 

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { ToolContext } from '../catalogue/types.js';
+import type { ToolContext } from '../definitions/types.js';
 import { buildJournal } from '../../test/fixtures/journal/build.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { getKernelEvents } from './get-kernel-events.js';

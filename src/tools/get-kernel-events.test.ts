@@ -12,9 +12,9 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { buildServer } from '../server/build.js';
 import type { Catalogue } from '../server/build.js';
-import type { ToolDefinition } from '../catalogue/types.js';
-import type { ToolContext } from '../catalogue/types.js';
-import { ToolError } from '../catalogue/types.js';
+import type { ToolDefinition } from '../definitions/types.js';
+import type { ToolContext } from '../definitions/types.js';
+import { ToolError } from '../definitions/types.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { getKernelEvents } from './get-kernel-events.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { KERNEL_EVENT_KINDS } from '../diagnostics/kernel-events.js';
 import { collectKernelEvents, kernelEventsDataSchema, presentKernelEvents } from '../diagnostics/kernel-report.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';

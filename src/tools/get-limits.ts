@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { limitsDataSchema, readLimitsHealth } from '../diagnostics/limits.js';
 import { checkHost, fmtPct, hostField, lines, renderAssessments } from './common.js';
 

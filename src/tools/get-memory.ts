@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { memoryDataSchema, readMemory } from '../diagnostics/memory.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { networkDataSchema, readNetwork } from '../diagnostics/network.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
 import { pageList, renderMore } from './list-page.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { readPressure } from '../collectors/pressure.js';
 import { roundTo } from '../collectors/read.js';
 import { buildPressureDetail, pressureDetailSchema, pressureWindow, readPressureDetail } from '../diagnostics/pressure-detail.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../catalogue/types.js';
+import { ToolError, defineTool } from '../definitions/types.js';
 import { INCLUDE, processDetailSchema, readProcessDetail } from '../diagnostics/process.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
 

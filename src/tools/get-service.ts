@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../catalogue/types.js';
+import { defineTool, ToolError } from '../definitions/types.js';
 import { queryJournal } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { validUnitName } from '../collectors/systemd.js';

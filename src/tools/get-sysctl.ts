@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { readSysctl, SYSCTL_MAX_KEYS, SYSCTL_PREFIX_RE } from '../collectors/sysctl.js';
 import { checkHost, hostField, lines } from './common.js';
 import { renderMore } from './list-page.js';

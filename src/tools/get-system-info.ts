@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { effectiveLimits, readCgroup } from '../collectors/cgroup.js';
 import { readCpuInfo, readLogicalCpuCount } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { CONTAINER_STATES, INSPECT_CONCURRENCY, MAX_INSPECT, STATS_CONCURRENCY, connectRuntime, containerAssessments, inspectAll, listContainersDataSchema, mapLimit, measureStats, noRuntime, toRow } from '../diagnostics/containers.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';

@@ -4,7 +4,7 @@
  * list, the ToolOutput fields that describe it (`page`, `truncated`), and a
  * warning when the reader had already capped the list below its true size.
  */
-import type { ToolPage } from '../catalogue/types.js';
+import type { ToolPage } from '../definitions/types.js';
 import { paginate } from './paging.js';
 
 export interface ListPage<T> {

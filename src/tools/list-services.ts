@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../catalogue/types.js';
+import { defineTool, ToolError } from '../definitions/types.js';
 import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
 import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/services.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';

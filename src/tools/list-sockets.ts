@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { GROUP_BY, PROTO_FILTERS, STATE_FILTERS, collectSockets, groupSockets, ownerWarnings, socketsDataSchema, withOwners } from '../diagnostics/sockets.js';
 import type { SocketsData } from '../diagnostics/sockets.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';

@@ -7,8 +7,8 @@
  * to fit maxResultBytes and then continues the same cursor sequence.
  */
 import { createHash } from 'node:crypto';
-import { ToolError } from '../catalogue/types.js';
-import type { ToolPage } from '../catalogue/types.js';
+import { ToolError } from '../definitions/types.js';
+import type { ToolPage } from '../definitions/types.js';
 import { z } from 'zod';
 
 export const cursorField = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../catalogue/types.js';
+import { ToolError, defineTool } from '../definitions/types.js';
 import { logFileDataSchema, readLogFile } from '../diagnostics/log-file.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
-import type { ScopedPart } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
+import type { ScopedPart } from '../definitions/types.js';
 import { CHANGE_KINDS, changesDataSchema, collectChanges, toChangeOut } from '../diagnostics/changes.js';
 import type { ChangeKind, ChangeOut, ChangesData } from '../diagnostics/changes.js';
-import { EVERY_SCOPE } from '../server/reader-scope.js';
+import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { epochSecToRfc3339 } from '../collectors/read.js';
 import { checkHost, hostField, lines } from './common.js';
 import { cursorField, paginate } from './paging.js';

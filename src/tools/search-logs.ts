@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { MAX_GREP_CHARS, MAX_SCAN, MAX_UNITS } from '../collectors/journal.js';
 import type { JournalEntry } from '../collectors/journal.js';
 import { EntryWindow, FacetCounter, LOG_MODES, PatternCollector, Scrubber, entryOut, logsDataSchema, runLogSearch } from '../diagnostics/logs.js';

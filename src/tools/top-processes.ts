@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { SORT_KEYS, topProcesses, topProcessesDataSchema } from '../diagnostics/processes.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
 import { renderMore } from './list-page.js';

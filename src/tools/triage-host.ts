@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../catalogue/types.js';
+import { defineTool } from '../definitions/types.js';
 import { runTriage, triageDataSchema } from '../diagnostics/triage.js';
 import { checkHost, fmtPct, hostField, lines, windowSecField } from './common.js';
 

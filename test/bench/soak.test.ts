@@ -1,6 +1,6 @@
 /**
  * The soak driver (bench/soak) works and finds its checks: a 5 s soak with 5 clients against the
- * real `hostlens serve` (src/cli.ts through tsx, session TTL 3 s) passes every hard check with
+ * real `hostlens serve` (src/app/cli.ts through tsx, session TTL 3 s) passes every hard check with
  * real traffic in both eras, deliberately bad calls answered with the right errors, sessions
  * left open at stop and gone after the TTL, and a SIGTERM that drains in-flight calls; and the
  * hard checks fail on the faults they exist for.

@@ -1,6 +1,6 @@
 /**
  * The `hostlens` command line, run as a real process (`node --import tsx
- * src/cli.ts …`): help and version, usage errors and configuration errors
+ * src/app/cli.ts …`): help and version, usage errors and configuration errors
  * (exit 2, naming what is wrong), the precedence flag > HOSTLENS_* > config
  * file (observed through the port it listens on), the refusal to bind a
  * non-loopback address without auth, bearer auth, and graceful shutdown on

@@ -1,6 +1,6 @@
 /**
  * Helpers for the end-to-end and CLI tests: spawn the real `hostlens` CLI
- * (`node --import tsx src/cli.ts …`, no build step), read its JSON logs from
+ * (`node --import tsx src/app/cli.ts …`, no build step), read its JSON logs from
  * stderr, wait for it to listen, run it to completion with a bound, and make
  * raw HTTP requests that fetch cannot (a forged Host header).
  *
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { delay, within } from '../support/async.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = ['--import', 'tsx', 'src/cli.ts'] as const;
+export const CLI = ['--import', 'tsx', 'src/app/cli.ts'] as const;
 export const MODERN = '2026-07-28';
 
 export interface LogLine {
@@ -88,7 +88,7 @@ export function parseLogLines(text: string): LogLine[] {
   return out;
 }
 
-/** Spawns `node --import tsx src/cli.ts ...args` in the repository root. */
+/** Spawns `node --import tsx src/app/cli.ts ...args` in the repository root. */
 export function spawnHostlens(args: readonly string[], options: { env?: Record<string, string | undefined> } = {}): Spawned {
   const child = spawn(process.execPath, [...CLI, ...args], {
     cwd: repoRoot,

@@ -11,7 +11,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import type { ClientOptions, JsonSchemaType, Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import { TOOLSETS } from '../../src/catalogue/types.js';
+import { TOOLSETS } from '../../src/definitions/types.js';
 import { delay, killAll, MODERN, spawnHostlens, within } from './helpers.js';
 import type { Spawned } from './helpers.js';
 

@@ -7,8 +7,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Services } from '../../src/catalogue/services.js';
-import type { ToolDefinition, ToolOutput } from '../../src/catalogue/types.js';
+import type { Services } from '../../src/definitions/host-services.js';
+import type { ToolDefinition, ToolOutput } from '../../src/definitions/types.js';
 import { assessmentSchema } from '../../src/diagnostics/assessment.js';
 import { createCollectorContext } from '../../src/collectors/context.js';
 import { createSampler } from '../../src/collectors/sampler.js';

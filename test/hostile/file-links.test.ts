@@ -176,7 +176,7 @@ describe('hard links, renames, backup names and content rules', { timeout: 120_0
   });
 
   test('the change watcher neither lists nor fingerprints protected files', async () => {
-    const { createChangeWatcher } = await import('../../src/server/change-watch.js');
+    const { createChangeWatcher } = await import('../../src/collectors/change-watch.js');
     const w = createChangeWatcher({ ctx: p.services.collectors, configFiles: [`${own}/**`, `${logs}/**`], watchListeners: false, protect: p.services.protectedFiles! });
     await w.scan();
     const listed = [...w.files().keys()];

@@ -227,7 +227,7 @@ describe('auth off: a real other local user is refused', { skip: missing || fals
 
   /** `hostlens serve` as `uid` (spawnHostlens runs as the test's user). */
   async function spawnAs(uid: number): Promise<{ port: number; child: ReturnType<typeof spawn> }> {
-    const [cmd = process.execPath, ...args] = [...asUser(uid), process.execPath, '--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0'];
+    const [cmd = process.execPath, ...args] = [...asUser(uid), process.execPath, '--import', 'tsx', 'src/app/cli.ts', 'serve', '--port', '0'];
     const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' } });
     let err = '';
     child.stderr?.setEncoding('utf8');

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Services } from '../../src/catalogue/services.js';
-import type { ToolDefinition, ToolOutput } from '../../src/catalogue/types.js';
+import type { Services } from '../../src/definitions/host-services.js';
+import type { ToolDefinition, ToolOutput } from '../../src/definitions/types.js';
 import type { Assessment } from '../../src/diagnostics/assessment.js';
 import type { MemoryData } from '../../src/diagnostics/memory.js';
 import type { PressureDetail } from '../../src/diagnostics/pressure-detail.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig } from '../../src/app/config-load.js';
 
 describe('limit settings', () => {
   test('defaults: 20 requests/s burst 40, 16 streams, 4 concurrent calls per tool, 30 s deadline, head 10 s, body 30 s', () => {

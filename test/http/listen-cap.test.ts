@@ -13,7 +13,7 @@ import { productCatalogue } from '../../src/catalogue/index.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp } from '../../src/http/app.js';
 import { MAX_LISTEN_URIS } from '../../src/http/listen-end.js';
-import { createProductFactory } from '../../src/server/factory.js';
+import { createProductFactory } from '../../src/app/product-factory.js';
 import { resourceExists } from '../../src/server/subscriptions.js';
 import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
 import { modernMeta, postModern, SseReader } from './helpers.js';

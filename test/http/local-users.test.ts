@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Agent, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig } from '../../src/app/config-load.js';
 import { parsePasswd, resolveLocalUsers } from '../../src/collectors/local-users.js';
 import { createLogger } from '../../src/util/log.js';
 import { delay, expectRawJsonRpcError, initializeBody, LEGACY_VERSIONS, legacyHeaders, MODERN, modernMeta, rawRequest, startApp, within } from './helpers.js';

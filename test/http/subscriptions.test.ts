@@ -15,7 +15,7 @@ import { McpServer, SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/serve
 import { productCatalogue } from '../../src/catalogue/index.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp } from '../../src/http/app.js';
-import { createProductFactory } from '../../src/server/factory.js';
+import { createProductFactory } from '../../src/app/product-factory.js';
 import { handleResourceSubscriptions, MAX_SUBSCRIPTIONS_PER_SESSION, resourceExists } from '../../src/server/subscriptions.js';
 import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
 import { delay, expectJsonRpcError, legacyHeaders, modernMeta, openLegacySession, postLegacy, postModern, readResponse, SseReader, within } from './helpers.js';

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import type { ToolContext } from '../../src/catalogue/types.js';
+import type { ToolContext } from '../../src/definitions/types.js';
 import { topProcessesTool } from '../../src/tools/top-processes.js';
 import { servicesAt } from '../fixtures/services.js';
 import { Children } from '../support/children.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { ToolContext } from '../../src/catalogue/types.js';
+import type { ToolContext } from '../../src/definitions/types.js';
 import { getKernelEvents } from '../../src/tools/get-kernel-events.js';
 import { servicesAt } from '../fixtures/services.js';
 

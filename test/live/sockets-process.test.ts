@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
-import type { ToolContext } from '../../src/catalogue/types.js';
+import type { ToolContext } from '../../src/definitions/types.js';
 import { pct } from '../../src/collectors/read.js';
 import { getProcess } from '../../src/tools/get-process.js';
 import { listSockets } from '../../src/tools/list-sockets.js';

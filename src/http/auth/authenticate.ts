@@ -13,16 +13,16 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../../util/log.js';
 import { silentLogger } from '../../util/log.js';
-import { jsonRpcError, TRANSPORT_ERROR } from '../errors.js';
-import type { JsonRpcId } from '../errors.js';
+import { jsonRpcError, TRANSPORT_ERROR } from '../../server/jsonrpc-errors.js';
+import type { JsonRpcId } from '../../server/jsonrpc-errors.js';
 import { AuthError } from './errors.js';
 import { createJwtVerifier } from './jwt.js';
 import type { JwtAlgorithm } from './jwt.js';
 import { metadataResponse, resourceMetadataUrl } from './metadata.js';
-import { ANONYMOUS } from './principal.js';
-import type { Principal } from './principal.js';
-import { READ_SCOPE } from './scopes.js';
-import type { Scope } from './scopes.js';
+import { ANONYMOUS } from '../../server/principal.js';
+import type { Principal } from '../../server/principal.js';
+import { READ_SCOPE } from '../../catalogue/scope-index.js';
+import type { Scope } from '../../catalogue/scope-index.js';
 import { createStaticTokenVerifier, sha256Hex } from './static-tokens.js';
 import type { StaticTokenConfig } from './static-tokens.js';
 

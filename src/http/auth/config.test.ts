@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { McpServer } from '@modelcontextprotocol/server';
-import { ConfigError, loadConfig } from '../../config/load.js';
+import { ConfigError, loadConfig } from '../../app/config-load.js';
 import { ConfigurationError, createHttpApp } from '../app.js';
 import { createAuthenticator } from './authenticate.js';
 import { sha256Hex } from './static-tokens.js';
@@ -44,7 +44,7 @@ describe('auth config', () => {
 });
 
 describe('hostlens hash-token', () => {
-  const cli = fileURLToPath(new URL('../../cli.ts', import.meta.url));
+  const cli = fileURLToPath(new URL('../../app/cli.ts', import.meta.url));
   const run = (input: string) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'hash-token'], { input, encoding: 'utf8', timeout: 30_000 });
 
   test('prints the sha256 of the token on stdin (one trailing newline dropped), never the token', () => {

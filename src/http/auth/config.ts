@@ -5,7 +5,7 @@
  * authToken) turns authentication on.
  */
 import { z } from 'zod';
-import { SCOPES } from '../../catalogue/types.js';
+import { SCOPES } from '../../definitions/types.js';
 import { JWT_ALGORITHMS, MAX_CLOCK_SKEW_SEC } from './jwt.js';
 
 const httpUrl = (what: string) =>

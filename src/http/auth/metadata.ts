@@ -6,8 +6,8 @@
  */
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/server';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/server';
-import { jsonRpcError, TRANSPORT_ERROR } from '../errors.js';
-import { SCOPES } from './scopes.js';
+import { jsonRpcError, TRANSPORT_ERROR } from '../../server/jsonrpc-errors.js';
+import { SCOPES } from '../../catalogue/scope-index.js';
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 export const METADATA_PATHS: readonly string[] = [METADATA_PATH, `${METADATA_PATH}/mcp`];

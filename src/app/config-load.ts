@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveLocalUsers } from '../collectors/local-users.js';
-import { configSchema } from './schema.js';
-import type { Config } from './schema.js';
+import { configSchema } from './config-schema.js';
+import type { Config } from './config-schema.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

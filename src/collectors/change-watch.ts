@@ -12,13 +12,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { lstatSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CollectorContext } from '../collectors/context.js';
-import { denyReason, globToRegExp } from '../collectors/file-policy.js';
-import { NO_PROTECTED_FILES } from '../collectors/protected-files.js';
-import type { ProtectedFiles } from '../collectors/protected-files.js';
-import { openNoFollow, safeClose } from '../collectors/safe-open.js';
-import { listDir, readLine } from '../collectors/read.js';
-import { newInodeScan, readSocketTables, scanSocketOwners } from '../collectors/sockets.js';
+import type { CollectorContext } from './context.js';
+import { denyReason, globToRegExp } from './file-policy.js';
+import { NO_PROTECTED_FILES } from './protected-files.js';
+import type { ProtectedFiles } from './protected-files.js';
+import { openNoFollow, safeClose } from './safe-open.js';
+import { listDir, readLine } from './read.js';
+import { newInodeScan, readSocketTables, scanSocketOwners } from './sockets.js';
 import { sliceClock, yieldTurn } from '../util/slices.js';
 
 export interface WatchedChange {

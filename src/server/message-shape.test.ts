@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BODY_SHAPE_LIMITS, batchProblem, bodyShapeProblem, echoProblem } from './body-shape.js';
+import { BODY_SHAPE_LIMITS, batchProblem, bodyShapeProblem, echoProblem } from './message-shape.js';
 
 const call = (args: unknown, id: unknown = 7): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_cpu', arguments: args } });
 const deep = (n: number, open = '[', close = ']'): string => `${open.repeat(n)}${close.repeat(n)}`;

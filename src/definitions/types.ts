@@ -4,7 +4,7 @@
  * into an McpServer. Definitions never touch the SDK or HTTP.
  */
 import type { z } from 'zod';
-import type { Services } from './services.js';
+import type { Services } from './host-services.js';
 
 /** Groups of tools enabled together (`--toolsets core,config` / HOSTLENS_TOOLSETS); `core` is the default. */
 export const TOOLSETS = ['core', 'network', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe'] as const;

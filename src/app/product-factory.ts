@@ -1,10 +1,10 @@
 /** The product's McpServer factory: the catalogue, built per session/request. */
-import type { Toolset } from '../catalogue/types.js';
-import type { Services } from '../catalogue/services.js';
+import type { Toolset } from '../definitions/types.js';
+import type { Services } from '../definitions/host-services.js';
 import { productCatalogue } from '../catalogue/index.js';
 import type { McpFactory } from '../http/sessions.js';
-import { SERVER_NAME, VERSION } from '../version.js';
-import { buildServer } from './build.js';
+import { SERVER_NAME, VERSION } from '../contracts/version.js';
+import { buildServer } from '../server/build.js';
 
 export const INSTRUCTIONS = [
   'hostlens answers questions about the health of this Linux host, read-only.',

@@ -4,22 +4,22 @@
  * on stdio), and shuts down gracefully with exit code 0.
  */
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { productCatalogue } from './catalogue/index.js';
-import { resolveLocalUsers } from './collectors/local-users.js';
-import type { Config } from './config/schema.js';
-import { createHttpApp } from './http/app.js';
-import { createTelemetry } from './http/telemetry.js';
-import { createAuthenticator } from './http/auth/authenticate.js';
-import { scopeIndex } from './http/auth/scopes.js';
-import { legacyTokenEntry } from './http/auth/static-tokens.js';
-import { createProductFactory } from './server/factory.js';
+import { productCatalogue } from '../catalogue/index.js';
+import { resolveLocalUsers } from '../collectors/local-users.js';
+import type { Config } from './config-schema.js';
+import { createHttpApp } from '../http/app.js';
+import { createTelemetry } from '../http/telemetry.js';
+import { createAuthenticator } from '../http/auth/authenticate.js';
+import { scopeIndex } from '../catalogue/scope-index.js';
+import { legacyTokenEntry } from '../http/auth/static-tokens.js';
+import { createProductFactory } from './product-factory.js';
 import { ownSecretPaths } from './own-secrets.js';
-import { createServices } from './server/services.js';
-import { answerParseErrors } from './server/stdio-parse-errors.js';
-import { resourceExists, startOverviewWatch, trackServers } from './server/subscriptions.js';
-import { createLogger } from './util/log.js';
-import type { Logger } from './util/log.js';
-import { VERSION } from './version.js';
+import { createServices } from './host-services.js';
+import { answerParseErrors } from '../server/stdio-parse-errors.js';
+import { resourceExists, startOverviewWatch, trackServers } from '../server/subscriptions.js';
+import { createLogger } from '../util/log.js';
+import type { Logger } from '../util/log.js';
+import { VERSION } from '../contracts/version.js';
 
 /** `configFile`: the --config file (HOSTLENS_CONFIG otherwise), protected from the file tools with the token and audit files. */
 export async function runServe(config: Config, opts: { configFile?: string } = {}): Promise<void> {

@@ -17,8 +17,8 @@
  * came before the bound crossed); anywhere else (the envelope itself, a batch) -32600 Invalid Request with id null. Text
  * that is not JSON is left to JSON.parse (-32700): the scan never throws.
  */
-import { clipEcho, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_METHOD_NOT_FOUND } from './errors.js';
-import type { JsonRpcId } from './errors.js';
+import { clipEcho, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_METHOD_NOT_FOUND } from './jsonrpc-errors.js';
+import type { JsonRpcId } from './jsonrpc-errors.js';
 
 export interface BodyShapeLimits {
   /** Containers nested inside one another, the outermost counting 1. */

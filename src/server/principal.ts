@@ -7,8 +7,8 @@
  * metrics key on `principal.id`.
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { isScope, SCOPES } from './scopes.js';
-import type { Scope } from './scopes.js';
+import { isScope, SCOPES } from '../catalogue/scope-index.js';
+import type { Scope } from '../catalogue/scope-index.js';
 
 export type PrincipalKind = 'anonymous' | 'local' | 'static' | 'oauth';
 

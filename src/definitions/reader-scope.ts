@@ -11,10 +11,10 @@
  * a name that is not a registered tool fails closed (hostlens:admin).
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { Reader, Scope, ScopedPart, ToolDefinition } from '../catalogue/types.js';
-import { SCOPES } from '../catalogue/types.js';
-import { scopesOf } from '../http/auth/principal.js';
-import { ADMIN_SCOPE, scopeOfTool } from '../http/auth/scopes.js';
+import type { Reader, Scope, ScopedPart, ToolDefinition } from './types.js';
+import { SCOPES } from './types.js';
+import { scopesOf } from '../server/principal.js';
+import { ADMIN_SCOPE, scopeOfTool } from '../catalogue/scope-index.js';
 
 const byName = new Map<string, ToolDefinition>();
 

@@ -6,7 +6,7 @@
  */
 import type { CollectorContext } from '../collectors/context.js';
 import type { ProtectedFiles } from '../collectors/protected-files.js';
-import type { ChangeWatcher } from '../server/change-watch.js';
+import type { ChangeWatcher } from '../collectors/change-watch.js';
 import type { AuditReader } from '../http/audit.js';
 import type { Sampler } from '../collectors/sampler.js';
 import type { Thresholds } from '../diagnostics/thresholds.js';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { productCatalogue } from '../../catalogue/index.js';
-import { requiredScopeFor, requiredScopesFor, scopeIndex, scopeOfResource, scopeOfTool } from './scopes.js';
-import { principalOf } from './principal.js';
-import { createStaticTokenVerifier, legacyTokenEntry, sha256Hex } from './static-tokens.js';
-import { authConfigSchema } from './config.js';
+import { productCatalogue } from './index.js';
+import { requiredScopeFor, requiredScopesFor, scopeIndex, scopeOfResource, scopeOfTool } from './scope-index.js';
+import { principalOf } from '../server/principal.js';
+import { createStaticTokenVerifier, legacyTokenEntry, sha256Hex } from '../http/auth/static-tokens.js';
+import { authConfigSchema } from '../http/auth/config.js';
 
 const index = scopeIndex(productCatalogue, ['core', 'network', 'logs', 'config', 'containers']);
 const call = (method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 1, method, params });

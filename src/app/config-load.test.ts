@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, fromEnv, loadConfig } from './load.js';
-import { DEFAULT_PORT } from './schema.js';
+import { ConfigError, fromEnv, loadConfig } from './config-load.js';
+import { DEFAULT_PORT } from './config-schema.js';
 
 const TOKEN = 'unit-test-token-0123456789abcdef';
 let dir: string;

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { createCollectorContext } from '../collectors/context.js';
+import { createCollectorContext } from './context.js';
 import { createChangeWatcher, globBase, listConfigFiles } from './change-watch.js';
-import { createServices } from './services.js';
+import { createServices } from '../app/host-services.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hostlens-watch-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

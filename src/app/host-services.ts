@@ -3,8 +3,8 @@
  * directory, the started 1 Hz sampler, the resolved thresholds and shared
  * state. Also answers readiness: can the collectors read what they need?
  */
-import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../catalogue/services.js';
-import type { Services } from '../catalogue/services.js';
+import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../definitions/host-services.js';
+import type { Services } from '../definitions/host-services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';
@@ -14,7 +14,7 @@ import { resolveThresholds } from '../diagnostics/thresholds.js';
 import type { ThresholdOverrides } from '../diagnostics/thresholds.js';
 import type { ReadinessCheck } from '../http/health.js';
 import { createSnapshotStore } from '../snapshots/store.js';
-import { createChangeWatcher } from './change-watch.js';
+import { createChangeWatcher } from '../collectors/change-watch.js';
 
 export interface CreateServicesOptions {
   root?: string;

@@ -5,8 +5,8 @@
  * its rotations. The config schema has no OAuth client secret file (hostlens is a resource server only).
  */
 import { dirname, resolve } from 'node:path';
-import type { Config } from './config/schema.js';
-import { defaultAuditPath } from './http/audit.js';
+import type { Config } from './config-schema.js';
+import { defaultAuditPath } from '../http/audit.js';
 
 export function ownSecretPaths(config: Config, configFile: string | undefined, env: NodeJS.ProcessEnv = process.env): { files: string[]; families: string[] } {
   const files: string[] = [];

@@ -5,11 +5,11 @@
  * Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config/load.js';
-import { ConfigurationError } from './http/app.js';
-import { sha256Hex } from './http/auth/static-tokens.js';
+import { ConfigError, loadConfig } from './config-load.js';
+import { ConfigurationError } from '../http/app.js';
+import { sha256Hex } from '../http/auth/static-tokens.js';
 import { runServe } from './serve.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../contracts/version.js';
 
 const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
 

@@ -8,13 +8,13 @@
  * declared parts. Used by every route that shows a bundle: the resource,
  * capture_snapshot's summary, diff_snapshots and the prompts.
  */
-import type { Reader } from '../catalogue/types.js';
+import type { Reader } from './types.js';
 import { worstStatus } from '../diagnostics/assessment.js';
-import { filterParts, toolNamed } from '../server/reader-scope.js';
-import { ADMIN_SCOPE } from '../http/auth/scopes.js';
-import { SECTION_SOURCES } from './capture.js';
-import { findingKey } from './figures.js';
-import type { SnapshotBundle, SnapshotMeta, SnapshotSection } from './store.js';
+import { filterParts, toolNamed } from './reader-scope.js';
+import { ADMIN_SCOPE } from '../catalogue/scope-index.js';
+import { SECTION_SOURCES } from '../snapshots/capture.js';
+import { findingKey } from '../snapshots/figures.js';
+import type { SnapshotBundle, SnapshotMeta, SnapshotSection } from '../snapshots/store.js';
 
 /** The tool a section is the reading of (null: unknown, which no reader sees). */
 function sourceOf(name: string, section: Pick<SnapshotSection, 'source'> | { source: string | null }): string | null {

@@ -6,11 +6,11 @@
  * beyond authentication: the HTTP layer answers 403 insufficient_scope when
  * the principal lacks one of them.
  */
-import { SCOPES } from '../../catalogue/types.js';
-import type { ResourceDefinition, ResourceTemplateDefinition, Scope, ToolDefinition, Toolset } from '../../catalogue/types.js';
+import { SCOPES } from '../definitions/types.js';
+import type { ResourceDefinition, ResourceTemplateDefinition, Scope, ToolDefinition, Toolset } from '../definitions/types.js';
 
-export { SCOPES } from '../../catalogue/types.js';
-export type { Scope } from '../../catalogue/types.js';
+export { SCOPES } from '../definitions/types.js';
+export type { Scope } from '../definitions/types.js';
 
 export const READ_SCOPE: Scope = 'hostlens:read';
 export const ADMIN_SCOPE: Scope = 'hostlens:admin';
