@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOOLSETS } from '../src/definitions/types.js';
+import { TOOLSETS } from '../src/contracts/scopes.js';
 import { sha256Hex } from '../src/http/auth/static-tokens.js';
 import { buildBigJournal } from '../test/hostile/big-journal.js';
 import { TOKENS } from '../test/hostile/fairness-harness.js';

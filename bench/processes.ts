@@ -82,7 +82,7 @@ export async function runProcesses(options: ProcessesOptions): Promise<Processes
         const def = tools.get(tool);
         if (!def) throw new Error(`${tool} is not in the product catalogue`);
         const t0 = now();
-        const out = await def.handler({}, { services: s, signal: new AbortController().signal, progress: async () => undefined });
+        const out = await def.handler({}, { services: s, served: new Map(), signal: new AbortController().signal, progress: async () => undefined });
         const serverMs = now() - t0;
         const i = inspect(tool, { windowSec: out.windowSec, data: out.data });
         return { serverMs, windowSec: i.windowSec, implicit: i.implicit };

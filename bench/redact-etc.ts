@@ -13,8 +13,8 @@
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactDetailed } from '../src/diagnostics/redact.js';
-import { isSecretFileName } from '../src/diagnostics/redact-keys.js';
+import { redactDetailed } from '../src/redaction/redact.js';
+import { isSecretFileName } from '../src/redaction/redact-keys.js';
 
 const args = process.argv.slice(2);
 const topAt = args.indexOf('--top');

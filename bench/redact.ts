@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { redact } from '../src/diagnostics/redact.js';
+import { redact } from '../src/redaction/redact.js';
 import { redactValue } from '../src/server/redact-result.js';
 import { ADVERSARIAL } from '../test/support/redact-adversarial.js';
 

@@ -4,7 +4,7 @@
  * product's createHttpApp on a loopback port, with a logger capturing each request line (durationMs).
  * After the body, every sleeper is killed by PID and checked gone; everything is torn down on error too.
  */
-import type { Toolset } from '../src/definitions/types.js';
+import type { Toolset } from '../src/contracts/scopes.js';
 import { createHttpApp } from '../src/http/app.js';
 import type { McpFactory } from '../src/http/sessions.js';
 import { createProductFactory } from '../src/app/product-factory.js';

@@ -9,7 +9,7 @@
  * Targets: p50 ≤ 50 ms for every tool, ≤ 80 ms for get_limits (it reads every process's fd directory).
  */
 import { productCatalogue } from '../src/catalogue/index.js';
-import { TOOLSETS } from '../src/definitions/types.js';
+import { TOOLSETS } from '../src/contracts/scopes.js';
 import { MINIMAL_ARGS } from '../test/e2e/tool-args.js';
 import { withBenchServer } from './server-env.js';
 import { now, round, roundSummary, sleep, summarize, table } from './stats.js';

@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../src/app/config-schema.js';
-import { TOOLSETS } from '../../src/definitions/types.js';
+import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { startChild } from '../child.js';
 import type { StartedChild } from '../child.js';
 import { readVm } from '../stats.js';

@@ -3,8 +3,8 @@
  * (flag, HOSTLENS_* variable, config file). Unknown keys are refused.
  */
 import { z } from 'zod';
-import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../definitions/host-services.js';
-import { TOOLSETS } from '../definitions/types.js';
+import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../diagnostics/host-inputs.js';
+import { TOOLSETS } from '../contracts/scopes.js';
 import { authConfigSchema } from '../http/auth/config.js';
 import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 

@@ -3,7 +3,7 @@
  * directory, the started 1 Hz sampler, the resolved thresholds and shared
  * state. Also answers readiness: can the collectors read what they need?
  */
-import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../definitions/host-services.js';
+import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../diagnostics/host-inputs.js';
 import type { Services } from '../definitions/host-services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { readCpuStat } from '../collectors/cpu.js';

@@ -1,5 +1,5 @@
 /** The product's McpServer factory: the catalogue, built per session/request. */
-import type { Toolset } from '../definitions/types.js';
+import type { Toolset } from '../contracts/scopes.js';
 import type { Services } from '../definitions/host-services.js';
 import { productCatalogue } from '../catalogue/index.js';
 import type { McpFactory } from '../http/sessions.js';

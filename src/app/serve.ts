@@ -11,6 +11,7 @@ import { createHttpApp } from '../http/app.js';
 import { createTelemetry } from '../http/telemetry.js';
 import { createAuthenticator } from '../http/auth/authenticate.js';
 import { scopeIndex } from '../catalogue/scope-index.js';
+import { servedTools } from '../catalogue/served-tools.js';
 import { legacyTokenEntry } from '../http/auth/static-tokens.js';
 import { createProductFactory } from './product-factory.js';
 import { ownSecretPaths } from './own-secrets.js';
@@ -67,7 +68,7 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
   };
 
   const watchOverview = (resourceUpdated: (uri: string) => void) =>
-    startOverviewWatch({ services, periodMs: config.overviewCheckSec * 1000, resourceUpdated, logger });
+    startOverviewWatch({ services, servedTools: servedTools(productCatalogue.tools, config.toolsets), periodMs: config.overviewCheckSec * 1000, resourceUpdated, logger });
 
   if (config.stdio) {
     const tracked = trackServers(factory);

@@ -16,7 +16,7 @@ import { runbooksTemplate } from '../resources/runbooks.js';
 import { snapshotsTemplate } from '../resources/snapshots.js';
 import { thresholdsResource } from '../resources/thresholds.js';
 import { auditResource, auditTemplate } from '../resources/audit.js';
-import type { Catalogue } from '../server/build.js';
+import type { Catalogue } from '../definitions/types.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
 import { findSpaceHogsTool } from '../tools/find-space-hogs.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { productCatalogue } from './index.js';
-import { requiredScopeFor, requiredScopesFor, scopeIndex, scopeOfResource, scopeOfTool } from './scope-index.js';
+import { requiredScopeFor, requiredScopesFor, scopeIndex, scopeOfResource } from './scope-index.js';
+import { scopeOfTool } from '../contracts/scopes.js';
 import { principalOf } from '../server/principal.js';
 import { createStaticTokenVerifier, legacyTokenEntry, sha256Hex } from '../http/auth/static-tokens.js';
 import { authConfigSchema } from '../http/auth/config.js';

@@ -6,30 +6,15 @@
  * beyond authentication: the HTTP layer answers 403 insufficient_scope when
  * the principal lacks one of them.
  */
-import { SCOPES } from '../definitions/types.js';
-import type { ResourceDefinition, ResourceTemplateDefinition, Scope, ToolDefinition, Toolset } from '../definitions/types.js';
-
-export { SCOPES } from '../definitions/types.js';
-export type { Scope } from '../definitions/types.js';
-
-export const READ_SCOPE: Scope = 'hostlens:read';
-export const ADMIN_SCOPE: Scope = 'hostlens:admin';
-
-const TOOLSET_SCOPES: Partial<Record<Toolset, Scope>> = { logs: 'hostlens:logs', config: 'hostlens:config' };
+import type { ResourceDefinition, ResourceTemplateDefinition, ToolDefinition } from '../definitions/types.js';
+import { READ_SCOPE, scopeOfTool } from '../contracts/scopes.js';
+import type { Scope, Toolset } from '../contracts/scopes.js';
 
 /** URI prefixes whose resources need more than hostlens:read, whatever defines them. */
 const RESOURCE_PREFIX_SCOPES: ReadonlyArray<readonly [string, Scope]> = [
   ['diag://local/config/', 'hostlens:config'],
   ['diag://admin/', 'hostlens:admin'],
 ];
-
-export function isScope(value: unknown): value is Scope {
-  return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
-}
-
-export function scopeOfTool(def: Pick<ToolDefinition, 'toolset' | 'scope'>): Scope {
-  return def.scope ?? TOOLSET_SCOPES[def.toolset] ?? READ_SCOPE;
-}
 
 /**
  * A URI as given and as the SDK resolves it before matching resources and

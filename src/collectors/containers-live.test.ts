@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { ToolOutput } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { getContainerLogs } from '../tools/get-container-logs.js';
@@ -57,7 +57,7 @@ describe('LIVE podman API service over a unix socket', { skip, timeout: 90_000 }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const ctx = () => ({ services, signal: new AbortController().signal, progress: async () => undefined });
+  const ctx = () => ({ services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined });
 
   test('list_containers: runtime podman with its version; the created container, state created, no healthcheck', async () => {
     const out = (await listContainers.handler(listContainers.input.parse({ state: 'created' }), ctx())) as ToolOutput<{ available: boolean; runtime: { kind: string; version: string }; containers: Array<Record<string, unknown>> }>;

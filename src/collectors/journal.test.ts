@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { BOOT_1, BOOT_2 } from '../../test/fixtures/journal/generate.js';
 import { buildJournal, readExportEntries } from '../../test/fixtures/journal/build.js';
 import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';

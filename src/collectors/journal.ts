@@ -18,13 +18,18 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Services } from '../definitions/host-services.js';
-import { ToolError } from '../definitions/types.js';
-import { parseTime } from '../diagnostics/history.js';
+import { ToolError } from '../contracts/errors.js';
+import { parseTime } from '../util/time-arg.js';
 import { describeRunFailure, runProgram } from './exec.js';
 import type { RunResult } from './exec.js';
 import { JournalLineStream, PRIORITY_NAMES } from './journal-lines.js';
 import type { JournalEntry } from './journal-lines.js';
+
+/** Where the journal lives: the host root and the configured journal directory (null = the system journal). */
+export interface JournalHost {
+  collectors: { root: string };
+  limits: { journalDirectory: string | null };
+}
 
 export { PRIORITY_NAMES, parseJournalLine, parseJournalOutput } from './journal-lines.js';
 export type { JournalEntry, PriorityName } from './journal-lines.js';
@@ -201,7 +206,7 @@ function hasJournalFiles(dir: string, depth = 2, budget = { left: 512 }): boolea
  * Which journal to read: config's journalDirectory (under the collector root), else for a fixture root its
  * var/log/journal, else the system journal. Null `directory` = system journal; `present` false = nothing to read.
  */
-export function locateJournal(services: Services): { directory: string | null; present: boolean; where: string } {
+export function locateJournal(services: JournalHost): { directory: string | null; present: boolean; where: string } {
   const root = services.collectors.root;
   const configured = services.limits.journalDirectory;
   if (configured !== null) {
@@ -232,7 +237,7 @@ function runJournalctl(argv: string[], options: QueryOptions, onStdout?: (chunk:
  * ToolError only for an invalid filter, and the signal's reason when cancelled while parsing; every other
  * failure is in the result.
  */
-export async function scanJournal(services: Services, q: JournalQuery, sink: (e: JournalEntry) => void, options: QueryOptions = {}): Promise<JournalScan> {
+export async function scanJournal(services: JournalHost, q: JournalQuery, sink: (e: JournalEntry) => void, options: QueryOptions = {}): Promise<JournalScan> {
   const loc = locateJournal(services);
   const argv = journalArgv(q, loc.directory, options.nowMs, options.fields);
   const empty = (reason: string, warnings: string[] = [reason]): JournalScan => ({
@@ -287,7 +292,7 @@ export async function scanJournal(services: Services, q: JournalQuery, sink: (e:
 }
 
 /** scanJournal keeping every entry (for callers that need them all; maxScan bounds them). */
-export async function queryJournal(services: Services, q: JournalQuery, options: QueryOptions = {}): Promise<JournalResult> {
+export async function queryJournal(services: JournalHost, q: JournalQuery, options: QueryOptions = {}): Promise<JournalResult> {
   const entries: JournalEntry[] = [];
   const scan = await scanJournal(services, q, (e) => entries.push(e), options);
   return { ...scan, entries };
@@ -302,7 +307,7 @@ export interface JournalCount {
 }
 
 /** The number of entries matching a query's journalctl filters (not grep), counted up to maxCount. */
-export async function countJournal(services: Services, q: JournalQuery, options: QueryOptions & { maxCount?: number } = {}): Promise<JournalCount> {
+export async function countJournal(services: JournalHost, q: JournalQuery, options: QueryOptions & { maxCount?: number } = {}): Promise<JournalCount> {
   const loc = locateJournal(services);
   const maxCount = Math.min(MAX_COUNT, Math.max(1, options.maxCount ?? MAX_COUNT));
   const argv = [

@@ -8,7 +8,7 @@
 import { closeSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
-import { redact } from '../diagnostics/redact.js';
+import { redact } from '../redaction/redact.js';
 import { clipBeforeRedaction, clipString, parseNonNegInt, readText, readTextDetailed } from './read.js';
 import { parseProcStat, parseProcStatus } from './processes.js';
 

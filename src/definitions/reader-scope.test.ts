@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { productCatalogue } from '../catalogue/index.js';
-import type { ScopedPart } from './types.js';
+import type { ScopedPart } from '../contracts/reader.js';
 import { filterParts, readerWith, registerReadings, toolNamed } from './reader-scope.js';
 
 registerReadings(productCatalogue.tools);

@@ -10,11 +10,11 @@
  * (buildServer registers its catalogue's tools), never from a list kept here;
  * a name that is not a registered tool fails closed (hostlens:admin).
  */
-import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { Reader, Scope, ScopedPart, ToolDefinition } from './types.js';
-import { SCOPES } from './types.js';
-import { scopesOf } from '../server/principal.js';
-import { ADMIN_SCOPE, scopeOfTool } from '../catalogue/scope-index.js';
+import type { ToolDefinition } from './types.js';
+import type { Reader, ScopedPart } from '../contracts/reader.js';
+import type { Scope } from '../contracts/scopes.js';
+import { SCOPES } from '../contracts/scopes.js';
+import { ADMIN_SCOPE, scopeOfTool } from '../contracts/scopes.js';
 
 const byName = new Map<string, ToolDefinition>();
 
@@ -49,11 +49,6 @@ export function readerWith(scopes: Iterable<Scope>): Reader {
 
 /** Every scope: stdio, auth off, and in-process callers that read as the server itself. */
 export const EVERY_SCOPE: Reader = readerWith(SCOPES);
-
-/** The reader a request stands for (its AuthInfo's scopes; every scope without one). */
-export function readerOf(authInfo?: AuthInfo): Reader {
-  return authInfo ? readerWith(scopesOf(authInfo)) : EVERY_SCOPE;
-}
 
 /** A withheld field: a string stays a string (so output schemas hold), anything else says why. */
 export function placeholder(value: unknown, requiredScope: Scope): unknown {

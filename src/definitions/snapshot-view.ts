@@ -8,10 +8,10 @@
  * declared parts. Used by every route that shows a bundle: the resource,
  * capture_snapshot's summary, diff_snapshots and the prompts.
  */
-import type { Reader } from './types.js';
-import { worstStatus } from '../diagnostics/assessment.js';
+import type { Reader } from '../contracts/reader.js';
+import { worstStatus } from '../contracts/assessment.js';
 import { filterParts, toolNamed } from './reader-scope.js';
-import { ADMIN_SCOPE } from '../catalogue/scope-index.js';
+import { ADMIN_SCOPE } from '../contracts/scopes.js';
 import { SECTION_SOURCES } from '../snapshots/capture.js';
 import { findingKey } from '../snapshots/figures.js';
 import type { SnapshotBundle, SnapshotMeta, SnapshotSection } from '../snapshots/store.js';

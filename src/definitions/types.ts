@@ -4,45 +4,17 @@
  * into an McpServer. Definitions never touch the SDK or HTTP.
  */
 import type { z } from 'zod';
+import type { Reader, ScopedPart } from '../contracts/reader.js';
+import type { Scope, Toolset } from '../contracts/scopes.js';
+import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import type { Services } from './host-services.js';
-
-/** Groups of tools enabled together (`--toolsets core,config` / HOSTLENS_TOOLSETS); `core` is the default. */
-export const TOOLSETS = ['core', 'network', 'logs', 'containers', 'fleet', 'history', 'config', 'backends', 'network-probe'] as const;
-export type Toolset = (typeof TOOLSETS)[number];
-
-/** OAuth scopes a principal may hold (src/http/auth/scopes.ts maps tools and resources to them). */
-export const SCOPES = ['hostlens:read', 'hostlens:processes', 'hostlens:logs', 'hostlens:config', 'hostlens:admin'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/**
- * A part of a result that is another definition's reading: only a reader
- * holding that definition's scope sees it (server/reader-scope.ts applies
- * these at read time, whoever produced the data).
- */
-export interface ScopedPart {
-  /** Dotted keys from the result's root; `[]` steps into every element of an array, `*` into every member of an object. */
-  path: string;
-  /** The tool whose reading this is (its declared scope guards it); a function names it per value (null = not guarded). */
-  from: string | ((value: unknown, parent: unknown) => string | null);
-  /** Only values this accepts are guarded (default: all). */
-  when?: (value: unknown, parent: unknown) => boolean;
-  /** What a withheld value becomes: default, an array element is dropped and a field gets a placeholder; 'remove' drops the key. */
-  as?: 'remove' | ((value: unknown, requiredScope: Scope) => unknown);
-}
-
-/** Who reads a result: the scopes of the request's principal (every scope without authentication). */
-export interface Reader {
-  readonly scopes: ReadonlySet<Scope>;
-  /** The scope guarding what the named tool returns. */
-  scopeOf(tool: string): Scope;
-  /** Whether this reader may see what the named tool returns. */
-  may(tool: string): boolean;
-}
 
 export interface ToolContext {
   services: Services;
   /** The principal reading the result (set by the server for every call). */
   reader?: Reader;
+  /** The tools this server serves (its enabled toolsets): name → input schema. */
+  served: ServedTools;
   /** Aborted on cancellation (legacy notifications/cancelled) or client disconnect (modern). */
   signal: AbortSignal;
   /** Reports progress in [0, 1]; a no-op when the client gave no progressToken. */
@@ -74,7 +46,7 @@ export interface ToolLink {
 /** What a tool handler returns; the builder adds `host` and `collectedAt`. */
 export interface ToolOutput<D> {
   data: D;
-  assessments?: import('../diagnostics/assessment.js').Assessment[];
+  assessments?: import('../contracts/assessment.js').Assessment[];
   windowSec?: number;
   truncated?: { returned: number; total: number; nextCursor?: string };
   page?: ToolPage;
@@ -117,7 +89,8 @@ export interface ResourceDefinition {
   /** Parts of the (JSON) body that need another tool's scope to be seen. */
   scopedParts?: readonly ScopedPart[];
   /** `reader`: the principal reading (the server always passes it; in-process callers without one read as the server, with every scope). */
-  read(services: Services, reader?: Reader): Promise<string> | string;
+  /** `served`: the tools this server serves (for results that suggest calls); in-process callers may leave it out. */
+  read(services: Services, reader?: Reader, served?: ServedTools): Promise<string> | string;
 }
 
 /**
@@ -145,16 +118,6 @@ export interface ResourceTemplateDefinition {
   read(uri: URL, variables: Record<string, string>, services: Services, reader?: Reader): Promise<string> | string;
 }
 
-/** A prompt argument the prompt cannot use (unknown snapshot id, inverted time range): -32602 to the client. */
-export class PromptArgumentError extends Error {
-  override name = 'PromptArgumentError';
-}
-
-/** A resource the catalogue does not have (unknown snapshot id, runbook topic): -32002 to the client. */
-export class ResourceNotFound extends Error {
-  override name = 'ResourceNotFound';
-}
-
 export interface PromptMessageText {
   role: 'user' | 'assistant';
   text: string;
@@ -180,7 +143,11 @@ export function definePrompt<A extends z.ZodObject>(def: PromptDefinition<A>): P
   return def;
 }
 
-/** A tool failure the agent can act on: becomes an `isError` result with this message. */
-export class ToolError extends Error {
-  override name = 'ToolError';
+/** The shape of what a server serves: every tool, resource, template and prompt. */
+export interface Catalogue {
+  tools: readonly ToolDefinition[];
+  resources: readonly ResourceDefinition[];
+  /** Optional so small test catalogues can leave it out. */
+  templates?: readonly ResourceTemplateDefinition[];
+  prompts: readonly PromptDefinition[];
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { createHistory } from '../collectors/history.js';
 import { detectAnomalies } from '../tools/detect-anomalies.js';
 import { servicesAt } from '../../test/fixtures/services.js';
@@ -96,7 +96,7 @@ test('detect_anomalies: paged ranking with a cursor, explicit baseline, bad time
       ['load.1', (after ? 9 : 1) + noise(i) / 10],
     ]);
   }
-  const ctx = { services, signal: AbortSignal.timeout(5000), progress: async () => undefined };
+  const ctx = { services, served: new Map(), signal: AbortSignal.timeout(5000), progress: async () => undefined };
   const call = (args: Record<string, unknown>) => detectAnomalies.handler(detectAnomalies.input.parse(args), ctx);
   const first = await call({ window: { since: '-5m' }, limit: 2 });
   assert.equal(first.data.ranked.length, 2);

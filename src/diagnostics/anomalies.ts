@@ -8,11 +8,11 @@
  * MIN_POINTS finite points on either side are skipped (and named); |robustZ| < 1 is not listed.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import type { MetricHistory, Resolution } from '../collectors/history.js';
 import { describeMetric } from '../collectors/history.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 import { MAX_RANGE_MS, alignRange, finiteSorted, isoSec, pickResolution, resolveRange, roundValue } from './history.js';
 import type { TimeRange } from './history.js';
 
@@ -135,7 +135,7 @@ function anomalyCode(metric: string): string {
 const MAX_ASSESSMENTS = 5;
 
 /** A warning per key metric moved in its harmful direction by ≥ the anomaly.robustZ warning (≤ 5); else one ok. */
-export function assessAnomalies(ranked: readonly Anomaly[], services: Pick<Services, 'thresholds'>, considered: number): Assessment[] {
+export function assessAnomalies(ranked: readonly Anomaly[], services: Pick<HostInputs, 'thresholds'>, considered: number): Assessment[] {
   const spec = services.thresholds['anomaly.robustZ'];
   if (considered === 0) return [unknownAssessment('anomaly', 'anomaly.no_data', 'not enough history in the window and the baseline to compare (the sampler keeps 1 s points for 15 min, 1 min means for 24 h since the server started)', 'z')];
   const hits = ranked.filter((a) => harmfulDirection(a.metric) === a.direction && Math.abs(a.robustZ) >= spec.warning).slice(0, MAX_ASSESSMENTS);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { getCgroup } from '../tools/get-cgroup.js';
 import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
@@ -15,7 +15,7 @@ function call(services: Services, args: Parameters<typeof getCgroup.handler>[0],
   const progress: number[] = [];
   return {
     progress,
-    result: getCgroup.handler(args, { services, signal, progress: async (f) => void progress.push(f) }),
+    result: getCgroup.handler(args, { services, served: new Map(), signal, progress: async (f) => void progress.push(f) }),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import type { CgroupCpuStat, CgroupInfo } from '../collectors/cgroup.js';
 import { readCgroupCpuStat, throttlingInWindow, v1Mount } from '../collectors/cgroup.js';
 import type { CgroupTarget } from '../collectors/cgroup-target.js';
@@ -13,7 +13,7 @@ import { readLogicalCpuCount } from '../collectors/cpu.js';
 import type { PsiLine, PsiResource } from '../collectors/pressure.js';
 import { pct, roundTo } from '../collectors/read.js';
 import { assess } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 const n = z.number().nullable();
 const int = z.number().int().nullable();
@@ -86,14 +86,14 @@ const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => 
   await sleepFor(ms, undefined, signal ? { signal } : {});
 };
 
-function rereadCpu(services: Services, info: CgroupInfo, warnings: string[]): CgroupCpuStat | null {
+function rereadCpu(services: HostInputs, info: CgroupInfo, warnings: string[]): CgroupCpuStat | null {
   const ctx = services.collectors;
   if (info.version === 2) return info.dir === null ? null : readCgroupCpuStat(ctx, info.dir, 2, info.dir, warnings);
   const cpu = info.dirs.cpu ?? info.dirs.cpuacct;
   return cpu === undefined ? null : readCgroupCpuStat(ctx, cpu, 1, info.dirs.cpuacct ?? cpu, warnings);
 }
 
-function controllerPaths(services: Services, info: CgroupInfo): Record<string, string> {
+function controllerPaths(services: HostInputs, info: CgroupInfo): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [c, dir] of Object.entries(info.dirs)) {
     const mount = v1Mount(services.collectors, c);
@@ -108,7 +108,7 @@ function psiOut(r: PsiResource | null): z.infer<typeof psi> {
 }
 
 /** Reads the target, waits windowSec, re-reads its cpu counters; throws CgroupNotFound for an unknown target. */
-export async function measureCgroup(services: Services, target: CgroupTarget, opts: MeasureCgroupOptions): Promise<CgroupDetailResult> {
+export async function measureCgroup(services: HostInputs, target: CgroupTarget, opts: MeasureCgroupOptions): Promise<CgroupDetailResult> {
   const r = readCgroupTarget(services.collectors, target);
   if ('error' in r) throw new CgroupNotFound(r.error);
   const info = r.info;
@@ -123,7 +123,7 @@ export async function measureCgroup(services: Services, target: CgroupTarget, op
 }
 
 /** The result from a first full reading, the cpu counters `sec` seconds later (null if unreadable) and the window. */
-export function buildCgroupDetail(services: Services, info: CgroupInfo, end: CgroupCpuStat | null, sec: number): CgroupDetailResult {
+export function buildCgroupDetail(services: HostInputs, info: CgroupInfo, end: CgroupCpuStat | null, sec: number): CgroupDetailResult {
   const { cpu, memory: m, pids } = info;
   const du = end && cpu.usageUsec !== null && end.usageUsec !== null && sec > 0 ? end.usageUsec - cpu.usageUsec : null;
   const usageCores = du !== null && du >= 0 ? roundTo(du / 1e6 / sec, 3) : null;
@@ -167,7 +167,7 @@ export function buildCgroupDetail(services: Services, info: CgroupInfo, end: Cgr
   return { data, assessments: cgroupAssessments(services, data), windowSec: roundTo(sec, 3), warnings: info.warnings };
 }
 
-function cgroupAssessments(services: Services, d: CgroupData): Assessment[] {
+function cgroupAssessments(services: HostInputs, d: CgroupData): Assessment[] {
   const t = services.thresholds;
   const where = d.path ?? 'cgroup';
   const out: Assessment[] = [];

@@ -3,7 +3,7 @@
  * unit starts, stops, reloads, restarts and failures from systemd's own messages (SYSLOG_IDENTIFIER=systemd,
  * _PID=1), and boots with their kernel release from the kernel's "Linux version …" banner (first line of a boot).
  */
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { queryJournal } from '../collectors/journal.js';
 import type { JournalQuery } from '../collectors/journal.js';
 
@@ -47,12 +47,12 @@ export interface JournalRange {
   signal?: AbortSignal | undefined;
 }
 
-function queryRange(services: Services, range: JournalRange, q: Omit<JournalQuery, 'since' | 'maxScan'>) {
+function queryRange(services: HostInputs, range: JournalRange, q: Omit<JournalQuery, 'since' | 'maxScan'>) {
   const since = new Date(range.sinceMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return queryJournal(services, { ...q, since, maxScan: SCAN }, { nowMs: range.nowMs, ...(range.signal ? { signal: range.signal } : {}) });
 }
 
-export async function readServiceChanges(services: Services, range: JournalRange): Promise<{ available: boolean; changes: ServiceChange[]; warnings: string[] }> {
+export async function readServiceChanges(services: HostInputs, range: JournalRange): Promise<{ available: boolean; changes: ServiceChange[]; warnings: string[] }> {
   const r = await queryRange(services, range, { identifier: 'systemd' });
   if (!r.available) return { available: false, changes: [], warnings: [`service: ${r.reason ?? 'the journal is not readable'}`] };
   const changes: ServiceChange[] = [];
@@ -74,7 +74,7 @@ export interface BootBanner {
 }
 
 /** The kernel's boot banners in the range, oldest first (within the newest SCAN kernel messages). */
-export async function readBootBanners(services: Services, range: JournalRange): Promise<{ available: boolean; boots: BootBanner[]; warnings: string[] }> {
+export async function readBootBanners(services: HostInputs, range: JournalRange): Promise<{ available: boolean; boots: BootBanner[]; warnings: string[] }> {
   const r = await queryRange(services, range, { kernel: true, grep: 'Linux version ' });
   if (!r.available) return { available: false, boots: [], warnings: [] };
   const boots: BootBanner[] = [];

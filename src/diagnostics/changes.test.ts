@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { recentChanges } from '../tools/recent-changes.js';
@@ -145,7 +145,7 @@ test('classifyServiceMessage: systemd 252 and older message forms', () => {
   assert.equal(classifyServiceMessage('web.service: Main process exited, code=exited, status=1/FAILURE', t), null);
 });
 
-const ctx = (s: RunningServices) => ({ services: s, signal: new AbortController().signal, progress: async () => {} });
+const ctx = (s: RunningServices) => ({ services: s, served: new Map(), signal: new AbortController().signal, progress: async () => {} });
 
 test('recent_changes tool: pages of limit 3 through 7 changes, cursor bound to the query; the planted secret is redacted', async () => {
   const lines = [

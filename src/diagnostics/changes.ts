@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
-import { ToolError } from '../definitions/types.js';
+import type { HostInputs } from './host-inputs.js';
+import { ToolError } from '../contracts/errors.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import { readPackageHistory } from '../collectors/dpkg.js';
 import type { AptRun, DpkgEntry } from '../collectors/dpkg.js';
@@ -17,8 +17,8 @@ import { createChangeWatcher } from '../collectors/change-watch.js';
 import type { ChangeWatcher } from '../collectors/change-watch.js';
 import { readBootBanners, readServiceChanges } from './changes-services.js';
 import type { BootBanner } from './changes-services.js';
-import { parseTime } from './history.js';
-import { redact } from './redact.js';
+import { parseTime } from '../util/time-arg.js';
+import { redact } from '../redaction/redact.js';
 
 export const CHANGE_KINDS = ['package', 'config', 'service', 'reboot', 'listener', 'kernel'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -103,7 +103,7 @@ function redacted(acc: Acc, text: string): string {
   return r.text;
 }
 
-function packageChanges(services: Services, sinceMs: number, acc: Acc, wantKernel: boolean): boolean {
+function packageChanges(services: HostInputs, sinceMs: number, acc: Acc, wantKernel: boolean): boolean {
   const h = readPackageHistory(services.collectors, sinceMs);
   acc.warnings.push(...h.warnings);
   if (!h.dpkgFound && !h.aptFound) {
@@ -137,7 +137,7 @@ function packageChanges(services: Services, sinceMs: number, acc: Acc, wantKerne
 }
 
 /** A watcher that has taken its baseline: the running one, else a one-off scan now (mtimes only are meaningful). */
-async function watcherFor(services: Services): Promise<{ w: ChangeWatcher; running: boolean }> {
+async function watcherFor(services: HostInputs): Promise<{ w: ChangeWatcher; running: boolean }> {
   const w = services.changeWatch;
   if (w && w.baselineAtMs !== null) return { w, running: true };
   const once = createChangeWatcher({
@@ -181,7 +181,7 @@ function listenerChanges(w: ChangeWatcher | undefined, sinceMs: number, acc: Acc
  * Boots in the range (the current one from proc/stat btime, earlier ones from the kernel's journal banners) as
  * reboot changes, and a kernel change wherever a boot ran another release than the boot before it.
  */
-async function bootChanges(services: Services, sinceMs: number, nowMs: number, kinds: ReadonlySet<ChangeKind>, acc: Acc, signal?: AbortSignal): Promise<{ reboot: boolean; kernel: boolean }> {
+async function bootChanges(services: HostInputs, sinceMs: number, nowMs: number, kinds: ReadonlySet<ChangeKind>, acc: Acc, signal?: AbortSignal): Promise<{ reboot: boolean; kernel: boolean }> {
   const root = services.collectors.root;
   const btime = readCpuStat(services.collectors).bootTimeSec;
   const running = readLine(join(root, 'proc/sys/kernel/osrelease'), 256);
@@ -223,7 +223,7 @@ export interface CollectedChanges {
   warnings: string[];
 }
 
-export async function collectChanges(services: Services, opts: CollectChangesOptions): Promise<CollectedChanges> {
+export async function collectChanges(services: HostInputs, opts: CollectChangesOptions): Promise<CollectedChanges> {
   const nowMs = opts.nowMs ?? Date.now();
   const sinceMs = resolveSince(opts.since, nowMs);
   const kinds = new Set<ChangeKind>(opts.kinds && opts.kinds.length > 0 ? opts.kinds : CHANGE_KINDS);

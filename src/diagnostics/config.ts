@@ -16,13 +16,13 @@
  * `lines` says which lines were returned and `fromLine` continues.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { readConfigFile } from '../collectors/config-file.js';
 import { closeFile, openAllowedFile } from '../collectors/file-policy.js';
 import type { AllowList, OpenOptions } from '../collectors/file-policy.js';
 import { clipBeforeRedaction, clipString, epochSecToRfc3339 } from '../collectors/read.js';
-import { redactDetailedSliced } from './redact.js';
-import { isSecretFileName } from './redact-keys.js';
+import { redactDetailedSliced } from '../redaction/redact.js';
+import { isSecretFileName } from '../redaction/redact-keys.js';
 
 export const MAX_CONFIG_READ_BYTES = 1024 * 1024;
 /** The digest covers only files read whole (anything larger has bytes nobody checked for secrets). */
@@ -54,7 +54,7 @@ export const configDataSchema = z.object({
 });
 export type ConfigData = z.infer<typeof configDataSchema>;
 
-export function configAllowList(services: Services): AllowList {
+export function configAllowList(services: HostInputs): AllowList {
   return { name: 'configFiles', globs: services.limits.configFiles };
 }
 
@@ -96,11 +96,11 @@ export type ConfigRead = { data: ConfigData; warnings: string[] } | { error: str
 
 /** Reads, hashes and redacts one config file; `{ error }` names the rule or failure. */
 /** The policy options of get_config: the config content rule and the server's protected files. */
-export function configPolicy(services: Services): OpenOptions {
+export function configPolicy(services: HostInputs): OpenOptions {
   return { content: 'config', ...(services.protectedFiles ? { protect: services.protectedFiles } : {}) };
 }
 
-export async function readConfig(services: Services, path: string, fromLine = 1, signal?: AbortSignal): Promise<ConfigRead> {
+export async function readConfig(services: HostInputs, path: string, fromLine = 1, signal?: AbortSignal): Promise<ConfigRead> {
   const file = openAllowedFile(services.collectors, path, configAllowList(services), configPolicy(services));
   if ('error' in file) return file;
   let raw;

@@ -4,12 +4,12 @@
  * redacted and clipped.
  */
 import { z } from 'zod';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import type { ApiOptions, ContainerInspect, LogFrame } from '../collectors/containers.js';
 import { API_PREFIX, apiGet, apiJson, demuxLogs, engineMessage, parseInspect } from '../collectors/containers.js';
 import { clipString } from '../collectors/read.js';
 import { runtimeSchema } from './containers.js';
-import { redact } from './redact.js';
+import { redact } from '../redaction/redact.js';
 
 /** Container id prefix or name (Docker's name charset); nothing else reaches the API path. */
 export const CONTAINER_REF = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ToolDefinition, ToolOutput } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { getContainerLogs } from '../tools/get-container-logs.js';
@@ -47,7 +47,7 @@ function fixtureRoot(): string {
 
 async function call<D>(tool: ToolDefinition, args: Record<string, unknown>, services: RunningServices): Promise<ToolOutput<D>> {
   const parsed = tool.input.parse(args);
-  const out = (await tool.handler(parsed as never, { services, signal: new AbortController().signal, progress: async () => undefined })) as ToolOutput<D>;
+  const out = (await tool.handler(parsed as never, { services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined })) as ToolOutput<D>;
   tool.data.parse(out.data);
   assert.doesNotMatch(JSON.stringify(out), PLANTED, 'a planted secret leaked');
   assert.equal(typeof tool.render(out as never), 'string');
@@ -220,7 +220,7 @@ describe('recorded Docker API responses over a unix socket: bounded stats fan-ou
     try {
       const fractions: number[] = [];
       const parsed = listContainers.input.parse({ limit: 20 });
-      const out = await listContainers.handler(parsed, { services, signal: new AbortController().signal, progress: async (f) => void fractions.push(f) });
+      const out = await listContainers.handler(parsed, { services, served: new Map(), signal: new AbortController().signal, progress: async (f) => void fractions.push(f) });
       // page: worker (OOM), api (unhealthy), then 18 running by name: bulk-000 … bulk-017
       assert.equal(out.data.containers.length, 20);
       const running = out.data.containers.filter((c) => c.state === 'running').length;
@@ -257,7 +257,7 @@ describe('recorded Docker API responses over a unix socket: cancellation', () =>
     });
     const services = createServices({ root: '/nonexistent', containerSocket: slow.socket, startSampler: false, changeWatch: false });
     try {
-      const out = await listContainers.handler(listContainers.input.parse({}), { services, signal: ac.signal, progress: async () => undefined });
+      const out = await listContainers.handler(listContainers.input.parse({}), { services, served: new Map(), signal: ac.signal, progress: async () => undefined });
       assert.ok(ac.signal.aborted, 'the handler returned before any stats request reached the engine');
       assert.equal(firstAnswerDue, false, 'the aborted handler waited for the engine to answer');
       assert.ok(out.warnings?.some((w) => /stats unavailable .*aborted/.test(w)), JSON.stringify(out.warnings));
@@ -276,7 +276,7 @@ describe('recorded Docker API responses over a unix socket: logs the engine cann
     const services = createServices({ root: '/nonexistent', containerSocket: r.socket, startSampler: false, changeWatch: false });
     try {
       await assert.rejects(
-        () => getContainerLogs.handler(getContainerLogs.input.parse({ container: 'web' }), { services, signal: new AbortController().signal, progress: async () => undefined }),
+        () => getContainerLogs.handler(getContainerLogs.input.parse({ container: 'web' }), { services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined }),
         (e: unknown) => e instanceof ToolError && (e as Error).message.includes(`HTTP 501 ${msg}`) && /journal or syslog/.test((e as Error).message),
       );
     } finally {

@@ -5,7 +5,7 @@
  * memory near the limit and throttling.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import type { CgroupCpuStat, CgroupInfo } from '../collectors/cgroup.js';
 import { readCgroupCpuStat } from '../collectors/cgroup.js';
 import { readCgroupTarget } from '../collectors/cgroup-target.js';
@@ -13,7 +13,7 @@ import type { ApiOptions, ContainerInspect } from '../collectors/containers.js';
 import { API_PREFIX, apiJson, findContainerSocket, parseContainerList, parseInspect, parseStats } from '../collectors/containers.js';
 import { pct } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export const CONTAINER_STATES = ['all', 'running', 'exited', 'paused', 'restarting', 'created', 'dead'] as const;
 /** Containers inspected per call (one GET each, INSPECT_CONCURRENCY at a time); more are named in a warning. */
@@ -72,7 +72,7 @@ export interface RuntimeResult {
 }
 
 /** Finds the socket and asks GET /version (kind from Components/Server header). */
-export async function connectRuntime(services: Services, opts: ApiOptions = {}): Promise<RuntimeResult> {
+export async function connectRuntime(services: HostInputs, opts: ApiOptions = {}): Promise<RuntimeResult> {
   const found = findContainerSocket(services.collectors, services.limits.containerSocket);
   if (found.socket === null) return { runtime: null, warning: `no Docker/Podman API socket (looked for ${found.tried.join(', ')}); set containerSocket / HOSTLENS_CONTAINER_SOCKET if it lives elsewhere` };
   const r = await apiJson(found.socket, `${API_PREFIX}/version`, opts);
@@ -116,7 +116,7 @@ export function sortContainers(list: ContainerInspect[]): ContainerInspect[] {
   return [...list].sort((a, b) => problemRank(a) - problemRank(b) || (a.name ?? a.id).localeCompare(b.name ?? b.id));
 }
 
-function cpuStatOf(services: Services, info: CgroupInfo): CgroupCpuStat | null {
+function cpuStatOf(services: HostInputs, info: CgroupInfo): CgroupCpuStat | null {
   const ctx = services.collectors;
   if (info.version === 2) return info.dir === null ? null : readCgroupCpuStat(ctx, info.dir, 2);
   const cpu = info.dirs.cpu ?? info.dirs.cpuacct;
@@ -155,7 +155,7 @@ export interface StatsMeasure {
 }
 
 /** Engine stats (≈1 s: the engine samples twice) bracketed by two reads of the container's cgroup cpu.stat. */
-export async function measureStats(services: Services, socket: string, c: ContainerInspect, opts: ApiOptions): Promise<StatsMeasure> {
+export async function measureStats(services: HostInputs, socket: string, c: ContainerInspect, opts: ApiOptions): Promise<StatsMeasure> {
   const warnings: string[] = [];
   const label = c.name ?? c.id.slice(0, 12);
   let cg: CgroupInfo | null = null;
@@ -224,7 +224,7 @@ export async function inspectAll(socket: string, state: (typeof CONTAINER_STATES
 }
 
 /** Assessments over the measured page plus the whole inspected list (OOM, unhealthy, restarts). */
-export function containerAssessments(services: Services, all: readonly ContainerInspect[], rows: readonly ContainerRow[]): Assessment[] {
+export function containerAssessments(services: HostInputs, all: readonly ContainerInspect[], rows: readonly ContainerRow[]): Assessment[] {
   const t = services.thresholds;
   const out: Assessment[] = [];
   const name = (c: { name: string | null; id: string }): string => c.name ?? c.id.slice(0, 12);

@@ -4,7 +4,7 @@
  * before the sampler has two ticks — a fresh measurement. Shared by
  * get_disk_io and get_network.
  */
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import type { DiskCounters } from '../collectors/disks.js';
 import type { NetCounters } from '../collectors/network.js';
 
@@ -27,7 +27,7 @@ export interface CounterWindowOptions {
 }
 
 export async function counterWindow<T>(
-  services: Services,
+  services: HostInputs,
   options: CounterWindowOptions,
   what: string,
   pick: (sample: CounterSample) => T | null | undefined,

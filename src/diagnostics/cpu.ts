@@ -4,12 +4,12 @@
  * Shared by get_cpu and triage_host.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { effectiveLimits } from '../collectors/cgroup.js';
 import { readCpuInfo, readLoadAvg, readLogicalCpuCount } from '../collectors/cpu.js';
 import type { CoreBreakdown, CpuBreakdown, CpuStat } from '../collectors/cpu.js';
 import { assess } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export const perCoreSchema = z.object({
   cpu: z.number().int(),
@@ -76,7 +76,7 @@ interface Window {
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function measureWindow(services: Services, windowSec: number, options: CpuOptions): Promise<Window> {
+async function measureWindow(services: HostInputs, windowSec: number, options: CpuOptions): Promise<Window> {
   const m = await services.sampler.measure(windowSec, {
     processes: false,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -85,7 +85,7 @@ async function measureWindow(services: Services, windowSec: number, options: Cpu
   return { breakdown: m.breakdown, perCore: m.perCore, windowSec: round(m.elapsedSec, 3), source: 'measured', start: m.start.cpu, end: m.end.cpu };
 }
 
-async function cpuWindow(services: Services, options: CpuOptions): Promise<Window> {
+async function cpuWindow(services: HostInputs, options: CpuOptions): Promise<Window> {
   if (options.windowSec !== undefined) return measureWindow(services, options.windowSec, options);
   const prev = services.sampler.previous();
   const last = services.sampler.latest();
@@ -104,7 +104,7 @@ function perSec(a: number | null, b: number | null, sec: number): number | null 
   return a === null || b === null || b < a || !(sec > 0) ? null : round((b - a) / sec);
 }
 
-export async function readCpu(services: Services, options: CpuOptions = {}): Promise<CpuResult> {
+export async function readCpu(services: HostInputs, options: CpuOptions = {}): Promise<CpuResult> {
   const ctx = services.collectors;
   const w = await cpuWindow(services, options);
   const load = readLoadAvg(ctx);

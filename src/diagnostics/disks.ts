@@ -3,10 +3,10 @@
  * measurement when windowSec is given. Used by get_disk_io.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { diskRates } from '../collectors/disks.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 import { counterWindow } from './counter-window.js';
 
 export const diskDeviceSchema = z.object({
@@ -48,7 +48,7 @@ export interface DiskIoResult {
 }
 
 /** Assessments for a set of device rates: the worst utilisation and the worst await. */
-export function assessDisks(devices: DiskIoData['devices'], services: Pick<Services, 'thresholds'>, available: boolean): Assessment[] {
+export function assessDisks(devices: DiskIoData['devices'], services: Pick<HostInputs, 'thresholds'>, available: boolean): Assessment[] {
   if (!available) return [unknownAssessment('disk', 'disk.unavailable', 'proc/diskstats is not readable: disk I/O is unknown', '%')];
   if (devices.length === 0) return [unknownAssessment('disk', 'disk.no_devices', 'no block devices to assess', '%')];
   const t = services.thresholds;
@@ -78,7 +78,7 @@ export function assessDisks(devices: DiskIoData['devices'], services: Pick<Servi
   ];
 }
 
-export async function readDiskIo(services: Services, options: DiskIoOptions = {}): Promise<DiskIoResult> {
+export async function readDiskIo(services: HostInputs, options: DiskIoOptions = {}): Promise<DiskIoResult> {
   const w = await counterWindow(services, options, 'disk I/O', (sample) => sample.disks);
   const warnings: string[] = [];
   const available = w.start !== null && w.end !== null;

@@ -1,9 +1,10 @@
 /** Filesystem capacity and inodes with assessments; shared by get_filesystems and triage_host. */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { readFilesystems } from '../collectors/filesystems.js';
-import { assess, worstStatus } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import { assess } from './assessment.js';
+import { worstStatus } from '../contracts/assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export const mountSchema = z.object({
   mount: z.string(),
@@ -38,7 +39,7 @@ export interface FilesystemsResult {
   warnings: string[];
 }
 
-export function readFilesystemHealth(services: Services, options: FilesystemsOptions = {}): FilesystemsResult {
+export function readFilesystemHealth(services: HostInputs, options: FilesystemsOptions = {}): FilesystemsResult {
   const r = readFilesystems(services.collectors, {
     includePseudo: options.includePseudo ?? false,
     ...(options.mount !== undefined ? { mount: options.mount } : {}),

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { getHistory } from '../tools/get-history.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { createSampler } from '../collectors/sampler.js';
 import { FIXTURE_HOSTS, servicesAt, servicesOf } from '../../test/fixtures/services.js';
-import { downsample, parseTime, readHistory, resolveRange, seriesStats } from './history.js';
+import { downsample, readHistory, resolveRange, seriesStats } from './history.js';
+import { parseTime } from '../util/time-arg.js';
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 30);
 
@@ -120,7 +121,7 @@ test('readHistory: maxPoints is lowered so ten series fit maxResultBytes', () =>
 });
 
 test('get_history: a bad since is a ToolError', async () => {
-  const ctx = { services: historyServices(5), signal: AbortSignal.timeout(5000), progress: async () => undefined };
+  const ctx = { services: historyServices(5), served: new Map(), signal: AbortSignal.timeout(5000), progress: async () => undefined };
   await assert.rejects(getHistory.handler(getHistory.input.parse({ metrics: ['cpu.busyPct'], since: 'last tuesday' }), ctx), ToolError);
   await assert.rejects(getHistory.handler(getHistory.input.parse({ since: '-3d' }), ctx), ToolError);
   assert.throws(() => getHistory.input.parse({ metrics: [] }));

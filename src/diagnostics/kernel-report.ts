@@ -3,17 +3,17 @@
  * (kernel-events.ts), counted per kind, redacted and clipped, and assessed.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
-import { ToolError } from '../definitions/types.js';
+import type { HostInputs } from './host-inputs.js';
+import { ToolError } from '../contracts/errors.js';
 import { MAX_SCAN, queryJournal } from '../collectors/journal.js';
 import { hostNowMs, readBtimeSec, readKmsg } from '../collectors/kmsg.js';
 import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
-import { parseTime } from './history.js';
+import type { Assessment } from '../contracts/assessment.js';
+import { parseTime } from '../util/time-arg.js';
 import { KERNEL_EVENT_KINDS, MAYBE_EVENT, classifyKernelMessages } from './kernel-events.js';
 import type { KernelEvent, KernelEventKind, KernelMessage } from './kernel-events.js';
-import { redact } from './redact.js';
+import { redact } from '../redaction/redact.js';
 
 export const MAX_SINCE_MS = 7 * 86_400_000;
 const MESSAGE_CHARS = 400;
@@ -63,7 +63,7 @@ interface Gathered {
 }
 
 /** Kernel messages since sinceMs from /dev/kmsg (kernel facility only, pre-filtered to lines that may be events). */
-function fromKmsg(services: Services, sinceMs: number): Gathered {
+function fromKmsg(services: HostInputs, sinceMs: number): Gathered {
   const r = readKmsg(services.collectors, { sinceMs, keep: (rec) => rec.facility === 0 && MAYBE_EVENT.test(rec.message) });
   const warnings = [...r.warnings];
   if (!r.available) return { source: 'none', messages: [], oldestMs: null, scanned: 0, complete: false, warnings: [`dev/kmsg not readable (${r.error})`] };
@@ -81,7 +81,7 @@ function fromKmsg(services: Services, sinceMs: number): Gathered {
 }
 
 /** Kernel messages since sinceMs from journald (_TRANSPORT=kernel, every boot the journal holds), oldest first. */
-async function fromJournal(services: Services, sinceMs: number, nowMs: number, signal?: AbortSignal): Promise<{ g: Gathered | null; reason: string }> {
+async function fromJournal(services: HostInputs, sinceMs: number, nowMs: number, signal?: AbortSignal): Promise<{ g: Gathered | null; reason: string }> {
   const r = await queryJournal(services, { kernel: true, since: new Date(sinceMs).toISOString(), maxScan: MAX_SCAN }, { nowMs, ...(signal ? { signal } : {}) });
   if (!r.available) return { g: null, reason: r.reason ?? 'journal not readable' };
   const messages = r.entries.map((e) => ({ tsMs: Math.floor(e.tsUs / 1000), message: e.message })).reverse();
@@ -94,7 +94,7 @@ async function fromJournal(services: Services, sinceMs: number, nowMs: number, s
 }
 
 /** journald when it holds kernel messages in the range (longer history, every boot), else /dev/kmsg. */
-async function gather(services: Services, sinceMs: number, nowMs: number, signal?: AbortSignal): Promise<Gathered> {
+async function gather(services: HostInputs, sinceMs: number, nowMs: number, signal?: AbortSignal): Promise<Gathered> {
   const j = await fromJournal(services, sinceMs, nowMs, signal);
   if (j.g && j.g.scanned > 0) return j.g;
   const k = fromKmsg(services, sinceMs);
@@ -120,7 +120,7 @@ function toOut(e: KernelEvent, counter: { n: number }): KernelEventOut {
   };
 }
 
-function assessKernel(services: Services, counts: Record<KernelEventKind, number>, events: KernelEvent[], source: Gathered['source'], since: string): Assessment[] {
+function assessKernel(services: HostInputs, counts: Record<KernelEventKind, number>, events: KernelEvent[], source: Gathered['source'], since: string): Assessment[] {
   if (source === 'none') return [unknownAssessment('kernel', 'kernel.events', 'no kernel log is readable here (neither journald kernel messages nor /dev/kmsg)', 'count')];
   const evidence = (pred: (e: KernelEvent) => boolean): string[] => events.filter(pred).slice(-3).map((e) => redact(e.summary).text);
   const t = services.thresholds;
@@ -145,7 +145,7 @@ export interface KernelEventsResult {
 }
 
 /** Range check and the classified events of the range; ToolError for a bad or too old `since`. */
-export async function collectKernelEvents(services: Services, q: KernelEventsQuery, signal?: AbortSignal): Promise<KernelEventsResult> {
+export async function collectKernelEvents(services: HostInputs, q: KernelEventsQuery, signal?: AbortSignal): Promise<KernelEventsResult> {
   const ctx = services.collectors;
   const nowMs = hostNowMs(ctx, readBtimeSec(ctx));
   const sinceMs = parseTime(q.since ?? '-24h', nowMs, 'since');

@@ -1,10 +1,10 @@
 /** get_limits: usage of kernel tables and limits, each with usedPct and an assessment (limits.usedPct / conntrack.usedPct). */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { readLimits } from '../collectors/limits.js';
 import { pct } from '../collectors/read.js';
 import { assess } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 const count = (what: string) =>
   z.object({ count: z.number().int().nonnegative(), max: z.number().int().nonnegative(), usedPct: z.number().nullable() }).nullable().describe(what);
@@ -33,7 +33,7 @@ function usedPct(n: number, max: number): number | null {
   return max > 0 ? pct(n, max) : null;
 }
 
-export function readLimitsHealth(services: Services, topN = 10): { data: LimitsData; assessments: Assessment[]; warnings: string[] } {
+export function readLimitsHealth(services: HostInputs, topN = 10): { data: LimitsData; assessments: Assessment[]; warnings: string[] } {
   const r = readLimits(services.collectors, topN);
   const rangeSize = r.ephemeralPorts ? r.ephemeralPorts.high - r.ephemeralPorts.low + 1 : 0;
   const data: LimitsData = {

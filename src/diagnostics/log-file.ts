@@ -6,15 +6,15 @@
  * merely contains a private key is read with the key's lines masked (log-pem.ts); a key FILE is refused by the policy.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { listRotations, openAllowedFile } from '../collectors/file-policy.js';
 import type { AllowList } from '../collectors/file-policy.js';
 import { tailLogFiles } from '../collectors/logfile.js';
 import type { LogInput } from '../collectors/logfile.js';
 import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
-import { parseTime } from './history.js';
+import { parseTime } from '../util/time-arg.js';
 import { PEM_MASK, pemMaskedLines } from './log-pem.js';
-import { redact } from './redact.js';
+import { redact } from '../redaction/redact.js';
 
 /** Bytes scanned over all files per call (decompressed bytes for .gz). */
 export const MAX_SCAN_BYTES = 8 * 1024 * 1024;
@@ -65,13 +65,13 @@ export type LogFileRead =
   | { data: LogFileData; truncated?: { returned: number; total: number }; warnings: string[] }
   | { error: string };
 
-export function logAllowList(services: Services): AllowList {
+export function logAllowList(services: HostInputs): AllowList {
   return { name: 'logFiles', globs: services.limits.logFiles, rotations: true };
 }
 
 const rfc = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export async function readLogFile(services: Services, q: LogFileQuery, nowMs = Date.now(), signal?: AbortSignal): Promise<LogFileRead> {
+export async function readLogFile(services: HostInputs, q: LogFileQuery, nowMs = Date.now(), signal?: AbortSignal): Promise<LogFileRead> {
   const sinceMs = q.since === undefined ? undefined : parseTime(q.since, nowMs, 'since');
   const list = logAllowList(services);
   const policy = { content: 'log' as const, ...(services.protectedFiles ? { protect: services.protectedFiles } : {}) };

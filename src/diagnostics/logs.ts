@@ -3,14 +3,14 @@
  * Every string taken from the journal passes through redact() and clipString before it is returned.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { DEFAULT_SCAN, PRIORITY_NAMES, countJournal, locateJournal, scanJournal } from '../collectors/journal.js';
 import type { JournalEntry, JournalField, JournalQuery, JournalScan, QueryOptions } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 import { PatternGrouper } from './log-patterns.js';
-import { redact } from './redact.js';
+import { redact } from '../redaction/redact.js';
 
 export const LOG_MODES = ['entries', 'facets', 'patterns'] as const;
 export type LogMode = (typeof LOG_MODES)[number];
@@ -183,7 +183,7 @@ const MODE_FIELDS: Record<LogMode, readonly JournalField[] | undefined> = { entr
  * Runs the query, handing each matching entry (newest first) to `sink` as journalctl's output is parsed,
  * and computes the fields every mode shares.
  */
-export async function runLogSearch(services: Services, mode: LogMode, q: JournalQuery, sink: (e: JournalEntry) => void, options: QueryOptions = {}): Promise<LogSearch> {
+export async function runLogSearch(services: HostInputs, mode: LogMode, q: JournalQuery, sink: (e: JournalEntry) => void, options: QueryOptions = {}): Promise<LogSearch> {
   const fields = MODE_FIELDS[mode];
   const result = await scanJournal(services, q, sink, fields ? { ...options, fields } : options);
   const loc = locateJournal(services);

@@ -1,10 +1,10 @@
 /** Memory, swap activity and OOM kills; shared by get_memory and triage_host. */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { readCgroup } from '../collectors/cgroup.js';
 import { readMemInfo, readVmStat } from '../collectors/memory.js';
 import { assess } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 const bytes = z.number().nullable();
 
@@ -53,7 +53,7 @@ export interface MemoryResult {
 const pct = (part: number | null, whole: number | null): number | null =>
   part === null || whole === null || whole <= 0 ? null : Math.round((part / whole) * 1000) / 10;
 
-export function readMemory(services: Services): MemoryResult {
+export function readMemory(services: HostInputs): MemoryResult {
   const ctx = services.collectors;
   const mem = readMemInfo(ctx);
   const vm = readVmStat(ctx);

@@ -4,12 +4,12 @@
  * counts (sockstat, a bounded TCP state histogram) and conntrack usage. Used by get_network.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import type { InterfaceCounters, StackCounters } from '../collectors/network.js';
 import { TCP_STATES, listInterfaces, readConntrack, readInterfaceInfo, readSockstat, readTcpStates } from '../collectors/network.js';
 import { pct, roundTo } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 import { counterWindow } from './counter-window.js';
 
 const rateNum = z.number().nullable();
@@ -90,7 +90,7 @@ function stackDelta(a: StackCounters | undefined, b: StackCounters | undefined, 
   return x === null || x === undefined || y === null || y === undefined || y < x ? null : y - x;
 }
 
-export async function readNetwork(services: Services, options: NetworkOptions = {}): Promise<NetworkResult> {
+export async function readNetwork(services: HostInputs, options: NetworkOptions = {}): Promise<NetworkResult> {
   const ctx = services.collectors;
   const w = await counterWindow(services, options, 'network counters', (sample) => sample.net);
   const sec = w.windowSec;
@@ -186,7 +186,7 @@ export async function readNetwork(services: Services, options: NetworkOptions = 
 }
 
 /** Worst interface errors and drops (loopback excluded), TCP retransmission, accept-queue overflows, conntrack. */
-export function assessNetwork(data: NetworkData, services: Pick<Services, 'thresholds'>, devAvailable: boolean): Assessment[] {
+export function assessNetwork(data: NetworkData, services: Pick<HostInputs, 'thresholds'>, devAvailable: boolean): Assessment[] {
   const t = services.thresholds;
   const out: Assessment[] = [];
   const ifs = data.interfaces.filter((i) => i.name !== 'lo');

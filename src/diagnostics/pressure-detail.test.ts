@@ -95,7 +95,7 @@ test('no PSI: unknown assessment and a warning, no throw; garbage PSI files too'
 
 test('get_pressure handler: fresh window measurement and text rendering; live host sanity', async () => {
   const s = fixtureServices('busy', 'busy-later');
-  const out = await getPressure.handler({ windowSec: 0.2 }, { services: s, signal: AbortSignal.timeout(10_000), progress: async () => undefined });
+  const out = await getPressure.handler({ windowSec: 0.2 }, { services: s, served: new Map(), signal: AbortSignal.timeout(10_000), progress: async () => undefined });
   assert.ok(out.windowSec !== undefined && out.windowSec >= 0.19);
   assert.equal(out.data.system.cpu?.some.stallPctInWindow, 0, 'the fixture does not advance');
   assert.match(getPressure.render(out), /PSI avg10\/avg60\/avg300/);

@@ -1,13 +1,13 @@
 /** get_pressure: system-wide PSI with stall shares over a window, and the cgroups that stall most. */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { rankCgroupStalls, walkCgroupStalls } from '../collectors/cgroup-pressure.js';
 import type { Pressure, PsiLine, PsiResource } from '../collectors/pressure.js';
 import { readPressure, stallPctInWindow } from '../collectors/pressure.js';
 import { roundTo } from '../collectors/read.js';
 import type { PressureInWindow } from '../collectors/sampler.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 const psiLineSchema = z.object({
   avg10Pct: z.number(),
@@ -70,7 +70,7 @@ export interface PressureDetailResult {
  * Builds the answer from a current system reading and an optional window (from the sampler or a
  * fresh two-sample measurement). Assessments use avg10 (the thresholds' definition).
  */
-export function buildPressureDetail(services: Services, p: Pressure, win: Window, topCgroups: number): PressureDetailResult {
+export function buildPressureDetail(services: HostInputs, p: Pressure, win: Window, topCgroups: number): PressureDetailResult {
   const warnings = [...p.warnings];
   const walk = walkCgroupStalls(services.collectors);
   warnings.push(...walk.warnings);
@@ -116,7 +116,7 @@ export function buildPressureDetail(services: Services, p: Pressure, win: Window
   return { data, assessments, ...(truncated ? { truncated } : {}), warnings };
 }
 
-export function readPressureDetail(services: Services, topCgroups: number): PressureDetailResult & { windowSec?: number } {
+export function readPressureDetail(services: HostInputs, topCgroups: number): PressureDetailResult & { windowSec?: number } {
   const rates = services.sampler.latestRates();
   const r = buildPressureDetail(services, readPressure(services.collectors), rates?.pressure ?? null, topCgroups);
   return rates ? { ...r, windowSec: rates.windowSec } : r;

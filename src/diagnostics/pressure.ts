@@ -1,9 +1,9 @@
 /** PSI (pressure stall information) assessments; used by triage_host. */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { readPressure } from '../collectors/pressure.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export const pressureSummarySchema = z.object({
   available: z.boolean().describe('false when the kernel has no PSI (CONFIG_PSI off or psi=0)'),
@@ -15,7 +15,7 @@ export const pressureSummarySchema = z.object({
 });
 export type PressureSummary = z.infer<typeof pressureSummarySchema>;
 
-export function readPressureHealth(services: Services): { data: PressureSummary; assessments: Assessment[]; warnings: string[] } {
+export function readPressureHealth(services: HostInputs): { data: PressureSummary; assessments: Assessment[]; warnings: string[] } {
   const p = readPressure(services.collectors);
   const data: PressureSummary = {
     available: p.available,

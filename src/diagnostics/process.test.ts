@@ -25,7 +25,7 @@ test('get_process on a garbage proc tree: nulls and warnings, never a throw; the
     symlinkSync('socket:[999]', join(d, 'fd/0'));
     symlinkSync('weird', join(d, 'fd/1'));
     writeFileSync(join(root, 'proc/net/tcp'), 'header\n   0: zz\n');
-    const ctx = { services: servicesAt(root), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
+    const ctx = { services: servicesAt(root), served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
     const r = await getProcess.handler(getProcess.input.parse({ pid: 77, windowSec: 0.2 }), ctx);
     const g = r.data;
     assert.equal(g.comm, 'we ird', 'falls back to the stat comm');

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { parseProcCgroup } from '../collectors/cgroup.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import {
@@ -26,8 +26,8 @@ import type { ProcessScan } from '../collectors/processes.js';
 import { parseInteger, pathExists, pct, readLine, readText, roundTo } from '../collectors/read.js';
 import { readFdTargets, readSocketTables } from '../collectors/sockets.js';
 import { assess } from './assessment.js';
-import type { Assessment } from './assessment.js';
-import { redact } from './redact.js';
+import type { Assessment } from '../contracts/assessment.js';
+import { redact } from '../redaction/redact.js';
 import { isListening } from './sockets.js';
 
 export const INCLUDE = ['limits', 'fds', 'env', 'children', 'sockets'] as const;
@@ -96,7 +96,7 @@ export interface ProcessResult {
 const MIN_BASELINE_MS = 200;
 
 /** A process scan now plus this pid's CPU % over a stated window (sampler baseline or a fresh measurement). */
-async function cpuWindow(services: Services, o: ProcessOptions): Promise<{ scan: ProcessScan; cpuPct: number | null; windowSec: number; source: 'sampler' | 'measured' }> {
+async function cpuWindow(services: HostInputs, o: ProcessOptions): Promise<{ scan: ProcessScan; cpuPct: number | null; windowSec: number; source: 'sampler' | 'measured' }> {
   const measure = async (sec: number) => {
     const m = await services.sampler.measure(sec, {
       processes: { withUid: false },
@@ -120,7 +120,7 @@ async function cpuWindow(services: Services, o: ProcessOptions): Promise<{ scan:
  * `missing: 'gone'` when there is no process with this pid; `'unreadable'` when
  * its directory exists but its stat cannot be parsed, or it exited during the window.
  */
-export async function readProcessDetail(services: Services, o: ProcessOptions): Promise<ProcessResult | { missing: 'gone' | 'unreadable' }> {
+export async function readProcessDetail(services: HostInputs, o: ProcessOptions): Promise<ProcessResult | { missing: 'gone' | 'unreadable' }> {
   const ctx = services.collectors;
   const dir = join(ctx.root, 'proc', String(o.pid));
   if (readText(join(dir, 'stat'), 4096) === null) return { missing: pathExists(dir) ? 'unreadable' : 'gone' };

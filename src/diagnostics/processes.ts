@@ -4,13 +4,13 @@
  * scan, or two scans windowSec apart. 100 % = one full core.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';
 import { countProcessFds, enrichProcess } from '../collectors/process-detail.js';
 import { processCpuPct, processStartedAt, scanProcesses } from '../collectors/processes.js';
 import type { ProcessInfo, ProcessScan } from '../collectors/processes.js';
-import { redact } from './redact.js';
+import { redact } from '../redaction/redact.js';
 
 export const SORT_KEYS = ['cpu', 'memory', 'fds'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -86,7 +86,7 @@ export interface TopResult {
 /** The shortest window the sampler's baseline may give; shorter waits out the difference. */
 const MIN_BASELINE_SEC = 0.2;
 
-export async function scanWithCpu(services: Services, options: Pick<TopOptions, 'windowSec' | 'signal' | 'progress'>): Promise<ProcessWindow> {
+export async function scanWithCpu(services: HostInputs, options: Pick<TopOptions, 'windowSec' | 'signal' | 'progress'>): Promise<ProcessWindow> {
   const ctx = services.collectors;
   const measureFor = async (sec: number) => {
     const m = await services.sampler.measure(sec, {
@@ -127,7 +127,7 @@ function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export async function topProcesses(services: Services, options: TopOptions): Promise<TopResult> {
+export async function topProcesses(services: HostInputs, options: TopOptions): Promise<TopResult> {
   const ctx = services.collectors;
   const { scan, cpu, windowSec, source } = options.window ?? (await scanWithCpu(services, options));
   const memTotal = readMemInfo(ctx).totalBytes;

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { systemdStatus } from '../collectors/systemd.js';
@@ -22,7 +22,7 @@ import type { GetServiceData, ListServicesData } from './services.js';
 const FIX = fileURLToPath(new URL('../../test/fixtures/systemd/', import.meta.url));
 const PLANTED = ['hunter2-planted-42', 'tok_plantedvalue9', 'planted world'];
 
-const ctxOf = (services: Services) => ({ services, signal: AbortSignal.timeout(20_000), progress: async () => undefined });
+const ctxOf = (services: Services) => ({ services, served: new Map(), signal: AbortSignal.timeout(20_000), progress: async () => undefined });
 async function list(services: Services, args: Record<string, unknown> = {}) {
   const out = await listServicesTool.handler(listServicesTool.input.parse(args), ctxOf(services));
   return { ...out, data: listServicesDataSchema.parse(out.data) as ListServicesData };

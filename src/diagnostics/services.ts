@@ -6,14 +6,14 @@
  * `systemd.available: false` with the reason and an unknown assessment.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
-import { ToolError } from '../definitions/types.js';
+import type { HostInputs } from './host-inputs.js';
+import { ToolError } from '../contracts/errors.js';
 import {
   DEP_PROPERTIES, DETAIL_PROPERTIES, LIST_PROPERTIES, environmentNames, execCodeName, listUnits, propInt, propList, propTimestamp, showUnits, systemdStatus,
 } from '../collectors/systemd.js';
 import type { ListedUnit, RunOpts, SystemdStatus } from '../collectors/systemd.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export const systemdSchema = z
   .object({ available: z.boolean(), reason: z.string().nullable().describe('why units cannot be read here (e.g. systemd is not PID 1); null when available') })
@@ -116,10 +116,10 @@ function noManager(error: string): SystemdStatus | null {
 
 function unavailable(status: SystemdStatus): { assessment: Assessment; warning: string } {
   const reason = status.reason ?? 'systemd is not available';
-  return { assessment: unknownAssessment('services', 'services.systemd_unavailable', `Services cannot be assessed: ${reason}`), warning: reason };
+  return { assessment: unknownAssessment('services', 'services.systemd_unavailable', `HostInputs cannot be assessed: ${reason}`), warning: reason };
 }
 
-export function restartsAssessment(services: Services, unit: Unit | undefined): Assessment {
+export function restartsAssessment(services: HostInputs, unit: Unit | undefined): Assessment {
   return assess({
     area: 'services',
     code: 'services.crash_loop',
@@ -139,7 +139,7 @@ export interface ListServicesResult {
 }
 
 export async function listServices(
-  services: Services,
+  services: HostInputs,
   opts: { state: StateFilter; pattern?: RegExp | undefined },
   run: RunOpts = {},
 ): Promise<ListServicesResult> {
@@ -196,7 +196,7 @@ export interface ServiceDetailResult {
 }
 
 /** One unit's detail; unknown unit → ToolError. The log tail is added by the tool. */
-export async function readServiceDetail(services: Services, unitName: string, run: RunOpts = {}): Promise<ServiceDetailResult> {
+export async function readServiceDetail(services: HostInputs, unitName: string, run: RunOpts = {}): Promise<ServiceDetailResult> {
   const status = systemdStatus(services.collectors);
   const systemd = { available: status.available, reason: status.reason };
   if (!status.available) {
@@ -268,9 +268,9 @@ export async function readServiceDetail(services: Services, unitName: string, ru
 // ---- unit names for completion (investigate_service) ----
 
 const NAME_TTL_MS = 30_000;
-const names = new WeakMap<Services, { names: string[]; at: number; refreshing: boolean }>();
+const names = new WeakMap<HostInputs, { names: string[]; at: number; refreshing: boolean }>();
 
-function rememberUnitNames(services: Services, list: string[]): void {
+function rememberUnitNames(services: HostInputs, list: string[]): void {
   names.set(services, { names: list, at: Date.now(), refreshing: false });
 }
 
@@ -280,7 +280,7 @@ function rememberUnitNames(services: Services, list: string[]): void {
  * list-units at a time, 2 s limit) when older than 30 s. Completion is
  * synchronous, so a cold cache answers [] and the next request is served.
  */
-export function completeUnitNames(services: Services, prefix: string): string[] {
+export function completeUnitNames(services: HostInputs, prefix: string): string[] {
   const entry = names.get(services);
   if ((!entry || Date.now() - entry.at > NAME_TTL_MS) && !entry?.refreshing && systemdStatus(services.collectors).available) {
     names.set(services, { names: entry?.names ?? [], at: entry?.at ?? 0, refreshing: true });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ToolContext } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { getProcess } from '../tools/get-process.js';
 import { listSockets } from '../tools/list-sockets.js';
@@ -16,7 +16,7 @@ import { readLimitsHealth } from './limits.js';
 import { readNetwork } from './network.js';
 
 const services = servicesAt(FIXTURE_HOSTS + 'timewait-storm');
-const ctx = { services, signal: new AbortController().signal, progress: async () => {} } as ToolContext;
+const ctx = { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
 const call = (args: Record<string, unknown>) => listSockets.handler(listSockets.input.parse(args), ctx);
 const ALL_COUNTS = { LISTEN: 5, ESTABLISHED: 27, CLOSE_WAIT: 1, TIME_WAIT: 3000, UNCONN: 1 };
 

@@ -8,7 +8,7 @@
 import { yieldTurn as yieldNow } from '../util/slices.js';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import type { CollectorContext } from '../collectors/context.js';
 import { parsePortRange } from '../collectors/limits.js';
 import { userNameForUid } from '../collectors/process-detail.js';
@@ -18,7 +18,7 @@ import { SOCKET_STATES, newInodeScan, readSocketTables, scanSocketOwners } from 
 import type { InodeScanState, SocketProto, SocketRow, SocketState } from '../collectors/sockets.js';
 import { pct } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export const STATE_FILTERS = [...SOCKET_STATES, 'listening', 'all'] as const;
 export type StateFilter = (typeof STATE_FILTERS)[number];
@@ -153,7 +153,7 @@ export interface ListSocketsResult {
 }
 
 /** Reads, filters and sorts the socket tables; owners are resolved later for the rows that are shown. */
-export async function collectSockets(services: Services, opts: ListSocketsOptions): Promise<ListSocketsResult> {
+export async function collectSockets(services: HostInputs, opts: ListSocketsOptions): Promise<ListSocketsResult> {
   const ctx = services.collectors;
   const t = readSocketTables(ctx, { protos: opts.proto ? PROTOS_OF[opts.proto] : undefined, ...(opts.maxLines !== undefined ? { maxLines: opts.maxLines } : {}) });
   const warnings = [...t.warnings];
@@ -176,7 +176,7 @@ export async function collectSockets(services: Services, opts: ListSocketsOption
 }
 
 /** Rows → output sockets with pid/comm/user; scans for owners of these rows when not scanned yet. */
-export async function withOwners(services: Services, rows: readonly SocketRow[], r: ListSocketsResult, signal?: AbortSignal): Promise<SocketOut[]> {
+export async function withOwners(services: HostInputs, rows: readonly SocketRow[], r: ListSocketsResult, signal?: AbortSignal): Promise<SocketOut[]> {
   const ctx = services.collectors;
   const need = new Set(rows.filter((s) => s.inode !== 0).map((s) => s.inode));
   if (r.owners === null && need.size > 0) r.owners = await findSocketOwners(ctx, need, signal ? { signal } : {});
@@ -189,7 +189,7 @@ export async function withOwners(services: Services, rows: readonly SocketRow[],
 }
 
 /** Groups rows by key, largest first (ties by key). */
-export function groupSockets(services: Services, rows: readonly SocketRow[], by: GroupBy, owners: InodeScanState | null): Array<z.infer<typeof groupSchema>> {
+export function groupSockets(services: HostInputs, rows: readonly SocketRow[], by: GroupBy, owners: InodeScanState | null): Array<z.infer<typeof groupSchema>> {
   const comms = new Map<number, string | null>();
   const groups = new Map<string, z.infer<typeof groupSchema>>();
   for (const s of rows) {
@@ -229,7 +229,7 @@ export function ownerWarnings(unowned: number, owners: InodeScanState | null): s
  * ip_local_port_range, as a share of the range: connect() needs a free local port per destination, so this
  * is what runs out in a TIME_WAIT storm (EADDRNOTAVAIL).
  */
-function assessEphemeral(services: Services, sockets: readonly SocketRow[], readable: boolean): Assessment[] {
+function assessEphemeral(services: HostInputs, sockets: readonly SocketRow[], readable: boolean): Assessment[] {
   const code = 'sockets.ephemeral_per_destination';
   const text = readLine(join(services.collectors.root, 'proc/sys/net/ipv4/ip_local_port_range'));
   const range = text === null ? null : parsePortRange(text);
@@ -259,7 +259,7 @@ function assessEphemeral(services: Services, sockets: readonly SocketRow[], read
 }
 
 /** The fullest TCP accept queue: for a LISTEN socket rx_queue is the current backlog and tx_queue its maximum. */
-function assessAcceptQueue(services: Services, sockets: readonly SocketRow[]): Assessment[] {
+function assessAcceptQueue(services: HostInputs, sockets: readonly SocketRow[]): Assessment[] {
   let worst: { s: SocketRow; usedPct: number } | null = null;
   for (const s of sockets) {
     if (s.state !== 'LISTEN' || s.txQueueBytes <= 0) continue;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Services } from '../definitions/host-services.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { findSpaceHogsTool } from '../tools/find-space-hogs.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 
@@ -22,7 +22,7 @@ function setup(): { root: string; services: Services } {
 }
 
 const run = (services: Services, args: Record<string, unknown>, signal = new AbortController().signal) =>
-  findSpaceHogsTool.handler(findSpaceHogsTool.input.parse(args), { services, signal, progress: async () => {} });
+  findSpaceHogsTool.handler(findSpaceHogsTool.input.parse(args), { services, served: new Map(), signal, progress: async () => {} });
 
 test('find_space_hogs pages entries largest first with a cursor bound to path and depth', async () => {
   const { root, services } = setup();

@@ -3,7 +3,7 @@
  * files that still hold space host-wide.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
+import type { HostInputs } from './host-inputs.js';
 import type { DeletedOpenFile, SpaceEntry } from '../collectors/space.js';
 import { deletedOpenTotalBytes, resolveScanPath, scanDeletedOpen, walkSpace } from '../collectors/space.js';
 
@@ -68,7 +68,7 @@ const bySizeDesc = (a: { sizeBytes: number | null; path: string }, b: { sizeByte
   (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** Walks and scans; `entries` come back complete and sorted (the tool pages them). */
-export async function findSpaceHogs(services: Services, o: FindSpaceOptions): Promise<{ data: SpaceData; warnings: string[] }> {
+export async function findSpaceHogs(services: HostInputs, o: FindSpaceOptions): Promise<{ data: SpaceData; warnings: string[] }> {
   const ctx = services.collectors;
   const r = resolveScanPath(ctx, o.path, services.limits.scanRoots);
   if ('error' in r) throw new ScanPathRefused(r.error);

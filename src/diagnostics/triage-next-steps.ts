@@ -1,13 +1,12 @@
 /**
  * triage_host's nextSteps: the tool calls worth making after a sweep, derived from its findings.
  * A step may only name a tool the server serves, with arguments that tool accepts: the candidates
- * are checked against the served tools (by default the catalogue's `core` tools — triage_host is
- * itself core, so whenever it runs every core tool is served too) and each step's arguments are
- * parsed with that tool's own input schema. Tools other engineers add later (find_space_hogs,
- * list_sockets, get_process) therefore show up as soon as they are in the catalogue, and never before.
+ * are checked against the tools the server actually serves (its enabled toolsets, passed in by the
+ * server) and each step's arguments are parsed with that tool's own input schema, so list_sockets
+ * (network toolset) appears exactly when that toolset is on.
  */
 import type { z } from 'zod';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export interface NextStep {
   tool: string;
@@ -17,20 +16,6 @@ export interface NextStep {
 
 /** Tool name → its input schema (strict zod object), for the tools the server actually serves. */
 export type ServedTools = ReadonlyMap<string, z.ZodType>;
-
-let coreTools: Promise<ServedTools> | undefined;
-
-/**
- * The catalogue's core tools, looked up lazily: the catalogue imports triage_host, which imports this
- * module, so a static import would be circular (diagnostics never import the catalogue otherwise).
- */
-export function servedCoreTools(): Promise<ServedTools> {
-  coreTools ??= import('../catalogue/index.js').then(
-    (m) => new Map(m.productCatalogue.tools.filter((t) => t.toolset === 'core').map((t) => [t.name, t.input as z.ZodType])),
-    () => new Map(),
-  );
-  return coreTools;
-}
 
 /** What the findings point at, gathered from the area readings. */
 export interface TriageHints {

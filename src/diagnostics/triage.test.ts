@@ -8,20 +8,24 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { productCatalogue } from '../catalogue/index.js';
+import { servedTools } from '../catalogue/served-tools.js';
 import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { readCpu } from './cpu.js';
 import { readMemory } from './memory.js';
 import { readFilesystemHealth } from './filesystems.js';
 import { runTriage } from './triage.js';
 import { suggestNextSteps } from './triage-next-steps.js';
-import type { Assessment } from './assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
+
+/** What a server with only the core toolset serves. */
+const CORE = servedTools(productCatalogue.tools, ['core']);
 
 const ORDER: Record<string, number> = { critical: 2, warning: 1 };
 const AREAS = ['cpu', 'load', 'memory', 'disk', 'filesystem', 'network', 'pressure', 'limits'] as const;
 
 test('recorded busy host: triage is critical in every area and its findings are ranked worst first', async () => {
   const s = fixtureServices('busy', 'busy-later');
-  const r = await runTriage(s);
+  const r = await runTriage(s, { servedTools: CORE });
   assert.equal(r.data.overall, 'critical');
   assert.equal(r.windowSec, 10, 'the window is the sampler window');
   const codes = r.data.findings.map((f) => f.code);
@@ -47,7 +51,7 @@ test('recorded busy host: triage is critical in every area and its findings are 
 });
 
 test('nextSteps name only core catalogue tools, with arguments their input schema accepts', async () => {
-  const r = await runTriage(fixtureServices('busy', 'busy-later'));
+  const r = await runTriage(fixtureServices('busy', 'busy-later'), { servedTools: CORE });
   const core = new Map(productCatalogue.tools.filter((t) => t.toolset === 'core').map((t) => [t.name, t.input as z.ZodType]));
   assert.ok(r.data.nextSteps.length > 0);
   for (const step of r.data.nextSteps) {
@@ -85,7 +89,7 @@ test('nextSteps skip tools the server does not serve and arguments a tool would 
 test('recorded idle host: only the stalled postgresql cgroup is a finding', async () => {
   const s = fixtureServices('idle');
   // A recorded tree does not advance: CPU utilisation is honestly unknown, not 0 %.
-  const r = await runTriage(s, { windowSec: 0.2 });
+  const r = await runTriage(s, { windowSec: 0.2, servedTools: CORE });
   assert.deepEqual(r.data.findings.map((f) => f.code), ['pressure.cgroup'], JSON.stringify(r.data.findings));
   assert.equal(r.data.areas.pressure.worstCgroup, '/system.slice/postgresql.service');
   assert.ok(r.data.nextSteps.some((n) => n.tool === 'get_pressure'));
@@ -117,7 +121,7 @@ test('triage with windowSec measures CPU, disk and network over one concurrent w
       inFlight -= 1;
     }
   };
-  const r = await runTriage(s, { windowSec: 0.5 });
+  const r = await runTriage(s, { windowSec: 0.5, servedTools: CORE });
   assert.deepEqual(asked, [0.5, 0.5, 0.5], 'one window each for CPU, disk and network, as asked');
   assert.equal(maxInFlight, 3, 'the three windows were measured at the same time');
   assert.equal(r.windowSec, cpuElapsedSec, 'the reported window is the one measured');

@@ -8,9 +8,9 @@
  * The result is remembered for diag://local/overview.
  */
 import { z } from 'zod';
-import type { Services } from '../definitions/host-services.js';
-import { statusRank, STATUSES, worstStatus } from './assessment.js';
-import type { Assessment, Status } from './assessment.js';
+import type { HostInputs } from './host-inputs.js';
+import { statusRank, STATUSES, worstStatus } from '../contracts/assessment.js';
+import type { Assessment, Status } from '../contracts/assessment.js';
 import { readCpu } from './cpu.js';
 import { readDiskIo } from './disks.js';
 import { readFilesystemHealth } from './filesystems.js';
@@ -18,7 +18,7 @@ import { readLimitsHealth } from './limits.js';
 import { readMemory } from './memory.js';
 import { readNetwork } from './network.js';
 import { readPressureDetail } from './pressure-detail.js';
-import { servedCoreTools, suggestNextSteps } from './triage-next-steps.js';
+import { suggestNextSteps } from './triage-next-steps.js';
 import type { ServedTools } from './triage-next-steps.js';
 
 const status = z.enum(STATUSES);
@@ -106,8 +106,8 @@ export interface TriageOptions {
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
-  /** Tools nextSteps may name (name → input schema); default: the catalogue's core tools. */
-  servedTools?: ServedTools;
+  /** Tools nextSteps may name (name → input schema): the tools the server serves. */
+  servedTools: ServedTools;
   /**
    * Readings already taken for the same moment (capture_snapshot reads each area for its own
    * section): triage judges those instead of reading again. Each must be what the named
@@ -128,7 +128,7 @@ export interface TriageReadings {
 /** Lines of proc/net/tcp(6) triage reads at most for the TCP state count it does not report. */
 const TRIAGE_TCP_LINES = 5000;
 
-export async function runTriage(services: Services, options: TriageOptions = {}): Promise<TriageResult> {
+export async function runTriage(services: HostInputs, options: TriageOptions): Promise<TriageResult> {
   const win = options.windowSec !== undefined ? { windowSec: options.windowSec } : {};
   const sig = options.signal ? { signal: options.signal } : {};
   // Concurrent: with windowSec each measures the same fresh window; without, each reads the sampler.
@@ -157,7 +157,7 @@ export async function runTriage(services: Services, options: TriageOptions = {})
 
   const assessments = [...cpu.assessments, ...memory.assessments, ...disk.assessments, ...fs.assessments, ...net.assessments, ...pressure.assessments, ...limitAssessments];
   const findings = rankFindings(assessments);
-  const served = options.servedTools ?? (await servedCoreTools());
+  const served = options.servedTools;
   const data: TriageData = {
     overall: worstStatus(assessments.map((a) => a.status)),
     areas: {

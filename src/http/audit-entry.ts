@@ -20,38 +20,7 @@
 import { clipString, clipStringBeforeRedaction } from '../collectors/read.js';
 import { redactValue } from '../server/redact-result.js';
 
-export type AuditOutcome = 'ok' | 'tool_error' | 'rpc_error' | `http_${number}` | 'suppressed';
-
-export interface AuditEntry {
-  ts: string;
-  principal: string;
-  era: 'legacy' | 'modern' | null;
-  httpMethod: string;
-  method: string | null;
-  tool?: string;
-  resource?: string;
-  prompt?: string;
-  args?: unknown;
-  durationMs: number;
-  outcome: AuditOutcome;
-  httpStatus: number;
-  rpcErrorCode?: number;
-  bytes: number;
-  sessionRef: string | null;
-  requestId: string | number | null;
-  /** outcome 'suppressed' (audit-throttle.ts): refusals counted instead of written, and by HTTP status. */
-  count?: number;
-  byStatus?: Record<string, number>;
-}
-
-export interface AuditFilter {
-  principal?: string;
-  /** Matches `tool`, `prompt` or `resource` exactly. */
-  tool?: string;
-  /** Epoch ms: entries at or after. */
-  sinceMs?: number;
-  outcome?: string;
-}
+import type { AuditEntry, AuditFilter, AuditOutcome } from '../contracts/audit.js';
 
 const PRE_REDACT_CHARS = 4096;
 const MAX_STRING_CHARS = 256;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createAuditLog } from './audit.js';
-import type { AuditEntry } from './audit.js';
+import type { AuditEntry } from '../contracts/audit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostlens-audit-throttle-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

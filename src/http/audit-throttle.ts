@@ -23,7 +23,7 @@
  * summaries' counts = refusals. At most MAX_KEYS principals are tracked at
  * once (OAuth subjects are not a fixed list); beyond that they share one key.
  */
-import type { AuditEntry } from './audit-entry.js';
+import type { AuditEntry } from '../contracts/audit.js';
 
 /** The principal of a request that never authenticated (telemetry.ts's UNAUTHENTICATED). */
 const UNAUTHENTICATED = 'unauthenticated';

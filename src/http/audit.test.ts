@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../util/log.js';
 import { createAuditLog, defaultAuditPath, rotatedPath } from './audit.js';
-import type { AuditEntry } from './audit.js';
+import type { AuditEntry } from '../contracts/audit.js';
 import { auditEntryOf, MAX_ARGS_JSON, outcomeOf, redactArgs } from './audit-entry.js';
 
 const dirs: string[] = [];

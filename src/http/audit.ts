@@ -28,12 +28,11 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../util/log.js';
 import { silentLogger } from '../util/log.js';
-import type { AuditEntry, AuditFilter } from './audit-entry.js';
+import type { AuditEntry, AuditFilter, AuditReader, AuditStats, AuditTail } from '../contracts/audit.js';
 import { matchesFilter, mayMatch } from './audit-entry.js';
 import { createRefusalThrottle } from './audit-throttle.js';
 import type { ThrottleOptions } from './audit-throttle.js';
 
-export type { AuditEntry, AuditFilter } from './audit-entry.js';
 
 export const DEFAULT_AUDIT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_AUDIT_KEEP = 5;
@@ -50,31 +49,6 @@ export interface AuditLogOptions {
   logger?: Logger;
   /** How many refusal lines per principal per window (audit-throttle.ts; defaults 20 per 60 s). */
   unauthenticated?: ThrottleOptions;
-}
-
-export interface AuditTail {
-  /** Newest first. */
-  entries: AuditEntry[];
-  /** Why the list ended before the files did: 'limit' | 'budget' | 'scan' (TAIL_SCAN_BYTES read) | null (everything read). */
-  cutBy: 'limit' | 'budget' | 'scan' | null;
-  scannedBytes: number;
-  filesRead: number;
-}
-
-export interface AuditStats {
-  written: number;
-  dropped: number;
-  writeErrors: number;
-  rotations: number;
-}
-
-export interface AuditReader {
-  readonly path: string;
-  readonly maxBytes: number;
-  readonly keep: number;
-  /** The newest entries matching `filter`, newest first, at most `limit` and at most `budgetBytes` of JSON. */
-  tail(filter: AuditFilter, limit: number, budgetBytes: number): Promise<AuditTail>;
-  stats(): AuditStats;
 }
 
 export interface AuditLog extends AuditReader {

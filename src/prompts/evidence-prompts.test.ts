@@ -36,7 +36,7 @@ describe('playbook and incident prompts', { timeout: 30_000 }, () => {
 
   before(async () => {
     services = fixtureServices('busy', 'busy-later');
-    const c = { services, signal: new AbortController().signal, progress: async () => undefined };
+    const c = { services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined };
     snapId = (await captureSnapshot.handler({ label: 'during incident' }, c)).data.snapshotId;
     snap2 = (await captureSnapshot.handler({ label: 'after restart' }, c)).data.snapshotId;
   });

@@ -1,13 +1,14 @@
-import { realCalendarDay } from '../diagnostics/history.js';
+import { realCalendarDay } from '../util/time-arg.js';
 import { z } from 'zod';
-import { definePrompt, PromptArgumentError } from '../definitions/types.js';
+import { definePrompt } from '../definitions/types.js';
+import { PromptArgumentError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { formatFigure, headlineFigures } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
 import { completeSnapshotIds, lookupSnapshot } from '../snapshots/lookup.js';
 import type { SnapshotBundle } from '../snapshots/store.js';
 import { bundleForReader } from '../definitions/snapshot-view.js';
-import type { Reader } from '../definitions/types.js';
+import type { Reader } from '../contracts/reader.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { EVIDENCE_RULES, oneLine } from './playbook.js';
 

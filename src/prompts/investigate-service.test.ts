@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PromptArgumentError } from '../definitions/types.js';
+import { PromptArgumentError } from '../contracts/errors.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { listServices } from '../diagnostics/services.js';
 import { investigateServicePrompt } from './investigate-service.js';

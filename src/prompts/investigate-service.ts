@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { definePrompt, PromptArgumentError } from '../definitions/types.js';
+import { definePrompt } from '../definitions/types.js';
+import { PromptArgumentError } from '../contracts/errors.js';
 import { validUnitName } from '../collectors/systemd.js';
 import { completeUnitNames } from '../diagnostics/services.js';
 import { playbookText, symptomArg } from './playbook.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Services } from '../definitions/host-services.js';
-import { ResourceNotFound } from '../definitions/types.js';
+import { ResourceNotFound } from '../contracts/errors.js';
 import { createAuditLog } from '../http/audit.js';
 import { auditEntryOf } from '../http/audit-entry.js';
 import { auditResource, auditTemplate, parseAuditQuery } from './audit.js';

@@ -11,10 +11,10 @@
  * `diag://admin/audit?tool=get_cpu&since=-1h&limit=20`.
  */
 import type { Services } from '../definitions/host-services.js';
-import { ResourceNotFound } from '../definitions/types.js';
+import { ResourceNotFound } from '../contracts/errors.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../definitions/types.js';
-import { parseTime } from '../diagnostics/history.js';
-import type { AuditFilter } from '../http/audit-entry.js';
+import { parseTime } from '../util/time-arg.js';
+import type { AuditFilter } from '../contracts/audit.js';
 
 export const AUDIT_URI = 'diag://admin/audit';
 export const DEFAULT_AUDIT_LIMIT = 50;

@@ -1,4 +1,4 @@
-import { ResourceNotFound } from '../definitions/types.js';
+import { ResourceNotFound } from '../contracts/errors.js';
 import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
 import { checkFilePath } from '../collectors/file-policy.js';

@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { productCatalogue } from '../catalogue/index.js';
-import { ResourceNotFound } from '../definitions/types.js';
+import { ResourceNotFound } from '../contracts/errors.js';
 import { RUNBOOK_TOPICS } from '../runbooks/index.js';
 import { createSnapshotStore } from '../snapshots/store.js';
 import { fixtureServices } from '../../test/fixtures/services.js';

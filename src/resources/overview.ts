@@ -23,10 +23,10 @@ export const overviewResource: ResourceDefinition = {
   ttlMs: 5_000,
   // The stored triage is triage_host's reading: its own declared parts apply to each reader.
   scopedParts: [{ path: 'triage.data', from: 'triage_host' }],
-  async read(services) {
+  async read(services, _reader, served = new Map()) {
     const last = services.state.lastTriage;
     const age = last ? Date.now() - Date.parse(last.collectedAt) : Infinity;
-    if (!last || !(age <= OVERVIEW_MAX_AGE_MS)) recordTriage(services, await runTriage(services));
+    if (!last || !(age <= OVERVIEW_MAX_AGE_MS)) recordTriage(services, await runTriage(services, { servedTools: served }));
     const current = services.state.lastTriage;
     return JSON.stringify(
       {

@@ -1,4 +1,4 @@
-import { ResourceNotFound } from '../definitions/types.js';
+import { ResourceNotFound } from '../contracts/errors.js';
 import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import { RUNBOOK_TOPICS, RUNBOOKS, runbookUri } from '../runbooks/index.js';
 

@@ -1,4 +1,4 @@
-import { ResourceNotFound } from '../definitions/types.js';
+import { ResourceNotFound } from '../contracts/errors.js';
 import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { completeSnapshotIds, describeStored } from '../snapshots/lookup.js';

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { productCatalogue } from '../catalogue/index.js';
-import { TOOLSETS } from '../definitions/types.js';
+import { TOOLSETS } from '../contracts/scopes.js';
 import { MINIMAL_ARGS } from '../../test/e2e/tool-args.js';
 import { buildServer } from './build.js';
 import { jsonBytes } from './budget.js';

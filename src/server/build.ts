@@ -5,7 +5,8 @@
  * registrations.
  */
 import { McpServer } from '@modelcontextprotocol/server';
-import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition, Toolset } from '../definitions/types.js';
+import type { Catalogue } from '../definitions/types.js';
+import type { Toolset } from '../contracts/scopes.js';
 import type { Services } from '../definitions/host-services.js';
 import { invalidParamsForMalformedRequests } from './params-errors.js';
 import { installShared, sharedHandlers } from './shared.js';
@@ -13,13 +14,6 @@ import { enableResourceSubscriptions } from './subscriptions.js';
 import { installTools, toolTable } from './tools.js';
 import { registerReadings } from '../definitions/reader-scope.js';
 
-export interface Catalogue {
-  tools: readonly ToolDefinition[];
-  resources: readonly ResourceDefinition[];
-  /** Optional so small test catalogues can leave it out. */
-  templates?: readonly ResourceTemplateDefinition[];
-  prompts: readonly PromptDefinition[];
-}
 
 export interface BuildServerOptions {
   catalogue: Catalogue;
@@ -54,7 +48,7 @@ export function buildServer(options: BuildServerOptions): McpServer {
   // Tool registrations are shared by every server built for this catalogue (see tools.ts).
   installTools(server, toolTable(options.catalogue.tools, options.toolsets, services), services);
   // So are the prompt, resource and completion handlers (see shared.ts).
-  installShared(server, sharedHandlers(options.catalogue, services));
+  installShared(server, sharedHandlers(options.catalogue, services, options.toolsets));
   enableResourceSubscriptions(server, options.catalogue, services);
   return server;
 }

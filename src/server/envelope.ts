@@ -1,6 +1,6 @@
 /** The standard output envelope every tool's structuredContent follows. */
 import { z } from 'zod';
-import { assessmentSchema } from '../diagnostics/assessment.js';
+import { assessmentSchema } from '../contracts/assessment.js';
 
 export const truncatedSchema = z.object({
   returned: z.number().int().nonnegative(),

@@ -7,8 +7,10 @@
  * metrics key on `principal.id`.
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { isScope, SCOPES } from '../catalogue/scope-index.js';
-import type { Scope } from '../catalogue/scope-index.js';
+import type { Reader } from '../contracts/reader.js';
+import { EVERY_SCOPE, readerWith } from '../definitions/reader-scope.js';
+import { isScope, SCOPES } from '../contracts/scopes.js';
+import type { Scope } from '../contracts/scopes.js';
 
 export type PrincipalKind = 'anonymous' | 'local' | 'static' | 'oauth';
 
@@ -55,4 +57,9 @@ export function principalOf(authInfo?: AuthInfo): Principal {
 /** The scopes of a request's AuthInfo (all of them without one). */
 export function scopesOf(authInfo?: AuthInfo): ReadonlySet<Scope> {
   return principalOf(authInfo).scopes;
+}
+
+/** The reader a request stands for (its AuthInfo's scopes; every scope without one). */
+export function readerOf(authInfo?: AuthInfo): Reader {
+  return authInfo ? readerWith(scopesOf(authInfo)) : EVERY_SCOPE;
 }

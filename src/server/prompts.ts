@@ -8,11 +8,11 @@
 import { completable, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { PromptArgumentError } from '../definitions/types.js';
+import { PromptArgumentError } from '../contracts/errors.js';
 import type { PromptDefinition } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
-import { redact } from '../diagnostics/redact.js';
-import { readerOf } from '../definitions/reader-scope.js';
+import { redact } from '../redaction/redact.js';
+import { readerOf } from './principal.js';
 
 /** Longest string argument passed on to a prompt (the schemas' own maxima are lower; this holds for any prompt). */
 export const MAX_ARG_CHARS = 500;

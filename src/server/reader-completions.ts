@@ -7,10 +7,10 @@
  * A completion without a declared source offers nothing (fails closed).
  */
 import type { ServerContext } from '@modelcontextprotocol/server';
-import { READ_SCOPE } from '../catalogue/scope-index.js';
+import { READ_SCOPE } from '../contracts/scopes.js';
 import type { ScopeIndex } from '../catalogue/scope-index.js';
-import type { Catalogue } from './build.js';
-import { readerOf } from '../definitions/reader-scope.js';
+import type { Catalogue } from '../definitions/types.js';
+import { readerOf } from './principal.js';
 
 type Fn = (request: { params?: unknown }, ctx: ServerContext | undefined) => Promise<unknown> | unknown;
 

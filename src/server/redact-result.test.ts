@@ -10,13 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { Catalogue } from './build.js';
+import type { Catalogue } from '../definitions/types.js';
 import { buildServer } from './build.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { defineTool } from '../definitions/types.js';
 import type { ResourceDefinition, ToolDefinition } from '../definitions/types.js';
-import { REDACTED } from '../diagnostics/redact.js';
+import { REDACTED } from '../redaction/redact.js';
 import { countRedacted, redactResourceText, redactValue, SAFE_FIELDS } from './redact-result.js';
 import { assertNoPlanted } from '../../test/support/planted.js';
 

@@ -10,8 +10,8 @@
  *  - an object `{ name|key: "DB_PASSWORD", value: "x" }` has `value` redacted whole.
  * Objects and arrays are copied only where something changed.
  */
-import { redact, REDACTED } from '../diagnostics/redact.js';
-import { isPlainValue, isSecretKey } from '../diagnostics/redact-keys.js';
+import { redact, REDACTED } from '../redaction/redact.js';
+import { isPlainValue, isSecretKey } from '../redaction/redact-keys.js';
 
 /** Fields never redacted: hostlens's own identifiers, cursors, URIs and digests. Keep this list small. */
 export const SAFE_FIELDS: ReadonlySet<string> = new Set([

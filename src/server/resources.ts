@@ -5,13 +5,15 @@
  * body are withheld from it: reader-scope.ts), then redacted (default on; see
  * redact-result.ts).
  */
+import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { ResourceNotFound } from '../definitions/types.js';
+import { ResourceNotFound } from '../contracts/errors.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
-import type { Reader, ScopedPart } from '../definitions/types.js';
-import { filterParts, readerOf, withheldWarnings } from '../definitions/reader-scope.js';
+import type { Reader, ScopedPart } from '../contracts/reader.js';
+import { filterParts, withheldWarnings } from '../definitions/reader-scope.js';
+import { readerOf } from './principal.js';
 import { redactResourceText } from './redact-result.js';
 
 /** A JSON body without the declared parts this reader may not see; `withheld` lists what went and why. */
@@ -24,7 +26,7 @@ function forReader(text: string, mimeType: string, parts: readonly ScopedPart[] 
   return JSON.stringify({ ...body, withheld: withheldWarnings(f.withheld) }, null, 2);
 }
 
-export function registerResource(server: McpServer, resource: ResourceDefinition, services: Services): void {
+export function registerResource(server: McpServer, resource: ResourceDefinition, services: Services, served: ServedTools): void {
   server.registerResource(
     resource.name,
     resource.uri,
@@ -36,7 +38,7 @@ export function registerResource(server: McpServer, resource: ResourceDefinition
     },
     async (uri, ctx) => {
       const reader = readerOf(ctx?.http?.authInfo);
-      const text = forReader(await resource.read(services, reader), resource.mimeType, resource.scopedParts, reader);
+      const text = forReader(await resource.read(services, reader, served), resource.mimeType, resource.scopedParts, reader);
       return { contents: [{ uri: uri.href, mimeType: resource.mimeType, text: redactResourceText(text, resource.mimeType) }] };
     },
   );
@@ -48,7 +50,7 @@ export function registerResource(server: McpServer, resource: ResourceDefinition
  * the concrete members its `list` enumerates, completion/complete its `complete`
  * sources. An unknown member (ResourceNotFound) answers -32002 with the URI.
  */
-export function registerResourceTemplate(server: McpServer, template: ResourceTemplateDefinition, services: Services): void {
+export function registerResourceTemplate(server: McpServer, template: ResourceTemplateDefinition, services: Services, _served: ServedTools): void {
   const complete: Record<string, (value: string) => string[]> = {};
   for (const [variable, source] of Object.entries(template.complete ?? {})) complete[variable] = (value) => source(value ?? '', services);
   const list = template.list;

@@ -10,18 +10,20 @@
  * withheld from a principal without that tool's scope (reader-scope.ts),
  * before redaction and the budget, so nothing downstream sees them.
  */
+import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import type { ToolDefinition, ToolOutput } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
-import { redact } from '../diagnostics/redact.js';
+import { redact } from '../redaction/redact.js';
 import { clipText, fitToBudget } from './budget.js';
-import { readerOf, filterParts, withheldWarnings } from '../definitions/reader-scope.js';
+import { filterParts, withheldWarnings } from '../definitions/reader-scope.js';
+import { readerOf } from './principal.js';
 import { countRedacted, redactValue } from './redact-result.js';
 import { withToolLimits } from './tool-limits.js';
 import { tenantOf } from './tenant.js';
 
-export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services): Promise<CallToolResult> {
+export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services, served: ServedTools): Promise<CallToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
   let last = -1;
   const progress = async (fraction: number, message?: string): Promise<void> => {
@@ -37,7 +39,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   const reader = readerOf(ctx.http?.authInfo);
   try {
     // Per-tool concurrency cap and deadline (tool-limits.ts): the handler's signal also fires at the deadline.
-    const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, signal, progress, reader }), tenantOf(ctx.http?.req));
+    const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, served, signal, progress, reader }), tenantOf(ctx.http?.req));
     output = redactOutput(forReader(raw, tool, reader));
   } catch (error) {
     return errorResult(tool.name, error, ctx.mcpReq.signal);

@@ -17,10 +17,13 @@
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { scopesOf } from './principal.js';
-import { READ_SCOPE, scopeIndex } from '../catalogue/scope-index.js';
+import { scopeIndex } from '../catalogue/scope-index.js';
+import { READ_SCOPE } from '../contracts/scopes.js';
 import type { ScopeIndex } from '../catalogue/scope-index.js';
 import type { Services } from '../definitions/host-services.js';
-import type { Catalogue } from './build.js';
+import type { Catalogue } from '../definitions/types.js';
+import type { Toolset } from '../contracts/scopes.js';
+import { servedTools } from '../catalogue/served-tools.js';
 import { registerPrompt } from './prompts.js';
 import { readerScopedCompletion } from './reader-completions.js';
 import { registerResource, registerResourceTemplate } from './resources.js';
@@ -31,17 +34,24 @@ const SHARED_METHODS = new Set(['prompts/list', 'prompts/get', 'resources/list',
 type Handler = Parameters<McpServer['server']['setRequestHandler']>[1];
 type Method = Parameters<McpServer['server']['setRequestHandler']>[0];
 
-const shared = new WeakMap<Catalogue, WeakMap<Services, Map<Method, Handler>>>();
+const shared = new WeakMap<Catalogue, WeakMap<Services, Map<string, Map<Method, Handler>>>>();
 
-/** The captured handlers for this catalogue and services (registered once). */
-export function sharedHandlers(catalogue: Catalogue, services: Services): Map<Method, Handler> {
+/** The captured handlers for this catalogue, services and set of enabled toolsets (registered once). */
+export function sharedHandlers(catalogue: Catalogue, services: Services, toolsets: readonly Toolset[]): Map<Method, Handler> {
   let byServices = shared.get(catalogue);
   if (!byServices) {
     byServices = new WeakMap();
     shared.set(catalogue, byServices);
   }
-  const cached = byServices.get(services);
+  let byToolsets = byServices.get(services);
+  if (!byToolsets) {
+    byToolsets = new Map();
+    byServices.set(services, byToolsets);
+  }
+  const key = toolsets.join(',');
+  const cached = byToolsets.get(key);
   if (cached) return cached;
+  const served = servedTools(catalogue.tools, toolsets);
 
   // No capabilities: the constructor installs nothing, and the register* calls below install
   // (lazily, through setRequestHandler) exactly the handlers this catalogue needs.
@@ -52,14 +62,14 @@ export function sharedHandlers(catalogue: Catalogue, services: Services): Map<Me
     if (typeof handler !== 'function') throw new Error(`shared handler for ${String(method)} must be a function`);
     if (SHARED_METHODS.has(method)) handlers.set(method, handler);
   };
-  for (const resource of catalogue.resources) registerResource(template, resource, services);
-  for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services);
+  for (const resource of catalogue.resources) registerResource(template, resource, services, served);
+  for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services, served);
   for (const prompt of catalogue.prompts) registerPrompt(template, prompt, services);
   const index = scopeIndex(catalogue);
   scopeFiltered(handlers, index);
   const complete = handlers.get('completion/complete');
   if (typeof complete === 'function') handlers.set('completion/complete', readerScopedCompletion(complete as never, catalogue, index) as unknown as Handler);
-  byServices.set(services, handlers);
+  byToolsets.set(key, handlers);
   return handlers;
 }
 

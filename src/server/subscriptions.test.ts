@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Status } from '../diagnostics/assessment.js';
+import type { Status } from '../contracts/assessment.js';
 import { productCatalogue } from '../catalogue/index.js';
 import { FIXTURE_HOSTS, servicesAt } from '../../test/fixtures/services.js';
 import { createWatcher, resourceExists, startOverviewWatch, statusChanges, statusMap } from './subscriptions.js';
@@ -143,7 +143,7 @@ describe('startOverviewWatch over a copied fixture tree', () => {
     services.sampler.tick();
     services.sampler.tick();
     const published: string[] = [];
-    const watch = startOverviewWatch({ services, periodMs: 60_000, resourceUpdated: (uri) => published.push(uri) });
+    const watch = startOverviewWatch({ services, servedTools: new Map(), periodMs: 60_000, resourceUpdated: (uri) => published.push(uri) });
     try {
       watch.stop(); // drive it by hand: start() already queued the baseline
       await watch.check();

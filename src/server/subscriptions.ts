@@ -22,14 +22,15 @@
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, UriTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Services } from '../definitions/host-services.js';
-import type { Assessment, Status } from '../diagnostics/assessment.js';
+import type { Assessment, Status } from '../contracts/assessment.js';
 import { runTriage } from '../diagnostics/triage.js';
+import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { OVERVIEW_URI, recordTriage } from '../resources/overview.js';
 import type { Logger } from '../util/log.js';
-import type { Catalogue } from './build.js';
+import type { Catalogue } from '../definitions/types.js';
 import { scopesOf } from './principal.js';
 import { scopeIndex } from '../catalogue/scope-index.js';
-import type { Scope } from '../catalogue/scope-index.js';
+import type { Scope } from '../contracts/scopes.js';
 
 export { OVERVIEW_URI };
 
@@ -169,6 +170,8 @@ export interface OverviewWatchOptions {
   periodMs?: number;
   /** Publishes notifications/resources/updated for a URI (the HTTP app's `notify.resourceUpdated`). */
   resourceUpdated: (uri: string) => void;
+  /** The tools the server serves: the stored triage's next steps name only these. */
+  servedTools: ServedTools;
   logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -180,7 +183,7 @@ export function startOverviewWatch(options: OverviewWatchOptions): Watcher {
   const { services } = options;
   const watcher = createWatcher({
     periodMs: options.periodMs ?? DEFAULT_OVERVIEW_CHECK_MS,
-    evaluate: () => runTriage(services),
+    evaluate: () => runTriage(services, { servedTools: options.servedTools }),
     onBaseline: (r) => {
       if (!services.state.lastTriage) recordTriage(services, r);
     },

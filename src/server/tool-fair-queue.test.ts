@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Services } from '../definitions/host-services.js';
 import type { ToolDefinition } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { toolLoad, withToolLimits } from './tool-limits.js';
 
 const servicesWith = (limits: { toolConcurrency?: number }): Services => ({ limits }) as unknown as Services;

@@ -31,7 +31,7 @@
  *   for ever.
  */
 import type { ToolDefinition } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 
 export const DEFAULT_TOOL_CONCURRENCY = 4;

@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, ProtocolError } from '@modelcontextprotocol/server';
-import type { Catalogue } from './build.js';
+import type { Catalogue } from '../definitions/types.js';
 import { buildServer } from './build.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { getSysctl } from '../tools/get-sysctl.js';
 import { productCatalogue } from '../catalogue/index.js';
-import { TOOLSETS } from '../definitions/types.js';
+import { TOOLSETS } from '../contracts/scopes.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import { jsonBytes } from './budget.js';
 

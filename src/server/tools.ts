@@ -14,13 +14,15 @@
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
-import type { ToolDefinition, Toolset } from '../definitions/types.js';
+import type { ToolDefinition } from '../definitions/types.js';
+import type { Toolset } from '../contracts/scopes.js';
 import type { Services } from '../definitions/host-services.js';
 import { scopesOf } from './principal.js';
-import { scopeOfTool } from '../catalogue/scope-index.js';
-import type { Scope } from '../catalogue/scope-index.js';
+import { scopeOfTool } from '../contracts/scopes.js';
+import type { Scope } from '../contracts/scopes.js';
 import { clipBeforeRedaction, clipString } from '../collectors/read.js';
-import { redact } from '../diagnostics/redact.js';
+import { redact } from '../redaction/redact.js';
+import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { envelopeSchema } from './envelope.js';
 import { runTool } from './run-tool.js';
 
@@ -54,6 +56,8 @@ export interface ToolTable {
   listed: Tool[] | null;
   /** tools/list results per set of held scopes. */
   visible: Map<string, Tool[]>;
+  /** The enabled tools by name with their input schemas (what a result may suggest calling). */
+  served: ServedTools;
 }
 
 /** Output schemas are built once per tool definition. */
@@ -116,7 +120,8 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
     if (!registered) throw new Error(`tool ${tool.name} did not register`);
     entries.set(tool.name, { tool, registered });
   }
-  const table: ToolTable = { entries, disabled, enabled: [...toolsets], template: internals, listed: null, visible: new Map() };
+  const served: ServedTools = new Map([...entries].map(([name, e]) => [name, e.tool.input as z.ZodType]));
+  const table: ToolTable = { entries, disabled, enabled: [...toolsets], template: internals, listed: null, visible: new Map(), served };
   byToolsets.set(key, table);
   return table;
 }
@@ -173,7 +178,7 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
   if (!scopesOf(ctx.http?.authInfo).has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Tool ${name} needs the scope ${scope}`);
   try {
     const args = await table.template.validateToolInput(entry.registered, params.arguments, name);
-    const result = await runTool(entry.tool, args, ctx, services);
+    const result = await runTool(entry.tool, args, ctx, services, table.served);
     await table.template.validateToolOutput(entry.registered, result, name);
     return server.server.projectCallToolResult(result, entry.registered.outputSchemaJson);
   } catch (error) {

@@ -5,9 +5,9 @@
  * window run concurrently, so a windowSec costs one wait, not five. A section
  * that fails is recorded with its error instead of failing the capture.
  */
-import type { Services } from '../definitions/host-services.js';
-import { worstStatus } from '../diagnostics/assessment.js';
-import type { Assessment } from '../diagnostics/assessment.js';
+import type { HostInputs } from '../diagnostics/host-inputs.js';
+import { worstStatus } from '../contracts/assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 import { readCpu } from '../diagnostics/cpu.js';
 import { readDiskIo } from '../diagnostics/disks.js';
 import { readFilesystemHealth } from '../diagnostics/filesystems.js';
@@ -17,6 +17,7 @@ import { readNetwork } from '../diagnostics/network.js';
 import { readPressureDetail } from '../diagnostics/pressure-detail.js';
 import { scanWithCpu, topProcesses } from '../diagnostics/processes.js';
 import { runTriage } from '../diagnostics/triage.js';
+import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { findingKey, rankFindings } from './figures.js';
 import type { SnapshotBundle, SnapshotFinding, SnapshotSection } from './store.js';
 
@@ -45,6 +46,8 @@ export const SECTION_SOURCES: Readonly<Record<string, string>> = {
 };
 
 export interface CaptureOptions {
+  /** The tools the server serves: the triage section's next steps name only these. */
+  servedTools: ServedTools;
   label?: string | null;
   windowSec?: number;
   signal?: AbortSignal;
@@ -82,7 +85,7 @@ function ok<K extends string, T>(key: K, a: Attempt<T>): Partial<Record<K, T>> {
 }
 
 /** Runs the sweep; returns the bundle ready for the store (which assigns the id). */
-export async function captureBundle(services: Services, options: CaptureOptions = {}): Promise<CapturedBundle> {
+export async function captureBundle(services: HostInputs, options: CaptureOptions): Promise<CapturedBundle> {
   const capturedAt = new Date().toISOString();
   const win = options.windowSec !== undefined ? { windowSec: options.windowSec } : {};
   const sig = options.signal ? { signal: options.signal } : {};
@@ -126,7 +129,7 @@ export async function captureBundle(services: Services, options: CaptureOptions 
     section('triage', async () => {
       const [cpu, disk, network] = await Promise.all([settled(cpuP), settled(diskP), settled(networkP)]);
       const readings = { ...(cpu ? { cpu } : {}), ...(disk ? { disk } : {}), ...(network ? { network } : {}), ...ok('memory', memory), ...ok('filesystems', filesystems), ...ok('limits', limits) };
-      return runTriage(services, { ...win, ...sig, readings });
+      return runTriage(services, { ...win, ...sig, readings, servedTools: options.servedTools });
     }),
     section('cpu', () => cpuP),
     section('disks', () => diskP),

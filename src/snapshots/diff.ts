@@ -3,7 +3,7 @@
  * by significance, findings that appeared or went away, and assessments whose
  * status changed. Pure: works on two parsed bundles.
  */
-import type { Status } from '../diagnostics/assessment.js';
+import type { Status } from '../contracts/assessment.js';
 import { figuresOf, findingKey } from './figures.js';
 import type { Figure } from './figures.js';
 import type { SnapshotBundle, SnapshotFinding } from './store.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Services } from '../definitions/host-services.js';
 import type { ToolContext } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { envelopeSchema } from '../server/envelope.js';
 import { productCatalogue } from '../catalogue/index.js';
 import { registerReadings, readerWith } from '../definitions/reader-scope.js';
@@ -23,7 +23,7 @@ import { unitOf } from './figures.js';
 import { createSnapshotStore, SNAPSHOT_ID_PATTERN } from './store.js';
 import type { SnapshotBundle } from './store.js';
 
-const ctx = (services: Services): ToolContext => ({ services, signal: new AbortController().signal, progress: async () => undefined });
+const ctx = (services: Services): ToolContext => ({ services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined });
 
 type CaptureOut = Awaited<ReturnType<typeof captureSnapshot.handler>>;
 type DiffOut = Awaited<ReturnType<typeof diffSnapshotsTool.handler>>;

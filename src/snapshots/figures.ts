@@ -7,7 +7,7 @@
  * diff_snapshots and by the incident_report prompt.
  */
 import type { SnapshotBundle, SnapshotFinding } from './store.js';
-import { statusRank } from '../diagnostics/assessment.js';
+import { statusRank } from '../contracts/assessment.js';
 
 export interface Figure {
   value: number | null;

@@ -6,8 +6,8 @@
  * text, so a stored snapshot cannot change after capture.
  */
 import { randomBytes } from 'node:crypto';
-import { worstStatus } from '../diagnostics/assessment.js';
-import type { Status } from '../diagnostics/assessment.js';
+import { worstStatus } from '../contracts/assessment.js';
+import type { Status } from '../contracts/assessment.js';
 
 export const DEFAULT_SNAPSHOT_MAX_COUNT = 20;
 export const DEFAULT_SNAPSHOT_MAX_BYTES = 4 * 1024 * 1024;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../definitions/types.js';
-import { STATUSES } from '../diagnostics/assessment.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
+import { STATUSES } from '../contracts/assessment.js';
 import { captureBundle } from '../snapshots/capture.js';
 import { SnapshotTooLarge } from '../snapshots/store.js';
 import { bundleForReader } from '../definitions/snapshot-view.js';
@@ -57,9 +58,9 @@ export const captureSnapshot = defineTool({
     stored: z.object({ count: z.number().int(), bytes: z.number().int(), maxCount: z.number().int(), maxBytes: z.number().int() }),
     evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })).describe('older snapshots removed to make room'),
   }),
-  async handler({ host, label, windowSec }, { services, signal, progress, reader = EVERY_SCOPE }) {
+  async handler({ host, label, windowSec }, { services, signal, progress, served, reader = EVERY_SCOPE }) {
     checkHost(host);
-    const captured = await captureBundle(services, { label: label ?? null, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
+    const captured = await captureBundle(services, { servedTools: served, label: label ?? null, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
     let added;
     try {
       added = services.snapshots.add(captured);

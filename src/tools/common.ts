@@ -1,7 +1,7 @@
 /** Input fields and text-rendering helpers shared by the tool definitions. */
 import { z } from 'zod';
-import { ToolError } from '../definitions/types.js';
-import type { Assessment } from '../diagnostics/assessment.js';
+import { ToolError } from '../contracts/errors.js';
+import type { Assessment } from '../contracts/assessment.js';
 
 export const hostField = z
   .string()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../definitions/types.js';
-import { STATUSES } from '../diagnostics/assessment.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
+import { STATUSES } from '../contracts/assessment.js';
 import { formatFigure } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
 import { lookupSnapshot } from '../snapshots/lookup.js';

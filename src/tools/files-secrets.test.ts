@@ -15,7 +15,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { ToolDefinition } from '../definitions/types.js';
 import { decodeLine, MAX_LINE_BYTES } from '../collectors/log-lines.js';
-import { redactDetailed, redactDetailedSliced } from '../diagnostics/redact.js';
+import { redactDetailed, redactDetailedSliced } from '../redaction/redact.js';
 import { buildServer } from '../server/build.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';

@@ -15,7 +15,7 @@ import { PLANTED, makeFileTree, writeHugeLog } from '../../test/fixtures/files/t
 import type { FileTree } from '../../test/fixtures/files/tree.js';
 import type { ResourceTemplateDefinition, ToolDefinition } from '../definitions/types.js';
 import { configTemplate } from '../resources/config.js';
-import type { Catalogue } from '../server/build.js';
+import type { Catalogue } from '../definitions/types.js';
 import { buildServer } from '../server/build.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';

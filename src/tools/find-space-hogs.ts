@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../definitions/types.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { ScanPathRefused, findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 import { cursorField, paginate } from './paging.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../definitions/types.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { CgroupNotFound, cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
 

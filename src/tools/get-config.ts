@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../definitions/types.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { configDataSchema, readConfig } from '../diagnostics/config.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 

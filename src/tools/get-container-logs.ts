@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { CONTAINER_REF, containerLogsDataSchema, inspectContainer, readContainerLogs } from '../diagnostics/container-logs.js';
 import { connectRuntime, noRuntime } from '../diagnostics/containers.js';
-import { parseTime } from '../diagnostics/history.js';
+import { parseTime } from '../util/time-arg.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
 
 export const getContainerLogs = defineTool({

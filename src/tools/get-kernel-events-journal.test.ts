@@ -23,7 +23,7 @@ function servicesWithJournal(journalDirectory: string) {
   return s;
 }
 const call = (services: ReturnType<typeof servicesAt>, args: Record<string, unknown>) =>
-  getKernelEvents.handler(getKernelEvents.input.parse(args), { services, signal: new AbortController().signal, progress: async () => {} } as ToolContext);
+  getKernelEvents.handler(getKernelEvents.input.parse(args), { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext);
 
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'hostlens-kernel-journal-'));

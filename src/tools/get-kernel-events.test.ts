@@ -11,16 +11,16 @@ import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { buildServer } from '../server/build.js';
-import type { Catalogue } from '../server/build.js';
+import type { Catalogue } from '../definitions/types.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import type { ToolContext } from '../definitions/types.js';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { getKernelEvents } from './get-kernel-events.js';
 
 const MIXED = fileURLToPath(new URL('../../test/fixtures/kmsg/mixed/', import.meta.url));
 const services = servicesAt(MIXED);
-const ctx = { services, signal: new AbortController().signal, progress: async () => {} } as ToolContext;
+const ctx = { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
 const call = (args: Record<string, unknown>) => getKernelEvents.handler(getKernelEvents.input.parse(args), ctx);
 const at = (sec: number) => new Date((1_780_000_000 + sec) * 1000).toISOString().replace('.000Z', 'Z');
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../definitions/types.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { INCLUDE, processDetailSchema, readProcessDetail } from '../diagnostics/process.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
 

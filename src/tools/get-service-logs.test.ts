@@ -33,7 +33,7 @@ after(() => {
 });
 
 const call = async (args: Record<string, unknown>) => {
-  const out = await getServiceTool.handler(getServiceTool.input.parse(args), { services: servicesAt(root), signal: AbortSignal.timeout(20_000), progress: async () => undefined });
+  const out = await getServiceTool.handler(getServiceTool.input.parse(args), { services: servicesAt(root), served: new Map(), signal: AbortSignal.timeout(20_000), progress: async () => undefined });
   return { ...out, data: getServiceDataSchema.parse(out.data) };
 };
 
@@ -59,7 +59,7 @@ test('recorded systemctl output + real journal: the newest logLines entries of t
 test('logLines 0 reads no journal; a fixture root without journal files says why recentLogs is empty', async () => {
   const none = await call({ unit: 'deploy.service', logLines: 0 });
   assert.deepEqual(none.data.recentLogs, []);
-  const out = await getServiceTool.handler(getServiceTool.input.parse({ unit: 'nginx.service' }), { services: servicesAt(join(FIX, 'host')), signal: AbortSignal.timeout(20_000), progress: async () => undefined });
+  const out = await getServiceTool.handler(getServiceTool.input.parse({ unit: 'nginx.service' }), { services: servicesAt(join(FIX, 'host')), served: new Map(), signal: AbortSignal.timeout(20_000), progress: async () => undefined });
   assert.deepEqual(out.data.recentLogs, []);
   assert.match(out.warnings!.join(' '), /recentLogs is empty: no journal files/);
 });

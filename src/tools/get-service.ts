@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../definitions/types.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { queryJournal } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { validUnitName } from '../collectors/systemd.js';
-import { redact } from '../diagnostics/redact.js';
+import { redact } from '../redaction/redact.js';
 import { getServiceDataSchema, readServiceDetail } from '../diagnostics/services.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 

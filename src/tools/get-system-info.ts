@@ -4,7 +4,7 @@ import { effectiveLimits, readCgroup } from '../collectors/cgroup.js';
 import { readCpuInfo, readLogicalCpuCount } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';
 import { readSystemInfo } from '../collectors/system.js';
-import type { Assessment } from '../diagnostics/assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 
 const data = z.object({

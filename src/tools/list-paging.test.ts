@@ -19,7 +19,7 @@ type AnyTool = ToolDefinition;
 
 async function call(tool: AnyTool, services: Services, args: Record<string, unknown>): Promise<ToolOutput<Record<string, unknown>>> {
   const parsed = tool.input.parse(args);
-  return (await tool.handler(parsed as never, { services, signal: AbortSignal.timeout(20_000), progress: async () => undefined })) as ToolOutput<Record<string, unknown>>;
+  return (await tool.handler(parsed as never, { services, served: new Map(), signal: AbortSignal.timeout(20_000), progress: async () => undefined })) as ToolOutput<Record<string, unknown>>;
 }
 
 /** Every page with `args` from the first to the last, checking the page descriptor on the way. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { decodeCursor, encodeCursor, paginate } from './paging.js';
 
 const items = Array.from({ length: 25 }, (_, i) => i);

@@ -7,7 +7,7 @@
  * to fit maxResultBytes and then continues the same cursor sequence.
  */
 import { createHash } from 'node:crypto';
-import { ToolError } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import type { ToolPage } from '../definitions/types.js';
 import { z } from 'zod';
 

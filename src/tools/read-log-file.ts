@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../definitions/types.js';
+import { defineTool } from '../definitions/types.js';
+import { ToolError } from '../contracts/errors.js';
 import { logFileDataSchema, readLogFile } from '../diagnostics/log-file.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import type { ScopedPart } from '../definitions/types.js';
+import type { ScopedPart } from '../contracts/reader.js';
 import { CHANGE_KINDS, changesDataSchema, collectChanges, toChangeOut } from '../diagnostics/changes.js';
 import type { ChangeKind, ChangeOut, ChangesData } from '../diagnostics/changes.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';

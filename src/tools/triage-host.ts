@@ -16,9 +16,9 @@ export const triageHost = defineTool({
   data: triageDataSchema,
   // A suggested call is only worth showing to a reader that may make it.
   scopedParts: [{ path: 'nextSteps[]', from: (step) => (step as { tool: string }).tool }],
-  async handler({ host, windowSec }, { services, signal, progress }) {
+  async handler({ host, windowSec }, { services, signal, progress, served }) {
     checkHost(host);
-    const r = await runTriage(services, { ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
+    const r = await runTriage(services, { ...(windowSec !== undefined ? { windowSec } : {}), signal, progress, servedTools: served });
     const output = { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
     services.state.lastTriage = { collectedAt: new Date().toISOString(), result: output };
     return output;

@@ -12,8 +12,8 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import type { ClientOptions, JsonSchemaType, Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import { DEFAULT_MAX_RESULT_BYTES } from '../../src/definitions/host-services.js';
-import { TOOLSETS } from '../../src/definitions/types.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../src/diagnostics/host-inputs.js';
+import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { delay, killAll, MODERN, spawnHostlens, within } from './helpers.js';
 import type { Spawned } from './helpers.js';
 import { MINIMAL_ARGS } from './tool-args.js';

@@ -13,7 +13,7 @@ import type { ClientOptions, JsonSchemaType, Tool } from '@modelcontextprotocol/
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { startDockerReplay } from '../support/docker-replay.js';
 import type { Replay } from '../support/docker-replay.js';
-import { DEFAULT_MAX_RESULT_BYTES } from '../../src/definitions/host-services.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../src/diagnostics/host-inputs.js';
 import { killAll, MODERN, spawnHostlens, within } from './helpers.js';
 
 const ERAS: ReadonlyArray<{ name: 'legacy' | 'modern'; options: ClientOptions }> = [

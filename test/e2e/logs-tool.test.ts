@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Services } from '../../src/definitions/host-services.js';
-import { ToolError } from '../../src/definitions/types.js';
+import { ToolError } from '../../src/contracts/errors.js';
 import { queryJournal } from '../../src/collectors/journal.js';
 import type { ToolOutput } from '../../src/definitions/types.js';
 import type { LogsData } from '../../src/diagnostics/logs.js';
@@ -23,7 +23,7 @@ import { servicesAt } from '../fixtures/services.js';
 const SINCE = '2026-11-19T00:00:00Z';
 
 async function call(services: Services, args: Record<string, unknown>): Promise<ToolOutput<LogsData>> {
-  const out = await searchLogs.handler(searchLogs.input.parse(args), { services, signal: new AbortController().signal, progress: async () => undefined });
+  const out = await searchLogs.handler(searchLogs.input.parse(args), { services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined });
   logsDataSchema.parse(out.data);
   assert.equal(typeof searchLogs.render(out), 'string');
   return out;

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientOptions } from '@modelcontextprotocol/client';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import { TOOLSETS } from '../../src/definitions/types.js';
+import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { assertNoPlanted } from '../support/planted.js';
 import { killAll, MODERN, repoRoot, spawnHostlens, within } from './helpers.js';
 import type { Spawned } from './helpers.js';

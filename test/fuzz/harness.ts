@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Services } from '../../src/definitions/host-services.js';
 import type { ToolDefinition, ToolOutput } from '../../src/definitions/types.js';
-import { assessmentSchema } from '../../src/diagnostics/assessment.js';
+import { assessmentSchema } from '../../src/contracts/assessment.js';
 import { createCollectorContext } from '../../src/collectors/context.js';
 import { createSampler } from '../../src/collectors/sampler.js';
 import { FIXTURE_HOSTS, servicesOf } from '../fixtures/services.js';
@@ -97,7 +97,7 @@ export function fuzzRoot(fixture: string, processScans = false): FuzzRoot {
 /** Calls a tool handler in process, then checks its output against the tool's own data schema. */
 export async function callTool(tool: unknown, services: Services, args: Record<string, unknown> = {}): Promise<{ out: ToolOutput<unknown>; problems: string[] }> {
   const t = tool as ToolDefinition;
-  const out = await t.handler(t.input.parse(args), { services, signal: new AbortController().signal, progress: async () => {} });
+  const out = await t.handler(t.input.parse(args), { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} });
   const problems: string[] = [];
   const data = t.data.safeParse(out.data);
   if (!data.success) problems.push(`data does not match ${t.name}'s schema: ${data.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { ToolError } from '../../src/definitions/types.js';
+import { ToolError } from '../../src/contracts/errors.js';
 import type { ToolContext } from '../../src/definitions/types.js';
 import { kernelEventsDataSchema } from '../../src/diagnostics/kernel-report.js';
 import { getKernelEvents } from '../../src/tools/get-kernel-events.js';
@@ -31,7 +31,7 @@ test(`fuzz: get_kernel_events over ${CASES} damaged kernel logs answers with sch
   const stat = readFileSync(join(MIXED, 'proc/stat'));
   const rng = mulberry32(BASE_SEED ^ hash32('kmsg'));
   const services = servicesAt(root);
-  const ctx = { services, signal: new AbortController().signal, progress: async () => {} } as ToolContext;
+  const ctx = { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
   const failures: string[] = [];
   let answered = 0;
   for (let i = 0; i < CASES; i++) {

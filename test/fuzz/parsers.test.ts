@@ -28,7 +28,7 @@ import { scanProcesses } from '../../src/collectors/processes.js';
 import { readText } from '../../src/collectors/read.js';
 import { readSysctl } from '../../src/collectors/sysctl.js';
 import { readSystemInfo } from '../../src/collectors/system.js';
-import { ToolError } from '../../src/definitions/types.js';
+import { ToolError } from '../../src/contracts/errors.js';
 import { getCpu } from '../../src/tools/get-cpu.js';
 import { getDiskIo } from '../../src/tools/get-disk-io.js';
 import { getHistory } from '../../src/tools/get-history.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { rotatedPath } from '../../src/http/audit.js';
-import type { AuditEntry } from '../../src/http/audit.js';
+import type { AuditEntry } from '../../src/contracts/audit.js';
 import { killAll, MCP_POST_HEADERS, spawnHostlens, within } from '../e2e/helpers.js';
 import { formatLoopStats, probeDuring } from './loop-probe.js';
 

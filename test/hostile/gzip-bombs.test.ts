@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import { TOOLSETS } from '../../src/definitions/types.js';
+import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { MAX_GZ_TOTAL_BYTES } from '../../src/collectors/logfile.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { createTelemetry } from '../../src/http/telemetry.js';

@@ -14,8 +14,8 @@ import type { CallToolResult, JsonSchemaType, Tool } from '@modelcontextprotocol
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import { DEFAULT_MAX_RESULT_BYTES } from '../../src/definitions/host-services.js';
-import { TOOLSETS } from '../../src/definitions/types.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../src/diagnostics/host-inputs.js';
+import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { buildServer } from '../../src/server/build.js';
 import { createServices } from '../../src/app/host-services.js';
 import type { CreateServicesOptions, RunningServices } from '../../src/app/host-services.js';

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Scope } from '../../src/definitions/types.js';
+import type { Scope } from '../../src/contracts/scopes.js';
 import { LEGACY_VERSIONS, legacyHeaders, modernMeta, postModern, SseReader } from '../http/helpers.js';
 import { ARGV_MARKERS, CONFIG_MARKERS, CONFIG_PATH, legacySession, modernCall, nameOf, PROMPT_SECRET, scopeCombos, startHarness, tokenOf } from './scope-routes-harness.js';
 import type { Harness } from './scope-routes-harness.js';

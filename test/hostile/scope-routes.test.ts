@@ -14,8 +14,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import type { Scope } from '../../src/definitions/types.js';
-import { scopeOfTool } from '../../src/catalogue/scope-index.js';
+import type { Scope } from '../../src/contracts/scopes.js';
+import { scopeOfTool } from '../../src/contracts/scopes.js';
 import { MINIMAL_ARGS } from '../e2e/tool-args.js';
 import { ARGV_MARKERS, BASE, CONFIG_MARKERS, CONFIG_PATH, modernCall, nameOf, PID, PROMPT_SECRET, scopeCombos, startHarness } from './scope-routes-harness.js';
 import type { Answer, Harness } from './scope-routes-harness.js';

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ACCEPT, expectJsonRpcError, legacyHeaders, MODERN, modernMeta, openLegacySession, readResponse } from '../http/helpers.js';
 import { startInProcess, startProductHttp, textOf } from './harness.js';
-import { DEFAULT_MAX_RESULT_BYTES } from '../../src/definitions/host-services.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../src/diagnostics/host-inputs.js';
 
 const MALFORMED: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ['prompts/get', {}],

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Services } from '../../src/definitions/host-services.js';
 import type { ToolDefinition, ToolOutput } from '../../src/definitions/types.js';
-import type { Assessment } from '../../src/diagnostics/assessment.js';
+import type { Assessment } from '../../src/contracts/assessment.js';
 import type { MemoryData } from '../../src/diagnostics/memory.js';
 import type { PressureDetail } from '../../src/diagnostics/pressure-detail.js';
 import type { TriageData } from '../../src/diagnostics/triage.js';
@@ -18,7 +18,7 @@ import { fixtureServices } from '../fixtures/services.js';
 
 async function call<D>(tool: unknown, services: Services, args: Record<string, unknown> = {}): Promise<ToolOutput<D>> {
   const t = tool as ToolDefinition;
-  const out = await t.handler(t.input.parse(args), { services, signal: new AbortController().signal, progress: async () => {} });
+  const out = await t.handler(t.input.parse(args), { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} });
   assert.ok(t.render(out as never).length > 0);
   return out as ToolOutput<D>;
 }

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createAuditLog, rotatedPath } from '../../src/http/audit.js';
-import type { AuditEntry, AuditLog } from '../../src/http/audit.js';
+import type { AuditLog } from '../../src/http/audit.js';
+import type { AuditEntry } from '../../src/contracts/audit.js';
 import { LEGACY_VERSIONS, modernMeta, openLegacySession, postLegacy, postModern, readResponse, startApp } from './helpers.js';
 import type { Running } from './helpers.js';
 

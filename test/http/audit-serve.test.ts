@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import { FIXTURE_HOSTS } from '../fixtures/services.js';
 import { killAll, spawnHostlens, within } from '../e2e/helpers.js';
 import { modernMeta, postModern, readResponse } from './helpers.js';
-import type { AuditEntry } from '../../src/http/audit.js';
+import type { AuditEntry } from '../../src/contracts/audit.js';
 
 const TOKEN = 'serve-audit-token-0123456789abcdef';
 const dirs: string[] = [];

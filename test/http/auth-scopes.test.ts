@@ -9,12 +9,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import type { Toolset } from '../../src/definitions/types.js';
+import type { Toolset } from '../../src/contracts/scopes.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp } from '../../src/http/app.js';
 import { createAuthenticator } from '../../src/http/auth/authenticate.js';
-import { scopeIndex, SCOPES } from '../../src/catalogue/scope-index.js';
-import type { Scope } from '../../src/catalogue/scope-index.js';
+import { scopeIndex } from '../../src/catalogue/scope-index.js';
+import { SCOPES } from '../../src/contracts/scopes.js';
+import type { Scope } from '../../src/contracts/scopes.js';
 import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
 import { createLogger } from '../../src/util/log.js';

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuthenticator } from '../../src/http/auth/authenticate.js';
-import { SCOPES } from '../../src/catalogue/scope-index.js';
+import { SCOPES } from '../../src/contracts/scopes.js';
 import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import {
   delay,

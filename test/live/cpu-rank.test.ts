@@ -23,7 +23,7 @@ const runNs = (pid: number): number => Number(readFileSync(`/proc/${pid}/schedst
 test('live: a busy-loop child shows about 100 % of a core over the window and ranks first by CPU (top_processes)', async () => {
   const { child } = await children.node("process.stdout.write('ready\\n'); for (;;) {}");
   const pid = child.pid!;
-  const ctx: ToolContext = { services: servicesAt(), signal: AbortSignal.timeout(30_000), progress: async () => undefined };
+  const ctx: ToolContext = { services: servicesAt(), served: new Map(), signal: AbortSignal.timeout(30_000), progress: async () => undefined };
   const ns0 = runNs(pid);
   const t0 = performance.now();
   const out = await topProcessesTool.handler(topProcessesTool.input.parse({ sortBy: 'cpu', limit: 5, windowSec: 2 }), ctx);

@@ -29,7 +29,7 @@ const exceptionTrace = (() => {
 })();
 const runnable = kmsgReadable() && exceptionTrace;
 const skip = !runnable && process.env.CI !== 'true' ? '/dev/kmsg not readable or debug.exception-trace is 0' : false;
-const ctx = { services: servicesAt(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
+const ctx = { services: servicesAt(), served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
 
 // The timeout is a hang guard (a normal run takes well under a second); the call's latency is only printed.
 test('live: a real segfault of a child process is reported with its pid, comm and library', { skip, timeout: 30_000 }, async (t) => {

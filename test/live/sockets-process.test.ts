@@ -13,7 +13,7 @@ import { getProcess } from '../../src/tools/get-process.js';
 import { listSockets } from '../../src/tools/list-sockets.js';
 import { servicesAt } from '../fixtures/services.js';
 
-const ctx = { services: servicesAt(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
+const ctx = { services: servicesAt(), served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
 const children: ChildProcess[] = [];
 
 after(() => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ToolError } from '../../src/definitions/types.js';
+import { ToolError } from '../../src/contracts/errors.js';
 import type { ToolContext } from '../../src/definitions/types.js';
 import { findSpaceHogsTool } from '../../src/tools/find-space-hogs.js';
 import { getCgroup } from '../../src/tools/get-cgroup.js';
@@ -16,7 +16,7 @@ import { servicesAt } from '../fixtures/services.js';
 import { Children } from '../support/children.js';
 
 const MiB = 1024 * 1024;
-const ctx = { services: servicesAt(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
+const ctx = { services: servicesAt(), served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
 const children = new Children();
 const dirs: string[] = [];
 

@@ -21,8 +21,8 @@ import type { JwtAlgorithm } from './jwt.js';
 import { metadataResponse, resourceMetadataUrl } from './metadata.js';
 import { ANONYMOUS } from '../../server/principal.js';
 import type { Principal } from '../../server/principal.js';
-import { READ_SCOPE } from '../../catalogue/scope-index.js';
-import type { Scope } from '../../catalogue/scope-index.js';
+import { READ_SCOPE } from '../../contracts/scopes.js';
+import type { Scope } from '../../contracts/scopes.js';
 import { createStaticTokenVerifier, sha256Hex } from './static-tokens.js';
 import type { StaticTokenConfig } from './static-tokens.js';
 

@@ -5,7 +5,7 @@
  * authToken) turns authentication on.
  */
 import { z } from 'zod';
-import { SCOPES } from '../../definitions/types.js';
+import { SCOPES } from '../../contracts/scopes.js';
 import { JWT_ALGORITHMS, MAX_CLOCK_SKEW_SEC } from './jwt.js';
 
 const httpUrl = (what: string) =>

@@ -14,8 +14,8 @@ import type { Logger } from '../../util/log.js';
 import { silentLogger } from '../../util/log.js';
 import { discoverJwksUri } from './discovery.js';
 import { AuthError } from './errors.js';
-import { isScope } from '../../catalogue/scope-index.js';
-import type { Scope } from '../../catalogue/scope-index.js';
+import { isScope } from '../../contracts/scopes.js';
+import type { Scope } from '../../contracts/scopes.js';
 
 /**
  * jose is loaded on the first token to verify, not at start: a server without

@@ -7,7 +7,7 @@
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/server';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/server';
 import { jsonRpcError, TRANSPORT_ERROR } from '../../server/jsonrpc-errors.js';
-import { SCOPES } from '../../catalogue/scope-index.js';
+import { SCOPES } from '../../contracts/scopes.js';
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 export const METADATA_PATHS: readonly string[] = [METADATA_PATH, `${METADATA_PATH}/mcp`];

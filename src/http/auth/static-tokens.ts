@@ -7,8 +7,8 @@
  * named `default` holding every scope.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SCOPES } from '../../catalogue/scope-index.js';
-import type { Scope } from '../../catalogue/scope-index.js';
+import { SCOPES } from '../../contracts/scopes.js';
+import type { Scope } from '../../contracts/scopes.js';
 
 export interface StaticTokenConfig {
   name: string;
