@@ -29,6 +29,14 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['app'],
 ];
 
+/**
+ * Node modules that read or write the outside world (files, programs, sockets). Only the layers that own I/O may
+ * import them: collectors read the host, http serves and writes its logs, app reads its own config. Everything
+ * between works on what collectors return, so a fixture tree or a recorded output drives it whole.
+ */
+const IO_MODULES = new Set(['fs', 'fs/promises', 'child_process', 'net', 'dgram', 'http', 'https', 'http2', 'tls']);
+const IO_LAYERS = new Set(['collectors', 'http', 'app']);
+
 const RANK = new Map<string, number>(LAYERS.flatMap((folders, rank) => folders.map((f) => [f, rank] as const)));
 
 export interface Violation {
@@ -59,7 +67,14 @@ export function layerViolations(files: ReadonlyMap<string, string>): Violation[]
     }
     const info = ts.preProcessFile(text, true, true);
     for (const ref of info.importedFiles) {
-      if (!ref.fileName.startsWith('.')) continue;
+      if (!ref.fileName.startsWith('.')) {
+        const bare = ref.fileName.replace(/^node:/, '');
+        if (IO_MODULES.has(bare) && !IO_LAYERS.has(from)) {
+          const line = ts.getLineAndCharacterOfPosition(ts.createSourceFile(file, text, ts.ScriptTarget.Latest), ref.pos).line + 1;
+          out.push({ file, line, target: ref.fileName, why: `${from} does I/O itself (${ref.fileName}); only ${[...IO_LAYERS].join(', ')} may` });
+        }
+        continue;
+      }
       const target = relative('/src', resolve('/src', dirname(file), ref.fileName));
       const to = folderOf(target);
       if (to === from) continue;
@@ -137,7 +152,7 @@ describe('architecture: one-way layers', () => {
     for (const folder of RANK.keys()) assert.ok(folders.has(folder), `no file in src/${folder}`);
   });
 
-  it('no file imports a higher layer or a sibling, type-only imports included', () => {
+  it('no file imports a higher layer or a sibling (type-only imports included), and only the I/O layers touch files, programs and sockets', () => {
     const violations = layerViolations(files);
     assert.equal(violations.length, 0, `upward imports:\n${report(violations)}`);
   });
@@ -155,13 +170,15 @@ describe('architecture: one-way layers', () => {
     planted.set(join('diagnostics', 'planted-dynamic.ts'), "export const load = () => import('../server/build.js');\n");
     planted.set(join('tools', 'planted-sibling.ts'), "export { x } from '../prompts/triage.js';\n");
     planted.set('stray.ts', 'export const y = 2;\n');
-    const plantedNames = new Set([join('collectors', 'planted.ts'), join('diagnostics', 'planted-dynamic.ts'), join('tools', 'planted-sibling.ts'), 'stray.ts']);
+    planted.set(join('diagnostics', 'planted-io.ts'), "import { readFileSync } from 'node:fs';\nexport const z = readFileSync;\n");
+    const plantedNames = new Set([join('collectors', 'planted.ts'), join('diagnostics', 'planted-dynamic.ts'), join('tools', 'planted-sibling.ts'), join('diagnostics', 'planted-io.ts'), 'stray.ts']);
     const found = layerViolations(planted).filter((v) => plantedNames.has(v.file));
     assert.deepEqual(
       found.map((v) => `${v.file}:${v.line} ${v.target}`).sort(),
       [
         `collectors${sep}planted.ts:3 definitions${sep}host-services.js`,
         `diagnostics${sep}planted-dynamic.ts:1 server${sep}build.js`,
+        `diagnostics${sep}planted-io.ts:1 node:fs`,
         'stray.ts:1 ',
         `tools${sep}planted-sibling.ts:1 prompts${sep}triage.js`,
       ].sort(),

@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from './config-load.js';
 import { ConfigurationError } from '../http/app.js';
 import { sha256Hex } from '../http/auth/static-tokens.js';
 import { runServe } from './serve.js';
-import { VERSION } from '../contracts/version.js';
+import { VERSION } from './version.js';
 
 const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
 

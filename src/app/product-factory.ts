@@ -3,7 +3,7 @@ import type { Toolset } from '../contracts/scopes.js';
 import type { Services } from '../definitions/host-services.js';
 import { productCatalogue } from '../catalogue/index.js';
 import type { McpFactory } from '../http/sessions.js';
-import { SERVER_NAME, VERSION } from '../contracts/version.js';
+import { SERVER_NAME, VERSION } from './version.js';
 import { buildServer } from '../server/build.js';
 
 export const INSTRUCTIONS = [

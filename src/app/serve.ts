@@ -20,7 +20,7 @@ import { answerParseErrors } from '../server/stdio-parse-errors.js';
 import { resourceExists, startOverviewWatch, trackServers } from '../server/subscriptions.js';
 import { createLogger } from '../util/log.js';
 import type { Logger } from '../util/log.js';
-import { VERSION } from '../contracts/version.js';
+import { VERSION } from './version.js';
 
 /** `configFile`: the --config file (HOSTLENS_CONFIG otherwise), protected from the file tools with the token and audit files. */
 export async function runServe(config: Config, opts: { configFile?: string } = {}): Promise<void> {

@@ -155,7 +155,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
       throw error;
     }
-    // Depth, width and batch size are bounded on the text, before JSON.parse builds it (body-shape.ts).
+    // Depth, width and batch size are bounded on the text, before JSON.parse builds it (server/message-shape.ts).
     const shape = bodyShapeProblem(text);
     if (shape) {
       describe({ id: shape.id, method: shape.method, params: { name: shape.name } }, facts);

@@ -3,7 +3,7 @@
  * McpServer per session, keyed by Mcp-Session-Id. Sessions have an idle TTL
  * (reaped by a timer; a session with an open stream is not idle) and two caps:
  *
- * - Per tenant (src/http/tenant.ts: the principal, with auth off the local
+ * - Per tenant (src/server/tenant.ts: the principal, with auth off the local
  *   client that sent initialize), `maxSessionsPerPrincipal` (default a
  *   quarter of maxSessions): one token used to fill all 256 sessions and lock
  *   every other principal out. At its cap, a tenant's new initialize closes

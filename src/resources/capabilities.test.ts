@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { servicesAt } from '../../test/fixtures/services.js';
-import { capabilitiesResource, findInPath } from './capabilities.js';
+import { capabilitiesResource } from './capabilities.js';
+import { findInPath } from '../collectors/capabilities.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/systemd/', import.meta.url));
 type Caps = Record<string, Record<string, unknown>>;

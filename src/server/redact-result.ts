@@ -1,6 +1,6 @@
 /**
  * Redaction applied centrally, default on, to every tool and resource result:
- * every string of a JSON value goes through redact() (src/diagnostics/redact.ts),
+ * every string of a JSON value goes through redact() (src/redaction/redact.ts),
  * except the fields in SAFE_FIELDS (identifiers hostlens itself makes or that
  * are digests; redacting them would break cursors and links, and their
  * values are never secrets). Two structural rules catch secrets that have no

@@ -3,7 +3,7 @@
  * line that is refused is answered instead of vanishing (the SDK's stdio read buffer, 2.4.0, silently
  * skips lines it cannot parse):
  * - not JSON → -32700 Parse error, id null;
- * - the body-shape bounds (http/body-shape.ts: depth 64, 1,000 members, 10,000 values, batches, ids
+ * - the body-shape bounds (server/message-shape.ts: depth 64, 1,000 members, 10,000 values, batches, ids
  *   ≤ 1,024 chars) checked on the text before JSON.parse, then the over-long names, URIs and
  *   progressToken and the heavy batches on the parsed message: the same -32600/-32601/-32602 answer HTTP
  *   gives, with the id when it is known. A 100,000-level line used to reach the SDK's validation, and a

@@ -4,7 +4,7 @@
  *
  * - At most `toolConcurrency` (default 4) calls of one tool run at once,
  *   server-wide: across sessions, eras and transports (the gate lives with the
- *   process-wide Services). A tenant (src/http/tenant.ts: the principal, or
+ *   process-wide Services). A tenant (src/server/tenant.ts: the principal, or
  *   with auth off the local client) may use every idle slot.
  * - One more call waits. Waiting calls are kept per tenant, and a freed slot
  *   goes to the waiting tenant with the fewest calls of the tool running,
@@ -128,7 +128,7 @@ interface CallAbort {
 /**
  * Runs `run` under the tool's concurrency cap, fair queue and deadline.
  * `cancel` is the client's cancellation signal; `run` receives the combined
- * one. `tenant` is who the call counts against (src/http/tenant.ts).
+ * one. `tenant` is who the call counts against (src/server/tenant.ts).
  */
 export async function withToolLimits<T>(
   tool: ToolDefinition,

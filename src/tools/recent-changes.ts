@@ -14,7 +14,7 @@ const KIND_SOURCES: Partial<Record<ChangeKind, string>> = { config: 'get_config'
 const change = (c: unknown): ChangeOut => c as ChangeOut;
 
 /**
- * What a reader sees (server/reader-scope.ts): config entries and their
+ * What a reader sees (definitions/reader-scope.ts): config entries and their
  * counts need get_config's scope; a listener's owner (pid/comm) is socket
  * ownership, list_sockets's; the apt command line in a package entry comes
  * from /var/log/apt/history.log, read_log_file's.

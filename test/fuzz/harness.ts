@@ -4,6 +4,7 @@
  * the damage), and the checks every reader and tool result must pass: no NaN or Infinity, no
  * negative bytes/counts/rates, percentages within 0–100, and tool output that fits its own schema.
  */
+import { toolContext } from '../support/tool-context.js';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,7 @@ export function fuzzRoot(fixture: string, processScans = false): FuzzRoot {
 /** Calls a tool handler in process, then checks its output against the tool's own data schema. */
 export async function callTool(tool: unknown, services: Services, args: Record<string, unknown> = {}): Promise<{ out: ToolOutput<unknown>; problems: string[] }> {
   const t = tool as ToolDefinition;
-  const out = await t.handler(t.input.parse(args), { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} });
+  const out = await t.handler(t.input.parse(args), toolContext(services));
   const problems: string[] = [];
   const data = t.data.safeParse(out.data);
   if (!data.success) problems.push(`data does not match ${t.name}'s schema: ${data.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

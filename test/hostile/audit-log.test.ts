@@ -47,7 +47,7 @@ describe('hostile arguments and the audit log', { timeout: 60_000 }, () => {
       const msg = (await res.json()) as { id: string; result?: { isError: boolean; content: Array<{ text: string }> }; error?: { code: number } };
       assert.equal(msg.id, label);
       if (label.startsWith('100,000') || label === '50,000 keys') {
-        // Refused on the body's shape before it is parsed (src/http/body-shape.ts).
+        // Refused on the body's shape before it is parsed (src/server/message-shape.ts).
         assert.equal(res.status, 400, label);
         assert.equal(msg.error?.code, -32602, label);
         continue;

@@ -1,7 +1,7 @@
 /**
  * The fairness suite's victim as a process of its own. Without auth the
  * server counts clients by the process holding the connection
- * (src/http/tenant.ts), so a victim inside the test process would share the
+ * (src/server/tenant.ts), so a victim inside the test process would share the
  * noisy client's limits: it runs in a child `node` with the official SDK
  * clients (a 2025-11-25 session and 2026-07-28 stateless, like the in-process
  * victim of fairness-harness.ts) and takes one JSON command per stdin line:

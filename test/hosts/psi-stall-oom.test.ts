@@ -3,6 +3,7 @@
  * triage_host): the stalls and OOM kills they model are reported, in the window and since boot,
  * with the right assessments. The sampler ticks over <tree> then <tree>-later, 10 s apart.
  */
+import { toolContext } from '../support/tool-context.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Services } from '../../src/definitions/host-services.js';
@@ -18,7 +19,7 @@ import { fixtureServices } from '../fixtures/services.js';
 
 async function call<D>(tool: unknown, services: Services, args: Record<string, unknown> = {}): Promise<ToolOutput<D>> {
   const t = tool as ToolDefinition;
-  const out = await t.handler(t.input.parse(args), { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} });
+  const out = await t.handler(t.input.parse(args), toolContext(services));
   assert.ok(t.render(out as never).length > 0);
   return out as ToolOutput<D>;
 }

@@ -306,7 +306,7 @@ describe('audit log: rate-limited requests', () => {
     try {
       const { url } = await app.listen();
       const statuses: number[] = [];
-      // One connection: without auth it is the client the bucket belongs to (src/http/tenant.ts).
+      // One connection: without auth it is the client the bucket belongs to (src/server/tenant.ts).
       const conn = oneConnection();
       for (const id of ['rl-1', 'rl-2']) {
         const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_cpu', arguments: {}, _meta: modernMeta() } });

@@ -65,7 +65,7 @@ describe('hostlens serve applies the limit settings', () => {
     const text = await slow.text();
     assert.match(text, /get_cpu timed out after 1 s \(toolTimeoutSec\)/);
     assert.match(text, /"isError":true/);
-    // One keep-alive connection: without auth the local client is its connection (src/http/tenant.ts), and fetch
+    // One keep-alive connection: without auth the local client is its connection (src/server/tenant.ts), and fetch
     // spreads sequential calls over two pooled ones.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     let refused: { status: number; headers: IncomingHttpHeaders; body: string } | undefined;

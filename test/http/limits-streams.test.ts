@@ -140,7 +140,7 @@ describe('stream cap per principal (real HTTP, two tokens)', () => {
   });
 
   test('without auth each local client is capped on its own: a session at its cap is 429, another session and a new connection are served', async () => {
-    // Every client here is this one process, which would make them one client (src/http/tenant.ts): the peer is
+    // Every client here is this one process, which would make them one client (src/server/tenant.ts): the peer is
     // named by uid only, as when its process cannot be found, so each session and connection is a client of its own.
     const anon = await startApp({ maxStreamsPerPrincipal: 1, keepAliveMs: 500, localPeers: { lookup: async () => process.geteuid?.() ?? 0 } });
     const controller = new AbortController();

@@ -143,7 +143,7 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
   before(async () => {
     services = createServices({ startSampler: false, changeWatch: false, toolConcurrency: 4, toolTimeoutSec: 30 });
     const factory = () => buildServer({ catalogue: { tools, resources: [], prompts: [] }, services, toolsets: ['core'], name: 'limits-test', version: '1.0.0' });
-    // Every client here is this one process, which would make them one client (src/http/tenant.ts): the peer is
+    // Every client here is this one process, which would make them one client (src/server/tenant.ts): the peer is
     // named by uid only, as when its process cannot be found, so each session and connection is a client of its own.
     app = createHttpApp({ factory, port: 0, localPeers: { lookup: async () => process.geteuid?.() ?? 0 } });
     url = (await app.listen()).url;
@@ -189,7 +189,7 @@ describe('per-tool concurrency caps and timeouts over HTTP', () => {
     await delay(200);
     assert.equal(probe.started, 4, 'the 5th call does not start while 4 run');
     assert.deepEqual(toolLoad(services, 'held'), { running: 4, waiting: 1 });
-    // Without auth each legacy session is its own client (src/http/tenant.ts): the second one fills its share.
+    // Without auth each legacy session is its own client (src/server/tenant.ts): the second one fills its share.
     for (let i = 0; i < 16; i++) calls.push(callLegacy(sids[1]!, 'held'));
     await waitFor('17 waiting', () => toolLoad(services, 'held').waiting === 17);
 

@@ -1,6 +1,6 @@
 /**
  * A fetch over exactly one keep-alive TCP connection (node:http, maxSockets 1).
- * Without auth the local client is its connection (src/http/tenant.ts), and
+ * Without auth the local client is its connection (src/server/tenant.ts), and
  * the global fetch spreads even sequential calls over two pooled connections,
  * so tests of a per-client limit send through this. The whole body is read
  * before the Response is returned: for JSON answers, not open streams.
