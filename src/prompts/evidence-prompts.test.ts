@@ -120,10 +120,27 @@ describe('playbook and incident prompts', { timeout: 30_000 }, () => {
     assert.throws(() => run(incidentReportPrompt, { startedAt: '2026-05-04T13:20:00Z', severity: 'sev3', snapshotIds: 'a,b,c,d,e,f' }, services), /at most 5 snapshots/);
   });
 
+  test('incident_report takes severity as people type it and builds with the canonical value', () => {
+    for (const typed of ['SEV2', '2', 'Sev 2', 'SEV-2', 'sev2', 'Sev2', ' sev_2 ', 'Severity 2']) {
+      assert.equal(incidentReportPrompt.args.shape.severity.parse(typed), 'sev2', JSON.stringify(typed));
+      assert.match(run(incidentReportPrompt, { startedAt: '2026-05-04T13:20:00Z', severity: typed }, services), /Severity sev2 \(major/, JSON.stringify(typed));
+    }
+    assert.match(run(incidentReportPrompt, { startedAt: '2026-05-04T13:20:00Z', severity: 'SEV 4' }, services), /Severity sev4 \(low/);
+    for (const bad of ['sev5', '5', 'sev2!', 'major', 's e v 2 x', '22']) {
+      const r = incidentReportPrompt.args.safeParse({ startedAt: '2026-05-04T13:20:00Z', severity: bad });
+      assert.ok(!r.success, `severity ${JSON.stringify(bad)} must be refused`);
+      assert.deepEqual(r.error.issues.map((i) => [i.path.join('.'), i.message]), [['severity', 'severity must be one of sev1, sev2, sev3, sev4 (sev1 = critical … sev4 = low)']]);
+    }
+  });
+
   test('incident_report completes severity and snapshot ids (the last of a comma list)', () => {
     const complete = incidentReportPrompt.complete;
     assert.deepEqual(complete?.severity?.('', services), ['sev1', 'sev2', 'sev3', 'sev4']);
+    assert.deepEqual(complete?.severity?.('SE', services), ['sev1', 'sev2', 'sev3', 'sev4']);
     assert.deepEqual(complete?.severity?.('SEV3', services), ['sev3']);
+    assert.deepEqual(complete?.severity?.('Sev-2', services), ['sev2']);
+    assert.deepEqual(complete?.severity?.('4', services), ['sev4']);
+    assert.deepEqual(complete?.severity?.('x', services), []);
     assert.deepEqual(complete?.snapshotIds?.('', services).sort(), [snapId, snap2].sort());
     assert.deepEqual(complete?.snapshotIds?.(snapId.slice(0, 8), services).includes(snapId), true);
     assert.deepEqual(complete?.snapshotIds?.(`${snapId},`, services), [`${snapId},${snap2}`]);

@@ -1,6 +1,7 @@
 import { realCalendarDay } from '../util/time-arg.js';
 import { z } from 'zod';
 import { definePrompt } from '../definitions/types.js';
+import { enumArgument } from '../definitions/enum-argument.js';
 import { PromptArgumentError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { formatFigure, headlineFigures } from '../snapshots/figures.js';
@@ -19,6 +20,11 @@ const SEVERITY_MEANING: Record<(typeof SEVERITIES)[number], string> = {
   sev3: 'minor: limited impact, workaround available',
   sev4: 'low: no user impact (near miss, internal only)',
 };
+/** Also "2", "Sev 2", "SEV-2", "Severity 2" and any case: people type severities as they say them. */
+const severityArg = enumArgument('severity', SEVERITIES, {
+  aliases: Object.fromEntries(SEVERITIES.flatMap((s) => [s.slice(3), `severity ${s.slice(3)}`].map((alias) => [alias, s]))),
+  hint: 'sev1 = critical … sev4 = low',
+});
 /** Snapshots embedded in one report. */
 export const MAX_REPORT_SNAPSHOTS = 5;
 const FINDINGS_PER_SNAPSHOT = 10;
@@ -41,9 +47,7 @@ export const incidentReportPrompt = definePrompt({
   args: z.object({
     startedAt: timestamp('startedAt').describe('when the incident started (RFC 3339, e.g. 2026-05-04T13:20:00Z)'),
     endedAt: timestamp('endedAt').optional().describe('when it ended (RFC 3339); omit while it is ongoing'),
-    severity: z
-      .enum(SEVERITIES, { error: `severity must be one of ${SEVERITIES.join(', ')} (sev1 = critical … sev4 = low)` })
-      .describe(`incident severity: ${SEVERITIES.map((s) => `${s} = ${SEVERITY_MEANING[s]}`).join('; ')}`),
+    severity: severityArg.schema.describe(`incident severity: ${SEVERITIES.map((s) => `${s} = ${SEVERITY_MEANING[s]}`).join('; ')}`),
     summary: z.string().max(500).optional().describe('one or two sentences on what happened, as known so far'),
     snapshotIds: z
       .string()
@@ -53,7 +57,7 @@ export const incidentReportPrompt = definePrompt({
       .describe(`comma-separated capture_snapshot ids (or "latest", "previous"), at most ${MAX_REPORT_SNAPSHOTS}; completion offers the stored ones`),
   }),
   complete: {
-    severity: (value) => SEVERITIES.filter((s) => s.startsWith(value.toLowerCase())),
+    severity: (value) => severityArg.complete(value),
     snapshotIds: (value, services) => {
       // Complete the last id of the list, keeping the ones before it.
       const cut = value.lastIndexOf(',') + 1;

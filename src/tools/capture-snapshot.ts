@@ -7,6 +7,7 @@ import { SnapshotTooLarge } from '../snapshots/store.js';
 import { bundleForReader } from '../definitions/snapshot-view.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+import { ifKnown } from './common.js';
 
 export const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
 const SUMMARY_FINDINGS = 10;
@@ -113,7 +114,7 @@ export const captureSnapshot = defineTool({
   },
   render({ data: d, windowSec }) {
     return lines(
-      `snapshot ${d.snapshotId}${d.label ? ` "${d.label}"` : ''} captured ${d.capturedAt} (window ${windowSec ?? '?'} s), ${fmtBytes(d.sizeBytes)}: ${d.resourceUri}`,
+      `snapshot ${d.snapshotId}${d.label ? ` "${d.label}"` : ''} captured ${d.capturedAt}${ifKnown(windowSec, (w) => ` (window ${w} s)`)}, ${fmtBytes(d.sizeBytes)}: ${d.resourceUri}`,
       `overall: ${d.summary.overall.toUpperCase()}, ${d.summary.findingCount} finding(s)`,
       ...d.summary.findings.map((f) => `- [${f.status}] ${f.message}`),
       d.summary.failedSections.length > 0 && `not captured: ${d.summary.failedSections.join(', ')}`,

@@ -20,11 +20,34 @@ export function checkHost(host: string | undefined): void {
   if (host !== undefined && host !== 'local') throw new ToolError(`unknown host "${host.slice(0, 64)}": only "local" is available`);
 }
 
+/** What the text rendering prints for a value that was not measured or is not known. */
+export const NA = 'n/a';
+
+/**
+ * A value for the text rendering: `v` followed by `unit` (e.g. ' ms', '/s',
+ * '%') or formatted by a function; "n/a" without the unit when it is missing,
+ * so a missing figure reads "await n/a", never "await ? ms".
+ */
+export function show<T>(v: T | null | undefined, unit: string | ((v: T) => string) = ''): string {
+  if (v === null || v === undefined) return NA;
+  return typeof unit === 'function' ? unit(v) : `${String(v)}${unit}`;
+}
+
+/** A clause that means nothing without its value: `clause(v)`, or '' (left out) when `v` is missing. */
+export function ifKnown<T>(v: T | null | undefined, clause: (v: T) => string): string {
+  return v === null || v === undefined ? '' : clause(v);
+}
+
+/** A process as "comm[pid]", or "pid N" when its name is not known. */
+export function fmtProc(comm: string | null | undefined, pid: number): string {
+  return comm ? `${comm}[${pid}]` : `pid ${pid}`;
+}
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 /** Human-readable bytes for the text rendering only (structured data keeps integers). */
 export function fmtBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '?';
+  if (n === null || n === undefined) return NA;
   let v = n;
   let i = 0;
   while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
@@ -34,8 +57,13 @@ export function fmtBytes(n: number | null | undefined): string {
   return `${i === 0 ? v : v.toFixed(1)} ${UNITS[i]}`;
 }
 
+/** Bytes per second ("1.5 MiB/s"), or "n/a". */
+export function fmtBytesPerSec(n: number | null | undefined): string {
+  return show(n, (v) => `${fmtBytes(v)}/s`);
+}
+
 export function fmtPct(n: number | null | undefined): string {
-  return n === null || n === undefined ? '?' : `${n}%`;
+  return show(n, '%');
 }
 
 /** One line per non-ok assessment, or a single "all ok" line. */

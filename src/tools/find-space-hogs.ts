@@ -3,6 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { ScanPathRefused, findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { fmtProc } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 const DEFAULT_LIMIT = 20;
@@ -52,7 +53,7 @@ export const findSpaceHogsTool = defineTool({
       del.count > 0
         ? `deleted but still open (host-wide): ${del.count} files, ${fmtBytes(del.totalBytes)}`
         : `no deleted-but-open files found (${del.processesScanned} processes scanned${del.processesUnreadable ? `, ${del.processesUnreadable} unreadable` : ''})`,
-      ...d.deletedOpen.map((f) => `- ${fmtBytes(f.sizeBytes)}  ${f.path} held by ${f.comm ?? '?'}[${f.pid}] fd ${f.fd}`),
+      ...d.deletedOpen.map((f) => `- ${fmtBytes(f.sizeBytes)}  ${f.path} held by ${fmtProc(f.comm, f.pid)} fd ${f.fd}`),
     );
   },
 });

@@ -3,6 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { CgroupNotFound, cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { ifKnown, show } from './common.js';
 
 const DEFAULT_WINDOW_SEC = 1;
 
@@ -43,13 +44,13 @@ export const getCgroup = defineTool({
     const c = d.cpu;
     const p = (name: string, r: (typeof d.pressure)['cpu']): string | false => r !== null && `${name} some ${r.some.avg10Pct}%${r.full ? ` full ${r.full.avg10Pct}%` : ''}`;
     return lines(
-      `cgroup ${d.path ?? '?'} (v${d.version}, ${d.mode})`,
+      `cgroup ${show(d.path)} (v${d.version}, ${d.mode})`,
       d.controllerPaths !== null &&
         Object.values(d.controllerPaths).some((p) => p !== d.path) &&
         `per controller: ${Object.entries(d.controllerPaths).map(([c, p]) => `${c} ${p}`).join(', ')}`,
-      `memory: ${fmtBytes(m.currentBytes)} of ${m.maxBytes === null ? 'unlimited' : `${fmtBytes(m.maxBytes)} (${fmtPct(m.usedPct)})`}, peak ${fmtBytes(m.peakBytes)}, swap ${fmtBytes(m.swapCurrentBytes)}${m.events ? `; oom kills ${m.events.oomKill ?? '?'}, limit hits ${m.events.max ?? '?'}` : ''}`,
-      `cpu over ${windowSec ?? '?'} s: ${c.usageCores ?? '?'} cores (${fmtPct(c.usagePct)} of ${c.usagePctOf ?? '?'}), quota ${c.quotaCores ?? 'unlimited'}; throttled ${fmtPct(c.throttledPeriodsPct)} of periods, ${c.throttledSec ?? '?'} s (total ${c.nrThrottled ?? '?'} periods, ${c.throttledTotalSec ?? '?'} s)`,
-      `pids: ${d.pids.current ?? '?'} of ${d.pids.max ?? 'unlimited'}; io: read ${fmtBytes(d.io.readBytes)}, written ${fmtBytes(d.io.writeBytes)}`,
+      `memory: ${fmtBytes(m.currentBytes)} of ${m.maxBytes === null ? 'unlimited' : `${fmtBytes(m.maxBytes)} (${fmtPct(m.usedPct)})`}, peak ${fmtBytes(m.peakBytes)}, swap ${fmtBytes(m.swapCurrentBytes)}${m.events ? `; oom kills ${show(m.events.oomKill)}, limit hits ${show(m.events.max)}` : ''}`,
+      `cpu${ifKnown(windowSec, (w) => ` over ${w} s`)}: ${show(c.usageCores, ' cores')}${ifKnown(c.usagePct, (p) => ` (${p}%${ifKnown(c.usagePctOf, (of) => ` of ${of}`)})`)}, quota ${c.quotaCores ?? 'unlimited'}; throttled ${fmtPct(c.throttledPeriodsPct)} of periods, ${show(c.throttledSec, ' s')} (total ${show(c.nrThrottled, ' periods')}, ${show(c.throttledTotalSec, ' s')})`,
+      `pids: ${show(d.pids.current)} of ${d.pids.max ?? 'unlimited'}; io: read ${fmtBytes(d.io.readBytes)}, written ${fmtBytes(d.io.writeBytes)}`,
       [p('cpu', d.pressure.cpu), p('memory', d.pressure.memory), p('io', d.pressure.io)].filter(Boolean).join('; ').replace(/^(.)/, 'PSI avg10: $1'),
       renderAssessments(assessments),
     );

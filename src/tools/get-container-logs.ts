@@ -4,6 +4,7 @@ import { CONTAINER_REF, containerLogsDataSchema, inspectContainer, readContainer
 import { connectRuntime, noRuntime } from '../diagnostics/containers.js';
 import { parseTime } from '../util/time-arg.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { ifKnown, show } from './common.js';
 
 export const getContainerLogs = defineTool({
   name: 'get_container_logs',
@@ -41,7 +42,7 @@ export const getContainerLogs = defineTool({
   render({ data: d, assessments, truncated }) {
     if (!d.available) return lines('No container engine available.', renderAssessments(assessments));
     return lines(
-      `${d.container?.name ?? d.container?.id ?? '?'} (${d.container?.state ?? '?'}): ${d.lines.length} lines of ${d.matchedLines} matched, ${d.scannedLines} scanned${d.moreBefore ? ', older lines exist' : ''}; ${d.redactionCount} redactions`,
+      `${show(d.container?.name ?? d.container?.id)}${ifKnown(d.container?.state, (s) => ` (${s})`)}: ${d.lines.length} lines of ${d.matchedLines} matched, ${d.scannedLines} scanned${d.moreBefore ? ', older lines exist' : ''}; ${d.redactionCount} redactions`,
       ...d.lines.map((l) => `${l.ts ?? '-'} ${l.stream === 'stderr' ? 'E' : 'O'} ${l.text}`),
       truncated ? `(${truncated.total - truncated.returned} more matched lines not shown)` : '',
     );

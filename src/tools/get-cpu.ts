@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { cpuDataSchema, readCpu } from '../diagnostics/cpu.js';
 import { checkHost, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { ifKnown, show } from './common.js';
 
 export const getCpu = defineTool({
   name: 'get_cpu',
@@ -25,10 +26,10 @@ export const getCpu = defineTool({
   render({ data: d, windowSec, assessments }) {
     const hot = d.perCore ? [...d.perCore].sort((a, b) => b.busyPct - a.busyPct).slice(0, 4) : [];
     return lines(
-      `CPU over ${windowSec ?? '?'} s (${d.source}): busy ${fmtPct(d.busyPct)} = user ${fmtPct(d.userPct)} + nice ${fmtPct(d.nicePct)} + system ${fmtPct(d.systemPct)} + irq ${fmtPct(d.irqPct)} + softirq ${fmtPct(d.softirqPct)} + steal ${fmtPct(d.stealPct)}; iowait ${fmtPct(d.iowaitPct)}, idle ${fmtPct(d.idlePct)}`,
-      `load ${d.load1 ?? '?'} / ${d.load5 ?? '?'} / ${d.load15 ?? '?'} on ${d.effectiveCpus ?? '?'} usable CPUs (${d.logicalCpus ?? '?'} logical) → ${d.loadPerCpu1 ?? '?'} per CPU; run queue ${d.runQueueCount ?? '?'}, blocked ${d.blockedCount ?? '?'}`,
-      `${d.ctxSwitchesPerSec ?? '?'} context switches/s, ${d.interruptsPerSec ?? '?'} interrupts/s` +
-        (d.cgroupCpuQuotaCores !== null ? `; cgroup quota ${d.cgroupCpuQuotaCores} cores, throttled ${d.cgroupThrottledPct ?? '?'}% of periods` : ''),
+      `CPU${ifKnown(windowSec, (w) => ` over ${w} s`)} (${d.source}): busy ${fmtPct(d.busyPct)} = user ${fmtPct(d.userPct)} + nice ${fmtPct(d.nicePct)} + system ${fmtPct(d.systemPct)} + irq ${fmtPct(d.irqPct)} + softirq ${fmtPct(d.softirqPct)} + steal ${fmtPct(d.stealPct)}; iowait ${fmtPct(d.iowaitPct)}, idle ${fmtPct(d.idlePct)}`,
+      `load ${show(d.load1)} / ${show(d.load5)} / ${show(d.load15)}${ifKnown(d.effectiveCpus, (n) => ` on ${n} usable CPUs`)}${ifKnown(d.logicalCpus, (n) => ` (${n} logical)`)}${ifKnown(d.loadPerCpu1, (l) => ` → ${l} per CPU`)}; run queue ${show(d.runQueueCount)}, blocked ${show(d.blockedCount)}`,
+      `context switches ${show(d.ctxSwitchesPerSec, '/s')}, interrupts ${show(d.interruptsPerSec, '/s')}` +
+        (d.cgroupCpuQuotaCores !== null ? `; cgroup quota ${d.cgroupCpuQuotaCores} cores, throttled ${fmtPct(d.cgroupThrottledPct)} of periods` : ''),
       hot.length ? `busiest cores: ${hot.map((c) => `cpu${c.cpu} ${c.busyPct}%`).join(', ')}` : '',
       renderAssessments(assessments),
     );

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { diskIoDataSchema, readDiskIo } from '../diagnostics/disks.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { fmtBytesPerSec, ifKnown } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
@@ -33,10 +34,10 @@ export const getDiskIo = defineTool({
   },
   render({ data: d, windowSec, assessments, truncated }) {
     return lines(
-      `Disk I/O over ${windowSec ?? '?'} s (${d.source}), ${truncated ? `busiest ${truncated.returned} of ${truncated.total}` : d.devices.length} device(s):`,
+      `Disk I/O${ifKnown(windowSec, (w) => ` over ${w} s`)} (${d.source}), ${truncated ? `busiest ${truncated.returned} of ${truncated.total}` : d.devices.length} device(s):`,
       ...d.devices.map(
         (x) =>
-          `- ${x.name}: util ${fmtPct(x.utilPct)}, ${x.readsPerSec} r/s (${fmtBytes(x.readBytesPerSec)}/s, await ${x.readAwaitMs ?? '-'} ms), ${x.writesPerSec} w/s (${fmtBytes(x.writeBytesPerSec)}/s, await ${x.writeAwaitMs ?? '-'} ms), queue ${x.avgQueueDepth}`,
+          `- ${x.name}: util ${fmtPct(x.utilPct)}, ${x.readsPerSec} r/s (${fmtBytesPerSec(x.readBytesPerSec)}${ifKnown(x.readAwaitMs, (ms) => `, await ${ms} ms`)}), ${x.writesPerSec} w/s (${fmtBytesPerSec(x.writeBytesPerSec)}${ifKnown(x.writeAwaitMs, (ms) => `, await ${ms} ms`)}), queue ${x.avgQueueDepth}`,
       ),
       renderMore(truncated),
       renderAssessments(assessments),

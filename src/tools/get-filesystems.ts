@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { filesystemsDataSchema, readFilesystemHealth } from '../diagnostics/filesystems.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtPct } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
@@ -40,7 +41,7 @@ export const getFilesystems = defineTool({
     const rows = [...d.mounts]
       .sort((a, b) => (b.usedPct ?? -1) - (a.usedPct ?? -1))
       .slice(0, 15)
-      .map((m) => `${m.mount} (${m.fsType}${m.readOnly ? ', ro' : ''}): ${m.usedPct ?? '?'}% used, ${fmtBytes(m.availBytes)} free of ${fmtBytes(m.sizeBytes)}; inodes ${m.inodesUsedPct ?? '?'}%`);
+      .map((m) => `${m.mount} (${m.fsType}${m.readOnly ? ', ro' : ''}): ${fmtPct(m.usedPct)} used, ${fmtBytes(m.availBytes)} free of ${fmtBytes(m.sizeBytes)}; inodes ${fmtPct(m.inodesUsedPct)}`);
     return lines(
       `${d.mounts.length} filesystem(s)${d.hiddenPseudoCount ? `, ${d.hiddenPseudoCount} pseudo hidden` : ''}${truncated ? ` (showing ${truncated.returned} of ${truncated.total})` : ''}:`,
       ...rows,

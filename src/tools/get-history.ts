@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { historyDataSchema, readHistory } from '../diagnostics/history.js';
 import { checkHost, hostField, lines } from './common.js';
+import { show } from './common.js';
 
 const timeField = (what: string) =>
   z.string().min(1).max(64).describe(`${what}: "now", relative like "-90s", "-15m", "-2h", "-1d", or RFC 3339 ("2026-01-31T13:45:00Z"); within the last 24 h`);
@@ -33,7 +34,7 @@ export const getHistory = defineTool({
       `history ${d.requested.from} → ${d.requested.to} (${d.coverage.resolution} ring, stored ${d.coverage.from ?? '-'} → ${d.coverage.to ?? '-'})`,
       ...d.series.map((s) => {
         const vals = s.points.map((p) => (p[1] === null ? '·' : String(p[1])));
-        return `${s.metric} [${s.unit}] step ${s.stepSec}s min ${s.stats.min ?? '?'} avg ${s.stats.avg ?? '?'} p95 ${s.stats.p95 ?? '?'} max ${s.stats.max ?? '?'} (n=${s.stats.count}): ${vals.join(' ')}`;
+        return `${s.metric} [${s.unit}] step ${s.stepSec}s min ${show(s.stats.min)} avg ${show(s.stats.avg)} p95 ${show(s.stats.p95)} max ${show(s.stats.max)} (n=${s.stats.count}): ${vals.join(' ')}`;
       }),
     );
   },

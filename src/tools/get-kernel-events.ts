@@ -3,6 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { KERNEL_EVENT_KINDS } from '../diagnostics/kernel-events.js';
 import { collectKernelEvents, kernelEventsDataSchema, presentKernelEvents } from '../diagnostics/kernel-report.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { show } from './common.js';
 import { renderMore } from './list-page.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -43,7 +44,7 @@ export const getKernelEvents = defineTool({
       .join(', ');
     return lines(
       `kernel events since ${d.since} from ${d.source}: ${counts || 'none'}${d.coverage.oldestRecordAt ? ` (log starts ${d.coverage.oldestRecordAt})` : ''}`,
-      ...d.events.map((e) => `${e.ts ?? '?'} ${e.kind}: ${e.summary}`),
+      ...d.events.map((e) => `${show(e.ts)} ${e.kind}: ${e.summary}`),
       renderMore(truncated),
       renderAssessments(assessments),
     );

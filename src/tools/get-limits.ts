@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { limitsDataSchema, readLimitsHealth } from '../diagnostics/limits.js';
 import { checkHost, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { fmtProc, show } from './common.js';
 
 export const getLimits = defineTool({
   name: 'get_limits',
@@ -18,11 +19,11 @@ export const getLimits = defineTool({
   },
   render({ data: d, assessments }) {
     return lines(
-      `open files: ${d.fds ? `${d.fds.allocated} of ${d.fds.max} (${fmtPct(d.fds.usedPct)})` : '?'}; threads: ${d.threads ? `${d.threads.count} of ${d.threads.max} (${fmtPct(d.threads.usedPct)})` : '?'}, pid_max ${d.pids?.max ?? '?'}; processes ${d.processes ?? '?'}`,
+      `open files: ${show(d.fds, (f) => `${f.allocated} of ${f.max} (${fmtPct(f.usedPct)})`)}; threads: ${show(d.threads, (t) => `${t.count} of ${t.max} (${fmtPct(t.usedPct)})`)}, pid_max ${show(d.pids?.max)}; processes ${show(d.processes)}`,
       d.cgroupPids && `cgroup pids: ${d.cgroupPids.current} of ${d.cgroupPids.max} (${fmtPct(d.cgroupPids.usedPct)})`,
       d.conntrack && `conntrack: ${d.conntrack.count} of ${d.conntrack.max} (${fmtPct(d.conntrack.usedPct)})`,
-      d.ephemeralPorts && `ephemeral ports ${d.ephemeralPorts.low}–${d.ephemeralPorts.high}: ~${d.ephemeralPorts.inUseEstimate ?? '?'} in use (estimate, ${fmtPct(d.ephemeralPorts.usedPct)})`,
-      d.topFdProcesses.length > 0 && `top fd holders: ${d.topFdProcesses.map((p) => `${p.comm ?? '?'}[${p.pid}] ${p.fdCount}/${p.fdLimit ?? '∞'}`).join(', ')}`,
+      d.ephemeralPorts && `ephemeral ports ${d.ephemeralPorts.low}–${d.ephemeralPorts.high}: ${show(d.ephemeralPorts.inUseEstimate, (n) => `~${n}`)} in use (estimate, ${fmtPct(d.ephemeralPorts.usedPct)})`,
+      d.topFdProcesses.length > 0 && `top fd holders: ${d.topFdProcesses.map((p) => `${fmtProc(p.comm, p.pid)} ${p.fdCount}/${p.fdLimit ?? '∞'}`).join(', ')}`,
       renderAssessments(assessments),
     );
   },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { memoryDataSchema, readMemory } from '../diagnostics/memory.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtPct, ifKnown, show } from './common.js';
 
 export const getMemory = defineTool({
   name: 'get_memory',
@@ -18,10 +19,10 @@ export const getMemory = defineTool({
   },
   render({ data: d, windowSec, assessments }) {
     return lines(
-      `memory: ${fmtBytes(d.availableBytes)} available of ${fmtBytes(d.totalBytes)} (${d.availablePct ?? '?'}% available); cache ${fmtBytes(d.cachedBytes)}, buffers ${fmtBytes(d.buffersBytes)}, shmem ${fmtBytes(d.shmemBytes)}, slab ${fmtBytes((d.slabReclaimableBytes ?? 0) + (d.slabUnreclaimableBytes ?? 0))}, dirty ${fmtBytes(d.dirtyBytes)}`,
+      `memory: ${fmtBytes(d.availableBytes)} available of ${fmtBytes(d.totalBytes)}${ifKnown(d.availablePct, (p) => ` (${p}% available)`)}; cache ${fmtBytes(d.cachedBytes)}, buffers ${fmtBytes(d.buffersBytes)}, shmem ${fmtBytes(d.shmemBytes)}, slab ${fmtBytes(d.slabReclaimableBytes === null && d.slabUnreclaimableBytes === null ? null : (d.slabReclaimableBytes ?? 0) + (d.slabUnreclaimableBytes ?? 0))}, dirty ${fmtBytes(d.dirtyBytes)}`,
       `committed ${fmtBytes(d.committedBytes)} of limit ${fmtBytes(d.commitLimitBytes)}; swap ${fmtBytes(d.swapUsedBytes)} used of ${fmtBytes(d.swapTotalBytes)}`,
-      `over the last ${windowSec ?? '?'} s: swap in ${d.swapInPerSec ?? '?'} / out ${d.swapOutPerSec ?? '?'} pages/s, ${d.majorFaultsPerSec ?? '?'} major faults/s, ${d.oomKillsInWindow ?? '?'} OOM kills (${d.oomKillsSinceBoot ?? '?'} since boot)`,
-      d.cgroup && d.cgroup.maxBytes !== null ? `cgroup: ${fmtBytes(d.cgroup.currentBytes)} of ${fmtBytes(d.cgroup.maxBytes)} (${d.cgroup.usedPct ?? '?'}%), ${d.cgroup.oomKills ?? 0} OOM kills` : '',
+      `${ifKnown(windowSec, (w) => `over the last ${w} s: `)}swap in ${show(d.swapInPerSec, ' pages/s')}, out ${show(d.swapOutPerSec, ' pages/s')}; major faults ${show(d.majorFaultsPerSec, '/s')}; OOM kills ${show(d.oomKillsInWindow)} (${show(d.oomKillsSinceBoot)} since boot)`,
+      d.cgroup && d.cgroup.maxBytes !== null ? `cgroup: ${fmtBytes(d.cgroup.currentBytes)} of ${fmtBytes(d.cgroup.maxBytes)} (${fmtPct(d.cgroup.usedPct)}), ${d.cgroup.oomKills ?? 0} OOM kills` : '',
       renderAssessments(assessments),
     );
   },

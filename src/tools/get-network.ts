@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { networkDataSchema, readNetwork } from '../diagnostics/network.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { NA, fmtBytesPerSec, ifKnown, show } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
@@ -36,15 +37,15 @@ export const getNetwork = defineTool({
           .filter(([, n]) => n > 0)
           .map(([s, n]) => `${s} ${n}`)
           .join(', ') + (d.tcp.statesTruncated ? ' (truncated)' : '')
-      : '?';
+      : NA;
     return lines(
-      `Network over ${windowSec ?? '?'} s (${d.source})${truncated ? `, busiest ${truncated.returned} of ${truncated.total} interfaces` : ''}:`,
+      `Network${ifKnown(windowSec, (w) => ` over ${w} s`)} (${d.source})${truncated ? `, busiest ${truncated.returned} of ${truncated.total} interfaces` : ''}:`,
       ...d.interfaces.map(
         (i) =>
-          `- ${i.name} ${i.state ?? '?'} mtu ${i.mtu ?? '?'}${i.speedMbps ? ` ${i.speedMbps} Mb/s` : ''}: rx ${fmtBytes(i.rxBytesPerSec)}/s ${i.rxPacketsPerSec ?? '?'} pkt/s, tx ${fmtBytes(i.txBytesPerSec)}/s ${i.txPacketsPerSec ?? '?'} pkt/s; errors ${i.rxErrorsPerSec ?? '?'}/${i.txErrorsPerSec ?? '?'} /s, drops ${i.rxDropsPerSec ?? '?'}/${i.txDropsPerSec ?? '?'} /s (rx/tx)${i.utilPct !== null ? `, util ${fmtPct(i.utilPct)}` : ''}`,
+          `- ${i.name}${ifKnown(i.state, (s) => ` ${s}`)} mtu ${show(i.mtu)}${i.speedMbps ? ` ${i.speedMbps} Mb/s` : ''}: rx ${fmtBytesPerSec(i.rxBytesPerSec)}${ifKnown(i.rxPacketsPerSec, (n) => ` ${n} pkt/s`)}, tx ${fmtBytesPerSec(i.txBytesPerSec)}${ifKnown(i.txPacketsPerSec, (n) => ` ${n} pkt/s`)}; errors rx ${show(i.rxErrorsPerSec, '/s')} tx ${show(i.txErrorsPerSec, '/s')}, drops rx ${show(i.rxDropsPerSec, '/s')} tx ${show(i.txDropsPerSec, '/s')}${i.utilPct !== null ? `, util ${fmtPct(i.utilPct)}` : ''}`,
       ),
-      `TCP: ${states}; in use ${d.tcp.inUse ?? '?'}, time-wait ${d.tcp.timeWait ?? '?'}, orphans ${d.tcp.orphans ?? '?'}; retrans ${fmtPct(d.tcp.retransPct)} (${d.tcp.retransSegsPerSec ?? '?'}/s), resets ${d.tcp.resetsPerSec ?? '?'}/s, listen overflows ${d.tcp.listenOverflowsPerSec ?? '?'}/s`,
-      `UDP: rcvbuf errors ${d.udp.rcvbufErrorsPerSec ?? '?'}/s, in errors ${d.udp.inErrorsPerSec ?? '?'}/s`,
+      `TCP: ${states}; in use ${show(d.tcp.inUse)}, time-wait ${show(d.tcp.timeWait)}, orphans ${show(d.tcp.orphans)}; retrans ${fmtPct(d.tcp.retransPct)}${ifKnown(d.tcp.retransSegsPerSec, (n) => ` (${n}/s)`)}, resets ${show(d.tcp.resetsPerSec, '/s')}, listen overflows ${show(d.tcp.listenOverflowsPerSec, '/s')}`,
+      `UDP: rcvbuf errors ${show(d.udp.rcvbufErrorsPerSec, '/s')}, in errors ${show(d.udp.inErrorsPerSec, '/s')}`,
       d.conntrack ? `conntrack ${d.conntrack.count} / ${d.conntrack.max} (${fmtPct(d.conntrack.usedPct)})` : 'conntrack: not loaded',
       renderMore(truncated),
       renderAssessments(assessments),

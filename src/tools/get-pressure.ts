@@ -6,6 +6,7 @@ import { roundTo } from '../collectors/read.js';
 import { buildPressureDetail, pressureDetailSchema, pressureWindow, readPressureDetail } from '../diagnostics/pressure-detail.js';
 import type { PressureDetail } from '../diagnostics/pressure-detail.js';
 import { checkHost, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { NA, show } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
@@ -14,7 +15,7 @@ const TOP_MAX = 20;
 
 type Res = PressureDetail['system']['cpu'];
 function fmtRes(name: string, r: Res): string {
-  if (!r) return `${name}: n/a`;
+  if (!r) return `${name}: ${NA}`;
   const part = (kind: string, l: NonNullable<Res>['some'] | null): string =>
     l ? `${kind} ${l.avg10Pct}/${l.avg60Pct}/${l.avg300Pct}%${l.stallPctInWindow !== null ? ` (window ${l.stallPctInWindow}%)` : ''}` : '';
   return `${name}: ${[part('some', r.some), part('full', r.full)].filter(Boolean).join(', ')}`;
@@ -65,7 +66,7 @@ export const getPressure = defineTool({
       d.available && fmtRes('memory', d.system.memory),
       d.available && fmtRes('io', d.system.io),
       d.cgroups.length > 0 ? `stalled cgroups (avg10 %; of ${truncated?.total ?? d.cgroups.length}, ${d.cgroupsExamined} examined):` : `no stalled cgroup among ${d.cgroupsExamined} examined`,
-      ...d.cgroups.map((c) => `- ${c.path}: memory full ${c.memoryFullPct ?? '?'}, io full ${c.ioFullPct ?? '?'}, cpu some ${c.cpuSomePct ?? '?'}`),
+      ...d.cgroups.map((c) => `- ${c.path}: memory full ${show(c.memoryFullPct)}, io full ${show(c.ioFullPct)}, cpu some ${show(c.cpuSomePct)}`),
       renderMore(truncated),
       renderAssessments(assessments),
     );

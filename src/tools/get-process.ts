@@ -3,6 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { INCLUDE, processDetailSchema, readProcessDetail } from '../diagnostics/process.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { ifKnown, show } from './common.js';
 
 export const getProcess = defineTool({
   name: 'get_process',
@@ -30,15 +31,15 @@ export const getProcess = defineTool({
   },
   render({ data: d, windowSec, assessments }) {
     return lines(
-      `pid ${d.pid} ${d.comm ?? '?'} [${d.state ?? '?'}] user ${d.user ?? d.uid ?? '?'} ppid ${d.ppid ?? '?'} started ${d.startedAt ?? '?'}${d.unit ? ` unit ${d.unit}` : ''}`,
+      `pid ${d.pid}${ifKnown(d.comm, (c) => ` ${c}`)}${ifKnown(d.state, (s) => ` [${s}]`)} user ${show(d.user ?? d.uid)} ppid ${show(d.ppid)} started ${show(d.startedAt)}${d.unit ? ` unit ${d.unit}` : ''}`,
       d.cmdline && `cmd: ${d.cmdline.slice(0, 200)}`,
-      `exe ${d.exe ?? '?'} cwd ${d.cwd ?? '?'} cgroup ${d.cgroup ?? '?'}`,
-      `cpu ${fmtPct(d.cpuPct)} over ${windowSec ?? '?'} s; rss ${fmtBytes(d.rssBytes)} swap ${fmtBytes(d.swapBytes)}; threads ${d.threads ?? '?'}; oom score ${d.oomScore ?? '?'} (adj ${d.oomScoreAdj ?? '?'})`,
-      `fds ${d.fdCount ?? '?'} of ${d.fdLimit ?? '∞'} (${fmtPct(d.fdUsedPct)})${d.fdsByType ? `: ${Object.entries(d.fdsByType).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`,
+      `exe ${show(d.exe)} cwd ${show(d.cwd)} cgroup ${show(d.cgroup)}`,
+      `cpu ${fmtPct(d.cpuPct)}${ifKnown(windowSec, (w) => ` over ${w} s`)}; rss ${fmtBytes(d.rssBytes)} swap ${fmtBytes(d.swapBytes)}; threads ${show(d.threads)}; oom score ${show(d.oomScore)} (adj ${show(d.oomScoreAdj)})`,
+      `fds ${show(d.fdCount)} of ${d.fdLimit ?? '∞'} (${fmtPct(d.fdUsedPct)})${d.fdsByType ? `: ${Object.entries(d.fdsByType).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`,
       d.io && `io: read ${fmtBytes(d.io.readBytes)}, written ${fmtBytes(d.io.writeBytes)}`,
       d.listeningPorts && `listening: ${d.listeningPorts.map((p) => `${p.proto} ${p.address}:${p.port}`).join(', ') || 'none'}`,
-      d.children && `children (${d.childCount}): ${d.children.map((c) => `${c.comm}[${c.pid}]`).join(', ') || 'none'}`,
-      d.envNames && `env names (${d.envCount}): ${d.envNames.join(' ')}`,
+      d.children && `children${ifKnown(d.childCount, (n) => ` (${n})`)}: ${d.children.map((c) => `${c.comm}[${c.pid}]`).join(', ') || 'none'}`,
+      d.envNames && `env names${ifKnown(d.envCount, (n) => ` (${n})`)}: ${d.envNames.join(' ')}`,
       renderAssessments(assessments),
     );
   },

@@ -7,6 +7,7 @@ import { validUnitName } from '../collectors/systemd.js';
 import { redact } from '../redaction/redact.js';
 import { getServiceDataSchema, readServiceDetail } from '../diagnostics/services.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { ifKnown, show } from './common.js';
 
 export const unitField = z
   .string()
@@ -54,14 +55,14 @@ export const getServiceTool = defineTool({
   },
   render({ data: d, assessments }) {
     const u = d.unit;
-    if (!d.systemd.available || !u) return lines(`systemd not available: ${d.systemd.reason ?? '?'}`, renderAssessments(assessments));
+    if (!d.systemd.available || !u) return lines(`systemd not available${ifKnown(d.systemd.reason, (r) => `: ${r}`)}`, renderAssessments(assessments));
     return lines(
-      `${u.name} (${u.description}): ${u.load} ${u.active}/${u.sub}, result ${u.result ?? '?'}, since ${u.since ?? '?'}, restarts ${u.restarts ?? '?'} (policy ${u.restartPolicy ?? '?'})`,
-      `main pid ${u.mainPid ?? '-'}; last exit ${u.execMainCode ?? '-'} status ${u.execMainStatus ?? '-'}; memory ${fmtBytes(u.memoryBytes)} of ${u.memoryMaxBytes === null ? '∞' : fmtBytes(u.memoryMaxBytes)}; tasks ${u.tasks ?? '?'} of ${u.tasksMax ?? '∞'}; cpu ${u.cpuSec ?? '?'} s`,
-      `unit file ${u.fragmentPath ?? '?'}${u.dropIns.length ? ` + ${u.dropIns.join(', ')}` : ''}; cgroup ${u.controlGroup ?? '?'}`,
+      `${u.name} (${u.description}): ${u.load} ${u.active}/${u.sub}, result ${show(u.result)}, since ${show(u.since)}, restarts ${show(u.restarts)} (policy ${show(u.restartPolicy)})`,
+      `main pid ${u.mainPid ?? '-'}; last exit ${u.execMainCode ?? '-'} status ${u.execMainStatus ?? '-'}; memory ${fmtBytes(u.memoryBytes)} of ${u.memoryMaxBytes === null ? '∞' : fmtBytes(u.memoryMaxBytes)}; tasks ${show(u.tasks)} of ${u.tasksMax ?? '∞'}; cpu ${show(u.cpuSec, ' s')}`,
+      `unit file ${show(u.fragmentPath)}${u.dropIns.length ? ` + ${u.dropIns.join(', ')}` : ''}; cgroup ${show(u.controlGroup)}`,
       u.environmentNames.length > 0 && `environment: ${u.environmentNames.join(', ')} (values hidden)`,
       u.dependenciesFailed.length > 0 && `failed dependencies: ${u.dependenciesFailed.map((x) => `${x.name} (${x.relation}, ${x.load}/${x.active})`).join(', ')}`,
-      ...d.recentLogs.map((l) => `${l.ts ?? '?'} ${l.message}`),
+      ...d.recentLogs.map((l) => `${show(l.ts)} ${l.message}`),
       renderAssessments(assessments),
     );
   },

@@ -6,6 +6,7 @@ import { readMemInfo } from '../collectors/memory.js';
 import { readSystemInfo } from '../collectors/system.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { ifKnown, show } from './common.js';
 
 const data = z.object({
   hostname: z.string().nullable(),
@@ -69,11 +70,11 @@ export const getSystemInfo = defineTool({
     };
   },
   render({ data: d, assessments }) {
-    const up = d.uptimeSec === null ? '?' : `${Math.floor(d.uptimeSec / 86400)}d ${Math.floor((d.uptimeSec % 86400) / 3600)}h`;
+    const up = ifKnown(d.uptimeSec, (s) => `, up ${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`);
     return lines(
-      `${d.hostname ?? '?'}: ${d.os.prettyName ?? d.os.name ?? 'unknown OS'}, kernel ${d.kernel ?? '?'} (${d.arch ?? '?'}), up ${up} since ${d.bootedAt ?? '?'}`,
-      `virtualization ${d.virtualization}; ${d.inContainer ? `in a container (${d.containerRuntime ?? 'unknown runtime'})` : 'not in a container'}; cgroup v${d.cgroupVersion ?? '?'}`,
-      `CPUs: ${d.cpus.logical ?? '?'} logical, ${d.cpus.effective ?? '?'} usable (${d.cpus.model ?? 'unknown model'}); memory ${fmtBytes(d.memoryTotalBytes)}${d.effectiveMemoryLimitBytes ? `, cgroup limit ${fmtBytes(d.effectiveMemoryLimitBytes)}` : ''}`,
+      `${show(d.hostname)}: ${d.os.prettyName ?? d.os.name ?? 'unknown OS'}, kernel ${show(d.kernel)}${ifKnown(d.arch, (a) => ` (${a})`)}${up}${ifKnown(d.bootedAt, (b) => ` since ${b}`)}`,
+      `virtualization ${d.virtualization}; ${d.inContainer ? `in a container (${d.containerRuntime ?? 'unknown runtime'})` : 'not in a container'}; cgroup ${show(d.cgroupVersion, (v) => `v${v}`)}`,
+      `CPUs: ${show(d.cpus.logical)} logical, ${show(d.cpus.effective)} usable (${d.cpus.model ?? 'unknown model'}); memory ${fmtBytes(d.memoryTotalBytes)}${d.effectiveMemoryLimitBytes ? `, cgroup limit ${fmtBytes(d.effectiveMemoryLimitBytes)}` : ''}`,
       `time synced: ${d.timeSync.synced ?? 'unknown'}; reboot required: ${d.rebootRequired ?? 'unknown'}`,
       renderAssessments(assessments),
     );

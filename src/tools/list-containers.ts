@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { CONTAINER_STATES, INSPECT_CONCURRENCY, MAX_INSPECT, STATS_CONCURRENCY, connectRuntime, containerAssessments, inspectAll, listContainersDataSchema, mapLimit, measureStats, noRuntime, toRow } from '../diagnostics/containers.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { ifKnown, show } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listContainers = defineTool({
@@ -64,10 +65,10 @@ export const listContainers = defineTool({
   render({ data: d, assessments, truncated }) {
     if (!d.available) return lines('No container engine available.', renderAssessments(assessments));
     return lines(
-      `${d.runtime?.kind ?? '?'} ${d.runtime?.version ?? ''} at ${d.runtime?.socket ?? '?'}: ${d.counts.total} containers, ${d.counts.running} running, ${d.counts.unhealthy} unhealthy, ${d.counts.oomKilled} OOM-killed`,
+      `${show(d.runtime?.kind)}${ifKnown(d.runtime?.version, (v) => ` ${v}`)} at ${show(d.runtime?.socket)}: ${d.counts.total} containers, ${d.counts.running} running, ${d.counts.unhealthy} unhealthy, ${d.counts.oomKilled} OOM-killed`,
       ...d.containers.map(
         (c) =>
-          `${c.id} ${c.name ?? '?'} (${c.image ?? '?'}) ${c.state ?? '?'}${c.health && c.health !== 'none' ? `/${c.health}` : ''} restarts ${c.restarts ?? '?'}${c.oomKilled ? ' OOM-KILLED' : ''}${c.state === 'running' ? ` cpu ${fmtPct(c.cpuPct)} mem ${fmtBytes(c.memBytes)}/${c.memLimitBytes === null ? '∞' : fmtBytes(c.memLimitBytes)} throttled ${fmtPct(c.throttledPct)} pids ${c.pids ?? '?'}` : ` exit ${c.exitCode ?? '?'}`}`,
+          `${c.id} ${show(c.name)} (${show(c.image)}) ${show(c.state)}${c.health && c.health !== 'none' ? `/${c.health}` : ''} restarts ${show(c.restarts)}${c.oomKilled ? ' OOM-KILLED' : ''}${c.state === 'running' ? ` cpu ${fmtPct(c.cpuPct)} mem ${fmtBytes(c.memBytes)}/${c.memLimitBytes === null ? '∞' : fmtBytes(c.memLimitBytes)} throttled ${fmtPct(c.throttledPct)} pids ${show(c.pids)}` : ` exit ${show(c.exitCode)}`}`,
       ),
       truncated ? `(${truncated.total - truncated.returned} more; nextCursor continues)` : '',
       renderAssessments(assessments),

@@ -4,6 +4,7 @@ import { ToolError } from '../contracts/errors.js';
 import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
 import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/services.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { ifKnown, show } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listServicesTool = defineTool({
@@ -39,12 +40,12 @@ export const listServicesTool = defineTool({
     };
   },
   render({ data: d, assessments, truncated }) {
-    if (!d.systemd.available) return lines(`systemd not available: ${d.systemd.reason ?? '?'}`, renderAssessments(assessments));
+    if (!d.systemd.available) return lines(`systemd not available${ifKnown(d.systemd.reason, (r) => `: ${r}`)}`, renderAssessments(assessments));
     const c = d.counts;
     return lines(
       c && `${c.total} service units: ${c.failed} failed, ${c.activating} activating, ${c.active} active, ${c.inactive} inactive`,
       ...d.units.map(
-        (u) => `${u.name} ${u.active}/${u.sub}${u.result && u.result !== 'success' ? ` result=${u.result}` : ''} restarts=${u.restarts ?? '?'} mem=${fmtBytes(u.memoryBytes)} cpu=${u.cpuSec ?? '?'}s pid=${u.mainPid ?? '-'}`,
+        (u) => `${u.name} ${u.active}/${u.sub}${u.result && u.result !== 'success' ? ` result=${u.result}` : ''} restarts=${show(u.restarts)} mem=${fmtBytes(u.memoryBytes)} cpu=${show(u.cpuSec, 's')} pid=${u.mainPid ?? '-'}`,
       ),
       truncated ? `(${truncated.total - truncated.returned} more; nextCursor continues)` : '',
       renderAssessments(assessments),

@@ -3,6 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { GROUP_BY, PROTO_FILTERS, STATE_FILTERS, collectSockets, groupSockets, ownerWarnings, socketsDataSchema, withOwners } from '../diagnostics/sockets.js';
 import type { SocketsData } from '../diagnostics/sockets.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { fmtProc } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listSockets = defineTool({
@@ -60,7 +61,7 @@ export const listSockets = defineTool({
       `${d.total} sockets (${states || 'none'}); ${d.matched} match`,
       ...(d.groups ?? []).map((g) => `${g.key}: ${g.count} (${Object.entries(g.states).map(([k, v]) => `${k} ${v}`).join(', ')})`),
       ...(d.sockets ?? []).map(
-        (s) => `${s.proto} ${s.state} ${s.localAddress}:${s.localPort} → ${s.remoteAddress}:${s.remotePort} ${s.pid === null ? '-' : `${s.comm ?? '?'}[${s.pid}]`} ${s.user ?? ''} rx ${s.rxQueueBytes} tx ${s.txQueueBytes}`,
+        (s) => `${s.proto} ${s.state} ${s.localAddress}:${s.localPort} → ${s.remoteAddress}:${s.remotePort} ${s.pid === null ? '-' : fmtProc(s.comm, s.pid)} ${s.user ?? ''} rx ${s.rxQueueBytes} tx ${s.txQueueBytes}`,
       ),
       truncated ? `(${truncated.total - truncated.returned} more; nextCursor continues)` : '',
       renderAssessments(assessments),

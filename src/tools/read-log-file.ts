@@ -3,6 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { logFileDataSchema, readLogFile } from '../diagnostics/log-file.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { show } from './common.js';
 
 const DEFAULT_LINES = 100;
 
@@ -33,7 +34,7 @@ export const readLogFileTool = defineTool({
     return lines(
       `${d.file.path}${d.file.resolvedPath !== d.file.path ? ` (→ ${d.file.resolvedPath})` : ''}: ${fmtBytes(d.file.sizeBytes)}, modified ${d.file.mtime}; ${d.lines.length} of ${d.matchedCount}${d.matchedExact ? '' : '+'} matching line(s); ${d.redactionCount} redaction(s)`,
       d.filesRead.length > 1 && `files: ${d.filesRead.map((f) => f.path).join(', ')}`,
-      ...d.lines.map((l) => `${l.n ?? '?'}: ${l.text}`),
+      ...d.lines.map((l) => `${show(l.n)}: ${l.text}`),
     );
   },
 });

@@ -5,6 +5,7 @@ import type { JournalEntry } from '../collectors/journal.js';
 import { EntryWindow, FacetCounter, LOG_MODES, PatternCollector, Scrubber, entryOut, logsDataSchema, runLogSearch } from '../diagnostics/logs.js';
 import type { LogsData } from '../diagnostics/logs.js';
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { show } from './common.js';
 import { cursorField, decodeCursor, pageOfWindow, paginate } from './paging.js';
 
 const timeText = (what: string) =>
@@ -69,7 +70,7 @@ export const searchLogs = defineTool({
   },
   render({ data: d, assessments }) {
     const head = d.available
-      ? `journal ${d.journal}: ${d.totalMatched}${d.totalIsLowerBound ? '+' : ''} matching of ${d.scannedCount} scanned (${d.oldestAt ?? '?'} … ${d.newestAt ?? '?'}); ${d.redactions} redaction(s)`
+      ? `journal ${d.journal}: ${d.totalMatched}${d.totalIsLowerBound ? '+' : ''} matching of ${d.scannedCount} scanned${d.oldestAt === null && d.newestAt === null ? '' : ` (${show(d.oldestAt)} … ${show(d.newestAt)})`}; ${d.redactions} redaction(s)`
       : 'journal not available here';
     const body =
       d.mode === 'facets' && d.facets

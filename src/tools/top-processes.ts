@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { SORT_KEYS, topProcesses, topProcessesDataSchema } from '../diagnostics/processes.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+import { fmtPct, ifKnown, show } from './common.js';
 import { renderMore } from './list-page.js';
 import { cursorField, decodeCursor, encodeCursor } from './paging.js';
 
@@ -42,10 +43,10 @@ export const topProcessesTool = defineTool({
   render({ data: d, windowSec, truncated }) {
     const s = d.states;
     return lines(
-      `${d.totals.processCount} processes (${s.running} running, ${s.blocked} blocked, ${s.zombie} zombie), ${d.totals.threadCount} threads; top ${d.processes.length} by ${d.sortBy}, CPU over ${windowSec ?? '?'} s:`,
+      `${d.totals.processCount} processes (${s.running} running, ${s.blocked} blocked, ${s.zombie} zombie), ${d.totals.threadCount} threads; top ${d.processes.length} by ${d.sortBy}${ifKnown(windowSec, (w) => `, CPU over ${w} s`)}:`,
       ...d.processes.map(
         (p) =>
-          `${p.pid} ${p.user ?? '?'} ${p.comm} [${p.state}] cpu ${p.cpuPct ?? '?'}% rss ${fmtBytes(p.rssBytes)} fds ${p.fdCount ?? '?'}/${p.fdLimit ?? '?'} thr ${p.threads}: ${(p.cmdline ?? '').slice(0, 120)}`,
+          `${p.pid} ${show(p.user)} ${p.comm} [${p.state}] cpu ${fmtPct(p.cpuPct)} rss ${fmtBytes(p.rssBytes)} fds ${show(p.fdCount)}${ifKnown(p.fdLimit, (l) => `/${l}`)} thr ${p.threads}: ${(p.cmdline ?? '').slice(0, 120)}`,
       ),
       truncated ? `(${truncated.total - truncated.returned} more not shown)` : '',
       renderMore(truncated),

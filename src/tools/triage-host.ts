@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { runTriage, triageDataSchema } from '../diagnostics/triage.js';
 import { checkHost, fmtPct, hostField, lines, windowSecField } from './common.js';
-
-const q = (v: number | string | null | undefined): string => (v === null || v === undefined ? '?' : String(v));
+import { ifKnown, show } from './common.js';
 
 export const triageHost = defineTool({
   name: 'triage_host',
@@ -26,15 +25,15 @@ export const triageHost = defineTool({
   render({ data: d, windowSec }) {
     const a = d.areas;
     return lines(
-      `overall: ${d.overall.toUpperCase()} (window ${windowSec ?? '?'} s)`,
+      `overall: ${d.overall.toUpperCase()}${ifKnown(windowSec, (w) => ` (window ${w} s)`)}`,
       `cpu ${a.cpu.status}: busy ${fmtPct(a.cpu.busyPct)}, iowait ${fmtPct(a.cpu.iowaitPct)}, steal ${fmtPct(a.cpu.stealPct)}`,
-      `load ${a.load.status}: load1 ${q(a.load.load1)} = ${q(a.load.loadPerCpu1)} per usable CPU (${q(a.load.effectiveCpus)})`,
-      `memory ${a.memory.status}: ${fmtPct(a.memory.availablePct)} available, swap ${a.memory.swapUsedPct ?? 'n/a'}% used, OOM kills ${q(a.memory.oomKillsInWindow)} in window / ${q(a.memory.oomKillsSinceBoot)} since boot`,
-      `disk ${a.disk.status}: busiest ${q(a.disk.busiestDevice)} at ${fmtPct(a.disk.busiestUtilPct)}, worst await ${q(a.disk.worstAwaitMs)} ms`,
-      `filesystem ${a.filesystem.status}: fullest ${q(a.filesystem.fullestMount)} at ${fmtPct(a.filesystem.fullestUsedPct)}`,
-      `network ${a.network.status}: drops ${q(a.network.worstDropsPerSec)}/s, errors ${q(a.network.worstErrorsPerSec)}/s, retrans ${fmtPct(a.network.retransPct)}, conntrack ${fmtPct(a.network.conntrackUsedPct)}`,
+      `load ${a.load.status}: load1 ${show(a.load.load1)}${ifKnown(a.load.loadPerCpu1, (l) => ` = ${l} per usable CPU`)}${ifKnown(a.load.effectiveCpus, (n) => ` (${n} usable CPUs)`)}`,
+      `memory ${a.memory.status}: ${fmtPct(a.memory.availablePct)} available, swap ${fmtPct(a.memory.swapUsedPct)} used, OOM kills ${show(a.memory.oomKillsInWindow)} in window / ${show(a.memory.oomKillsSinceBoot)} since boot`,
+      `disk ${a.disk.status}: busiest ${show(a.disk.busiestDevice)}${ifKnown(a.disk.busiestUtilPct, (u) => ` at ${u}%`)}${ifKnown(a.disk.worstAwaitMs, (ms) => `, worst await ${ms} ms`)}`,
+      `filesystem ${a.filesystem.status}: fullest ${show(a.filesystem.fullestMount)}${ifKnown(a.filesystem.fullestUsedPct, (u) => ` at ${u}%`)}`,
+      `network ${a.network.status}: drops ${show(a.network.worstDropsPerSec, '/s')}, errors ${show(a.network.worstErrorsPerSec, '/s')}, retrans ${fmtPct(a.network.retransPct)}, conntrack ${fmtPct(a.network.conntrackUsedPct)}`,
       `pressure ${a.pressure.status}: cpu some ${fmtPct(a.pressure.cpuSomeAvg10Pct)}, memory full ${fmtPct(a.pressure.memoryFullAvg10Pct)}, io full ${fmtPct(a.pressure.ioFullAvg10Pct)} (avg10)${a.pressure.worstCgroup ? `, worst cgroup ${a.pressure.worstCgroup}` : ''}`,
-      `limits ${a.limits.status}: fds ${fmtPct(a.limits.fdsUsedPct)}, pids ${fmtPct(a.limits.pidsUsedPct)}, threads ${fmtPct(a.limits.threadsUsedPct)}, ephemeral ports ≤ ${fmtPct(a.limits.ephemeralPortsUsedPct)}`,
+      `limits ${a.limits.status}: fds ${fmtPct(a.limits.fdsUsedPct)}, pids ${fmtPct(a.limits.pidsUsedPct)}, threads ${fmtPct(a.limits.threadsUsedPct)}, ephemeral ports ${show(a.limits.ephemeralPortsUsedPct, (p) => `≤ ${p}%`)}`,
       d.findings.length ? 'findings:' : 'findings: none',
       ...d.findings.map((f) => `${f.rank}. [${f.status}] ${f.message}`),
       'next:',

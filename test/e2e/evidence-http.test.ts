@@ -5,7 +5,8 @@
  * two captures; resources/templates/list and resources/list show the snapshot
  * and runbook templates and their members; an unknown snapshot is resource-not-found; the
  * incident_report prompt embeds a capture's figures; completion offers
- * snapshot ids and runbook topics; prompt arguments are validated (-32602).
+ * snapshot ids, severities and runbook topics; prompt arguments are
+ * validated (-32602), a severity typed as "SEV2", "2" or "Sev 2" is sev2.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -186,8 +187,13 @@ describe('evidence: snapshots, runbooks and report prompts over Streamable HTTP'
         );
         await assert.rejects(
           () => client.getPrompt({ name: 'incident_report', arguments: { startedAt: '2026-05-04T13:20:00Z', severity: 'urgent' } }),
-          (e: unknown) => (e as { code?: unknown }).code === -32602 && /severity must be one of sev1/.test((e as Error).message),
+          (e: unknown) => (e as { code?: unknown }).code === -32602 && /severity: severity must be one of sev1, sev2, sev3, sev4/.test((e as Error).message),
         );
+        // People type severities as they say them: each of these is sev2.
+        for (const typed of ['SEV2', '2', 'Sev 2']) {
+          const report = await client.getPrompt({ name: 'incident_report', arguments: { startedAt: '2026-05-04T13:20:00Z', severity: typed } });
+          assert.match(textOf(report), /Severity sev2 \(major/, typed);
+        }
         await assert.rejects(
           () => client.getPrompt({ name: 'incident_report', arguments: { startedAt: '2026-05-04T13:20:00Z', severity: 'sev3', snapshotIds: 'snap_gone' } }),
           // Found unusable by the prompt's build (not by the argument schema): still -32602 with the reason.
@@ -200,8 +206,10 @@ describe('evidence: snapshots, runbooks and report prompts over Streamable HTTP'
         for (const s of [first, second]) assert.ok(ids.completion.values.includes(s.snapshotId), `${s.snapshotId} offered`);
         const tail = await client.complete({ ref: { type: 'ref/prompt', name: 'incident_report' }, argument: { name: 'snapshotIds', value: `${first.snapshotId},${second.snapshotId.slice(0, 9)}` } });
         assert.ok(tail.completion.values.includes(`${first.snapshotId},${second.snapshotId}`), JSON.stringify(tail.completion.values));
-        const sev = await client.complete({ ref: { type: 'ref/prompt', name: 'incident_report' }, argument: { name: 'severity', value: 'sev' } });
+        const sev = await client.complete({ ref: { type: 'ref/prompt', name: 'incident_report' }, argument: { name: 'severity', value: 'SE' } });
         assert.deepEqual(sev.completion.values, ['sev1', 'sev2', 'sev3', 'sev4']);
+        const sev2 = await client.complete({ ref: { type: 'ref/prompt', name: 'incident_report' }, argument: { name: 'severity', value: 'Sev 2' } });
+        assert.deepEqual(sev2.completion.values, ['sev2']);
         const snap = await client.complete({ ref: { type: 'ref/resource', uri: 'diag://snapshots/{id}' }, argument: { name: 'id', value: second.snapshotId.slice(0, 8) } });
         assert.ok(snap.completion.values.includes(second.snapshotId));
         const topics = await client.complete({ ref: { type: 'ref/resource', uri: 'diag://runbooks/{topic}' }, argument: { name: 'topic', value: 'me' } });
