@@ -12,18 +12,21 @@
  */
 import { McpServer } from '@modelcontextprotocol/server';
 import { requireMembers, SdkPatchError } from './members.js';
+import type { MemberSpec } from './members.js';
 
 const PATCH = 'handler-capture';
 
 export type Handler = Parameters<McpServer['server']['setRequestHandler']>[1];
 export type Method = Parameters<McpServer['server']['setRequestHandler']>[0];
 
+export const CAPTURE_MEMBERS: readonly MemberSpec[] = [
+  { name: 'setRequestHandler', kind: 'function', arity: 3 },
+  { name: 'getCapabilities', kind: 'function', arity: 0 },
+];
+
 /** Throws SdkPatchError unless `server` (an McpServer's `server`) still has the setRequestHandler the capture replaces. */
 export function checkHandlerCapture(server: unknown): void {
-  requireMembers(PATCH, 'Server', server, [
-    { name: 'setRequestHandler', kind: 'function', arity: 3 },
-    { name: 'getCapabilities', kind: 'function', arity: 0 },
-  ]);
+  requireMembers(PATCH, 'Server', server, CAPTURE_MEMBERS);
 }
 
 /**

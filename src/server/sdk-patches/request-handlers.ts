@@ -12,6 +12,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/server';
 import { requireMembers } from './members.js';
+import type { MemberSpec } from './members.js';
 
 const PATCH = 'request-handlers';
 
@@ -34,24 +35,25 @@ interface ServerInternals {
   _requestHandlers: Map<string, RequestHandler>;
 }
 
+export const SERVER_MEMBERS: readonly MemberSpec[] = [
+  { name: '_wrapHandler', kind: 'function', arity: 2 },
+  { name: '_requestHandlers', kind: 'map' },
+  { name: '_negotiatedWireCodec', kind: 'function', arity: 0 },
+];
+/** validateInputRequest's arity is not checked: the 2025-era codec's takes none (it answers not-in-era for every method). */
+export const CODEC_MEMBERS: readonly MemberSpec[] = [
+  { name: 'validateRequest', kind: 'function', arity: 2 },
+  { name: 'validateInputRequest', kind: 'function' },
+];
+
 /** Throws SdkPatchError naming the Server member (an McpServer's `server`) the hooks need and `server` lacks. */
 export function checkRequestHandlerHooks(server: unknown): asserts server is ServerInternals {
-  requireMembers(PATCH, 'Server', server, [
-    { name: '_wrapHandler', kind: 'function', arity: 2 },
-    { name: '_requestHandlers', kind: 'map' },
-    { name: '_negotiatedWireCodec', kind: 'function', arity: 0 },
-  ]);
+  requireMembers(PATCH, 'Server', server, SERVER_MEMBERS);
 }
 
-/**
- * Throws SdkPatchError naming the wire codec member `codec` lacks. validateInputRequest's arity is
- * not checked: the 2025-era codec's takes none (it answers not-in-era for every method).
- */
+/** Throws SdkPatchError naming the wire codec member `codec` lacks. */
 export function checkWireCodec(codec: unknown): asserts codec is Codec {
-  requireMembers(PATCH, 'WireCodec', codec, [
-    { name: 'validateRequest', kind: 'function', arity: 2 },
-    { name: 'validateInputRequest', kind: 'function' },
-  ]);
+  requireMembers(PATCH, 'WireCodec', codec, CODEC_MEMBERS);
 }
 
 function internalsOf(server: McpServer): ServerInternals {

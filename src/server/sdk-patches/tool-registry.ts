@@ -11,6 +11,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { CallToolResult, RegisteredTool, StandardSchemaWithJSON, ToolAnnotations } from '@modelcontextprotocol/server';
 import { requireMembers } from './members.js';
+import type { MemberSpec } from './members.js';
 
 const PATCH = 'tool-registry';
 
@@ -30,18 +31,21 @@ interface TemplateInternals {
   validateToolOutput(tool: RegisteredTool, result: CallToolResult, name: string): Promise<void>;
 }
 
+export const TEMPLATE_MEMBERS: readonly MemberSpec[] = [
+  { name: 'toolInputSchemaJson', kind: 'function', arity: 1 },
+  { name: 'validateToolInput', kind: 'function', arity: 3 },
+  { name: 'validateToolOutput', kind: 'function', arity: 3 },
+];
+export const REGISTERED_TOOL_MEMBERS: readonly MemberSpec[] = [{ name: 'outputSchemaJson', kind: 'property' }];
+
 /** Throws SdkPatchError naming the McpServer member the registry needs and `template` lacks. */
 export function checkToolTemplate(template: unknown): asserts template is TemplateInternals {
-  requireMembers(PATCH, 'McpServer', template, [
-    { name: 'toolInputSchemaJson', kind: 'function', arity: 1 },
-    { name: 'validateToolInput', kind: 'function', arity: 3 },
-    { name: 'validateToolOutput', kind: 'function', arity: 3 },
-  ]);
+  requireMembers(PATCH, 'McpServer', template, TEMPLATE_MEMBERS);
 }
 
 /** Throws SdkPatchError unless registerTool's result still carries `outputSchemaJson` (@hidden in the typings). */
 export function checkRegisteredTool(registered: unknown): void {
-  requireMembers(PATCH, 'RegisteredTool', registered, [{ name: 'outputSchemaJson', kind: 'property' }]);
+  requireMembers(PATCH, 'RegisteredTool', registered, REGISTERED_TOOL_MEMBERS);
 }
 
 export interface ToolRegistry {
