@@ -151,7 +151,8 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
   const tool = table.entries.get(name);
   if (!tool) throw notFound(table, name);
   const scope = scopeOfTool(tool);
-  // The HTTP layer answers 403 before this; kept so no other path can call beyond its scopes.
+  // The HTTP layer answers 403 before this; kept so no other path can call beyond its scopes. Not the SDK's
+  // requireScopes: it hangs off registerTool's scopeChallenge on the serving McpServer, which holds no tools here.
   if (!scopesOf(ctx.http?.authInfo).has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Tool ${name} needs the scope ${scope}`);
   try {
     const args = await table.registry.validateInput(name, params.arguments);
