@@ -1,11 +1,11 @@
 /**
  * Prompts and resources, shared by every McpServer instance. Registering them
- * per session costs heap per session (registry entries, closures, completion
- * wiring), so they are registered once per (catalogue, services) on a
- * never-connected "template" McpServer whose request handlers are captured
- * as the SDK builds them (sdk-patches/handler-capture.ts), and every server
- * built afterwards installs those
- * same handlers (prompts/list, prompts/get, resources/list,
+ * per session costs ≈ 15 KiB of heap per session (registry entries, closures,
+ * completion wiring; measured, sdk-patches/README.md), so they are registered
+ * once per (catalogue, services) on a never-connected "template" McpServer
+ * whose request handlers are captured as the SDK builds them
+ * (sdk-patches/handler-capture.ts), and every server built afterwards installs
+ * those same handlers (prompts/list, prompts/get, resources/list,
  * resources/templates/list, resources/read, completion/complete). The
  * handlers read only the template's registries and the per-request context
  * they are given, so behaviour is exactly McpServer's; each server's own
