@@ -109,12 +109,12 @@ function listTools(table: ToolTable): Tool[] {
   if (table.listed) return table.listed;
   const listed: Tool[] = [];
   for (const [name, tool] of table.entries) {
-    const outputSchema = table.registry.outputSchemaJson(name);
+    const outputSchema = table.registry.listedOutputSchema(name);
     listed.push({
       name,
       title: tool.title,
       description: tool.description,
-      inputSchema: table.registry.inputSchemaJson(name) as Tool['inputSchema'],
+      inputSchema: table.registry.listedInputSchema(name) as Tool['inputSchema'],
       annotations: annotationsOf(tool),
       ...(outputSchema ? { outputSchema: outputSchema as Tool['outputSchema'] } : {}),
     });
@@ -159,7 +159,7 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
     const args = await table.registry.validateInput(name, params.arguments);
     const result = await runTool(tool, args, ctx, services, table.served);
     await table.registry.validateOutput(name, result);
-    return server.server.projectCallToolResult(result, table.registry.outputSchemaJson(name));
+    return server.server.projectCallToolResult(result, table.registry.listedOutputSchema(name));
   } catch (error) {
     if (error instanceof ProtocolError && error.code === ProtocolErrorCode.UrlElicitationRequired) throw error;
     // Redacted like every result (an argument echoed in a validation or collector message may hold a secret), then

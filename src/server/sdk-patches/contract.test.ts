@@ -10,6 +10,9 @@
  * answered -32602 naming the method and the offending field.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer, ProtocolError, Server } from '@modelcontextprotocol/server';
@@ -125,6 +128,36 @@ describe('sdk-patches: install-time checks', () => {
   });
 });
 
+describe('sdk-patches: the only place that names them', () => {
+  const here = resolve(fileURLToPath(new URL('.', import.meta.url)));
+  const src = resolve(here, '../..');
+  /** Every non-test source file under src/ outside this folder. */
+  function outside(dir: string, out: string[] = []): string[] {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (path !== here) outside(path, out);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
+    }
+    return out;
+  }
+  // The private members the patches use, and McpServer's private registries (the state sharing replaces).
+  const names = [...new Set([...TEMPLATE_MEMBERS, ...REGISTERED_TOOL_MEMBERS, ...SERVER_MEMBERS, ...CODEC_MEMBERS].map((m) => m.name))];
+  names.push('_registeredTools', '_registeredPrompts', '_registeredResources', '_registeredResourceTemplates');
+
+  test('no file outside sdk-patches/ names an SDK member a patch relies on, or replaces setRequestHandler', () => {
+    const files = outside(src);
+    assert.ok(files.some((f) => f.endsWith(join('server', 'tools.ts'))), 'the walk reaches src/server');
+    const found: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const name of names) if (new RegExp(`\\b${name}\\b`).test(text)) found.push(`${relative(src, file)}: ${name}`);
+      if (/\.setRequestHandler\s*=[^=]/.test(text)) found.push(`${relative(src, file)}: replaces setRequestHandler`);
+    }
+    assert.deepEqual(found, []);
+  });
+});
+
 describe('sdk-patches: observable behaviour on the pinned SDK', () => {
   const clients: Client[] = [];
   after(async () => {
@@ -163,7 +196,7 @@ describe('sdk-patches: observable behaviour on the pinned SDK', () => {
     const registry = createToolRegistry();
     const tool = productCatalogue.tools[0]!;
     registry.register(tool.name, { inputSchema: tool.input, outputSchema: envelopeSchema(tool.data) });
-    assert.equal(registry.outputSchemaJson(tool.name)?.type, 'object');
+    assert.equal(registry.listedOutputSchema(tool.name)?.type, 'object');
     await assert.rejects(registry.validateOutput(tool.name, { content: [], structuredContent: { host: 5 } }), (e: unknown) => {
       assert.ok(e instanceof ProtocolError);
       assert.equal(e.code, -32602);

@@ -52,9 +52,9 @@ export interface ToolRegistry {
   /** Registers a tool whose calls the caller runs itself (the SDK's callback is never called). */
   register(name: string, config: ToolConfig): void;
   /** The inputSchema tools/list shows, as McpServer converts it. */
-  inputSchemaJson(name: string): Record<string, unknown> | undefined;
+  listedInputSchema(name: string): Record<string, unknown> | undefined;
   /** The outputSchema tools/list shows and projectCallToolResult expects, as McpServer converts it. */
-  outputSchemaJson(name: string): Record<string, unknown> | undefined;
+  listedOutputSchema(name: string): Record<string, unknown> | undefined;
   /** McpServer's own input validation: the parsed arguments, or a ProtocolError(InvalidParams) naming the tool. */
   validateInput(name: string, args: unknown): Promise<unknown>;
   /** McpServer's own output validation: a ProtocolError(InvalidParams) when structuredContent does not match. */
@@ -78,8 +78,8 @@ export function createToolRegistry(): ToolRegistry {
       checkRegisteredTool(tool);
       registered.set(name, tool);
     },
-    inputSchemaJson: (name) => internals.toolInputSchemaJson(name),
-    outputSchemaJson: (name) => get(name).outputSchemaJson,
+    listedInputSchema: (name) => internals.toolInputSchemaJson(name),
+    listedOutputSchema: (name) => get(name).outputSchemaJson,
     validateInput: (name, args) => internals.validateToolInput(get(name), args, name),
     validateOutput: (name, result) => internals.validateToolOutput(get(name), result, name),
   };
