@@ -7,7 +7,8 @@
  * a no-op). Each patch's observable behaviour is exercised once through a
  * real server: tools/list and tools/call through the shared tool table, the
  * captured prompt, resource and completion handlers, and malformed params
- * answered -32602 naming the method and the offending field.
+ * answered -32602 naming the method and the offending field. No source
+ * file outside this folder names those members.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
