@@ -3,12 +3,13 @@
  * gives on /mcp is a JSON-RPC error object in a JSON body: never HTML, never a
  * stack trace.
  */
+import { INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR } from '@modelcontextprotocol/server';
 
-export const JSONRPC_PARSE_ERROR = -32700;
-export const JSONRPC_INVALID_REQUEST = -32600;
-export const JSONRPC_METHOD_NOT_FOUND = -32601;
-export const JSONRPC_INVALID_PARAMS = -32602;
-export const JSONRPC_INTERNAL_ERROR = -32603;
+export const JSONRPC_PARSE_ERROR = PARSE_ERROR;
+export const JSONRPC_INVALID_REQUEST = INVALID_REQUEST;
+export const JSONRPC_METHOD_NOT_FOUND = METHOD_NOT_FOUND;
+export const JSONRPC_INVALID_PARAMS = INVALID_PARAMS;
+export const JSONRPC_INTERNAL_ERROR = INTERNAL_ERROR;
 /** Transport-level rejection (the SDK's own code for 4xx answers on the legacy path). */
 export const TRANSPORT_ERROR = -32000;
 /** Unknown or expired legacy session (the SDK v2 code). */
@@ -38,7 +39,10 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   });
 }
 
-/** The id of a parsed JSON-RPC request, when it has a usable one. */
+/**
+ * The id of a parsed JSON-RPC request, when it has a usable one. Not the SDK's isJSONRPCRequest: a
+ * message that check refuses (no method, a bad jsonrpc) still gets its error answered with its id.
+ */
 export function requestIdOf(body: unknown): JsonRpcId {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
   const id = (body as { id?: unknown }).id;

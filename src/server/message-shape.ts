@@ -12,6 +12,9 @@
  *   takes measurable time to parse and validate.
  * - Strings are not counted: a 4 MiB string parses in a few ms. Only the id is bounded, because every
  *   answer echoes it.
+ * - Stricter than the SDK's own bound, McpServer's `maxToolInputElements` (unset by default): that one
+ *   counts tools/call arguments after JSON.parse and schema work have been paid for, this one every
+ *   request's whole body before either.
  *
  * A bound crossed inside `params` of a request is -32602 Invalid params (with the request's id when it
  * came before the bound crossed); anywhere else (the envelope itself, a batch) -32600 Invalid Request with id null. Text

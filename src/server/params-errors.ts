@@ -7,48 +7,25 @@
  * ProtocolError(InvalidParams) naming the method (message clipped) instead.
  * tools/call keeps the SDK's own check (already -32602). Every handler's
  * protocol errors also leave with client-chosen text clipped (clippingEchoes).
+ * The hooks into the SDK's dispatch live in sdk-patches/request-handlers.ts.
  */
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { clipEcho, clipEchoData } from './jsonrpc-errors.js';
-
-type Handler = (request: unknown, ctx: unknown) => unknown;
-interface Outcome {
-  ok: boolean;
-  reason?: string;
-  message?: string;
-}
-interface Codec {
-  validateRequest(method: string, request: unknown): Outcome;
-  validateInputRequest(method: string, request: unknown): Outcome;
-}
-/** The low-level Server internals this relies on (SDK 2.4.0). */
-interface ServerInternals {
-  _wrapHandler(method: string, handler: Handler): Handler;
-  _negotiatedWireCodec(): Codec;
-  _requestHandlers: Map<string, Handler>;
-}
+import { specRequestValidator, wrapEveryRequestHandler } from './sdk-patches/request-handlers.js';
+import type { RequestHandler as Handler } from './sdk-patches/request-handlers.js';
 
 export function invalidParamsForMalformedRequests(server: McpServer): void {
-  const low = server.server as unknown as ServerInternals;
-  if (typeof low._wrapHandler !== 'function' || typeof low._negotiatedWireCodec !== 'function' || !(low._requestHandlers instanceof Map)) return;
+  const problemOf = specRequestValidator(server);
   const checked =
     (method: string, handler: Handler): Handler =>
     (request, ctx) => {
-      const codec = low._negotiatedWireCodec();
-      let outcome = codec.validateRequest(method, request);
-      if (!outcome.ok && outcome.reason === 'not-in-era') outcome = codec.validateInputRequest(method, request);
-      // 'not-in-era' (no schema: a custom or other-era method) is left to the SDK.
-      if (!outcome.ok && outcome.reason !== 'not-in-era') {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: ${clipEcho(String(outcome.message ?? 'malformed'), 500)}`);
-      }
+      const problem = problemOf(method, request);
+      if (problem !== null) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: ${clipEcho(problem, 500)}`);
       return handler(request, ctx);
     };
-  const echoing = (handler: Handler): Handler => clippingEchoes(handler);
   // Handlers the constructor already installed (initialize, ping, …), then every one installed later.
-  for (const [method, handler] of low._requestHandlers) low._requestHandlers.set(method, echoing(method === 'tools/call' ? handler : checked(method, handler)));
-  const wrap = low._wrapHandler.bind(low);
-  low._wrapHandler = (method, handler) => (method === 'tools/call' ? wrap(method, echoing(handler)) : wrap(method, echoing(checked(method, handler))));
+  wrapEveryRequestHandler(server, (method, handler) => clippingEchoes(method === 'tools/call' ? handler : checked(method, handler)));
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * Prompts and resources, shared by every McpServer instance. Registering them
- * per session costs heap per session (registry entries, closures, completion
- * wiring), so they are registered once per (catalogue, services) on a
- * never-connected "template" McpServer whose request handlers are captured
- * as the SDK builds them, and every server built afterwards installs those
- * same handlers (prompts/list, prompts/get, resources/list,
+ * per session costs ≈ 15 KiB of heap per session (registry entries, closures,
+ * completion wiring; measured, sdk-patches/README.md), so they are registered
+ * once per (catalogue, services) on a never-connected "template" McpServer
+ * whose request handlers are captured as the SDK builds them
+ * (sdk-patches/handler-capture.ts), and every server built afterwards installs
+ * those same handlers (prompts/list, prompts/get, resources/list,
  * resources/templates/list, resources/read, completion/complete). The
  * handlers read only the template's registries and the per-request context
  * they are given, so behaviour is exactly McpServer's; each server's own
@@ -14,8 +15,8 @@
  * resources/read refuses the rest (the HTTP layer answers 403 first), and
  * prompts/list is empty without hostlens:read.
  */
-import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { ServerContext } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { scopesOf } from './principal.js';
 import { scopeIndex } from '../catalogue/scope-index.js';
 import { READ_SCOPE } from '../contracts/scopes.js';
@@ -27,12 +28,13 @@ import { servedTools } from '../catalogue/served-tools.js';
 import { registerPrompt } from './prompts.js';
 import { readerScopedCompletion } from './reader-completions.js';
 import { registerResource, registerResourceTemplate } from './resources.js';
+import { captureRequestHandlers } from './sdk-patches/handler-capture.js';
+import type { Handler, Method } from './sdk-patches/handler-capture.js';
 
 /** The methods whose handlers are shared; the tool methods have their own table (tools.ts). */
 const SHARED_METHODS = new Set(['prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read', 'completion/complete']);
-
-type Handler = Parameters<McpServer['server']['setRequestHandler']>[1];
-type Method = Parameters<McpServer['server']['setRequestHandler']>[0];
+const RESOURCE_METHODS = ['resources/list', 'resources/templates/list', 'resources/read'];
+const PROMPT_METHODS = ['prompts/list', 'prompts/get'];
 
 const shared = new WeakMap<Catalogue, WeakMap<Services, Map<string, Map<Method, Handler>>>>();
 
@@ -53,18 +55,20 @@ export function sharedHandlers(catalogue: Catalogue, services: Services, toolset
   if (cached) return cached;
   const served = servedTools(catalogue.tools, toolsets);
 
-  // No capabilities: the constructor installs nothing, and the register* calls below install
-  // (lazily, through setRequestHandler) exactly the handlers this catalogue needs.
-  const template = new McpServer({ name: 'hostlens-shared', version: '0' });
-  const handlers = new Map<Method, Handler>();
-  const low = template.server as unknown as { setRequestHandler(method: Method, handler: Handler): void };
-  low.setRequestHandler = (method, handler) => {
-    if (typeof handler !== 'function') throw new Error(`shared handler for ${String(method)} must be a function`);
-    if (SHARED_METHODS.has(method)) handlers.set(method, handler);
-  };
-  for (const resource of catalogue.resources) registerResource(template, resource, services, served);
-  for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services, served);
-  for (const prompt of catalogue.prompts) registerPrompt(template, prompt, services);
+  // The register* calls install (lazily) exactly the handlers this catalogue needs.
+  const required = new Set([
+    ...(catalogue.resources.length > 0 || (catalogue.templates ?? []).length > 0 ? RESOURCE_METHODS : []),
+    ...(catalogue.prompts.length > 0 ? PROMPT_METHODS : []),
+  ]);
+  const handlers = captureRequestHandlers(
+    (template) => {
+      for (const resource of catalogue.resources) registerResource(template, resource, services, served);
+      for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services, served);
+      for (const prompt of catalogue.prompts) registerPrompt(template, prompt, services);
+    },
+    SHARED_METHODS,
+    required,
+  );
   const index = scopeIndex(catalogue);
   scopeFiltered(handlers, index);
   const complete = handlers.get('completion/complete');

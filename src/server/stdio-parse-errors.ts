@@ -9,7 +9,8 @@
  *   gives, with the id when it is known. A 100,000-level line used to reach the SDK's validation, and a
  *   300,000-key one held the loop 1.2–1.6 s over HTTP before these bounds;
  * - a line longer than `maxLineBytes` (default 8 MiB) → -32600, id null, and dropped up to its newline
- *   (it used to be passed on, for the SDK to buffer and parse whole);
+ *   (it used to be passed on, for the SDK to buffer and parse whole). Below the SDK's own cap
+ *   (STDIO_DEFAULT_MAX_BUFFER_SIZE, 10 MiB of read buffer), which closes the whole connection instead;
  * - blank lines are dropped; everything else passes on unchanged.
  * A line's pieces are kept apart until its newline arrives (one copy per line, not one per chunk).
  */

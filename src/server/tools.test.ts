@@ -17,8 +17,6 @@ import { buildServer } from './build.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { getSysctl } from '../tools/get-sysctl.js';
-import { productCatalogue } from '../catalogue/index.js';
-import { TOOLSETS } from '../contracts/scopes.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import { jsonBytes } from './budget.js';
 
@@ -135,16 +133,6 @@ describe('result budget and paging, in process', () => {
       return true;
     });
     await assert.rejects(client.callTool({ name: 'no_such_tool', arguments: {} }), (e: unknown) => (e as ProtocolError).code === -32602 && /not found/.test((e as Error).message));
-  });
-
-  test('servers hold no registrations of their own: tools, prompts and resources live in the shared tables', () => {
-    const full: Catalogue = { tools: productCatalogue.tools, resources: productCatalogue.resources, templates: productCatalogue.templates ?? [], prompts: productCatalogue.prompts };
-    for (let i = 0; i < 2; i++) {
-      const server = buildServer({ catalogue: full, services, toolsets: [...TOOLSETS], name: 'budget-test', version: '0' }) as unknown as Record<string, Record<string, unknown>>;
-      for (const registry of ['_registeredTools', '_registeredPrompts', '_registeredResources', '_registeredResourceTemplates']) {
-        assert.deepEqual(Object.keys(server[registry] ?? {}), [], `${registry} of server ${i} is empty`);
-      }
-    }
   });
 
   test('servers built from the same catalogue share one tool listing', async () => {

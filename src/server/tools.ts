@@ -1,18 +1,19 @@
 /**
  * Tools, shared by every McpServer instance. Registering each tool on each
- * per-session (legacy) or per-request (modern) McpServer costs ~2 KiB of heap
- * per tool per server, so instead one ToolTable per (catalogue, toolsets,
- * services) holds the registrations — in a never-connected "template"
- * McpServer, so input/output validation and JSON Schemas are exactly the
- * SDK's — and each server gets two small request handlers, tools/list and
- * tools/call, that delegate to it. Behaviour matches McpServer.registerTool:
+ * per-session (legacy) or per-request (modern) McpServer costs ≈ 1.6 KiB of
+ * heap per tool per server (measured, sdk-patches/README.md), so instead one
+ * ToolTable per (catalogue, toolsets, services) holds the registrations — in
+ * a never-connected "template" McpServer (sdk-patches/tool-registry.ts), so
+ * input/output validation and JSON Schemas are exactly the SDK's — and each
+ * server gets two small request handlers, tools/list and tools/call, that
+ * delegate to it. Behaviour matches McpServer.registerTool:
  * invalid arguments and output are `isError` results, an unknown tool is
  * -32602, and a tool of a disabled toolset is -32602 naming its toolset and
  * how to enable it. tools/list shows only the tools the request's principal
  * has the scope for (ctx.http.authInfo.scopes; everything without AuthInfo).
  */
-import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallToolResult, McpServer, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { ToolDefinition } from '../definitions/types.js';
 import type { Toolset } from '../contracts/scopes.js';
@@ -25,33 +26,18 @@ import { redact } from '../redaction/redact.js';
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { envelopeSchema } from './envelope.js';
 import { runTool } from './run-tool.js';
+import { createToolRegistry } from './sdk-patches/tool-registry.js';
+import type { ToolRegistry } from './sdk-patches/tool-registry.js';
 
 export { runTool } from './run-tool.js';
 
-/** What the SDK keeps per registered tool (McpServer internals, stable across 2.x). */
-interface RegisteredTool {
-  readonly outputSchemaJson: Record<string, unknown> | undefined;
-}
-
-/** The McpServer methods the shared tools/call handler borrows from the template (private in the typings). */
-interface TemplateInternals {
-  _registeredTools: Record<string, RegisteredTool>;
-  toolInputSchemaJson(name: string): Record<string, unknown> | undefined;
-  validateToolInput(tool: RegisteredTool, args: unknown, name: string): Promise<unknown>;
-  validateToolOutput(tool: RegisteredTool, result: CallToolResult, name: string): Promise<void>;
-}
-
-interface ToolEntry {
-  tool: ToolDefinition;
-  registered: RegisteredTool;
-}
-
 export interface ToolTable {
-  entries: Map<string, ToolEntry>;
+  /** The enabled tools by name. */
+  entries: Map<string, ToolDefinition>;
   /** Tools of disabled toolsets: name → toolset. */
   disabled: Map<string, Toolset>;
   enabled: readonly Toolset[];
-  template: TemplateInternals;
+  registry: ToolRegistry;
   /** The tools/list result, built on first use. */
   listed: Tool[] | null;
   /** tools/list results per set of held scopes. */
@@ -101,27 +87,19 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
   if (cached) return cached;
 
   const enabled = new Set(toolsets);
-  const template = new McpServer({ name: 'hostlens-tool-table', version: '0' }, { capabilities: { tools: {} } });
-  const internals = template as unknown as TemplateInternals;
-  const entries = new Map<string, ToolEntry>();
+  const registry = createToolRegistry();
+  const entries = new Map<string, ToolDefinition>();
   const disabled = new Map<string, Toolset>();
   for (const tool of tools) {
     if (!enabled.has(tool.toolset)) {
       disabled.set(tool.name, tool.toolset);
       continue;
     }
-    // The callback is never called: the shared tools/call handler runs the tool itself.
-    template.registerTool(
-      tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) },
-      async () => ({ content: [] }),
-    );
-    const registered = internals._registeredTools[tool.name];
-    if (!registered) throw new Error(`tool ${tool.name} did not register`);
-    entries.set(tool.name, { tool, registered });
+    registry.register(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) });
+    entries.set(tool.name, tool);
   }
-  const served: ServedTools = new Map([...entries].map(([name, e]) => [name, e.tool.input as z.ZodType]));
-  const table: ToolTable = { entries, disabled, enabled: [...toolsets], template: internals, listed: null, visible: new Map(), served };
+  const served: ServedTools = new Map([...entries].map(([name, tool]) => [name, tool.input as z.ZodType]));
+  const table: ToolTable = { entries, disabled, enabled: [...toolsets], registry, listed: null, visible: new Map(), served };
   byToolsets.set(key, table);
   return table;
 }
@@ -130,13 +108,13 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
 function listTools(table: ToolTable): Tool[] {
   if (table.listed) return table.listed;
   const listed: Tool[] = [];
-  for (const [name, { tool, registered }] of table.entries) {
-    const outputSchema = registered.outputSchemaJson;
+  for (const [name, tool] of table.entries) {
+    const outputSchema = table.registry.listedOutputSchema(name);
     listed.push({
       name,
       title: tool.title,
       description: tool.description,
-      inputSchema: table.template.toolInputSchemaJson(name) as Tool['inputSchema'],
+      inputSchema: table.registry.listedInputSchema(name) as Tool['inputSchema'],
       annotations: annotationsOf(tool),
       ...(outputSchema ? { outputSchema: outputSchema as Tool['outputSchema'] } : {}),
     });
@@ -151,8 +129,8 @@ function visibleTools(table: ToolTable, scopes: ReadonlySet<Scope>): Tool[] {
   let visible = table.visible.get(key);
   if (!visible) {
     visible = listTools(table).filter((t) => {
-      const entry = table.entries.get(t.name);
-      return entry !== undefined && scopes.has(scopeOfTool(entry.tool));
+      const tool = table.entries.get(t.name);
+      return tool !== undefined && scopes.has(scopeOfTool(tool));
     });
     table.visible.set(key, visible);
   }
@@ -171,16 +149,17 @@ function notFound(table: ToolTable, name: string): ProtocolError {
 
 async function callTool(table: ToolTable, server: McpServer, params: { name: string; arguments?: Record<string, unknown> | undefined }, ctx: ServerContext, services: Services): Promise<CallToolResult> {
   const { name } = params;
-  const entry = table.entries.get(name);
-  if (!entry) throw notFound(table, name);
-  const scope = scopeOfTool(entry.tool);
-  // The HTTP layer answers 403 before this; kept so no other path can call beyond its scopes.
+  const tool = table.entries.get(name);
+  if (!tool) throw notFound(table, name);
+  const scope = scopeOfTool(tool);
+  // The HTTP layer answers 403 before this; kept so no other path can call beyond its scopes. Not the SDK's
+  // requireScopes: it hangs off registerTool's scopeChallenge on the serving McpServer, which holds no tools here.
   if (!scopesOf(ctx.http?.authInfo).has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Tool ${name} needs the scope ${scope}`);
   try {
-    const args = await table.template.validateToolInput(entry.registered, params.arguments, name);
-    const result = await runTool(entry.tool, args, ctx, services, table.served);
-    await table.template.validateToolOutput(entry.registered, result, name);
-    return server.server.projectCallToolResult(result, entry.registered.outputSchemaJson);
+    const args = await table.registry.validateInput(name, params.arguments);
+    const result = await runTool(tool, args, ctx, services, table.served);
+    await table.registry.validateOutput(name, result);
+    return server.server.projectCallToolResult(result, table.registry.listedOutputSchema(name));
   } catch (error) {
     if (error instanceof ProtocolError && error.code === ProtocolErrorCode.UrlElicitationRequired) throw error;
     // Redacted like every result (an argument echoed in a validation or collector message may hold a secret), then
