@@ -16,6 +16,7 @@ import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
+import { show } from '../util/missing.js';
 
 export const API_PREFIX = '/v1.41';
 export const DEFAULT_API_TIMEOUT_MS = 3000;
@@ -116,7 +117,7 @@ export async function apiJson(socket: string, path: string, opts: ApiOptions = {
   const r = await apiGet(socket, path, opts);
   const what = `GET ${path}`;
   if (r.error !== null) return { ok: false, status: r.status, message: `${what}: ${r.error}` };
-  if (r.status === null || r.status < 200 || r.status > 299) return { ok: false, status: r.status, message: `${what}: HTTP ${r.status ?? '?'} ${engineMessage(r.body)}`.trim() };
+  if (r.status === null || r.status < 200 || r.status > 299) return { ok: false, status: r.status, message: `${what}: HTTP ${show(r.status)} ${engineMessage(r.body)}`.trim() };
   if (r.capped) return { ok: false, status: r.status, message: `${what}: response larger than ${opts.maxBytes ?? DEFAULT_API_MAX_BYTES} bytes, not parsed` };
   try {
     return { ok: true, value: JSON.parse(r.body.toString('utf8')) as unknown };

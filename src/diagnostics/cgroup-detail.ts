@@ -14,6 +14,7 @@ import type { PsiLine, PsiResource } from '../collectors/pressure.js';
 import { pct, roundTo } from '../collectors/read.js';
 import { assess } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { show } from '../util/missing.js';
 
 const n = z.number().nullable();
 const int = z.number().int().nullable();
@@ -173,16 +174,16 @@ function cgroupAssessments(services: HostInputs, d: CgroupData): Assessment[] {
   const out: Assessment[] = [];
   if (d.memory.maxBytes !== null) {
     out.push(
-      assess({ area: 'cgroup', code: 'cgroup.memory_used', label: `Memory of ${where} (of its limit)`, value: d.memory.usedPct, spec: t['cgroup.memoryUsedPct'], evidence: [`${d.memory.currentBytes ?? '?'} of ${d.memory.maxBytes} bytes`] }),
+      assess({ area: 'cgroup', code: 'cgroup.memory_used', label: `Memory of ${where} (of its limit)`, value: d.memory.usedPct, spec: t['cgroup.memoryUsedPct'], evidence: [`${show(d.memory.currentBytes)} of ${d.memory.maxBytes} bytes`] }),
     );
   }
   if (d.cpu.quotaCores !== null) {
     out.push(
-      assess({ area: 'cgroup', code: 'cgroup.cpu_throttled', label: `CPU throttling of ${where} (periods throttled in the window)`, value: d.cpu.throttledPeriodsPct, spec: t['cgroup.throttledPct'], evidence: [`quota ${d.cpu.quotaCores} cores, ${d.cpu.nrThrottled ?? '?'} of ${d.cpu.nrPeriods ?? '?'} periods throttled since creation`] }),
+      assess({ area: 'cgroup', code: 'cgroup.cpu_throttled', label: `CPU throttling of ${where} (periods throttled in the window)`, value: d.cpu.throttledPeriodsPct, spec: t['cgroup.throttledPct'], evidence: [`quota ${d.cpu.quotaCores} cores, ${show(d.cpu.nrThrottled)} of ${show(d.cpu.nrPeriods)} periods throttled since creation`] }),
     );
   }
   if (d.pids.max !== null) {
-    out.push(assess({ area: 'cgroup', code: 'cgroup.pids', label: `Pids of ${where} (of pids.max)`, value: d.pids.usedPct, spec: t['limits.usedPct'], evidence: [`${d.pids.current ?? '?'} of ${d.pids.max}`] }));
+    out.push(assess({ area: 'cgroup', code: 'cgroup.pids', label: `Pids of ${where} (of pids.max)`, value: d.pids.usedPct, spec: t['limits.usedPct'], evidence: [`${show(d.pids.current)} of ${d.pids.max}`] }));
   }
   const kills = d.memory.events?.oomKill;
   if (kills !== null && kills !== undefined) {

@@ -18,6 +18,7 @@ import type { ChangeWatcher } from '../collectors/change-watch.js';
 import { readBootBanners, readServiceChanges } from './changes-services.js';
 import type { BootBanner } from './changes-services.js';
 import { parseTime } from '../util/time-arg.js';
+import { ifKnown, show } from '../util/missing.js';
 import { redact } from '../redaction/redact.js';
 
 export const CHANGE_KINDS = ['package', 'config', 'service', 'reboot', 'listener', 'kernel'] as const;
@@ -70,8 +71,8 @@ export function resolveSince(since: string, nowMs: number): number {
 }
 
 function versionDetail(e: DpkgEntry): string {
-  if (e.action === 'install') return `installed ${e.toVersion ?? '?'}${e.fromVersion ? ` (over ${e.fromVersion})` : ''}`;
-  if (e.action === 'upgrade') return `${e.fromVersion ?? '?'} → ${e.toVersion ?? '?'}`;
+  if (e.action === 'install') return `installed${ifKnown(e.toVersion, (v) => ` ${v}`)}${e.fromVersion ? ` (over ${e.fromVersion})` : ''}`;
+  if (e.action === 'upgrade') return `${show(e.fromVersion)} → ${show(e.toVersion)}`;
   if (e.action === 'remove') return `removed ${e.fromVersion ?? ''} (config files kept)`.replace('  ', ' ');
   return `purged ${e.fromVersion ?? ''} (config files removed)`.replace('  ', ' ');
 }
@@ -188,18 +189,18 @@ async function bootChanges(services: HostInputs, sinceMs: number, nowMs: number,
   const currentId = readLine(join(root, 'proc/sys/kernel/random/boot_id'), 128)?.replace(/-/g, '') ?? null;
   const j = await readBootBanners(services, { sinceMs, nowMs, signal });
   acc.warnings.push(...j.warnings);
-  const boots: Array<BootBanner & { current: boolean; from: string }> = j.boots.map((b) => ({
+  const boots: Array<Omit<BootBanner, 'release'> & { release: string | null; current: boolean; from: string }> = j.boots.map((b) => ({
     ...b,
     from: 'kernel banner in the journal',
     current: (currentId !== null && b.bootId === currentId) || (btime !== null && Math.abs(b.tsMs - btime * 1000) < 120_000),
   }));
-  if (btime !== null && !boots.some((b) => b.current) && btime * 1000 >= sinceMs) boots.push({ bootId: currentId, tsMs: btime * 1000, release: running ?? '?', current: true, from: 'proc/stat btime' });
+  if (btime !== null && !boots.some((b) => b.current) && btime * 1000 >= sinceMs) boots.push({ bootId: currentId, tsMs: btime * 1000, release: running, current: true, from: 'proc/stat btime' });
   boots.sort((a, b) => a.tsMs - b.tsMs);
   for (let i = 0; i < boots.length; i++) {
     const b = boots[i]!;
-    acc.out.push({ tsMs: b.tsMs, kind: 'reboot', action: 'booted', subject: b.current ? 'current boot' : `boot ${b.bootId?.slice(0, 12) ?? '?'}`, detail: `host booted kernel ${b.release} (${b.from})` });
+    acc.out.push({ tsMs: b.tsMs, kind: 'reboot', action: 'booted', subject: b.current ? 'current boot' : b.bootId ? `boot ${b.bootId.slice(0, 12)}` : 'earlier boot', detail: `host booted${ifKnown(b.release, (r) => ` kernel ${r}`)} (${b.from})` });
     const prev = boots[i - 1];
-    if (prev && prev.release !== b.release && b.release !== '?') acc.out.push({ tsMs: b.tsMs, kind: 'kernel', action: 'changed', subject: b.release, detail: `booted kernel ${b.release}; the boot before ran ${prev.release}` });
+    if (prev && prev.release !== null && b.release !== null && prev.release !== b.release) acc.out.push({ tsMs: b.tsMs, kind: 'kernel', action: 'changed', subject: b.release, detail: `booted kernel ${b.release}; the boot before ran ${prev.release}` });
   }
   if (btime === null && kinds.has('reboot')) acc.warnings.push('reboot: proc/stat btime is not readable');
   if (!j.available && kinds.has('reboot')) acc.warnings.push('reboot: no journal here, so only the current boot can be listed');

@@ -14,6 +14,7 @@ import { API_PREFIX, apiJson, findContainerSocket, parseContainerList, parseInsp
 import { pct } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { ifKnown, show } from '../util/missing.js';
 
 export const CONTAINER_STATES = ['all', 'running', 'exited', 'paused', 'restarting', 'created', 'dead'] as const;
 /** Containers inspected per call (one GET each, INSPECT_CONCURRENCY at a time); more are named in a warning. */
@@ -142,7 +143,7 @@ export function throttledBetween(a: CgroupCpuStat | null, b: CgroupCpuStat | nul
 export function cgroupMismatch(t: { info: CgroupInfo } | { error: string }, id: string): string | null {
   if ('error' in t) return t.error;
   const path = t.info.path;
-  if (path === null || !path.includes(id)) return `its cgroup ${path ?? '?'} does not name the container (another pid namespace?)`;
+  if (path === null || !path.includes(id)) return `its cgroup${ifKnown(path, (p) => ` ${p}`)} does not name the container (another pid namespace?)`;
   const dir = t.info.version === 2 ? t.info.dir : (t.info.dirs.cpu ?? null);
   if (dir === null || !dir.endsWith(path)) return `${path} is not under this cgroup mount (another cgroup namespace?)`;
   return null;
@@ -229,7 +230,7 @@ export function containerAssessments(services: HostInputs, all: readonly Contain
   const out: Assessment[] = [];
   const name = (c: { name: string | null; id: string }): string => c.name ?? c.id.slice(0, 12);
   for (const c of all.filter((x) => x.oomKilled).slice(0, 5)) {
-    out.push({ area: 'containers', code: 'container.oom_killed', status: 'critical', message: `Container ${name(c)} was OOM-killed (exit code ${c.exitCode ?? '?'}, memory limit ${c.memoryLimitBytes ?? 'none'} bytes)`, value: 1, threshold: 1, unit: 'count' });
+    out.push({ area: 'containers', code: 'container.oom_killed', status: 'critical', message: `Container ${name(c)} was OOM-killed (exit code ${show(c.exitCode)}, memory limit ${c.memoryLimitBytes === null ? 'none' : `${c.memoryLimitBytes} bytes`})`, value: 1, threshold: 1, unit: 'count' });
   }
   for (const c of all.filter((x) => x.health === 'unhealthy').slice(0, 5)) {
     out.push({ area: 'containers', code: 'container.unhealthy', status: 'critical', message: `Container ${name(c)} fails its healthcheck (unhealthy)`, value: null, threshold: null, unit: '' });

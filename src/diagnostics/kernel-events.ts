@@ -9,6 +9,7 @@
 import { MAX_MESSAGE_CHARS, event, int, kbToBytes } from './kernel-event-base.js';
 import type { ClassifiedEvent, KernelEvent, KernelMessage } from './kernel-event-base.js';
 import { classifyFs, classifyMce } from './kernel-events-hw.js';
+import { fmtProc } from '../util/missing.js';
 
 export { KERNEL_EVENT_KINDS } from './kernel-event-base.js';
 export type { ClassifiedEvent, DetailValue, KernelEvent, KernelEventKind, KernelMessage } from './kernel-event-base.js';
@@ -61,7 +62,7 @@ function classifyKilled(message: string): ClassifiedEvent | null {
   const shmem = kbToBytes(m[6]);
   const rssBytes = anon === null || file === null ? null : anon + file + (shmem ?? 0);
   const memcg = message.startsWith('Memory cgroup out of memory');
-  return event('oom_kill', `OOM killer killed ${comm}[${pid ?? '?'}]${memcg ? ' (memory cgroup limit)' : ''}`, {
+  return event('oom_kill', `OOM killer killed ${fmtProc(comm, pid)}${memcg ? ' (memory cgroup limit)' : ''}`, {
     pid,
     comm,
     details: {
@@ -201,7 +202,7 @@ export function classifyKernelMessages(messages: Iterable<KernelMessage>): Kerne
     pendingSummary = null;
     if (s.pid === null) return; // a summary cut before its pid names no victim: not an event
     out.push({
-      ...event('oom_kill', `OOM killer chose ${s.comm ?? '?'}[${s.pid ?? '?'}] (kill line not in the log)`, {
+      ...event('oom_kill', `OOM killer chose ${fmtProc(s.comm, s.pid)} (kill line not in the log)`, {
         pid: s.pid,
         comm: s.comm,
         cgroup: s.cgroup,

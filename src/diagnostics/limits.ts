@@ -5,6 +5,7 @@ import { readLimits } from '../collectors/limits.js';
 import { pct } from '../collectors/read.js';
 import { assess } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { ifKnown } from '../util/missing.js';
 
 const count = (what: string) =>
   z.object({ count: z.number().int().nonnegative(), max: z.number().int().nonnegative(), usedPct: z.number().nullable() }).nullable().describe(what);
@@ -63,7 +64,7 @@ export function readLimitsHealth(services: HostInputs, topN = 10): { data: Limit
   const worstFd = data.topFdProcesses.filter((p) => p.usedPct !== null).sort((a, b) => (b.usedPct ?? 0) - (a.usedPct ?? 0))[0];
   if (worstFd)
     assessments.push(
-      assess({ area: 'limits', code: 'limits.process_fds', label: `Open files of pid ${worstFd.pid} (${worstFd.comm ?? '?'}) of its soft limit`, value: worstFd.usedPct, spec, evidence: [`${worstFd.fdCount} of ${worstFd.fdLimit}`] }),
+      assess({ area: 'limits', code: 'limits.process_fds', label: `Open files of pid ${worstFd.pid}${ifKnown(worstFd.comm || null, (c) => ` (${c})`)} of its soft limit`, value: worstFd.usedPct, spec, evidence: [`${worstFd.fdCount} of ${worstFd.fdLimit}`] }),
     );
   return { data, assessments, warnings: r.warnings };
 }

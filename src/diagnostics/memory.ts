@@ -5,6 +5,7 @@ import { readCgroup } from '../collectors/cgroup.js';
 import { readMemInfo, readVmStat } from '../collectors/memory.js';
 import { assess } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { ifKnown } from '../util/missing.js';
 
 const bytes = z.number().nullable();
 
@@ -116,7 +117,7 @@ export function readMemory(services: HostInputs): MemoryResult {
       area: 'memory',
       status: 'critical',
       code: 'memory.oom_kill',
-      message: `${data.oomKillsInWindow} OOM kill(s) in the last sampler window (${data.oomKillsSinceBoot ?? '?'} since boot)`,
+      message: `${data.oomKillsInWindow} OOM kill(s) in the last sampler window${ifKnown(data.oomKillsSinceBoot, (n) => ` (${n} since boot)`)}`,
       value: data.oomKillsInWindow,
       threshold: 1,
       unit: 'count',

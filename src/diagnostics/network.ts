@@ -10,6 +10,7 @@ import { TCP_STATES, listInterfaces, readConntrack, readInterfaceInfo, readSocks
 import { pct, roundTo } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { ifKnown } from '../util/missing.js';
 import { counterWindow } from './counter-window.js';
 
 const rateNum = z.number().nullable();
@@ -215,7 +216,7 @@ export function assessNetwork(data: NetworkData, services: Pick<HostInputs, 'thr
       label: 'TCP retransmissions',
       value: data.tcp.retransPct,
       spec: t['network.retransPct'],
-      ...(data.tcp.retransSegsPerSec !== null ? { evidence: [`${data.tcp.retransSegsPerSec} retransmitted of ${data.tcp.outSegsPerSec ?? '?'} segments/s`] } : {}),
+      ...(data.tcp.retransSegsPerSec !== null ? { evidence: [`${data.tcp.retransSegsPerSec} retransmitted${ifKnown(data.tcp.outSegsPerSec, (n) => ` of ${n}`)} segments/s`] } : {}),
     }),
     assess({ area: 'network', code: 'tcp.listen_overflows', label: 'TCP accept-queue overflows', value: data.tcp.listenOverflowsPerSec, spec: t['network.listenOverflowsPerSec'] }),
   );

@@ -27,6 +27,7 @@ import { parseInteger, pathExists, pct, readLine, readText, roundTo } from '../c
 import { readFdTargets, readSocketTables } from '../collectors/sockets.js';
 import { assess } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { ifKnown } from '../util/missing.js';
 import { redact } from '../redaction/redact.js';
 import { isListening } from './sockets.js';
 
@@ -237,7 +238,7 @@ export async function readProcessDetail(services: HostInputs, o: ProcessOptions)
     assess({
       area: 'process',
       code: 'process.fds',
-      label: `Open files of pid ${o.pid} (${data.comm ?? '?'}) of its soft limit`,
+      label: `Open files of pid ${o.pid}${ifKnown(data.comm || null, (c) => ` (${c})`)} of its soft limit`,
       value: fdUsedPct,
       spec: services.thresholds['process.fdUsedPct'],
       ...(detail.fdCount !== null && detail.fdLimit !== null ? { evidence: [`${detail.fdCount} of ${detail.fdLimit}`] } : {}),

@@ -14,6 +14,7 @@ import {
 import type { ListedUnit, RunOpts, SystemdStatus } from '../collectors/systemd.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { show } from '../util/missing.js';
 
 export const systemdSchema = z
   .object({ available: z.boolean(), reason: z.string().nullable().describe('why units cannot be read here (e.g. systemd is not PID 1); null when available') })
@@ -92,7 +93,7 @@ export function unitFromProps(listed: ListedUnit | null, p: Map<string, string> 
   const cpuNs = propInt(p?.get('CPUUsageNSec'));
   const pid = propInt(p?.get('MainPID'));
   return {
-    name: listed?.name ?? p?.get('Id') ?? '?',
+    name: listed?.name ?? p?.get('Id') ?? 'unknown',
     description: p?.get('Description') ?? listed?.description ?? '',
     load: p?.get('LoadState') ?? listed?.load ?? '',
     active: p?.get('ActiveState') ?? listed?.active ?? '',
@@ -126,7 +127,7 @@ export function restartsAssessment(services: HostInputs, unit: Unit | undefined)
     label: unit ? `Restarts of ${unit.name}` : 'Restarts of any listed unit',
     value: unit ? (unit.restarts ?? 0) : 0,
     spec: services.thresholds['services.restarts'],
-    ...(unit ? { evidence: [`${unit.name}: ${unit.active}/${unit.sub}, result ${unit.result ?? '?'}, restarts ${unit.restarts ?? '?'}`] } : {}),
+    ...(unit ? { evidence: [`${unit.name}: ${unit.active}/${unit.sub}, result ${show(unit.result)}, restarts ${show(unit.restarts)}`] } : {}),
   });
 }
 

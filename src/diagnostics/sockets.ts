@@ -19,6 +19,7 @@ import type { InodeScanState, SocketProto, SocketRow, SocketState } from '../col
 import { pct } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { fmtProc } from '../util/missing.js';
 
 export const STATE_FILTERS = [...SOCKET_STATES, 'listening', 'all'] as const;
 export type StateFilter = (typeof STATE_FILTERS)[number];
@@ -48,7 +49,7 @@ export const socketSchema = z.object({
 export type SocketOut = z.infer<typeof socketSchema>;
 
 export const groupSchema = z.object({
-  key: z.string().describe('remote address, "comm[pid]" ("none" = held by no process, e.g. TIME_WAIT; "unknown" = owner not readable), state, or local port'),
+  key: z.string().describe('remote address, "comm[pid]" ("pid N" when its name is not readable; "none" = held by no process, e.g. TIME_WAIT; "unknown" = owner not readable), state, or local port'),
   count: int,
   states: z.record(z.string(), int).describe('sockets of the group per state'),
   pid: int.nullable().optional(),
@@ -201,7 +202,7 @@ export function groupSockets(services: HostInputs, rows: readonly SocketRow[], b
     else {
       const pid = s.inode === 0 ? null : (owners?.owners.get(s.inode) ?? null);
       const comm = pid === null ? null : commOf(services.collectors, pid, comms);
-      key = pid !== null ? `${comm ?? '?'}[${pid}]` : s.inode === 0 ? 'none' : 'unknown';
+      key = pid !== null ? fmtProc(comm, pid) : s.inode === 0 ? 'none' : 'unknown';
       extra = { pid, comm };
     }
     let g = groups.get(key);

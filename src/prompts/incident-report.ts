@@ -12,6 +12,7 @@ import { bundleForReader } from '../definitions/snapshot-view.js';
 import type { Reader } from '../contracts/reader.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { EVIDENCE_RULES, oneLine } from './playbook.js';
+import { ifKnown } from '../util/missing.js';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 const SEVERITY_MEANING: Record<(typeof SEVERITIES)[number], string> = {
@@ -113,7 +114,7 @@ function describeSnapshot(b: SnapshotBundle): string[] {
   const figures = headlineFigures(b).map((f) => `  - ${f.path}: ${formatFigure(f.value, f.unit)}`);
   const findings = b.findings.slice(0, FINDINGS_PER_SNAPSHOT).map((f) => `  - [${f.status}] ${f.code}: ${f.message}`);
   return [
-    `### ${b.id}${b.label ? ` "${oneLine(b.label, 80)}"` : ''} — captured ${b.capturedAt}, overall ${b.overall}, rates over ${b.windowSec ?? '?'} s`,
+    `### ${b.id}${b.label ? ` "${oneLine(b.label, 80)}"` : ''} — captured ${b.capturedAt}, overall ${b.overall}${ifKnown(b.windowSec, (w) => `, rates over ${w} s`)}`,
     ...withheldNote(b),
     '- Key figures:',
     ...(figures.length ? figures : ['  - (none measured)']),

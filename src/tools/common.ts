@@ -2,6 +2,10 @@
 import { z } from 'zod';
 import { ToolError } from '../contracts/errors.js';
 import type { Assessment } from '../contracts/assessment.js';
+import { NA, show } from '../util/missing.js';
+
+// The tools print missing values the way every other layer does; definitions import them from here.
+export { NA, fmtProc, ifKnown, show } from '../util/missing.js';
 
 export const hostField = z
   .string()
@@ -18,29 +22,6 @@ export const windowSecField = z
 
 export function checkHost(host: string | undefined): void {
   if (host !== undefined && host !== 'local') throw new ToolError(`unknown host "${host.slice(0, 64)}": only "local" is available`);
-}
-
-/** What the text rendering prints for a value that was not measured or is not known. */
-export const NA = 'n/a';
-
-/**
- * A value for the text rendering: `v` followed by `unit` (e.g. ' ms', '/s',
- * '%') or formatted by a function; "n/a" without the unit when it is missing,
- * so a missing figure reads "await n/a", never "await ? ms".
- */
-export function show<T>(v: T | null | undefined, unit: string | ((v: T) => string) = ''): string {
-  if (v === null || v === undefined) return NA;
-  return typeof unit === 'function' ? unit(v) : `${String(v)}${unit}`;
-}
-
-/** A clause that means nothing without its value: `clause(v)`, or '' (left out) when `v` is missing. */
-export function ifKnown<T>(v: T | null | undefined, clause: (v: T) => string): string {
-  return v === null || v === undefined ? '' : clause(v);
-}
-
-/** A process as "comm[pid]", or "pid N" when its name is not known. */
-export function fmtProc(comm: string | null | undefined, pid: number): string {
-  return comm ? `${comm}[${pid}]` : `pid ${pid}`;
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
