@@ -22,13 +22,15 @@ import type { Scope } from '../http/auth/scopes.js';
 import { clipBeforeRedaction, clipString } from '../collectors/read.js';
 import { redact } from '../diagnostics/redact.js';
 import { envelopeSchema } from './envelope.js';
+import { compactOutputSchema } from './output-schema.js';
 import { runTool } from './run-tool.js';
 
 export { runTool } from './run-tool.js';
 
 /** What the SDK keeps per registered tool (McpServer internals, stable across 2.x). */
 interface RegisteredTool {
-  readonly outputSchemaJson: Record<string, unknown> | undefined;
+  /** Converted from the zod schema on first read; assignable (RegisteredTool.update does). */
+  outputSchemaJson: Record<string, unknown> | undefined;
 }
 
 /** The McpServer methods the shared tools/call handler borrows from the template (private in the typings). */
@@ -114,6 +116,9 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
     );
     const registered = internals._registeredTools[tool.name];
     if (!registered) throw new Error(`tool ${tool.name} did not register`);
+    // What tools/list shows and tools/call projects against (output-schema.ts); the result is still validated with zod.
+    const converted = registered.outputSchemaJson;
+    if (converted) registered.outputSchemaJson = compactOutputSchema(converted);
     entries.set(tool.name, { tool, registered });
   }
   const table: ToolTable = { entries, disabled, enabled: [...toolsets], template: internals, listed: null, visible: new Map() };

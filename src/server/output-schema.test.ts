@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Ajv, AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+import type { JsonSchemaType } from '@modelcontextprotocol/client';
+import { z } from 'zod';
+import { productCatalogue } from '../catalogue/index.js';
+import { envelopeSchema } from './envelope.js';
+import { compactOutputSchema, prune } from './output-schema.js';
+import type { JsonSchema } from './output-schema.js';
+
+/** The JSON Schema the SDK lists for a zod output schema (standardSchemaToJsonSchema, io 'output'). */
+const sdkJson = (schema: z.ZodType): JsonSchema =>
+  (schema as unknown as { '~standard': { jsonSchema: { output(o: { target: string }): JsonSchema } } })['~standard'].jsonSchema.output({ target: 'draft-2020-12' });
+
+/** `schema` with every local `$ref` replaced by a copy of its definition, and `$defs` gone. */
+function inlineRefs(schema: JsonSchema, defs = schema.$defs as Record<string, JsonSchema> | undefined): unknown {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const ref = (v as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string') return walk(defs?.[ref.replace('#/$defs/', '')]);
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== '$defs').map(([k, x]) => [k, walk(x)]));
+  };
+  return walk(schema);
+}
+
+const text = (v: unknown): string => JSON.stringify(v);
+
+describe('compactOutputSchema', () => {
+  for (const def of productCatalogue.tools) {
+    test(`${def.name}: nothing but zod's safe-integer bounds, closed objects and string property names is dropped, and $defs only share`, () => {
+      const original = sdkJson(envelopeSchema(def.data));
+      const before = text(original);
+      const compact = compactOutputSchema(original) as JsonSchema;
+      assert.equal(text(original), before, 'the argument is left as it is');
+      assert.doesNotMatch(text(compact), /9007199254740991|"additionalProperties":false|"propertyNames":\{"type":"string"\}/);
+      const pruned = structuredClone(original);
+      prune(pruned);
+      assert.deepEqual(inlineRefs(compact), pruned, 'inlining the $refs gives back the pruned schema');
+      assert.ok(text(compact).length < before.length);
+      assert.equal(compact.type, 'object');
+      assert.deepEqual(compact.required, original.required);
+    });
+  }
+
+  test('every compacted schema compiles for SDK v2 clients (Ajv 2020-12) and v1-style ones (draft-07 Ajv), $refs resolved', () => {
+    for (const def of productCatalogue.tools) {
+      const compact = compactOutputSchema(sdkJson(envelopeSchema(def.data)));
+      assert.doesNotThrow(() => new AjvJsonSchemaValidator().getValidator(compact as JsonSchemaType), def.name);
+      assert.doesNotThrow(() => new Ajv({ strict: false, validateSchema: false, allErrors: true }).compile(compact), def.name);
+    }
+  });
+
+  test('what a compacted schema accepts: every answer the original accepts, plus extra keys; wrong types and missing keys still fail', () => {
+    const line = z.object({ avg10Pct: z.number(), totalUsec: z.number().int() });
+    const resource = z.object({ some: line, full: line.nullable() }).nullable();
+    const data = z.object({
+      count: z.number().int().nullable(),
+      cpu: resource,
+      memory: resource,
+      byState: z.record(z.string(), z.number().int()),
+    });
+    const original = sdkJson(envelopeSchema(data));
+    const compact = compactOutputSchema(original);
+    assert.ok(compact.$defs, 'the repeated resource and line are shared');
+    const psi = { some: { avg10Pct: 1.5, totalUsec: 12 }, full: null };
+    const answer = { host: 'local', collectedAt: '2026-01-01T00:00:00Z', data: { count: null, cpu: psi, memory: null, byState: { LISTEN: 3 } }, assessments: [] };
+    const validate = (schema: unknown, value: unknown): boolean => new AjvJsonSchemaValidator().getValidator(schema as JsonSchemaType)(value).valid;
+    assert.equal(validate(original, answer), true);
+    assert.equal(validate(compact, answer), true);
+    const extra = { ...answer, data: { ...answer.data, later: 1 } };
+    assert.equal(validate(original, extra), false);
+    assert.equal(validate(compact, extra), true, 'a field a newer server adds does not fail a client holding this list');
+    for (const bad of [
+      { ...answer, data: { ...answer.data, count: 1.5 } },
+      { ...answer, data: { ...answer.data, memory: { some: { avg10Pct: 'high', totalUsec: 1 }, full: null } } },
+      { ...answer, data: { ...answer.data, cpu: { some: psi.some } } },
+      { ...answer, data: { ...answer.data, byState: { LISTEN: 'many' } } },
+      (({ assessments: _a, ...rest }) => rest)(answer),
+    ]) {
+      assert.equal(validate(original, bad), false, text(bad));
+      assert.equal(validate(compact, bad), false, text(bad));
+    }
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The output schema a tool lists: the SDK's JSON Schema (2020-12) of the envelope around the tool's
+ * `data`, compacted for the wire. Every client holds the whole tools/list, and SDK clients compile every
+ * output schema with Ajv (v2 on the first callTool after a tools/list, v1 on each listTools: 190–460 ms
+ * for the 28 tools as zod emits them); those bytes and that time buy nothing when
+ *  - every `.int()` carries zod's safe-integer bounds (±9007199254740991): the server validates the
+ *    result with zod before it leaves, so no answer can be outside them; without them a nullable integer
+ *    is the same `{type: ["integer", "null"]}` zod writes for every other nullable;
+ *  - every object says `additionalProperties: false`: zod strips unknown keys when it validates the
+ *    result, so an answer never has any, and a closed schema only makes a client that holds a cached
+ *    tools/list reject the answers of a newer server that added a field;
+ *  - a record says `propertyNames: {type: "string"}`: every JSON property name is one;
+ *  - one subschema is written out again wherever it occurs (the PSI line six times in get_cgroup, the
+ *    assessment in the envelope and in a snapshot's findings): `share` keeps one copy in `$defs`.
+ * What a result may hold is unchanged (a compacted schema accepts every answer the server can give;
+ * test/e2e/catalogue-http.test.ts validates each tool's answer against what it lists).
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonSchema = { [key: string]: Json };
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+/** Keywords whose value maps names to subschemas, holds a list of them, or is one. */
+const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs'] as const;
+const SCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'] as const;
+const SCHEMA_ONE = ['items', 'additionalProperties', 'propertyNames', 'not', 'contains'] as const;
+
+const isSchema = (v: Json | undefined): v is JsonSchema => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A subschema's slot: its container and the key or index it sits at, and a name for it. */
+interface Slot {
+  holder: JsonSchema | Json[];
+  key: string | number;
+  name: string;
+}
+
+/** Calls `visit` for every direct subschema of `schema`. */
+function eachChild(schema: JsonSchema, name: string, visit: (slot: Slot) => void): void {
+  for (const k of SCHEMA_MAPS) {
+    const map = schema[k];
+    if (isSchema(map)) for (const key of Object.keys(map)) if (isSchema(map[key])) visit({ holder: map, key, name: key });
+  }
+  for (const k of SCHEMA_LISTS) {
+    const list = schema[k];
+    if (Array.isArray(list)) list.forEach((item, i) => isSchema(item) && visit({ holder: list, key: i, name }));
+  }
+  for (const k of SCHEMA_ONE) if (isSchema(schema[k])) visit({ holder: schema, key: k, name: k === 'items' ? `${name}Item` : name });
+}
+
+const at = (slot: Slot): JsonSchema => (slot.holder as Record<string | number, Json>)[slot.key] as JsonSchema;
+const put = (slot: Slot, value: JsonSchema): void => void ((slot.holder as Record<string | number, Json>)[slot.key] = value);
+
+/** Drops what says nothing about a valid answer (see the file comment), bottom-up, in place. */
+export function prune(schema: JsonSchema): void {
+  eachChild(schema, '', (slot) => prune(at(slot)));
+  if (schema.minimum === -SAFE) delete schema.minimum;
+  if (schema.maximum === SAFE) delete schema.maximum;
+  if (schema.additionalProperties === false) delete schema.additionalProperties;
+  const names = schema.propertyNames;
+  if (isSchema(names) && Object.keys(names).length === 1 && names.type === 'string') delete schema.propertyNames;
+  // anyOf of bare types (what a nullable integer is once its bounds are gone) is a type list.
+  const options = schema.anyOf;
+  if (Array.isArray(options) && schema.type === undefined && options.every((o) => isSchema(o) && Object.keys(o).length === 1 && o.type !== undefined)) {
+    const types = [...new Set((options as JsonSchema[]).flatMap((o) => (Array.isArray(o.type) ? o.type : [o.type])))] as Json[];
+    delete schema.anyOf;
+    schema.type = types.length === 1 ? (types[0] ?? null) : types;
+  }
+}
+
+/** Bytes of `{"$ref":"#/$defs/<name>"}`. */
+const refBytes = (name: string): number => 19 + name.length;
+
+/**
+ * Moves the subschema whose repetition costs the most bytes into `$defs` and points every occurrence at
+ * it, until no repetition is worth a reference. A definition is named after the properties it occurs as
+ * (`cpu_memory_io`; the first three). Definitions may refer to one another (a repeated part of a repeated part).
+ */
+export function share(root: JsonSchema): void {
+  const defs: JsonSchema = isSchema(root.$defs) ? root.$defs : {};
+  for (;;) {
+    const seen = new Map<string, { count: number; names: string[] }>();
+    // A definition's own body is not an occurrence (its insides are).
+    const count = (schema: JsonSchema, name: string): void =>
+      eachChild(schema, name, (slot) => {
+        if (slot.holder !== defs) {
+          const text = JSON.stringify(at(slot));
+          const entry = seen.get(text);
+          if (!entry) seen.set(text, { count: 1, names: [slot.name] });
+          else {
+            entry.count += 1;
+            if (!entry.names.includes(slot.name)) entry.names.push(slot.name);
+          }
+        }
+        count(at(slot), slot.name);
+      });
+    count(root, 'root');
+    let best: { text: string; name: string; saved: number } | undefined;
+    for (const [text, { count: n, names }] of seen) {
+      const name = names.slice(0, 3).join('_');
+      const size = Buffer.byteLength(text);
+      const saved = n * size - (size + name.length + 4) - n * refBytes(name);
+      if (n > 1 && saved > 0 && (!best || saved > best.saved)) best = { text, name, saved };
+    }
+    if (!best) break;
+    let name = best.name;
+    for (let i = 2; Object.hasOwn(defs, name); i++) name = `${best.name}${i}`;
+    const found = best.text;
+    const replace = (schema: JsonSchema): void =>
+      eachChild(schema, '', (slot) => {
+        if (slot.holder !== defs && JSON.stringify(at(slot)) === found) put(slot, { $ref: `#/$defs/${name}` });
+        else replace(at(slot));
+      });
+    replace(root);
+    defs[name] = JSON.parse(found) as JsonSchema;
+    root.$defs = defs;
+  }
+}
+
+/** The compacted copy of an output schema the SDK converted (the argument is left as it is). */
+export function compactOutputSchema(schema: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const copy = structuredClone(schema) as JsonSchema;
+  prune(copy);
+  share(copy);
+  return copy;
+}
