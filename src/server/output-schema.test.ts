@@ -5,7 +5,7 @@ import type { JsonSchemaType } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { productCatalogue } from '../catalogue/index.js';
 import { envelopeSchema } from './envelope.js';
-import { compactOutputSchema, prune } from './output-schema.js';
+import { compactOutputSchema, prune, withoutDefaultDialect } from './output-schema.js';
 import type { JsonSchema } from './output-schema.js';
 
 /** The JSON Schema the SDK lists for a zod output schema (standardSchemaToJsonSchema, io 'output'). */
@@ -34,7 +34,8 @@ describe('compactOutputSchema', () => {
       const compact = compactOutputSchema(original) as JsonSchema;
       assert.equal(text(original), before, 'the argument is left as it is');
       assert.doesNotMatch(text(compact), /9007199254740991|"additionalProperties":false|"propertyNames":\{"type":"string"\}/);
-      const pruned = structuredClone(original);
+      const { $schema: dialect, ...pruned } = structuredClone(original);
+      assert.equal(dialect, 'https://json-schema.org/draft/2020-12/schema');
       prune(pruned);
       assert.deepEqual(inlineRefs(compact), pruned, 'inlining the $refs gives back the pruned schema');
       assert.ok(text(compact).length < before.length);
@@ -43,12 +44,19 @@ describe('compactOutputSchema', () => {
     });
   }
 
-  test('every compacted schema compiles for SDK v2 clients (Ajv 2020-12) and v1-style ones (draft-07 Ajv), $refs resolved', () => {
+  test('every compacted schema compiles for SDK v2 clients (Ajv 2020-12) and for a draft-07 Ajv that validates schemas, $refs resolved', () => {
     for (const def of productCatalogue.tools) {
       const compact = compactOutputSchema(sdkJson(envelopeSchema(def.data)));
+      assert.equal(compact.$schema, undefined, 'the default dialect goes unsaid');
       assert.doesNotThrow(() => new AjvJsonSchemaValidator().getValidator(compact as JsonSchemaType), def.name);
-      assert.doesNotThrow(() => new Ajv({ strict: false, validateSchema: false, allErrors: true }).compile(compact), def.name);
+      assert.doesNotThrow(() => new Ajv({ strict: false }).compile(compact), def.name);
     }
+  });
+
+  test('withoutDefaultDialect: only the 2020-12 URI goes, and only from the root', () => {
+    const other = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' };
+    assert.equal(withoutDefaultDialect(other), other);
+    assert.deepEqual(withoutDefaultDialect({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: {} }), { type: 'object', properties: {} });
   });
 
   test('what a compacted schema accepts: every answer the original accepts, plus extra keys; wrong types and missing keys still fail', () => {

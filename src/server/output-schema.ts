@@ -11,7 +11,12 @@
  *    tools/list reject the answers of a newer server that added a field;
  *  - a record says `propertyNames: {type: "string"}`: every JSON property name is one;
  *  - one subschema is written out again wherever it occurs (the PSI line six times in get_cgroup, the
- *    assessment in the envelope and in a snapshot's findings): `share` keeps one copy in `$defs`.
+ *    assessment in the envelope and in a snapshot's findings): `share` keeps one copy in `$defs`;
+ *  - `$schema` names 2020-12, the dialect MCP assumes for a schema without one (since 2025-11-25): 58
+ *    bytes in every tool. A client that still reads draft-07 sees the same constraints but for
+ *    `prefixItems` (get_history's points), which it ignores, so it accepts more, never less; and a
+ *    draft-07 Ajv compiles the schema without `validateSchema: false` (with the 2020-12 URI it throws
+ *    "no schema with key or ref").
  * What a result may hold is unchanged (a compacted schema accepts every answer the server can give;
  * test/e2e/catalogue-http.test.ts validates each tool's answer against what it lists).
  */
@@ -116,9 +121,18 @@ export function share(root: JsonSchema): void {
   }
 }
 
+const DEFAULT_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+/** `schema` without a `$schema` that names the default dialect (a shallow copy then; else `schema` itself). */
+export function withoutDefaultDialect<S extends Readonly<Record<string, unknown>>>(schema: S): S {
+  if (schema.$schema !== DEFAULT_DIALECT) return schema;
+  const { $schema: _dialect, ...rest } = schema;
+  return rest as S;
+}
+
 /** The compacted copy of an output schema the SDK converted (the argument is left as it is). */
 export function compactOutputSchema(schema: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const copy = structuredClone(schema) as JsonSchema;
+  const copy = structuredClone(withoutDefaultDialect(schema)) as JsonSchema;
   prune(copy);
   share(copy);
   return copy;

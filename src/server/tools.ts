@@ -22,7 +22,7 @@ import type { Scope } from '../http/auth/scopes.js';
 import { clipBeforeRedaction, clipString } from '../collectors/read.js';
 import { redact } from '../diagnostics/redact.js';
 import { envelopeSchema } from './envelope.js';
-import { compactOutputSchema } from './output-schema.js';
+import { compactOutputSchema, withoutDefaultDialect } from './output-schema.js';
 import { runTool } from './run-tool.js';
 
 export { runTool } from './run-tool.js';
@@ -136,7 +136,8 @@ function listTools(table: ToolTable): Tool[] {
       name,
       title: tool.title,
       description: tool.description,
-      inputSchema: table.template.toolInputSchemaJson(name) as Tool['inputSchema'],
+      // Without the default dialect's URI: 58 bytes of every tool's model-visible part that say nothing (output-schema.ts).
+      inputSchema: withoutDefaultDialect(table.template.toolInputSchemaJson(name) ?? {}) as Tool['inputSchema'],
       annotations: annotationsOf(tool),
       ...(outputSchema ? { outputSchema: outputSchema as Tool['outputSchema'] } : {}),
     });
