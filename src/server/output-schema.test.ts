@@ -67,15 +67,20 @@ describe('compactOutputSchema', () => {
       cpu: resource,
       memory: resource,
       byState: z.record(z.string(), z.number().int()),
+      mode: z.enum(['quota', 'cpus']).nullable(),
+      ports: z.array(z.number().int().min(1).max(65535)).max(2).nullable(),
     });
     const original = sdkJson(envelopeSchema(data));
     const compact = compactOutputSchema(original);
     assert.ok(compact.$defs, 'the repeated resource and line are shared');
     const psi = { some: { avg10Pct: 1.5, totalUsec: 12 }, full: null };
-    const answer = { host: 'local', collectedAt: '2026-01-01T00:00:00Z', data: { count: null, cpu: psi, memory: null, byState: { LISTEN: 3 } }, assessments: [] };
+    const answer = { host: 'local', collectedAt: '2026-01-01T00:00:00Z', data: { count: null, cpu: psi, memory: null, byState: { LISTEN: 3 }, mode: null, ports: [22] }, assessments: [] };
     const validate = (schema: unknown, value: unknown): boolean => new AjvJsonSchemaValidator().getValidator(schema as JsonSchemaType)(value).valid;
-    assert.equal(validate(original, answer), true);
-    assert.equal(validate(compact, answer), true);
+    for (const good of [answer, { ...answer, data: { ...answer.data, mode: 'cpus', ports: null, count: 3 } }]) {
+      assert.equal(validate(original, good), true, text(good));
+      assert.equal(validate(compact, good), true, text(good));
+    }
+    assert.doesNotMatch(text(compact), /"type":"null"/, 'every nullable is a type list');
     const extra = { ...answer, data: { ...answer.data, later: 1 } };
     assert.equal(validate(original, extra), false);
     assert.equal(validate(compact, extra), true, 'a field a newer server adds does not fail a client holding this list');
@@ -84,6 +89,10 @@ describe('compactOutputSchema', () => {
       { ...answer, data: { ...answer.data, memory: { some: { avg10Pct: 'high', totalUsec: 1 }, full: null } } },
       { ...answer, data: { ...answer.data, cpu: { some: psi.some } } },
       { ...answer, data: { ...answer.data, byState: { LISTEN: 'many' } } },
+      { ...answer, data: { ...answer.data, mode: 'quotas' } },
+      { ...answer, data: { ...answer.data, ports: [0] } },
+      { ...answer, data: { ...answer.data, ports: [1, 2, 3] } },
+      { ...answer, data: { ...answer.data, ports: 22 } },
       (({ assessments: _a, ...rest }) => rest)(answer),
     ]) {
       assert.equal(validate(original, bad), false, text(bad));

@@ -10,6 +10,7 @@
  *    result, so an answer never has any, and a closed schema only makes a client that holds a cached
  *    tools/list reject the answers of a newer server that added a field;
  *  - a record says `propertyNames: {type: "string"}`: every JSON property name is one;
+ *  - a nullable is `anyOf: [X, {type: "null"}]` where `type: [T, "null"]` says the same (foldNullable);
  *  - one subschema is written out again wherever it occurs (the PSI line six times in get_cgroup, the
  *    assessment in the envelope and in a snapshot's findings): `share` keeps one copy in `$defs`;
  *  - `$schema` names 2020-12, the dialect MCP assumes for a schema without one (since 2025-11-25): 58
@@ -63,13 +64,43 @@ export function prune(schema: JsonSchema): void {
   if (schema.additionalProperties === false) delete schema.additionalProperties;
   const names = schema.propertyNames;
   if (isSchema(names) && Object.keys(names).length === 1 && names.type === 'string') delete schema.propertyNames;
-  // anyOf of bare types (what a nullable integer is once its bounds are gone) is a type list.
+  foldNullable(schema);
+}
+
+/**
+ * Keywords that constrain only values of their own type: a value of another type passes them, so
+ * `{type: [T, "null"], …}` says what `anyOf: [{type: T, …}, {type: "null"}]` says.
+ */
+const OWN_TYPE_ONLY = new Set([
+  'type', 'properties', 'required', 'additionalProperties', 'patternProperties', 'propertyNames', 'minProperties', 'maxProperties',
+  'items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'contains', 'minimum', 'maximum', 'exclusiveMinimum',
+  'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern', 'format',
+]);
+
+/**
+ * A nullable as zod writes it, `anyOf: [X, {type: "null"}]` (18–28 bytes more, in every nullable object,
+ * array, enum and bounded integer), written as X with "null" among its types: a list of bare types (what
+ * a nullable integer is once its bounds are gone) becomes a type list; an X of one type whose other
+ * keywords are all OWN_TYPE_ONLY, or an enum (which then lists null too), merges into its holder.
+ */
+function foldNullable(schema: JsonSchema): void {
   const options = schema.anyOf;
-  if (Array.isArray(options) && schema.type === undefined && options.every((o) => isSchema(o) && Object.keys(o).length === 1 && o.type !== undefined)) {
-    const types = [...new Set((options as JsonSchema[]).flatMap((o) => (Array.isArray(o.type) ? o.type : [o.type])))] as Json[];
+  if (!Array.isArray(options) || schema.type !== undefined || !options.every(isSchema)) return;
+  const list = options as JsonSchema[];
+  if (list.every((o) => Object.keys(o).length === 1 && o.type !== undefined)) {
+    const types = [...new Set(list.flatMap((o) => (Array.isArray(o.type) ? o.type : [o.type])))] as Json[];
     delete schema.anyOf;
     schema.type = types.length === 1 ? (types[0] ?? null) : types;
+    return;
   }
+  const nullAt = list.findIndex((o) => Object.keys(o).length === 1 && o.type === 'null');
+  const other = list[1 - nullAt];
+  if (list.length !== 2 || nullAt < 0 || !other || typeof other.type !== 'string') return;
+  const keys = Object.keys(other);
+  if (keys.some((k) => (!OWN_TYPE_ONLY.has(k) && k !== 'enum') || (k !== 'type' && k in schema))) return;
+  delete schema.anyOf;
+  Object.assign(schema, other, { type: [other.type, 'null'] });
+  if (Array.isArray(other.enum)) schema.enum = [...other.enum, null];
 }
 
 /** Bytes of `{"$ref":"#/$defs/<name>"}`. */
