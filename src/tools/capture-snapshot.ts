@@ -40,22 +40,28 @@ export const captureSnapshot = defineTool({
   input: z.object({ host: hostField, label: labelField, windowSec: windowSecField }).strict(),
   data: z.object({
     snapshotId: z.string(),
-    resourceUri: z.string().describe('diag://snapshots/<id>: read it for the whole bundle (JSON)'),
+    /** diag://snapshots/<id>: read it for the whole bundle (JSON) */
+    resourceUri: z.string(),
     label: z.string().nullable(),
     capturedAt: z.string(),
-    sizeBytes: z.number().int().describe('size of the stored bundle (JSON bytes); rounded up to a KiB when sizeExact is false'),
-    sizeExact: z.boolean().describe('false when part of the store is withheld from this caller: exact byte counts of content it may not read are never given'),
+    /** size of the stored bundle (JSON bytes); rounded up to a KiB when sizeExact is false */
+    sizeBytes: z.number().int(),
+    /** false when part of the store is withheld from this caller: exact byte counts of content it may not read are never given */
+    sizeExact: z.boolean(),
     summary: z.object({
       overall: status,
       findingCount: z.number().int(),
-      findings: z.array(findingSchema).describe('worst first, at most 10 (the bundle holds all)'),
-      failedSections: z.array(z.string()).describe('sections that could not be captured (see warnings)'),
+      /** worst first, at most 10 (the bundle holds all) */
+      findings: z.array(findingSchema),
+      /** sections that could not be captured (see warnings) */
+      failedSections: z.array(z.string()),
+      /** sections stored but not shown to this caller (nor to any reader without requiredScope): their findings are left out too */
       withheldSections: z
-        .array(z.object({ section: z.string(), requiredScope: z.string() }))
-        .describe('sections stored but not shown to this caller (nor to any reader without requiredScope): their findings are left out too'),
+        .array(z.object({ section: z.string(), requiredScope: z.string() })),
     }),
     stored: z.object({ count: z.number().int(), bytes: z.number().int(), maxCount: z.number().int(), maxBytes: z.number().int() }),
-    evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })).describe('older snapshots removed to make room'),
+    /** older snapshots removed to make room */
+    evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })),
   }),
   async handler({ host, label, windowSec }, { services, signal, progress, reader = EVERY_SCOPE }) {
     checkHost(host);

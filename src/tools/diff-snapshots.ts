@@ -38,23 +38,28 @@ export const diffSnapshotsTool = defineTool({
   data: z.object({
     a: side,
     b: side,
-    elapsedSec: z.number().describe('b.capturedAt − a.capturedAt (negative when b is older)'),
+    /** b.capturedAt − a.capturedAt (negative when b is older) */
+    elapsedSec: z.number(),
     changed: z.array(
       z.object({
         path: z.string(),
         before: z.number().nullable(),
         after: z.number().nullable(),
-        delta: z.number().nullable().describe('after − before; null when one side is unknown'),
-        changePct: z.number().nullable().describe('delta relative to before, %; null when before is 0 or unknown'),
+        /** after − before; null when one side is unknown */
+        delta: z.number().nullable(),
+        /** delta relative to before, %; null when before is 0 or unknown */
+        changePct: z.number().nullable(),
         unit: z.string(),
       }),
     ),
-    changedTotal: z.number().int().describe('figures that changed in all (changed is one page of them)'),
-    newFindings: z.array(snapshotFindingSchema).describe(`warning/critical in b but not in a (at most ${MAX_LISTED}, worst first)`),
-    resolvedFindings: z.array(snapshotFindingSchema).describe(`warning/critical in a but not in b (at most ${MAX_LISTED})`),
-    statusChanges: z
-      .array(z.object({ code: z.string(), subject: z.string().nullable().describe('what was judged, e.g. "Space used on /var"'), before: status, after: status }))
-      .describe(`assessments judged in both with a different status (at most ${MAX_LISTED})`),
+    /** figures that changed in all (changed is one page of them) */
+    changedTotal: z.number().int(),
+    /** warning/critical in b but not in a (at most MAX_LISTED, worst first) */
+    newFindings: z.array(snapshotFindingSchema),
+    /** warning/critical in a but not in b (at most MAX_LISTED) */
+    resolvedFindings: z.array(snapshotFindingSchema),
+    /** assessments judged in both with a different status (at most MAX_LISTED); subject: what was judged, e.g. "Space used on /var" */
+    statusChanges: z.array(z.object({ code: z.string(), subject: z.string().nullable(), before: status, after: status })),
   }),
   async handler({ a, b, limit, cursor }, { services, reader = EVERY_SCOPE }) {
     const store = services.snapshots;

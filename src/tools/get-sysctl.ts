@@ -7,10 +7,10 @@ import { cursorField, decodeCursor, paginate } from './paging.js';
 
 const dataSchema = z.object({
   prefix: z.string(),
-  values: z
-    .array(z.object({ key: z.string().describe('dotted sysctl name'), value: z.union([z.number(), z.string()]) }))
-    .describe('matching keys sorted by name, this page only: value is a number when the file holds one integer, else its text with whitespace collapsed'),
-  unreadable: z.number().int().nonnegative().describe('matching keys that cannot be read (write-only such as vm.drop_caches, or permission denied)'),
+  /** matching keys sorted by name, this page only: value is a number when the file holds one integer, else its text with whitespace collapsed */
+  values: z.array(z.object({ key: z.string(), value: z.union([z.number(), z.string()]) })),
+  /** matching keys that cannot be read (write-only such as vm.drop_caches, or permission denied) */
+  unreadable: z.number().int().nonnegative(),
 });
 
 export const getSysctl = defineTool({

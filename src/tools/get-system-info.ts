@@ -13,14 +13,18 @@ const data = z.object({
   kernel: z.string().nullable(),
   arch: z.string().nullable(),
   uptimeSec: z.number().nullable(),
-  bootedAt: z.string().nullable().describe('RFC 3339 UTC'),
-  virtualization: z.string().describe('kvm, vmware, xen, hyperv, none or unknown'),
+  /** RFC 3339 UTC */
+  bootedAt: z.string().nullable(),
+  /** kvm, vmware, xen, hyperv, none or unknown */
+  virtualization: z.string(),
   inContainer: z.boolean(),
   containerRuntime: z.string().nullable(),
   cgroupVersion: z.number().int().nullable(),
-  cpus: z.object({ model: z.string().nullable(), logical: z.number().nullable(), effective: z.number().nullable().describe('usable CPUs after cgroup quota and affinity') }),
+  /** effective: usable CPUs after cgroup quota and affinity */
+  cpus: z.object({ model: z.string().nullable(), logical: z.number().nullable(), effective: z.number().nullable() }),
   memoryTotalBytes: z.number().nullable(),
-  effectiveMemoryLimitBytes: z.number().nullable().describe('cgroup memory limit when tighter than MemTotal; null when none'),
+  /** cgroup memory limit when tighter than MemTotal; null when none */
+  effectiveMemoryLimitBytes: z.number().nullable(),
   timeSync: z.object({ synced: z.boolean().nullable(), source: z.string().nullable() }),
   rebootRequired: z.boolean().nullable(),
 });
