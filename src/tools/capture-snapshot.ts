@@ -28,13 +28,13 @@ export const labelField = z
   .max(80)
   .regex(/^[^\p{C}]+$/u, 'label must be printable text (no control characters)')
   .optional()
-  .describe('a short name for this capture, e.g. "before restart" or "during incident" (≤ 80 printable characters)');
+  .describe('a short name, e.g. "before restart"');
 
 export const captureSnapshot = defineTool({
   name: 'capture_snapshot',
   title: 'Capture an evidence snapshot',
   description:
-    'Runs the standard health sweep (triage, CPU, memory, filesystems, disk I/O, network, PSI pressure, limits, top 10 processes by CPU and by memory) and stores it as an evidence bundle in memory, readable as the resource diag://snapshots/{id} (a resource_link is returned). Use it at the start of an investigation, before and after a change (then compare with diff_snapshots), and to ground an incident_report in figures. Returns the snapshotId, the overall status and the top 10 findings. Rates are over windowSec (the 1 Hz sampler ≈ 1 s by default; 0.2–10 s for a fresh measurement). The store keeps the newest 20 snapshots / 4 MiB of JSON: the oldest are evicted first and `evicted` lists them. Snapshots do not survive a restart.',
+    'Runs the standard sweep (triage, CPU, memory, filesystems, disk I/O, network, PSI, limits, top 10 processes by CPU and by memory) and stores it as an evidence bundle in memory, read as diag://snapshots/{id} (a resource_link is returned). Use it at the start of an investigation, before and after a change (compare with diff_snapshots), and to ground an incident_report in figures. Returns snapshotId, the overall status and the top 10 findings. The store keeps the newest 20 snapshots / 4 MiB of JSON, evicting the oldest (listed in `evicted`); lost on restart.',
   toolset: 'core',
   annotations: { idempotentHint: false },
   input: z.object({ host: hostField, label: labelField, windowSec: windowSecField }).strict(),

@@ -33,7 +33,7 @@ export const getSystemInfo = defineTool({
   name: 'get_system_info',
   title: 'System information',
   description:
-    'Identity and shape of the host: hostname, OS, kernel, architecture, uptime and boot time, virtualization, whether it runs in a container (and which cgroup version), logical and effective CPUs, total memory and any cgroup memory limit, time sync and reboot-required. Cheap; call it first to know what you are looking at.',
+    'Identity and shape of the host: hostname, OS, kernel, architecture, uptime and boot time, virtualization, container (and cgroup version), logical and effective CPUs, total memory and any cgroup memory limit, time sync, reboot-required. Cheap; call it first to know what you are looking at.',
   toolset: 'core',
   input: z.object({ host: hostField }).strict(),
   data,
