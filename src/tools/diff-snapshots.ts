@@ -18,20 +18,20 @@ const ref = (which: string) =>
     .string()
     .min(1)
     .max(64)
-    .describe(`${which} snapshot: an id from capture_snapshot (snap_…), or "latest" / "previous" (the newest stored snapshot / the one before it)`);
+    .describe(`${which} snapshot: an id (snap_…), "latest" or "previous" (the one before it)`);
 const side = z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string(), overall: status });
 
 export const diffSnapshotsTool = defineTool({
   name: 'diff_snapshots',
   title: 'Compare two snapshots',
   description:
-    'Before/after comparison of two evidence bundles from capture_snapshot (a = before, b = after): every figure that changed, as changed[{path, before, after, delta, changePct, unit}] — paths like memory.availableBytes, cpu.busyPct, filesystems./var.usedPct, disks.nvme0n1.utilPct, network.tcp.retransPct — ranked by significance (percentages by points moved, other figures by relative change; figures with a health threshold first at equal movement); findings that appeared (newFindings) or went away (resolvedFindings); assessments whose status changed (statusChanges); and elapsedSec between the captures. Use it to verify a fix, see what an incident changed, or estimate growth (delta / elapsedSec). Units: bytes, %, /s, ms, s, count. `limit` pages `changed` (cursor continues).',
+    'Before/after comparison of two evidence bundles from capture_snapshot (a = before, b = after): every figure that changed, as changed[{path, before, after, delta, changePct, unit}] (paths like memory.availableBytes, filesystems./var.usedPct, disks.nvme0n1.utilPct), ranked by significance (percentages by points moved, others by relative change; figures with a health threshold first); findings that appeared (newFindings) or went away (resolvedFindings); assessments whose status changed; elapsedSec between the captures. Use it to verify a fix, see what an incident changed, or estimate growth (delta / elapsedSec).',
   toolset: 'history',
   input: z
     .object({
       a: ref('the earlier ("before")'),
       b: ref('the later ("after")'),
-      limit: z.number().int().min(1).max(100).default(50).describe('changed figures per page (1–100, default 50), most significant first'),
+      limit: z.number().int().min(1).max(100).default(50).describe('changed figures per page, most significant first'),
       cursor: cursorField,
     })
     .strict(),
