@@ -1,8 +1,10 @@
 /**
  * The output schema a tool lists: the SDK's JSON Schema (2020-12) of the envelope around the tool's
  * `data`, compacted for the wire. Every client holds the whole tools/list, and SDK clients compile every
- * output schema with Ajv (v2 on the first callTool after a tools/list, v1 on each listTools: 190–460 ms
- * for the 28 tools as zod emits them); those bytes and that time buy nothing when
+ * output schema with Ajv (v2 on the first callTool after a tools/list, v1 on each listTools): as zod
+ * emitted them, the 28 tools' schemas were 142 KB and took the SDK's Ajv 40× as long as 28 trivial ones
+ * (240–540 ms on a loaded 2-core VM); compacted and without prose (server/envelope.ts), 69 KB and 0.7 of
+ * that time (bench/context.ts). Those bytes and that time bought nothing when
  *  - every `.int()` carries zod's safe-integer bounds (±9007199254740991): the server validates the
  *    result with zod before it leaves, so no answer can be outside them; without them a nullable integer
  *    is the same `{type: ["integer", "null"]}` zod writes for every other nullable;
@@ -11,8 +13,8 @@
  *    tools/list reject the answers of a newer server that added a field;
  *  - a record says `propertyNames: {type: "string"}`: every JSON property name is one;
  *  - a nullable is `anyOf: [X, {type: "null"}]` where `type: [T, "null"]` says the same (foldNullable);
- *  - one subschema is written out again wherever it occurs (the PSI line six times in get_cgroup, the
- *    assessment in the envelope and in a snapshot's findings): `share` keeps one copy in `$defs`;
+ *  - one subschema is written out again wherever it occurs (the PSI of cpu, memory and io in get_pressure
+ *    and get_cgroup, the status enum in each of triage_host's areas): `share` keeps one copy in `$defs`;
  *  - `$schema` names 2020-12, the dialect MCP assumes for a schema without one (since 2025-11-25): 58
  *    bytes in every tool. A client that still reads draft-07 sees the same constraints but for
  *    `prefixItems` (get_history's points), which it ignores, so it accepts more, never less; and a
