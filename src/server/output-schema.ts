@@ -13,6 +13,7 @@
  *    tools/list reject the answers of a newer server that added a field;
  *  - a record says `propertyNames: {type: "string"}`: every JSON property name is one;
  *  - a nullable is `anyOf: [X, {type: "null"}]` where `type: [T, "null"]` says the same (foldNullable);
+ *  - an `enum` or `const` also states the `type` its values have, and a record `additionalProperties: {}`;
  *  - one subschema is written out again wherever it occurs (the PSI of cpu, memory and io in get_pressure
  *    and get_cgroup, the status enum in each of triage_host's areas): `share` keeps one copy in `$defs`;
  *  - `$schema` names 2020-12, the dialect MCP assumes for a schema without one (since 2025-11-25): 58
@@ -66,7 +67,21 @@ export function prune(schema: JsonSchema): void {
   if (schema.additionalProperties === false) delete schema.additionalProperties;
   const names = schema.propertyNames;
   if (isSchema(names) && Object.keys(names).length === 1 && names.type === 'string') delete schema.propertyNames;
+  if (schema.additionalProperties === true || (isSchema(schema.additionalProperties) && Object.keys(schema.additionalProperties).length === 0)) delete schema.additionalProperties;
   foldNullable(schema);
+  dropTypeOfValueList(schema);
+}
+
+/** The JSON Schema types a JSON value has (an integer is a number too). */
+const typesOf = (v: Json): string[] =>
+  v === null ? ['null'] : Array.isArray(v) ? ['array'] : typeof v === 'number' ? (Number.isInteger(v) ? ['integer', 'number'] : ['number']) : [typeof v];
+
+/** `type` beside an `enum` or `const` whose values all have one of its types: the value list says it already. */
+function dropTypeOfValueList(schema: JsonSchema): void {
+  const values = Array.isArray(schema.enum) ? schema.enum : 'const' in schema ? [schema.const ?? null] : undefined;
+  if (!values || schema.type === undefined) return;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (values.every((v) => typesOf(v).some((t) => types.includes(t)))) delete schema.type;
 }
 
 /**
@@ -97,12 +112,21 @@ function foldNullable(schema: JsonSchema): void {
   }
   const nullAt = list.findIndex((o) => Object.keys(o).length === 1 && o.type === 'null');
   const other = list[1 - nullAt];
-  if (list.length !== 2 || nullAt < 0 || !other || typeof other.type !== 'string') return;
+  // Without a type, X must be a value list (its type already dropped as said by its values).
+  if (list.length !== 2 || nullAt < 0 || !other || (typeof other.type !== 'string' && !(other.type === undefined && Array.isArray(other.enum)))) return;
   const keys = Object.keys(other);
   if (keys.some((k) => (!OWN_TYPE_ONLY.has(k) && k !== 'enum') || (k !== 'type' && k in schema))) return;
   delete schema.anyOf;
-  Object.assign(schema, other, { type: [other.type, 'null'] });
+  Object.assign(schema, other, other.type === undefined ? {} : { type: [other.type, 'null'] });
   if (Array.isArray(other.enum)) schema.enum = [...other.enum, null];
+}
+
+/** The property most occurrences are (`status`), or the first three distinct ones (`cpu_memory_io`). */
+function defName(names: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const [top, topCount] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['def', 0];
+  return topCount * 2 > names.length ? top : [...counts.keys()].slice(0, 3).join('_');
 }
 
 /** Bytes of `{"$ref":"#/$defs/<name>"}`. */
@@ -111,11 +135,12 @@ const refBytes = (name: string): number => 19 + name.length;
 /**
  * Moves the subschema whose repetition costs the most bytes into `$defs` and points every occurrence at
  * it, until no repetition is worth a reference. A definition is named after the properties it occurs as
- * (`cpu_memory_io`; the first three). Definitions may refer to one another (a repeated part of a repeated part).
+ * (defName). Definitions may refer to one another (a repeated part of a repeated part).
  */
 export function share(root: JsonSchema): void {
   const defs: JsonSchema = isSchema(root.$defs) ? root.$defs : {};
   for (;;) {
+    /** Per subschema text: how often it occurs, and the property it occurs as each time. */
     const seen = new Map<string, { count: number; names: string[] }>();
     // A definition's own body is not an occurrence (its insides are).
     const count = (schema: JsonSchema, name: string): void =>
@@ -126,7 +151,7 @@ export function share(root: JsonSchema): void {
           if (!entry) seen.set(text, { count: 1, names: [slot.name] });
           else {
             entry.count += 1;
-            if (!entry.names.includes(slot.name)) entry.names.push(slot.name);
+            entry.names.push(slot.name);
           }
         }
         count(at(slot), slot.name);
@@ -134,7 +159,7 @@ export function share(root: JsonSchema): void {
     count(root, 'root');
     let best: { text: string; name: string; saved: number } | undefined;
     for (const [text, { count: n, names }] of seen) {
-      const name = names.slice(0, 3).join('_');
+      const name = defName(names);
       const size = Buffer.byteLength(text);
       const saved = n * size - (size + name.length + 4) - n * refBytes(name);
       if (n > 1 && saved > 0 && (!best || saved > best.saved)) best = { text, name, saved };
