@@ -3,7 +3,7 @@
  * `data`, compacted for the wire. Every client holds the whole tools/list, and SDK clients compile every
  * output schema with Ajv (v2 on the first callTool after a tools/list, v1 on each listTools): as zod
  * emitted them, the 28 tools' schemas were 142 KB and took the SDK's Ajv 40× as long as 28 trivial ones
- * (240–540 ms on a loaded 2-core VM); compacted and without prose (server/envelope.ts), 69 KB and 0.7 of
+ * (240–540 ms on a loaded 2-core VM); compacted and without prose (server/envelope.ts), 68 KB and 0.7 of
  * that time (bench/context.ts). Those bytes and that time bought nothing when
  *  - every `.int()` carries zod's safe-integer bounds (±9007199254740991): the server validates the
  *    result with zod before it leaves, so no answer can be outside them; without them a nullable integer
