@@ -3,13 +3,13 @@
  * Loopback only, fixed request counts, bounded in time (a watchdog ends the
  * run after 9 minutes), and every process it starts is killed on the way out.
  *
- * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler,abuse] [-- --no-build]
+ * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler,abuse,context] [-- --no-build]
  *   --requests N   measured requests per throughput cell (default 2000; --quick 500)
  *   --calls N      calls per tool per way in for the process phase, and per tool in the tools phase (default 30; --quick 10)
  *   --sampler-seconds N  how long the sampler phase lets the sampler tick (default 60; --quick 15)
  *   --sleepers N   extra sleeping processes (default 1000)
  *   --sessions N   idle legacy sessions for the memory phase (default 1000)
- *   --quick also halves the abuse phase's counts (bench/abuse.ts)
+ *   --quick also halves the abuse phase's counts (bench/abuse.ts) and the context phase's compile rounds (20 → 5)
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ import { parseArgs } from 'node:util';
 import { runAbuse } from './abuse.js';
 import type { AbuseResult } from './abuse.js';
 import { ensureBuilt } from './build.js';
+import { runContext } from './context.js';
+import type { ContextResult } from './context.js';
 import { runLoad } from './load.js';
 import type { LoadResult } from './load.js';
 import { runMemory } from './memory.js';
@@ -32,13 +34,13 @@ import type { SamplerBenchResult } from './sampler.js';
 import { runTools } from './tools.js';
 import type { ToolsResult } from './tools.js';
 import { round, sleep } from './stats.js';
-import { abuseChecks, checks, renderSummary, samplerChecks, toolsChecks, writeReport } from './summary.js';
+import { abuseChecks, checks, contextChecks, renderSummary, samplerChecks, toolsChecks, writeReport } from './summary.js';
 import type { BenchReport } from './summary.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const RESULTS = join(REPO, 'bench', 'results', 'latest.json');
 const WATCHDOG_MS = 9 * 60_000;
-const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler', 'abuse'] as const;
+const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler', 'abuse', 'context'] as const;
 type Phase = (typeof PHASES)[number];
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -206,6 +208,11 @@ async function main(): Promise<number> {
   );
   if (abuse) log(`\n${abuse.table}`);
 
+  const context: ContextResult | undefined = await phase('context', '7. the context footprint of tools/list per toolset, and a client compiling the output schemas', () =>
+    runContext({ rounds: opts.quick ? 5 : 20, log }),
+  );
+  if (context) log(`\n${context.table}`);
+
   stopBenchServices();
   const othersPct = othersBusyPct(mark);
   const report: BenchReport = {
@@ -219,8 +226,9 @@ async function main(): Promise<number> {
     ...(tools ? { tools: (({ table: _t, ...rest }) => rest)(tools) } : {}),
     ...(sampler ? { sampler } : {}),
     ...(abuse ? { abuse: (({ table: _t, ...rest }) => rest)(abuse) } : {}),
+    ...(context ? { context: (({ table: _t, ...rest }) => rest)(context) } : {}),
     errors,
-    checks: [...checks(processes, memory), ...toolsChecks(tools), ...samplerChecks(sampler), ...abuseChecks(abuse)],
+    checks: [...checks(processes, memory), ...toolsChecks(tools), ...samplerChecks(sampler), ...abuseChecks(abuse), ...contextChecks(context)],
   };
   writeReport(RESULTS, report);
   log(`\n${renderSummary(report, load)}`);

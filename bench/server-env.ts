@@ -23,7 +23,7 @@ import { keepAliveAgent } from './wire.js';
  * property: Symbol(mcp.completable)" (HTTP 500), which broke the tools phase after the processes phase.
  */
 let shared: ReturnType<typeof createServices> | undefined;
-function benchServices(): ReturnType<typeof createServices> {
+export function benchServices(): ReturnType<typeof createServices> {
   shared ??= createServices({ root: '/', samplerIntervalMs: 1000 });
   return shared;
 }

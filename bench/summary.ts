@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ABUSE_TARGETS } from './abuse.js';
 import type { AbuseResult } from './abuse.js';
+import { CONTEXT_TARGETS } from './context.js';
+import type { ContextResult } from './context.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
 import type { Mode, ProcessesResult } from './processes.js';
@@ -36,6 +38,7 @@ export interface BenchReport {
   tools?: Omit<ToolsResult, 'table'>;
   sampler?: SamplerBenchResult;
   abuse?: Omit<AbuseResult, 'table'>;
+  context?: Omit<ContextResult, 'table'>;
   errors: Array<{ phase: string; message: string }>;
   checks: Check[];
 }
@@ -158,6 +161,35 @@ export function abuseChecks(a: AbuseResult | undefined): Check[] {
       target: '0',
       pass: leaks === undefined ? null : leaks === 0,
       note: a.rows.find((r) => r.id === 'symlink-race')?.detail ?? 'not run',
+    },
+  ];
+}
+
+/**
+ * The context phase against its targets: core's model-visible bytes, and the output schemas' bytes per
+ * tool over every toolset. The client's compile time is shown beside its same-run baseline in the note.
+ */
+export function contextChecks(c: ContextResult | undefined): Check[] {
+  if (!c) return [];
+  const core = c.footprints.find((f) => f.toolsets === 'core');
+  const all = c.footprints.find((f) => f.toolsets === 'all');
+  const others = c.footprints.filter((f) => f.toolsets !== 'core').map((f) => `${f.toolsets} ${f.visibleBytes} B`).join(', ');
+  return [
+    {
+      name: `tools/list model-visible bytes, core (${core?.tools ?? 0} tools: name, title, description, inputSchema)`,
+      value: core ? core.visibleBytes : null,
+      unit: 'B',
+      target: `≤ ${CONTEXT_TARGETS.coreVisibleBytes} B`,
+      pass: core ? core.visibleBytes <= CONTEXT_TARGETS.coreVisibleBytes : null,
+      note: `≈ ${core?.visibleTokens ?? '?'} tokens; other toolsets: ${others}; server instructions ${c.instructionsBytes} B`,
+    },
+    {
+      name: `output schema bytes per tool, all toolsets (${all?.tools ?? 0} tools)`,
+      value: all ? all.outputBytesPerTool : null,
+      unit: 'B',
+      target: `≤ ${CONTEXT_TARGETS.outputBytesPerTool} B on average`,
+      pass: all ? all.outputBytesPerTool <= CONTEXT_TARGETS.outputBytesPerTool : null,
+      note: `${all?.outputBytes ?? '?'} B in all; client compile p50 ${c.compile.hostlensMs.p50} ms = ${c.compile.ratio}× the same number of trivial schemas (${c.compile.baselineMs.p50} ms)`,
     },
   ];
 }

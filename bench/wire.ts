@@ -97,18 +97,23 @@ export function modernMeta(): Record<string, unknown> {
   };
 }
 
-/** A modern (2026-07-28) stateless tools/call: body plus the mirrored headers. */
-export function modernToolCall(id: number, name: string, args: Record<string, unknown>): { headers: Record<string, string>; body: string } {
+/** A modern (2026-07-28) stateless request: body plus the mirrored headers (`Mcp-Name` when the params name something). */
+export function modernRequest(id: number, method: string, params: Record<string, unknown>): { headers: Record<string, string>; body: string } {
   return {
     headers: {
       'content-type': 'application/json',
       accept: ACCEPT,
       'mcp-protocol-version': MODERN,
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
+      'mcp-method': method,
+      ...(typeof params.name === 'string' ? { 'mcp-name': params.name } : {}),
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: modernMeta() } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: modernMeta() } }),
   };
+}
+
+/** A modern (2026-07-28) stateless tools/call: body plus the mirrored headers. */
+export function modernToolCall(id: number, name: string, args: Record<string, unknown>): { headers: Record<string, string>; body: string } {
+  return modernRequest(id, 'tools/call', { name, arguments: args });
 }
 
 // ------------------------------------------------------------------ legacy
@@ -129,7 +134,7 @@ export function legacyToolCall(sessionId: string, id: number, name: string, args
   };
 }
 
-const INITIALIZE = JSON.stringify({
+export const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
   id: 0,
   method: 'initialize',

@@ -7,13 +7,17 @@ import { z } from 'zod';
 export const STATUSES = ['ok', 'warning', 'critical', 'unknown'] as const;
 export type Status = (typeof STATUSES)[number];
 
+/** Listed in every tool's output schema, so its fields are described once, in the server instructions. */
 export const assessmentSchema = z.object({
-  area: z.string().describe('cpu, memory, filesystem, load, pressure, …'),
+  /** cpu, memory, filesystem, load, pressure, … */
+  area: z.string(),
   status: z.enum(STATUSES),
-  code: z.string().describe('stable identifier, e.g. memory.available_low'),
+  /** A stable identifier, e.g. memory.available_low. */
+  code: z.string(),
   message: z.string(),
   value: z.number().nullable(),
-  threshold: z.number().nullable().describe('the threshold the value was compared with (the one crossed, or the warning level when ok)'),
+  /** The threshold the value was compared with: the one crossed, or the warning level when ok. */
+  threshold: z.number().nullable(),
   unit: z.string(),
   evidence: z.array(z.string()).optional(),
 });

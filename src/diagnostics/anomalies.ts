@@ -28,10 +28,13 @@ export const anomalySchema = z.object({
   unit: z.string(),
   baselineMedian: z.number(),
   windowMedian: z.number(),
-  changePct: z.number().nullable().describe('(window − baseline) / |baseline| × 100; null when the baseline median is 0'),
-  robustZ: z.number().describe('(windowMedian − baselineMedian) / max(1.4826·MAD, floor); |z| ≥ 3.5 is a strong change'),
+  /** (window − baseline) / |baseline| × 100; null when the baseline median is 0 */
+  changePct: z.number().nullable(),
+  /** (windowMedian − baselineMedian) / max(1.4826·MAD, floor); |z| ≥ 3.5 is a strong change */
+  robustZ: z.number(),
   direction: z.enum(['up', 'down']),
-  points: z.object({ baseline: z.number().int(), window: z.number().int() }).describe('finite points compared on each side'),
+  /** finite points compared on each side */
+  points: z.object({ baseline: z.number().int(), window: z.number().int() }),
 });
 export type Anomaly = z.infer<typeof anomalySchema>;
 
@@ -40,11 +43,16 @@ const rangeOut = z.object({ from: z.string(), to: z.string() });
 export const anomaliesDataSchema = z.object({
   source: z.literal('sampler'),
   window: rangeOut,
-  baseline: rangeOut.describe('the compared period (default: as long as the window, just before it)'),
-  resolution: z.enum(['1s', '1m']).describe('ring compared: 1s when the baseline starts within the last 15 min, else per-minute means'),
-  consideredCount: z.number().int().nonnegative().describe('metrics with enough points on both sides'),
-  skippedTooFewPoints: z.object({ count: z.number().int().nonnegative(), metrics: z.array(z.string()).describe('≤ 20 names') }).describe(`metrics with fewer than ${MIN_POINTS} points in the window or the baseline`),
-  ranked: z.array(anomalySchema).describe(`metrics that moved (|robustZ| ≥ ${MIN_ABS_Z}), largest |robustZ| first`),
+  /** the compared period (default: as long as the window, just before it) */
+  baseline: rangeOut,
+  /** ring compared: 1s when the baseline starts within the last 15 min, else per-minute means */
+  resolution: z.enum(['1s', '1m']),
+  /** metrics with enough points on both sides */
+  consideredCount: z.number().int().nonnegative(),
+  /** metrics with fewer than MIN_POINTS points in the window or the baseline (≤ 20 names) */
+  skippedTooFewPoints: z.object({ count: z.number().int().nonnegative(), metrics: z.array(z.string()) }),
+  /** metrics that moved (|robustZ| ≥ MIN_ABS_Z), largest |robustZ| first */
+  ranked: z.array(anomalySchema),
 });
 export type AnomaliesData = Omit<z.infer<typeof anomaliesDataSchema>, 'ranked'>;
 

@@ -22,42 +22,57 @@ const psiLine = z.object({ avg10Pct: z.number(), avg60Pct: z.number(), avg300Pct
 const psi = z.object({ some: psiLine, full: psiLine.nullable() }).nullable();
 
 export const cgroupDataSchema = z.object({
-  path: z.string().nullable().describe('cgroup path inside the hierarchy, e.g. /system.slice/nginx.service'),
-  version: z.union([z.literal(1), z.literal(2)]).describe('cgroup version the values come from (hybrid hosts: 1)'),
-  mode: z.enum(['v2', 'v1', 'hybrid', 'none']).describe('how the host mounts cgroups'),
+  /** cgroup path inside the hierarchy, e.g. /system.slice/nginx.service */
+  path: z.string().nullable(),
+  /** cgroup version the values come from (hybrid hosts: 1) */
+  version: z.union([z.literal(1), z.literal(2)]),
+  /** how the host mounts cgroups */
+  mode: z.enum(['v2', 'v1', 'hybrid', 'none']),
+  /** v1: the cgroup path read in each controller hierarchy (a process can sit in different cgroups per controller; a controller missing here was not available); null on v2 */
   controllerPaths: z
     .record(z.string(), z.string())
-    .nullable()
-    .describe('v1: the cgroup path read in each controller hierarchy (a process can sit in different cgroups per controller; a controller missing here was not available); null on v2'),
+    .nullable(),
   memory: z.object({
     currentBytes: int,
-    maxBytes: int.describe('memory limit; null = unlimited (v2 "max", v1 9223372036854771712)'),
-    usedPct: n.describe('currentBytes as a share of maxBytes; null without a limit'),
-    highBytes: int.describe('v2 memory.high throttling point; null = none (or v1)'),
-    peakBytes: int.describe('high-water mark (v2 memory.peak, v1 max_usage_in_bytes)'),
+    /** memory limit; null = unlimited (v2 "max", v1 9223372036854771712) */
+    maxBytes: int,
+    /** currentBytes as a share of maxBytes; null without a limit */
+    usedPct: n,
+    /** v2 memory.high throttling point; null = none (or v1) */
+    highBytes: int,
+    /** high-water mark (v2 memory.peak, v1 max_usage_in_bytes) */
+    peakBytes: int,
     swapCurrentBytes: int,
-    events: z
-      .object({ oom: int, oomKill: int, high: int, max: int.describe('times the limit was hit (v2 memory.events max, v1 memory.failcnt)') })
-      .nullable()
-      .describe('cumulative since the cgroup was created; v1 has no oom/high counters'),
+    /** cumulative since the cgroup was created; v1 has no oom/high counters; max: times the limit was hit (v2 memory.events max, v1 memory.failcnt) */
+    events: z.object({ oom: int, oomKill: int, high: int, max: int }).nullable(),
   }),
   cpu: z.object({
-    quotaCores: n.describe('CPU quota in cores (quota / period); null = unlimited'),
+    /** CPU quota in cores (quota / period); null = unlimited */
+    quotaCores: n,
     periodUs: int,
-    usageCores: n.describe('CPU used over the window, in cores'),
-    usagePct: n.describe('usageCores as a share of quotaCores when there is a quota, else of all online CPUs (see usagePctOf)'),
+    /** CPU used over the window, in cores */
+    usageCores: n,
+    /** usageCores as a share of quotaCores when there is a quota, else of all online CPUs (see usagePctOf) */
+    usagePct: n,
     usagePctOf: z.enum(['quota', 'cpus']).nullable(),
-    throttledPeriodsPct: n.describe('share of scheduling periods in the window in which the quota throttled the cgroup (0 when it ran no period)'),
-    throttledSec: n.describe('time throttled during the window, s'),
-    nrPeriods: int.describe('cumulative scheduling periods'),
-    nrThrottled: int.describe('cumulative throttled periods'),
-    throttledTotalSec: n.describe('cumulative time throttled, s'),
+    /** share of scheduling periods in the window in which the quota throttled the cgroup (0 when it ran no period) */
+    throttledPeriodsPct: n,
+    /** time throttled during the window, s */
+    throttledSec: n,
+    /** cumulative scheduling periods */
+    nrPeriods: int,
+    /** cumulative throttled periods */
+    nrThrottled: int,
+    /** cumulative time throttled, s */
+    throttledTotalSec: n,
   }),
-  pids: z.object({ current: int, max: int.describe('null = unlimited'), usedPct: n }),
-  io: z.object({ readBytes: int, writeBytes: int }).describe('bytes read/written since the cgroup was created (v2 io.stat, v1 blkio io_service_bytes)'),
+  /** max: null = unlimited */
+  pids: z.object({ current: int, max: int, usedPct: n }),
+  /** bytes read/written since the cgroup was created (v2 io.stat, v1 blkio io_service_bytes) */
+  io: z.object({ readBytes: int, writeBytes: int }),
+  /** PSI of the cgroup (some/full avg10/60/300 %, cumulative totalUsec); null when absent (v1 without a unified hierarchy) */
   pressure: z
-    .object({ cpu: psi, memory: psi, io: psi })
-    .describe('PSI of the cgroup (some/full avg10/60/300 %, cumulative totalUsec); null when absent (v1 without a unified hierarchy)'),
+    .object({ cpu: psi, memory: psi, io: psi }),
 });
 export type CgroupData = z.infer<typeof cgroupDataSchema>;
 

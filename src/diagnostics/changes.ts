@@ -36,29 +36,40 @@ export interface Change {
 
 const SOURCE_STATUS = z.enum(['ok', 'unavailable']);
 export const changeSchema = z.object({
-  ts: z.string().describe('when it happened (RFC 3339 UTC); for a watched file, its new mtime'),
+  /** when it happened (RFC 3339 UTC); for a watched file, its new mtime */
+  ts: z.string(),
   kind: z.enum(CHANGE_KINDS),
-  action: z.string().describe('install, upgrade, remove, purge, created, modified, deleted, started, stopped, restarted, failed, reloaded, booted, opened, closed'),
-  subject: z.string().describe('package, file path, unit, listener ("tcp 0.0.0.0:8080") or kernel release'),
-  detail: z.string().describe('versions, apt command line (redacted), owner pid/comm; for a config file only created/modified/deleted and whether the content changed (never a digest or size)'),
+  /** install, upgrade, remove, purge, created, modified, deleted, started, stopped, restarted, failed, reloaded, booted, opened, closed */
+  action: z.string(),
+  /** package, file path, unit, listener ("tcp 0.0.0.0:8080") or kernel release */
+  subject: z.string(),
+  /** versions, apt command line (redacted), owner pid/comm; for a config file only created/modified/deleted and whether the content changed (never a digest or size) */
+  detail: z.string(),
 });
 export type ChangeOut = z.infer<typeof changeSchema>;
 
 export const changesDataSchema = z.object({
-  since: z.string().describe('start of the range (RFC 3339 UTC)'),
-  changes: z.array(changeSchema).describe('newest first'),
-  matched: z.number().int().describe('changes in the range for the requested kinds (all pages)'),
-  countsByKind: z.record(z.string(), z.number().int()).describe('changes per kind over all pages'),
-  sources: z.record(z.string(), SOURCE_STATUS).describe('per requested kind: ok, or unavailable (the warnings say why)'),
+  /** start of the range (RFC 3339 UTC) */
+  since: z.string(),
+  /** newest first */
+  changes: z.array(changeSchema),
+  /** changes in the range for the requested kinds (all pages) */
+  matched: z.number().int(),
+  /** changes per kind over all pages */
+  countsByKind: z.record(z.string(), z.number().int()),
+  /** per requested kind: ok, or unavailable (the warnings say why) */
+  sources: z.record(z.string(), SOURCE_STATUS),
+  /** the config/listener watcher; null when it is not running in this server */
   watch: z
     .object({
-      baselineAt: z.string().nullable().describe('when the watcher took its baseline: config edits and new listeners before it are not seen'),
+      /** when the watcher took its baseline: config edits and new listeners before it are not seen */
+      baselineAt: z.string().nullable(),
       intervalSec: z.number(),
       filesWatched: z.number().int(),
     })
-    .nullable()
-    .describe('the config/listener watcher; null when it is not running in this server'),
-  redactions: z.number().int().describe('secrets masked in the details of all matched changes (apt command lines, journal messages)'),
+    .nullable(),
+  /** secrets masked in the details of all matched changes (apt command lines, journal messages) */
+  redactions: z.number().int(),
 });
 export type ChangesData = z.infer<typeof changesDataSchema>;
 

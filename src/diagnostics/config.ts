@@ -33,24 +33,34 @@ const MAX_REDACTIONS_LISTED = 100;
 const MARK = '[REDACTED]';
 
 export const configDataSchema = z.object({
-  path: z.string().describe('the path as asked (normalised)'),
-  resolvedPath: z.string().describe('the file read: always the path asked (symlinks are never followed)'),
-  sizeBytes: z.number().int().nonnegative().describe('exact when sizeExact; else rounded up to a multiple of 1024'),
-  sizeExact: z.boolean().describe('false when values were redacted: an exact size would tell the length of what was hidden'),
-  mtime: z.string().describe('RFC 3339 UTC'),
+  /** the path as asked (normalised) */
+  path: z.string(),
+  /** the file read: always the path asked (symlinks are never followed) */
+  resolvedPath: z.string(),
+  /** exact when sizeExact; else rounded up to a multiple of 1024 */
+  sizeBytes: z.number().int().nonnegative(),
+  /** false when values were redacted: an exact size would tell the length of what was hidden */
+  sizeExact: z.boolean(),
+  /** RFC 3339 UTC */
+  mtime: z.string(),
+  /** hex sha256 of the raw bytes, only when nothing was redacted and the file (≤ 1 MiB) was read whole; else null, since a digest of hidden content can be brute-forced */
   sha256: z
     .string()
-    .nullable()
-    .describe('hex sha256 of the raw bytes, only when nothing was redacted and the file (≤ 1 MiB) was read whole; else null, since a digest of hidden content can be brute-forced'),
-  content: z.string().describe('redacted text of lines.from…lines.to; ends with …[+N chars] when more follows'),
+    .nullable(),
+  /** redacted text of lines.from…lines.to; ends with …[+N chars] when more follows */
+  content: z.string(),
   lines: z.object({
     from: z.number().int().positive(),
     to: z.number().int().nonnegative(),
-    total: z.number().int().nonnegative().describe('lines read (of the first 1 MiB when readTruncated)'),
+    /** lines read (of the first 1 MiB when readTruncated) */
+    total: z.number().int().nonnegative(),
   }),
-  readTruncated: z.boolean().describe('the file is over 1 MiB: only its first 1 MiB was read'),
-  redactions: z.array(z.object({ line: z.number().int().positive(), kind: z.string(), count: z.number().int().positive() })).describe('where values were redacted (never the values), first 100'),
-  redactionCount: z.number().int().nonnegative().describe('redactions in the lines read'),
+  /** the file is over 1 MiB: only its first 1 MiB was read */
+  readTruncated: z.boolean(),
+  /** where values were redacted (never the values), first 100 */
+  redactions: z.array(z.object({ line: z.number().int().positive(), kind: z.string(), count: z.number().int().positive() })),
+  /** redactions in the lines read */
+  redactionCount: z.number().int().nonnegative(),
 });
 export type ConfigData = z.infer<typeof configDataSchema>;
 

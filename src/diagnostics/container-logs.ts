@@ -19,14 +19,20 @@ export const GREP_SCAN_FACTOR = 10;
 export const MAX_SCAN = 10_000;
 
 export const containerLogsDataSchema = z.object({
-  available: z.boolean().describe('false when no Docker/Podman API answered (see warnings)'),
+  /** false when no Docker/Podman API answered (see warnings) */
+  available: z.boolean(),
   runtime: runtimeSchema,
   container: z.object({ id: z.string(), name: z.string().nullable(), state: z.string().nullable(), tty: z.boolean() }).nullable(),
-  lines: z.array(z.object({ ts: z.string().nullable().describe('RFC 3339 UTC, from the engine'), stream: z.enum(['stdout', 'stderr']), text: z.string().describe('redacted, clipped with …[+N chars]') })).describe('oldest first'),
-  scannedLines: z.number().int().describe('lines the engine returned (the last `tail`, or with grep up to 10 × tail)'),
-  matchedLines: z.number().int().describe('of scannedLines, those matching grep (all when no grep)'),
-  moreBefore: z.boolean().describe('the engine returned as many lines as asked: older lines exist that were not scanned'),
-  redactionCount: z.number().int().describe('secrets replaced by [REDACTED] in the returned lines'),
+  /** oldest first; ts RFC 3339 UTC, from the engine; text redacted, clipped with …[+N chars] */
+  lines: z.array(z.object({ ts: z.string().nullable(), stream: z.enum(['stdout', 'stderr']), text: z.string() })),
+  /** lines the engine returned (the last `tail`, or with grep up to 10 × tail) */
+  scannedLines: z.number().int(),
+  /** of scannedLines, those matching grep (all when no grep) */
+  matchedLines: z.number().int(),
+  /** the engine returned as many lines as asked: older lines exist that were not scanned */
+  moreBefore: z.boolean(),
+  /** secrets replaced by [REDACTED] in the returned lines */
+  redactionCount: z.number().int(),
 });
 export type ContainerLogsData = z.infer<typeof containerLogsDataSchema>;
 

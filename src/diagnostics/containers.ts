@@ -25,42 +25,58 @@ export const STATS_CONCURRENCY = 8;
 /** Stats with stream=false take the engine ≈1–2 s (it samples twice): a longer bound than the other calls. */
 export const STATS_TIMEOUT_MS = 5000;
 
+/** the container engine; null when none answered */
 export const runtimeSchema = z
   .object({
     kind: z.enum(['docker', 'podman']),
-    version: z.string().nullable().describe('engine version from GET /version'),
+    /** engine version from GET /version */
+    version: z.string().nullable(),
     apiVersion: z.string().nullable(),
-    socket: z.string().describe('the unix socket the API was reached on'),
+    /** the unix socket the API was reached on */
+    socket: z.string(),
   })
-  .nullable()
-  .describe('the container engine; null when none answered');
+  .nullable();
 
 const containerSchema = z.object({
-  id: z.string().describe('first 12 hex characters of the container id'),
+  /** first 12 hex characters of the container id */
+  id: z.string(),
   name: z.string().nullable(),
   image: z.string().nullable(),
-  state: z.string().nullable().describe('running, exited, paused, restarting, created, dead'),
-  health: z.string().nullable().describe('healthy, unhealthy, starting, or none (no healthcheck)'),
-  restarts: z.number().int().nullable().describe('RestartCount: restarts by the engine\'s restart policy since the container was created'),
+  /** running, exited, paused, restarting, created, dead */
+  state: z.string().nullable(),
+  /** healthy, unhealthy, starting, or none (no healthcheck) */
+  health: z.string().nullable(),
+  /** RestartCount: restarts by the engine's restart policy since the container was created */
+  restarts: z.number().int().nullable(),
   exitCode: z.number().int().nullable(),
-  oomKilled: z.boolean().nullable().describe('the last exit was an OOM kill'),
+  /** the last exit was an OOM kill */
+  oomKilled: z.boolean().nullable(),
   startedAt: z.string().nullable(),
-  cpuPct: z.number().nullable().describe('CPU % over the engine\'s stats window (≈1 s), 100 = one full core (docker stats semantics); null when not running'),
-  memBytes: z.number().int().nullable().describe('memory in use minus inactive file cache (docker stats semantics)'),
-  memLimitBytes: z.number().int().nullable().describe('the container\'s memory limit; null when unlimited'),
-  memUsedPct: z.number().nullable().describe('memBytes of memLimitBytes; null when unlimited'),
-  throttledPct: z.number().nullable().describe('share of CFS periods throttled by the CPU quota during the stats request (two reads of the container cgroup\'s cpu.stat on this host); 0 when no period ran; null when the cgroup is not visible here or the container is not running'),
+  /** CPU % over the engine's stats window (≈1 s), 100 = one full core (docker stats semantics); null when not running */
+  cpuPct: z.number().nullable(),
+  /** memory in use minus inactive file cache (docker stats semantics) */
+  memBytes: z.number().int().nullable(),
+  /** the container's memory limit; null when unlimited */
+  memLimitBytes: z.number().int().nullable(),
+  /** memBytes of memLimitBytes; null when unlimited */
+  memUsedPct: z.number().nullable(),
+  /** share of CFS periods throttled by the CPU quota during the stats request (two reads of the container cgroup's cpu.stat on this host); 0 when no period ran; null when the cgroup is not visible here or the container is not running */
+  throttledPct: z.number().nullable(),
   pids: z.number().int().nullable(),
 });
 export type ContainerRow = z.infer<typeof containerSchema>;
 
 export const listContainersDataSchema = z.object({
-  available: z.boolean().describe('false when no Docker/Podman API answered (see warnings)'),
+  /** false when no Docker/Podman API answered (see warnings) */
+  available: z.boolean(),
   runtime: runtimeSchema,
-  containers: z.array(containerSchema).describe('problems first (OOM-killed, unhealthy, restarting, dead), then running, then the rest; by name'),
-  counts: z
-    .object({ total: z.number().int().describe('containers matching `state` in the engine\'s list'), inspected: z.number().int().describe(`of those, inspected (at most ${MAX_INSPECT}); running/unhealthy/oomKilled count these`), running: z.number().int(), unhealthy: z.number().int(), oomKilled: z.number().int() })
-    .describe('before paging'),
+  /** problems first (OOM-killed, unhealthy, restarting, dead), then running, then the rest; by name */
+  containers: z.array(containerSchema),
+  /**
+   * Before paging. total: containers matching `state` in the engine's list; inspected: of those, the ones
+   * inspected (at most MAX_INSPECT), which running/unhealthy/oomKilled count.
+   */
+  counts: z.object({ total: z.number().int(), inspected: z.number().int(), running: z.number().int(), unhealthy: z.number().int(), oomKilled: z.number().int() }),
 });
 export type ListContainersData = z.infer<typeof listContainersDataSchema>;
 

@@ -22,8 +22,10 @@ export const perCoreSchema = z.object({
 });
 
 export const cpuDataSchema = z.object({
-  source: z.enum(['sampler', 'measured']).describe('sampler = the 1 Hz background sampler\'s last window; measured = a fresh window of windowSec'),
-  busyPct: z.number().nullable().describe('100 − idle − iowait, over the window'),
+  /** sampler = the 1 Hz background sampler's last window; measured = a fresh window of windowSec */
+  source: z.enum(['sampler', 'measured']),
+  /** 100 − idle − iowait, over the window */
+  busyPct: z.number().nullable(),
   userPct: z.number().nullable(),
   nicePct: z.number().nullable(),
   systemPct: z.number().nullable(),
@@ -35,15 +37,21 @@ export const cpuDataSchema = z.object({
   load1: z.number().nullable(),
   load5: z.number().nullable(),
   load15: z.number().nullable(),
-  loadPerCpu1: z.number().nullable().describe('load1 divided by usable CPUs'),
-  runQueueCount: z.number().nullable().describe('runnable tasks now (procs_running)'),
-  blockedCount: z.number().nullable().describe('tasks in uninterruptible sleep now (procs_blocked)'),
+  /** load1 divided by usable CPUs */
+  loadPerCpu1: z.number().nullable(),
+  /** runnable tasks now (procs_running) */
+  runQueueCount: z.number().nullable(),
+  /** tasks in uninterruptible sleep now (procs_blocked) */
+  blockedCount: z.number().nullable(),
   ctxSwitchesPerSec: z.number().nullable(),
   interruptsPerSec: z.number().nullable(),
   logicalCpus: z.number().nullable(),
-  effectiveCpus: z.number().nullable().describe('usable CPUs after cgroup quota and affinity'),
-  cgroupCpuQuotaCores: z.number().nullable().describe('cgroup CPU limit in cores; null when unlimited'),
-  cgroupThrottledPct: z.number().nullable().describe('share of CFS periods throttled in the sampler window'),
+  /** usable CPUs after cgroup quota and affinity */
+  effectiveCpus: z.number().nullable(),
+  /** cgroup CPU limit in cores; null when unlimited */
+  cgroupCpuQuotaCores: z.number().nullable(),
+  /** share of CFS periods throttled in the sampler window */
+  cgroupThrottledPct: z.number().nullable(),
   model: z.string().nullable(),
   freqMhz: z.number().nullable(),
   perCore: z.array(perCoreSchema).optional(),

@@ -10,21 +10,29 @@ import type { Assessment } from '../contracts/assessment.js';
 import { counterWindow } from './counter-window.js';
 
 export const diskDeviceSchema = z.object({
-  name: z.string().describe('kernel device name (sda, nvme0n1, dm-0, md0, …)'),
+  /** kernel device name (sda, nvme0n1, dm-0, md0, …) */
+  name: z.string(),
   readsPerSec: z.number(),
   writesPerSec: z.number(),
   readBytesPerSec: z.number().int(),
   writeBytesPerSec: z.number().int(),
-  utilPct: z.number().describe('share of the window with I/O in flight (0–100); near 100 means saturated for a single-queue device'),
-  readAwaitMs: z.number().nullable().describe('average ms per read completed in the window (queue + service); null without reads'),
-  writeAwaitMs: z.number().nullable().describe('average ms per write completed in the window; null without writes'),
-  avgQueueDepth: z.number().describe('average requests in flight over the window (iostat aqu-sz)'),
-  inFlight: z.number().int().describe('requests in flight at the end of the window'),
+  /** share of the window with I/O in flight (0–100); near 100 means saturated for a single-queue device */
+  utilPct: z.number(),
+  /** average ms per read completed in the window (queue + service); null without reads */
+  readAwaitMs: z.number().nullable(),
+  /** average ms per write completed in the window; null without writes */
+  writeAwaitMs: z.number().nullable(),
+  /** average requests in flight over the window (iostat aqu-sz) */
+  avgQueueDepth: z.number(),
+  /** requests in flight at the end of the window */
+  inFlight: z.number().int(),
 });
 
 export const diskIoDataSchema = z.object({
-  source: z.enum(['sampler', 'measured']).describe("sampler = the 1 Hz background sampler's last window; measured = a fresh window of windowSec"),
-  devices: z.array(diskDeviceSchema).describe('busiest (highest utilPct) first'),
+  /** sampler = the 1 Hz background sampler's last window; measured = a fresh window of windowSec */
+  source: z.enum(['sampler', 'measured']),
+  /** busiest (highest utilPct) first */
+  devices: z.array(diskDeviceSchema),
 });
 export type DiskIoData = z.infer<typeof diskIoDataSchema>;
 

@@ -12,8 +12,10 @@ export const mountSchema = z.object({
   fsType: z.string(),
   sizeBytes: z.number().nullable(),
   usedBytes: z.number().nullable(),
-  availBytes: z.number().nullable().describe('space available to unprivileged users'),
-  usedPct: z.number().nullable().describe('used / (used + avail), as df reports it'),
+  /** space available to unprivileged users */
+  availBytes: z.number().nullable(),
+  /** used / (used + avail), as df reports it */
+  usedPct: z.number().nullable(),
   inodesTotal: z.number().nullable(),
   inodesUsed: z.number().nullable(),
   inodesUsedPct: z.number().nullable(),
@@ -23,7 +25,8 @@ export const mountSchema = z.object({
 
 export const filesystemsDataSchema = z.object({
   mounts: z.array(mountSchema),
-  hiddenPseudoCount: z.number().int().describe('pseudo filesystems hidden (includePseudo=false)'),
+  /** pseudo filesystems hidden (includePseudo=false) */
+  hiddenPseudoCount: z.number().int(),
 });
 export type FilesystemsData = z.infer<typeof filesystemsDataSchema>;
 

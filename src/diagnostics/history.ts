@@ -107,29 +107,39 @@ export function downsample(s: SeriesData, fromMs: number, toMs: number, stepSec:
 const statsSchema = z.object({
   min: z.number().nullable(),
   avg: z.number().nullable(),
-  p95: z.number().nullable().describe('95th percentile (nearest rank) of the stored points'),
-  max: z.number().nullable().describe('largest value; on the 1 min ring the largest tick of any minute'),
-  count: z.number().int().nonnegative().describe('stored points with a value in the range'),
+  /** 95th percentile (nearest rank) of the stored points */
+  p95: z.number().nullable(),
+  /** largest value; on the 1 min ring the largest tick of any minute */
+  max: z.number().nullable(),
+  /** stored points with a value in the range */
+  count: z.number().int().nonnegative(),
 });
 
 export const seriesSchema = z.object({
   metric: z.string(),
-  unit: z.string().describe("'%' (0–100), 'bytes', 'bytes/s', '/s', 'load' or 'count'"),
-  stepSec: z.number().describe('width of each returned point (bucket mean)'),
-  resolution: z.enum(['1s', '1m']).describe('ring read: 1s = one point per sampler tick (last 15 min), 1m = per-minute means (last 24 h)'),
-  points: z.array(z.tuple([z.string(), z.number().nullable()])).describe('[RFC 3339 bucket start, mean value or null when nothing was sampled]'),
-  stats: statsSchema.describe('over the stored points in the range (before downsampling); on the 1 min ring min/avg/p95 are of minute means'),
+  /** '%' (0–100), 'bytes', 'bytes/s', '/s', 'load' or 'count' */
+  unit: z.string(),
+  /** width of each returned point (bucket mean) */
+  stepSec: z.number(),
+  /** ring read: 1s = one point per sampler tick (last 15 min), 1m = per-minute means (last 24 h) */
+  resolution: z.enum(['1s', '1m']),
+  /** [RFC 3339 bucket start, mean value or null when nothing was sampled] */
+  points: z.array(z.tuple([z.string(), z.number().nullable()])),
+  /** over the stored points in the range (before downsampling); on the 1 min ring min/avg/p95 are of minute means */
+  stats: statsSchema,
 });
 
 export const metricInfoSchema = z.object({ metric: z.string(), unit: z.string(), description: z.string() });
 
 export const historyDataSchema = z.object({
-  source: z.literal('sampler').describe("hostlens's own 1 Hz background sampler (in memory, lost on restart)"),
+  /** hostlens's own 1 Hz background sampler (in memory, lost on restart) */
+  source: z.literal('sampler'),
   series: z.array(seriesSchema),
-  available: z.array(metricInfoSchema).optional().describe('every metric name that can be asked for (when `metrics` was omitted)'),
+  /** every metric name that can be asked for (when `metrics` was omitted) */
+  available: z.array(metricInfoSchema).optional(),
+  /** the oldest and newest stored points of the ring read (null when it is empty) */
   coverage: z
-    .object({ from: z.string().nullable(), to: z.string().nullable(), resolution: z.enum(['1s', '1m']) })
-    .describe('the oldest and newest stored points of the ring read (null when it is empty)'),
+    .object({ from: z.string().nullable(), to: z.string().nullable(), resolution: z.enum(['1s', '1m']) }),
   requested: z.object({ from: z.string(), to: z.string() }),
 });
 export type HistoryData = z.infer<typeof historyDataSchema>;

@@ -21,30 +21,43 @@ const MESSAGE_CHARS = 400;
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const kernelEventSchema = z.object({
-  ts: z.string().nullable().describe('RFC 3339 UTC time of the kernel message; null when the boot time is unknown'),
+  /** RFC 3339 UTC time of the kernel message; null when the boot time is unknown */
+  ts: z.string().nullable(),
   kind: z.enum(KERNEL_EVENT_KINDS),
   summary: z.string(),
   pid: z.number().int().nullable(),
   comm: z.string().nullable(),
-  cgroup: z.string().nullable().describe('memory cgroup of an OOM victim (task_memcg)'),
-  device: z.string().nullable().describe('block device, filesystem device, network interface or EDAC controller'),
-  details: z.record(z.string(), detailValue).describe('kind-specific fields: oom_kill rssBytes (anon+file+shmem), constraint; hung_task blockedSec; io_error sector, op; segfault ip, lib; link speedMbps, duplex; fs_error function; mce cpu, bank, corrected'),
-  message: z.string().describe('the kernel message, redacted and clipped'),
+  /** memory cgroup of an OOM victim (task_memcg) */
+  cgroup: z.string().nullable(),
+  /** block device, filesystem device, network interface or EDAC controller */
+  device: z.string().nullable(),
+  /** kind-specific fields: oom_kill rssBytes (anon+file+shmem), constraint; hung_task blockedSec; io_error sector, op; segfault ip, lib; link speedMbps, duplex; fs_error function; mce cpu, bank, corrected */
+  details: z.record(z.string(), detailValue),
+  /** the kernel message, redacted and clipped */
+  message: z.string(),
 });
 export type KernelEventOut = z.infer<typeof kernelEventSchema>;
 
 export const kernelEventsDataSchema = z.object({
-  source: z.enum(['journal', 'kmsg', 'none']).describe('where the kernel log was read: journald kernel messages, /dev/kmsg (current boot, ring buffer only), or none readable'),
-  since: z.string().describe('RFC 3339 start of the range'),
-  events: z.array(kernelEventSchema).describe('matching events, newest first'),
-  total: z.number().int().describe('events matching the kinds filter in the range (before paging)'),
-  countsByKind: z.object(Object.fromEntries(KERNEL_EVENT_KINDS.map((k) => [k, z.number().int()])) as Record<KernelEventKind, z.ZodNumber>).describe('events per kind in the range, over every kind (the kinds filter narrows only the list)'),
+  /** where the kernel log was read: journald kernel messages, /dev/kmsg (current boot, ring buffer only), or none readable */
+  source: z.enum(['journal', 'kmsg', 'none']),
+  /** RFC 3339 start of the range */
+  since: z.string(),
+  /** matching events, newest first */
+  events: z.array(kernelEventSchema),
+  /** events matching the kinds filter in the range (before paging) */
+  total: z.number().int(),
+  /** events per kind in the range, over every kind (the kinds filter narrows only the list) */
+  countsByKind: z.object(Object.fromEntries(KERNEL_EVENT_KINDS.map((k) => [k, z.number().int()])) as Record<KernelEventKind, z.ZodNumber>),
   coverage: z.object({
-    oldestRecordAt: z.string().nullable().describe('time of the oldest record the source still held (kmsg: the ring buffer start)'),
+    /** time of the oldest record the source still held (kmsg: the ring buffer start) */
+    oldestRecordAt: z.string().nullable(),
     recordsScanned: z.number().int(),
-    complete: z.boolean().describe('false when a read bound stopped the scan before the end of the log'),
+    /** false when a read bound stopped the scan before the end of the log */
+    complete: z.boolean(),
   }),
-  redactionsCount: z.number().int().describe('secrets masked in the returned messages'),
+  /** secrets masked in the returned messages */
+  redactionsCount: z.number().int(),
 });
 export type KernelEventsData = z.infer<typeof kernelEventsDataSchema>;
 

@@ -7,26 +7,32 @@ import { assess } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { ifKnown } from '../util/missing.js';
 
-const count = (what: string) =>
-  z.object({ count: z.number().int().nonnegative(), max: z.number().int().nonnegative(), usedPct: z.number().nullable() }).nullable().describe(what);
+const count = z.object({ count: z.number().int().nonnegative(), max: z.number().int().nonnegative(), usedPct: z.number().nullable() }).nullable();
 
 export const limitsDataSchema = z.object({
-  fds: z.object({ allocated: z.number().int().nonnegative(), max: z.number().int().nonnegative(), usedPct: z.number().nullable() }).nullable().describe('open file handles system-wide (fs/file-nr) vs fs.file-max'),
-  pids: count('threads (each uses a pid) vs kernel.pid_max'),
-  threads: count('threads (scheduling entities, proc/loadavg) vs kernel.threads-max'),
+  /** open file handles system-wide (fs/file-nr) vs fs.file-max */
+  fds: z.object({ allocated: z.number().int().nonnegative(), max: z.number().int().nonnegative(), usedPct: z.number().nullable() }).nullable(),
+  /** threads (each uses a pid) vs kernel.pid_max */
+  pids: count,
+  /** threads (scheduling entities, proc/loadavg) vs kernel.threads-max */
+  threads: count,
   processes: z.number().int().nonnegative().nullable(),
+  /** this process's cgroup: pids.current vs pids.max; null when unlimited or without a pids controller */
   cgroupPids: z
     .object({ current: z.number().int().nonnegative(), max: z.number().int().nonnegative(), usedPct: z.number().nullable() })
-    .nullable()
-    .describe("this process's cgroup: pids.current vs pids.max; null when unlimited or without a pids controller"),
-  conntrack: count('nf_conntrack entries vs nf_conntrack_max; null when the module is not loaded'),
+    .nullable(),
+  /** nf_conntrack entries vs nf_conntrack_max; null when the module is not loaded */
+  conntrack: count,
+  /** ip_local_port_range vs an ESTIMATE of ports in use: all TCP sockets in use + TIME_WAIT (proc/net/sockstat); ports are reusable per destination, so this is an upper bound (usedPct capped at 100) */
   ephemeralPorts: z
     .object({ low: z.number().int(), high: z.number().int(), rangeSize: z.number().int(), inUseEstimate: z.number().int().nullable(), usedPct: z.number().nullable() })
-    .nullable()
-    .describe('ip_local_port_range vs an ESTIMATE of ports in use: all TCP sockets in use + TIME_WAIT (proc/net/sockstat); ports are reusable per destination, so this is an upper bound (usedPct capped at 100)'),
-  inotify: z.object({ maxUserWatches: z.number().int().nullable(), maxUserInstances: z.number().int().nullable() }).describe('per-user inotify limits (current use is not counted: that needs every fdinfo)'),
-  topFdProcesses: z.array(z.object({ pid: z.number().int(), comm: z.string().nullable(), fdCount: z.number().int(), fdLimit: z.number().int().nullable(), usedPct: z.number().nullable() })).describe('processes holding the most fds, with their soft RLIMIT_NOFILE'),
-  fdProcessesUnreadable: z.number().int().nonnegative().describe('processes whose fd directory could not be read (not ranked)'),
+    .nullable(),
+  /** per-user inotify limits (current use is not counted: that needs every fdinfo) */
+  inotify: z.object({ maxUserWatches: z.number().int().nullable(), maxUserInstances: z.number().int().nullable() }),
+  /** processes holding the most fds, with their soft RLIMIT_NOFILE */
+  topFdProcesses: z.array(z.object({ pid: z.number().int(), comm: z.string().nullable(), fdCount: z.number().int(), fdLimit: z.number().int().nullable(), usedPct: z.number().nullable() })),
+  /** processes whose fd directory could not be read (not ranked) */
+  fdProcessesUnreadable: z.number().int().nonnegative(),
 });
 export type LimitsData = z.infer<typeof limitsDataSchema>;
 

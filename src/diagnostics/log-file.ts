@@ -22,34 +22,46 @@ const MAX_LINE_CHARS = 2000;
 
 export const logFileDataSchema = z.object({
   file: z.object({
-    path: z.string().describe('the path as asked (normalised)'),
-    resolvedPath: z.string().describe('the file read, after realpath'),
+    /** the path as asked (normalised) */
+    path: z.string(),
+    /** the file read, after realpath */
+    resolvedPath: z.string(),
     sizeBytes: z.number().int().nonnegative(),
-    mtime: z.string().describe('RFC 3339 UTC'),
+    /** RFC 3339 UTC */
+    mtime: z.string(),
   }),
+  /** oldest first; the newest lines are always kept */
   lines: z
     .array(
       z.object({
-        n: z.number().int().positive().nullable().describe('line number in its file (decompressed for .gz); null when the file is too large to count'),
-        file: z.string().describe('the file the line came from (a rotation when includeRotated)'),
-        ts: z.string().nullable().describe('RFC 3339 UTC timestamp recognised in the line (with since, a continuation line takes that of the line above); null when none'),
-        text: z.string().describe('redacted, clipped with …[+N chars]'),
+        /** line number in its file (decompressed for .gz); null when the file is too large to count */
+        n: z.number().int().positive().nullable(),
+        /** the file the line came from (a rotation when includeRotated) */
+        file: z.string(),
+        /** RFC 3339 UTC timestamp recognised in the line (with since, a continuation line takes that of the line above); null when none */
+        ts: z.string().nullable(),
+        /** redacted, clipped with …[+N chars] */
+        text: z.string(),
       }),
-    )
-    .describe('oldest first; the newest lines are always kept'),
+    ),
   filesRead: z.array(
     z.object({
       path: z.string(),
       sizeBytes: z.number().int().nonnegative(),
       mtime: z.string(),
       compressed: z.boolean(),
-      scannedBytes: z.number().int().nonnegative().describe('bytes read from the end (decompressed for .gz)'),
-      complete: z.boolean().describe('the scan reached the start of the file or the since boundary'),
+      /** bytes read from the end (decompressed for .gz) */
+      scannedBytes: z.number().int().nonnegative(),
+      /** the scan reached the start of the file or the since boundary */
+      complete: z.boolean(),
     }),
   ),
-  matchedCount: z.number().int().nonnegative().describe('lines matching grep/since in what was scanned (returned or not)'),
-  matchedExact: z.boolean().describe('true when every file was scanned to its start or the since boundary, so matchedCount is the true total; else a lower bound'),
-  redactionCount: z.number().int().nonnegative().describe('secrets redacted in the returned lines'),
+  /** lines matching grep/since in what was scanned (returned or not) */
+  matchedCount: z.number().int().nonnegative(),
+  /** true when every file was scanned to its start or the since boundary, so matchedCount is the true total; else a lower bound */
+  matchedExact: z.boolean(),
+  /** secrets redacted in the returned lines */
+  redactionCount: z.number().int().nonnegative(),
 });
 export type LogFileData = z.infer<typeof logFileDataSchema>;
 

@@ -18,52 +18,74 @@ export const MESSAGE_CHARS = 1000;
 const EXAMPLE_CHARS = 500;
 const FACET_TOP = 20;
 
-const ts = z.string().describe('RFC 3339 UTC');
+/** RFC 3339 UTC */
+const ts = z.string();
 const entrySchema = z.object({
-  ts: ts.describe('RFC 3339 UTC, microseconds'),
-  priority: z.enum(PRIORITY_NAMES).nullable().describe('syslog priority name (emerg=0 … debug=7)'),
+  /** RFC 3339 UTC, microseconds */
+  ts: ts,
+  /** syslog priority name (emerg=0 … debug=7) */
+  priority: z.enum(PRIORITY_NAMES).nullable(),
   priorityLevel: z.number().int().min(0).max(7).nullable(),
-  unit: z.string().nullable().describe('systemd unit (_SYSTEMD_UNIT or UNIT)'),
-  identifier: z.string().nullable().describe('SYSLOG_IDENTIFIER (or _COMM)'),
+  /** systemd unit (_SYSTEMD_UNIT or UNIT) */
+  unit: z.string().nullable(),
+  /** SYSLOG_IDENTIFIER (or _COMM) */
+  identifier: z.string().nullable(),
   pid: z.number().int().nullable(),
   bootId: z.string().nullable(),
-  transport: z.string().nullable().describe('kernel, syslog, journal, stdout, audit, driver'),
-  message: z.string().describe('redacted; clipped with …[+N chars]'),
+  /** kernel, syslog, journal, stdout, audit, driver */
+  transport: z.string().nullable(),
+  /** redacted; clipped with …[+N chars] */
+  message: z.string(),
 });
 export type LogEntryOut = z.infer<typeof entrySchema>;
 
-const facetSchema = z.record(z.string(), z.number().int()).describe(`top ${FACET_TOP} values → entry count; "(none)" = field absent`);
+/** top FACET_TOP values → entry count; "(none)" = field absent */
+const facetSchema = z.record(z.string(), z.number().int());
 const patternSchema = z.object({
-  template: z.string().describe('message with <n>, <hex>, <uuid>, <ip>, <mac>, <path> masks'),
+  /** message with <n>, <hex>, <uuid>, <ip>, <mac>, <path> masks */
+  template: z.string(),
   count: z.number().int(),
   firstAt: ts,
   lastAt: ts,
-  example: z.string().describe('the newest matching message (redacted, clipped)'),
+  /** the newest matching message (redacted, clipped) */
+  example: z.string(),
 });
 export type LogPatternOut = z.infer<typeof patternSchema>;
 
 export const logsDataSchema = z.object({
-  available: z.boolean().describe('false: no journal to read here (journalctl missing or journald not storing logs); see warnings'),
+  /** false: no journal to read here (journalctl missing or journald not storing logs); see warnings */
+  available: z.boolean(),
   mode: z.enum(LOG_MODES),
-  journal: z.string().describe('the journal read: a directory, or "system"'),
+  /** the journal read: a directory, or "system" */
+  journal: z.string(),
+  /** entries matching every filter, before paging: counted over the whole since..until range even when the scan was limited (up to 200,000), except with grep, which is applied to the scanned entries only */
   totalMatched: z
     .number()
-    .int()
-    .describe('entries matching every filter, before paging: counted over the whole since..until range even when the scan was limited (up to 200,000), except with grep, which is applied to the scanned entries only'),
-  totalIsLowerBound: z.boolean().describe('true: more entries may match than totalMatched (grep over a limited scan, or the count stopped at its bound)'),
-  scannedCount: z.number().int().describe('entries journalctl returned (newest first) before grep'),
-  maxScan: z.number().int().describe('bound on entries scanned (--lines)'),
-  scanLimited: z.boolean().describe('the scan stopped at maxScan or the output cap: entries, facets and patterns cover only the newest scannedCount entries'),
-  newestAt: ts.nullable().describe('newest matched entry'),
-  oldestAt: ts.nullable().describe('oldest matched entry'),
-  redactions: z.number().int().describe('secrets replaced by [REDACTED] in this result'),
-  entries: z.array(entrySchema).optional().describe('mode entries: newest first'),
+    .int(),
+  /** true: more entries may match than totalMatched (grep over a limited scan, or the count stopped at its bound) */
+  totalIsLowerBound: z.boolean(),
+  /** entries journalctl returned (newest first) before grep */
+  scannedCount: z.number().int(),
+  /** bound on entries scanned (--lines) */
+  maxScan: z.number().int(),
+  /** the scan stopped at maxScan or the output cap: entries, facets and patterns cover only the newest scannedCount entries */
+  scanLimited: z.boolean(),
+  /** newest matched entry */
+  newestAt: ts.nullable(),
+  /** oldest matched entry */
+  oldestAt: ts.nullable(),
+  /** secrets replaced by [REDACTED] in this result */
+  redactions: z.number().int(),
+  /** mode entries: newest first */
+  entries: z.array(entrySchema).optional(),
+  /** mode facets: counts over all matched entries */
   facets: z
     .object({ unit: facetSchema, priority: facetSchema, identifier: facetSchema, distinct: z.object({ unit: z.number().int(), priority: z.number().int(), identifier: z.number().int() }) })
-    .optional()
-    .describe('mode facets: counts over all matched entries'),
-  patterns: z.array(patternSchema).optional().describe('mode patterns: ranked by count'),
-  patternCount: z.number().int().optional().describe('distinct templates (mode patterns)'),
+    .optional(),
+  /** mode patterns: ranked by count */
+  patterns: z.array(patternSchema).optional(),
+  /** distinct templates (mode patterns) */
+  patternCount: z.number().int().optional(),
 });
 export type LogsData = z.infer<typeof logsDataSchema>;
 

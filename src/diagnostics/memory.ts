@@ -12,7 +12,8 @@ const bytes = z.number().nullable();
 export const memoryDataSchema = z.object({
   totalBytes: bytes,
   availableBytes: bytes,
-  availablePct: z.number().nullable().describe('available as a share of total (or of the cgroup limit when that is tighter)'),
+  /** available as a share of total (or of the cgroup limit when that is tighter) */
+  availablePct: z.number().nullable(),
   usedBytes: bytes,
   usedPct: z.number().nullable(),
   freeBytes: bytes,
@@ -27,7 +28,8 @@ export const memoryDataSchema = z.object({
   swapTotalBytes: bytes,
   swapUsedBytes: bytes,
   swapUsedPct: z.number().nullable(),
-  swapInPerSec: z.number().nullable().describe('pages swapped in per second over the sampler window'),
+  /** pages swapped in per second over the sampler window */
+  swapInPerSec: z.number().nullable(),
   swapOutPerSec: z.number().nullable(),
   majorFaultsPerSec: z.number().nullable(),
   oomKillsSinceBoot: z.number().nullable(),
@@ -35,7 +37,8 @@ export const memoryDataSchema = z.object({
   cgroup: z
     .object({
       currentBytes: bytes,
-      maxBytes: bytes.describe('memory.max; null when unlimited'),
+      /** memory.max; null when unlimited */
+      maxBytes: bytes,
       highBytes: bytes,
       usedPct: z.number().nullable(),
       oomKills: z.number().nullable(),

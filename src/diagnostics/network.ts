@@ -17,9 +17,11 @@ const rateNum = z.number().nullable();
 
 export const interfaceSchema = z.object({
   name: z.string(),
-  state: z.string().nullable().describe('operstate: up, down, unknown (normal for lo and some virtual links), …'),
+  /** operstate: up, down, unknown (normal for lo and some virtual links), … */
+  state: z.string().nullable(),
   mtu: z.number().int().nullable(),
-  speedMbps: z.number().nullable().describe('link speed; null when the driver does not report one (virtual interfaces)'),
+  /** link speed; null when the driver does not report one (virtual interfaces) */
+  speedMbps: z.number().nullable(),
   rxBytesPerSec: rateNum,
   txBytesPerSec: rateNum,
   rxPacketsPerSec: rateNum,
@@ -28,35 +30,47 @@ export const interfaceSchema = z.object({
   txErrorsPerSec: rateNum,
   rxDropsPerSec: rateNum,
   txDropsPerSec: rateNum,
-  utilPct: z.number().nullable().describe('max(rx, tx) bits/s over link speed; null without a known speed'),
+  /** max(rx, tx) bits/s over link speed; null without a known speed */
+  utilPct: z.number().nullable(),
 });
 
 export const networkDataSchema = z.object({
-  source: z.enum(['sampler', 'measured']).describe("sampler = the 1 Hz background sampler's last window; measured = a fresh window of windowSec"),
-  interfaces: z.array(interfaceSchema).describe('busiest (rx + tx bytes/s) first'),
+  /** sampler = the 1 Hz background sampler's last window; measured = a fresh window of windowSec */
+  source: z.enum(['sampler', 'measured']),
+  /** busiest (rx + tx bytes/s) first */
+  interfaces: z.array(interfaceSchema),
   tcp: z.object({
-    states: z.record(z.enum(TCP_STATES), z.number().int()).nullable().describe('sockets per TCP state now (IPv4 + IPv6); null when proc/net/tcp is unreadable'),
-    statesTruncated: z.boolean().describe('true when the state count stopped at its line cap (the counts are then lower bounds)'),
-    inUse: z.number().int().nullable().describe('TCP sockets in use now (sockstat, IPv4 + IPv6)'),
-    orphans: z.number().int().nullable().describe('orphaned sockets (no file handle) now'),
-    timeWait: z.number().int().nullable().describe('sockets in TIME_WAIT now (sockstat)'),
-    retransPct: z.number().nullable().describe('segments retransmitted / segments sent in the window, %'),
+    /** sockets per TCP state now (IPv4 + IPv6); null when proc/net/tcp is unreadable */
+    states: z.record(z.enum(TCP_STATES), z.number().int()).nullable(),
+    /** true when the state count stopped at its line cap (the counts are then lower bounds) */
+    statesTruncated: z.boolean(),
+    /** TCP sockets in use now (sockstat, IPv4 + IPv6) */
+    inUse: z.number().int().nullable(),
+    /** orphaned sockets (no file handle) now */
+    orphans: z.number().int().nullable(),
+    /** sockets in TIME_WAIT now (sockstat) */
+    timeWait: z.number().int().nullable(),
+    /** segments retransmitted / segments sent in the window, % */
+    retransPct: z.number().nullable(),
     retransSegsPerSec: rateNum,
     outSegsPerSec: rateNum,
     activeOpensPerSec: rateNum,
-    resetsPerSec: rateNum.describe('established connections reset (EstabResets) per second'),
+    /** established connections reset (EstabResets) per second */
+    resetsPerSec: rateNum,
     inErrsPerSec: rateNum,
-    listenOverflowsPerSec: rateNum.describe('accept queue full (ListenOverflows) per second'),
+    /** accept queue full (ListenOverflows) per second */
+    listenOverflowsPerSec: rateNum,
     listenDropsPerSec: rateNum,
   }),
   udp: z.object({
-    rcvbufErrorsPerSec: rateNum.describe('datagrams dropped because a receive buffer was full'),
+    /** datagrams dropped because a receive buffer was full */
+    rcvbufErrorsPerSec: rateNum,
     inErrorsPerSec: rateNum,
   }),
+  /** netfilter connection tracking table; null when nf_conntrack is not loaded */
   conntrack: z
     .object({ count: z.number().int(), max: z.number().int(), usedPct: z.number().nullable() })
-    .nullable()
-    .describe('netfilter connection tracking table; null when nf_conntrack is not loaded'),
+    .nullable(),
 });
 export type NetworkData = z.infer<typeof networkDataSchema>;
 

@@ -13,14 +13,15 @@ const psiLineSchema = z.object({
   avg10Pct: z.number(),
   avg60Pct: z.number(),
   avg300Pct: z.number(),
-  stallPctInWindow: z.number().nullable().describe('share of the window (windowSec) with stalled tasks, from the cumulative total; null without a window'),
+  /** share of the window (windowSec) with stalled tasks, from the cumulative total; null without a window */
+  stallPctInWindow: z.number().nullable(),
 });
-const psiResourceSchema = z
-  .object({ some: psiLineSchema, full: psiLineSchema.nullable().describe('all non-idle tasks stalled at once; null for system-wide cpu on kernels < 5.13') })
-  .nullable();
+/** full: all non-idle tasks stalled at once; null for system-wide cpu on kernels < 5.13 */
+const psiResourceSchema = z.object({ some: psiLineSchema, full: psiLineSchema.nullable() }).nullable();
 
 export const cgroupStallSchema = z.object({
-  path: z.string().describe('cgroup v2 path, e.g. /system.slice/postgresql.service; a parent includes its children'),
+  /** cgroup v2 path, e.g. /system.slice/postgresql.service; a parent includes its children */
+  path: z.string(),
   memoryFullPct: z.number().nullable(),
   ioFullPct: z.number().nullable(),
   cpuSomePct: z.number().nullable(),
@@ -29,9 +30,11 @@ export const cgroupStallSchema = z.object({
 });
 
 export const pressureDetailSchema = z.object({
-  available: z.boolean().describe('false when the kernel has no PSI (CONFIG_PSI off or psi=0)'),
+  /** false when the kernel has no PSI (CONFIG_PSI off or psi=0) */
+  available: z.boolean(),
   system: z.object({ cpu: psiResourceSchema, memory: psiResourceSchema, io: psiResourceSchema }),
-  cgroups: z.array(cgroupStallSchema).describe('cgroups with any stall, worst first by max(memory full, io full, cpu some) avg10 %'),
+  /** cgroups with any stall, worst first by max(memory full, io full, cpu some) avg10 % */
+  cgroups: z.array(cgroupStallSchema),
   cgroupsExamined: z.number().int().nonnegative(),
 });
 export type PressureDetail = z.infer<typeof pressureDetailSchema>;

@@ -6,7 +6,8 @@ import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 
 export const pressureSummarySchema = z.object({
-  available: z.boolean().describe('false when the kernel has no PSI (CONFIG_PSI off or psi=0)'),
+  /** false when the kernel has no PSI (CONFIG_PSI off or psi=0) */
+  available: z.boolean(),
   cpuSomeAvg10Pct: z.number().nullable(),
   memorySomeAvg10Pct: z.number().nullable(),
   memoryFullAvg10Pct: z.number().nullable(),

@@ -42,39 +42,55 @@ const num = z.number().nullable();
 export const processDetailSchema = z.object({
   pid: int,
   comm: z.string().nullable(),
-  state: z.string().nullable().describe('e.g. "S (sleeping)", "R (running)", "D (disk sleep)", "Z (zombie)"'),
-  cmdline: z.string().nullable().describe('argv joined by spaces, secrets redacted, clipped with …[+N chars]; null for kernel threads'),
-  exe: z.string().nullable().describe('readlink of proc/<pid>/exe; null when not permitted'),
-  cwd: z.string().nullable().describe('readlink of proc/<pid>/cwd; null when not permitted'),
+  /** e.g. "S (sleeping)", "R (running)", "D (disk sleep)", "Z (zombie)" */
+  state: z.string().nullable(),
+  /** argv joined by spaces, secrets redacted, clipped with …[+N chars]; null for kernel threads */
+  cmdline: z.string().nullable(),
+  /** readlink of proc/<pid>/exe; null when not permitted */
+  exe: z.string().nullable(),
+  /** readlink of proc/<pid>/cwd; null when not permitted */
+  cwd: z.string().nullable(),
   uid: int.nullable(),
   user: z.string().nullable(),
   ppid: int.nullable(),
   startedAt: z.string().nullable(),
-  cgroup: z.string().nullable().describe('cgroup v2 path (or the v1 systemd/cpu path)'),
-  unit: z.string().nullable().describe('systemd service owning the cgroup, e.g. nginx.service'),
-  cpuPct: num.describe('% of ONE core over windowSec (a multi-threaded process can exceed 100)'),
+  /** cgroup v2 path (or the v1 systemd/cpu path) */
+  cgroup: z.string().nullable(),
+  /** systemd service owning the cgroup, e.g. nginx.service */
+  unit: z.string().nullable(),
+  /** % of ONE core over windowSec (a multi-threaded process can exceed 100) */
+  cpuPct: num,
   cpuWindowSource: z.enum(['sampler', 'measured']),
   rssBytes: num,
   swapBytes: num,
   threads: int.nullable(),
-  fdCount: int.nullable().describe('open file descriptors; null when proc/<pid>/fd is not readable'),
-  fdLimit: int.nullable().describe('soft RLIMIT_NOFILE; null when unreadable or unlimited'),
+  /** open file descriptors; null when proc/<pid>/fd is not readable */
+  fdCount: int.nullable(),
+  /** soft RLIMIT_NOFILE; null when unreadable or unlimited */
+  fdLimit: int.nullable(),
   fdUsedPct: num,
-  fdsByType: z.record(z.enum(FD_TYPES), int).nullable().describe('fds per kind (socket includes unix sockets; file includes devices); null unless include has fds/sockets'),
-  ctxSwitches: z.object({ voluntary: int, involuntary: int }).nullable().describe('since the process started'),
-  io: z.object({ readBytes: z.number(), writeBytes: z.number() }).nullable().describe('storage bytes read/written since start (proc/<pid>/io); null when not readable'),
+  /** fds per kind (socket includes unix sockets; file includes devices); null unless include has fds/sockets */
+  fdsByType: z.record(z.enum(FD_TYPES), int).nullable(),
+  /** since the process started */
+  ctxSwitches: z.object({ voluntary: int, involuntary: int }).nullable(),
+  /** storage bytes read/written since start (proc/<pid>/io); null when not readable */
+  io: z.object({ readBytes: z.number(), writeBytes: z.number() }).nullable(),
   oomScore: int.nullable(),
-  oomScoreAdj: int.nullable().describe('-1000 = never OOM-killed, 1000 = killed first'),
+  /** -1000 = never OOM-killed, 1000 = killed first */
+  oomScoreAdj: int.nullable(),
+  /** proc/<pid>/limits; soft/hard null = unlimited; unit as the kernel names it (bytes, seconds, files, us, …) */
   limits: z
     .array(z.object({ name: z.string(), soft: z.number().nullable(), hard: z.number().nullable(), unit: z.string() }))
-    .nullable()
-    .describe('proc/<pid>/limits; soft/hard null = unlimited; unit as the kernel names it (bytes, seconds, files, us, …)'),
-  envNames: z.array(z.string()).nullable().describe('environment variable NAMES only (values are never read into the result); null unless include has env or not readable'),
+    .nullable(),
+  /** environment variable NAMES only (values are never read into the result); null unless include has env or not readable */
+  envNames: z.array(z.string()).nullable(),
   envCount: int.nullable(),
   children: z.array(z.object({ pid: int, comm: z.string() })).nullable(),
   childCount: int.nullable(),
-  listeningPorts: z.array(z.object({ proto: z.string(), address: z.string(), port: int })).nullable().describe('TCP LISTEN and unconnected UDP sockets held by the process'),
-  socketsByState: z.record(z.string(), int).nullable().describe('its TCP/UDP sockets per state'),
+  /** TCP LISTEN and unconnected UDP sockets held by the process */
+  listeningPorts: z.array(z.object({ proto: z.string(), address: z.string(), port: int })).nullable(),
+  /** its TCP/UDP sockets per state */
+  socketsByState: z.record(z.string(), int).nullable(),
   redactions: int,
 });
 export type ProcessDetailData = z.infer<typeof processDetailSchema>;

@@ -20,13 +20,18 @@ export const processSchema = z.object({
   ppid: z.number().int(),
   user: z.string().nullable(),
   comm: z.string(),
-  cmdline: z.string().nullable().describe('argv joined by spaces, secrets redacted, clipped with …[+N chars]'),
-  state: z.string().describe('R running, S sleeping, D uninterruptible (usually I/O), Z zombie, T stopped, I idle'),
-  cpuPct: z.number().nullable().describe('% of ONE core over the window (a multi-threaded process can exceed 100)'),
+  /** argv joined by spaces, secrets redacted, clipped with …[+N chars] */
+  cmdline: z.string().nullable(),
+  /** R running, S sleeping, D uninterruptible (usually I/O), Z zombie, T stopped, I idle */
+  state: z.string(),
+  /** % of ONE core over the window (a multi-threaded process can exceed 100) */
+  cpuPct: z.number().nullable(),
   rssBytes: z.number(),
-  memPct: z.number().nullable().describe('RSS as a share of MemTotal'),
+  /** RSS as a share of MemTotal */
+  memPct: z.number().nullable(),
   swapBytes: z.number().nullable(),
-  fdCount: z.number().nullable().describe('open file descriptors; null when not readable (other users without privileges)'),
+  /** open file descriptors; null when not readable (other users without privileges) */
+  fdCount: z.number().nullable(),
   fdLimit: z.number().nullable(),
   threads: z.number().int(),
   startedAt: z.string().nullable(),
@@ -46,11 +51,14 @@ export const topProcessesDataSchema = z.object({
   totals: z.object({
     processCount: z.number().int(),
     threadCount: z.number().int(),
-    rssBytes: z.number().describe('sum of RSS over all processes (shared pages counted more than once)'),
-    cpuPct: z.number().nullable().describe('sum of process CPU % over the window, in % of one core'),
+    /** sum of RSS over all processes (shared pages counted more than once) */
+    rssBytes: z.number(),
+    /** sum of process CPU % over the window, in % of one core */
+    cpuPct: z.number().nullable(),
   }),
   cpuWindowSource: z.enum(['sampler', 'measured']),
-  redactions: z.number().int().describe('secrets redacted from command lines'),
+  /** secrets redacted from command lines */
+  redactions: z.number().int(),
 });
 export type TopProcessesData = z.infer<typeof topProcessesDataSchema>;
 

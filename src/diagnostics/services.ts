@@ -16,50 +16,64 @@ import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { show } from '../util/missing.js';
 
-export const systemdSchema = z
-  .object({ available: z.boolean(), reason: z.string().nullable().describe('why units cannot be read here (e.g. systemd is not PID 1); null when available') })
-  .describe('whether systemd is this host\'s service manager');
+/** Whether systemd is this host's service manager; reason: why units cannot be read here (e.g. systemd is not PID 1), null when available. */
+export const systemdSchema = z.object({ available: z.boolean(), reason: z.string().nullable() });
 
 export const unitSchema = z.object({
   name: z.string(),
   description: z.string(),
-  load: z.string().describe('loaded, not-found, masked, error'),
-  active: z.string().describe('active, failed, activating, deactivating, inactive, reloading'),
-  sub: z.string().describe('running, exited, dead, failed, auto-restart, …'),
-  result: z.string().nullable().describe('success, exit-code, signal, core-dump, timeout, oom-kill, start-limit-hit, …'),
-  since: z.string().nullable().describe('RFC 3339 UTC time of the last state change'),
-  restarts: z.number().int().nullable().describe('automatic restarts (NRestarts) since the unit was last started by hand'),
+  /** loaded, not-found, masked, error */
+  load: z.string(),
+  /** active, failed, activating, deactivating, inactive, reloading */
+  active: z.string(),
+  /** running, exited, dead, failed, auto-restart, … */
+  sub: z.string(),
+  /** success, exit-code, signal, core-dump, timeout, oom-kill, start-limit-hit, … */
+  result: z.string().nullable(),
+  /** RFC 3339 UTC time of the last state change */
+  since: z.string().nullable(),
+  /** automatic restarts (NRestarts) since the unit was last started by hand */
+  restarts: z.number().int().nullable(),
   memoryBytes: z.number().int().nullable(),
-  cpuSec: z.number().nullable().describe('CPU time used since the unit started (s)'),
+  /** CPU time used since the unit started (s) */
+  cpuSec: z.number().nullable(),
   tasks: z.number().int().nullable(),
-  mainPid: z.number().int().nullable().describe('main process pid; null when not running'),
+  /** main process pid; null when not running */
+  mainPid: z.number().int().nullable(),
 });
 export type Unit = z.infer<typeof unitSchema>;
 
 export const listServicesDataSchema = z.object({
   systemd: systemdSchema,
-  units: z.array(unitSchema).describe('failed first, then activating/deactivating, active, inactive; by name within each'),
+  /** failed first, then activating/deactivating, active, inactive; by name within each */
+  units: z.array(unitSchema),
+  /** every service unit systemd knows, before the state and pattern filters; null when systemd is not available */
   counts: z
     .object({ failed: z.number().int(), active: z.number().int(), inactive: z.number().int(), activating: z.number().int(), total: z.number().int() })
-    .nullable()
-    .describe('every service unit systemd knows, before the state and pattern filters; null when systemd is not available'),
+    .nullable(),
 });
 export type ListServicesData = z.infer<typeof listServicesDataSchema>;
 
 export const dependencySchema = z.object({ name: z.string(), relation: z.string(), load: z.string(), active: z.string(), result: z.string().nullable() });
 
 export const serviceDetailSchema = unitSchema.extend({
-  execMainStatus: z.number().int().nullable().describe('exit status (code "exited") or signal number (killed/dumped) of the main process\'s last exit'),
-  execMainCode: z.string().nullable().describe('exited, killed, dumped; null when it has not exited'),
+  /** exit status (code "exited") or signal number (killed/dumped) of the main process's last exit */
+  execMainStatus: z.number().int().nullable(),
+  /** exited, killed, dumped; null when it has not exited */
+  execMainCode: z.string().nullable(),
   execMainPid: z.number().int().nullable(),
   fragmentPath: z.string().nullable(),
   dropIns: z.array(z.string()),
-  memoryMaxBytes: z.number().int().nullable().describe('MemoryMax; null = infinity'),
-  tasksMax: z.number().int().nullable().describe('TasksMax; null = infinity'),
+  /** MemoryMax; null = infinity */
+  memoryMaxBytes: z.number().int().nullable(),
+  /** TasksMax; null = infinity */
+  tasksMax: z.number().int().nullable(),
   restartPolicy: z.string().nullable(),
   controlGroup: z.string().nullable(),
-  environmentNames: z.array(z.string()).describe('names of Environment= variables; values are never returned'),
-  dependenciesFailed: z.array(dependencySchema).describe('Requires/Requisite/BindsTo/Wants units that are failed or not loaded (at most 64 dependencies checked)'),
+  /** names of Environment= variables; values are never returned */
+  environmentNames: z.array(z.string()),
+  /** Requires/Requisite/BindsTo/Wants units that are failed or not loaded (at most 64 dependencies checked) */
+  dependenciesFailed: z.array(dependencySchema),
 });
 export type ServiceDetail = z.infer<typeof serviceDetailSchema>;
 
@@ -67,8 +81,10 @@ export const recentLogSchema = z.object({ ts: z.string().nullable(), priority: z
 
 export const getServiceDataSchema = z.object({
   systemd: systemdSchema,
-  unit: serviceDetailSchema.nullable().describe('null when systemd is not available'),
-  recentLogs: z.array(recentLogSchema).describe('the unit\'s last journal lines, oldest first, redacted'),
+  /** null when systemd is not available */
+  unit: serviceDetailSchema.nullable(),
+  /** the unit's last journal lines, oldest first, redacted */
+  recentLogs: z.array(recentLogSchema),
 });
 export type GetServiceData = z.infer<typeof getServiceDataSchema>;
 

@@ -34,39 +34,54 @@ export const OWNER_SCAN_CAPS = { maxPids: 20_000, maxFdsPerPid: 50_000, maxFdsTo
 const int = z.number().int();
 export const socketSchema = z.object({
   proto: z.enum(['tcp', 'tcp6', 'udp', 'udp6']),
-  state: z.enum(SOCKET_STATES).describe('TCP state; UDP sockets are UNCONN (bound, not connected: a UDP listener) or ESTABLISHED (connected)'),
-  localAddress: z.string().describe('IPv4 dotted or IPv6 (IPv4-mapped as ::ffff:a.b.c.d); 0.0.0.0 / :: = all addresses'),
+  /** TCP state; UDP sockets are UNCONN (bound, not connected: a UDP listener) or ESTABLISHED (connected) */
+  state: z.enum(SOCKET_STATES),
+  /** IPv4 dotted or IPv6 (IPv4-mapped as ::ffff:a.b.c.d); 0.0.0.0 / :: = all addresses */
+  localAddress: z.string(),
   localPort: int,
   remoteAddress: z.string(),
   remotePort: int,
-  pid: int.nullable().describe('owning process (lowest pid holding the socket); null when unknown: no fd refers to it (TIME_WAIT) or its process could not be read'),
+  /** owning process (lowest pid holding the socket); null when unknown: no fd refers to it (TIME_WAIT) or its process could not be read */
+  pid: int.nullable(),
   comm: z.string().nullable(),
-  user: z.string().nullable().describe('owner of the socket (uid in the socket table), from /etc/passwd; null for TIME_WAIT (the kernel no longer knows it)'),
-  inode: int.describe('socket inode; 0 when no file refers to it any more'),
-  rxQueueBytes: int.describe('LISTEN: current accept backlog (connections); otherwise bytes received not yet read'),
-  txQueueBytes: int.describe('LISTEN: max backlog; otherwise bytes not yet acknowledged / sent'),
+  /** owner of the socket (uid in the socket table), from /etc/passwd; null for TIME_WAIT (the kernel no longer knows it) */
+  user: z.string().nullable(),
+  /** socket inode; 0 when no file refers to it any more */
+  inode: int,
+  /** LISTEN: current accept backlog (connections); otherwise bytes received not yet read */
+  rxQueueBytes: int,
+  /** LISTEN: max backlog; otherwise bytes not yet acknowledged / sent */
+  txQueueBytes: int,
 });
 export type SocketOut = z.infer<typeof socketSchema>;
 
 export const groupSchema = z.object({
-  key: z.string().describe('remote address, "comm[pid]" ("pid N" when its name is not readable; "none" = held by no process, e.g. TIME_WAIT; "unknown" = owner not readable), state, or local port'),
+  /** remote address, "comm[pid]" ("pid N" when its name is not readable; "none" = held by no process, e.g. TIME_WAIT; "unknown" = owner not readable), state, or local port */
+  key: z.string(),
   count: int,
-  states: z.record(z.string(), int).describe('sockets of the group per state'),
+  /** sockets of the group per state */
+  states: z.record(z.string(), int),
   pid: int.nullable().optional(),
   comm: z.string().nullable().optional(),
 });
 
 export const socketsDataSchema = z.object({
-  sockets: z.array(socketSchema).optional().describe('matching sockets (listeners first, then by state, local port); absent when grouped'),
-  groups: z.array(groupSchema).optional().describe('with groupBy: matching sockets per key, largest first'),
-  counts: z.record(z.string(), int).describe('sockets per state over every socket read (of the requested proto; before the state, port and pid filters)'),
-  total: int.describe('sockets read (of the requested proto; before the state, port and pid filters)'),
-  matched: int.describe('sockets matching the filters'),
-  unowned: int.describe('sockets with an inode whose process was not found (not readable or capped): among the returned sockets, or among all matching with groupBy process'),
+  /** matching sockets (listeners first, then by state, local port); absent when grouped */
+  sockets: z.array(socketSchema).optional(),
+  /** with groupBy: matching sockets per key, largest first */
+  groups: z.array(groupSchema).optional(),
+  /** sockets per state over every socket read (of the requested proto; before the state, port and pid filters) */
+  counts: z.record(z.string(), int),
+  /** sockets read (of the requested proto; before the state, port and pid filters) */
+  total: int,
+  /** sockets matching the filters */
+  matched: int,
+  /** sockets with an inode whose process was not found (not readable or capped): among the returned sockets, or among all matching with groupBy process */
+  unowned: int,
+  /** the proc/<pid>/fd scan that found owners; null when not needed */
   ownerScan: z
     .object({ pidsScanned: int, pidsUnreadable: int, fdsScanned: int, capped: z.boolean() })
-    .nullable()
-    .describe('the proc/<pid>/fd scan that found owners; null when not needed'),
+    .nullable(),
 });
 export type SocketsData = z.infer<typeof socketsDataSchema>;
 

@@ -12,38 +12,52 @@ export const DELETED_MAX_FDS = 100_000;
 
 export const spaceEntrySchema = z.object({
   path: z.string(),
-  type: z.enum(['dir', 'file', 'other', 'withheld']).describe('withheld: the deny-listed or protected entries of one directory (.ssh, key files, the server\'s own secrets), counted without names'),
-  sizeBytes: z.number().int().nonnegative().describe('allocated bytes (blocks × 512), a directory including everything walked below it'),
-  fileCount: z.number().int().nonnegative().describe('files (non-directories) counted in sizeBytes'),
-  complete: z.boolean().describe('false when part of it was not walked (time or file cap, unreadable, another filesystem): sizeBytes is then a lower bound'),
+  /** withheld: the deny-listed or protected entries of one directory (.ssh, key files, the server's own secrets), counted without names */
+  type: z.enum(['dir', 'file', 'other', 'withheld']),
+  /** allocated bytes (blocks × 512), a directory including everything walked below it */
+  sizeBytes: z.number().int().nonnegative(),
+  /** files (non-directories) counted in sizeBytes */
+  fileCount: z.number().int().nonnegative(),
+  /** false when part of it was not walked (time or file cap, unreadable, another filesystem): sizeBytes is then a lower bound */
+  complete: z.boolean(),
 });
 
 export const deletedOpenSchema = z.object({
   pid: z.number().int(),
   comm: z.string().nullable(),
   fd: z.number().int(),
-  path: z.string().describe('the path the file had before it was deleted; "(withheld)" for a deny-listed or protected file'),
-  sizeBytes: z.number().int().nonnegative().nullable().describe('allocated bytes still held; freed only when the process closes it (or restarts)'),
+  /** the path the file had before it was deleted; "(withheld)" for a deny-listed or protected file */
+  path: z.string(),
+  /** allocated bytes still held; freed only when the process closes it (or restarts) */
+  sizeBytes: z.number().int().nonnegative().nullable(),
 });
 
 export const spaceDataSchema = z.object({
-  path: z.string().describe('the directory walked (after realpath)'),
+  /** the directory walked (after realpath) */
+  path: z.string(),
   depth: z.number().int(),
-  totalBytes: z.number().int().nonnegative().describe('allocated bytes of everything walked under path'),
+  /** allocated bytes of everything walked under path */
+  totalBytes: z.number().int().nonnegative(),
   totalFiles: z.number().int().nonnegative(),
-  entries: z.array(spaceEntrySchema).describe('files and directories down to `depth` levels below path, largest first'),
+  /** files and directories down to `depth` levels below path, largest first */
+  entries: z.array(spaceEntrySchema),
   scanned: z.object({
-    files: z.number().int().nonnegative().describe('entries examined (lstat)'),
+    /** entries examined (lstat) */
+    files: z.number().int().nonnegative(),
     dirs: z.number().int().nonnegative(),
     ms: z.number().int().nonnegative(),
-    complete: z.boolean().describe('false when the walk was cut (timeoutMs, file cap), met unreadable directories or other filesystems'),
+    /** false when the walk was cut (timeoutMs, file cap), met unreadable directories or other filesystems */
+    complete: z.boolean(),
   }),
-  deletedOpen: z.array(deletedOpenSchema).describe('host-wide (not limited to path): files deleted while a process still holds them open, largest first'),
+  /** host-wide (not limited to path): files deleted while a process still holds them open, largest first */
+  deletedOpen: z.array(deletedOpenSchema),
   deletedOpenSummary: z.object({
     count: z.number().int().nonnegative(),
-    totalBytes: z.number().int().nonnegative().describe('each file counted once however many fds hold it'),
+    /** each file counted once however many fds hold it */
+    totalBytes: z.number().int().nonnegative(),
     processesScanned: z.number().int().nonnegative(),
-    processesUnreadable: z.number().int().nonnegative().describe('processes whose fds could not be listed (other users without privileges)'),
+    /** processes whose fds could not be listed (other users without privileges) */
+    processesUnreadable: z.number().int().nonnegative(),
     complete: z.boolean(),
   }),
 });

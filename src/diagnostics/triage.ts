@@ -34,7 +34,8 @@ export const triageDataSchema = z.object({
       availablePct: num,
       availableBytes: num,
       swapUsedPct: num,
-      swapOutPerSec: num.describe('pages swapped out per second over the sampler window'),
+      /** pages swapped out per second over the sampler window */
+      swapOutPerSec: num,
       oomKillsSinceBoot: num,
       oomKillsInWindow: num,
     }),
@@ -42,13 +43,15 @@ export const triageDataSchema = z.object({
       status,
       busiestDevice: z.string().nullable(),
       busiestUtilPct: num,
-      worstAwaitMs: num.describe('the highest read or write await of any device in the window'),
+      /** the highest read or write await of any device in the window */
+      worstAwaitMs: num,
       deviceCount: z.number().int(),
     }),
     filesystem: z.object({ status, fullestMount: z.string().nullable(), fullestUsedPct: num }),
     network: z.object({
       status,
-      worstDropsPerSec: num.describe('highest rx + tx drops per second of one interface (loopback excluded)'),
+      /** highest rx + tx drops per second of one interface (loopback excluded) */
+      worstDropsPerSec: num,
       worstErrorsPerSec: num,
       retransPct: num,
       listenOverflowsPerSec: num,
@@ -60,26 +63,30 @@ export const triageDataSchema = z.object({
       cpuSomeAvg10Pct: num,
       memoryFullAvg10Pct: num,
       ioFullAvg10Pct: num,
-      memoryFullPctInWindow: num.describe('share of the sampler window with all tasks stalled on memory'),
+      /** share of the sampler window with all tasks stalled on memory */
+      memoryFullPctInWindow: num,
       ioFullPctInWindow: num,
-      worstCgroup: z.string().nullable().describe('the cgroup v2 path that stalls most (avg10), if any'),
+      /** the cgroup v2 path that stalls most (avg10), if any */
+      worstCgroup: z.string().nullable(),
     }),
     limits: z.object({
       status,
       fdsUsedPct: num,
       pidsUsedPct: num,
       threadsUsedPct: num,
-      ephemeralPortsUsedPct: num.describe('an upper-bound estimate'),
-      worstProcessFdsUsedPct: num.describe('the process closest to its soft open-files limit'),
+      /** an upper-bound estimate */
+      ephemeralPortsUsedPct: num,
+      /** the process closest to its soft open-files limit */
+      worstProcessFdsUsedPct: num,
       worstProcessFdsPid: z.number().int().nullable(),
     }),
   }),
+  /** non-ok assessments, worst first */
   findings: z
-    .array(z.object({ rank: z.number().int(), area: z.string(), status, code: z.string(), message: z.string() }))
-    .describe('non-ok assessments, worst first'),
+    .array(z.object({ rank: z.number().int(), area: z.string(), status, code: z.string(), message: z.string() })),
+  /** tool calls worth making next, with arguments; only tools this server serves */
   nextSteps: z
-    .array(z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()), why: z.string() }))
-    .describe('tool calls worth making next, with arguments; only tools this server serves'),
+    .array(z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()), why: z.string() })),
 });
 export type TriageData = z.infer<typeof triageDataSchema>;
 

@@ -8,20 +8,25 @@ export const truncatedSchema = z.object({
   nextCursor: z.string().optional(),
 });
 
+/**
+ * The fields are described once, in the server instructions (app/product-factory.ts), not in every tool's output
+ * schema: with every toolset, 28 copies of their descriptions (and the assessment's) were 21 KB of tools/list.
+ */
 export function envelopeSchema<D extends z.ZodType>(data: D) {
   return z.object({
-    host: z.string().describe('inventory id of the host; "local" for this machine'),
-    collectedAt: z.string().describe('RFC 3339 UTC time the answer was collected'),
-    windowSec: z.number().optional().describe('length of the measurement window behind every rate in this result'),
+    /** Inventory id of the host; "local" for this machine. */
+    host: z.string(),
+    /** RFC 3339 UTC time the answer was collected. */
+    collectedAt: z.string(),
+    /** Length of the measurement window behind every rate in the result. */
+    windowSec: z.number().optional(),
     data,
     assessments: z.array(assessmentSchema),
-    truncated: truncatedSchema.optional().describe('present when a list was cut'),
-    warnings: z.array(z.string()).optional().describe('what could not be read, and why'),
-    redactions: z
-      .number()
-      .int()
-      .nonnegative()
-      .optional()
-      .describe('how many values the full result (before any cut to fit the result budget) shows as [REDACTED] (secrets are redacted by default from every string: keys, tokens, passwords, URL userinfo, PEM blocks, high-entropy strings)'),
+    /** Present when a list was cut. */
+    truncated: truncatedSchema.optional(),
+    /** What could not be read, and why. */
+    warnings: z.array(z.string()).optional(),
+    /** How many values the full result (before any cut to fit the budget) shows as [REDACTED]. */
+    redactions: z.number().int().nonnegative().optional(),
   });
 }

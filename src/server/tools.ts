@@ -25,6 +25,7 @@ import { clipBeforeRedaction, clipString } from '../collectors/read.js';
 import { redact } from '../redaction/redact.js';
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { envelopeSchema } from './envelope.js';
+import { compactOutputSchema, withoutDefaultDialect } from './output-schema.js';
 import { runTool } from './run-tool.js';
 import { createToolRegistry } from './sdk-patches/tool-registry.js';
 import type { ToolRegistry } from './sdk-patches/tool-registry.js';
@@ -95,7 +96,8 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
       disabled.set(tool.name, tool.toolset);
       continue;
     }
-    registry.register(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) });
+    // What tools/list shows and tools/call projects against is compacted (output-schema.ts); results are still validated with zod.
+    registry.register(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) }, compactOutputSchema);
     entries.set(tool.name, tool);
   }
   const served: ServedTools = new Map([...entries].map(([name, tool]) => [name, tool.input as z.ZodType]));
@@ -114,7 +116,8 @@ function listTools(table: ToolTable): Tool[] {
       name,
       title: tool.title,
       description: tool.description,
-      inputSchema: table.registry.listedInputSchema(name) as Tool['inputSchema'],
+      // Without the default dialect's URI: 58 bytes of every tool's model-visible part that say nothing (output-schema.ts).
+      inputSchema: withoutDefaultDialect(table.registry.listedInputSchema(name) ?? {}) as Tool['inputSchema'],
       annotations: annotationsOf(tool),
       ...(outputSchema ? { outputSchema: outputSchema as Tool['outputSchema'] } : {}),
     });

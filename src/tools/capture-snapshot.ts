@@ -30,34 +30,40 @@ export const labelField = z
   .max(80)
   .regex(/^[^\p{C}]+$/u, 'label must be printable text (no control characters)')
   .optional()
-  .describe('a short name for this capture, e.g. "before restart" or "during incident" (≤ 80 printable characters)');
+  .describe('a short name, e.g. "before restart"');
 
 export const captureSnapshot = defineTool({
   name: 'capture_snapshot',
   title: 'Capture an evidence snapshot',
   description:
-    'Runs the standard health sweep (triage, CPU, memory, filesystems, disk I/O, network, PSI pressure, limits, top 10 processes by CPU and by memory) and stores it as an evidence bundle in memory, readable as the resource diag://snapshots/{id} (a resource_link is returned). Use it at the start of an investigation, before and after a change (then compare with diff_snapshots), and to ground an incident_report in figures. Returns the snapshotId, the overall status and the top 10 findings. Rates are over windowSec (the 1 Hz sampler ≈ 1 s by default; 0.2–10 s for a fresh measurement). The store keeps the newest 20 snapshots / 4 MiB of JSON: the oldest are evicted first and `evicted` lists them. Snapshots do not survive a restart.',
+    'Runs the standard sweep (triage, CPU, memory, filesystems, disk I/O, network, PSI, limits, top 10 processes by CPU and by memory) and stores it as an evidence bundle in memory, read as diag://snapshots/{id} (a resource_link is returned). Use it at the start of an investigation, before and after a change (compare with diff_snapshots), and to ground an incident_report in figures. Returns snapshotId, the overall status and the top 10 findings. The store keeps the newest 20 snapshots / 4 MiB of JSON, evicting the oldest (listed in `evicted`); lost on restart.',
   toolset: 'core',
   annotations: { idempotentHint: false },
   input: z.object({ host: hostField, label: labelField, windowSec: windowSecField }).strict(),
   data: z.object({
     snapshotId: z.string(),
-    resourceUri: z.string().describe('diag://snapshots/<id>: read it for the whole bundle (JSON)'),
+    /** diag://snapshots/<id>: read it for the whole bundle (JSON) */
+    resourceUri: z.string(),
     label: z.string().nullable(),
     capturedAt: z.string(),
-    sizeBytes: z.number().int().describe('size of the stored bundle (JSON bytes); rounded up to a KiB when sizeExact is false'),
-    sizeExact: z.boolean().describe('false when part of the store is withheld from this caller: exact byte counts of content it may not read are never given'),
+    /** size of the stored bundle (JSON bytes); rounded up to a KiB when sizeExact is false */
+    sizeBytes: z.number().int(),
+    /** false when part of the store is withheld from this caller: exact byte counts of content it may not read are never given */
+    sizeExact: z.boolean(),
     summary: z.object({
       overall: status,
       findingCount: z.number().int(),
-      findings: z.array(findingSchema).describe('worst first, at most 10 (the bundle holds all)'),
-      failedSections: z.array(z.string()).describe('sections that could not be captured (see warnings)'),
+      /** worst first, at most 10 (the bundle holds all) */
+      findings: z.array(findingSchema),
+      /** sections that could not be captured (see warnings) */
+      failedSections: z.array(z.string()),
+      /** sections stored but not shown to this caller (nor to any reader without requiredScope): their findings are left out too */
       withheldSections: z
-        .array(z.object({ section: z.string(), requiredScope: z.string() }))
-        .describe('sections stored but not shown to this caller (nor to any reader without requiredScope): their findings are left out too'),
+        .array(z.object({ section: z.string(), requiredScope: z.string() })),
     }),
     stored: z.object({ count: z.number().int(), bytes: z.number().int(), maxCount: z.number().int(), maxBytes: z.number().int() }),
-    evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })).describe('older snapshots removed to make room'),
+    /** older snapshots removed to make room */
+    evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })),
   }),
   async handler({ host, label, windowSec }, { services, signal, progress, served, reader = EVERY_SCOPE }) {
     checkHost(host);

@@ -7,18 +7,14 @@ import { NA, show } from '../util/missing.js';
 // The tools print missing values the way every other layer does; definitions import them from here.
 export { NA, fmtProc, ifKnown, show } from '../util/missing.js';
 
-export const hostField = z
-  .string()
-  .max(128)
-  .optional()
-  .describe('inventory id of the host to inspect; only "local" (this machine, the default) exists for now');
+/**
+ * Inventory id of the host to inspect; only "local" (this machine, the default) exists for now. Every tool
+ * takes it, so the server instructions say this once instead of a description in each inputSchema.
+ */
+export const hostField = z.string().max(128).optional();
 
-export const windowSecField = z
-  .number()
-  .min(0.2)
-  .max(10)
-  .optional()
-  .describe('force a fresh two-sample measurement over this many seconds (0.2–10); omit to use the 1 Hz background sampler (instant)');
+/** The sampler, the window and progress are explained once in the server instructions (app/product-factory.ts). */
+export const windowSecField = z.number().min(0.2).max(10).optional().describe('seconds to measure afresh (omit: instant, from the 1 Hz sampler)');
 
 export function checkHost(host: string | undefined): void {
   if (host !== undefined && host !== 'local') throw new ToolError(`unknown host "${host.slice(0, 64)}": only "local" is available`);

@@ -4,21 +4,21 @@ import { anomaliesDataSchema, anomaliesHeader, anomalyRanges, assessAnomalies, c
 import { checkHost, hostField, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
-const time = (what: string) => z.string().min(1).max(64).describe(`${what}: "now", relative ("-10m", "-2h") or RFC 3339; within the last 24 h`);
+const time = (what: string) => z.string().min(1).max(64).describe(`${what}: "now", "-10m", "-2h" or RFC 3339; within 24 h`);
 const rangeInput = (what: string, untilDefault: string) => z.object({ since: time(`${what} start`), until: time(`${what} end (default ${untilDefault})`).optional() }).strict();
 
 export const detectAnomalies = defineTool({
   name: 'detect_anomalies',
   title: 'Detect anomalies (window vs baseline)',
   description:
-    `Which host metrics changed during an incident? Compares every metric of the built-in sampler history (CPU, load, memory, swap, major faults, PSI, TCP retransmissions, run/blocked threads, per-disk util and bytes/s, per-interface bytes/s, filesystem used %) between a window and a baseline (default: the equally long period just before the window) using medians: robustZ = (windowMedian − baselineMedian) / (1.4826·MAD of the baseline, floored at 5 % of the baseline median or a per-unit minimum, so a flat or smooth baseline cannot turn a small drift into a big score). Ranked by |robustZ| (≥ 3.5 is a strong change; |z| < 1 is not listed); metrics with < ${MIN_POINTS} points on either side are skipped and named. A warning assessment for each key metric that moved the harmful way by ≥ the anomaly.robustZ threshold. History covers 15 min at 1 s and 24 h at 1 min since the server started. Follow up with get_history for the shape of a ranked metric.`,
+    `Which host metrics changed during an incident? Compares every metric of the sampler history (CPU, load, memory, swap, major faults, PSI, TCP retransmissions, run/blocked threads, per-disk util and bytes/s, per-interface bytes/s, filesystem used %) between a window and a baseline using medians: robustZ = (windowMedian − baselineMedian) / (1.4826·MAD of the baseline, floored at 5 % of the baseline median or a per-unit minimum, so a flat baseline cannot turn a small drift into a big score). Ranked by |robustZ| (≥ 3.5 is a strong change; < 1 not listed); metrics with < ${MIN_POINTS} points on either side are skipped and named. A warning for each key metric that moved the harmful way by ≥ the anomaly.robustZ threshold. History: 15 min at 1 s and 24 h at 1 min since the server started. Follow up with get_history for the shape of a ranked metric.`,
   toolset: 'history',
   input: z
     .object({
       host: hostField,
       window: rangeInput('incident window', 'now').describe('the period to examine, e.g. {"since": "-10m"}'),
       baseline: rangeInput('baseline', 'the window start').optional().describe('the normal period to compare with (default: as long as the window, right before it)'),
-      limit: z.number().int().min(1).max(50).optional().describe('ranked metrics per page (1–50, default 10)'),
+      limit: z.number().int().min(1).max(50).optional().describe('ranked metrics per page (default 10)'),
       cursor: cursorField,
     })
     .strict(),

@@ -19,43 +19,48 @@ const ref = (which: string) =>
     .string()
     .min(1)
     .max(64)
-    .describe(`${which} snapshot: an id from capture_snapshot (snap_…), or "latest" / "previous" (the newest stored snapshot / the one before it)`);
+    .describe(`${which} snapshot: an id (snap_…), "latest" or "previous" (the one before it)`);
 const side = z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string(), overall: status });
 
 export const diffSnapshotsTool = defineTool({
   name: 'diff_snapshots',
   title: 'Compare two snapshots',
   description:
-    'Before/after comparison of two evidence bundles from capture_snapshot (a = before, b = after): every figure that changed, as changed[{path, before, after, delta, changePct, unit}] — paths like memory.availableBytes, cpu.busyPct, filesystems./var.usedPct, disks.nvme0n1.utilPct, network.tcp.retransPct — ranked by significance (percentages by points moved, other figures by relative change; figures with a health threshold first at equal movement); findings that appeared (newFindings) or went away (resolvedFindings); assessments whose status changed (statusChanges); and elapsedSec between the captures. Use it to verify a fix, see what an incident changed, or estimate growth (delta / elapsedSec). Units: bytes, %, /s, ms, s, count. `limit` pages `changed` (cursor continues).',
+    'Before/after comparison of two evidence bundles from capture_snapshot (a = before, b = after): every figure that changed, as changed[{path, before, after, delta, changePct, unit}] (paths like memory.availableBytes, filesystems./var.usedPct, disks.nvme0n1.utilPct), ranked by significance (percentages by points moved, others by relative change; figures with a health threshold first); findings that appeared (newFindings) or went away (resolvedFindings); assessments whose status changed; elapsedSec between the captures. Use it to verify a fix, see what an incident changed, or estimate growth (delta / elapsedSec).',
   toolset: 'history',
   input: z
     .object({
       a: ref('the earlier ("before")'),
       b: ref('the later ("after")'),
-      limit: z.number().int().min(1).max(100).default(50).describe('changed figures per page (1–100, default 50), most significant first'),
+      limit: z.number().int().min(1).max(100).default(50).describe('changed figures per page, most significant first'),
       cursor: cursorField,
     })
     .strict(),
   data: z.object({
     a: side,
     b: side,
-    elapsedSec: z.number().describe('b.capturedAt − a.capturedAt (negative when b is older)'),
+    /** b.capturedAt − a.capturedAt (negative when b is older) */
+    elapsedSec: z.number(),
     changed: z.array(
       z.object({
         path: z.string(),
         before: z.number().nullable(),
         after: z.number().nullable(),
-        delta: z.number().nullable().describe('after − before; null when one side is unknown'),
-        changePct: z.number().nullable().describe('delta relative to before, %; null when before is 0 or unknown'),
+        /** after − before; null when one side is unknown */
+        delta: z.number().nullable(),
+        /** delta relative to before, %; null when before is 0 or unknown */
+        changePct: z.number().nullable(),
         unit: z.string(),
       }),
     ),
-    changedTotal: z.number().int().describe('figures that changed in all (changed is one page of them)'),
-    newFindings: z.array(snapshotFindingSchema).describe(`warning/critical in b but not in a (at most ${MAX_LISTED}, worst first)`),
-    resolvedFindings: z.array(snapshotFindingSchema).describe(`warning/critical in a but not in b (at most ${MAX_LISTED})`),
-    statusChanges: z
-      .array(z.object({ code: z.string(), subject: z.string().nullable().describe('what was judged, e.g. "Space used on /var"'), before: status, after: status }))
-      .describe(`assessments judged in both with a different status (at most ${MAX_LISTED})`),
+    /** figures that changed in all (changed is one page of them) */
+    changedTotal: z.number().int(),
+    /** warning/critical in b but not in a (at most MAX_LISTED, worst first) */
+    newFindings: z.array(snapshotFindingSchema),
+    /** warning/critical in a but not in b (at most MAX_LISTED) */
+    resolvedFindings: z.array(snapshotFindingSchema),
+    /** assessments judged in both with a different status (at most MAX_LISTED); subject: what was judged, e.g. "Space used on /var" */
+    statusChanges: z.array(z.object({ code: z.string(), subject: z.string().nullable(), before: status, after: status })),
   }),
   async handler({ a, b, limit, cursor }, { services, reader = EVERY_SCOPE }) {
     const store = services.snapshots;

@@ -13,15 +13,15 @@ export const findSpaceHogsTool = defineTool({
   name: 'find_space_hogs',
   title: 'Find what uses disk space',
   description:
-    'Where the space went under one directory, like a bounded `du -x -d DEPTH | sort -h`, plus deleted-but-still-open files. `path` must be inside an allowed scan root (config scanRoots, default /var, /tmp, /home, /opt, /srv, /root; checked after realpath, so symlinks out are refused). The walk never follows symlinks, never crosses into another filesystem, never lists names inside deny-listed directories (.ssh, .gnupg, /etc/ssl/private) nor deny-listed or protected files (their bytes are counted in one "<dir>/(withheld)" entry of type withheld), and stops at timeoutMs (default 2000, max 10000) or a file-count cap — `scanned.complete` and each entry\'s `complete` say when sizes are lower bounds. entries: files and directories down to `depth` levels below path (1–3, default 2), largest first, sizeBytes = allocated bytes (blocks × 512) including everything walked below; page with limit/cursor. deletedOpen: HOST-WIDE, not limited to path — files deleted while a process still holds them open (their space is freed only when the process closes them or restarts: the classic "df says full, du disagrees"), with pid, comm, fd and sizeBytes, largest first (≤ 20). Use after get_filesystems shows a filling filesystem.',
+    'Where the space went under one directory, like a bounded `du -x -d DEPTH | sort -h`, plus deleted-but-open files. path must be inside a scan root (config scanRoots, default /var, /tmp, /home, /opt, /srv, /root; checked after realpath). The walk never follows symlinks or crosses filesystems, and stops at timeoutMs or a file-count cap (`scanned.complete` and each entry\'s `complete` say when sizes are lower bounds). Names inside deny-listed directories (.ssh, .gnupg, /etc/ssl/private) and deny-listed or protected files are never listed: their bytes go into one "<dir>/(withheld)" entry. entries: down to depth levels below path, largest first, sizeBytes = allocated bytes including everything below. deletedOpen: HOST-WIDE, files deleted but still held open (freed only when the process closes them or restarts: "df says full, du disagrees"), with pid, comm, fd, sizeBytes, largest first (≤ 20). Use after get_filesystems shows a filling filesystem.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
-      path: z.string().min(1).max(4096).describe('absolute directory to walk, inside an allowed scan root, e.g. /var'),
-      depth: z.number().int().min(1).max(3).optional().describe('levels below path listed as entries (1–3, default 2); sizes always include everything walked below'),
-      limit: z.number().int().min(1).max(100).optional().describe(`entries per page (1–100, default ${DEFAULT_LIMIT})`),
-      timeoutMs: z.number().int().min(100).max(10000).optional().describe('time budget for the whole scan in ms (100–10000, default 2000); a cut walk says so'),
+      path: z.string().min(1).max(4096).describe('absolute directory inside a scan root, e.g. /var'),
+      depth: z.number().int().min(1).max(3).optional().describe('levels listed below path (default 2)'),
+      limit: z.number().int().min(1).max(100).optional().describe(`entries per page (default ${DEFAULT_LIMIT})`),
+      timeoutMs: z.number().int().min(100).max(10000).optional().describe('scan time budget, ms (default 2000)'),
       cursor: cursorField,
     })
     .strict(),

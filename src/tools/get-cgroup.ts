@@ -10,8 +10,8 @@ const DEFAULT_WINDOW_SEC = 1;
 const target = z
   .union([
     z.object({ pid: z.number().int().min(1).max(4194304).describe('a process id: its cgroup') }).strict(),
-    z.object({ unit: z.string().min(1).max(255).describe('a systemd unit name, e.g. nginx.service (a bare name means .service); found by a bounded search of the hierarchy') }).strict(),
-    z.object({ path: z.string().min(1).max(1024).describe('a cgroup path inside the hierarchy, e.g. /system.slice/nginx.service ("/" = the root)') }).strict(),
+    z.object({ unit: z.string().min(1).max(255).describe('systemd unit, e.g. nginx.service (a bare name means .service)') }).strict(),
+    z.object({ path: z.string().min(1).max(1024).describe('cgroup path, e.g. /system.slice/nginx.service ("/" = the root)') }).strict(),
   ])
   .describe('exactly one of {pid}, {unit} or {path}');
 
@@ -19,13 +19,13 @@ export const getCgroup = defineTool({
   name: 'get_cgroup',
   title: 'Cgroup limits, usage, throttling and pressure',
   description:
-    'Limits and usage of ONE cgroup — of a process ({pid}), a systemd unit ({unit}: "nginx.service") or a cgroup path ({path}: "/system.slice/nginx.service") — on cgroup v2, v1 or hybrid hosts (version says which). memory: currentBytes vs maxBytes (null = unlimited) with usedPct, highBytes, peakBytes, swapCurrentBytes, events (oom, oomKill, high, max = limit hits; cumulative). cpu: quotaCores (null = unlimited), usageCores and usagePct over windowSec (of the quota when there is one, else of all CPUs), throttledPeriodsPct and throttledSec over the window, cumulative nrThrottled. pids current/max, io read/write bytes since creation, PSI some/full avg10/60/300 %. Assessments: memory near its limit, CPU throttling, pids near max, OOM kills. Use when a service or container is slow (throttled? memory-starved?) or was OOM-killed. Takes windowSec (default 1 s).',
+    'Limits and usage of ONE cgroup (a process\'s, a systemd unit\'s or a path) on cgroup v2, v1 or hybrid hosts (version says which). memory: currentBytes vs maxBytes (null = unlimited) with usedPct, highBytes, peakBytes, swapCurrentBytes, cumulative events (oom, oomKill, high, max = limit hits). cpu: quotaCores (null = unlimited), usageCores and usagePct over windowSec (of the quota when there is one, else of all CPUs), throttledPeriodsPct and throttledSec over the window, cumulative nrThrottled. pids current/max, io read/write bytes since creation, PSI some/full avg10/60/300 %. Assessments: memory near its limit, CPU throttling, pids near max, OOM kills. Use when a service or container is slow (throttled? memory-starved?) or was OOM-killed.',
   toolset: 'containers',
   input: z
     .object({
       host: hostField,
       target,
-      windowSec: z.number().min(0.2).max(10).optional().describe(`seconds between the two CPU readings (0.2–10, default ${DEFAULT_WINDOW_SEC})`),
+      windowSec: z.number().min(0.2).max(10).optional().describe(`seconds between the two CPU readings (default ${DEFAULT_WINDOW_SEC})`),
     })
     .strict(),
   data: cgroupDataSchema,

@@ -10,16 +10,16 @@ export const getContainerLogs = defineTool({
   name: 'get_container_logs',
   title: 'Container log tail',
   description:
-    'The last lines a Docker/Podman container wrote to stdout/stderr, from the engine API over its unix socket: lines[{ts (RFC 3339 UTC), stream (stdout|stderr), text}], oldest first, secrets redacted ([REDACTED]; redactionCount says how many) and long lines clipped with …[+N chars]. container: id prefix or name (from list_containers). tail: how many lines (≤ 1000, default 100); since: "-15m", "-2h" or RFC 3339; grep: case-insensitive literal substring, searched over up to 10 × tail recent lines (scannedLines, matchedLines; truncated when more matched than returned; moreBefore when older lines were not scanned). Unknown container → error; no engine → available:false, not an error. Use after list_containers flags a crash loop, an unhealthy or an OOM-killed container.',
+    'The last lines a Docker/Podman container wrote to stdout/stderr, from the engine API: lines[{ts, stream, text}], oldest first, secrets redacted (redactionCount) and long lines clipped with …[+N chars]. grep searches up to 10 × tail recent lines (scannedLines, matchedLines; moreBefore when older lines were not scanned). Unknown container → tool error; no engine → available: false, not an error. Use after list_containers flags a crash loop, an unhealthy or an OOM-killed container.',
   toolset: 'containers',
   scope: 'hostlens:logs',
   input: z
     .object({
       host: hostField,
-      container: z.string().min(1).max(128).regex(CONTAINER_REF).describe('container id (prefix) or name, e.g. "web" or "3f2a9c1b0d4e"'),
-      since: z.string().max(64).optional().describe('only lines since: "-15m", "-2h", "-1d" or an RFC 3339 timestamp'),
-      tail: z.number().int().min(1).max(1000).optional().describe('lines to return (1–1000, default 100): the newest ones'),
-      grep: z.string().min(1).max(200).optional().describe('case-insensitive literal substring the line must contain (no regex)'),
+      container: z.string().min(1).max(128).regex(CONTAINER_REF).describe('id prefix or name (from list_containers), e.g. "web"'),
+      since: z.string().max(64).optional().describe('"-15m", "-2h", "-1d" or RFC 3339'),
+      tail: z.number().int().min(1).max(1000).optional().describe('newest lines to return (default 100)'),
+      grep: z.string().min(1).max(200).optional().describe('case-insensitive literal substring (no regex)'),
     })
     .strict(),
   data: containerLogsDataSchema,

@@ -8,13 +8,13 @@ export const getCpu = defineTool({
   name: 'get_cpu',
   title: 'CPU utilisation',
   description:
-    'CPU utilisation breakdown over a stated window (user, system, iowait, irq, softirq, steal, idle, busy = 100 − idle − iowait; all in % of total CPU), load averages and load per usable CPU, run queue, blocked tasks, context switches and interrupts per second, cgroup CPU quota and throttling. Without windowSec the answer comes instantly from the 1 Hz background sampler (windowSec ≈ 1 in the result); with windowSec (0.2–10 s) it takes a fresh measurement and reports progress. Never a since-boot average. Set perCore for a per-CPU breakdown.',
+    'CPU breakdown in % of total CPU over the window (user, system, iowait, irq, softirq, steal, idle; busy = 100 − idle − iowait), load averages and load per usable CPU, run queue, blocked tasks, context switches and interrupts per second, cgroup CPU quota and throttling.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
       windowSec: windowSecField,
-      perCore: z.boolean().optional().describe('include a per-CPU breakdown (default false)'),
+      perCore: z.boolean().optional().describe('add a per-CPU breakdown (default false)'),
     })
     .strict(),
   data: cpuDataSchema,

@@ -13,14 +13,14 @@ export const getDiskIo = defineTool({
   name: 'get_disk_io',
   title: 'Disk I/O per device',
   description:
-    'Per block device I/O over a stated window, like iostat -x: reads and writes per second, read and write bytes per second, utilPct (share of the window the device had I/O in flight), readAwaitMs / writeAwaitMs (average ms per completed request, queueing included) and avgQueueDepth. Whole disks, device-mapper (dm-*), md RAID and NVMe namespaces; partitions are not listed; loop, ram and zram devices only when they did I/O. Use it when CPU iowait or I/O pressure is high, to find which device is saturated or slow. Without windowSec the answer is instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Filter with devices (e.g. ["sda", "nvme0n1"]). Busiest first, at most `limit` devices per call (default 64); when more exist, `truncated` gives the total and a nextCursor to pass as `cursor` (the ranking is re-measured on each call). Assessments judge every device. Never a since-boot average.',
+    'Per block device over the window, like iostat -x: reads and writes per second, read and write bytes per second, utilPct (share of the window with I/O in flight), readAwaitMs / writeAwaitMs (average ms per completed request, queueing included), avgQueueDepth. Whole disks, dm-*, md RAID and NVMe namespaces (no partitions; loop, ram and zram only when they did I/O), busiest first; assessments judge every device. Use it when iowait or I/O pressure is high, to find the saturated or slow device.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
       windowSec: windowSecField,
-      devices: z.array(z.string().max(64)).max(64).optional().describe('only these devices (kernel names such as "sda" or "dm-0"; a /dev/ prefix is accepted); default all'),
-      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`at most this many devices per page (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT})`),
+      devices: z.array(z.string().max(64)).max(64).optional().describe('only these kernel device names, e.g. "sda", "dm-0" (/dev/ prefix accepted); default all'),
+      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`devices per page (default ${DEFAULT_LIMIT})`),
       cursor: cursorField,
     })
     .strict(),

@@ -13,14 +13,14 @@ export const getFilesystems = defineTool({
   name: 'get_filesystems',
   title: 'Filesystem capacity and inodes',
   description:
-    'Mounted filesystems with size, used and available bytes, used % (as df computes it), inodes used, type, device and read-only flag. Pseudo filesystems (proc, sysfs, cgroup, devtmpfs, …) are hidden unless includePseudo is true; bind mounts of the same filesystem are listed once. Use mount to look at one mount point. Assessments flag filesystems near full in space or inodes (judged over every mount, not only this page). At most `limit` mounts per call (default 100); when more exist, `truncated` gives the total and a nextCursor to pass as `cursor`.',
+    'Mounted filesystems: size, used and available bytes, used % (as df computes it), inodes used, type, device, read-only. Pseudo filesystems (proc, sysfs, cgroup, devtmpfs, …) are hidden unless includePseudo; bind mounts of one filesystem are listed once. Assessments flag filesystems near full in space or inodes, judged over every mount, not only this page.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
       includePseudo: z.boolean().optional().describe('include pseudo and image filesystems (default false)'),
       mount: z.string().min(1).max(4096).optional().describe('only this mount point, e.g. "/var"'),
-      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`at most this many mounts per page (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT})`),
+      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`mounts per page (default ${DEFAULT_LIMIT})`),
       cursor: cursorField,
     })
     .strict(),

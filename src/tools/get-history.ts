@@ -5,21 +5,21 @@ import { checkHost, hostField, lines } from './common.js';
 import { show } from './common.js';
 
 const timeField = (what: string) =>
-  z.string().min(1).max(64).describe(`${what}: "now", relative like "-90s", "-15m", "-2h", "-1d", or RFC 3339 ("2026-01-31T13:45:00Z"); within the last 24 h`);
+  z.string().min(1).max(64).describe(`${what}: "now", "-90s", "-2h" or RFC 3339; within the last 24 h`);
 
 export const getHistory = defineTool({
   name: 'get_history',
   title: 'Metric history (built-in sampler)',
   description:
-    'Time series of host metrics kept in memory by hostlens\'s 1 Hz sampler since it started: one point per second for the last 15 min, per-minute means (and maxima) for the last 24 h. Answers "when did it start?", "is it getting worse?", "what was it like before?". Call without `metrics` to list the valid names with units: cpu.busyPct/iowaitPct/stealPct, load.1, mem.availableBytes, mem.usedPct, swap.usedBytes, mem.majorFaultsPerSec, psi.{cpu.some,memory.some,memory.full,io.some,io.full} (stall % of each tick), tcp.retransPct, procs.running/blocked, disk.<dev>.{utilPct,readBytesPerSec,writeBytesPerSec}, net.<if>.{rx,tx}BytesPerSec, fs.<mount>.usedPct (≤ 16 devices/interfaces/mounts). Returns ≤ maxPoints bucket means per series ([time, value|null]; null = not sampled) and stats (min/avg/p95/max) over the stored points; coverage says what history exists (a recently started server has little). Use detect_anomalies to find WHICH metric changed.',
+    'Time series of host metrics from hostlens\'s 1 Hz sampler, in memory since it started: one point per second for the last 15 min, per-minute means (and maxima) for the last 24 h. Answers "when did it start?", "is it getting worse?", "what was it like before?". Without metrics, the valid names with units: cpu.busyPct/iowaitPct/stealPct, load.1, mem.availableBytes, mem.usedPct, swap.usedBytes, mem.majorFaultsPerSec, psi.{cpu.some,memory.some,memory.full,io.some,io.full} (stall % of each tick), tcp.retransPct, procs.running/blocked, disk.<dev>.{utilPct,readBytesPerSec,writeBytesPerSec}, net.<if>.{rx,tx}BytesPerSec, fs.<mount>.usedPct (≤ 16 devices/interfaces/mounts). Per series ≤ maxPoints bucket means ([time, value|null]; null = not sampled) and stats (min/avg/p95/max); coverage says what history exists (a recently started server has little). Use detect_anomalies to find WHICH metric changed.',
   toolset: 'history',
   input: z
     .object({
       host: hostField,
-      metrics: z.array(z.string().min(1).max(200)).min(1).max(10).optional().describe('1–10 exact metric names; omit to list the available names'),
+      metrics: z.array(z.string().min(1).max(200)).min(1).max(10).optional().describe('exact metric names; omit to list them'),
       since: timeField('start of the range (default "-15m")').optional(),
       until: timeField('end of the range (default now)').optional(),
-      maxPoints: z.number().int().min(1).max(200).optional().describe('points per series at most (1–200, default 60); buckets are means'),
+      maxPoints: z.number().int().min(1).max(200).optional().describe('default 60; buckets are means'),
     })
     .strict(),
   data: historyDataSchema,

@@ -11,14 +11,14 @@ export const getKernelEvents = defineTool({
   name: 'get_kernel_events',
   title: 'Classified kernel events',
   description:
-    'What the kernel reported: OOM kills (victim pid, comm, memory cgroup, RSS bytes = anon+file+shmem, constraint), hung tasks (blocked seconds), block I/O errors (device, sector, READ/WRITE), segfaults and traps (comm, pid, ip, library), network link down/up (interface, speed Mb/s, duplex), filesystem errors (ext4/XFS/Btrfs: device, function; remount read-only) and machine checks (CPU, bank, corrected or not; EDAC). Read from journald kernel messages or /dev/kmsg (current boot only; `source` and the warnings say which and how far back). Use it for "was anything OOM-killed?", "is a disk failing?", "did the NIC flap?". since: "-15m", "-2h", "-1d" or RFC 3339, at most 7 days back (default "-24h"); kinds narrows the events list (countsByKind always covers every kind). Events newest first, paged (limit ≤ 200, default 50, cursor); messages redacted and clipped. Assessed: OOM kills warning/critical, any hung task, I/O error, filesystem error or uncorrected machine check critical.',
+    'What the kernel reported: OOM kills (victim pid, comm, memory cgroup, RSS bytes = anon+file+shmem, constraint), hung tasks (blocked seconds), block I/O errors (device, sector, READ/WRITE), segfaults and traps (comm, pid, ip, library), link down/up (interface, speed Mb/s, duplex), filesystem errors (ext4/XFS/Btrfs: device, function; remount read-only) and machine checks (CPU, bank, corrected or not; EDAC). From journald kernel messages or /dev/kmsg (current boot only; `source` and the warnings say which and how far back). Use it for "was anything OOM-killed?", "is a disk failing?", "did the NIC flap?". countsByKind covers every kind; kinds narrows the newest-first list; messages redacted and clipped. Assessed: OOM kills warning/critical; any hung task, I/O error, filesystem error or uncorrected machine check critical.',
   toolset: 'logs',
   input: z
     .object({
       host: hostField,
-      since: z.string().max(64).optional().describe('start of the range: "-15m", "-2h", "-1d" (≤ 7 d) or an RFC 3339 time; default "-24h"'),
+      since: z.string().max(64).optional().describe('"-15m", "-2h", "-1d" or RFC 3339, ≤ 7 d back; default "-24h"'),
       kinds: z.array(z.enum(KERNEL_EVENT_KINDS)).max(KERNEL_EVENT_KINDS.length).optional().describe('only these kinds in the events list; default all'),
-      limit: z.number().int().min(1).max(200).optional().describe('events per page (1–200, default 50)'),
+      limit: z.number().int().min(1).max(200).optional().describe('events per page (default 50)'),
       cursor: cursorField,
     })
     .strict(),

@@ -8,7 +8,7 @@ export const getLimits = defineTool({
   name: 'get_limits',
   title: 'Limits and exhaustion sweep',
   description:
-    'How close the host is to the limits that make things fail with EMFILE/ENFILE, EAGAIN on fork, "nf_conntrack: table full" or EADDRNOTAVAIL: open files system-wide (fs/file-nr vs fs.file-max), pids and threads (vs kernel.pid_max and threads-max), this process\'s cgroup pids.max, nf_conntrack entries, ephemeral ports (an upper-bound ESTIMATE from TCP sockets in use + TIME_WAIT vs ip_local_port_range), inotify limits, and the 10 processes holding the most file descriptors with their soft limit. Each with usedPct (%) and an assessment. Cheap (no sampling window).',
+    'How close the host is to the limits behind EMFILE/ENFILE, EAGAIN on fork, "nf_conntrack: table full" or EADDRNOTAVAIL: open files (fs/file-nr vs fs.file-max), pids and threads (vs kernel.pid_max and threads-max), this process\'s cgroup pids.max, nf_conntrack entries, ephemeral ports (an upper-bound ESTIMATE from TCP sockets in use + TIME_WAIT vs ip_local_port_range), inotify limits, and the 10 processes holding the most fds with their soft limit. Each with usedPct and an assessment. Cheap, no window.',
   toolset: 'core',
   input: z.object({ host: hostField }).strict(),
   data: limitsDataSchema,

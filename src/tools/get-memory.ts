@@ -8,7 +8,7 @@ export const getMemory = defineTool({
   name: 'get_memory',
   title: 'Memory and swap',
   description:
-    'Memory of the host in bytes: total, available (MemAvailable, what can be used without swapping), used, page cache, buffers, shmem, slab, dirty, committed vs commit limit; swap used and swap-in/out pages per second, major faults per second and OOM kills (since boot and in the last sampler window, ≈ 1 s); plus this process\'s cgroup usage against its memory limit. availablePct already accounts for a tighter cgroup limit.',
+    'Memory in bytes: total, available (MemAvailable: usable without swapping), used, page cache, buffers, shmem, slab, dirty, committed vs commit limit; swap used, swap-in/out pages per second, major faults per second, OOM kills (since boot and in the window); this process\'s cgroup usage vs its memory limit. availablePct already accounts for a tighter cgroup limit.',
   toolset: 'core',
   input: z.object({ host: hostField }).strict(),
   data: memoryDataSchema,

@@ -13,13 +13,13 @@ export const getNetwork = defineTool({
   name: 'get_network',
   title: 'Network interfaces and stack health',
   description:
-    'Interfaces and TCP/UDP stack health in one call. Per interface over a stated window: state, MTU, link speed, rx/tx bytes, packets, errors and drops per second, utilPct of link speed (busiest first, at most `limit` interfaces per call (default 64); when more exist, `truncated` gives the total and a nextCursor to pass as `cursor`, the ranking being re-measured on each call). TCP: sockets per state now (ESTABLISHED, TIME_WAIT, CLOSE_WAIT, …; a TIME_WAIT or CLOSE_WAIT pile-up shows here), in use, orphans, and per second over the window: retransmitted segments (retransPct = retransmitted / sent), resets, accept-queue overflows. UDP receive-buffer errors per second. Conntrack table count / max / usedPct (null without nf_conntrack). Use it for slow or failing connections, packet loss, port or conntrack exhaustion. Without windowSec the rates are instant, from the 1 Hz background sampler (windowSec ≈ 1); with windowSec (0.2–10 s) it measures afresh and reports progress. Never since-boot totals.',
+    'Interfaces and TCP/UDP stack health. Per interface over the window, busiest first: state, MTU, link speed, rx/tx bytes, packets, errors and drops per second, utilPct of link speed. TCP: sockets per state now (a TIME_WAIT or CLOSE_WAIT pile-up shows here), in use, orphans; per second, retransmitted segments (retransPct = retransmitted / sent), resets, accept-queue overflows. UDP receive-buffer errors per second. Conntrack count / max / usedPct (null without nf_conntrack). Use it for slow or failing connections, packet loss, port or conntrack exhaustion.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
       windowSec: windowSecField,
-      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`at most this many interfaces per page (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT})`),
+      limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`interfaces per page (default ${DEFAULT_LIMIT})`),
       cursor: cursorField,
     })
     .strict(),

@@ -25,13 +25,13 @@ export const getPressure = defineTool({
   name: 'get_pressure',
   title: 'Pressure stall information (PSI)',
   description:
-    'Pressure stall information: the share of time tasks were stalled waiting for CPU, memory or I/O — the most direct "is this host (or cgroup) starved?" signal. System-wide some/full stall % averaged over 10, 60 and 300 s, plus stallPctInWindow over the sampler window (≈ 1 s) or a fresh windowSec measurement; "some" = at least one task stalled, "full" = all non-idle tasks stalled (real lost throughput). Also the cgroups (v2) that stall most, ranked by the worst of memory full / I/O full / CPU some (avg10 %); a parent cgroup includes its children; topCgroups per call, and when more stall `truncated` gives a nextCursor to pass as `cursor`. Use after triage_host reports pressure, or to find which service is starved.',
+    'Pressure stall information (PSI): the share of time tasks stalled waiting for CPU, memory or I/O, the most direct "is this host (or cgroup) starved?" signal. System-wide some/full stall % over 10, 60 and 300 s, plus stallPctInWindow over the window; "some" = at least one task stalled, "full" = all non-idle tasks stalled (lost throughput). Also the cgroups (v2) that stall most, by the worst of memory full / I/O full / CPU some (avg10 %); a parent includes its children. Use after triage_host reports pressure, or to find which service is starved.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
       windowSec: windowSecField,
-      topCgroups: z.number().int().min(0).max(TOP_MAX).optional().describe(`how many stalled cgroups to list per page (0–${TOP_MAX}, default ${TOP_DEFAULT})`),
+      topCgroups: z.number().int().min(0).max(TOP_MAX).optional().describe(`stalled cgroups per page (default ${TOP_DEFAULT})`),
       cursor: cursorField,
     })
     .strict(),

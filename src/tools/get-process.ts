@@ -9,14 +9,14 @@ export const getProcess = defineTool({
   name: 'get_process',
   title: 'One process in depth',
   description:
-    'Everything about one PID (find it with top_processes or list_sockets): state, comm, command line (secrets redacted, clipped), exe, cwd, user/uid, parent, start time, cgroup and systemd unit, CPU % of one core over a stated window (windowSec 0.2–10 forces a fresh measurement), RSS and swap bytes, threads, open fds vs the soft limit (fdUsedPct, assessed) and fds by type (socket, file, pipe, anon, other), voluntary/involuntary context switches, storage I/O bytes since start, OOM score and adjustment. With include (default all): limits (the rlimit table with units; null = unlimited), env (environment variable NAMES only — values are never returned), children (≤ 50), sockets (listening ports and sockets per state, from its own network namespace). A pid that does not exist is an error.',
+    'One PID in depth (find it with top_processes or list_sockets): state, comm, command line (secrets redacted, clipped), exe, cwd, user/uid, parent, start time, cgroup and systemd unit, CPU % of one core over the window, RSS and swap bytes, threads, open fds vs the soft limit (fdUsedPct, assessed) and by type, context switches, storage I/O bytes since start, OOM score and adjustment. include (default all): limits (rlimit table with units; null = unlimited), env (variable NAMES only, never values), children (≤ 50), sockets (listening ports and sockets per state, from its own network namespace). An unknown pid is an error.',
   toolset: 'core',
   scope: 'hostlens:processes',
   input: z
     .object({
       host: hostField,
       pid: z.number().int().min(1).max(4_194_304).describe('process id'),
-      include: z.array(z.enum(INCLUDE)).max(INCLUDE.length).optional().describe('optional parts: limits, fds, env, children, sockets (default all)'),
+      include: z.array(z.enum(INCLUDE)).max(INCLUDE.length).optional().describe('default all'),
       windowSec: windowSecField,
     })
     .strict(),

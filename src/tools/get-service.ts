@@ -13,7 +13,7 @@ export const unitField = z
   .string()
   .min(1)
   .max(256)
-  .describe('unit name, e.g. "nginx.service" (".service" is assumed without a suffix); unit-name characters only');
+  .describe('e.g. "nginx.service"; a bare name means .service');
 
 /** Longest journal message returned in recentLogs (characters; longer ones end with the …[+N chars] marker). */
 export const LOG_MESSAGE_CHARS = 400;
@@ -22,13 +22,13 @@ export const getServiceTool = defineTool({
   name: 'get_service',
   title: 'One systemd unit in detail, with its log tail',
   description:
-    'Why a service is failing: one systemd unit\'s state (load/active/sub, result, since), restarts (NRestarts), the main process\'s last exit (execMainCode exited|killed|dumped and execMainStatus: exit status, or signal number when killed — 9 SIGKILL often means the OOM killer, 11 SIGSEGV), mainPid, memoryBytes vs memoryMaxBytes, tasks vs tasksMax, cpuSec, restartPolicy, controlGroup (pass it to get_cgroup), fragmentPath and dropIns[] (where its config lives), environmentNames (values are never returned), dependenciesFailed[] (Requires/Requisite/BindsTo/Wants units that are failed or not loaded) and recentLogs[] (the unit\'s last journal lines, redacted; logLines ≤ 200, default 50). An unknown unit is a tool error. Where systemd is not PID 1 the result says systemd.available false with the reason — not an error.',
+    'Why a service is failing: one systemd unit\'s state (load/active/sub, result, since), restarts (NRestarts), the main process\'s last exit (execMainCode exited|killed|dumped; execMainStatus: exit status, or signal number when killed: 9 SIGKILL often means the OOM killer, 11 SIGSEGV), mainPid, memoryBytes vs memoryMaxBytes, tasks vs tasksMax, cpuSec, restartPolicy, controlGroup (pass it to get_cgroup), fragmentPath and dropIns (where its config lives), environmentNames (never values), dependenciesFailed (Requires/Requisite/BindsTo/Wants units failed or not loaded) and recentLogs (its newest journal lines, redacted). An unknown unit is a tool error; without systemd as PID 1 the result says systemd.available false with the reason, not an error.',
   toolset: 'logs',
   input: z
     .object({
       host: hostField,
       unit: unitField,
-      logLines: z.number().int().min(0).max(200).optional().describe('journal lines to return (0–200, default 50)'),
+      logLines: z.number().int().min(0).max(200).optional().describe('journal lines to return (default 50)'),
     })
     .strict(),
   data: getServiceDataSchema,

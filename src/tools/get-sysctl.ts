@@ -7,17 +7,17 @@ import { cursorField, decodeCursor, paginate } from './paging.js';
 
 const dataSchema = z.object({
   prefix: z.string(),
-  values: z
-    .array(z.object({ key: z.string().describe('dotted sysctl name'), value: z.union([z.number(), z.string()]) }))
-    .describe('matching keys sorted by name, this page only: value is a number when the file holds one integer, else its text with whitespace collapsed'),
-  unreadable: z.number().int().nonnegative().describe('matching keys that cannot be read (write-only such as vm.drop_caches, or permission denied)'),
+  /** matching keys sorted by name, this page only: value is a number when the file holds one integer, else its text with whitespace collapsed */
+  values: z.array(z.object({ key: z.string(), value: z.union([z.number(), z.string()]) })),
+  /** matching keys that cannot be read (write-only such as vm.drop_caches, or permission denied) */
+  unreadable: z.number().int().nonnegative(),
 });
 
 export const getSysctl = defineTool({
   name: 'get_sysctl',
   title: 'Kernel tunables (sysctl)',
   description:
-    'Current values of kernel tunables whose dotted name starts with a prefix, read from /proc/sys (read-only): "vm." for memory management (swappiness, dirty_ratio, overcommit_memory), "net.core." (somaxconn, netdev_max_backlog), "net.ipv4.tcp_", "fs." (file-max, inotify), "kernel.pid_max". A prefix ending in "." selects a whole subtree; otherwise keys whose last part starts with it. Keys come sorted as a list of {key, value}, at most `limit` per call (≤ 200); when more match, `truncated` gives the total and a nextCursor: pass it as `cursor` (same prefix and limit) for the next page.',
+    'Current values of kernel tunables whose dotted name starts with a prefix, read from /proc/sys (read-only): "vm." for memory management (swappiness, dirty_ratio, overcommit_memory), "net.core." (somaxconn, netdev_max_backlog), "net.ipv4.tcp_", "fs." (file-max, inotify), "kernel.pid_max". A prefix ending in "." selects a whole subtree; otherwise keys whose last part starts with it. Sorted {key, value}, numbers as numbers.',
   toolset: 'config',
   input: z
     .object({
@@ -28,7 +28,7 @@ export const getSysctl = defineTool({
         .max(128)
         .regex(SYSCTL_PREFIX_RE, 'a dotted sysctl name or prefix such as "vm." or "net.core.somaxconn" (letters, digits, _ and -, separated by single dots)')
         .describe('dotted sysctl prefix, e.g. "vm.", "net.core.", "net.ipv4.tcp_", "kernel.pid_max"'),
-      limit: z.number().int().min(1).max(SYSCTL_MAX_KEYS).optional().describe(`at most this many keys per page (1–${SYSCTL_MAX_KEYS}, default ${SYSCTL_MAX_KEYS})`),
+      limit: z.number().int().min(1).max(SYSCTL_MAX_KEYS).optional().describe(`keys per page (default ${SYSCTL_MAX_KEYS})`),
       cursor: cursorField,
     })
     .strict(),

@@ -14,14 +14,18 @@ const data = z.object({
   kernel: z.string().nullable(),
   arch: z.string().nullable(),
   uptimeSec: z.number().nullable(),
-  bootedAt: z.string().nullable().describe('RFC 3339 UTC'),
-  virtualization: z.string().describe('kvm, vmware, xen, hyperv, none or unknown'),
+  /** RFC 3339 UTC */
+  bootedAt: z.string().nullable(),
+  /** kvm, vmware, xen, hyperv, none or unknown */
+  virtualization: z.string(),
   inContainer: z.boolean(),
   containerRuntime: z.string().nullable(),
   cgroupVersion: z.number().int().nullable(),
-  cpus: z.object({ model: z.string().nullable(), logical: z.number().nullable(), effective: z.number().nullable().describe('usable CPUs after cgroup quota and affinity') }),
+  /** effective: usable CPUs after cgroup quota and affinity */
+  cpus: z.object({ model: z.string().nullable(), logical: z.number().nullable(), effective: z.number().nullable() }),
   memoryTotalBytes: z.number().nullable(),
-  effectiveMemoryLimitBytes: z.number().nullable().describe('cgroup memory limit when tighter than MemTotal; null when none'),
+  /** cgroup memory limit when tighter than MemTotal; null when none */
+  effectiveMemoryLimitBytes: z.number().nullable(),
   timeSync: z.object({ synced: z.boolean().nullable(), source: z.string().nullable() }),
   rebootRequired: z.boolean().nullable(),
 });
@@ -30,7 +34,7 @@ export const getSystemInfo = defineTool({
   name: 'get_system_info',
   title: 'System information',
   description:
-    'Identity and shape of the host: hostname, OS, kernel, architecture, uptime and boot time, virtualization, whether it runs in a container (and which cgroup version), logical and effective CPUs, total memory and any cgroup memory limit, time sync and reboot-required. Cheap; call it first to know what you are looking at.',
+    'Identity and shape of the host: hostname, OS, kernel, architecture, uptime and boot time, virtualization, container (and cgroup version), logical and effective CPUs, total memory and any cgroup memory limit, time sync, reboot-required. Cheap; call it first to know what you are looking at.',
   toolset: 'core',
   input: z.object({ host: hostField }).strict(),
   data,

@@ -9,13 +9,13 @@ export const listContainers = defineTool({
   name: 'list_containers',
   title: 'Docker/Podman containers with health and resource use',
   description:
-    `Containers of the local Docker or Podman engine (its API over the unix socket; runtime says which), problems first: OOM-killed, unhealthy, restarting/dead, then running, then the rest. Per container: id (12 chars), name, image, state, health (healthy/unhealthy/starting/none), restarts (RestartCount), exitCode, oomKilled (last exit), startedAt; for running ones on the page: cpuPct (over the engine's ≈1 s stats window, 100 = one core), memBytes vs memLimitBytes (null = unlimited) and memUsedPct, throttledPct (CFS periods throttled by the CPU quota during that window, read from the container's cgroup on this host; null when not visible), pids. Assessed: OOM-killed, unhealthy, restart loops, memory near the limit, throttling. Filter by state (default all). Cost: one inspect per container (≤ ${MAX_INSPECT}, ${INSPECT_CONCURRENCY} at a time) and one stats request per running container on the page (${STATS_CONCURRENCY} at a time; the engine samples twice, ≈1–2 s each: a 20-container page of running ones ≈ 3–6 s), so keep limit small. No engine → available:false and an unknown assessment, not an error. Paged: limit ≤ 100 (default 20), cursor.`,
+    `Containers of the local Docker or Podman engine (its API over the unix socket; runtime says which), problems first: OOM-killed, unhealthy, restarting/dead, then running, then the rest. Per container: id (12 chars), name, image, state, health, restarts (RestartCount), exitCode, oomKilled (last exit), startedAt; for running ones on the page: cpuPct (over the engine's ≈ 1 s stats window, 100 = one core), memBytes vs memLimitBytes (null = unlimited) and memUsedPct, throttledPct (CFS periods throttled during that window, from the container's cgroup on this host; null when not visible), pids. Assessed: OOM-killed, unhealthy, restart loops, memory near the limit, throttling. Cost: one inspect per container (≤ ${MAX_INSPECT}, ${INSPECT_CONCURRENCY} at a time) and a stats request per running container on the page (${STATS_CONCURRENCY} at a time, ≈ 1–2 s each: a page of 20 running ≈ 3–6 s), so keep limit small. No engine → available: false, not an error.`,
   toolset: 'containers',
   input: z
     .object({
       host: hostField,
-      state: z.enum(CONTAINER_STATES).optional().describe('only containers in this state (default all)'),
-      limit: z.number().int().min(1).max(100).optional().describe('containers per page (1–100, default 20); stats are fetched for the running ones on the page'),
+      state: z.enum(CONTAINER_STATES).optional().describe('default all'),
+      limit: z.number().int().min(1).max(100).optional().describe('default 20; stats are fetched for the running ones on the page'),
       cursor: cursorField,
     })
     .strict(),

@@ -11,14 +11,14 @@ export const listServicesTool = defineTool({
   name: 'list_services',
   title: 'systemd services, failed first',
   description:
-    'Which systemd services are failed, crash-looping or using resources: every service unit with load/active/sub state, result (exit-code, signal, oom-kill, …), since (RFC 3339 UTC, last state change), restarts (automatic restarts, NRestarts), memoryBytes, cpuSec (CPU seconds since start), tasks and mainPid. Failed units come first, then activating/deactivating (a unit in "auto-restart" is crash-looping), active, inactive. Filter by state (failed | active | inactive | all, default all) and pattern (a glob on the unit name, e.g. "nginx*" or "*.service"). counts{failed, active, inactive, activating, total} cover every service unit before filtering. Assessments: any failed unit (warning ≥ 1, critical ≥ 3) and the unit with the most restarts (warning ≥ 3, critical ≥ 10). Where systemd is not PID 1 (containers, some sandboxes) the result says systemd.available false with the reason — not an error. Paged: limit ≤ 200 (default 50), pass nextCursor to continue. Next: get_service on a failed unit.',
+    'Which systemd services are failed, crash-looping or using resources: every service unit with load/active/sub state, result (exit-code, signal, oom-kill, …), since (last state change), restarts (NRestarts), memoryBytes, cpuSec, tasks, mainPid. Failed first, then activating/deactivating ("auto-restart" = crash loop), active, inactive. counts cover every service unit before the state and pattern filters. Assessments: failed units (warning ≥ 1, critical ≥ 3), the most-restarted unit (warning ≥ 3, critical ≥ 10). Without systemd as PID 1 the result says systemd.available false with the reason, not an error. Next: get_service on a failed unit.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
-      state: z.enum(STATE_FILTERS).optional().describe('failed | active (incl. activating, deactivating, reloading) | inactive | all (default)'),
-      pattern: z.string().max(256).optional().describe('glob on the unit name (* ? [...]; unit-name characters only), e.g. "ssh*"'),
-      limit: z.number().int().min(1).max(200).optional().describe('units per page (1–200, default 50)'),
+      state: z.enum(STATE_FILTERS).optional().describe('active includes activating, deactivating, reloading; default all'),
+      pattern: z.string().max(256).optional().describe('glob on the unit name (* ? [...]), e.g. "ssh*"'),
+      limit: z.number().int().min(1).max(200).optional().describe('default 50'),
       cursor: cursorField,
     })
     .strict(),

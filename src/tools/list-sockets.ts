@@ -10,18 +10,18 @@ export const listSockets = defineTool({
   name: 'list_sockets',
   title: 'Sockets with their owning process',
   description:
-    'Who listens on which port, and who is connected to whom: TCP and UDP sockets (IPv4 and IPv6, from /proc/net; no unix sockets) with state, local/remote address and port, owning pid, comm and user, and receive/send queue bytes (for a listener: accept backlog / max backlog). Filter by state (LISTEN, ESTABLISHED, TIME_WAIT, … ; "listening" = TCP LISTEN + unconnected UDP; default all), proto, port (local OR remote) and pid. groupBy remoteAddr | process | state | localPort returns counts per key instead of rows — use it first on busy hosts (e.g. a TIME_WAIT storm: groupBy remoteAddr). Always returns counts per state over every socket read, and an assessment of the busiest destination\'s use of the ephemeral port range. Lists are paged: limit ≤ 200 (default 50), pass nextCursor to continue. pid is null when no process holds the socket (TIME_WAIT) or its fd table is not readable (the warnings say how many).',
+    'Who listens on which port, and who is connected to whom: TCP and UDP sockets (IPv4 and IPv6, from /proc/net; no unix sockets) with state, local/remote address and port, owning pid, comm and user, and receive/send queue bytes (for a listener: accept backlog / max backlog). groupBy returns counts per key instead of rows: use it first on busy hosts (a TIME_WAIT storm: groupBy remoteAddr). Always counts per state over every socket read, and assesses the busiest destination\'s share of the ephemeral port range. pid is null when no process holds the socket (TIME_WAIT) or its fd table is not readable (the warnings say how many).',
   toolset: 'network',
   scope: 'hostlens:processes',
   input: z
     .object({
       host: hostField,
-      state: z.enum(STATE_FILTERS).optional().describe('socket state, "listening" (TCP LISTEN + UDP UNCONN) or "all" (default)'),
-      proto: z.enum(PROTO_FILTERS).optional().describe('tcp / udp (both IP versions) or tcp4, tcp6, udp4, udp6; default all'),
-      port: z.number().int().min(0).max(65535).optional().describe('keep sockets whose local OR remote port is this'),
-      pid: z.number().int().min(1).max(4_194_304).optional().describe('keep sockets held by this process'),
+      state: z.enum(STATE_FILTERS).optional().describe('"listening" = TCP LISTEN + UDP UNCONN; default all'),
+      proto: z.enum(PROTO_FILTERS).optional().describe('tcp, udp: both IP versions; default all'),
+      port: z.number().int().min(0).max(65535).optional().describe('local or remote port'),
+      pid: z.number().int().min(1).max(4_194_304).optional().describe('held by this process'),
       groupBy: z.enum(GROUP_BY).optional().describe('return groups[{key, count, states}] instead of sockets'),
-      limit: z.number().int().min(1).max(200).optional().describe('rows or groups per page (1–200, default 50)'),
+      limit: z.number().int().min(1).max(200).optional().describe('rows or groups per page (default 50)'),
       cursor: cursorField,
     })
     .strict(),

@@ -11,11 +11,8 @@ import { ToolError } from '../contracts/errors.js';
 import type { ToolPage } from '../definitions/types.js';
 import { z } from 'zod';
 
-export const cursorField = z
-  .string()
-  .max(512)
-  .optional()
-  .describe('nextCursor from a previous truncated result of the same call, to get the next page');
+/** Paging is explained once in the server instructions (app/product-factory.ts); the field only points there. */
+export const cursorField = z.string().max(512).optional().describe('truncated.nextCursor of the previous page');
 
 function digest(query: unknown): string {
   return createHash('sha256').update(JSON.stringify(query ?? null)).digest('base64url').slice(0, 12);

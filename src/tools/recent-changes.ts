@@ -38,14 +38,14 @@ export const recentChanges = defineTool({
   name: 'recent_changes',
   title: 'What changed on this host',
   description:
-    'What changed recently? One newest-first timeline of: package installs, upgrades, removals and purges (dpkg.log and apt history.log incl. rotations; detail has the versions and the apt command line, redacted); allow-listed config files created, modified or deleted (content change seen by hostlens\'s watcher: created, modified with whether the content changed, deleted — never a digest or size; files whose mtime falls in the range before the watcher started are listed as "content change not observed"); unit starts, stops, reloads, scheduled restarts and failures (systemd\'s journal messages); the current boot; TCP/UDP listeners opened or closed since the watcher began; kernel packages installed (with whether a reboot is pending). since: relative ("-15m", "-2h", "-1d", "-7d") or RFC 3339, at most 30 days back (default "-1d"). Filter with kinds. sources says for each kind whether it could be looked at (the warnings say why not). dpkg/apt times are host local time. Paged: limit ≤ 200 (default 50), nextCursor continues. Use it early in an incident ("did anything change before it started?") and line it up with detect_anomalies / get_history.',
+    'What changed recently, newest first: package installs, upgrades, removals, purges (dpkg.log, apt history.log with rotations; versions and the redacted apt command line); allow-listed config files created, modified (content changed or not) or deleted as hostlens\'s watcher saw them (never a digest or size; a file whose mtime is in the range from before the watcher started: "content change not observed"); unit starts, stops, reloads, restarts and failures (systemd\'s journal); the current boot; TCP/UDP listeners opened or closed since the watcher began; kernel packages installed (reboot pending or not). sources says per kind whether it could be looked at (warnings say why not). dpkg/apt times are host local time. Use it early in an incident ("did anything change before it started?") and line it up with detect_anomalies / get_history.',
   toolset: 'core',
   input: z
     .object({
       host: hostField,
-      since: z.string().min(1).max(64).optional().describe('start of the range: relative like "-15m", "-2h", "-1d", "-7d" or RFC 3339; at most 30 days back (default "-1d")'),
-      kinds: z.array(z.enum(CHANGE_KINDS)).max(CHANGE_KINDS.length).optional().describe(`only these kinds (${CHANGE_KINDS.join(', ')}); default all`),
-      limit: z.number().int().min(1).max(200).optional().describe('changes per page (1–200, default 50)'),
+      since: z.string().min(1).max(64).optional().describe('"-15m", "-2h", "-7d" or RFC 3339; at most 30 days back (default "-1d")'),
+      kinds: z.array(z.enum(CHANGE_KINDS)).max(CHANGE_KINDS.length).optional().describe('default all'),
+      limit: z.number().int().min(1).max(200).optional().describe('default 50'),
       cursor: cursorField,
     })
     .strict(),

@@ -9,27 +9,27 @@ import { show } from './common.js';
 import { cursorField, decodeCursor, pageOfWindow, paginate } from './paging.js';
 
 const timeText = (what: string) =>
-  z.string().min(1).max(64).describe(`${what}: "now", relative like "-15m", "-2h", "-1d", or RFC 3339 ("2026-01-31T13:45:00Z")`);
+  z.string().min(1).max(64).describe(`${what}: "now", "-15m", "-2h" or RFC 3339`);
 
 export const searchLogs = defineTool({
   name: 'search_logs',
   title: 'Search the journal (journald)',
   description:
-    'Query the systemd journal (journalctl, read-only, bounded) for what happened: filter by since/until (default the last hour), units, priority ("err" = err and worse; "warning..err" a range), identifier (SYSLOG_IDENTIFIER), kernel (kernel messages only; add boot 0 for the current boot), boot (0 newest, -1 previous, or a boot id) and grep (case-insensitive LITERAL text in the message, not a regex). mode "entries" (default) returns entries newest first, paged (limit ≤ 200, default 50; pass nextCursor, and a fixed until, to continue); "facets" returns counts by unit, priority and identifier — use it first on a busy journal; "patterns" groups messages into templates (numbers, ids, IPs, paths masked) with count, firstAt, lastAt and an example — use it to see which errors repeat. Only the newest maxScan entries (default 5000, ≤ 20000) are read (scanLimited says so); totalMatched is still the true number of matching entries in since..until (counted separately, up to 200,000; with grep only within the scan — totalIsLowerBound says when it may be higher). Secrets in messages are replaced by [REDACTED] (redactions counts them). available:false means there is no journal here (e.g. journald not running).',
+    'Query the systemd journal (journalctl, read-only, bounded): since/until (default the last hour), units, priority ("err" = err and worse; "warning..err" a range), identifier, kernel (kernel messages only; add boot 0 for the current boot), boot, grep (case-insensitive LITERAL text, not a regex). mode "entries": newest first, paged (keep until fixed to continue); "facets": counts by unit, priority and identifier, use it first on a busy journal; "patterns": messages grouped into templates (numbers, ids, IPs, paths masked) with count, firstAt, lastAt and an example, to see which errors repeat. Only the newest maxScan entries are read (scanLimited says so); totalMatched is still the true count in since..until (counted apart, ≤ 200,000; with grep only within the scan: totalIsLowerBound). Secrets in messages are redacted. available: false = no journal here (journald not running).',
   toolset: 'logs',
   input: z
     .object({
       host: hostField,
-      mode: z.enum(LOG_MODES).optional().describe('entries (default), facets or patterns'),
-      since: timeText('start').optional().describe('start (default "-1h", or no bound when until is given): "now", relative like "-15m", "-2h", "-1d", or RFC 3339'),
+      mode: z.enum(LOG_MODES).optional().describe('default entries'),
+      since: timeText('start').optional().describe('start (default "-1h"; none with until): "now", "-15m", "-2h" or RFC 3339'),
       until: timeText('end').optional(),
       units: z.array(z.string().min(1).max(256)).min(1).max(MAX_UNITS).optional().describe('systemd units (e.g. "nginx.service"; globs * ? allowed); any of them'),
       priority: z.string().min(1).max(32).optional().describe('"err" = emerg..err; a range "warning..err"; names emerg alert crit err warning notice info debug or 0–7'),
       identifier: z.string().min(1).max(128).optional().describe('SYSLOG_IDENTIFIER, e.g. "sshd", "kernel"'),
-      grep: z.string().min(1).max(MAX_GREP_CHARS).optional().describe('case-insensitive literal substring of the message (not a regex)'),
+      grep: z.string().min(1).max(MAX_GREP_CHARS).optional().describe('case-insensitive literal substring (no regex)'),
       kernel: z.boolean().optional().describe('only kernel messages (does not imply a boot; add boot 0)'),
       boot: z.union([z.number().int().min(-99).max(0), z.string().min(1).max(36)]).optional().describe('0 = newest boot in the journal, -1 the previous, or a 32-hex boot id'),
-      maxScan: z.number().int().min(1).max(MAX_SCAN).optional().describe(`newest entries to read (default 5000, ≤ ${MAX_SCAN})`),
+      maxScan: z.number().int().min(1).max(MAX_SCAN).optional().describe('newest entries to read (default 5000)'),
       limit: z.number().int().min(1).max(200).optional().describe('entries or patterns per page (default 50 entries, 20 patterns)'),
       cursor: cursorField,
     })

@@ -10,14 +10,14 @@ export const topProcessesTool = defineTool({
   name: 'top_processes',
   title: 'Top processes',
   description:
-    'The top processes by CPU (interval CPU % over a stated window, 100 = one full core), memory (RSS) or open file descriptors, with user, state, RSS, memory %, swap, fds against their limit, threads, start time and the command line (secrets redacted, clipped). Also counts processes by state (running, sleeping, blocked in D state, zombie) and totals. Without windowSec the CPU window runs from the background sampler\'s last process scan to now; with windowSec (0.2–10 s) two fresh scans are taken. limit ≤ 50; the result says how many processes were not shown, and its truncated.nextCursor passed as `cursor` (same sortBy and limit) gives the next ones in a fresh ranking by the same sort.',
+    'Top processes by CPU (% of one core over the window), memory (RSS) or open fds, with user, state, RSS, memory %, swap, fds vs their limit, threads, start time and command line (secrets redacted, clipped); process counts by state (running, sleeping, D-state blocked, zombie) and totals. The CPU window runs from the sampler\'s last process scan to now, or over two fresh scans with windowSec. A next page is a fresh ranking by the same sort.',
   toolset: 'core',
   scope: 'hostlens:processes',
   input: z
     .object({
       host: hostField,
-      sortBy: z.enum(SORT_KEYS).optional().describe('cpu (default), memory or fds'),
-      limit: z.number().int().min(1).max(50).optional().describe('how many processes to return (1–50, default 10)'),
+      sortBy: z.enum(SORT_KEYS).optional().describe('default cpu'),
+      limit: z.number().int().min(1).max(50).optional().describe('default 10'),
       windowSec: windowSecField,
       cursor: cursorField,
     })

@@ -8,7 +8,7 @@ export const triageHost = defineTool({
   name: 'triage_host',
   title: 'Triage the host',
   description:
-    'One-call health sweep (USE method) of CPU, load, memory (incl. OOM kills), disk I/O, filesystems, network, pressure (PSI, system and cgroups) and kernel limits (open files, pids, threads, ephemeral ports): an overall status, a status and headline figures per area (units in field names), findings ranked worst first, and the next tool calls worth making with their arguments (only tools this server serves). Start here when asked "what is wrong with this machine?". Rates (CPU, disk, network, swap, OOM kills in window, PSI stall in window) are over the sampler\'s last ≈ 1 s window unless windowSec (0.2–10) asks for a fresh measurement. The result also becomes diag://local/overview.',
+    'One-call health sweep (USE method) of CPU, load, memory (incl. OOM kills), disk I/O, filesystems, network, pressure (PSI, system and cgroups) and kernel limits (open files, pids, threads, ephemeral ports): overall status, per-area status and headline figures, findings ranked worst first, and the next tool calls worth making with their arguments (only tools this server serves). Start here when asked "what is wrong with this machine?". The result also becomes diag://local/overview.',
   toolset: 'core',
   annotations: { idempotentHint: true },
   input: z.object({ host: hostField, windowSec: windowSecField }).strict(),

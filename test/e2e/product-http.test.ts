@@ -360,7 +360,8 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
         assert.ok(r.data.topFdProcesses.length >= 1 && r.data.topFdProcesses.length <= 10);
         assert.ok(r.assessments.some((a) => a.code === 'limits.fds'));
         const listed = tools.get('get_limits');
-        assert.match(JSON.stringify(listed?.outputSchema), /ESTIMATE/);
+        assert.match(JSON.stringify(listed?.outputSchema), /"inUseEstimate"/);
+        assert.match(listed?.description ?? '', /ESTIMATE/);
       });
 
       test('get_network {} and {windowSec: 0.3}: loopback listed, TCP states counted, sane rates', async () => {

@@ -49,8 +49,12 @@ export function checkRegisteredTool(registered: unknown): void {
 }
 
 export interface ToolRegistry {
-  /** Registers a tool whose calls the caller runs itself (the SDK's callback is never called). */
-  register(name: string, config: ToolConfig): void;
+  /**
+   * Registers a tool whose calls the caller runs itself (the SDK's callback is never called). `listOutput`
+   * rewrites the outputSchema McpServer converted, for what tools/list shows and projectCallToolResult uses
+   * (results are still validated with the zod schema).
+   */
+  register(name: string, config: ToolConfig, listOutput?: (schema: Record<string, unknown>) => Record<string, unknown>): void;
   /** The inputSchema tools/list shows, as McpServer converts it. */
   listedInputSchema(name: string): Record<string, unknown> | undefined;
   /** The outputSchema tools/list shows and projectCallToolResult expects, as McpServer converts it. */
@@ -73,9 +77,11 @@ export function createToolRegistry(): ToolRegistry {
     return tool;
   };
   return {
-    register(name, config) {
+    register(name, config, listOutput) {
       const tool = template.registerTool(name, config, async () => ({ content: [] }));
       checkRegisteredTool(tool);
+      // outputSchemaJson is assignable (RegisteredTool.update assigns it too).
+      if (listOutput && tool.outputSchemaJson) tool.outputSchemaJson = listOutput(tool.outputSchemaJson);
       registered.set(name, tool);
     },
     listedInputSchema: (name) => internals.toolInputSchemaJson(name),
