@@ -55,10 +55,11 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
   if (telemetry.audit) services.audit = telemetry.audit;
 
   let stopping = false;
-  const onSignal = (stop: () => Promise<void>) => (signal: NodeJS.Signals) => {
+  /** `why`: the signal received, or what else ended the server (stdin closed on stdio), as the log line's fields. */
+  const shutDown = (stop: () => Promise<void>, why: { signal: NodeJS.Signals } | { reason: string }): void => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
+    logger.info('shutting down', why);
     const force = setTimeout(() => process.exit(1), (config.shutdownGraceSec + 5) * 1000);
     force.unref();
     void stop().then(
@@ -66,6 +67,7 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
       () => process.exit(1),
     );
   };
+  const onSignal = (stop: () => Promise<void>) => (signal: NodeJS.Signals) => shutDown(stop, { signal });
 
   const watchOverview = (resourceUpdated: (uri: string) => void) =>
     startOverviewWatch({ services, servedTools: servedTools(productCatalogue.tools, config.toolsets), periodMs: config.overviewCheckSec * 1000, resourceUpdated, logger });
@@ -83,7 +85,7 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
     };
     process.once('SIGTERM', onSignal(stop));
     process.once('SIGINT', onSignal(stop));
-    process.stdin.once('end', () => onSignal(stop)('SIGTERM'));
+    process.stdin.once('end', () => shutDown(stop, { reason: 'stdin closed' }));
     logger.info('serving on stdio', { version: VERSION, toolsets: config.toolsets });
     return;
   }
