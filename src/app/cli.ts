@@ -10,6 +10,7 @@ import { ConfigurationError } from '../http/app.js';
 import { sha256Hex } from '../http/auth/static-tokens.js';
 import { runServe } from './serve.js';
 import { VERSION } from '../contracts/version.js';
+import { TOOLSETS } from '../contracts/scopes.js';
 
 const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
 
@@ -30,7 +31,7 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
   --allowed-origin ORIGIN   extra exact Origin to accept (repeatable)
   --allowed-local-user USER with auth off, a local user (name or uid) served besides root and
                             the user hostlens runs as (repeatable)
-  --toolsets LIST           comma-separated toolsets to enable (default core)
+  --toolsets LIST           comma-separated toolsets to enable, or all (default core; see below)
   --root DIR                root the collectors read /proc, /sys and /etc under (default /)
   --session-ttl-sec N       idle legacy session lifetime (default 1800)
   --max-sessions N          legacy session cap (default 256)
@@ -42,6 +43,31 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
 The MCP endpoint is http://HOST:PORT/mcp; /healthz and /readyz answer JSON.
 Logs are JSON lines on stderr. See README.md for every setting.
 `;
+
+/** The help's toolsets section, from the catalogue this build serves. */
+async function toolsetsHelp(): Promise<string> {
+  const { productCatalogue } = await import('../catalogue/index.js');
+  const lines = [
+    '',
+    `Toolsets (--toolsets core,logs, HOSTLENS_TOOLSETS=core,logs or "toolsets" in the config file;`,
+    `default core; all = every toolset, ${productCatalogue.tools.length} tools):`,
+  ];
+  const width = Math.max(...TOOLSETS.map((t) => t.length)) + 2;
+  const indent = ' '.repeat(width + 2);
+  for (const set of TOOLSETS) {
+    const names = productCatalogue.tools.filter((t) => t.toolset === set).map((t) => t.name);
+    let line = `  ${set.padEnd(width)}${names.length} tool${names.length === 1 ? '' : 's'}:`;
+    for (const [i, name] of names.entries()) {
+      const word = i < names.length - 1 ? `${name},` : name;
+      if (line.length + 1 + word.length > 100) {
+        lines.push(line);
+        line = indent + word;
+      } else line += ` ${word}`;
+    }
+    lines.push(line);
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -89,12 +115,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(HELP + (await toolsetsHelp()));
     return;
   }
   if (positionals.length === 0) {
     // Usage as an error: to stderr, exit 2.
-    process.stderr.write(HELP);
+    process.stderr.write(HELP + (await toolsetsHelp()));
     process.exitCode = 2;
     return;
   }
