@@ -1,16 +1,22 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=20
+#!/usr/bin/env node
 /**
  * hostlens command line: `hostlens serve [--host ADDR] [--port N] [--stdio]
  * [--config FILE] …`, `hostlens --help`, `hostlens --version`.
  * Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+ *
+ * The node flags (node-flags.ts) are set first, so every launch path runs with
+ * them: the static imports below are only these small modules and everything
+ * else is imported when a command needs it, because V8 grows the young
+ * generation while modules load and the semi-space cap only holds from when it
+ * is set (set in the body of a module that imports serve.js statically: new
+ * space 16 MiB instead of 2, idle RSS ≈ 97 MiB instead of ≈ 80.5).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config-load.js';
-import { ConfigurationError } from '../http/app.js';
-import { sha256Hex } from '../http/auth/static-tokens.js';
-import { runServe } from './serve.js';
+import { applyNodeFlags } from './node-flags.js';
 import { VERSION } from '../contracts/version.js';
 import { TOOLSETS } from '../contracts/scopes.js';
+
+const nodeFlags = applyNodeFlags();
 
 const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
 
@@ -152,6 +158,7 @@ async function main(argv: string[]): Promise<void> {
   set('scanRoots', values['scan-root']);
   set('logLevel', values['log-level']);
 
+  const { ConfigError, loadConfig } = await import('./config-load.js');
   let config;
   try {
     config = loadConfig({ flags, env: process.env, ...(values.config ? { configFile: values.config } : {}) });
@@ -159,8 +166,10 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof ConfigError) usageError(error.message);
     throw error;
   }
+  const { runServe } = await import('./serve.js');
+  const { ConfigurationError } = await import('../http/app.js');
   try {
-    await runServe(config, values.config ? { configFile: values.config } : {});
+    await runServe(config, { nodeFlags, ...(values.config ? { configFile: values.config } : {}) });
   } catch (error) {
     if (error instanceof ConfigurationError) usageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
@@ -174,6 +183,7 @@ async function main(argv: string[]): Promise<void> {
 
 /** `hostlens hash-token`: the token on stdin (one trailing newline dropped) → its sha256 hex on stdout; the token is never echoed. */
 async function hashToken(): Promise<void> {
+  const { sha256Hex } = await import('../http/auth/static-tokens.js');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin) {

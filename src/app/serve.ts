@@ -22,9 +22,13 @@ import { createLogger } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { VERSION } from '../contracts/version.js';
 
-/** `configFile`: the --config file (HOSTLENS_CONFIG otherwise), protected from the file tools with the token and audit files. */
-export async function runServe(config: Config, opts: { configFile?: string } = {}): Promise<void> {
+/**
+ * `configFile`: the --config file (HOSTLENS_CONFIG otherwise), protected from the file tools with the token and audit files.
+ * `nodeFlags`: how the entry applied the node flags (node-flags.ts), logged once so an operator can see the process runs with them.
+ */
+export async function runServe(config: Config, opts: { configFile?: string; nodeFlags?: Record<string, string> } = {}): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
+  if (opts.nodeFlags) logger.info('node flags', { nodeFlags: opts.nodeFlags });
   const services = createServices({
     root: config.root,
     thresholds: config.thresholds,
