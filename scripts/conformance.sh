@@ -159,11 +159,11 @@ fi
 
 # ------------------------------------- 4: the real product, DNS rebinding only
 if wanted product-dns; then
-  if [ -f dist/cli.js ] && [ -z "$(find src -newer dist/cli.js -name '*.ts' -print -quit 2>/dev/null)" ]; then
-    PRODUCT=(node dist/cli.js)
+  if [ -f dist/app/cli.js ] && [ -z "$(find src -newer dist/app/cli.js -name '*.ts' -print -quit 2>/dev/null)" ]; then
+    PRODUCT=(node dist/app/cli.js)
   else
     echo "conformance: dist/ missing or older than src/, running the product from source" >&2
-    PRODUCT=(node --import tsx src/cli.ts)
+    PRODUCT=(node --import tsx src/app/cli.ts)
   fi
   PRODUCT_LOG="$OUT/product-server.log"
   UNSET=()

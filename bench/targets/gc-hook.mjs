@@ -1,4 +1,4 @@
-// Preloaded into the memory target (`node --expose-gc --import …/gc-hook.mjs dist/cli.js serve …`).
+// Preloaded into the memory target (`node --expose-gc --import …/gc-hook.mjs dist/app/cli.js serve …`).
 // On SIGUSR2: run a full GC (twice, so weak/finalized objects from the first pass go too) and write one
 // JSON line with process.memoryUsage() to stderr. Bench-only; the product never loads this file.
 process.on('SIGUSR2', () => {
