@@ -167,10 +167,11 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   }
   const { runServe } = await import('./serve.js');
-  const { ConfigurationError } = await import('../http/app.js');
   try {
     await runServe(config, { nodeFlags, ...(values.config ? { configFile: values.config } : {}) });
   } catch (error) {
+    // Imported here: a stdio server never loads the HTTP side (serve.ts).
+    const { ConfigurationError } = await import('../http/app.js');
     if (error instanceof ConfigurationError) usageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
