@@ -21,6 +21,8 @@ export interface StartedChild<T> {
 }
 
 export interface StartChildOptions<T> {
+  /** The program to run (default: this node). */
+  command?: string;
   args: string[];
   cwd: string;
   /** Which stream carries the JSON lines. */
@@ -32,14 +34,14 @@ export interface StartChildOptions<T> {
 }
 
 export async function startChild<T>(options: StartChildOptions<T>): Promise<StartedChild<T>> {
-  const child = spawn(process.execPath, options.args, {
+  const child = spawn(options.command ?? process.execPath, options.args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     // stdin is a pipe so a child can notice the bench going away (EOF).
     stdio: ['pipe', options.stream === 'stdout' ? 'pipe' : 'ignore', options.stream === 'stderr' ? 'pipe' : 'inherit'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start node ${options.args.join(' ')}`);
+  if (pid === undefined) throw new Error(`could not start ${options.command ?? 'node'} ${options.args.join(' ')}`);
   const unregister = onCleanup(() => killPid(pid, 'SIGKILL'));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));

@@ -1,19 +1,23 @@
 /**
- * Phase 3: memory of the real `hostlens serve` (dist/app/cli.js) in a child:
- *   node --max-semi-space-size=1 --heap-growing-percent=20 --expose-gc --import bench/targets/gc-hook.mjs dist/app/cli.js serve --port 0 --max-sessions 2000
+ * Phase 3: memory of the real `hostlens serve` (dist/app/cli.js) in children.
+ * First the idle RSS of each way users start it, each alone and as they would
+ * (no bench flag or hook): `node dist/app/cli.js serve`, the bin by its
+ * shebang (what `hostlens` and `npx hostlens` run) and `--stdio`. Then:
+ *   node --expose-gc --import bench/targets/gc-hook.mjs dist/app/cli.js serve --port 0 --max-sessions 2000
  * The hook, on SIGUSR2, runs a full GC and prints process.memoryUsage(); the
  * bench reads VmRSS from /proc/<pid>/status itself.
  *
  * Method:
- *  1. idle: wait for the listening line, let the sampler settle (3 s), read
- *     VmRSS as is (the headline idle RSS), then force a GC and read it again.
+ *  0. per launch: wait for the ready line, let the sampler settle (3 s), read
+ *     VmRSS as is; `node dist/app/cli.js serve` is the headline idle RSS.
+ *  1. idle (hook child): the same wait, VmRSS as is, then force a GC and read it again.
  *  2. open sessions in two halves (initialize + notifications/initialized
  *     each, 8 at a time), idle 2 s, force a GC, read VmRSS and the heap.
  *  3. per idle session = (RSS after N sessions − idle RSS) / N, both after a
  *     forced GC; the second half alone gives the marginal cost (no one-time
  *     warm-up in it). Heap (heapUsed + external) deltas are a cross-check.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startChild } from './child.js';
@@ -44,9 +48,18 @@ export interface MemoryPoint {
   externalKiB: number;
 }
 
+export interface LaunchIdle {
+  launch: string;
+  /** null when it could not be measured (`note` says why). */
+  rssKiB: number | null;
+  note?: string;
+}
+
 export interface MemoryResult {
   command: string;
+  /** Idle VmRSS of `node dist/app/cli.js serve` (the first of idleByLaunch). */
   idleRssKiB: number;
+  idleByLaunch: LaunchIdle[];
   idleRssMB: number;
   points: MemoryPoint[];
   kibPerSession: number;
@@ -60,7 +73,8 @@ export interface MemoryResult {
 }
 
 export const MEMORY_METHOD =
-  'VmRSS of `node dist/app/cli.js serve` read from /proc/<pid>/status. Idle = 3 s after listening (sampler settled), as is. ' +
+  'VmRSS of `node dist/app/cli.js serve` read from /proc/<pid>/status. Idle = 3 s after listening (sampler settled), as is, ' +
+  'for each launch path started alone without bench flags or hooks (the entry applies the node flags itself). ' +
   'Per-session = (VmRSS after N idle sessions − idle VmRSS) / N, both taken 2 s after the last request and right after a forced full GC ' +
   '(the child runs with --expose-gc and a bench-only --import hook that calls gc() on SIGUSR2). Marginal = the second half of the sessions alone.';
 
@@ -115,8 +129,11 @@ async function openMany(port: number, count: number, concurrency: number): Promi
 export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   const cli = join(options.repoRoot, 'dist', 'app', 'cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
+  const idleByLaunch = await idleOfLaunches(options.repoRoot, cli, options.log);
+  const headline = idleByLaunch[0]?.rssKiB;
+  if (headline === null || headline === undefined) throw new Error(`idle RSS of ${idleByLaunch[0]?.launch}: ${idleByLaunch[0]?.note}`);
   const hook = pathToFileURL(fileURLToPath(new URL('./targets/gc-hook.mjs', import.meta.url))).href;
-  // The same V8 flag the hostlens bin and `npm start` run with (a 1 MiB young generation).
+  // SERVER_NODE_FLAGS is empty unless BENCH_NODE_FLAGS asks for an experiment: the entry applies the product's flags.
   const args = [...SERVER_NODE_FLAGS, '--expose-gc', '--import', hook, cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--max-sessions', String(options.sessions * 2), '--log-level', 'info'];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
@@ -172,8 +189,9 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
     const n = ids.length;
     return {
       command: `node ${args.map((a) => (a === hook ? 'bench/targets/gc-hook.mjs' : a.startsWith(options.repoRoot) ? a.slice(options.repoRoot.length + 1) : a)).join(' ')}`,
-      idleRssKiB: idle.rssKiB,
-      idleRssMB: round((idle.rssKiB * 1024) / 1e6, 1),
+      idleRssKiB: headline,
+      idleByLaunch,
+      idleRssMB: round((headline * 1024) / 1e6, 1),
       points: [idle, mid, full],
       kibPerSession: round((full.rssAfterGcKiB - idle.rssAfterGcKiB) / n, 1),
       marginalKiBPerSession: round((full.rssAfterGcKiB - mid.rssAfterGcKiB) / (n - mid.sessions), 1),
@@ -187,4 +205,37 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   } finally {
     if (!exit) await target.stop(5_000);
   }
+}
+
+/** The ways users start hostlens, each alone; VmRSS 3 s after it is ready. */
+async function idleOfLaunches(repoRoot: string, cli: string, log: (line: string) => void): Promise<LaunchIdle[]> {
+  const listening = (line: Record<string, unknown>): true | null => (line.msg === 'listening' ? true : null);
+  const launches = [
+    { launch: 'node dist/app/cli.js serve', command: process.execPath, args: [cli, 'serve', '--port', '0'], ready: listening },
+    { launch: 'dist/app/cli.js serve (the hostlens bin, by its shebang)', command: cli, args: ['serve', '--port', '0'], ready: listening },
+    { launch: 'node dist/app/cli.js serve --stdio', command: process.execPath, args: [cli, 'serve', '--stdio'], ready: (line: Record<string, unknown>) => (line.msg === 'serving on stdio' ? true : null) },
+  ];
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
+  const out: LaunchIdle[] = [];
+  for (const l of launches) {
+    if (l.command === cli) {
+      try {
+        accessSync(cli, constants.X_OK);
+      } catch {
+        out.push({ launch: l.launch, rssKiB: null, note: 'dist/app/cli.js is not executable here (npm link, npm install and npx make it so)' });
+        continue;
+      }
+    }
+    const child = await startChild<true>({ command: l.command, args: l.args, cwd: repoRoot, stream: 'stderr', env, timeoutMs: 20_000, ready: l.ready });
+    try {
+      await sleep(3_000);
+      const rssKiB = (await readVm(child.pid)).rssKiB;
+      log(`  idle, ${l.launch}: VmRSS ${rssKiB} KiB`);
+      out.push({ launch: l.launch, rssKiB });
+    } finally {
+      await child.stop(10_000);
+    }
+  }
+  return out;
 }

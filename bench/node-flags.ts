@@ -1,12 +1,9 @@
 /**
- * The node flags `npm start` and the `hostlens` bin run the server with
- * (package.json "start", the shebang of src/cli.ts). The bench's memory phase
- * and the soak start the server with exactly these, so their figures are the
- * product's: a 1 MiB semi-space promotes early and keeps the young generation
- * small; --heap-growing-percent=20 makes V8 grow the old generation by 1.2×
- * after a full GC instead of its dynamic (up to 4×) factor, so RSS under load
- * stays flat (50-client soak: ≈ 115–130 MiB instead of swinging 134–269 MiB).
- * --optimize-for-size flattened it as well but made the tools 10–15 % slower.
- * BENCH_NODE_FLAGS (space-separated) replaces them for an experiment.
+ * Extra node flags for the bench's and the soak's server children. None by
+ * default: the entry (src/app/cli.ts) applies the product's flags itself
+ * (src/app/node-flags.ts), so the children start the way users start hostlens
+ * (`node dist/app/cli.js serve`) and their figures are the product's.
+ * BENCH_NODE_FLAGS (space-separated) adds flags for an experiment; a V8 option
+ * given there wins over the entry's (it leaves options set on the command line alone).
  */
-export const SERVER_NODE_FLAGS: readonly string[] = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --heap-growing-percent=20').split(' ').filter(Boolean);
+export const SERVER_NODE_FLAGS: readonly string[] = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);

@@ -5,6 +5,7 @@
 #   podman                           a real Podman API service for the live containers test
 #   util-linux                       runuser/setpriv (a second local user), flock
 #   procps, coreutils, curl          ps, timeout, raw HTTP probes
+#   python3                          a child that segfaults for the live kernel-events test
 set -euo pipefail
 
 need=()
@@ -17,6 +18,7 @@ command -v ps >/dev/null 2>&1 || need+=(procps)
 [ -x /lib/systemd/systemd-journal-remote ] || [ -x /usr/lib/systemd/systemd-journal-remote ] || need+=(systemd-journal-remote)
 command -v journalctl >/dev/null 2>&1 || need+=(systemd)
 command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
@@ -28,4 +30,12 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Node.js itself is a prerequisite, not installed here (Debian 12's nodejs is 18 and comes without npm):
+# say so now rather than let npm ci or the tests fail later in odd ways.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
+  echo "test-deps: Node.js >= 20 with npm is needed (found node $(node --version 2>/dev/null || echo none), npm $(npm --version 2>/dev/null || echo none)); install it first" >&2
+  exit 1
 fi

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, fromEnv, loadConfig } from './config-load.js';
 import { DEFAULT_PORT } from './config-schema.js';
+import { TOOLSETS } from '../contracts/scopes.js';
 
 const TOKEN = 'unit-test-token-0123456789abcdef';
 let dir: string;
@@ -253,6 +254,17 @@ describe('strictness', () => {
       const p = file('bad-value.json', content);
       refused({ flags: {}, env: {}, configFile: p }, pattern, /config file/);
     }
+  });
+
+  test('toolsets: "all" enables every toolset from a flag, a variable or the config file (a list or a comma string)', () => {
+    const every = [...TOOLSETS];
+    assert.deepEqual(loadConfig({ flags: { toolsets: ['all'] }, env: {} }).toolsets, every);
+    assert.deepEqual(loadConfig({ flags: {}, env: { HOSTLENS_TOOLSETS: 'all' } }).toolsets, every);
+    assert.deepEqual(loadConfig({ flags: {}, env: {}, configFile: file('all-string.json', { toolsets: 'all' }) }).toolsets, every);
+    assert.deepEqual(loadConfig({ flags: {}, env: {}, configFile: file('all-list.json', { toolsets: ['core', 'all'] }) }).toolsets, every);
+    assert.deepEqual(loadConfig({ flags: {}, env: {}, configFile: file('two-string.json', { toolsets: 'core, logs' }) }).toolsets, ['core', 'logs']);
+    assert.deepEqual(loadConfig({ flags: {}, env: { HOSTLENS_TOOLSETS: 'logs,core,logs' } }).toolsets, ['logs', 'core'], 'duplicates dropped, order kept');
+    refused({ flags: {}, env: {}, configFile: file('none-string.json', { toolsets: ' , ' }) }, /"toolsets"/);
   });
 
   test('bad HOSTLENS_* values are refused naming the key and the variable', () => {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../diagnostics/host-inputs.js';
 import { TOOLSETS } from '../contracts/scopes.js';
+import type { Toolset } from '../contracts/scopes.js';
 import { authConfigSchema } from '../http/auth/config.js';
 import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 
@@ -19,6 +20,11 @@ const localUserSchema = z
     error: 'allowedLocalUsers entries are user names (letters, digits, _ . -, not starting with a digit or -) or uids (0-4294967294)',
   })
   .transform((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v));
+
+/** A list of toolsets in which `all` stands for every one; a string is read like --toolsets (comma list); duplicates are dropped. */
+const toolsetsSchema = z
+  .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.enum([...TOOLSETS, 'all'] as const)).min(1))
+  .transform((names): Toolset[] => (names.includes('all') ? [...TOOLSETS] : [...new Set(names.filter((n): n is Toolset => n !== 'all'))]));
 
 export const configSchema = z
   .object({
@@ -55,7 +61,7 @@ export const configSchema = z
     headerTimeoutSec: z.number().min(1).max(600).default(10).describe('the request head must arrive within this (else 408)'),
     bodyTimeoutSec: z.number().min(1).max(3600).default(30).describe('the request body must arrive within this after the head time (else 408)'),
     maxStreamsPerPrincipal: z.number().int().min(1).max(100_000).default(16).describe('open SSE streams and calls per principal (auth off: per local client); one more → 429'),
-    toolsets: z.array(z.enum(TOOLSETS)).min(1).default(['core']),
+    toolsets: toolsetsSchema.default(['core']).describe('toolsets to enable; "all" = every toolset'),
     root: z.string().min(1).default('/').describe('root directory the collectors read (/proc, /sys, /etc under it)'),
     samplerIntervalMs: z.number().int().min(100).max(60_000).default(1000),
     overviewCheckSec: z.number().min(0.5).max(3600).default(5).describe('how often diag://local/overview re-checks assessment statuses for subscribers'),

@@ -14,6 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { productCatalogue } from '../../src/catalogue/index.js';
+import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { delay, freePorts, killAll, rawHttp, repoRoot, runHostlens, spawnHostlens, within } from '../e2e/helpers.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -43,14 +45,29 @@ function expectUsageError(r: { code: number | null; stdout: string; stderr: stri
   assert.equal(r.stdout, '', 'errors go to stderr');
 }
 
+/** The help's toolsets section names "all" with the tool count, and each toolset with exactly its catalogue tools. */
+function assertToolsetsListed(help: string): void {
+  const section = help.slice(help.indexOf('Toolsets ('));
+  assert.equal(Number(/all = every toolset, (\d+) tools/.exec(section)?.[1]), productCatalogue.tools.length, section);
+  // Each toolset's entry runs from its name to the next toolset's (wrapped lines included).
+  const starts = TOOLSETS.map((set) => section.search(new RegExp(`^  ${set} +\\d+ tools?:`, 'm')));
+  for (const [i, set] of TOOLSETS.entries()) {
+    assert.ok(starts[i]! > 0, `toolset ${set} is listed:\n${section}`);
+    const entry = section.slice(starts[i], starts[i + 1] ?? section.length);
+    const listed = entry.replace(/^ *\S+ +\d+ tools?:/, '').split(/[\s,]+/).filter(Boolean);
+    assert.deepEqual(listed, productCatalogue.tools.filter((t) => t.toolset === set).map((t) => t.name), `toolset ${set}`);
+  }
+}
+
 describe('help, version and usage errors', { timeout: 120_000, concurrency: 4 }, () => {
-  test('--help: exit 0, usage on stdout mentioning serve and its flags', async () => {
+  test('--help: exit 0, usage on stdout mentioning serve and its flags, every toolset with the tools the catalogue puts in it', async () => {
     for (const flag of ['--help', '-h']) {
       const r = await runHostlens([flag]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /hostlens serve/);
       for (const f of ['--host', '--port', '--stdio', '--config']) assert.ok(r.stdout.includes(f), `help mentions ${f}`);
       assert.equal(r.stderr, '');
+      assertToolsetsListed(r.stdout);
     }
   });
 

@@ -180,12 +180,24 @@ describe('hostlens serve --stdio, raw', { timeout: 60_000 }, () => {
     await closeAndCheck();
   });
 
-  test('SIGTERM stops a stdio server with exit 0', async () => {
+  test('SIGTERM stops a stdio server with exit 0 and logs the signal', async () => {
     const s = spawnHostlens(['serve', '--stdio']);
     await s.waitForLog((l) => l.msg === 'serving on stdio', 20_000, 'the stdio server to start');
     s.signal('SIGTERM');
     const exit = await within(10_000, 'exit after SIGTERM', s.exited);
     assert.equal(exit.code, 0, s.stderr());
     assert.equal(s.stdout(), '');
+    const stopping = s.logs().filter((l) => l.msg === 'shutting down');
+    assert.deepEqual(stopping.map((l) => [l.signal, l.reason]), [['SIGTERM', undefined]], s.stderr());
+  });
+
+  test('stdin closed: the shutdown line says so, not a signal nobody sent', async () => {
+    const s = spawnHostlens(['serve', '--stdio']);
+    await s.waitForLog((l) => l.msg === 'serving on stdio', 20_000, 'the stdio server to start');
+    s.child.stdin.end();
+    const exit = await within(10_000, 'exit after stdin closed', s.exited);
+    assert.deepEqual(exit, { code: 0, signal: null }, s.stderr());
+    const stopping = s.logs().filter((l) => l.msg === 'shutting down');
+    assert.deepEqual(stopping.map((l) => [l.reason, l.signal]), [['stdin closed', undefined]], s.stderr());
   });
 });

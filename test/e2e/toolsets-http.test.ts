@@ -3,7 +3,8 @@
  * toolsets; a tool of a disabled toolset called by name is a JSON-RPC error
  * -32602 that names its toolset and how to enable it; with the toolset
  * enabled (flag or HOSTLENS_TOOLSETS) the same tool answers and its
- * structuredContent matches its outputSchema. Also: `core` stays ≤ 15 tools.
+ * structuredContent matches its outputSchema; `--toolsets all` lists every
+ * tool. Also: `core` stays ≤ 15 tools.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,15 +36,18 @@ describe('toolsets over Streamable HTTP', { timeout: 120_000 }, () => {
   let plain: Spawned;
   let withConfig: Spawned;
   let viaEnv: Spawned;
+  let all: Spawned;
   const urls: Record<string, string> = {};
 
   before(async () => {
     plain = spawnHostlens(['serve', '--port', '0']);
     withConfig = spawnHostlens(['serve', '--port', '0', '--toolsets', 'core,config']);
     viaEnv = spawnHostlens(['serve', '--port', '0'], { env: { HOSTLENS_TOOLSETS: 'config' } });
+    all = spawnHostlens(['serve', '--port', '0', '--toolsets', 'all']);
     urls.plain = (await plain.listening()).url;
     urls.withConfig = (await withConfig.listening()).url;
     urls.viaEnv = (await viaEnv.listening()).url;
+    urls.all = (await all.listening()).url;
     await delay(300);
   });
   after(async () => {
@@ -131,6 +135,16 @@ describe('toolsets over Streamable HTTP', { timeout: 120_000 }, () => {
             () => client.callTool({ name: 'triage_host', arguments: {} }),
             (e: unknown) => (e as { code?: unknown }).code === -32602 && /"core" toolset/.test((e as Error).message) && /--toolsets config,core/.test((e as Error).message),
           );
+        } finally {
+          await client.close().catch(() => undefined);
+        }
+      });
+
+      test('--toolsets all: every tool of the catalogue is listed', async () => {
+        const client = await connect(urls.all!, era.options);
+        try {
+          const names = (await client.listTools()).tools.map((t) => t.name);
+          assert.deepEqual(names.sort(), productCatalogue.tools.map((t) => t.name).sort());
         } finally {
           await client.close().catch(() => undefined);
         }
