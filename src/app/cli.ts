@@ -5,8 +5,8 @@
  * Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config-load.js';
-import { ConfigurationError } from '../http/app.js';
+import { loadConfig } from './config-load.js';
+import { isHostlensError } from '../contracts/errors.js';
 import { sha256Hex } from '../http/auth/static-tokens.js';
 import { runServe } from './serve.js';
 import { VERSION } from '../contracts/version.js';
@@ -130,13 +130,13 @@ async function main(argv: string[]): Promise<void> {
   try {
     config = loadConfig({ flags, env: process.env, ...(values.config ? { configFile: values.config } : {}) });
   } catch (error) {
-    if (error instanceof ConfigError) usageError(error.message);
+    if (isHostlensError(error, 'invalid_argument')) usageError(error.message);
     throw error;
   }
   try {
     await runServe(config, values.config ? { configFile: values.config } : {});
   } catch (error) {
-    if (error instanceof ConfigurationError) usageError(error.message);
+    if (isHostlensError(error, 'invalid_argument')) usageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       process.stderr.write(`hostlens: cannot listen on ${config.host}:${config.port}: ${code}\n`);

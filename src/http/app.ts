@@ -13,9 +13,10 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { AuthInfo } from '@modelcontextprotocol/server';
+import { HostlensError } from '../contracts/errors.js';
 import { silentLogger } from '../util/log.js';
 import type { Logger } from '../util/log.js';
-import { jsonRpcError, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Authenticator } from './auth/authenticate.js';
 import { endAtExpiry } from './auth/expiry.js';
@@ -96,10 +97,6 @@ export interface HttpApp {
   sessions: SessionManager;
 }
 
-export class ConfigurationError extends Error {
-  override name = 'ConfigurationError';
-}
-
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
@@ -113,7 +110,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const authenticator =
     options.authenticator ?? (options.authToken ? createAuthenticator({ tokens: [legacyTokenEntry(options.authToken)], logger }) : null);
   if (!isLoopbackAddress(host) && !authenticator) {
-    throw new ConfigurationError(`refusing to bind non-loopback address ${host} without authentication: set an auth token`);
+    throw new HostlensError('invalid_argument', `refusing to bind non-loopback address ${host} without authentication: set an auth token`);
   }
 
   const hostnames = [...LOOPBACK_HOSTNAMES, ...(options.allowedHosts ?? [])];
@@ -167,14 +164,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     const path = new URL(request.url).pathname;
     if ((path === '/healthz' || path === '/readyz') && request.method !== 'GET' && request.method !== 'HEAD') {
-      return jsonRpcError(405, TRANSPORT_ERROR, `Method Not Allowed: ${path} answers GET`, { headers: { allow: 'GET, HEAD' } });
+      return httpErrorResponse(new HostlensError('method_not_allowed', `Method Not Allowed: ${path} answers GET`), { headers: { allow: 'GET, HEAD' } });
     }
     if (path === '/healthz') return healthResponse(startedAt, version);
     if (path === '/readyz') return readinessResponse(options.readiness, draining);
     if (authenticator && isMetadataPath(path)) return authenticator.metadata(request);
     // C (metrics): GET /metrics, hostlens:admin when auth is on.
     if (path === '/metrics' && options.telemetry?.metrics) return metricsResponse(options.telemetry.metrics, authenticator, request);
-    if (path !== '/mcp') return jsonRpcError(404, TRANSPORT_ERROR, 'Not Found: the MCP endpoint is /mcp');
+    if (path !== '/mcp') return httpErrorResponse(new HostlensError('not_found', 'Not Found: the MCP endpoint is /mcp'));
     if (authenticator) {
       const authenticated = await authenticator(request);
       if (authenticated instanceof Response) {
@@ -196,7 +193,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const capped = request.method === 'GET' ? streams.admit(request, tenant) : undefined;
     if (capped) return capped;
     if (draining) {
-      return jsonRpcError(503, TRANSPORT_ERROR, 'Service Unavailable: the server is shutting down', { headers: { connection: 'close' } });
+      return httpErrorResponse(new HostlensError('unavailable', 'Service Unavailable: the server is shutting down'), { headers: { connection: 'close' } });
     }
     // An event stream ends when the token it was opened with expires.
     return endAtExpiry(await endpoint.handle(request, facts, authInfo), principal.expiresAtMs);
@@ -212,8 +209,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     try {
       response = await route(request, facts, fetchOptions?.authInfo, fetchOptions?.client);
     } catch (error) {
-      logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
-      response = jsonRpcError(500, -32603, 'Internal error');
+      // Whatever reaches here is a fault of ours: 500 "Internal error", what happened in the log only (error-mapping.ts).
+      response = httpErrorResponse(new HostlensError('internal', 'request failed', { cause: error }), { log: logger });
     }
     let listenDone: (() => void) | undefined;
     if (isCall && facts.rpcMethod === 'subscriptions/listen') {

@@ -5,7 +5,8 @@
  * /mcp lives in src/http/auth/.
  */
 import type { IncomingMessage } from 'node:http';
-import { jsonRpcError, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
 
 export type Guard = (request: Request) => Response | null;
 
@@ -32,7 +33,7 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 function forbidden(message: string): Response {
-  return jsonRpcError(403, TRANSPORT_ERROR, message);
+  return httpErrorResponse(new HostlensError('forbidden', message));
 }
 
 /** Allows only requests whose Host names one of `allowedHostnames` (any port). */

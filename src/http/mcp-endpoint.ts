@@ -13,7 +13,9 @@ import { principalOf } from '../server/principal.js';
 import { requiredScopesFor, scopeOfResource } from '../catalogue/scope-index.js';
 import type { ScopeIndex } from '../catalogue/scope-index.js';
 import type { Scope } from '../contracts/scopes.js';
-import { clipEcho, clipErrorResponse, jsonRpcError, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, requestIdOf, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
+import { clipEcho, clipErrorResponse, requestIdOf } from '../server/jsonrpc-errors.js';
 import type { JsonRpcId } from '../server/jsonrpc-errors.js';
 import { listenFilterProblem, narrowListenFilter, withListenTeardown } from './listen-end.js';
 import { batchProblem, bodyShapeProblem, echoProblem } from '../server/message-shape.js';
@@ -139,17 +141,17 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
   const post = async (request: Request, facts: RequestFacts, authInfo?: AuthInfo): Promise<Response> => {
     if (!isJsonContentType(request.headers.get('content-type') ?? '')) {
-      return jsonRpcError(415, TRANSPORT_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
+      return httpErrorResponse(new HostlensError('unsupported_media_type', 'Unsupported Media Type: Content-Type must be application/json'));
     }
     if (!acceptsMcpResponses(request.headers.get('accept'))) {
-      return jsonRpcError(406, TRANSPORT_ERROR, 'Not Acceptable: Accept must list both application/json and text/event-stream');
+      return httpErrorResponse(new HostlensError('not_acceptable', 'Not Acceptable: Accept must list both application/json and text/event-stream'));
     }
     let text: string;
     try {
       text = await readBody(request, options.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        return jsonRpcError(413, TRANSPORT_ERROR, `Payload Too Large: the request body must not exceed ${options.maxBodyBytes} bytes`, {
+        return httpErrorResponse(new HostlensError('too_large', `Payload Too Large: the request body must not exceed ${options.maxBodyBytes} bytes`), {
           headers: { connection: 'close' },
         });
       }
@@ -159,20 +161,20 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const shape = bodyShapeProblem(text);
     if (shape) {
       describe({ id: shape.id, method: shape.method, params: { name: shape.name } }, facts);
-      return jsonRpcError(400, shape.code, shape.message, { id: shape.id });
+      return httpErrorResponse(new HostlensError(shape.code, shape.message, { data: shape.data }), { id: shape.id });
     }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      return jsonRpcError(400, JSONRPC_PARSE_ERROR, 'Parse error: the request body is not valid JSON');
+      return httpErrorResponse(new HostlensError('parse_error', 'Parse error: the request body is not valid JSON'));
     }
     describe(body, facts);
     const heavy = batchProblem(body) ?? echoProblem(body);
-    if (heavy) return jsonRpcError(heavy.status ?? 400, heavy.code, heavy.message, { id: heavy.id, data: heavy.data });
+    if (heavy) return httpErrorResponse(new HostlensError(heavy.code, heavy.message, { data: heavy.data }), { id: heavy.id });
     // A bounded listen filter: every URI is scope-checked and looked up in the catalogue below.
     const tooMany = facts.rpcMethod === 'subscriptions/listen' ? listenFilterProblem(body) : null;
-    if (tooMany) return jsonRpcError(400, JSONRPC_INVALID_PARAMS, tooMany, { id: requestIdOf(body) });
+    if (tooMany) return httpErrorResponse(new HostlensError('invalid_argument', tooMany), { id: requestIdOf(body) });
     const { needed, missing } = scopeCheck(body, authInfo);
     if (missing.length > 0) {
       facts.missingScopes = missing;
@@ -190,7 +192,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       // JSON-RPC batches exist only in 2025-03-26 (removed in 2025-06-18; checklist A.8).
       const version = request.headers.get('mcp-protocol-version');
       if (Array.isArray(body) && version !== null && version.trim() !== '2025-03-26') {
-        return jsonRpcError(400, JSONRPC_INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not supported in protocol ${version.trim().slice(0, 32)} (removed in 2025-06-18)`);
+        return httpErrorResponse(new HostlensError('invalid_request', `Invalid Request: JSON-RPC batches are not supported in protocol ${version.trim().slice(0, 32)} (removed in 2025-06-18)`));
       }
       const sid = request.headers.get('mcp-session-id');
       if (sid !== null) facts.sessionRef = sessionRef(sid);
@@ -211,7 +213,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         const sid = request.headers.get('mcp-session-id');
         if (sid === null && isModernVersion(request.headers.get('mcp-protocol-version'))) {
           facts.era = 'modern';
-          return jsonRpcError(405, TRANSPORT_ERROR, `Method Not Allowed: protocol ${MODERN_PROTOCOL_VERSION} uses POST only`, {
+          return httpErrorResponse(new HostlensError('method_not_allowed', `Method Not Allowed: protocol ${MODERN_PROTOCOL_VERSION} uses POST only`), {
             headers: { allow: 'POST' },
           });
         }
@@ -219,7 +221,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         if (sid !== null) facts.sessionRef = sessionRef(sid);
         return clipErrorResponse(await options.sessions.handle(request, undefined, authInfo));
       }
-      return jsonRpcError(405, TRANSPORT_ERROR, 'Method Not Allowed', { headers: { allow: 'GET, POST, DELETE' } });
+      return httpErrorResponse(new HostlensError('method_not_allowed', 'Method Not Allowed'), { headers: { allow: 'GET, POST, DELETE' } });
     },
     close: () => modern.close(),
     notify: modern.notify,

@@ -12,7 +12,9 @@
  * exactly like a fresh one), and beyond `maxKeys` the least recently used
  * tenth is evicted.
  */
-import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
+import { requestIdOf } from '../server/jsonrpc-errors.js';
 import type { JsonRpcId } from '../server/jsonrpc-errors.js';
 import { readBounded } from './read-bounded.js';
 
@@ -96,10 +98,8 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
 
 /** The 429 answer for a refused request. */
 export function rateLimitedResponse(limiter: RateLimiter, retryAfterSec: number, id: JsonRpcId): Response {
-  return jsonRpcError(
-    429,
-    TRANSPORT_ERROR,
-    `Too Many Requests: this client is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`,
+  return httpErrorResponse(
+    new HostlensError('rate_limited', `Too Many Requests: this client is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`),
     { id, headers: { 'retry-after': String(retryAfterSec) } },
   );
 }

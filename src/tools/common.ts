@@ -1,6 +1,6 @@
 /** Input fields and text-rendering helpers shared by the tool definitions. */
 import { z } from 'zod';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { Assessment } from '../contracts/assessment.js';
 
 export const hostField = z
@@ -17,7 +17,7 @@ export const windowSecField = z
   .describe('force a fresh two-sample measurement over this many seconds (0.2–10); omit to use the 1 Hz background sampler (instant)');
 
 export function checkHost(host: string | undefined): void {
-  if (host !== undefined && host !== 'local') throw new ToolError(`unknown host "${host.slice(0, 64)}": only "local" is available`);
+  if (host !== undefined && host !== 'local') throw new HostlensError('invalid_argument', `unknown host "${host.slice(0, 64)}": only "local" is available`);
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
