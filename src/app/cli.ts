@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { applyNodeFlags } from './node-flags.js';
 import { VERSION } from './version.js';
 import { TOOLSETS } from '../contracts/scopes.js';
+import { isHostlensError } from '../contracts/errors.js';
 
 const nodeFlags = applyNodeFlags();
 
@@ -158,21 +159,19 @@ async function main(argv: string[]): Promise<void> {
   set('scanRoots', values['scan-root']);
   set('logLevel', values['log-level']);
 
-  const { ConfigError, loadConfig } = await import('./config-load.js');
+  const { loadConfig } = await import('./config-load.js');
   let config;
   try {
     config = loadConfig({ flags, env: process.env, ...(values.config ? { configFile: values.config } : {}) });
   } catch (error) {
-    if (error instanceof ConfigError) usageError(error.message);
+    if (isHostlensError(error, 'invalid_argument')) usageError(error.message);
     throw error;
   }
   const { runServe } = await import('./serve.js');
   try {
     await runServe(config, { nodeFlags, ...(values.config ? { configFile: values.config } : {}) });
   } catch (error) {
-    // Imported here: a stdio server never loads the HTTP side (serve.ts).
-    const { ConfigurationError } = await import('../http/app.js');
-    if (error instanceof ConfigurationError) usageError(error.message);
+    if (isHostlensError(error, 'invalid_argument')) usageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       process.stderr.write(`hostlens: cannot listen on ${config.host}:${config.port}: ${code}\n`);

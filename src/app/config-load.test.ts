@@ -1,7 +1,7 @@
 /**
  * loadConfig: sources (flags, HOSTLENS_* variables, a JSON config file named by
  * --config or HOSTLENS_CONFIG), per-key precedence flag > env > file, one
- * strict schema (unknown keys and bad values refused with a ConfigError that
+ * strict schema (unknown keys and bad values refused with an invalid_argument HostlensError that
  * names the key and where it came from), and error messages that never echo
  * the auth token.
  */
@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, fromEnv, loadConfig } from './config-load.js';
+import { fromEnv, loadConfig } from './config-load.js';
+import { isHostlensError } from '../contracts/errors.js';
 import { DEFAULT_PORT } from './config-schema.js';
 import { TOOLSETS } from '../contracts/scopes.js';
 
@@ -30,14 +31,13 @@ function file(name: string, content: unknown): string {
   return p;
 }
 
-/** Expects loadConfig to throw a ConfigError whose message matches every pattern; returns the message. */
+/** Expects loadConfig to throw an invalid_argument HostlensError whose message matches every pattern; returns the message. */
 function refused(input: Parameters<typeof loadConfig>[0], ...patterns: RegExp[]): string {
   let message = '';
   assert.throws(
     () => loadConfig(input),
     (e: unknown) => {
-      assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-      assert.equal(e.name, 'ConfigError');
+      assert.ok(isHostlensError(e, 'invalid_argument'), `expected an invalid_argument HostlensError, got ${String(e)}`);
       message = e.message;
       return true;
     },
@@ -206,7 +206,7 @@ describe('strictness', () => {
   test('an unknown HOSTLENS_* variable is refused, listing the known ones', () => {
     const msg = refused({ flags: {}, env: { HOSTLENS_FOO: '1' } }, /HOSTLENS_FOO/, /HOSTLENS_PORT/);
     assert.doesNotMatch(msg, /HOSTLENS_CONFIG\b.*HOSTLENS_CONFIG\b/);
-    assert.throws(() => fromEnv({ HOSTLENS_PROT: '1' }), ConfigError);
+    assert.throws(() => fromEnv({ HOSTLENS_PROT: '1' }), (e: unknown) => isHostlensError(e, 'invalid_argument'));
   });
 
   test('HOSTLENS_CONFIG is not a setting but is not refused either', () => {

@@ -1,19 +1,17 @@
 /**
  * Settings come from flags, then HOSTLENS_* environment variables, then the
  * config file (JSON): the first source that sets a key wins. Everything is
- * validated once by `configSchema`; any problem is a ConfigError naming the
- * key and the source, which the CLI turns into exit code 2.
+ * validated once by `configSchema`; any problem is an invalid_argument
+ * HostlensError naming the key and the source, which the CLI turns into exit
+ * code 2.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveLocalUsers } from '../collectors/local-users.js';
+import { HostlensError } from '../contracts/errors.js';
 import { configSchema } from './config-schema.js';
 import type { Config } from './config-schema.js';
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 type Raw = Record<string, unknown>;
 
@@ -89,7 +87,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): { values: Raw; sources: Record<
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('HOSTLENS_') || value === undefined || ENV_OTHER.has(name)) continue;
     const spec = ENV_KEYS[name];
-    if (!spec) throw new ConfigError(`unknown environment variable ${name} (known: ${Object.keys(ENV_KEYS).join(', ')})`);
+    if (!spec) throw new HostlensError('invalid_argument', `unknown environment variable ${name} (known: ${Object.keys(ENV_KEYS).join(', ')})`);
     values[spec.key] = spec.parse(value);
     sources[spec.key] = `environment variable ${name}`;
   }
@@ -101,16 +99,16 @@ export function fromFile(path: string): Raw {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new HostlensError('invalid_argument', `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ConfigError(`config file ${path} is not valid JSON`);
+    throw new HostlensError('invalid_argument', `config file ${path} is not valid JSON`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
-  if ('authToken' in parsed) throw new ConfigError(`config file ${path}: authToken may not be stored in a config file; use authTokenFile or HOSTLENS_AUTH_TOKEN`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HostlensError('invalid_argument', `config file ${path} must hold a JSON object`);
+  if ('authToken' in parsed) throw new HostlensError('invalid_argument', `config file ${path}: authToken may not be stored in a config file; use authTokenFile or HOSTLENS_AUTH_TOKEN`);
   return parsed as Raw;
 }
 
@@ -139,10 +137,10 @@ export function loadConfig(input: LoadConfigInput): Config {
   check(fileValues, () => `config file ${file}`);
   check(env.values, (k) => env.sources[k] ?? 'environment');
   check(input.flags, (k) => `flag --${kebab(k)}`);
-  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  if (problems.length > 0) throw new HostlensError('invalid_argument', problems.join('; '));
   const merged = { ...fileValues, ...env.values, ...input.flags };
   const result = configSchema.safeParse(merged);
-  if (!result.success) throw new ConfigError(describeIssues(result.error, sources));
+  if (!result.success) throw new HostlensError('invalid_argument', describeIssues(result.error, sources));
   const config = result.data;
   if (config.authToken === undefined && config.authTokenFile !== undefined) {
     // A relative path in the config file is relative to that file, not to the working directory.
@@ -153,13 +151,14 @@ export function loadConfig(input: LoadConfigInput): Config {
   const users = resolveLocalUsers(config.allowedLocalUsers);
   if (users.unknown.length > 0) {
     const where = sources.allowedLocalUsers ? ` (from ${sources.allowedLocalUsers})` : '';
-    throw new ConfigError(
+    throw new HostlensError(
+      'invalid_argument',
       `invalid value for "allowedLocalUsers"${where}: no user ${users.unknown.map((u) => `"${u}"`).join(', ')} in /etc/passwd (give users known only to LDAP/SSSD by uid)`,
     );
   }
   config.allowedLocalUsers = users.uids;
   if (config.authToken !== undefined && config.auth.tokens.some((t) => t.name === 'default')) {
-    throw new ConfigError('auth.tokens: the name "default" is taken by authToken/authTokenFile; rename that token');
+    throw new HostlensError('invalid_argument', 'auth.tokens: the name "default" is taken by authToken/authTokenFile; rename that token');
   }
   return config;
 }
@@ -169,9 +168,9 @@ function readToken(path: string): string {
   try {
     token = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new ConfigError(`cannot read authTokenFile ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new HostlensError('invalid_argument', `cannot read authTokenFile ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
   }
-  if (token.length < 16) throw new ConfigError(`authTokenFile ${path}: the token must be at least 16 characters`);
+  if (token.length < 16) throw new HostlensError('invalid_argument', `authTokenFile ${path}: the token must be at least 16 characters`);
   return token;
 }
 

@@ -13,6 +13,7 @@ import { createSampler } from '../collectors/sampler.js';
 import { resolveThresholds } from '../diagnostics/thresholds.js';
 import type { ThresholdOverrides } from '../diagnostics/thresholds.js';
 import type { ReadinessCheck } from '../http/health.js';
+import type { Logger } from '../util/log.js';
 import { createSnapshotStore } from '../snapshots/store.js';
 import { createChangeWatcher } from '../collectors/change-watch.js';
 
@@ -39,6 +40,8 @@ export interface CreateServicesOptions {
    * root are always added.
    */
   protect?: { files?: readonly string[]; families?: readonly string[] };
+  /** Where the causes of failed calls and reads are logged (never sent to the client). */
+  logger?: Logger;
 }
 
 export interface RunningServices extends Services {
@@ -75,6 +78,7 @@ export function createServices(options: CreateServicesOptions = {}): RunningServ
     snapshots: createSnapshotStore(),
     protectedFiles,
     ...(changeWatch ? { changeWatch } : {}),
+    ...(options.logger ? { log: options.logger } : {}),
     stop: () => {
       sampler.stop();
       changeWatch?.stop();

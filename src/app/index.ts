@@ -1,5 +1,5 @@
 /** hostlens as a library: the HTTP app factory, the server builder and the product catalogue. */
-export { createHttpApp, ConfigurationError, DEFAULT_MAX_BODY_BYTES } from '../http/app.js';
+export { createHttpApp, DEFAULT_MAX_BODY_BYTES } from '../http/app.js';
 export type { HttpApp, HttpAppOptions, McpFactory, McpFactoryContext } from '../http/app.js';
 export { createMemoryEventStore } from '../http/event-store.js';
 export type { MemoryEventStore, MemoryEventStoreOptions } from '../http/event-store.js';
@@ -11,9 +11,10 @@ export { createServices } from './host-services.js';
 export type { RunningServices, CreateServicesOptions } from './host-services.js';
 export { productCatalogue } from '../catalogue/index.js';
 export { defineTool, definePrompt } from '../definitions/types.js';
-export { ToolError } from '../contracts/errors.js';
+export { HostlensError, ERROR_CODES, isHostlensError } from '../contracts/errors.js';
+export type { ErrorCode } from '../contracts/errors.js';
 export type { ToolDefinition, ResourceDefinition, PromptDefinition } from '../definitions/types.js';
 export type { Toolset } from '../contracts/scopes.js';
 export { configSchema, DEFAULT_PORT } from './config-schema.js';
 export type { Config } from './config-schema.js';
-export { loadConfig, ConfigError } from './config-load.js';
+export { loadConfig } from './config-load.js';

@@ -41,6 +41,7 @@ export async function runServe(config: Config, opts: { configFile?: string; node
     toolConcurrency: config.toolConcurrency,
     toolTimeoutSec: config.toolTimeoutSec,
     protect: ownSecretPaths(config, opts.configFile ?? process.env.HOSTLENS_CONFIG),
+    logger,
   });
   const factory = createProductFactory({ services, toolsets: config.toolsets });
   // C (audit + metrics): the audit log is on by default when auth is on (see createTelemetry).

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { ToolOutput } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { getContainerLogs } from '../tools/get-container-logs.js';
@@ -72,10 +72,10 @@ describe('LIVE podman API service over a unix socket', { skip, timeout: 90_000 }
     assert.doesNotMatch(JSON.stringify(out), /Planted/);
   });
 
-  test('get_container_logs: a never-started container has no lines; an unknown one is the engine\'s real 404 → ToolError', async () => {
+  test('get_container_logs: a never-started container has no lines; an unknown one is the engine\'s real 404 → HostlensError', async () => {
     const out = (await getContainerLogs.handler(getContainerLogs.input.parse({ container: name }), ctx())) as ToolOutput<{ lines: unknown[]; container: { state: string } }>;
     assert.deepEqual(out.data.lines, []);
     assert.equal(out.data.container.state, 'created');
-    await assert.rejects(() => getContainerLogs.handler(getContainerLogs.input.parse({ container: `${name}-ghost` }), ctx()), (e: unknown) => e instanceof ToolError && /no container/.test((e as Error).message));
+    await assert.rejects(() => getContainerLogs.handler(getContainerLogs.input.parse({ container: `${name}-ghost` }), ctx()), (e: unknown) => e instanceof HostlensError && /no container/.test((e as Error).message));
   });
 });

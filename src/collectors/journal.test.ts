@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { BOOT_1, BOOT_2 } from '../../test/fixtures/journal/generate.js';
 import { buildJournal, readExportEntries } from '../../test/fixtures/journal/build.js';
 import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
@@ -45,7 +45,7 @@ test('argv: every filter is one --option=value element, in a fixed order', () =>
   assert.deepEqual(journalFilterArgs({ grep: '--output=cat' }, NOW), []);
 });
 
-test('argv: hostile or invalid filters are refused with a ToolError naming the filter', () => {
+test('argv: hostile or invalid filters are refused with a HostlensError naming the filter', () => {
   const bad: Array<[Parameters<typeof journalFilterArgs>[0], RegExp]> = [
     [{ units: ['nginx.service; rm -rf /'] }, /unit/],
     [{ units: ['--root=/'] }, /unit/],
@@ -67,9 +67,9 @@ test('argv: hostile or invalid filters are refused with a ToolError naming the f
     [{ grep: 'x'.repeat(201) }, /grep/],
     [{ kernel: true, units: ['nginx.service'] }, /kernel or units/],
   ];
-  for (const [q, re] of bad) assert.throws(() => journalFilterArgs(q, NOW), (e: unknown) => e instanceof ToolError && re.test(e.message), JSON.stringify(q));
-  assert.throws(() => journalArgv({ maxScan: 0 }, null, NOW), ToolError);
-  assert.throws(() => journalArgv({ maxScan: 20_001 }, null, NOW), ToolError);
+  for (const [q, re] of bad) assert.throws(() => journalFilterArgs(q, NOW), (e: unknown) => e instanceof HostlensError && re.test(e.message), JSON.stringify(q));
+  assert.throws(() => journalArgv({ maxScan: 0 }, null, NOW), HostlensError);
+  assert.throws(() => journalArgv({ maxScan: 20_001 }, null, NOW), HostlensError);
 });
 
 test('parse: byte-array MESSAGE decoded, duplicate fields take the first, garbage and a cut line counted', () => {

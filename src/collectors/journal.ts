@@ -18,7 +18,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { parseTime } from '../util/time-arg.js';
 import { describeRunFailure, runProgram } from './exec.js';
 import type { RunResult } from './exec.js';
@@ -123,7 +123,7 @@ export function journalTime(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)} UTC`;
 }
 
-/** Validates every filter; throws ToolError naming the bad one. Returns the filter argv (no program, no directory). */
+/** Validates every filter; throws an invalid_argument HostlensError naming the bad one. Returns the filter argv (no program, no directory). */
 export function journalFilterArgs(q: JournalQuery, nowMs = Date.now()): string[] {
   const args: string[] = [];
   let sinceMs: number | null = null;
@@ -133,36 +133,36 @@ export function journalFilterArgs(q: JournalQuery, nowMs = Date.now()): string[]
   }
   if (q.until !== undefined) {
     const untilMs = parseTime(q.until, nowMs, 'until');
-    if (sinceMs !== null && untilMs <= sinceMs) throw new ToolError('until must be after since');
+    if (sinceMs !== null && untilMs <= sinceMs) throw new HostlensError('invalid_argument', 'until must be after since');
     args.push(`--until=${journalTime(untilMs)}`);
   }
   if (q.boot !== undefined) {
     const raw = String(q.boot).trim().toLowerCase();
     const b = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(raw) ? raw.replace(/-/g, '') : raw;
-    if (!BOOT_RE.test(b)) throw new ToolError(`boot "${String(q.boot).slice(0, 40)}" is not valid: use 0 (newest boot), -1 … -99 (earlier boots) or a 32-hex boot id`);
+    if (!BOOT_RE.test(b)) throw new HostlensError('invalid_argument', `boot "${String(q.boot).slice(0, 40)}" is not valid: use 0 (newest boot), -1 … -99 (earlier boots) or a 32-hex boot id`);
     args.push(`--boot=${b}`);
   }
   if (q.priority !== undefined) {
     const m = PRIORITY_RE.exec(q.priority.trim().toLowerCase());
-    if (!m) throw new ToolError(`priority "${q.priority.slice(0, 40)}" is not valid: use a level (${PRIORITY_NAMES.join(', ')} or 0–7) meaning that level and more severe, or a range like "warning..err"`);
+    if (!m) throw new HostlensError('invalid_argument', `priority "${q.priority.slice(0, 40)}" is not valid: use a level (${PRIORITY_NAMES.join(', ')} or 0–7) meaning that level and more severe, or a range like "warning..err"`);
     const a = priorityNumber(m[1]!);
     const b = m[2] === undefined ? 0 : priorityNumber(m[2]);
     args.push(`--priority=${Math.min(a, b)}..${Math.max(a, b)}`);
   }
   if (q.units !== undefined) {
-    if (q.units.length > MAX_UNITS) throw new ToolError(`at most ${MAX_UNITS} units`);
+    if (q.units.length > MAX_UNITS) throw new HostlensError('invalid_argument', `at most ${MAX_UNITS} units`);
     for (const u of q.units) {
-      if (!UNIT_RE.test(u)) throw new ToolError(`unit "${u.slice(0, 64)}" is not a valid unit name (letters, digits, ":_.\\@-", globs * ?)`);
+      if (!UNIT_RE.test(u)) throw new HostlensError('invalid_argument', `unit "${u.slice(0, 64)}" is not a valid unit name (letters, digits, ":_.\\@-", globs * ?)`);
       args.push(`--unit=${u}`);
     }
   }
   if (q.identifier !== undefined) {
-    if (!IDENTIFIER_RE.test(q.identifier)) throw new ToolError(`identifier "${q.identifier.slice(0, 64)}" is not valid (letters, digits, "_.@:/+-")`);
+    if (!IDENTIFIER_RE.test(q.identifier)) throw new HostlensError('invalid_argument', `identifier "${q.identifier.slice(0, 64)}" is not valid (letters, digits, "_.@:/+-")`);
     args.push(`--identifier=${q.identifier}`);
   }
-  if (q.grep !== undefined && (q.grep.length === 0 || q.grep.length > MAX_GREP_CHARS)) throw new ToolError(`grep must be 1–${MAX_GREP_CHARS} characters`);
+  if (q.grep !== undefined && (q.grep.length === 0 || q.grep.length > MAX_GREP_CHARS)) throw new HostlensError('invalid_argument', `grep must be 1–${MAX_GREP_CHARS} characters`);
   if (q.kernel === true) {
-    if (q.units !== undefined && q.units.length > 0) throw new ToolError('kernel messages belong to no unit: pass kernel or units, not both');
+    if (q.units !== undefined && q.units.length > 0) throw new HostlensError('invalid_argument', 'kernel messages belong to no unit: pass kernel or units, not both');
     args.push('_TRANSPORT=kernel');
   }
   return args;
@@ -171,7 +171,7 @@ export function journalFilterArgs(q: JournalQuery, nowMs = Date.now()): string[]
 /** The whole journalctl argv for a query against `directory` (null = the system journal). */
 export function journalArgv(q: JournalQuery, directory: string | null, nowMs = Date.now(), fields: readonly JournalField[] = JOURNAL_FIELDS): string[] {
   const scan = q.maxScan ?? DEFAULT_SCAN;
-  if (!Number.isInteger(scan) || scan < 1 || scan > MAX_SCAN) throw new ToolError(`maxScan must be an integer 1–${MAX_SCAN}`);
+  if (!Number.isInteger(scan) || scan < 1 || scan > MAX_SCAN) throw new HostlensError('invalid_argument', `maxScan must be an integer 1–${MAX_SCAN}`);
   const filters = journalFilterArgs(q, nowMs);
   const printed = JOURNAL_FIELDS.filter((f) => fields.includes(f) || (f === 'MESSAGE' && q.grep !== undefined));
   return [
@@ -234,7 +234,7 @@ function runJournalctl(argv: string[], options: QueryOptions, onStdout?: (chunk:
 /**
  * Runs one bounded journalctl query and hands each entry that passes grep to `sink`, newest first, as
  * journalctl's output arrives (JournalLineStream): nothing but what the sink keeps outlives its line. Throws
- * ToolError only for an invalid filter, and the signal's reason when cancelled while parsing; every other
+ * HostlensError only for an invalid filter, and the signal's reason when cancelled while parsing; every other
  * failure is in the result.
  */
 export async function scanJournal(services: JournalHost, q: JournalQuery, sink: (e: JournalEntry) => void, options: QueryOptions = {}): Promise<JournalScan> {

@@ -7,6 +7,7 @@
 import type { AuditReader } from '../contracts/audit.js';
 import type { HostInputs } from '../diagnostics/host-inputs.js';
 import type { SnapshotStore } from '../snapshots/store.js';
+import type { Logger } from '../util/log.js';
 
 export interface TriageRecord {
   collectedAt: string;
@@ -24,4 +25,6 @@ export interface Services extends HostInputs {
   snapshots: SnapshotStore;
   /** The audit log's reader (diag://admin/audit); absent when the audit log is off. */
   audit?: AuditReader;
+  /** Where the causes of failed calls and reads go (server/error-mapping.ts); absent: nowhere. */
+  log?: Logger;
 }

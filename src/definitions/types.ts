@@ -97,7 +97,7 @@ export interface ResourceDefinition {
  * A family of resources addressed by an RFC 6570 URI template such as
  * `diag://runbooks/{topic}`. `list` enumerates the concrete resources (for
  * resources/list), `complete` offers values for a variable, and `read` answers
- * one URI; an unknown id throws ResourceNotFound, never a stack trace.
+ * one URI; an unknown id throws a not_found HostlensError, never a stack trace.
  */
 export interface ResourceTemplateDefinition {
   name: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { createHistory } from '../collectors/history.js';
 import { detectAnomalies } from '../tools/detect-anomalies.js';
 import { servicesAt } from '../../test/fixtures/services.js';
@@ -115,7 +115,7 @@ test('detect_anomalies: paged ranking with a cursor, explicit baseline, bad time
   assert.deepEqual(first.warnings, []); // 10 min of history cover the 5 min baseline
   const longer = await call({ window: { since: '-8m' } }); // baseline from -16m: before the history
   assert.ok(longer.warnings!.some((w) => /starts at .* after the baseline start .* baseline is partial/.test(w)), longer.warnings!.join('|'));
-  await assert.rejects(call({ window: { since: 'an hour ago' } }), (e: Error) => e instanceof ToolError && /window\.since/.test(e.message));
-  await assert.rejects(call({ window: { since: '-5m' }, baseline: { since: '-30h' } }), (e: Error) => e instanceof ToolError && /baseline\.since/.test(e.message));
+  await assert.rejects(call({ window: { since: 'an hour ago' } }), (e: Error) => e instanceof HostlensError && /window\.since/.test(e.message));
+  await assert.rejects(call({ window: { since: '-5m' }, baseline: { since: '-30h' } }), (e: Error) => e instanceof HostlensError && /baseline\.since/.test(e.message));
   assert.throws(() => detectAnomalies.input.parse({ window: { since: '-5m' }, limit: 51 }));
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { getCgroup } from '../tools/get-cgroup.js';
 import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
@@ -118,9 +118,9 @@ test('container-v2 through the tool: memory near its limit, OOM kill, idle windo
 
 test('unknown targets are clear tool errors; an aborted window rejects', { timeout: 30_000 }, async (t) => {
   const services = servicesAt(FIXTURE_HOSTS + 'cgroup-v1');
-  await assert.rejects(call(services, { target: { pid: 424242 } }).result, (e) => e instanceof ToolError && /no process with pid 424242/.test(e.message));
-  await assert.rejects(call(services, { target: { unit: 'ghost.service' } }).result, (e) => e instanceof ToolError && /ghost\.service/.test(e.message));
-  await assert.rejects(call(services, { target: { path: '/../../etc' } }).result, (e) => e instanceof ToolError && /invalid cgroup path/.test(e.message));
+  await assert.rejects(call(services, { target: { pid: 424242 } }).result, (e) => e instanceof HostlensError && /no process with pid 424242/.test(e.message));
+  await assert.rejects(call(services, { target: { unit: 'ghost.service' } }).result, (e) => e instanceof HostlensError && /ghost\.service/.test(e.message));
+  await assert.rejects(call(services, { target: { path: '/../../etc' } }).result, (e) => e instanceof HostlensError && /invalid cgroup path/.test(e.message));
   // Mocked timers never fire unless ticked, so the 10 s window cannot end by itself: a rejection proves the abort
   // ended it, and a window that ignored the abort would hang (the test's timeout is the guard).
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });

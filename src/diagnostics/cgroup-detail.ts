@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { z } from 'zod';
+import { HostlensError } from '../contracts/errors.js';
 import type { HostInputs } from './host-inputs.js';
 import type { CgroupCpuStat, CgroupInfo } from '../collectors/cgroup.js';
 import { readCgroupCpuStat, throttlingInWindow, v1Mount } from '../collectors/cgroup.js';
@@ -93,11 +94,6 @@ export interface MeasureCgroupOptions {
   now?: () => number;
 }
 
-/** A ToolError-worthy failure: the target does not exist. */
-export class CgroupNotFound extends Error {
-  override name = 'CgroupNotFound';
-}
-
 const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
   await sleepFor(ms, undefined, signal ? { signal } : {});
 };
@@ -123,10 +119,10 @@ function psiOut(r: PsiResource | null): z.infer<typeof psi> {
   return r ? { some: l(r.some), full: r.full ? l(r.full) : null } : null;
 }
 
-/** Reads the target, waits windowSec, re-reads its cpu counters; throws CgroupNotFound for an unknown target. */
+/** Reads the target, waits windowSec, re-reads its cpu counters; throws not_found for an unknown target. */
 export async function measureCgroup(services: HostInputs, target: CgroupTarget, opts: MeasureCgroupOptions): Promise<CgroupDetailResult> {
   const r = readCgroupTarget(services.collectors, target);
-  if ('error' in r) throw new CgroupNotFound(r.error);
+  if ('error' in r) throw new HostlensError('not_found', r.error);
   const info = r.info;
   const now = opts.now ?? (() => performance.now());
   const t0 = now();

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { recentChanges } from '../tools/recent-changes.js';
@@ -80,11 +80,11 @@ test('since and kinds filters', async () => {
   assert.ok(cfg.changes.every((c) => c.kind === 'config'));
 });
 
-test('since: more than 30 days back, in the future or not a time is a ToolError', async () => {
+test('since: more than 30 days back, in the future or not a time is a HostlensError', async () => {
   const s = services(FIXTURE);
-  await assert.rejects(collectChanges(s, { since: '-31d', nowMs: NOW }), (e: unknown) => e instanceof ToolError && /30 days/.test(e.message));
-  await assert.rejects(collectChanges(s, { since: '2026-12-01T00:00:00Z', nowMs: NOW }), ToolError);
-  await assert.rejects(collectChanges(s, { since: 'last tuesday', nowMs: NOW }), ToolError);
+  await assert.rejects(collectChanges(s, { since: '-31d', nowMs: NOW }), (e: unknown) => e instanceof HostlensError && /30 days/.test(e.message));
+  await assert.rejects(collectChanges(s, { since: '2026-12-01T00:00:00Z', nowMs: NOW }), HostlensError);
+  await assert.rejects(collectChanges(s, { since: 'last tuesday', nowMs: NOW }), HostlensError);
 });
 
 test('kernel package installed while another kernel runs → a kernel change saying a reboot is needed; the current boot is a reboot change', async () => {
@@ -182,8 +182,8 @@ test('recent_changes tool: pages of limit 3 through 7 changes, cursor bound to t
   const first = await recentChanges.handler(args, ctx(s));
   assert.ok(first.data.redactions >= 1);
   assert.match(recentChanges.render(first), /7 change\(s\) since .* \(package 7\)/);
-  await assert.rejects(recentChanges.handler({ ...args, kinds: ['config'], cursor: first.truncated!.nextCursor! }, ctx(s)), ToolError);
-  await assert.rejects(recentChanges.handler({ host: 'elsewhere' }, ctx(s)), ToolError);
+  await assert.rejects(recentChanges.handler({ ...args, kinds: ['config'], cursor: first.truncated!.nextCursor! }, ctx(s)), HostlensError);
+  await assert.rejects(recentChanges.handler({ host: 'elsewhere' }, ctx(s)), HostlensError);
 });
 
 test('live: on this Debian host recent_changes answers without error (package source ok, every change well-formed)', async () => {

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { HostInputs } from './host-inputs.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { readCpuStat } from '../collectors/cpu.js';
 import { readPackageHistory } from '../collectors/dpkg.js';
 import type { AptRun, DpkgEntry } from '../collectors/dpkg.js';
@@ -76,8 +76,8 @@ export type ChangesData = z.infer<typeof changesDataSchema>;
 /** Epoch ms of `since` (relative or RFC 3339), refused beyond 30 days or in the future. */
 export function resolveSince(since: string, nowMs: number): number {
   const t = parseTime(since, nowMs, 'since');
-  if (t < nowMs - MAX_SINCE_MS - 1000) throw new ToolError('since is more than 30 days ago: use e.g. "-7d", "-30d" or a later RFC 3339 time');
-  if (t > nowMs) throw new ToolError('since is in the future');
+  if (t < nowMs - MAX_SINCE_MS - 1000) throw new HostlensError('invalid_argument', 'since is more than 30 days ago: use e.g. "-7d", "-30d" or a later RFC 3339 time');
+  if (t > nowMs) throw new HostlensError('invalid_argument', 'since is in the future');
   return t;
 }
 

@@ -4,7 +4,7 @@
  * redacted and clipped.
  */
 import { z } from 'zod';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { ApiOptions, ContainerInspect, LogFrame } from '../collectors/containers.js';
 import { API_PREFIX, apiGet, apiJson, demuxLogs, engineMessage, parseInspect } from '../collectors/containers.js';
 import { clipString } from '../collectors/read.js';
@@ -36,14 +36,14 @@ export const containerLogsDataSchema = z.object({
 });
 export type ContainerLogsData = z.infer<typeof containerLogsDataSchema>;
 
-/** Inspect by id prefix or name; 404 → ToolError (unknown container); other failures → Error text. */
+/** Inspect by id prefix or name; 404 → not_found (unknown container); other failures → unavailable with the engine's text. */
 export async function inspectContainer(socket: string, ref: string, opts: ApiOptions): Promise<ContainerInspect> {
-  if (!CONTAINER_REF.test(ref)) throw new ToolError(`"${ref.slice(0, 64)}" is not a container id or name (letters, digits, "_.-", ≤ 128 chars)`);
+  if (!CONTAINER_REF.test(ref)) throw new HostlensError('invalid_argument', `"${ref.slice(0, 64)}" is not a container id or name (letters, digits, "_.-", ≤ 128 chars)`);
   const r = await apiJson(socket, `${API_PREFIX}/containers/${encodeURIComponent(ref)}/json`, opts);
-  if (!r.ok && r.status === 404) throw new ToolError(`no container "${ref}" on this engine (list_containers shows ids and names)`);
-  if (!r.ok) throw new ToolError(`the container engine could not inspect "${ref}": ${r.message}`);
+  if (!r.ok && r.status === 404) throw new HostlensError('not_found', `no container "${ref}" on this engine (list_containers shows ids and names)`);
+  if (!r.ok) throw new HostlensError('unavailable', `the container engine could not inspect "${ref}": ${r.message}`);
   const c = parseInspect(r.value);
-  if (c === null) throw new ToolError(`the container engine returned a malformed document for "${ref}"`);
+  if (c === null) throw new HostlensError('unavailable', `the container engine returned a malformed document for "${ref}"`);
   return c;
 }
 
@@ -81,10 +81,10 @@ export async function readContainerLogs(socket: string, c: ContainerInspect, q: 
   if (q.sinceMs !== null) params.set('since', String(Math.floor(q.sinceMs / 1000)));
   const path = `${API_PREFIX}/containers/${c.id}/logs?${params.toString()}`;
   const r = await apiGet(socket, path, opts);
-  if (r.error !== null && r.body.length === 0) throw new ToolError(`the container engine did not return logs for ${c.name ?? c.id.slice(0, 12)}: ${r.error}`);
+  if (r.error !== null && r.body.length === 0) throw new HostlensError('unavailable', `the container engine did not return logs for ${c.name ?? c.id.slice(0, 12)}: ${r.error}`);
   if (r.status !== null && (r.status < 200 || r.status > 299)) {
     const hint = r.status === 501 ? ' (its logging driver, e.g. syslog or none, keeps no logs the engine can read: look in the journal or syslog)' : '';
-    throw new ToolError(`the container engine refused the logs of ${c.name ?? c.id.slice(0, 12)}: HTTP ${r.status} ${engineMessage(r.body)}`.trim() + hint);
+    throw new HostlensError('unavailable', `the container engine refused the logs of ${c.name ?? c.id.slice(0, 12)}: HTTP ${r.status} ${engineMessage(r.body)}`.trim() + hint);
   }
   if (r.error !== null) warnings.push(`logs stream ended early (${r.error}): the lines read so far are shown`);
   if (r.capped) warnings.push(`logs response cut at ${r.body.length} bytes: the newest lines may be missing`);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ToolDefinition, ToolOutput } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { createServices } from '../app/host-services.js';
 import type { RunningServices } from '../app/host-services.js';
 import { getContainerLogs } from '../tools/get-container-logs.js';
@@ -169,13 +169,13 @@ describe('recorded Docker API responses over a unix socket: list_containers and 
     assert.match(out.data.lines[0]!.text, /token=\[REDACTED\]/);
   });
 
-  test('get_container_logs: an unknown container is a ToolError; a bad name never reaches the API', async () => {
-    await assert.rejects(() => call(getContainerLogs, { container: 'nope' }, services), (e: unknown) => e instanceof ToolError && /no container "nope"/.test((e as Error).message));
+  test('get_container_logs: an unknown container is a HostlensError; a bad name never reaches the API', async () => {
+    await assert.rejects(() => call(getContainerLogs, { container: 'nope' }, services), (e: unknown) => e instanceof HostlensError && /no container "nope"/.test((e as Error).message));
     const before = replay.requests.length;
     assert.throws(() => getContainerLogs.input.parse({ container: '../../version' }));
     assert.throws(() => getContainerLogs.input.parse({ container: 'web?x=1' }));
     assert.equal(replay.requests.length, before);
-    await assert.rejects(() => call(getContainerLogs, { container: 'web', since: 'yesterday' }, services), ToolError);
+    await assert.rejects(() => call(getContainerLogs, { container: 'web', since: 'yesterday' }, services), HostlensError);
   });
 });
 
@@ -270,14 +270,14 @@ describe('recorded Docker API responses over a unix socket: cancellation', () =>
 });
 
 describe('recorded Docker API responses over a unix socket: logs the engine cannot read', () => {
-  test('a 501 from the logs endpoint (syslog/none logging driver) is a ToolError with the engine message and where to look', async () => {
+  test('a 501 from the logs endpoint (syslog/none logging driver) is a HostlensError with the engine message and where to look', async () => {
     const msg = 'configured logging driver does not support reading';
     const r = await startDockerReplay({ logsError: { status: 501, message: msg } });
     const services = createServices({ root: '/nonexistent', containerSocket: r.socket, startSampler: false, changeWatch: false });
     try {
       await assert.rejects(
         () => getContainerLogs.handler(getContainerLogs.input.parse({ container: 'web' }), { services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined }),
-        (e: unknown) => e instanceof ToolError && (e as Error).message.includes(`HTTP 501 ${msg}`) && /journal or syslog/.test((e as Error).message),
+        (e: unknown) => e instanceof HostlensError && (e as Error).message.includes(`HTTP 501 ${msg}`) && /journal or syslog/.test((e as Error).message),
       );
     } finally {
       services.stop();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { getHistory } from '../tools/get-history.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { createSampler } from '../collectors/sampler.js';
@@ -20,17 +20,17 @@ test('parseTime: now, relative offsets and RFC 3339 with a zone', () => {
   assert.equal(parseTime('2026-01-31T12:45:00.5+01:00', NOW, 'since'), Date.UTC(2026, 0, 31, 11, 45, 0, 500));
 });
 
-test('parseTime: anything else is a ToolError naming the argument and the accepted forms', () => {
+test('parseTime: anything else is a HostlensError naming the argument and the accepted forms', () => {
   for (const bad of ['15m', '-15x', '-m', 'yesterday', '2026-01-31', '2026-01-31T11:45:00', '2026-13-45T99:00:00Z', '', '-1e3s', '+5m']) {
-    assert.throws(() => parseTime(bad, NOW, 'window.since'), (e: Error) => e instanceof ToolError && /window\.since/.test(e.message) && /RFC 3339/.test(e.message), bad);
+    assert.throws(() => parseTime(bad, NOW, 'window.since'), (e: Error) => e instanceof HostlensError && /window\.since/.test(e.message) && /RFC 3339/.test(e.message), bad);
   }
 });
 
 test('resolveRange: bounded to 24 h, until after since, a future until clamped to now', () => {
   assert.deepEqual(resolveRange('-24h', undefined, NOW), { fromMs: NOW - 86_400_000, toMs: NOW });
-  assert.throws(() => resolveRange('-25h', undefined, NOW), (e: Error) => e instanceof ToolError && /24 h/.test(e.message));
-  assert.throws(() => resolveRange('-5m', '-10m', NOW), ToolError);
-  assert.throws(() => resolveRange('now', undefined, NOW), ToolError);
+  assert.throws(() => resolveRange('-25h', undefined, NOW), (e: Error) => e instanceof HostlensError && /24 h/.test(e.message));
+  assert.throws(() => resolveRange('-5m', '-10m', NOW), HostlensError);
+  assert.throws(() => resolveRange('now', undefined, NOW), HostlensError);
   assert.deepEqual(resolveRange('-5m', '2030-01-01T00:00:00Z', NOW), { fromMs: NOW - 300_000, toMs: NOW });
 });
 
@@ -99,12 +99,12 @@ test('readHistory: ranges beyond 15 min read the 1 min ring (per-minute means)',
   assert.equal(cpu.stats.count, 4); // minutes 11:57 (partial), 11:58, 11:59, 12:00 (in progress)
 });
 
-test('readHistory: metrics omitted lists the names; unknown names are a ToolError listing the valid ones', () => {
+test('readHistory: metrics omitted lists the names; unknown names are a HostlensError listing the valid ones', () => {
   const s = historyServices(5);
   const list = readHistory(s, {}, NOW).data.available!;
   assert.ok(list.some((m) => m.metric === 'psi.memory.full' && m.unit === '%'));
   assert.ok(list.some((m) => m.metric === 'disk.sda.utilPct'));
-  assert.throws(() => readHistory(s, { metrics: ['cpu.busyPct', 'disk.sdz.utilPct'] }, NOW), (e: Error) => e instanceof ToolError && /"disk\.sdz\.utilPct"/.test(e.message) && /disk\.sda\.utilPct/.test(e.message));
+  assert.throws(() => readHistory(s, { metrics: ['cpu.busyPct', 'disk.sdz.utilPct'] }, NOW), (e: Error) => e instanceof HostlensError && /"disk\.sdz\.utilPct"/.test(e.message) && /disk\.sda\.utilPct/.test(e.message));
   // a static name is valid before any data: all-null points, count 0
   const empty = readHistory(servicesAt(undefined), { metrics: ['psi.io.full'] }, NOW);
   assert.equal(empty.data.series[0]!.stats.count, 0);
@@ -120,10 +120,10 @@ test('readHistory: maxPoints is lowered so ten series fit maxResultBytes', () =>
   assert.ok(r.warnings.some((w) => /maxPoints lowered/.test(w)));
 });
 
-test('get_history: a bad since is a ToolError', async () => {
+test('get_history: a bad since is a HostlensError', async () => {
   const ctx = { services: historyServices(5), served: new Map(), signal: AbortSignal.timeout(5000), progress: async () => undefined };
-  await assert.rejects(getHistory.handler(getHistory.input.parse({ metrics: ['cpu.busyPct'], since: 'last tuesday' }), ctx), ToolError);
-  await assert.rejects(getHistory.handler(getHistory.input.parse({ since: '-3d' }), ctx), ToolError);
+  await assert.rejects(getHistory.handler(getHistory.input.parse({ metrics: ['cpu.busyPct'], since: 'last tuesday' }), ctx), HostlensError);
+  await assert.rejects(getHistory.handler(getHistory.input.parse({ since: '-3d' }), ctx), HostlensError);
   assert.throws(() => getHistory.input.parse({ metrics: [] }));
   assert.throws(() => getHistory.input.parse({ maxPoints: 201 }));
 });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { HostInputs } from './host-inputs.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { describeMetric } from '../collectors/history.js';
 import { parseTime } from '../util/time-arg.js';
 import type { MetricHistory, Resolution, SeriesData } from '../collectors/history.js';
@@ -19,8 +19,8 @@ export interface TimeRange {
 export function resolveRange(since: string, until: string | undefined, nowMs: number, what = '', untilMs = nowMs): TimeRange {
   const fromMs = parseTime(since, nowMs, `${what}since`);
   const toMs = Math.min(nowMs, until === undefined ? untilMs : parseTime(until, nowMs, `${what}until`));
-  if (fromMs < nowMs - MAX_RANGE_MS - 1000) throw new ToolError(`${what}since is more than 24 h ago: the history keeps 24 h (1 min resolution)`);
-  if (toMs <= fromMs) throw new ToolError(`${what}until must be after ${what}since (and since in the past)`);
+  if (fromMs < nowMs - MAX_RANGE_MS - 1000) throw new HostlensError('invalid_argument', `${what}since is more than 24 h ago: the history keeps 24 h (1 min resolution)`);
+  if (toMs <= fromMs) throw new HostlensError('invalid_argument', `${what}until must be after ${what}since (and since in the past)`);
   return { fromMs, toMs };
 }
 
@@ -151,14 +151,15 @@ export interface HistoryQuery {
   maxPoints?: number;
 }
 
-/** A ToolError for names that are neither static nor a recorded family metric, listing the valid ones. */
+/** An invalid_argument HostlensError for names that are neither static nor a recorded family metric, listing the valid ones. */
 export function checkMetricNames(history: MetricHistory, names: readonly string[]): void {
   const valid = new Set(history.metrics().map((m) => m.name));
   const bad = names.filter((n) => !valid.has(n));
   if (bad.length === 0) return;
   const list = [...valid];
   const shown = list.slice(0, 60).join(', ');
-  throw new ToolError(
+  throw new HostlensError(
+    'invalid_argument',
     `unknown metric${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b.slice(0, 80)}"`).join(', ')}; valid: ${shown}${list.length > 60 ? ` …(+${list.length - 60})` : ''}`,
   );
 }

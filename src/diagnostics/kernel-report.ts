@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { HostInputs } from './host-inputs.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { MAX_SCAN, queryJournal } from '../collectors/journal.js';
 import { hostNowMs, readBtimeSec, readKmsg } from '../collectors/kmsg.js';
 import { clipString, epochSecToRfc3339 } from '../collectors/read.js';
@@ -157,13 +157,13 @@ export interface KernelEventsResult {
   warnings: string[];
 }
 
-/** Range check and the classified events of the range; ToolError for a bad or too old `since`. */
+/** Range check and the classified events of the range; invalid_argument for a bad or too old `since`. */
 export async function collectKernelEvents(services: HostInputs, q: KernelEventsQuery, signal?: AbortSignal): Promise<KernelEventsResult> {
   const ctx = services.collectors;
   const nowMs = hostNowMs(ctx, readBtimeSec(ctx));
   const sinceMs = parseTime(q.since ?? '-24h', nowMs, 'since');
-  if (sinceMs < nowMs - MAX_SINCE_MS - 1000) throw new ToolError('since is more than 7 d ago: get_kernel_events looks back at most 7 days');
-  if (sinceMs > nowMs) throw new ToolError('since is in the future');
+  if (sinceMs < nowMs - MAX_SINCE_MS - 1000) throw new HostlensError('invalid_argument', 'since is more than 7 d ago: get_kernel_events looks back at most 7 days');
+  if (sinceMs > nowMs) throw new HostlensError('invalid_argument', 'since is in the future');
   const g = await gather(services, sinceMs, nowMs, signal);
   const all = classifyKernelMessages(g.messages).filter((e) => e.tsMs === null || e.tsMs >= sinceMs);
   const counts = Object.fromEntries(KERNEL_EVENT_KINDS.map((k) => [k, 0])) as Record<KernelEventKind, number>;

@@ -49,7 +49,7 @@ test('get_process on a garbage proc tree: nulls and warnings, never a throw; the
     mkdirSync(join(root, 'proc/78'));
     writeFileSync(join(root, 'proc/78/stat'), '78 (trunc');
     await assert.rejects(getProcess.handler(getProcess.input.parse({ pid: 78, windowSec: 0.2 }), ctx), /process 78 exited during the call or its proc\/78\/stat could not be parsed/);
-    await assert.rejects(getProcess.handler(getProcess.input.parse({ pid: 79, windowSec: 0.2 }), ctx), /^ToolError: no process with pid 79$/);
+    await assert.rejects(getProcess.handler(getProcess.input.parse({ pid: 79, windowSec: 0.2 }), ctx), /^HostlensError: no process with pid 79$/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { systemdStatus } from '../collectors/systemd.js';
@@ -78,8 +78,8 @@ describe('recorded systemctl output: list_services and get_service', () => {
     assert.deepEqual((await list(services, { state: 'failed' })).data.units.map((u) => u.name), ['backup.service', 'nginx.service']);
     assert.deepEqual((await list(services, { state: 'inactive' })).data.units.map((u) => u.name), ['redis.service', 'rsync.service']);
     assert.deepEqual((await list(services, { state: 'active', pattern: '[wc]*' })).data.units.map((u) => u.name), ['worker.service', 'cron.service']);
-    await assert.rejects(list(services, { pattern: 'x; rm -rf /' }), ToolError);
-    await assert.rejects(list(services, { pattern: '--all' }), ToolError);
+    await assert.rejects(list(services, { pattern: 'x; rm -rf /' }), HostlensError);
+    await assert.rejects(list(services, { pattern: '--all' }), HostlensError);
   });
 
   test('paging: limit + cursor visit every unit once, in order', async () => {
@@ -131,9 +131,9 @@ describe('recorded systemctl output: list_services and get_service', () => {
   });
 
   test('get_service: unknown and hostile unit names are tool errors', async () => {
-    await assert.rejects(get(services, { unit: 'nosuch.service' }), (e: unknown) => e instanceof ToolError && /unknown unit "nosuch.service"/.test(e.message));
+    await assert.rejects(get(services, { unit: 'nosuch.service' }), (e: unknown) => e instanceof HostlensError && /unknown unit "nosuch.service"/.test(e.message));
     for (const bad of ['x; rm -rf /', '--help', '../x', '-x', 'a b']) {
-      await assert.rejects(get(services, { unit: bad }), (e: unknown) => e instanceof ToolError && /is not a unit name/.test(e.message), bad);
+      await assert.rejects(get(services, { unit: bad }), (e: unknown) => e instanceof HostlensError && /is not a unit name/.test(e.message), bad);
     }
   });
 
@@ -142,7 +142,7 @@ describe('recorded systemctl output: list_services and get_service', () => {
   test('a hung systemctl becomes a tool error naming the time limit', { timeout: 20_000 }, async () => {
     process.env.PATH = `${join(FIX, 'hang')}:${savedPath ?? ''}`;
     try {
-      await assert.rejects(list(services), (e: unknown) => e instanceof ToolError && /killed after its time limit/.test(e.message));
+      await assert.rejects(list(services), (e: unknown) => e instanceof HostlensError && /killed after its time limit/.test(e.message));
     } finally {
       process.env.PATH = `${join(FIX, 'bin')}:${savedPath ?? ''}`;
     }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { HostInputs } from './host-inputs.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import {
   DEP_PROPERTIES, DETAIL_PROPERTIES, LIST_PROPERTIES, environmentNames, execCodeName, listUnits, propInt, propList, propTimestamp, showUnits, systemdStatus,
 } from '../collectors/systemd.js';
@@ -172,7 +172,7 @@ export async function listServices(
     const u = unavailable(down);
     return { data: { systemd: { available: false, reason: down.reason }, units: [], counts: null }, assessments: [u.assessment], warnings: [u.warning], truncated: false };
   }
-  if (listed.error) throw new ToolError(`could not list units: ${listed.error}`);
+  if (listed.error) throw new HostlensError('unavailable', `could not list units: ${listed.error}`);
   const all = listed.value;
   rememberUnitNames(services, all.map((u) => u.name));
   const counts = { failed: 0, active: 0, inactive: 0, activating: 0, total: all.length };
@@ -184,7 +184,7 @@ export async function listServices(
   }
   const chosen = all.filter((u) => matchesState(u.active, opts.state) && (!opts.pattern || opts.pattern.test(u.name)));
   const shown = await showUnits(chosen.map((u) => u.name), LIST_PROPERTIES, run);
-  if (shown.error) throw new ToolError(`could not read unit properties: ${shown.error}`);
+  if (shown.error) throw new HostlensError('unavailable', `could not read unit properties: ${shown.error}`);
   const units = chosen.map((u) => unitFromProps(u, shown.value.get(u.name))).sort(compareUnits);
   const failedNames = all.filter((u) => u.active === 'failed').map((u) => u.name);
   const worstRestarts = [...units].sort((a, b) => (b.restarts ?? 0) - (a.restarts ?? 0))[0];
@@ -212,7 +212,7 @@ export interface ServiceDetailResult {
   warnings: string[];
 }
 
-/** One unit's detail; unknown unit → ToolError. The log tail is added by the tool. */
+/** One unit's detail; unknown unit → not_found. The log tail is added by the tool. */
 export async function readServiceDetail(services: HostInputs, unitName: string, run: RunOpts = {}): Promise<ServiceDetailResult> {
   const status = systemdStatus(services.collectors);
   const systemd = { available: status.available, reason: status.reason };
@@ -226,9 +226,9 @@ export async function readServiceDetail(services: HostInputs, unitName: string, 
     const u = unavailable(down);
     return { systemd: { available: false, reason: down.reason }, unit: null, assessments: [u.assessment], warnings: [u.warning] };
   }
-  if (shown.error) throw new ToolError(`could not read unit "${unitName}": ${shown.error}`);
+  if (shown.error) throw new HostlensError('unavailable', `could not read unit "${unitName}": ${shown.error}`);
   const p = [...shown.value.values()][0];
-  if (!p || p.get('LoadState') === 'not-found') throw new ToolError(`unknown unit "${unitName}": systemd has no such unit (see list_services for names)`);
+  if (!p || p.get('LoadState') === 'not-found') throw new HostlensError('not_found', `unknown unit "${unitName}": systemd has no such unit (see list_services for names)`);
   const warnings = [...shown.warnings];
   const deps: Array<{ name: string; relation: string }> = [];
   for (const relation of DEP_RELATIONS) for (const name of propList(p.get(relation))) if (!deps.some((d) => d.name === name)) deps.push({ name, relation });

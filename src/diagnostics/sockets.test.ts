@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ToolContext } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
 import { getProcess } from '../tools/get-process.js';
 import { listSockets } from '../tools/list-sockets.js';
@@ -118,7 +118,7 @@ test('storm: the socket list is paged (limit 50 of 3,034) and the cursor continu
   const key = (s: { proto: string; localAddress: string; localPort: number; remoteAddress: string; remotePort: number }) => `${s.proto}${s.localAddress}${s.localPort}${s.remoteAddress}${s.remotePort}`;
   const seen = new Set(first.data.sockets!.map(key));
   assert.ok(second.data.sockets!.every((s) => !seen.has(key(s))));
-  await assert.rejects(call({ cursor: first.truncated!.nextCursor, state: 'LISTEN' }), ToolError, 'a cursor is bound to its query');
+  await assert.rejects(call({ cursor: first.truncated!.nextCursor, state: 'LISTEN' }), HostlensError, 'a cursor is bound to its query');
 });
 
 test('storm: filters — listening, port (local or remote), proto, pid; groupBy process', async () => {
@@ -192,5 +192,5 @@ test('storm: get_process on the api — fds by type, listening ports, children, 
   const legacy = await getProcess.handler(getProcess.input.parse({ pid: 1700, windowSec: 0.2 }), ctx);
   assert.deepEqual([legacy.data.fdCount, legacy.data.fdsByType, legacy.data.listeningPorts, legacy.data.fdUsedPct], [null, null, null, null]);
   assert.equal(legacy.assessments![0]!.status, 'unknown');
-  await assert.rejects(getProcess.handler(getProcess.input.parse({ pid: 4_000_000, windowSec: 0.2 }), ctx), (e: Error) => e instanceof ToolError && e.message === 'no process with pid 4000000');
+  await assert.rejects(getProcess.handler(getProcess.input.parse({ pid: 4_000_000, windowSec: 0.2 }), ctx), (e: Error) => e instanceof HostlensError && e.message === 'no process with pid 4000000');
 });

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Services } from '../definitions/host-services.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { findSpaceHogsTool } from '../tools/find-space-hogs.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 
@@ -35,7 +35,7 @@ test('find_space_hogs pages entries largest first with a cursor bound to path an
     assert.equal(first.truncated?.returned, 5);
     const second = await run(services, { path: '/srv/data', limit: 5, cursor: first.truncated!.nextCursor });
     assert.deepEqual(second.data.entries.map((e) => e.path), ['/srv/data/f27', '/srv/data/f26', '/srv/data/f25', '/srv/data/f24', '/srv/data/f23']);
-    await assert.rejects(run(services, { path: '/srv/data', depth: 1, limit: 5, cursor: first.truncated!.nextCursor }), (e) => e instanceof ToolError && /different query/.test(e.message));
+    await assert.rejects(run(services, { path: '/srv/data', depth: 1, limit: 5, cursor: first.truncated!.nextCursor }), (e) => e instanceof HostlensError && /different query/.test(e.message));
     assert.equal(first.data.deletedOpenSummary.processesScanned, 0); // an empty proc/
     assert.match(findSpaceHogsTool.render(first), /largest \(depth ≤ 2, 5 of 32\)/);
   } finally {
@@ -46,10 +46,10 @@ test('find_space_hogs pages entries largest first with a cursor bound to path an
 test('find_space_hogs: the configured scan roots are the allow-list; inputs are bounded', async () => {
   const { root, services } = setup();
   try {
-    await assert.rejects(run(services, { path: '/tmp' }), (e) => e instanceof ToolError && /allowed roots: \/srv \(config scanRoots/.test(e.message));
+    await assert.rejects(run(services, { path: '/tmp' }), (e) => e instanceof HostlensError && /allowed roots: \/srv \(config scanRoots/.test(e.message));
     // A missing path outside the allow-list is "outside", not "no such directory" (no existence probe).
-    await assert.rejects(run(services, { path: '/root/secret-project' }), (e) => e instanceof ToolError && /is outside the directories/.test(e.message));
-    await assert.rejects(run(services, { path: '/srv/missing' }), (e) => e instanceof ToolError && /\/srv\/missing: no such directory/.test(e.message));
+    await assert.rejects(run(services, { path: '/root/secret-project' }), (e) => e instanceof HostlensError && /is outside the directories/.test(e.message));
+    await assert.rejects(run(services, { path: '/srv/missing' }), (e) => e instanceof HostlensError && /\/srv\/missing: no such directory/.test(e.message));
     const parse = (v: unknown) => findSpaceHogsTool.input.safeParse(v).success;
     assert.equal(parse({ path: '/srv', depth: 4 }), false);
     assert.equal(parse({ path: '/srv', depth: 0 }), false);

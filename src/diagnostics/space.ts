@@ -3,6 +3,7 @@
  * files that still hold space host-wide.
  */
 import { z } from 'zod';
+import { HostlensError } from '../contracts/errors.js';
 import type { HostInputs } from './host-inputs.js';
 import type { DeletedOpenFile, SpaceEntry } from '../collectors/space.js';
 import { deletedOpenTotalBytes, resolveScanPath, scanDeletedOpen, walkSpace } from '../collectors/space.js';
@@ -73,11 +74,6 @@ export interface FindSpaceOptions {
   maxFiles?: number;
 }
 
-/** A refused or missing path (becomes a ToolError). */
-export class ScanPathRefused extends Error {
-  override name = 'ScanPathRefused';
-}
-
 const bySizeDesc = (a: { sizeBytes: number | null; path: string }, b: { sizeBytes: number | null; path: string }): number =>
   (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
@@ -85,7 +81,8 @@ const bySizeDesc = (a: { sizeBytes: number | null; path: string }, b: { sizeByte
 export async function findSpaceHogs(services: HostInputs, o: FindSpaceOptions): Promise<{ data: SpaceData; warnings: string[] }> {
   const ctx = services.collectors;
   const r = resolveScanPath(ctx, o.path, services.limits.scanRoots);
-  if ('error' in r) throw new ScanPathRefused(r.error);
+  // A path outside the roots, refused or missing: the caller passes another one.
+  if ('error' in r) throw new HostlensError('invalid_argument', r.error);
   const t0 = performance.now();
   const deadline = t0 + o.timeoutMs;
   await o.progress?.(0, 'scanning open files for deleted ones');

@@ -4,18 +4,19 @@
  * The product (`hostlens serve`) and the test-only conformance fixtures are
  * both served by this same factory; only the McpServer factory differs.
  *
- * Request flow: Host guard → Origin guard → route (/healthz, /readyz,
- * /.well-known/oauth-protected-resource[/mcp], /mcp) → authentication (/mcp:
- * static hashed tokens or OAuth JWTs, src/http/auth/) → MCP endpoint (HTTP
- * checks, scope check, era routing) → SDK.
+ * Request flow: one ordered list of guards (built in createHttpApp, run by
+ * guards.ts runGuards), then the MCP endpoint (era routing) → SDK. A new
+ * check goes into that list at the slot that decides which status wins when
+ * a request breaks several rules.
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { AuthInfo } from '@modelcontextprotocol/server';
+import { HostlensError } from '../contracts/errors.js';
 import { silentLogger } from '../util/log.js';
 import type { Logger } from '../util/log.js';
-import { jsonRpcError, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Authenticator } from './auth/authenticate.js';
 import { endAtExpiry } from './auth/expiry.js';
@@ -23,8 +24,9 @@ import { isMetadataPath } from './auth/metadata.js';
 import { principalOf } from '../server/principal.js';
 import type { ScopeIndex } from '../catalogue/scope-index.js';
 import { legacyTokenEntry } from './auth/static-tokens.js';
-import { createHostGuard, createOriginGuard, isLoopbackAddress, joinRepeatedAuthorization, LOOPBACK_HOSTNAMES } from './guards.js';
-import type { Guard } from './guards.js';
+import { createHostGuard, createOriginGuard, isLoopbackAddress, joinRepeatedAuthorization, LOOPBACK_HOSTNAMES, runGuards } from './guards.js';
+import type { GuardStep, RequestState } from './guards.js';
+import { createMcpGuards } from './mcp-guards.js';
 import { healthResponse, readinessResponse } from './health.js';
 import type { Readiness } from './health.js';
 import { createMcpEndpoint, DEFAULT_MAX_LISTEN_STREAMS } from './mcp-endpoint.js';
@@ -36,7 +38,7 @@ import { metricsResponse, observeRequest } from './telemetry.js';
 import type { Telemetry } from './telemetry.js';
 import { createRateLimiter, enforceRateLimit } from './rate-limit.js';
 import { createStreamCap } from './stream-cap.js';
-import { connectionKey, setTenant, tenantKey, tenantOf } from '../server/tenant.js';
+import { connectionKey, setTenant, tenantKey } from '../server/tenant.js';
 import { createNodeServer, IDLE_KEEP_ALIVE_MS } from './node-server.js';
 import type { LocalPeerPolicy } from './local-peers.js';
 
@@ -84,6 +86,8 @@ export interface HttpAppOptions {
   telemetry?: Telemetry;
   /** Authentication off: the local users served besides root and the server's own user (local-peers.ts); always enforced then. */
   localPeers?: LocalPeerPolicy;
+  /** Rearranges the guard list (an embedder's own check in its slot, tests); default: the list as built. */
+  guards?: (steps: readonly GuardStep[]) => readonly GuardStep[];
 }
 
 export interface HttpApp {
@@ -94,10 +98,8 @@ export interface HttpApp {
   close(): Promise<void>;
   notify: { toolsChanged(): void; promptsChanged(): void; resourcesChanged(): void; resourceUpdated(uri: string): void };
   sessions: SessionManager;
-}
-
-export class ConfigurationError extends Error {
-  override name = 'ConfigurationError';
+  /** The names of the guards, in the order they run. */
+  guards: readonly string[];
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -113,12 +115,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const authenticator =
     options.authenticator ?? (options.authToken ? createAuthenticator({ tokens: [legacyTokenEntry(options.authToken)], logger }) : null);
   if (!isLoopbackAddress(host) && !authenticator) {
-    throw new ConfigurationError(`refusing to bind non-loopback address ${host} without authentication: set an auth token`);
+    throw new HostlensError('invalid_argument', `refusing to bind non-loopback address ${host} without authentication: set an auth token`);
   }
 
   const hostnames = [...LOOPBACK_HOSTNAMES, ...(options.allowedHosts ?? [])];
   if (!isLoopbackAddress(host) && host !== '0.0.0.0' && host !== '::') hostnames.push(host);
-  const guards: Guard[] = [createHostGuard(hostnames), createOriginGuard(hostnames, options.allowedOrigins ?? [])];
   const onerror = (error: Error): void => logger.warn('mcp error', { error: error.message });
 
   // B (limits): per-tenant rate limit, stream cap and listen share on /mcp (tenant.ts).
@@ -142,11 +143,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.maxListenStreams !== undefined ? { maxSubscriptions: options.maxListenStreams } : {}),
     ...(options.resourceExists ? { resourceExists: options.resourceExists } : {}),
+    onerror,
+  });
+  const mcp = createMcpGuards({
+    maxBodyBytes,
     ...(options.scopeIndex ? { scopeIndex: options.scopeIndex } : {}),
     ...(authenticator ? { forbidden: authenticator.forbidden } : {}),
-    // B (limits): POSTed JSON-RPC requests take a stream slot of their tenant.
-    admit: (request: Request, _facts: RequestFacts, body: unknown) => streams.admit(request, tenantOf(request), body),
-    onerror,
   });
 
   let draining = false;
@@ -160,46 +162,88 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     idleWaiters = [];
   };
 
-  const route = async (request: Request, facts: RequestFacts, authInfo?: AuthInfo, client?: string): Promise<Response> => {
-    for (const guard of guards) {
-      const refused = guard(request);
-      if (refused) return refused;
-    }
-    const path = new URL(request.url).pathname;
-    if ((path === '/healthz' || path === '/readyz') && request.method !== 'GET' && request.method !== 'HEAD') {
-      return jsonRpcError(405, TRANSPORT_ERROR, `Method Not Allowed: ${path} answers GET`, { headers: { allow: 'GET, HEAD' } });
-    }
-    if (path === '/healthz') return healthResponse(startedAt, version);
-    if (path === '/readyz') return readinessResponse(options.readiness, draining);
-    if (authenticator && isMetadataPath(path)) return authenticator.metadata(request);
-    // C (metrics): GET /metrics, hostlens:admin when auth is on.
-    if (path === '/metrics' && options.telemetry?.metrics) return metricsResponse(options.telemetry.metrics, authenticator, request);
-    if (path !== '/mcp') return jsonRpcError(404, TRANSPORT_ERROR, 'Not Found: the MCP endpoint is /mcp');
-    if (authenticator) {
-      const authenticated = await authenticator(request);
-      if (authenticated instanceof Response) {
-        // The request log says why (never with the token): missing_token, invalid_token, invalid_request, insufficient_scope.
-        facts.authError = /error="([a-z_]+)"/.exec(authenticated.headers.get('www-authenticate') ?? '')?.[1] ?? 'missing_token';
-        return authenticated;
-      }
-      authInfo = authenticated.authInfo;
-    }
-    const principal = principalOf(authInfo);
-    facts.principal = principal.id;
-    // B (limits): rate limit per tenant, then the stream cap for GET streams (POSTs are admitted once parsed).
-    const sid = request.headers.get('mcp-session-id');
-    const session = sid !== null && sessions.owns(sid, principal.id) ? sid : undefined;
-    const tenant = tenantKey({ principal: principal.id, authOn: authenticator !== null, session, connection: client });
-    setTenant(request, tenant);
-    const limited = await enforceRateLimit(limiter, tenant, request);
-    if (limited) return limited;
-    const capped = request.method === 'GET' ? streams.admit(request, tenant) : undefined;
-    if (capped) return capped;
-    if (draining) {
-      return jsonRpcError(503, TRANSPORT_ERROR, 'Service Unavailable: the server is shutting down', { headers: { connection: 'close' } });
-    }
+  /*
+   * The guards every request passes, in this order; the slot of a check decides which status wins when a
+   * request breaks several rules (test/http/guard-pipeline.test.ts):
+   * - host, origin: a Host and an Origin this server answers to (403);
+   * - other-paths: /healthz, /readyz, the OAuth metadata and /metrics are answered here, any path but /mcp is 404;
+   * - auth: the principal (401, 400, 403 from src/http/auth/) and the tenant its limits count against;
+   * - rate-limit: the tenant's token bucket (429); stream-cap: a GET stream over the tenant's cap (429);
+   * - drain: a server shutting down (503);
+   * - content-type (415), accept (406), body-size (413), body-shape (400), json (400 -32700), message-shape
+   *   (400, 404), listen-filter (400), scope (403): a POSTed message (mcp-guards.ts);
+   * - call-streams: a POSTed request over the tenant's stream cap or listen share (429);
+   * - batch-version: a batch outside 2025-03-26 (400 -32600).
+   */
+  const built: GuardStep[] = [
+    { name: 'host', run: createHostGuard(hostnames) },
+    { name: 'origin', run: createOriginGuard(hostnames, options.allowedOrigins ?? []) },
+    {
+      name: 'other-paths',
+      run: (request) => {
+        const path = new URL(request.url).pathname;
+        if ((path === '/healthz' || path === '/readyz') && request.method !== 'GET' && request.method !== 'HEAD') {
+          return httpErrorResponse(new HostlensError('method_not_allowed', `Method Not Allowed: ${path} answers GET`), { headers: { allow: 'GET, HEAD' } });
+        }
+        if (path === '/healthz') return healthResponse(startedAt, version);
+        if (path === '/readyz') return readinessResponse(options.readiness, draining);
+        if (authenticator && isMetadataPath(path)) return authenticator.metadata(request);
+        // C (metrics): GET /metrics, hostlens:admin when auth is on.
+        if (path === '/metrics' && options.telemetry?.metrics) return metricsResponse(options.telemetry.metrics, authenticator, request);
+        if (path !== '/mcp') return httpErrorResponse(new HostlensError('not_found', 'Not Found: the MCP endpoint is /mcp'));
+        return undefined;
+      },
+    },
+    {
+      name: 'auth',
+      run: async (request, state) => {
+        if (authenticator) {
+          const authenticated = await authenticator(request);
+          if (authenticated instanceof Response) {
+            // The request log says why (never with the token): missing_token, invalid_token, invalid_request, insufficient_scope.
+            state.facts.authError = /error="([a-z_]+)"/.exec(authenticated.headers.get('www-authenticate') ?? '')?.[1] ?? 'missing_token';
+            return authenticated;
+          }
+          state.authInfo = authenticated.authInfo;
+        }
+        const principal = principalOf(state.authInfo);
+        state.principal = principal;
+        state.facts.principal = principal.id;
+        // B (limits): the tenant every limit below counts against (tenant.ts).
+        const sid = request.headers.get('mcp-session-id');
+        const session = sid !== null && sessions.owns(sid, principal.id) ? sid : undefined;
+        state.tenant = tenantKey({ principal: principal.id, authOn: authenticator !== null, session, connection: state.client });
+        setTenant(request, state.tenant);
+        return undefined;
+      },
+    },
+    { name: 'rate-limit', run: (request, state) => enforceRateLimit(limiter, state.tenant ?? '', request) },
+    // GET streams take a slot here; POSTed requests once parsed (call-streams).
+    { name: 'stream-cap', run: (request, state) => (request.method === 'GET' ? streams.admit(request, state.tenant ?? '') : undefined) },
+    {
+      name: 'drain',
+      run: () =>
+        draining ? httpErrorResponse(new HostlensError('unavailable', 'Service Unavailable: the server is shutting down'), { headers: { connection: 'close' } }) : undefined,
+    },
+    { name: 'content-type', run: mcp.contentType },
+    { name: 'accept', run: mcp.accept },
+    { name: 'body-size', run: mcp.bodySize },
+    { name: 'body-shape', run: mcp.bodyShape },
+    { name: 'json', run: mcp.json },
+    { name: 'message-shape', run: mcp.messageShape },
+    { name: 'listen-filter', run: mcp.listenFilter },
+    { name: 'scope', run: mcp.scope },
+    // B (limits): POSTed JSON-RPC requests take a stream slot of their tenant.
+    { name: 'call-streams', run: (request, state) => (request.method === 'POST' ? streams.admit(request, state.tenant ?? '', state.body) : undefined) },
+    { name: 'batch-version', run: mcp.batchVersion },
+  ];
+  const guards = options.guards ? options.guards(built) : built;
+
+  const route = async (request: Request, state: RequestState): Promise<Response> => {
+    const refused = await runGuards(guards, request, state);
+    if (refused) return refused;
     // An event stream ends when the token it was opened with expires.
-    return endAtExpiry(await endpoint.handle(request, facts, authInfo), principal.expiresAtMs);
+    return endAtExpiry(await endpoint.handle(request, state), principalOf(state.authInfo).expiresAtMs);
   };
 
   const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo; client?: string }): Promise<Response> => {
@@ -210,10 +254,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (isCall) inflightCalls += 1;
     let response: Response;
     try {
-      response = await route(request, facts, fetchOptions?.authInfo, fetchOptions?.client);
+      const state: RequestState = {
+        facts,
+        ...(fetchOptions?.client !== undefined ? { client: fetchOptions.client } : {}),
+        ...(fetchOptions?.authInfo ? { authInfo: fetchOptions.authInfo } : {}),
+      };
+      response = await route(request, state);
     } catch (error) {
-      logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
-      response = jsonRpcError(500, -32603, 'Internal error');
+      // Whatever reaches here is a fault of ours: 500 "Internal error", what happened in the log only (error-mapping.ts).
+      response = httpErrorResponse(new HostlensError('internal', 'request failed', { cause: error }), { log: logger });
     }
     let listenDone: (() => void) | undefined;
     if (isCall && facts.rpcMethod === 'subscriptions/listen') {
@@ -253,6 +302,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   return {
     fetch,
     sessions,
+    guards: guards.map((g) => g.name),
     notify: {
       toolsChanged: () => {
         endpoint.notify.toolsChanged();

@@ -1,13 +1,59 @@
 /**
- * Request guards that run before anything else: a Host allow-list and an
- * Origin check (DNS-rebinding defence, 403). Each guard returns null to let
- * the request through, or the Response to answer with. Authentication of
- * /mcp lives in src/http/auth/.
+ * The guard pipeline: every request the HTTP app serves passes an ordered
+ * list of steps of one type (`Guard`), declared once in createHttpApp
+ * (app.ts) and run by `runGuards`; the first step that answers ends the
+ * request, and a request no step answers is dispatched to the MCP endpoint.
+ * The order is the contract: it decides which status a request that breaks
+ * several rules gets (a foreign Host is 403 before a missing token is 401,
+ * a client over its rate limit is 429 before a shutting-down server is 503).
+ *
+ * This file also holds the first two steps: the Host allow-list and the
+ * Origin check (DNS-rebinding defence, 403). Authentication is in
+ * src/http/auth/, the limits in rate-limit.ts and stream-cap.ts, the checks
+ * of a POSTed message in mcp-guards.ts.
  */
 import type { IncomingMessage } from 'node:http';
-import { jsonRpcError, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
+import type { Principal } from '../server/principal.js';
+import type { RequestFacts } from './mcp-endpoint.js';
 
-export type Guard = (request: Request) => Response | null;
+/** What the steps learn about a request, for the steps after them and the endpoint. */
+export interface RequestState {
+  /** For the request log and the audit (mcp-endpoint.ts). */
+  facts: RequestFacts;
+  /** The TCP connection's key (tenant.ts), when the node listener passed it. */
+  client?: string;
+  /** Set by `auth`: what the SDK hands to handlers (absent for the anonymous principal). */
+  authInfo?: AuthInfo;
+  /** Set by `auth`. */
+  principal?: Principal;
+  /** Set by `auth`: whose limits the request counts against (tenant.ts). */
+  tenant?: string;
+  /** POST: the body as read by `body` (bounded by maxBodyBytes). */
+  text?: string;
+  /** POST: the JSON-RPC message(s) as parsed by `json`. */
+  body?: unknown;
+}
+
+/** One step: undefined lets the request through, a Response answers it (a refusal, or a route such as /healthz). */
+export type Guard = (request: Request, state: RequestState) => Response | undefined | Promise<Response | undefined>;
+
+export interface GuardStep {
+  /** Names the step in the list (createHttpApp) and in tests. */
+  readonly name: string;
+  readonly run: Guard;
+}
+
+/** Runs `steps` in order; the first answer, or undefined when every step let the request through. */
+export async function runGuards(steps: readonly GuardStep[], request: Request, state: RequestState): Promise<Response | undefined> {
+  for (const step of steps) {
+    const answer = await step.run(request, state);
+    if (answer) return answer;
+  }
+  return undefined;
+}
 
 export const LOOPBACK_HOSTNAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -32,40 +78,49 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 function forbidden(message: string): Response {
-  return jsonRpcError(403, TRANSPORT_ERROR, message);
+  return httpErrorResponse(new HostlensError('forbidden', message));
 }
 
-/** Allows only requests whose Host names one of `allowedHostnames` (any port). */
+/**
+ * Allows only requests whose Host names one of `allowedHostnames` (any port).
+ * Not the SDK's hostHeaderValidationResponse: it parses the header as a URL,
+ * so `localhost:PORT/x`, `localhost:PORT?x`, `%6cocalhost:PORT` and
+ * `0x7f.0.0.1` all become localhost and pass (test/hostile/headers.test.ts
+ * sends the first three and expects 403), and its 403 echoes the header.
+ */
 export function createHostGuard(allowedHostnames: readonly string[]): Guard {
   const allowed = new Set(allowedHostnames.map((h) => normaliseHostname(h)));
   return (request) => {
     const header = request.headers.get('host');
     const name = header === null ? null : hostnameOf(header);
     if (name === null || !allowed.has(name)) return forbidden('Forbidden: Host header is not allowed');
-    return null;
+    return undefined;
   };
 }
 
 /**
  * Requests without Origin (every non-browser client) pass. A present Origin
  * must be an http(s) origin whose hostname is allowed, or match one of
- * `allowedOrigins` exactly; `Origin: null` is refused.
+ * `allowedOrigins` exactly; `Origin: null` is refused. Not the SDK's
+ * originValidationResponse: it admits any scheme with an allowed hostname
+ * (`ftp://localhost`, `ws://localhost`), takes hostnames only (no exact
+ * `https://ui.example.com` origin) and echoes the header in its 403.
  */
 export function createOriginGuard(allowedHostnames: readonly string[], allowedOrigins: readonly string[] = []): Guard {
   const hosts = new Set(allowedHostnames.map((h) => normaliseHostname(h)));
   const exact = new Set(allowedOrigins.map((o) => o.trim().toLowerCase().replace(/\/+$/, '')));
   return (request) => {
     const origin = request.headers.get('origin');
-    if (origin === null) return null;
+    if (origin === null) return undefined;
     const value = origin.trim().toLowerCase();
-    if (exact.has(value)) return null;
+    if (exact.has(value)) return undefined;
     let url: URL;
     try {
       url = new URL(value);
     } catch {
       return forbidden('Forbidden: Origin is not allowed');
     }
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && hosts.has(normaliseHostname(url.hostname))) return null;
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && hosts.has(normaliseHostname(url.hostname))) return undefined;
     return forbidden('Forbidden: Origin is not allowed');
   };
 }

@@ -12,9 +12,11 @@
  * exactly like a fresh one), and beyond `maxKeys` the least recently used
  * tenth is evicted.
  */
-import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { readRequestBody } from '@modelcontextprotocol/server';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
+import { requestIdOf } from '../server/jsonrpc-errors.js';
 import type { JsonRpcId } from '../server/jsonrpc-errors.js';
-import { readBounded } from './read-bounded.js';
 
 export const DEFAULT_REQUESTS_PER_SEC = 20;
 export const DEFAULT_BURST = 40;
@@ -96,10 +98,8 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
 
 /** The 429 answer for a refused request. */
 export function rateLimitedResponse(limiter: RateLimiter, retryAfterSec: number, id: JsonRpcId): Response {
-  return jsonRpcError(
-    429,
-    TRANSPORT_ERROR,
-    `Too Many Requests: this client is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`,
+  return httpErrorResponse(
+    new HostlensError('rate_limited', `Too Many Requests: this client is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`),
     { id, headers: { 'retry-after': String(retryAfterSec) } },
   );
 }
@@ -113,11 +113,9 @@ const PEEK_LIMIT = 64 * 1024;
  */
 export async function peekRequestId(request: Request): Promise<JsonRpcId> {
   if (request.method !== 'POST' || request.body === null) return null;
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > PEEK_LIMIT) return null;
   try {
-    const text = await readBounded(request.body, PEEK_LIMIT);
-    return text === null ? null : requestIdOf(JSON.parse(text));
+    const read = await readRequestBody(request, PEEK_LIMIT);
+    return read.tooLarge ? null : requestIdOf(JSON.parse(read.text));
   } catch {
     return null;
   }

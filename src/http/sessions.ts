@@ -28,7 +28,9 @@ import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
 import { isSubscribed } from '../server/subscriptions.js';
 import { principalOf } from '../server/principal.js';
 import { tenantOf } from '../server/tenant.js';
-import { jsonRpcError, JSONRPC_INVALID_PARAMS, requestIdOf, SESSION_NOT_FOUND, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
+import { requestIdOf } from '../server/jsonrpc-errors.js';
 import { createMemoryEventStore } from './event-store.js';
 import type { MemoryEventStoreOptions } from './event-store.js';
 import { onResponseDone } from './track.js';
@@ -170,7 +172,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
 
   const refuse = (parsedBody: unknown, message: string): Response =>
-    jsonRpcError(503, TRANSPORT_ERROR, message, { id: requestIdOf(parsedBody), headers: { 'retry-after': '30' } });
+    httpErrorResponse(new HostlensError('unavailable', message), { id: requestIdOf(parsedBody), headers: { 'retry-after': '30' } });
 
   const open = async (request: Request, parsedBody: unknown, authInfo?: AuthInfo): Promise<Response> => {
     const tenant = tenantOf(request);
@@ -234,7 +236,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (id !== null) {
         const session = sessions.get(id);
         if (!session || session.principal !== principalOf(authInfo).id) {
-          return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found: it was deleted, expired or never existed; send initialize to start a new one', {
+          return httpErrorResponse(new HostlensError('session_not_found', 'Session not found: it was deleted, expired or never existed; send initialize to start a new one'), {
             id: requestIdOf(parsedBody),
           });
         }
@@ -242,9 +244,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       if (request.method === 'POST' && isInitializeRequest(parsedBody)) return open(request, parsedBody, authInfo);
       if (request.method === 'POST' && (parsedBody as { method?: unknown } | null)?.method === 'initialize') {
-        return jsonRpcError(400, JSONRPC_INVALID_PARAMS, 'Invalid params: initialize needs protocolVersion, capabilities and clientInfo', { id: requestIdOf(parsedBody) });
+        return httpErrorResponse(new HostlensError('invalid_argument', 'Invalid params: initialize needs protocolVersion, capabilities and clientInfo'), { id: requestIdOf(parsedBody) });
       }
-      return jsonRpcError(400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required', { id: requestIdOf(parsedBody) });
+      return httpErrorResponse(new HostlensError('bad_request', 'Bad Request: Mcp-Session-Id header is required'), { id: requestIdOf(parsedBody) });
     },
     count: () => sessions.size,
     countOf: (tenant) => byTenant.get(tenant)?.size ?? 0,

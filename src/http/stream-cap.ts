@@ -24,7 +24,9 @@
  * share (a quarter of the cap, `listenShare`) gets the same 429 for one more,
  * before the SDK sees it.
  */
-import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
+import { requestIdOf } from '../server/jsonrpc-errors.js';
 
 export const DEFAULT_MAX_STREAMS_PER_PRINCIPAL = 16;
 /** Retry-After for a refused stream: open streams end on the client's schedule, not ours. */
@@ -81,7 +83,7 @@ export function createStreamCap(max: number, options: StreamCapOptions = {}): St
     else map.set(key, n);
   };
   const refuse = (message: string, body: unknown): Response =>
-    jsonRpcError(429, TRANSPORT_ERROR, message, { id: requestIdOf(body), headers: { 'retry-after': String(STREAM_RETRY_AFTER_SEC) } });
+    httpErrorResponse(new HostlensError('rate_limited', message), { id: requestIdOf(body), headers: { 'retry-after': String(STREAM_RETRY_AFTER_SEC) } });
   return {
     max,
     listenShare,

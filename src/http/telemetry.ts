@@ -8,7 +8,8 @@ import type { Authenticator } from './auth/authenticate.js';
 import { createAuditLog, defaultAuditPath } from './audit.js';
 import type { AuditLog } from './audit.js';
 import { auditEntryOf } from './audit-entry.js';
-import { jsonRpcError, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { HostlensError } from '../contracts/errors.js';
+import { httpErrorResponse } from '../server/error-mapping.js';
 import { sessionRef } from './mcp-endpoint.js';
 import type { RequestFacts } from './mcp-endpoint.js';
 import { createMetrics, samplerLagSeconds } from './metrics.js';
@@ -99,7 +100,7 @@ export function observeRequest(telemetry: Telemetry | undefined, request: Reques
 /** GET /metrics: the exposition; hostlens:admin when auth is on (401/403 like /mcp). */
 export async function metricsResponse(metrics: Metrics, authenticator: Authenticator | null, request: Request): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return jsonRpcError(405, TRANSPORT_ERROR, 'Method Not Allowed: /metrics answers GET', { headers: { allow: 'GET, HEAD' } });
+    return httpErrorResponse(new HostlensError('method_not_allowed', 'Method Not Allowed: /metrics answers GET'), { headers: { allow: 'GET, HEAD' } });
   }
   const allowed = await authorize(authenticator, request, 'hostlens:admin');
   if (allowed instanceof Response) return allowed;

@@ -2,7 +2,7 @@ import { realCalendarDay } from '../util/time-arg.js';
 import { z } from 'zod';
 import { definePrompt } from '../definitions/types.js';
 import { enumArgument } from '../definitions/enum-argument.js';
-import { PromptArgumentError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { formatFigure, headlineFigures } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
@@ -72,7 +72,7 @@ export const incidentReportPrompt = definePrompt({
   completeFrom: { severity: null, snapshotIds: 'capture_snapshot' },
   build(args, services, reader = EVERY_SCOPE) {
     if (args.endedAt !== undefined && Date.parse(args.endedAt) < Date.parse(args.startedAt)) {
-      throw new PromptArgumentError(`endedAt (${args.endedAt}) is before startedAt (${args.startedAt})`);
+      throw new HostlensError('invalid_argument', `endedAt (${args.endedAt}) is before startedAt (${args.startedAt})`);
     }
     const snapshots = resolveSnapshots(args.snapshotIds, services, reader);
     const window = `${args.startedAt} → ${args.endedAt ?? 'ongoing'}`;
@@ -104,8 +104,8 @@ export const incidentReportPrompt = definePrompt({
 function resolveSnapshots(list: string | undefined, services: Services, reader: Reader): SnapshotBundle[] {
   if (list === undefined || list.trim() === '') return [];
   const refs = [...new Set(list.split(',').map((s) => s.trim()).filter(Boolean))];
-  if (refs.length > MAX_REPORT_SNAPSHOTS) throw new PromptArgumentError(`snapshotIds: at most ${MAX_REPORT_SNAPSHOTS} snapshots per report (got ${refs.length})`);
-  const bundles = refs.map((ref) => lookupSnapshot(services.snapshots, ref, (m) => new PromptArgumentError(`snapshotIds: ${m}`)));
+  if (refs.length > MAX_REPORT_SNAPSHOTS) throw new HostlensError('invalid_argument', `snapshotIds: at most ${MAX_REPORT_SNAPSHOTS} snapshots per report (got ${refs.length})`);
+  const bundles = refs.map((ref) => lookupSnapshot(services.snapshots, ref, (m) => new HostlensError('invalid_argument', `snapshotIds: ${m}`)));
   const unique = [...new Map(bundles.map((b) => [b.id, bundleForReader(b, reader)])).values()];
   return unique.sort((a, b) => Date.parse(a.capturedAt) - Date.parse(b.capturedAt));
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PromptArgumentError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { listServices } from '../diagnostics/services.js';
 import { investigateServicePrompt } from './investigate-service.js';
@@ -27,7 +27,7 @@ test('the playbook walks get_service → search_logs → recent_changes → get_
 
 test('a unit argument that is not a unit name is refused', () => {
   const services = servicesAt(join(FIX, 'host'));
-  for (const bad of ['x; rm -rf /', '--help', '../x']) assert.throws(() => investigateServicePrompt.build({ unit: bad }, services), PromptArgumentError);
+  for (const bad of ['x; rm -rf /', '--help', '../x']) assert.throws(() => investigateServicePrompt.build({ unit: bad }, services), HostlensError);
 });
 
 test('completion offers unit names list_services saw (recorded systemctl output)', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { definePrompt } from '../definitions/types.js';
-import { PromptArgumentError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { validUnitName } from '../collectors/systemd.js';
 import { completeUnitNames } from '../diagnostics/services.js';
 import { playbookText, symptomArg } from './playbook.js';
@@ -19,7 +19,7 @@ export const investigateServicePrompt = definePrompt({
     unit: (value, services) => completeUnitNames(services, value),
   },
   build({ unit, symptom }) {
-    if (!validUnitName(unit)) throw new PromptArgumentError(`"${unit.slice(0, 64)}" is not a unit name: letters, digits and : _ . @ - \\ only, not starting with "-" or "."`);
+    if (!validUnitName(unit)) throw new HostlensError('invalid_argument', `"${unit.slice(0, 64)}" is not a unit name: letters, digits and : _ . @ - \\ only, not starting with "-" or "."`);
     const u = unit.includes('.') ? unit : `${unit}.service`;
     const q = JSON.stringify(u);
     return [

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Services } from '../definitions/host-services.js';
-import { ResourceNotFound } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { createAuditLog } from '../http/audit.js';
 import { auditEntryOf } from '../http/audit-entry.js';
 import { auditResource, auditTemplate, parseAuditQuery } from './audit.js';
@@ -45,7 +45,7 @@ describe('diag://admin/audit', () => {
       ['?tool\u0000=x', /unknown audit filter/],
     ];
     for (const [query, message] of cases) {
-      assert.throws(() => parseAuditQuery(query), (e: unknown) => e instanceof ResourceNotFound && message.test(e.message), query);
+      assert.throws(() => parseAuditQuery(query), (e: unknown) => e instanceof HostlensError && message.test(e.message), query);
     }
     const nul = parseAuditQuery('?tool=get_cpu%00x');
     assert.equal(nul.filter.tool, 'get_cpu\u0000x', 'a NUL in a value only fails to match');

@@ -11,7 +11,7 @@
  * `diag://admin/audit?tool=get_cpu&since=-1h&limit=20`.
  */
 import type { Services } from '../definitions/host-services.js';
-import { ResourceNotFound } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../definitions/types.js';
 import { parseTime } from '../util/time-arg.js';
 import type { AuditFilter } from '../contracts/audit.js';
@@ -30,16 +30,16 @@ export interface AuditQuery {
   shown: Record<string, string>;
 }
 
-/** The filter of a `?principal=…&tool=…&outcome=…&since=…&limit=…` query; a bad one is ResourceNotFound naming it. */
+/** The filter of a `?principal=…&tool=…&outcome=…&since=…&limit=…` query; a bad one is not_found naming it (the URI names no resource). */
 export function parseAuditQuery(query: string, nowMs: number = Date.now()): AuditQuery {
   const filter: AuditFilter = {};
   const shown: Record<string, string> = {};
   let limit = DEFAULT_AUDIT_LIMIT;
   if (query === '') return { filter, limit, shown };
-  if (!query.startsWith('?')) throw new ResourceNotFound(`unknown audit resource: filters go after "?", e.g. ${AUDIT_URI}?tool=get_cpu&limit=20`);
+  if (!query.startsWith('?')) throw new HostlensError('not_found', `unknown audit resource: filters go after "?", e.g. ${AUDIT_URI}?tool=get_cpu&limit=20`);
   const params = new URLSearchParams(query.slice(1));
   for (const [key, value] of params) {
-    if (!KEYS.has(key)) throw new ResourceNotFound(`unknown audit filter "${key.slice(0, 40)}": use principal, tool, outcome, since, limit`);
+    if (!KEYS.has(key)) throw new HostlensError('not_found', `unknown audit filter "${key.slice(0, 40)}": use principal, tool, outcome, since, limit`);
     const v = value.slice(0, 512);
     shown[key] = v;
     if (key === 'principal') filter.principal = v;
@@ -49,11 +49,11 @@ export function parseAuditQuery(query: string, nowMs: number = Date.now()): Audi
       try {
         filter.sinceMs = parseTime(v, nowMs, 'since');
       } catch (error) {
-        throw new ResourceNotFound(error instanceof Error ? error.message : 'bad since');
+        throw new HostlensError('not_found', error instanceof Error ? error.message : 'bad since', { cause: error });
       }
     } else {
       const n = Number(v);
-      if (!/^\d{1,4}$/.test(v) || n < 1 || n > MAX_AUDIT_LIMIT) throw new ResourceNotFound(`limit must be an integer 1–${MAX_AUDIT_LIMIT}, got "${v.slice(0, 20)}"`);
+      if (!/^\d{1,4}$/.test(v) || n < 1 || n > MAX_AUDIT_LIMIT) throw new HostlensError('not_found', `limit must be an integer 1–${MAX_AUDIT_LIMIT}, got "${v.slice(0, 20)}"`);
       limit = n;
     }
   }

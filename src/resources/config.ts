@@ -1,4 +1,4 @@
-import { ResourceNotFound } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
 import { checkFilePath } from '../collectors/file-policy.js';
@@ -68,9 +68,9 @@ export const configTemplate: ResourceTemplateDefinition = {
   },
   async read(_uri, variables, services) {
     const path = configPathOf(variables.path ?? '');
-    if (path === null) throw new ResourceNotFound('config path is not valid percent-encoding');
+    if (path === null) throw new HostlensError('not_found', 'config path is not valid percent-encoding');
     const r = await readConfig(services, path);
-    if ('error' in r) throw new ResourceNotFound(r.error);
+    if ('error' in r) throw new HostlensError('not_found', r.error);
     return JSON.stringify(r.warnings.length ? { ...r.data, warnings: r.warnings } : r.data);
   },
 };

@@ -1,13 +1,13 @@
 /**
  * diag://snapshots/{id} and diag://runbooks/{topic} through their template
- * definitions: list, complete, read, and ResourceNotFound for unknown members.
+ * definitions: list, complete, read, and HostlensError for unknown members.
  * The runbooks are checked for what an agent relies on: short, markdown, naming
  * only tools of the catalogue (or planned in it), non-core ones marked as such.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { productCatalogue } from '../catalogue/index.js';
-import { ResourceNotFound } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { RUNBOOK_TOPICS } from '../runbooks/index.js';
 import { createSnapshotStore } from '../snapshots/store.js';
 import { fixtureServices } from '../../test/fixtures/services.js';
@@ -70,11 +70,11 @@ describe('diag://snapshots/{id}', () => {
     assert.equal(snapshotsTemplate.uriTemplate, 'diag://snapshots/{id}');
   });
 
-  test('an unknown id throws ResourceNotFound naming what is stored', () => {
+  test('an unknown id throws HostlensError naming what is stored', () => {
     const s = services();
-    assert.throws(() => snapshotsTemplate.read(new URL('diag://snapshots/snap_nope'), { id: 'snap_nope' }, s), (e: unknown) => e instanceof ResourceNotFound && /no snapshots are stored/.test((e as Error).message));
+    assert.throws(() => snapshotsTemplate.read(new URL('diag://snapshots/snap_nope'), { id: 'snap_nope' }, s), (e: unknown) => e instanceof HostlensError && /no snapshots are stored/.test((e as Error).message));
     const kept = plant(s, 'kept');
-    assert.throws(() => snapshotsTemplate.read(new URL('diag://snapshots/x'), { id: 'x' }, s), (e: unknown) => e instanceof ResourceNotFound && (e as Error).message.includes(kept.id));
+    assert.throws(() => snapshotsTemplate.read(new URL('diag://snapshots/x'), { id: 'x' }, s), (e: unknown) => e instanceof HostlensError && (e as Error).message.includes(kept.id));
   });
 });
 
@@ -91,7 +91,7 @@ describe('diag://runbooks/{topic}', () => {
     assert.deepEqual(complete('zz', s), []);
     const md = await runbooksTemplate.read(new URL('diag://runbooks/oom'), { topic: 'oom' }, s);
     assert.match(md, /^# Runbook: OOM kills\n/);
-    assert.throws(() => runbooksTemplate.read(new URL('diag://runbooks/nope'), { topic: 'nope' }, s), (e: unknown) => e instanceof ResourceNotFound && /topics: high-cpu, /.test((e as Error).message));
+    assert.throws(() => runbooksTemplate.read(new URL('diag://runbooks/nope'), { topic: 'nope' }, s), (e: unknown) => e instanceof HostlensError && /topics: high-cpu, /.test((e as Error).message));
   });
 
   for (const topic of RUNBOOK_TOPICS) {

@@ -1,4 +1,4 @@
-import { ResourceNotFound } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import { RUNBOOK_TOPICS, RUNBOOKS, runbookUri } from '../runbooks/index.js';
 
@@ -16,7 +16,7 @@ export const runbooksTemplate: ResourceTemplateDefinition = {
   read(_uri, variables) {
     const topic = variables.topic ?? '';
     const r = RUNBOOKS.find((x) => x.topic === topic);
-    if (!r) throw new ResourceNotFound(`unknown runbook "${topic.slice(0, 40)}"; topics: ${RUNBOOK_TOPICS.join(', ')}`);
+    if (!r) throw new HostlensError('not_found', `unknown runbook "${topic.slice(0, 40)}"; topics: ${RUNBOOK_TOPICS.join(', ')}`);
     return r.markdown;
   },
 };

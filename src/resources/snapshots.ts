@@ -1,4 +1,4 @@
-import { ResourceNotFound } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { completeSnapshotIds, describeStored } from '../snapshots/lookup.js';
@@ -29,7 +29,7 @@ export const snapshotsTemplate: ResourceTemplateDefinition = {
   read(_uri, variables, services, reader = EVERY_SCOPE) {
     const id = variables.id ?? '';
     const json = services.snapshots.json(id);
-    if (json === undefined) throw new ResourceNotFound(`unknown snapshot "${id.slice(0, 40)}"; ${describeStored(services.snapshots)}`);
+    if (json === undefined) throw new HostlensError('not_found', `unknown snapshot "${id.slice(0, 40)}"; ${describeStored(services.snapshots)}`);
     return bundleJsonForReader(json, reader);
   },
 };

@@ -1,7 +1,8 @@
 /**
  * JSON-RPC error responses for the HTTP layer. Every non-2xx answer hostlens
  * gives on /mcp is a JSON-RPC error object in a JSON body: never HTML, never a
- * stack trace.
+ * stack trace. Which status and code an error gets is error-mapping.ts's
+ * decision; this file holds the codes and builds the body.
  */
 import { INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR } from '@modelcontextprotocol/server';
 

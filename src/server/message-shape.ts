@@ -20,7 +20,7 @@
  * came before the bound crossed); anywhere else (the envelope itself, a batch) -32600 Invalid Request with id null. Text
  * that is not JSON is left to JSON.parse (-32700): the scan never throws.
  */
-import { clipEcho, JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_METHOD_NOT_FOUND } from './jsonrpc-errors.js';
+import { clipEcho } from './jsonrpc-errors.js';
 import type { JsonRpcId } from './jsonrpc-errors.js';
 
 export interface BodyShapeLimits {
@@ -39,12 +39,11 @@ export interface BodyShapeLimits {
 export const BODY_SHAPE_LIMITS: BodyShapeLimits = { maxDepth: 64, maxMembers: 1_000, maxValues: 10_000, maxBatch: 32, maxIdChars: 1_024 };
 
 export interface ShapeRefusal {
-  code: typeof JSONRPC_INVALID_REQUEST | typeof JSONRPC_INVALID_PARAMS | typeof JSONRPC_METHOD_NOT_FOUND;
+  /** invalid_request -32600, invalid_argument -32602, method_not_found -32601 (HTTP 404, as the SDK answers an unknown method): error-mapping.ts. */
+  code: 'invalid_request' | 'invalid_argument' | 'method_not_found';
   message: string;
   id: JsonRpcId;
   data?: unknown;
-  /** HTTP status, when not 400: 404 for a method no one could serve, as the SDK answers an unknown method. */
-  status?: number;
   /** The request's method and params.name when they came before the bound crossed (≤ 128 chars): for the request log and audit. */
   method?: string;
   name?: string;
@@ -173,12 +172,12 @@ export function bodyShapeProblem(text: string, limits: BodyShapeLimits = BODY_SH
     if (problem !== null) break;
   }
   const id = idOf(idRaw, limits.maxIdChars);
-  if (id === TOO_LONG) return { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: the id is longer than ${limits.maxIdChars} characters`, id: null };
+  if (id === TOO_LONG) return { code: 'invalid_request', message: `Invalid Request: the id is longer than ${limits.maxIdChars} characters`, id: null };
   const found = problem as { message: string; inParams: boolean } | null;
   if (found === null) return null;
   const named = { ...(method !== undefined ? { method } : {}), ...(name !== undefined ? { name } : {}) };
-  if (found.inParams) return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: ${found.message} (the server's bound on a request's shape)`, id, ...named };
-  return { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: ${found.message} (the server's bound on a request's shape)`, id: null, ...named };
+  if (found.inParams) return { code: 'invalid_argument', message: `Invalid params: ${found.message} (the server's bound on a request's shape)`, id, ...named };
+  return { code: 'invalid_request', message: `Invalid Request: ${found.message} (the server's bound on a request's shape)`, id: null, ...named };
 }
 
 /**
@@ -196,7 +195,7 @@ export function batchProblem(body: unknown): ShapeRefusal | null {
   for (const m of body) if (m !== null && typeof m === 'object' && HEAVY_BATCH_METHODS.has((m as { method?: unknown }).method as string)) heavy += 1;
   if (heavy <= MAX_HEAVY_PER_BATCH) return null;
   return {
-    code: JSONRPC_INVALID_REQUEST,
+    code: 'invalid_request',
     message: `Invalid Request: a batch carries at most ${MAX_HEAVY_PER_BATCH} list or read requests (${[...HEAVY_BATCH_METHODS].join(', ')}); this one has ${heavy}: send the rest in further requests`,
     id: null,
   };
@@ -227,12 +226,12 @@ function messageEchoProblem(message: unknown): ShapeRefusal | null {
   if (typeof method !== 'string') return null;
   const id: JsonRpcId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
   if (method.length > MAX_NAME_CHARS) {
-    return { code: JSONRPC_METHOD_NOT_FOUND, status: 404, message: `Method not found: a method name of ${method.length} characters (at most ${MAX_NAME_CHARS}): "${clipEcho(method, 64)}"`, id };
+    return { code: 'method_not_found', message: `Method not found: a method name of ${method.length} characters (at most ${MAX_NAME_CHARS}): "${clipEcho(method, 64)}"`, id };
   }
   if (params === null || typeof params !== 'object') return null;
   const token = (params as { _meta?: { progressToken?: unknown } | null })._meta?.progressToken;
   if (typeof token === 'string' && token.length > MAX_PROGRESS_TOKEN_CHARS) {
-    return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: a progressToken of ${token.length} characters (at most ${MAX_PROGRESS_TOKEN_CHARS}): "${clipEcho(token, 64)}"`, id };
+    return { code: 'invalid_argument', message: `Invalid params: a progressToken of ${token.length} characters (at most ${MAX_PROGRESS_TOKEN_CHARS}): "${clipEcho(token, 64)}"`, id };
   }
   const p = params as { name?: unknown; uri?: unknown; ref?: { name?: unknown; uri?: unknown } | null; notifications?: { resourceSubscriptions?: unknown } | null };
   const names: Array<[string, unknown]> = [];
@@ -246,12 +245,12 @@ function messageEchoProblem(message: unknown): ShapeRefusal | null {
   } else if (method === 'subscriptions/listen' && Array.isArray(p.notifications?.resourceSubscriptions)) uris.push(...(p.notifications.resourceSubscriptions as unknown[]).slice(0, 1_000));
   for (const [what, v] of names) {
     if (typeof v === 'string' && v.length > MAX_NAME_CHARS) {
-      return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: a ${what} of ${v.length} characters (at most ${MAX_NAME_CHARS}): "${clipEcho(v, 64)}"`, id };
+      return { code: 'invalid_argument', message: `Invalid params: a ${what} of ${v.length} characters (at most ${MAX_NAME_CHARS}): "${clipEcho(v, 64)}"`, id };
     }
   }
   for (const v of uris) {
     if (typeof v === 'string' && v.length > MAX_URI_CHARS) {
-      return { code: JSONRPC_INVALID_PARAMS, message: `Invalid params: a resource URI of ${v.length} characters (at most ${MAX_URI_CHARS})`, id, data: { uri: clipEcho(v) } };
+      return { code: 'invalid_argument', message: `Invalid params: a resource URI of ${v.length} characters (at most ${MAX_URI_CHARS})`, id, data: { uri: clipEcho(v) } };
     }
   }
   return null;

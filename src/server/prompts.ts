@@ -5,10 +5,9 @@
  * MAX_ARG_CHARS, and every message text is redacted and clipped to
  * MAX_PROMPT_CHARS: a prompt echoes nothing unredacted or unbounded.
  */
-import { completable, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { completable } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { PromptArgumentError } from '../contracts/errors.js';
 import type { PromptDefinition } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
 import { redact } from '../redaction/redact.js';
@@ -70,13 +69,8 @@ export function registerPrompt(server: McpServer, prompt: PromptDefinition, serv
     prompt.name,
     { title: prompt.title, description: prompt.description, argsSchema: promptArgsSchema(prompt, services) },
     async (args: unknown, ctx) => {
-      let messages;
-      try {
-        messages = prompt.build(clipArgs(args) as never, services, readerOf(ctx?.http?.authInfo));
-      } catch (error) {
-        if (error instanceof PromptArgumentError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
-        throw error;
-      }
+      // An argument the prompt cannot use throws invalid_argument: -32602 (shared.ts answers through error-mapping.ts).
+      const messages = prompt.build(clipArgs(args) as never, services, readerOf(ctx?.http?.authInfo));
       return {
         description: prompt.description,
         messages: messages.map((m) => ({ role: m.role, content: { type: 'text' as const, text: clipped(redact(m.text).text, MAX_PROMPT_CHARS) } })),

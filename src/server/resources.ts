@@ -6,15 +6,15 @@
  * redact-result.ts).
  */
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
-import { ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
+import { ResourceTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { ResourceNotFound } from '../contracts/errors.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
 import type { Reader, ScopedPart } from '../contracts/reader.js';
 import { filterParts, withheldWarnings } from '../definitions/reader-scope.js';
 import { readerOf } from './principal.js';
 import { redactResourceText } from './redact-result.js';
+import { toProtocolError } from './error-mapping.js';
 
 /** A JSON body without the declared parts this reader may not see; `withheld` lists what went and why. */
 function forReader(text: string, mimeType: string, parts: readonly ScopedPart[] | undefined, reader: Reader): string {
@@ -48,7 +48,7 @@ export function registerResource(server: McpServer, resource: ResourceDefinition
 /**
  * A resource template: resources/templates/list shows the template, resources/list
  * the concrete members its `list` enumerates, completion/complete its `complete`
- * sources. An unknown member (ResourceNotFound) answers -32002 with the URI.
+ * sources. An unknown member (not_found) answers -32602 with data.uri, the SDK's resource-not-found.
  */
 export function registerResourceTemplate(server: McpServer, template: ResourceTemplateDefinition, services: Services, _served: ServedTools): void {
   const complete: Record<string, (value: string) => string[]> = {};
@@ -76,8 +76,7 @@ export function registerResourceTemplate(server: McpServer, template: ResourceTe
         const text = forReader(await template.read(uri, vars, services, reader), template.mimeType, template.scopedParts, reader);
         return { contents: [{ uri: uri.href, mimeType: template.mimeType, text: redactResourceText(text, template.mimeType) }] };
       } catch (error) {
-        if (error instanceof ResourceNotFound) throw new ResourceNotFoundError(uri.href, error.message);
-        throw error;
+        throw toProtocolError(error, { uri: uri.href, ...(services.log ? { log: services.log } : {}) });
       }
     },
   );

@@ -2,7 +2,7 @@
  * Runs one tool definition for a tools/call: progress and cancellation wiring,
  * the standard envelope, the result budget (maxResultBytes, see budget.ts) on
  * both the structuredContent and the text, and failures mapped to `isError`
- * results (never a stack trace). Redaction is default on and central: every
+ * results (never a stack trace; error-mapping.ts). Redaction is default on and central: every
  * string of the handler's output (data, assessments, warnings, links) is
  * redacted before the budget cut and the text rendering, and the envelope's
  * `redactions` counts the values shown as [REDACTED] (before any budget cut).
@@ -13,10 +13,10 @@
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import type { ToolDefinition, ToolOutput } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
-import { redact } from '../redaction/redact.js';
 import { clipText, fitToBudget } from './budget.js';
+import { toolErrorResult } from './error-mapping.js';
 import { filterParts, withheldWarnings } from '../definitions/reader-scope.js';
 import { readerOf } from './principal.js';
 import { countRedacted, redactValue } from './redact-result.js';
@@ -42,7 +42,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
     const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, served, signal, progress, reader }), tenantOf(ctx.http?.req));
     output = redactOutput(forReader(raw, tool, reader));
   } catch (error) {
-    return errorResult(tool.name, error, ctx.mcpReq.signal);
+    return errorResult(tool.name, error, ctx.mcpReq.signal, services);
   }
   const maxBytes = services.limits.maxResultBytes;
   const structured = {
@@ -59,8 +59,9 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   if (!fitted.fits) {
     return errorResult(
       tool.name,
-      new ToolError(`${tool.name}: the result is ${fitted.bytes} bytes even after cutting lists and clipping strings, over maxResultBytes (${maxBytes}); narrow the query (limit, filters)`),
+      new HostlensError('too_large', `${tool.name}: the result is ${fitted.bytes} bytes even after cutting lists and clipping strings, over maxResultBytes (${maxBytes}); narrow the query (limit, filters)`),
       ctx.mcpReq.signal,
+      services,
     );
   }
   const envelope = fitted.envelope;
@@ -77,7 +78,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   try {
     text = tool.render(shown as never);
   } catch (error) {
-    return errorResult(tool.name, error, ctx.mcpReq.signal);
+    return errorResult(tool.name, error, ctx.mcpReq.signal, services);
   }
   return {
     content: [
@@ -89,12 +90,8 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   };
 }
 
-export function errorResult(name: string, error: unknown, signal: AbortSignal): CallToolResult {
-  let text: string;
-  if (signal.aborted) text = `${name} was cancelled before it finished`;
-  else if (error instanceof ToolError) text = error.message;
-  else text = `${name} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'internal error'}`;
-  return { content: [{ type: 'text', text: redact(text).text }], isError: true };
+function errorResult(name: string, error: unknown, signal: AbortSignal, services: Services): CallToolResult {
+  return toolErrorResult(name, error, { signal, maxBytes: services.limits.maxResultBytes, ...(services.log ? { log: services.log } : {}) });
 }
 
 /** The handler's output without the declared parts this reader may not see; a warning names each. */

@@ -15,11 +15,12 @@
  * resources/read refuses the rest (the HTTP layer answers 403 first), and
  * prompts/list is empty without hostlens:read.
  */
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { scopesOf } from './principal.js';
 import { scopeIndex } from '../catalogue/scope-index.js';
 import { READ_SCOPE } from '../contracts/scopes.js';
+import { HostlensError } from '../contracts/errors.js';
+import { answeringErrors } from './error-mapping.js';
 import type { ScopeIndex } from '../catalogue/scope-index.js';
 import type { Services } from '../definitions/host-services.js';
 import type { Catalogue } from '../definitions/types.js';
@@ -73,6 +74,8 @@ export function sharedHandlers(catalogue: Catalogue, services: Services, toolset
   scopeFiltered(handlers, index);
   const complete = handlers.get('completion/complete');
   if (typeof complete === 'function') handlers.set('completion/complete', readerScopedCompletion(complete as never, catalogue, index) as unknown as Handler);
+  // Whatever a prompt, resource or completion throws is answered through error-mapping.ts.
+  for (const [method, handler] of handlers) handlers.set(method, answeringErrors(handler as never, services.log) as unknown as Handler);
   byToolsets.set(key, handlers);
   return handlers;
 }
@@ -100,7 +103,7 @@ function scopeFiltered(handlers: Map<Method, Handler>, index: ScopeIndex): void 
   wrap('resources/read', (inner) => async (request, ctx) => {
     const uri = String(request.params?.uri ?? '');
     const scope = index.resource(uri);
-    if (!held(ctx).has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Resource ${uri.slice(0, 200)} needs the scope ${scope}`);
+    if (!held(ctx).has(scope)) throw new HostlensError('forbidden', `Resource ${uri.slice(0, 200)} needs the scope ${scope}`);
     return inner(request, ctx);
   });
 }

@@ -18,14 +18,16 @@ import { Transform } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { batchProblem, bodyShapeProblem, echoProblem } from './message-shape.js';
 import type { ShapeRefusal } from './message-shape.js';
-
-export const PARSE_ERROR_LINE = `${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the line is not valid JSON' } })}\n`;
+import { HostlensError } from '../contracts/errors.js';
+import { jsonRpcErrorObject } from './error-mapping.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 
-function refusalLine(r: Pick<ShapeRefusal, 'code' | 'message' | 'id' | 'data'>): string {
-  return `${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: r.code, message: r.message, ...(r.data !== undefined ? { data: r.data } : {}) } })}\n`;
+function refusalLine(r: Pick<ShapeRefusal, 'id' | 'data' | 'message'> & { code: HostlensError['code'] }): string {
+  return `${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: jsonRpcErrorObject(new HostlensError(r.code, r.message, { data: r.data })) })}\n`;
 }
+
+export const PARSE_ERROR_LINE = refusalLine({ code: 'parse_error', message: 'Parse error: the line is not valid JSON', id: null });
 
 /** The answer a line gets instead of being passed on, or null to pass it on. */
 export function lineRefusal(text: string): string | null {
@@ -46,7 +48,7 @@ export function answerParseErrors(stdin: Readable, stdout: Writable, maxLineByte
   let pendingBytes = 0;
   /** Inside a line already refused as too long: dropped up to its newline. */
   let skipping = false;
-  const tooLong = refusalLine({ code: -32600, message: `Invalid Request: a line longer than ${maxLineBytes} bytes`, id: null });
+  const tooLong = refusalLine({ code: 'invalid_request', message: `Invalid Request: a line longer than ${maxLineBytes} bytes`, id: null });
   const filter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       let start = 0;

@@ -19,7 +19,7 @@
  *   (createMcpHandler's listen router) once `resources.subscribe` is
  *   advertised; publishing goes through the app's `notify.resourceUpdated`.
  */
-import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, UriTemplate } from '@modelcontextprotocol/server';
+import { UriTemplate } from '@modelcontextprotocol/server';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Services } from '../definitions/host-services.js';
 import type { Assessment, Status } from '../contracts/assessment.js';
@@ -27,6 +27,8 @@ import { runTriage } from '../diagnostics/triage.js';
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { OVERVIEW_URI, recordTriage } from '../resources/overview.js';
 import type { Logger } from '../util/log.js';
+import { HostlensError } from '../contracts/errors.js';
+import { answeringErrors } from './error-mapping.js';
 import type { Catalogue } from '../definitions/types.js';
 import { scopesOf } from './principal.js';
 import { scopeIndex } from '../catalogue/scope-index.js';
@@ -279,27 +281,27 @@ export function handleResourceSubscriptions(server: McpServer, exists: (uri: str
       new URL(uri);
       return uri;
     } catch {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI ${uri} is invalid`, { uri, reason: 'invalid_uri' });
+      throw new HostlensError('invalid_argument', `Resource URI ${uri} is invalid`, { data: { uri, reason: 'invalid_uri' } });
     }
   };
-  server.server.setRequestHandler('resources/subscribe', (request, ctx) => {
+  server.server.setRequestHandler('resources/subscribe', answeringErrors((request, ctx) => {
     const uri = validUri(request.params.uri);
-    if (!exists(uri)) throw new ResourceNotFoundError(uri);
+    if (!exists(uri)) throw new HostlensError('not_found', `Resource not found: ${uri}`);
     if (scopeOf) {
       const held = scopesOf(ctx?.http?.authInfo);
       const scope = scopeOf(uri);
-      if (!held.has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Resource ${uri.slice(0, 200)} needs the scope ${scope}`);
+      if (!held.has(scope)) throw new HostlensError('forbidden', `Resource ${uri.slice(0, 200)} needs the scope ${scope}`);
       // A session keeps one principal (sessions.ts), so the subscriber's scopes are those of its latest subscribe.
       state.scopes = held;
     }
     if (!uris.has(uri) && uris.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Subscription limit reached: at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resource URIs per session; unsubscribe from one first`);
+      throw new HostlensError('rate_limited', `Subscription limit reached: at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resource URIs per session; unsubscribe from one first`);
     }
     uris.add(uri);
     return {};
-  });
-  server.server.setRequestHandler('resources/unsubscribe', (request) => {
+  }));
+  server.server.setRequestHandler('resources/unsubscribe', answeringErrors((request) => {
     uris.delete(validUri(request.params.uri));
     return {};
-  });
+  }));
 }

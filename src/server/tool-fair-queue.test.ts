@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Services } from '../definitions/host-services.js';
 import type { ToolDefinition } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { toolLoad, withToolLimits } from './tool-limits.js';
 
 const servicesWith = (limits: { toolConcurrency?: number }): Services => ({ limits }) as unknown as Services;
@@ -100,7 +100,7 @@ describe('tool gate fairness between tenants', () => {
     const h = harness(services);
     const first = h.call('a', 'a0');
     const cancel = new AbortController();
-    const waiting = withToolLimits(tool, services, cancel.signal, async () => 'never', 'b').catch((e: unknown) => (e instanceof ToolError ? 'tool error' : String(e)));
+    const waiting = withToolLimits(tool, services, cancel.signal, async () => 'never', 'b').catch((e: unknown) => (e instanceof HostlensError ? 'tool error' : String(e)));
     assert.deepEqual(toolLoad(services, 'fair', 'b'), { running: 0, waiting: 1 });
     cancel.abort('gone');
     assert.equal(await waiting, 'gone');

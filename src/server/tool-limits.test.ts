@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Services } from '../definitions/host-services.js';
 import type { ToolDefinition } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
-import { limitsOf, toolLoad, ToolTimedOut, withToolLimits } from './tool-limits.js';
+import { isHostlensError } from '../contracts/errors.js';
+import { limitsOf, toolLoad, withToolLimits } from './tool-limits.js';
 
 const servicesWith = (limits: { toolConcurrency?: number; toolTimeoutSec?: number }): Services => ({ limits }) as unknown as Services;
 const toolNamed = (name: string, timeoutSec?: number): ToolDefinition => ({ name, ...(timeoutSec !== undefined ? { timeoutSec } : {}) }) as ToolDefinition;
@@ -58,17 +58,17 @@ describe('tool limits (in process)', () => {
     await assert.rejects(cancelledCall, /cancelled by client/);
 
     const timed = withToolLimits(toolNamed('t'), services, new AbortController().signal, never);
-    await assert.rejects(timed, (e: unknown) => e instanceof ToolTimedOut && e instanceof ToolError && /^t timed out after 0\.1 s \(toolTimeoutSec\)/.test(e.message));
+    await assert.rejects(timed, (e: unknown) => isHostlensError(e, 'timeout') && /^t timed out after 0\.1 s \(toolTimeoutSec\)/.test(e.message));
   });
 
-  test("a tenant over its share of the queue is refused with a ToolError naming the cap; another tenant still queues", async () => {
+  test("a tenant over its share of the queue is refused with a rate_limited error naming the cap; another tenant still queues", async () => {
     const services = servicesWith({ toolConcurrency: 1 });
     const hold = new AbortController();
     const calls = Array.from({ length: 5 }, () => withToolLimits(toolNamed('busy'), services, hold.signal, never, 'a').catch((e: Error) => e.message));
     assert.deepEqual(toolLoad(services, 'busy', 'a'), { running: 1, waiting: 4 });
     await assert.rejects(withToolLimits(toolNamed('busy'), services, new AbortController().signal, never, 'a'), (e: unknown) => {
       return (
-        e instanceof ToolError &&
+        isHostlensError(e, 'rate_limited') &&
         e.message === 'busy is busy: this client already has 4 calls of it waiting (its share of the queue; toolConcurrency 1, queue 4 per client, 16 in all); retry in a moment'
       );
     });

@@ -31,7 +31,7 @@
  *   for ever.
  */
 import type { ToolDefinition } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 
 export const DEFAULT_TOOL_CONCURRENCY = 4;
@@ -47,7 +47,7 @@ export const DEFAULT_TENANT = 'stdio';
 
 interface Waiter {
   grant(): void;
-  refuse(error: ToolError): void;
+  refuse(error: HostlensError): void;
 }
 
 interface TenantLoad {
@@ -111,11 +111,6 @@ export function limitsOf(tool: ToolDefinition, services: Services): { concurrenc
   };
 }
 
-/** Thrown (as a ToolError) when the tool's deadline passed. */
-export class ToolTimedOut extends ToolError {
-  override name = 'ToolTimedOut';
-}
-
 const seconds = (sec: number): string => `${Number(sec.toFixed(3))} s`;
 
 /** The handler's signal plus a hook called once when it aborts (cheaper than an EventTarget listener). */
@@ -166,7 +161,8 @@ export async function withToolLimits<T>(
   const timer = setTimeout(() => {
     timedOut = !controller.signal.aborted;
     abort(
-      new ToolTimedOut(
+      new HostlensError(
+        'timeout',
         queued
           ? `${tool.name} timed out after ${seconds(timeoutSec)} waiting for a free slot (toolConcurrency ${concurrency} calls of it were running); retry later`
           : `${tool.name} timed out after ${seconds(timeoutSec)} (toolTimeoutSec) and was stopped; narrow the query or retry`,
@@ -194,7 +190,7 @@ export async function withToolLimits<T>(
 }
 
 /**
- * Checks that `tenant` may add one waiting call (throws the busy ToolError when not); with the whole
+ * Checks that `tenant` may add one waiting call (throws the busy rate_limited error when not); with the whole
  * queue full, refuses the largest holder's newest waiting call to make room when that holder has more
  * waiting than `tenant`.
  */
@@ -202,7 +198,8 @@ function admitToQueue(name: string, gate: Gate, tenant: string, limits: ReturnTy
   const { concurrency, queue, tenantQueue } = limits;
   const mine = gate.tenants.get(tenant)?.waiting.length ?? 0;
   if (mine >= tenantQueue) {
-    throw new ToolError(
+    throw new HostlensError(
+      'rate_limited',
       `${name} is busy: this client already has ${mine} calls of it waiting (its share of the queue; toolConcurrency ${concurrency}, queue ${tenantQueue} per client, ${queue} in all); retry in a moment`,
     );
   }
@@ -212,11 +209,12 @@ function admitToQueue(name: string, gate: Gate, tenant: string, limits: ReturnTy
   // Strictly more than this tenant holds: a client spreading one call each over many connections (auth off) fills
   // the queue with single calls, and a newcomer must still get in.
   if (!largest || largest.waiting.length <= mine) {
-    throw new ToolError(`${name} is busy: ${gate.running} calls of it are running and ${gate.waiting} waiting (toolConcurrency ${concurrency}, queue ${queue}); retry in a moment`);
+    throw new HostlensError('rate_limited', `${name} is busy: ${gate.running} calls of it are running and ${gate.waiting} waiting (toolConcurrency ${concurrency}, queue ${queue}); retry in a moment`);
   }
   const pushedOut = largest.waiting.at(-1)!;
   pushedOut.refuse(
-    new ToolError(
+    new HostlensError(
+      'rate_limited',
       `${name} is busy: the queue is full (toolConcurrency ${concurrency}, queue ${queue}) and this client held the most of it (${largest.waiting.length} calls waiting); retry in a moment`,
     ),
   );

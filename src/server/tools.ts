@@ -21,8 +21,8 @@ import type { Services } from '../definitions/host-services.js';
 import { scopesOf } from './principal.js';
 import { scopeOfTool } from '../contracts/scopes.js';
 import type { Scope } from '../contracts/scopes.js';
-import { clipBeforeRedaction, clipString } from '../collectors/read.js';
-import { redact } from '../redaction/redact.js';
+import { HostlensError } from '../contracts/errors.js';
+import { answeringErrors, toolErrorResult } from './error-mapping.js';
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { envelopeSchema } from './envelope.js';
 import { compactOutputSchema, withoutDefaultDialect } from './output-schema.js';
@@ -140,12 +140,12 @@ function visibleTools(table: ToolTable, scopes: ReadonlySet<Scope>): Tool[] {
   return visible;
 }
 
-function notFound(table: ToolTable, name: string): ProtocolError {
+function notFound(table: ToolTable, name: string): HostlensError {
   const toolset = table.disabled.get(name);
-  if (toolset === undefined) return new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+  if (toolset === undefined) return new HostlensError('not_found', `Tool ${name} not found`);
   const wanted = [...table.enabled, toolset].join(',');
-  return new ProtocolError(
-    ProtocolErrorCode.InvalidParams,
+  return new HostlensError(
+    'not_found',
     `Tool ${name} belongs to the "${toolset}" toolset, which is not enabled on this server (enabled: ${table.enabled.join(',')}); start hostlens with --toolsets ${wanted} or HOSTLENS_TOOLSETS=${wanted}`,
   );
 }
@@ -157,7 +157,7 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
   const scope = scopeOfTool(tool);
   // The HTTP layer answers 403 before this; kept so no other path can call beyond its scopes. Not the SDK's
   // requireScopes: it hangs off registerTool's scopeChallenge on the serving McpServer, which holds no tools here.
-  if (!scopesOf(ctx.http?.authInfo).has(scope)) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Tool ${name} needs the scope ${scope}`);
+  if (!scopesOf(ctx.http?.authInfo).has(scope)) throw new HostlensError('forbidden', `Tool ${name} needs the scope ${scope}`);
   try {
     const args = await table.registry.validateInput(name, params.arguments);
     const result = await runTool(tool, args, ctx, services, table.served);
@@ -165,12 +165,8 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
     return server.server.projectCallToolResult(result, table.registry.listedOutputSchema(name));
   } catch (error) {
     if (error instanceof ProtocolError && error.code === ProtocolErrorCode.UrlElicitationRequired) throw error;
-    // Redacted like every result (an argument echoed in a validation or collector message may hold a secret), then
-    // bounded: 4 bytes per char at most keeps the text within maxResultBytes. Redaction first, so a clip never
-    // leaves half a secret that no longer matches.
-    const message = error instanceof Error ? error.message : String(error);
-    const text = clipString(redact(clipBeforeRedaction(message, 65_536)).text, Math.floor(services.limits.maxResultBytes / 4) - 32);
-    return { content: [{ type: 'text', text }], isError: true };
+    // Redacted and bounded within maxResultBytes like every result (error-mapping.ts).
+    return toolErrorResult(name, error, { maxBytes: services.limits.maxResultBytes, ...(services.log ? { log: services.log } : {}) });
   }
 }
 
@@ -180,5 +176,5 @@ async function callTool(table: ToolTable, server: McpServer, params: { name: str
  */
 export function installTools(server: McpServer, table: ToolTable, services: Services): void {
   server.server.setRequestHandler('tools/list', (_request, ctx) => ({ tools: visibleTools(table, scopesOf(ctx.http?.authInfo)) }));
-  server.server.setRequestHandler('tools/call', (request, ctx) => callTool(table, server, request.params, ctx, services));
+  server.server.setRequestHandler('tools/call', answeringErrors((request, ctx) => callTool(table, server, request.params, ctx, services), services.log));
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Services } from '../definitions/host-services.js';
 import type { ToolContext } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { envelopeSchema } from '../server/envelope.js';
 import { productCatalogue } from '../catalogue/index.js';
 import { registerReadings, readerWith } from '../definitions/reader-scope.js';
@@ -152,12 +152,12 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
   test('an unknown id is a tool error naming the stored ids', async () => {
     await assert.rejects(
       () => diffSnapshotsTool.handler({ a: 'snap_zzzzzzzzzz', b: 'latest', limit: 50 }, ctx(idle)),
-      (e: unknown) => e instanceof ToolError && /^a: unknown snapshot "snap_zzzzzzzzzz"/.test(e.message) && e.message.includes(a.data.snapshotId) && e.message.includes(b.data.snapshotId),
+      (e: unknown) => e instanceof HostlensError && /^a: unknown snapshot "snap_zzzzzzzzzz"/.test(e.message) && e.message.includes(a.data.snapshotId) && e.message.includes(b.data.snapshotId),
     );
     const empty = { ...idle, snapshots: createSnapshotStore() };
     await assert.rejects(
       () => diffSnapshotsTool.handler({ a: 'latest', b: 'latest', limit: 50 }, ctx(empty)),
-      (e: unknown) => e instanceof ToolError && /no snapshots are stored.*call capture_snapshot first/.test(e.message),
+      (e: unknown) => e instanceof HostlensError && /no snapshots are stored.*call capture_snapshot first/.test(e.message),
     );
   });
 
@@ -170,7 +170,7 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
     assert.equal(second.data.label, null);
     assert.deepEqual(second.data.stored.count, 1);
     const tiny = { ...idle, snapshots: createSnapshotStore({ maxBytes: 1000 }) };
-    await assert.rejects(() => captureSnapshot.handler({}, ctx(tiny)), (e: unknown) => e instanceof ToolError && /nothing was stored/.test(e.message));
+    await assert.rejects(() => captureSnapshot.handler({}, ctx(tiny)), (e: unknown) => e instanceof HostlensError && /nothing was stored/.test(e.message));
   });
 
   test('an empty root captures unknowns with warnings; a failing section is recorded, not fatal', async () => {

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSnapshotStore, newSnapshotId, SNAPSHOT_ID_PATTERN, SnapshotTooLarge } from './store.js';
+import { createSnapshotStore, newSnapshotId, SNAPSHOT_ID_PATTERN } from './store.js';
+import { isHostlensError } from '../contracts/errors.js';
 import type { SnapshotBundle } from './store.js';
 
 function bundle(label: string, padBytes = 0): Omit<SnapshotBundle, 'id'> {
@@ -81,7 +82,7 @@ describe('snapshot store', () => {
   test('a bundle larger than the whole store is refused without evicting anything', () => {
     const store = createSnapshotStore({ maxBytes: 2000 });
     store.add(bundle('small'));
-    assert.throws(() => store.add(bundle('huge', 5000)), (e: unknown) => e instanceof SnapshotTooLarge && /over the store's 2000-byte limit/.test((e as Error).message));
+    assert.throws(() => store.add(bundle('huge', 5000)), (e: unknown) => isHostlensError(e, 'too_large') && /over the store's 2000-byte limit/.test((e as Error).message));
     assert.deepEqual(store.list().map((m) => m.label), ['small']);
   });
 

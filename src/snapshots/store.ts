@@ -6,6 +6,7 @@
  * text, so a stored snapshot cannot change after capture.
  */
 import { randomBytes } from 'node:crypto';
+import { HostlensError } from '../contracts/errors.js';
 import { worstStatus } from '../contracts/assessment.js';
 import type { Status } from '../contracts/assessment.js';
 
@@ -78,7 +79,7 @@ export interface AddResult {
 }
 
 export interface SnapshotStore {
-  /** Stores a bundle under a new id; throws SnapshotTooLarge when it alone exceeds maxBytes. */
+  /** Stores a bundle under a new id; throws too_large when it alone exceeds maxBytes. */
   add(bundle: Omit<SnapshotBundle, 'id'>): AddResult;
   /** The bundle, parsed from its stored JSON; undefined for an unknown (or evicted) id. */
   get(id: string): SnapshotBundle | undefined;
@@ -87,10 +88,6 @@ export interface SnapshotStore {
   /** Newest first. */
   list(): SnapshotMeta[];
   stats(): StoreStats;
-}
-
-export class SnapshotTooLarge extends Error {
-  override name = 'SnapshotTooLarge';
 }
 
 export function newSnapshotId(): string {
@@ -128,7 +125,7 @@ export function createSnapshotStore(options: { maxCount?: number; maxBytes?: num
       while (entries.has(id)) id = newSnapshotId();
       const json = JSON.stringify({ id, ...bundle });
       const sizeBytes = Buffer.byteLength(json);
-      if (sizeBytes > maxBytes) throw new SnapshotTooLarge(`the snapshot is ${sizeBytes} bytes of JSON, over the store's ${maxBytes}-byte limit`);
+      if (sizeBytes > maxBytes) throw new HostlensError('too_large', `the snapshot is ${sizeBytes} bytes of JSON, over the store's ${maxBytes}-byte limit`);
       const evicted: AddResult['evicted'] = [];
       while (entries.size + 1 > maxCount || bytes + sizeBytes > maxBytes) {
         const oldest = entries.values().next().value as Entry | undefined;

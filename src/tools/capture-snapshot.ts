@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError, isHostlensError } from '../contracts/errors.js';
 import { STATUSES } from '../contracts/assessment.js';
 import { captureBundle } from '../snapshots/capture.js';
-import { SnapshotTooLarge } from '../snapshots/store.js';
 import { bundleForReader } from '../definitions/snapshot-view.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
@@ -72,7 +71,7 @@ export const captureSnapshot = defineTool({
     try {
       added = services.snapshots.add(captured);
     } catch (error) {
-      if (error instanceof SnapshotTooLarge) throw new ToolError(`capture_snapshot: ${error.message}; nothing was stored`);
+      if (isHostlensError(error, 'too_large')) throw new HostlensError('too_large', `capture_snapshot: ${error.message}; nothing was stored`, { cause: error });
       throw error;
     }
     const id = added.meta.id;

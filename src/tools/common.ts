@@ -1,6 +1,6 @@
 /** Input fields and text-rendering helpers shared by the tool definitions. */
 import { z } from 'zod';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { NA, show } from '../util/missing.js';
 
@@ -17,7 +17,7 @@ export const hostField = z.string().max(128).optional();
 export const windowSecField = z.number().min(0.2).max(10).optional().describe('seconds to measure afresh (omit: instant, from the 1 Hz sampler)');
 
 export function checkHost(host: string | undefined): void {
-  if (host !== undefined && host !== 'local') throw new ToolError(`unknown host "${host.slice(0, 64)}": only "local" is available`);
+  if (host !== undefined && host !== 'local') throw new HostlensError('invalid_argument', `unknown host "${host.slice(0, 64)}": only "local" is available`);
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

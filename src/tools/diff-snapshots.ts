@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { STATUSES } from '../contracts/assessment.js';
 import { formatFigure } from '../snapshots/figures.js';
 import { diffSnapshots } from '../snapshots/diff.js';
@@ -65,8 +65,8 @@ export const diffSnapshotsTool = defineTool({
   async handler({ a, b, limit, cursor }, { services, reader = EVERY_SCOPE }) {
     const store = services.snapshots;
     // Both sides as this reader may see them: a withheld section contributes no figure, finding or status.
-    const before = bundleForReader(lookupSnapshot(store, a, (m) => new ToolError(`a: ${m}`)), reader);
-    const after = bundleForReader(lookupSnapshot(store, b, (m) => new ToolError(`b: ${m}`)), reader);
+    const before = bundleForReader(lookupSnapshot(store, a, (m) => new HostlensError('invalid_argument', `a: ${m}`)), reader);
+    const after = bundleForReader(lookupSnapshot(store, b, (m) => new HostlensError('invalid_argument', `b: ${m}`)), reader);
     const d = diffSnapshots(before, after);
     const r = paginate(d.changed, { limit, cursor, query: { a: before.id, b: after.id } });
     const meta = (x: typeof before) => ({ id: x.id, label: x.label, capturedAt: x.capturedAt, overall: x.overall });

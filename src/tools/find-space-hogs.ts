@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
-import { ScanPathRefused, findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
+import { findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 import { fmtProc } from './common.js';
 import { cursorField, paginate } from './paging.js';
@@ -29,13 +28,7 @@ export const findSpaceHogsTool = defineTool({
   async handler({ host, path, depth, limit, timeoutMs, cursor }, { services, signal, progress }) {
     checkHost(host);
     const d = depth ?? 2;
-    let r;
-    try {
-      r = await findSpaceHogs(services, { path, depth: d, timeoutMs: timeoutMs ?? 2000, deletedLimit: DELETED_LIMIT, signal, progress });
-    } catch (e) {
-      if (e instanceof ScanPathRefused) throw new ToolError(e.message);
-      throw e;
-    }
+    const r = await findSpaceHogs(services, { path, depth: d, timeoutMs: timeoutMs ?? 2000, deletedLimit: DELETED_LIMIT, signal, progress });
     const page = paginate(r.data.entries, { limit: limit ?? DEFAULT_LIMIT, cursor, query: { path, depth: d } });
     return {
       data: { ...r.data, entries: page.items },

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
-import { CgroupNotFound, cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
+import { cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
 import { ifKnown, show } from './common.js';
 
@@ -31,13 +30,8 @@ export const getCgroup = defineTool({
   data: cgroupDataSchema,
   async handler({ host, target: t, windowSec }, { services, signal, progress }) {
     checkHost(host);
-    try {
-      const r = await measureCgroup(services, t, { windowSec: windowSec ?? DEFAULT_WINDOW_SEC, signal, progress });
-      return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
-    } catch (e) {
-      if (e instanceof CgroupNotFound) throw new ToolError(e.message);
-      throw e;
-    }
+    const r = await measureCgroup(services, t, { windowSec: windowSec ?? DEFAULT_WINDOW_SEC, signal, progress });
+    return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
   },
   render({ data: d, windowSec, assessments }) {
     const m = d.memory;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { configDataSchema, readConfig } from '../diagnostics/config.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 
@@ -21,7 +21,7 @@ export const getConfig = defineTool({
   async handler({ host, path, fromLine }, { services, signal }) {
     checkHost(host);
     const r = await readConfig(services, path, fromLine ?? 1, signal);
-    if ('error' in r) throw new ToolError(r.error);
+    if ('error' in r) throw new HostlensError('not_found', r.error);
     return { data: r.data, warnings: r.warnings };
   },
   render({ data: d }) {

@@ -14,7 +14,7 @@ import { buildServer } from '../server/build.js';
 import type { Catalogue } from '../definitions/types.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import type { ToolContext } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { servicesAt } from '../../test/fixtures/services.js';
 import { getKernelEvents } from './get-kernel-events.js';
 
@@ -90,7 +90,7 @@ test('paging: limit + cursor walk every event once; a cursor from other argument
   assert.equal(seen.length, 21);
   assert.equal(new Set(seen).size, 21);
   const first = await call({ limit: 8 });
-  await assert.rejects(call({ limit: 8, kinds: ['mce'], cursor: first.truncated!.nextCursor }), ToolError);
+  await assert.rejects(call({ limit: 8, kinds: ['mce'], cursor: first.truncated!.nextCursor }), HostlensError);
 });
 
 test('since: relative and RFC 3339 narrow the range; more than 7 days back, the future or garbage is a tool error', async () => {
@@ -103,7 +103,7 @@ test('since: relative and RFC 3339 narrow the range; more than 7 days back, the 
   const all = await call({ since: '-2d' });
   assert.equal(all.data.total, 23, 'the two events before -24h are back');
   assert.match(all.warnings!.join(' '), /starts at 2026-05-28T20:26:40Z \(ring buffer/);
-  for (const since of ['-8d', at(100_000 + 86_400), 'yesterday', '2026-05-29']) await assert.rejects(call({ since }), ToolError, since);
+  for (const since of ['-8d', at(100_000 + 86_400), 'yesterday', '2026-05-29']) await assert.rejects(call({ since }), HostlensError, since);
   assert.throws(() => getKernelEvents.input.parse({ limit: 201 }));
   assert.throws(() => getKernelEvents.input.parse({ kinds: ['reboot'] }));
 });
@@ -127,7 +127,7 @@ test('no kernel log readable: source none, an unknown assessment, not an error',
   assert.equal(r.data.source, 'none');
   assert.equal(r.data.total, 0);
   assert.deepEqual(r.assessments!.map((x) => [x.code, x.status]), [['kernel.events', 'unknown']]);
-  await assert.rejects(getKernelEvents.handler(getKernelEvents.input.parse({ host: 'other' }), ctx), ToolError);
+  await assert.rejects(getKernelEvents.handler(getKernelEvents.input.parse({ host: 'other' }), ctx), HostlensError);
 });
 
 test('over the server: 300 events at limit 200 are cut to the 24 KiB budget and the cursor walks all 300 exactly once', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { INCLUDE, processDetailSchema, readProcessDetail } from '../diagnostics/process.js';
 import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
 import { ifKnown, show } from './common.js';
@@ -25,7 +25,7 @@ export const getProcess = defineTool({
     checkHost(host);
     const r = await readProcessDetail(services, { pid, include: include ?? INCLUDE, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
     if ('missing' in r) {
-      throw new ToolError(r.missing === 'gone' ? `no process with pid ${pid}` : `process ${pid} exited during the call or its proc/${pid}/stat could not be parsed`);
+      throw new HostlensError('not_found', r.missing === 'gone' ? `no process with pid ${pid}` : `process ${pid} exited during the call or its proc/${pid}/stat could not be parsed`);
     }
     return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
   },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { queryJournal } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { validUnitName } from '../collectors/systemd.js';
@@ -35,7 +35,7 @@ export const getServiceTool = defineTool({
   async handler(args, { services, signal }) {
     checkHost(args.host);
     if (!validUnitName(args.unit)) {
-      throw new ToolError(`"${args.unit.slice(0, 64)}" is not a unit name: use letters, digits and : _ . @ - \\ only, not starting with "-" or "."`);
+      throw new HostlensError('invalid_argument', `"${args.unit.slice(0, 64)}" is not a unit name: use letters, digits and : _ . @ - \\ only, not starting with "-" or "."`);
     }
     const name = args.unit.includes('.') ? args.unit : `${args.unit}.service`;
     const r = await readServiceDetail(services, name, { signal });

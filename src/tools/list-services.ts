@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
 import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/services.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
@@ -27,7 +27,7 @@ export const listServicesTool = defineTool({
     checkHost(args.host);
     const { host: _h, cursor, limit, ...query } = args;
     if (args.pattern !== undefined && !validUnitPattern(args.pattern)) {
-      throw new ToolError(`pattern "${args.pattern.slice(0, 64)}" is not a unit-name glob: use letters, digits, : _ . @ - \\ and the wildcards * ? [ ]`);
+      throw new HostlensError('invalid_argument', `pattern "${args.pattern.slice(0, 64)}" is not a unit-name glob: use letters, digits, : _ . @ - \\ and the wildcards * ? [ ]`);
     }
     const r = await listServices(services, { state: args.state ?? 'all', pattern: args.pattern === undefined ? undefined : unitGlob(args.pattern) }, { signal });
     const p = paginate(r.data.units, { limit: limit ?? 50, cursor, query });

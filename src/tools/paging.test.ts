@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { decodeCursor, encodeCursor, paginate } from './paging.js';
 
 const items = Array.from({ length: 25 }, (_, i) => i);
@@ -30,8 +30,8 @@ test('a list that fits has no truncated record', () => {
   assert.deepEqual(r.page, { offset: 0, total: 25, query: {} });
 });
 
-test('a garbage or foreign cursor is a clear ToolError', () => {
-  assert.throws(() => decodeCursor('!!!', {}), ToolError);
+test('a garbage or foreign cursor is a clear HostlensError', () => {
+  assert.throws(() => decodeCursor('!!!', {}), HostlensError);
   assert.throws(() => decodeCursor(Buffer.from('{"o":-1,"q":"x"}').toString('base64url'), {}), /not valid/);
   assert.throws(() => decodeCursor(encodeCursor(10, { port: 80 }), { port: 443 }), /different query/);
   assert.equal(decodeCursor(encodeCursor(10, { port: 80 }), { port: 80 }), 10);

@@ -7,7 +7,7 @@
  * to fit maxResultBytes and then continues the same cursor sequence.
  */
 import { createHash } from 'node:crypto';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import type { ToolPage } from '../definitions/types.js';
 import { z } from 'zod';
 
@@ -22,20 +22,20 @@ export function encodeCursor(offset: number, query: unknown): string {
   return Buffer.from(JSON.stringify({ o: offset, q: digest(query) })).toString('base64url');
 }
 
-/** The offset a cursor points at; 0 without a cursor. Throws ToolError for a malformed or foreign cursor. */
+/** The offset a cursor points at; 0 without a cursor. Throws invalid_argument for a malformed or foreign cursor. */
 export function decodeCursor(cursor: string | undefined, query: unknown): number {
   if (cursor === undefined || cursor === '') return 0;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new ToolError('cursor is not valid: pass nextCursor exactly as a previous result gave it');
+    throw new HostlensError('invalid_argument', 'cursor is not valid: pass nextCursor exactly as a previous result gave it');
   }
   const p = parsed as { o?: unknown; q?: unknown } | null;
   if (!p || typeof p !== 'object' || !Number.isInteger(p.o) || (p.o as number) < 0 || typeof p.q !== 'string') {
-    throw new ToolError('cursor is not valid: pass nextCursor exactly as a previous result gave it');
+    throw new HostlensError('invalid_argument', 'cursor is not valid: pass nextCursor exactly as a previous result gave it');
   }
-  if (p.q !== digest(query)) throw new ToolError('cursor belongs to a different query: repeat the call with the same arguments as the one that returned it');
+  if (p.q !== digest(query)) throw new HostlensError('invalid_argument', 'cursor belongs to a different query: repeat the call with the same arguments as the one that returned it');
   return p.o as number;
 }
 

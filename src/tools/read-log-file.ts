@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 import { logFileDataSchema, readLogFile } from '../diagnostics/log-file.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 import { show } from './common.js';
@@ -27,7 +27,7 @@ export const readLogFileTool = defineTool({
   async handler({ host, path, lines: n, grep, since, includeRotated }, { services, signal }) {
     checkHost(host);
     const r = await readLogFile(services, { path, lines: n ?? DEFAULT_LINES, grep, since, includeRotated: includeRotated ?? false }, Date.now(), signal);
-    if ('error' in r) throw new ToolError(r.error);
+    if ('error' in r) throw new HostlensError('not_found', r.error);
     return { data: r.data, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
   },
   render({ data: d }) {

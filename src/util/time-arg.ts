@@ -2,7 +2,7 @@
  * Time arguments as agents write them: "now", a relative offset ("-90s",
  * "-15m", "-2h", "-1d") or an RFC 3339 timestamp with a zone.
  */
-import { ToolError } from '../contracts/errors.js';
+import { HostlensError } from '../contracts/errors.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -16,7 +16,7 @@ export function realCalendarDay(v: string): boolean {
 
 /**
  * Epoch ms of a time argument: "now", a relative offset ("-90s", "-15m", "-2h", "-1d") or an RFC 3339 timestamp
- * with a zone. Anything else is a ToolError naming the argument.
+ * with a zone. Anything else is an invalid_argument HostlensError naming the argument.
  */
 export function parseTime(value: string, nowMs: number, what: string): number {
   const v = value.trim();
@@ -27,7 +27,8 @@ export function parseTime(value: string, nowMs: number, what: string): number {
     const t = Date.parse(v);
     if (Number.isFinite(t)) return t;
   }
-  throw new ToolError(
+  throw new HostlensError(
+    'invalid_argument',
     `${what} "${v.slice(0, 64)}" is not a time: use "now", a relative offset like "-30s", "-15m", "-2h", "-1d", or an RFC 3339 timestamp like "2026-01-31T13:45:00Z"`,
   );
 }

@@ -137,7 +137,7 @@ describe('evidence: snapshots, runbooks and report prompts over Streamable HTTP'
         assert.match(md.text, /find_space_hogs/);
       });
 
-      // ResourceNotFound: SDK 2.4 never emits -32002 — a resources/read miss is -32602 whose data is
+      // HostlensError: SDK 2.4 never emits -32002 — a resources/read miss is -32602 whose data is
       // exactly { uri } in every era (the 2026-07-28 spec MUST; clients recognise it by data.uri).
       test('an unknown snapshot or runbook is the resource-not-found error (-32602 with data.uri) naming what exists', async () => {
         const cases: Array<[string, RegExp]> = [

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Services } from '../../src/definitions/host-services.js';
-import { ToolError } from '../../src/contracts/errors.js';
+import { HostlensError } from '../../src/contracts/errors.js';
 import { queryJournal } from '../../src/collectors/journal.js';
 import type { ToolOutput } from '../../src/definitions/types.js';
 import type { LogsData } from '../../src/diagnostics/logs.js';
@@ -60,7 +60,7 @@ describe('search_logs on real journal files', () => {
     assert.ok(seen.every((e) => e.identifier === 'sshd' && e.unit === 'ssh.service'));
     const ts = seen.map((e) => e.ts);
     assert.deepEqual(ts, [...ts].sort().reverse());
-    await assert.rejects(call(services, { since: SINCE, identifier: 'CRON', limit: 15, cursor: first.truncated!.nextCursor }), ToolError);
+    await assert.rejects(call(services, { since: SINCE, identifier: 'CRON', limit: 15, cursor: first.truncated!.nextCursor }), HostlensError);
   });
 
   test('facets: counts by unit, priority and identifier equal the export', async () => {
@@ -142,7 +142,7 @@ describe('search_logs on real journal files', () => {
 
   test('invalid filters are tool errors', async () => {
     for (const args of [{ units: ['x;reboot'] }, { priority: 'loud' }, { boot: 'yesterday' }, { since: 'tuesday' }, { kernel: true, units: ['a.service'] }]) {
-      await assert.rejects(call(services, args), ToolError, JSON.stringify(args));
+      await assert.rejects(call(services, args), HostlensError, JSON.stringify(args));
     }
   });
 });

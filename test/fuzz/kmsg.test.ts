@@ -1,7 +1,7 @@
 /**
  * Fuzz get_kernel_events over damaged kernel logs: the recorded dev/kmsg (and sometimes proc/stat) of
  * test/fixtures/kmsg/mixed truncated, replaced by random bytes, emptied, given huge lines / NULs or wrong numbers,
- * with the seeded PRNG of the parser fuzz (FUZZ_SEED overrides). Every case must answer (never throw, a ToolError
+ * with the seeded PRNG of the parser fuzz (FUZZ_SEED overrides). Every case must answer (never throw, a HostlensError
  * is a clean answer too) with data valid against the output schema and times that are real dates.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { ToolError } from '../../src/contracts/errors.js';
+import { HostlensError } from '../../src/contracts/errors.js';
 import type { ToolContext } from '../../src/definitions/types.js';
 import { kernelEventsDataSchema } from '../../src/diagnostics/kernel-report.js';
 import { getKernelEvents } from '../../src/tools/get-kernel-events.js';
@@ -52,7 +52,7 @@ test(`fuzz: get_kernel_events over ${CASES} damaged kernel logs answers with sch
       if (sum !== r.data.total) failures.push(`${where}: countsByKind sum ${sum} ≠ total ${r.data.total}`);
       answered += 1;
     } catch (e) {
-      if (!(e instanceof ToolError)) failures.push(`${where}: threw ${(e as Error).stack?.slice(0, 300)}`);
+      if (!(e instanceof HostlensError)) failures.push(`${where}: threw ${(e as Error).stack?.slice(0, 300)}`);
     }
   }
   assert.deepEqual(failures, [], `FUZZ_SEED=${BASE_SEED} reproduces:\n${failures.join('\n')}`);

@@ -28,7 +28,7 @@ import { scanProcesses } from '../../src/collectors/processes.js';
 import { readText } from '../../src/collectors/read.js';
 import { readSysctl } from '../../src/collectors/sysctl.js';
 import { readSystemInfo } from '../../src/collectors/system.js';
-import { ToolError } from '../../src/contracts/errors.js';
+import { HostlensError } from '../../src/contracts/errors.js';
 import { getCpu } from '../../src/tools/get-cpu.js';
 import { getDiskIo } from '../../src/tools/get-disk-io.js';
 import { getHistory } from '../../src/tools/get-history.js';
@@ -142,8 +142,8 @@ for (const target of TARGETS) {
             if (!(out.warnings && out.warnings.length > 0)) failures.push(`${where}: no warning about the unreadable file`);
           }
         } catch (error) {
-          // A ToolError is a clean isError answer the agent can act on (e.g. "no process with pid 812"), not a crash.
-          if (!(error instanceof ToolError)) failures.push(`${where}: tool threw ${(error as Error).stack?.split('\n').slice(0, 3).join(' ')}`);
+          // A HostlensError is a clean isError answer the agent can act on (e.g. "no process with pid 812"), not a crash.
+          if (!(error instanceof HostlensError)) failures.push(`${where}: tool threw ${(error as Error).stack?.split('\n').slice(0, 3).join(' ')}`);
         }
       }
     } finally {

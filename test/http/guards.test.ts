@@ -5,7 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigurationError, createHttpApp } from '../../src/http/app.js';
+import { createHttpApp } from '../../src/http/app.js';
+import { isHostlensError } from '../../src/contracts/errors.js';
 import {
   ACCEPT,
   assertNoLeak,
@@ -183,18 +184,17 @@ describe('bearer token', () => {
 describe('bind address', () => {
   const factory = createTestFactory(createProbe());
 
-  test('host 0.0.0.0 without a token throws ConfigurationError', () => {
+  test('host 0.0.0.0 without a token throws an invalid_argument HostlensError', () => {
     assert.throws(() => createHttpApp({ factory, host: '0.0.0.0', port: 0 }), (error: unknown) => {
-      assert.ok(error instanceof ConfigurationError);
-      assert.equal(error.name, 'ConfigurationError');
+      assert.ok(isHostlensError(error, 'invalid_argument'));
       assert.match(error.message, /0\.0\.0\.0/);
       return true;
     });
   });
 
-  test(':: and a LAN address without a token throw ConfigurationError too', () => {
+  test(':: and a LAN address without a token throw it too', () => {
     for (const host of ['::', '192.168.1.10']) {
-      assert.throws(() => createHttpApp({ factory, host, port: 0 }), ConfigurationError, host);
+      assert.throws(() => createHttpApp({ factory, host, port: 0 }), (e: unknown) => isHostlensError(e, 'invalid_argument'), host);
     }
   });
 

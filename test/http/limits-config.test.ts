@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/app/config-load.js';
+import { loadConfig } from '../../src/app/config-load.js';
+import { isHostlensError } from '../../src/contracts/errors.js';
 
 describe('limit settings', () => {
   test('defaults: 20 requests/s burst 40, 16 streams, 4 concurrent calls per tool, 30 s deadline, head 10 s, body 30 s', () => {
@@ -51,7 +52,7 @@ describe('limit settings', () => {
       assert.deepEqual(c.rateLimit, { requestsPerSec: 5, burst: 40 });
       assert.equal(c.toolConcurrency, 2);
       writeFileSync(file, JSON.stringify({ rateLimit: { requestsPerSec: 5, bucket: 3 } }));
-      assert.throws(() => loadConfig({ flags: {}, env: {}, configFile: file }), (e: unknown) => e instanceof ConfigError && /"bucket"/.test(e.message));
+      assert.throws(() => loadConfig({ flags: {}, env: {}, configFile: file }), (e: unknown) => isHostlensError(e, 'invalid_argument') && /"bucket"/.test(e.message));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -66,7 +67,7 @@ describe('limit settings', () => {
       [{ HOSTLENS_MAX_STREAMS_PER_PRINCIPAL: '0' }, /maxStreamsPerPrincipal/],
     ];
     for (const [env, key] of refused) {
-      assert.throws(() => loadConfig({ flags: {}, env }), (e: unknown) => e instanceof ConfigError && key.test(e.message), JSON.stringify(env));
+      assert.throws(() => loadConfig({ flags: {}, env }), (e: unknown) => isHostlensError(e, 'invalid_argument') && key.test(e.message), JSON.stringify(env));
     }
   });
 });

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Agent, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConfigError, loadConfig } from '../../src/app/config-load.js';
+import { loadConfig } from '../../src/app/config-load.js';
+import { isHostlensError } from '../../src/contracts/errors.js';
 import { parsePasswd, resolveLocalUsers } from '../../src/collectors/local-users.js';
 import { createLogger } from '../../src/util/log.js';
 import { delay, expectRawJsonRpcError, initializeBody, LEGACY_VERSIONS, legacyHeaders, MODERN, modernMeta, rawRequest, startApp, within } from './helpers.js';
@@ -223,7 +224,7 @@ describe('allowedLocalUsers setting', () => {
       [{ allowedLocalUsers: Array.from({ length: 65 }, (_, i) => i) }, {}, /allowedLocalUsers/],
       [{ allowedLocalUsers: 'root' }, {}, /allowedLocalUsers/],
     ] as const) {
-      assert.throws(() => load(flags, env), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), JSON.stringify(flags) + JSON.stringify(env));
+      assert.throws(() => load(flags, env), (e: unknown) => isHostlensError(e, 'invalid_argument') && pattern.test(e.message), JSON.stringify(flags) + JSON.stringify(env));
     }
   });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ToolError } from '../../src/contracts/errors.js';
+import { HostlensError } from '../../src/contracts/errors.js';
 import type { ToolContext } from '../../src/definitions/types.js';
 import { findSpaceHogsTool } from '../../src/tools/find-space-hogs.js';
 import { getCgroup } from '../../src/tools/get-cgroup.js';
@@ -89,10 +89,10 @@ test('live: /etc and a /tmp symlink to /etc are refused with the allowed roots n
   const link = join(dir, 'etc-link');
   symlinkSync('/etc', link);
   const call = (path: string) => findSpaceHogsTool.handler(findSpaceHogsTool.input.parse({ path }), ctx);
-  await assert.rejects(call('/etc'), (e) => e instanceof ToolError && /^\/etc is outside .*allowed roots: \/var, \/tmp, \/home, \/opt, \/srv, \/root/.test(e.message));
-  await assert.rejects(call(link), (e) => e instanceof ToolError && e.message.includes(`${link} leads outside`) && !e.message.includes('resolves to /etc') && e.message.includes('allowed roots: /var, /tmp'));
-  await assert.rejects(call('/tmp/../etc'), (e) => e instanceof ToolError && /^\/tmp\/\.\.\/etc is outside/.test(e.message));
-  await assert.rejects(call(join(dir, 'missing')), (e) => e instanceof ToolError && /no such directory/.test(e.message));
+  await assert.rejects(call('/etc'), (e) => e instanceof HostlensError && /^\/etc is outside .*allowed roots: \/var, \/tmp, \/home, \/opt, \/srv, \/root/.test(e.message));
+  await assert.rejects(call(link), (e) => e instanceof HostlensError && e.message.includes(`${link} leads outside`) && !e.message.includes('resolves to /etc') && e.message.includes('allowed roots: /var, /tmp'));
+  await assert.rejects(call('/tmp/../etc'), (e) => e instanceof HostlensError && /^\/tmp\/\.\.\/etc is outside/.test(e.message));
+  await assert.rejects(call(join(dir, 'missing')), (e) => e instanceof HostlensError && /no such directory/.test(e.message));
 });
 
 test('live: get_cgroup of our own process reads this host\'s real hierarchy over a real window', async () => {
@@ -103,5 +103,5 @@ test('live: get_cgroup of our own process reads this host\'s real hierarchy over
   assert.ok(r.data.memory.currentBytes !== null && r.data.memory.currentBytes > 0, JSON.stringify(r.data.memory));
   assert.ok(r.data.cpu.usageCores === null || r.data.cpu.usageCores >= 0);
   assert.ok(r.windowSec! >= 0.29 && r.windowSec! < 10, String(r.windowSec));
-  await assert.rejects(getCgroup.handler(getCgroup.input.parse({ target: { unit: 'hostlens-no-such-unit.service' } }), ctx), (e) => e instanceof ToolError && /hostlens-no-such-unit\.service/.test(e.message));
+  await assert.rejects(getCgroup.handler(getCgroup.input.parse({ target: { unit: 'hostlens-no-such-unit.service' } }), ctx), (e) => e instanceof HostlensError && /hostlens-no-such-unit\.service/.test(e.message));
 });

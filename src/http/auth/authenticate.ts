@@ -9,13 +9,21 @@
  * for a malformed header or a token in the URL, 403 insufficient_scope when
  * a token lacks the configured required scopes. Tokens are never logged,
  * forwarded or returned.
+ *
+ * Not the SDK's requireBearerAuth / verifyBearerToken: they answer an OAuth
+ * error JSON where every hostlens error is a JSON-RPC body, use the first of
+ * two Authorization headers where this refuses the pair (400; "two headers,
+ * even twice the right token" in test/hostile/auth-headers.test.ts), refuse
+ * every token without `exp` (the static tokens have none), and put the
+ * verifier's own message into the challenge.
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../../util/log.js';
 import { silentLogger } from '../../util/log.js';
-import { jsonRpcError, TRANSPORT_ERROR } from '../../server/jsonrpc-errors.js';
 import type { JsonRpcId } from '../../server/jsonrpc-errors.js';
-import { AuthError } from './errors.js';
+import { httpErrorResponse } from '../../server/error-mapping.js';
+import { HostlensError } from '../../contracts/errors.js';
+import type { ErrorCode } from '../../contracts/errors.js';
 import { createJwtVerifier } from './jwt.js';
 import type { JwtAlgorithm } from './jwt.js';
 import { metadataResponse, resourceMetadataUrl } from './metadata.js';
@@ -65,6 +73,13 @@ export interface Authenticator {
   forbidden(request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]): Response;
 }
 
+/**
+ * The RFC 6750 error a refusal names in its challenge. Its description is the HostlensError's message:
+ * one of a fixed set of phrases written in this folder, never the token or a claim copied from it, so it
+ * is safe in a header, a body and a log.
+ */
+const CHALLENGE_ERROR: Partial<Record<ErrorCode, string>> = { unauthorized: 'invalid_token', bad_request: 'invalid_request', forbidden: 'insufficient_scope' };
+
 /** Characters of an RFC 6750 b64token. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -92,11 +107,12 @@ export function forbiddenResponse(metadataUrl: string, needed: readonly Scope[],
     ['resource_metadata', metadataUrl],
     ['error_description', 'the access token lacks a scope this request needs'],
   ]);
-  return jsonRpcError(403, TRANSPORT_ERROR, `Forbidden: the access token lacks ${missing.join(' ')} (this request needs ${needed.join(' ')})`, {
-    id: id ?? null,
-    data: { requiredScopes: [...needed], missingScopes: [...missing] },
-    headers: { 'www-authenticate': header },
-  });
+  return httpErrorResponse(
+    new HostlensError('forbidden', `Forbidden: the access token lacks ${missing.join(' ')} (this request needs ${needed.join(' ')})`, {
+      data: { requiredScopes: [...needed], missingScopes: [...missing] },
+    }),
+    { id: id ?? null, headers: { 'www-authenticate': header } },
+  );
 }
 
 /** The metadata URL for a request when no configured resource says otherwise. */
@@ -124,18 +140,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const resourceFor = (request: Request): string => oauth?.resource ?? `${new URL(request.url).origin}/mcp`;
   const metadataUrlFor = (request: Request): string => resourceMetadataUrl(resourceFor(request));
 
-  const refuse = (request: Request, error: AuthError | null): Response => {
+  /** The answer for a refused credential (`error`), or for none at all (null). */
+  const refuse = (request: Request, error: HostlensError | null): Response => {
     const metadata = metadataUrlFor(request);
-    if (error?.code === 'insufficient_scope') return forbidden(request, error.scopes as Scope[]);
-    const status = error?.code === 'invalid_request' ? 400 : 401;
+    if (error?.code === 'forbidden') return forbidden(request, (error.data as { requiredScopes: Scope[] }).requiredScopes);
+    const code = error?.code === 'bad_request' ? 'bad_request' : 'unauthorized';
     const header = challenge([
-      ['error', error?.code],
-      ['error_description', error?.description],
+      ['error', error ? CHALLENGE_ERROR[code] : undefined],
+      ['error_description', error?.message],
       ['resource_metadata', metadata],
       ['scope', READ_SCOPE],
     ]);
-    const message = error ? `${status === 400 ? 'Bad Request' : 'Unauthorized'}: ${error.description}` : 'Unauthorized: a bearer token is required';
-    return jsonRpcError(status, TRANSPORT_ERROR, message, { headers: { 'www-authenticate': header } });
+    const message = error ? `${code === 'bad_request' ? 'Bad Request' : 'Unauthorized'}: ${error.message}` : 'Unauthorized: a bearer token is required';
+    return httpErrorResponse(new HostlensError(code, message), { headers: { 'www-authenticate': header } });
   };
 
   const forbidden = (request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]): Response =>
@@ -148,12 +165,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const principal: Principal = { id: `static:${match.name}`, kind: 'static', scopes: new Set(match.scopes) };
       return { principal, authInfo: { token: digest, clientId: principal.id, scopes: [...match.scopes], extra: { principalKind: 'static' } } };
     }
-    if (!jwt || !oauth) throw new AuthError('invalid_token', 'the bearer token is not valid');
+    if (!jwt || !oauth) throw new HostlensError('unauthorized', 'the bearer token is not valid');
     const resource = resourceFor(request);
     const audience = oauth.audience ?? resource;
     const verified = await jwt(token, [audience]);
     const missing = (oauth.requiredScopes ?? []).filter((s) => !verified.scopes.includes(s));
-    if (missing.length > 0) throw new AuthError('insufficient_scope', 'the token lacks a required scope', missing);
+    if (missing.length > 0) throw new HostlensError('forbidden', 'the token lacks a required scope', { data: { requiredScopes: missing } });
     const principal: Principal = { id: verified.principalId, kind: 'oauth', scopes: new Set(verified.scopes), expiresAtMs: verified.expiresAt * 1000 };
     return {
       principal,
@@ -172,7 +189,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const authenticate = async (request: Request): Promise<Authenticated | Response> => {
     const url = new URL(request.url);
     if (url.searchParams.has('access_token')) {
-      return refuse(request, new AuthError('invalid_request', 'access tokens are accepted only in the Authorization header'));
+      return refuse(request, new HostlensError('bad_request', 'access tokens are accepted only in the Authorization header'));
     }
     const header = request.headers.get('authorization');
     if (header === null || header.trim() === '') return refuse(request, null);
@@ -180,14 +197,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (!m) {
       // Not a bearer credential at all (Basic, …) counts as none; a broken or repeated one is a bad request.
       if (!/^bearer\b/i.test(header.trim()) && !header.includes(',')) return refuse(request, null);
-      return refuse(request, new AuthError('invalid_request', 'the Authorization header must hold exactly one bearer token'));
+      return refuse(request, new HostlensError('bad_request', 'the Authorization header must hold exactly one bearer token'));
     }
     try {
       return await verify(request, m[1] ?? '');
     } catch (error) {
-      if (error instanceof AuthError) return refuse(request, error);
+      if (error instanceof HostlensError) return refuse(request, error);
       logger.warn('auth: verification failed', { error: error instanceof Error ? error.name : 'unknown' });
-      return refuse(request, new AuthError('invalid_token', 'the token cannot be verified right now'));
+      return refuse(request, new HostlensError('unauthorized', 'the token cannot be verified right now', { cause: error }));
     }
   };
 

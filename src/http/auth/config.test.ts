@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { McpServer } from '@modelcontextprotocol/server';
-import { ConfigError, loadConfig } from '../../app/config-load.js';
-import { ConfigurationError, createHttpApp } from '../app.js';
+import { loadConfig } from '../../app/config-load.js';
+import { createHttpApp } from '../app.js';
+import { isHostlensError } from '../../contracts/errors.js';
 import { createAuthenticator } from './authenticate.js';
 import { sha256Hex } from './static-tokens.js';
 
@@ -24,7 +25,7 @@ describe('auth config', () => {
     assert.equal(fromFile.auth.oauth?.issuer, 'http://127.0.0.1:9000');
     const fromEnv = loadConfig({ flags: {}, env: { HOSTLENS_AUTH: JSON.stringify({ tokens: [TOKEN] }) } });
     assert.equal(fromEnv.auth.tokens.length, 1);
-    assert.throws(() => loadConfig({ flags: {}, env: { HOSTLENS_AUTH: '{not json' } }), ConfigError);
+    assert.throws(() => loadConfig({ flags: {}, env: { HOSTLENS_AUTH: '{not json' } }), (e: unknown) => isHostlensError(e, 'invalid_argument'));
     assert.throws(() => loadConfig({ flags: {}, env: { HOSTLENS_AUTH: JSON.stringify({ tokens: [{ ...TOKEN, sha256: 'short' }] }) } }), /sha256/);
   });
 
@@ -37,7 +38,7 @@ describe('auth config', () => {
 
   test('a non-loopback bind is allowed with scoped tokens or OAuth, refused with neither', () => {
     const factory = () => new McpServer({ name: 't', version: '1' });
-    assert.throws(() => createHttpApp({ factory, host: '0.0.0.0' }), ConfigurationError);
+    assert.throws(() => createHttpApp({ factory, host: '0.0.0.0' }), (e: unknown) => isHostlensError(e, 'invalid_argument'));
     createHttpApp({ factory, host: '0.0.0.0', authenticator: createAuthenticator({ tokens: [{ ...TOKEN, scopes: ['hostlens:read'] }] }) }).sessions.stop();
     createHttpApp({ factory, host: '0.0.0.0', authenticator: createAuthenticator({ oauth: { issuer: 'http://127.0.0.1:1', algorithms: ['RS256'], clockSkewSec: 0 } }) }).sessions.stop();
   });

@@ -13,7 +13,7 @@ import type { errors as JoseErrors, JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { Logger } from '../../util/log.js';
 import { silentLogger } from '../../util/log.js';
 import { discoverJwksUri } from './discovery.js';
-import { AuthError } from './errors.js';
+import { HostlensError } from '../../contracts/errors.js';
 import { isScope } from '../../contracts/scopes.js';
 import type { Scope } from '../../contracts/scopes.js';
 
@@ -100,12 +100,12 @@ function claimProblem(error: InstanceType<typeof JoseErrors.JWTClaimValidationFa
   }
 }
 
-/** Maps anything thrown while verifying to an AuthError; true in `unavailable` when the verifier itself failed. */
-function toAuthError(error: unknown): { error: AuthError; unavailable: boolean } {
-  const invalid = (description: string) => ({ error: new AuthError('invalid_token', description), unavailable: false });
-  if (error instanceof AuthError) return { error, unavailable: false };
+/** Maps anything thrown while verifying to an unauthorized HostlensError; true in `unavailable` when the verifier itself failed. */
+function toAuthError(error: unknown): { error: HostlensError; unavailable: boolean } {
+  const invalid = (description: string) => ({ error: new HostlensError('unauthorized', description), unavailable: false });
+  if (error instanceof HostlensError) return { error, unavailable: false };
   const joseErrors = jose?.errors;
-  if (!joseErrors) return { error: new AuthError('invalid_token', UNAVAILABLE), unavailable: true };
+  if (!joseErrors) return { error: new HostlensError('unauthorized', UNAVAILABLE), unavailable: true };
   if (error instanceof joseErrors.JWTExpired) return invalid('the token has expired');
   if (error instanceof joseErrors.JWTClaimValidationFailed) return invalid(claimProblem(error));
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('the token signature is not valid');
@@ -114,7 +114,7 @@ function toAuthError(error: unknown): { error: AuthError; unavailable: boolean }
   if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JOSENotSupported) {
     return invalid('the token is malformed');
   }
-  return { error: new AuthError('invalid_token', UNAVAILABLE), unavailable: true };
+  return { error: new HostlensError('unauthorized', UNAVAILABLE, { cause: error }), unavailable: true };
 }
 
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
@@ -133,7 +133,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const remote = (uri: string, { createRemoteJWKSet }: Jose): JWTVerifyGetKey => {
     const getKey = createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
     return async (header, token) => {
-      if (performance.now() - jwksFailedAt < failFastMs) throw new AuthError('invalid_token', UNAVAILABLE);
+      if (performance.now() - jwksFailedAt < failFastMs) throw new HostlensError('unauthorized', UNAVAILABLE);
       try {
         return await getKey(header, token);
       } catch (error) {
@@ -146,20 +146,20 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const keys = async (lib: Jose): Promise<JWTVerifyGetKey> => {
     if (jwks) return jwks;
     if (options.jwksUri) return (jwks = remote(options.jwksUri, lib));
-    if (performance.now() - failedAt < Math.min(cooldownMs, 10_000)) throw new AuthError('invalid_token', UNAVAILABLE);
+    if (performance.now() - failedAt < Math.min(cooldownMs, 10_000)) throw new HostlensError('unauthorized', UNAVAILABLE);
     discovering ??= discoverJwksUri(options.issuer, timeoutMs, options.fetch)
       .then((uri) => (jwks = remote(uri, lib)))
       .catch((error: unknown) => {
         failedAt = performance.now();
         logger.warn('oauth: JWKS discovery failed', { issuer: options.issuer, error: error instanceof Error ? error.message : String(error) });
-        throw new AuthError('invalid_token', UNAVAILABLE);
+        throw new HostlensError('unauthorized', UNAVAILABLE, { cause: error });
       })
       .finally(() => (discovering = null));
     return discovering;
   };
 
   return async (token, audiences) => {
-    if (token.length > MAX_TOKEN_CHARS || token.split('.').length !== 3) throw new AuthError('invalid_token', 'the token is malformed');
+    if (token.length > MAX_TOKEN_CHARS || token.split('.').length !== 3) throw new HostlensError('unauthorized', 'the token is malformed');
     try {
       const lib = await loadJose();
       const { payload } = await lib.jwtVerify(token, await keys(lib), {
@@ -169,9 +169,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         requiredClaims: ['exp'],
       });
       // RFC 8707: the token must be meant for this resource (checked here, after the signature and time claims).
-      if (!audienceMatches(payload.aud, audiences)) throw new AuthError('invalid_token', 'the token was not issued for this resource');
+      if (!audienceMatches(payload.aud, audiences)) throw new HostlensError('unauthorized', 'the token was not issued for this resource');
       const subject = [payload.sub, payload.client_id, payload.azp].find((v): v is string => typeof v === 'string' && v !== '');
-      if (subject === undefined) throw new AuthError('invalid_token', 'the token names no subject or client');
+      if (subject === undefined) throw new HostlensError('unauthorized', 'the token names no subject or client');
       return {
         // The id reaches logs, the audit and metrics: control characters are replaced, length bounded.
         principalId: `oauth:${options.issuer}#${subject.slice(0, 256).replace(/[\u0000-\u001f\u007f]/g, '?')}`,

@@ -6,7 +6,8 @@
  */
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/server';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/server';
-import { jsonRpcError, TRANSPORT_ERROR } from '../../server/jsonrpc-errors.js';
+import { HostlensError } from '../../contracts/errors.js';
+import { httpErrorResponse } from '../../server/error-mapping.js';
 import { SCOPES } from '../../contracts/scopes.js';
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
@@ -41,7 +42,7 @@ export function isMetadataPath(path: string): boolean {
 /** The answer for a request on one of METADATA_PATHS: GET (and HEAD) the document, anything else 405. */
 export function metadataResponse(request: Request, options: ResourceMetadataOptions): Response {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return jsonRpcError(405, TRANSPORT_ERROR, 'Method Not Allowed', { headers: { allow: 'GET, HEAD' } });
+    return httpErrorResponse(new HostlensError('method_not_allowed', 'Method Not Allowed'), { headers: { allow: 'GET, HEAD' } });
   }
   const body = request.method === 'HEAD' ? null : JSON.stringify(resourceMetadata(options));
   return new Response(body, {
