@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../diagnostics/host-inputs.js';
 import { TOOLSETS } from '../contracts/scopes.js';
-import { authConfigSchema } from '../http/auth/config.js';
+import { authConfigSchema } from '../http/auth/auth-config.js';
 import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 
 export const DEFAULT_PORT = 8765;
@@ -27,7 +27,7 @@ export const configSchema = z
     stdio: z.boolean().default(false).describe('serve MCP over stdin/stdout instead of HTTP'),
     authToken: z.string().min(16, 'authToken must be at least 16 characters').optional().describe('static bearer token (environment only)'),
     authTokenFile: z.string().min(1).optional().describe('file holding the static bearer token'),
-    auth: authConfigSchema.default({ tokens: [] }).describe('static hashed tokens with scopes, and the OAuth issuer (src/http/auth/config.ts)'),
+    auth: authConfigSchema.default({ tokens: [] }).describe('static hashed tokens with scopes, and the OAuth issuer (src/http/auth/auth-config.ts)'),
     allowedHosts: z.array(z.string().min(1)).default([]).describe('extra Host names accepted besides loopback'),
     allowedOrigins: z.array(z.string().url()).default([]).describe('extra exact Origins accepted besides loopback'),
     maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),

@@ -15,7 +15,7 @@ import { servedTools } from '../catalogue/served-tools.js';
 import { legacyTokenEntry } from '../http/auth/static-tokens.js';
 import { createProductFactory } from './product-factory.js';
 import { ownSecretPaths } from './own-secrets.js';
-import { createServices } from './host-services.js';
+import { createServices } from './create-services.js';
 import { answerParseErrors } from '../server/stdio-parse-errors.js';
 import { resourceExists, startOverviewWatch, trackServers } from '../server/subscriptions.js';
 import { createLogger } from '../util/log.js';

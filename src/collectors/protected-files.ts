@@ -6,7 +6,7 @@
  * the same name (an editor's write-and-rename, a log rotation) stays protected. A COPY is another inode with other
  * content ownership and is not caught here (the name and content rules still apply to it).
  *
- * Built once at the composition root (server/services.ts, serve.ts) and passed down; collectors only query it.
+ * Built once at the composition root (app/create-services.ts, serve.ts) and passed down; collectors only query it.
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';

@@ -2,7 +2,7 @@
  * What definitions may use: the collector context (root directory), the
  * background sampler, the active thresholds, and a little shared state (the
  * last triage, for diag://local/overview). Built once per process by
- * `app/host-services.ts` and shared by every McpServer instance.
+ * `app/create-services.ts` and shared by every McpServer instance.
  */
 import type { AuditReader } from '../contracts/audit.js';
 import type { HostInputs } from '../diagnostics/host-inputs.js';

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ToolError } from '../contracts/errors.js';
-import { createServices } from '../app/host-services.js';
-import type { RunningServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
+import type { RunningServices } from '../app/create-services.js';
 import { recentChanges } from '../tools/recent-changes.js';
 import { aptVersionDetail, changesDataSchema, collectChanges } from './changes.js';
-import { classifyServiceMessage } from './changes-services.js';
+import { classifyServiceMessage } from './changes-journal.js';
 
 const FIXTURE = join(import.meta.dirname, '../../test/fixtures/dpkg/basic');
 const NOW = Date.parse('2026-11-25T00:00:00Z');

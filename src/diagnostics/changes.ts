@@ -15,8 +15,8 @@ import type { AptRun, DpkgEntry } from '../collectors/dpkg.js';
 import { clipString, epochSecToRfc3339, readLine } from '../collectors/read.js';
 import { createChangeWatcher } from '../collectors/change-watch.js';
 import type { ChangeWatcher } from '../collectors/change-watch.js';
-import { readBootBanners, readServiceChanges } from './changes-services.js';
-import type { BootBanner } from './changes-services.js';
+import { readBootBanners, readServiceChanges } from './changes-journal.js';
+import type { BootBanner } from './changes-journal.js';
 import { parseTime } from '../util/time-arg.js';
 import { redact } from '../redaction/redact.js';
 

@@ -47,7 +47,7 @@ export interface HostInputs {
   changeWatch?: ChangeWatcher;
   /**
    * Files no tool reads or lists whatever the allow-lists say (the server's own secrets, the built-in deny-list
-   * files), by inode; built at start by app/host-services.ts. Absent: the name and content rules only.
+   * files), by inode; built at start by app/create-services.ts. Absent: the name and content rules only.
    */
   protectedFiles?: ProtectedFiles;
 }

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { capabilitiesResource, findInPath } from './capabilities.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/systemd/', import.meta.url));

@@ -10,7 +10,7 @@ import { productCatalogue } from '../catalogue/index.js';
 import { ResourceNotFound } from '../contracts/errors.js';
 import { RUNBOOK_TOPICS } from '../runbooks/index.js';
 import { createSnapshotStore } from '../snapshots/store.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices } from '../../test/fixtures/fixture-services.js';
 import { runbooksTemplate } from './runbooks.js';
 import { snapshotsTemplate } from './snapshots.js';
 

@@ -13,8 +13,8 @@ import { TOOLSETS } from '../contracts/scopes.js';
 import { MINIMAL_ARGS } from '../../test/e2e/tool-args.js';
 import { buildServer } from './build.js';
 import { jsonBytes } from './budget.js';
-import { createServices } from '../app/host-services.js';
-import type { RunningServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
+import type { RunningServices } from '../app/create-services.js';
 
 const MAX_BYTES = 4096;
 

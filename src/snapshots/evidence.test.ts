@@ -17,7 +17,7 @@ import { productCatalogue } from '../catalogue/index.js';
 import { registerReadings, readerWith } from '../definitions/reader-scope.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
-import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { significance } from './diff.js';
 import { unitOf } from './figures.js';
 import { createSnapshotStore, SNAPSHOT_ID_PATTERN } from './store.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
-import { configDataSchema, readConfig } from '../diagnostics/config.js';
+import { configDataSchema, readConfig } from '../diagnostics/config-file.js';
 import { checkHost, fmtBytes, hostField, lines } from './common.js';
 
 export const getConfig = defineTool({

@@ -15,7 +15,7 @@ import type { Catalogue } from '../definitions/types.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import type { ToolContext } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { getKernelEvents } from './get-kernel-events.js';
 
 const MIXED = fileURLToPath(new URL('../../test/fixtures/kmsg/mixed/', import.meta.url));

@@ -5,7 +5,7 @@ import { queryJournal } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { validUnitName } from '../collectors/systemd.js';
 import { redact } from '../redaction/redact.js';
-import { getServiceDataSchema, readServiceDetail } from '../diagnostics/services.js';
+import { getServiceDataSchema, readServiceDetail } from '../diagnostics/systemd-units.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 
 export const unitField = z

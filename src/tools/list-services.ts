@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
-import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/services.js';
+import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/systemd-units.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 

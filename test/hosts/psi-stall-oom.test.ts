@@ -14,7 +14,7 @@ import type { TriageData } from '../../src/diagnostics/triage.js';
 import { getMemory } from '../../src/tools/get-memory.js';
 import { getPressure } from '../../src/tools/get-pressure.js';
 import { triageHost } from '../../src/tools/triage-host.js';
-import { fixtureServices } from '../fixtures/services.js';
+import { fixtureServices } from '../fixtures/fixture-services.js';
 
 async function call<D>(tool: unknown, services: Services, args: Record<string, unknown> = {}): Promise<ToolOutput<D>> {
   const t = tool as ToolDefinition;
