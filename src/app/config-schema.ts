@@ -34,7 +34,7 @@ export const configSchema = z
     sessionTtlSec: z.number().int().min(1).max(7 * 86400).default(1800),
     maxSessions: z.number().int().min(1).max(100_000).default(256),
     shutdownGraceSec: z.number().min(0).max(300).default(10),
-    // B (limits): src/http/rate-limit.ts, stream-cap.ts, server/tool-limits.ts, slow-client timeouts in http/app.ts.
+    // Per-client limits: src/http/rate-limit.ts, stream-cap.ts, server/tool-limits.ts, slow-client timeouts in http/app.ts.
     rateLimit: z
       .object({
         requestsPerSec: z.number().min(0).max(100_000).default(20).describe('sustained /mcp requests per second per principal (0 = no limit)'),
@@ -82,7 +82,7 @@ export const configSchema = z
     journalDirectory: z.string().regex(/^\//, 'journalDirectory must be an absolute path').optional().describe('journal directory for journalctl --directory (default: the system journal)'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     thresholds: thresholdOverridesSchema.default({}),
-    // audit + metrics (engineer C): see src/http/audit.ts and src/http/metrics.ts
+    // The audit log and metrics: src/http/audit.ts and src/http/metrics.ts.
     auditLog: z
       .object({
         path: z.string().regex(/^\//, 'auditLog.path must be an absolute path').nullable().optional().describe('JSONL audit file; null = off; unset = on at $XDG_STATE_HOME/hostlens/audit.jsonl when auth is on, off otherwise'),

@@ -40,7 +40,7 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
     protect: ownSecretPaths(config, opts.configFile ?? process.env.HOSTLENS_CONFIG),
   });
   const factory = createProductFactory({ services, toolsets: config.toolsets });
-  // C (audit + metrics): the audit log is on by default when auth is on (see createTelemetry).
+  // The audit log is on by default when auth is on (see createTelemetry).
   const telemetry = config.stdio
     ? { audit: null, metrics: null }
     : createTelemetry({
@@ -109,7 +109,7 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
     resourceExists: (uri) => resourceExists(productCatalogue, services, uri),
     version: VERSION,
     logger,
-    telemetry, // C (audit + metrics)
+    telemetry,
     // Auth off: only root, this process's user and allowedLocalUsers are served (src/http/local-peers.ts).
     localPeers: { allowedUids: resolveLocalUsers(config.allowedLocalUsers).uids },
   });
@@ -117,7 +117,7 @@ export async function runServe(config: Config, opts: { configFile?: string } = {
   const stop = async (): Promise<void> => {
     watch.stop();
     await app.close();
-    await telemetry.audit?.close(); // C (audit): flush on shutdown
+    await telemetry.audit?.close(); // the queued audit lines reach the file before exit
     services.stop();
   };
   await app.listen();

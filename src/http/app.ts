@@ -80,7 +80,7 @@ export interface HttpAppOptions {
   readiness?: Readiness;
   version?: string;
   logger?: Logger;
-  /** C (audit + metrics): the audit log of /mcp requests and GET /metrics (telemetry.ts). */
+  /** The audit log of /mcp requests and GET /metrics (telemetry.ts). */
   telemetry?: Telemetry;
   /** Authentication off: the local users served besides root and the server's own user (local-peers.ts); always enforced then. */
   localPeers?: LocalPeerPolicy;
@@ -121,7 +121,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const guards: Guard[] = [createHostGuard(hostnames), createOriginGuard(hostnames, options.allowedOrigins ?? [])];
   const onerror = (error: Error): void => logger.warn('mcp error', { error: error.message });
 
-  // B (limits): per-tenant rate limit, stream cap and listen share on /mcp (tenant.ts).
+  // Per-tenant rate limit, stream cap and listen share on /mcp (tenant.ts).
   const limiter = options.rateLimit && options.rateLimit.requestsPerSec > 0 ? createRateLimiter(options.rateLimit) : null;
   const streams = createStreamCap(options.maxStreamsPerPrincipal ?? Infinity, { maxListen: options.maxListenStreams ?? DEFAULT_MAX_LISTEN_STREAMS });
 
@@ -134,7 +134,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     onerror,
     ...(options.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: options.maxSessionsPerPrincipal } : {}),
   });
-  options.telemetry?.metrics?.sessionsFrom(() => sessions.count()); // C (metrics)
+  options.telemetry?.metrics?.sessionsFrom(() => sessions.count());
   const endpoint = createMcpEndpoint({
     factory: options.factory,
     sessions,
@@ -144,7 +144,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     ...(options.resourceExists ? { resourceExists: options.resourceExists } : {}),
     ...(options.scopeIndex ? { scopeIndex: options.scopeIndex } : {}),
     ...(authenticator ? { forbidden: authenticator.forbidden } : {}),
-    // B (limits): POSTed JSON-RPC requests take a stream slot of their tenant.
+    // POSTed JSON-RPC requests take a stream slot of their tenant.
     admit: (request: Request, _facts: RequestFacts, body: unknown) => streams.admit(request, tenantOf(request), body),
     onerror,
   });
@@ -172,7 +172,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (path === '/healthz') return healthResponse(startedAt, version);
     if (path === '/readyz') return readinessResponse(options.readiness, draining);
     if (authenticator && isMetadataPath(path)) return authenticator.metadata(request);
-    // C (metrics): GET /metrics, hostlens:admin when auth is on.
+    // GET /metrics, hostlens:admin when auth is on.
     if (path === '/metrics' && options.telemetry?.metrics) return metricsResponse(options.telemetry.metrics, authenticator, request);
     if (path !== '/mcp') return jsonRpcError(404, TRANSPORT_ERROR, 'Not Found: the MCP endpoint is /mcp');
     if (authenticator) {
@@ -186,7 +186,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     const principal = principalOf(authInfo);
     facts.principal = principal.id;
-    // B (limits): rate limit per tenant, then the stream cap for GET streams (POSTs are admitted once parsed).
+    // Rate limit per tenant, then the stream cap for GET streams (POSTs are admitted once parsed).
     const sid = request.headers.get('mcp-session-id');
     const session = sid !== null && sessions.owns(sid, principal.id) ? sid : undefined;
     const tenant = tenantKey({ principal: principal.id, authOn: authenticator !== null, session, connection: client });
@@ -205,7 +205,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo; client?: string }): Promise<Response> => {
     const started = performance.now();
     const facts: RequestFacts = {};
-    const observed = observeRequest(options.telemetry, request, facts); // C (audit + metrics)
+    const observed = observeRequest(options.telemetry, request, facts);
     let isCall = request.method === 'POST';
     if (isCall) inflightCalls += 1;
     let response: Response;
@@ -228,7 +228,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const status = response.status;
     const finished = (): void => {
       listenDone?.();
-      observed?.finish(status); // C (audit + metrics)
+      observed?.finish(status);
       streams.release(request);
       if (isCall) {
         inflightCalls -= 1;
@@ -272,7 +272,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       },
     },
     async listen() {
-      // B (limits): slow clients get 408 (head and whole-request timeouts), connection errors node's own answers
+      // Slow clients get 408 (head and whole-request timeouts), connection errors node's own answers
       // without cutting a pipelined response short, TRACE/TRACK 405 (node-server.ts).
       const headersTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
       const requestTimeoutMs = headersTimeoutMs + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);

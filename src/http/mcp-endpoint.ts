@@ -36,7 +36,7 @@ export interface RequestFacts {
   missingScopes?: string[];
   /** Why authentication refused the request (the OAuth error code, or missing_token). */
   authError?: string;
-  // C (audit): what the request named, for the audit line (telemetry.ts).
+  // What the request named, for the audit line (telemetry.ts).
   /** resources/read|subscribe|unsubscribe: the URI (clipped). */
   resource?: string;
   /** prompts/get: the prompt name. */
@@ -60,7 +60,7 @@ export interface McpEndpointOptions {
   scopeIndex?: ScopeIndex;
   /** The 403 insufficient_scope answer (default: one naming this origin's metadata URL). */
   forbidden?: (request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]) => Response;
-  /** B (limits): admits a parsed POST body or refuses it (the stream cap's 429, stream-cap.ts). */
+  /** Admits a parsed POST body or refuses it (the stream cap's 429, stream-cap.ts). */
   admit?: (request: Request, facts: RequestFacts, body: unknown) => Response | undefined;
   onerror?: (error: Error) => void;
 }
@@ -108,7 +108,7 @@ function describe(body: unknown, facts: RequestFacts): void {
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
   if (typeof method === 'string') facts.rpcMethod = clipEcho(method, 128);
   if (method === 'tools/call' && typeof params?.name === 'string') facts.tool = params.name.slice(0, 128);
-  // C (audit): resource, prompt, id and (non-enumerable) arguments.
+  // For the audit line: resource, prompt, id and (non-enumerable) arguments.
   const p = params as { uri?: unknown; arguments?: unknown } | undefined;
   if (typeof method === 'string' && method.startsWith('resources/') && typeof p?.uri === 'string') facts.resource = p.uri.slice(0, 1024);
   if (method === 'prompts/get' && typeof params?.name === 'string') facts.prompt = params.name.slice(0, 128);

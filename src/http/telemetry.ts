@@ -1,5 +1,5 @@
 /**
- * The HTTP app's hooks for the audit log and the metrics (engineer C): one
+ * The HTTP app's hooks for the audit log and the metrics: one
  * observer per /mcp request, fed the response bytes as they are written and
  * finished when the response (or its stream) ends; and GET /metrics.
  */
