@@ -6,10 +6,13 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config-load.js';
+import { configSchema } from './config-schema.js';
 import { ConfigurationError } from '../http/app.js';
 import { sha256Hex } from '../http/auth/static-tokens.js';
 import { runServe } from './serve.js';
 import { VERSION } from '../contracts/version.js';
+
+const DEFAULTS = configSchema.parse({});
 
 const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
 
@@ -20,8 +23,8 @@ Usage:
   hostlens --version           print the version
 
 Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
-  --host ADDR               bind address (default 127.0.0.1; non-loopback needs auth)
-  --port N                  TCP port (default 8765; 0 = any free port)
+  --host ADDR               bind address (default ${DEFAULTS.host}; non-loopback needs auth)
+  --port N                  TCP port (default ${DEFAULTS.port}; 0 = any free port)
   --stdio                   speak MCP over stdin/stdout instead of HTTP
   --config FILE             JSON config file (or HOSTLENS_CONFIG)
   --auth-token-file FILE    file holding a static bearer token with every scope (or HOSTLENS_AUTH_TOKEN);
@@ -30,14 +33,14 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
   --allowed-origin ORIGIN   extra exact Origin to accept (repeatable)
   --allowed-local-user USER with auth off, a local user (name or uid) served besides root and
                             the user hostlens runs as (repeatable)
-  --toolsets LIST           comma-separated toolsets to enable (default core)
-  --root DIR                root the collectors read /proc, /sys and /etc under (default /)
-  --session-ttl-sec N       idle legacy session lifetime (default 1800)
-  --max-sessions N          legacy session cap (default 256)
-  --max-body-bytes N        largest accepted request body (default 4194304)
-  --max-result-bytes N      largest structured tool result (default 24576)
+  --toolsets LIST           comma-separated toolsets to enable (default ${DEFAULTS.toolsets.join(',')})
+  --root DIR                root the collectors read /proc, /sys and /etc under (default ${DEFAULTS.root})
+  --session-ttl-sec N       idle legacy session lifetime (default ${DEFAULTS.sessionTtlSec})
+  --max-sessions N          legacy session cap (default ${DEFAULTS.maxSessions})
+  --max-body-bytes N        largest accepted request body (default ${DEFAULTS.maxBodyBytes})
+  --max-result-bytes N      largest structured tool result (default ${DEFAULTS.maxResultBytes})
   --scan-root DIR           directory find_space_hogs may walk (repeatable)
-  --log-level LEVEL         debug | info | warn | error (default info)
+  --log-level LEVEL         debug | info | warn | error (default ${DEFAULTS.logLevel})
 
 The MCP endpoint is http://HOST:PORT/mcp; /healthz and /readyz answer JSON.
 Logs are JSON lines on stderr. See README.md for every setting.

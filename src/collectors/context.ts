@@ -31,6 +31,9 @@ export interface CollectorContext {
   pageSize: number;
 }
 
+/** The live host's root; a recorded tree replays a host under another root (config `root`). */
+export const DEFAULT_ROOT = '/';
+
 export interface CreateCollectorContextOptions {
   root?: string;
   clockTicks?: number;
@@ -93,7 +96,7 @@ function detectPageSize(root: string): number {
  * recorded statfs values keyed by mount point; without it every statfs answers null.
  */
 export function createCollectorContext(opts: CreateCollectorContextOptions = {}): CollectorContext {
-  const root = opts.root ?? '/';
+  const root = opts.root ?? DEFAULT_ROOT;
   const statfs = root === '/' ? liveStatfs(root) : (recordedStatfs(join(root, 'statfs.json')) ?? (() => null));
   return {
     root,

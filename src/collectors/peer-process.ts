@@ -99,7 +99,7 @@ const FDS_PER_READ = 64;
 
 
 export function createPeerProcessLookup(options: PeerProcessLookupOptions = {}): PeerProcessLookup {
-  const ctx = createCollectorContext({ root: options.root ?? '/' });
+  const ctx = createCollectorContext({ root: options.root });
   const procDir = join(ctx.root, 'proc');
   const sliceMs = options.sliceMs ?? 4;
   const maxFds = options.maxFdsPerPass ?? 50_000;

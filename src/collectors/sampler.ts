@@ -19,7 +19,7 @@ import { readCgroupCpuStat, resolveCgroupCpuDir, throttlingInWindow } from './cg
 import type { CollectorContext } from './context.js';
 import type { DiskCounters } from './disks.js';
 import type { HistoryOptions, MetricHistory } from './history.js';
-import { createHistory } from './history.js';
+import { createHistory, ONE_SECOND_STEP_MS } from './history.js';
 import { historyMounts, tickValues } from './history-record.js';
 import { readDiskStats } from './disks.js';
 import type { NetCounters } from './network.js';
@@ -33,6 +33,9 @@ import { readPressure, stallPctInWindow } from './pressure.js';
 import type { ProcessScan, ScanOptions } from './processes.js';
 import { processCpuPct, scanProcesses } from './processes.js';
 import { roundTo } from './read.js';
+
+/** One tick a second: one point of the history's 1 s ring per tick (config `samplerIntervalMs`). */
+export const DEFAULT_SAMPLER_INTERVAL_MS = ONE_SECOND_STEP_MS;
 
 export interface SamplerOptions {
   ctx: CollectorContext;
@@ -184,7 +187,7 @@ function abortError(signal: AbortSignal): Error {
 
 export function createSampler(opts: SamplerOptions): Sampler {
   const { ctx } = opts;
-  const intervalMs = Math.max(50, opts.intervalMs ?? 1000);
+  const intervalMs = Math.max(50, opts.intervalMs ?? DEFAULT_SAMPLER_INTERVAL_MS);
   const every = Math.max(0, Math.floor(opts.processScanEvery ?? 5));
   const now = opts.now ?? (() => performance.now());
   const wallClock = opts.wallClock ?? (() => Date.now());

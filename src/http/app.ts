@@ -29,7 +29,7 @@ import { healthResponse, readinessResponse } from './health.js';
 import type { Readiness } from './health.js';
 import { createMcpEndpoint, DEFAULT_MAX_LISTEN_STREAMS } from './mcp-endpoint.js';
 import type { RequestFacts } from './mcp-endpoint.js';
-import { createSessionManager } from './sessions.js';
+import { createSessionManager, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from './sessions.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 import { onResponseDone } from './track.js';
 import { metricsResponse, observeRequest } from './telemetry.js';
@@ -64,7 +64,7 @@ export interface HttpAppOptions {
   /** Sessions one tenant (tenant.ts) may hold; default a quarter of maxSessions (sessions.ts). */
   maxSessionsPerPrincipal?: number;
   keepAliveMs?: number;
-  /** Open subscriptions/listen streams at most (default 64). */
+  /** Open subscriptions/listen streams at most (default DEFAULT_MAX_LISTEN_STREAMS, mcp-endpoint.ts). */
   maxListenStreams?: number;
   /** Whether a URI names a resource; subscriptions/listen then acknowledges only those in resourceSubscriptions. */
   resourceExists?: (uri: string) => boolean;
@@ -74,7 +74,7 @@ export interface HttpAppOptions {
   rateLimit?: { requestsPerSec: number; burst: number };
   /** Open response streams per principal (stream-cap.ts); absent = no cap. */
   maxStreamsPerPrincipal?: number;
-  /** Slow clients: the request head must arrive within headerTimeoutMs (default 10 s), the whole request within headerTimeoutMs + bodyTimeoutMs (default 30 s). */
+  /** Slow clients: the request head must arrive within headerTimeoutMs, the whole request within headerTimeoutMs + bodyTimeoutMs (defaults below). */
   headerTimeoutMs?: number;
   bodyTimeoutMs?: number;
   readiness?: Readiness;
@@ -100,12 +100,16 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/** Loopback: serving other machines is a decision (a non-loopback bind needs authentication). */
+export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** How long SIGTERM waits for in-flight calls before streams are closed. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_HOST;
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const version = options.version ?? '0.0.0';
@@ -127,8 +131,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   const sessions = createSessionManager({
     factory: options.factory,
-    ttlMs: options.sessionTtlMs ?? 30 * 60_000,
-    maxSessions: options.maxSessions ?? 256,
+    ttlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
     retryMs: options.sseRetryMs ?? 2000,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     onerror,
@@ -302,7 +306,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const s = server;
       const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
       s?.closeIdleConnections();
-      const grace = options.shutdownGraceMs ?? 10_000;
+      const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
       await Promise.race([
         new Promise<void>((resolve) => {
           idleWaiters.push(resolve);

@@ -33,6 +33,11 @@ import { createMemoryEventStore } from './event-store.js';
 import type { MemoryEventStoreOptions } from './event-store.js';
 import { onResponseDone } from './track.js';
 
+/** Idle legacy sessions are closed after this (config `sessionTtlSec`). */
+export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
+/** Legacy sessions open at once, server-wide (config `maxSessions`). */
+export const DEFAULT_MAX_SESSIONS = 256;
+
 export interface McpFactoryContext {
   era: 'legacy' | 'modern';
 }

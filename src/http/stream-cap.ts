@@ -25,6 +25,7 @@
  * before the SDK sees it.
  */
 import { jsonRpcError, requestIdOf, TRANSPORT_ERROR } from '../server/jsonrpc-errors.js';
+import { DEFAULT_MAX_LISTEN_STREAMS } from './mcp-endpoint.js';
 
 export const DEFAULT_MAX_STREAMS_PER_PRINCIPAL = 16;
 /** Retry-After for a refused stream: open streams end on the client's schedule, not ours. */
@@ -69,7 +70,7 @@ function isListen(body: unknown): boolean {
 }
 
 export function createStreamCap(max: number, options: StreamCapOptions = {}): StreamCap {
-  const maxListen = options.maxListen ?? 64;
+  const maxListen = options.maxListen ?? DEFAULT_MAX_LISTEN_STREAMS;
   const listenShare = Math.max(1, options.listenShare ?? Math.ceil(maxListen / 4));
   const counts = new Map<string, number>();
   const listenCounts = new Map<string, number>();

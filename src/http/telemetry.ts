@@ -14,6 +14,7 @@ import type { RequestFacts } from './mcp-endpoint.js';
 import { createMetrics, samplerLagSeconds } from './metrics.js';
 import type { LagSource, Metrics } from './metrics.js';
 import type { Logger } from '../util/log.js';
+import { DEFAULT_SAMPLER_INTERVAL_MS } from '../collectors/sampler.js';
 import { createResponseMeter } from './response-meter.js';
 import type { ResponseMeter } from './response-meter.js';
 
@@ -123,7 +124,7 @@ export function createTelemetry(setup: TelemetrySetup): Telemetry & { audit: Aud
   const path = setup.auditLog.path === undefined ? (setup.authOn ? defaultAuditPath(setup.env) : null) : setup.auditLog.path;
   const audit = path === null ? null : createAuditLog({ path, maxBytes: setup.auditLog.maxBytes, keep: setup.auditLog.keep, ...(setup.logger ? { logger: setup.logger } : {}) });
   const sampler = setup.sampler;
-  const interval = setup.samplerIntervalMs ?? 1000;
+  const interval = setup.samplerIntervalMs ?? DEFAULT_SAMPLER_INTERVAL_MS;
   const metrics = setup.metrics
     ? createMetrics({
         ...(setup.toolNames ? { toolNames: setup.toolNames } : {}),

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SCOPES } from '../../contracts/scopes.js';
-import { JWT_ALGORITHMS, MAX_CLOCK_SKEW_SEC } from './jwt.js';
+import { DEFAULT_CLOCK_SKEW_SEC, DEFAULT_JWT_ALGORITHMS, JWT_ALGORITHMS, MAX_CLOCK_SKEW_SEC } from './jwt.js';
 
 const httpUrl = (what: string) =>
   z
@@ -31,9 +31,9 @@ export const oauthSchema = z
     algorithms: z
       .array(z.enum(JWT_ALGORITHMS))
       .min(1)
-      .default(['RS256', 'PS256', 'ES256', 'EdDSA'])
+      .default([...DEFAULT_JWT_ALGORITHMS])
       .describe('accepted signature algorithms (asymmetric only)'),
-    clockSkewSec: z.number().int().min(0).max(MAX_CLOCK_SKEW_SEC).default(30),
+    clockSkewSec: z.number().int().min(0).max(MAX_CLOCK_SKEW_SEC).default(DEFAULT_CLOCK_SKEW_SEC),
     requiredScopes: z.array(z.enum(SCOPES)).default([]).describe('scopes every token must carry'),
   })
   .strict();

@@ -28,6 +28,9 @@ const loadJose = async (): Promise<Jose> => (jose ??= await import('jose'));
 export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 export const MAX_CLOCK_SKEW_SEC = 300;
+/** Accepted unless `auth.oauth.algorithms` says otherwise: one of each asymmetric family most issuers sign with. */
+export const DEFAULT_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+export const DEFAULT_CLOCK_SKEW_SEC = 30;
 /** Longer bearer values are refused unparsed. */
 export const MAX_TOKEN_CHARS = 16 * 1024;
 
