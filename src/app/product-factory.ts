@@ -6,7 +6,7 @@ import type { McpFactory } from '../http/sessions.js';
 import { SERVER_NAME, VERSION } from '../contracts/version.js';
 import { buildServer } from '../server/build.js';
 
-export const INSTRUCTIONS = [
+const INSTRUCTIONS = [
   'hostlens answers questions about the health of this Linux host, read-only.',
   'Start with triage_host: it assesses cpu, memory, filesystems, load and pressure in one call and suggests the next tool calls.',
   'Rates (CPU %) are always over a stated window (windowSec in the result); pass windowSec (0.2-10 s) to force a fresh measurement.',

@@ -34,7 +34,7 @@ export interface CollectorContext {
 /** The live host's root; a recorded tree replays a host under another root (config `root`). */
 export const DEFAULT_ROOT = '/';
 
-export interface CreateCollectorContextOptions {
+interface CreateCollectorContextOptions {
   root?: string;
   clockTicks?: number;
   pageSize?: number;

@@ -19,7 +19,7 @@
 
 export type Resolution = '1s' | '1m';
 
-export interface MetricInfo {
+interface MetricInfo {
   name: string;
   /** '%', 'bytes', 'bytes/s', '/s', 'load', 'count'. */
   unit: string;
@@ -80,7 +80,7 @@ export interface SeriesData {
   maxValues?: number[];
 }
 
-export interface Coverage {
+interface Coverage {
   fromMs: number;
   toMs: number;
   points: number;

@@ -24,7 +24,7 @@ export interface ProtectedFiles {
   readonly size: number;
 }
 
-export interface ProtectedFilesOptions {
+interface ProtectedFilesOptions {
   /** Root the built-in list is looked up under ('/' in production; a fixture root in tests). */
   root?: string;
   /** Absolute paths of single files on this machine (token files, the config file). */

@@ -37,7 +37,7 @@ import { roundTo } from './read.js';
 /** One tick a second: one point of the history's 1 s ring per tick (config `samplerIntervalMs`). */
 export const DEFAULT_SAMPLER_INTERVAL_MS = ONE_SECOND_STEP_MS;
 
-export interface SamplerOptions {
+interface SamplerOptions {
   ctx: CollectorContext;
   intervalMs?: number;
   /** A baseline process scan every N ticks (default 5; 0 disables). */
@@ -75,7 +75,7 @@ export interface TickSample {
   net: NetCounters;
 }
 
-export interface LatestCpu {
+interface LatestCpu {
   breakdown: CpuBreakdown;
   windowSec: number;
   perCore: CoreBreakdown[];
@@ -108,13 +108,13 @@ export interface LatestRates {
   pressure: PressureInWindow;
 }
 
-export interface ProcessBaseline {
+interface ProcessBaseline {
   scan: ProcessScan;
   /** Monotonic ms at the middle of the scan. */
   atMs: number;
 }
 
-export interface MeasureSample {
+interface MeasureSample {
   cpu: CpuStat;
   cpuAtMs: number;
   processes: ProcessScan | null;
@@ -124,7 +124,7 @@ export interface MeasureSample {
   net?: NetCounters;
 }
 
-export interface Measurement {
+interface Measurement {
   start: MeasureSample;
   end: MeasureSample;
   /** Exact seconds between the two cpu readings. */
@@ -137,7 +137,7 @@ export interface Measurement {
   processCpuPct: Map<number, number>;
 }
 
-export interface MeasureOptions {
+interface MeasureOptions {
   signal?: AbortSignal;
   /** Called about every 250 ms with the elapsed fraction (0–1), and once with 1 at the end. */
   onProgress?: (elapsedFraction: number) => void;
@@ -164,8 +164,8 @@ export interface Sampler {
   measure(windowSec: number, opts?: MeasureOptions): Promise<Measurement>;
 }
 
-export const MIN_WINDOW_SEC = 0.2;
-export const MAX_WINDOW_SEC = 10;
+const MIN_WINDOW_SEC = 0.2;
+const MAX_WINDOW_SEC = 10;
 const PROGRESS_EVERY_MS = 250;
 /** The history's filesystem list is re-read from the mount table every this many ticks. */
 const MOUNTS_EVERY_TICKS = 60;

@@ -8,13 +8,13 @@ import type { AuditReader } from '../contracts/audit.js';
 import type { HostInputs } from '../diagnostics/host-inputs.js';
 import type { SnapshotStore } from '../snapshots/store.js';
 
-export interface TriageRecord {
+interface TriageRecord {
   collectedAt: string;
   /** The structured result of the last triage_host call. */
   result: unknown;
 }
 
-export interface HostState {
+interface HostState {
   lastTriage: TriageRecord | null;
 }
 

@@ -35,7 +35,7 @@ export interface ToolPage {
 }
 
 /** A resource the result points to (e.g. diag://snapshots/{id}); sent as a resource_link content block. */
-export interface ToolLink {
+interface ToolLink {
   uri: string;
   name: string;
   title?: string;
@@ -118,7 +118,7 @@ export interface ResourceTemplateDefinition {
   read(uri: URL, variables: Record<string, string>, services: Services, reader?: Reader): Promise<string> | string;
 }
 
-export interface PromptMessageText {
+interface PromptMessageText {
   role: 'user' | 'assistant';
   text: string;
 }

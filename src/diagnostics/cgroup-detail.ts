@@ -58,16 +58,16 @@ export const cgroupDataSchema = z.object({
     .object({ cpu: psi, memory: psi, io: psi })
     .describe('PSI of the cgroup (some/full avg10/60/300 %, cumulative totalUsec); null when absent (v1 without a unified hierarchy)'),
 });
-export type CgroupData = z.infer<typeof cgroupDataSchema>;
+type CgroupData = z.infer<typeof cgroupDataSchema>;
 
-export interface CgroupDetailResult {
+interface CgroupDetailResult {
   data: CgroupData;
   assessments: Assessment[];
   windowSec: number;
   warnings: string[];
 }
 
-export interface MeasureCgroupOptions {
+interface MeasureCgroupOptions {
   windowSec: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
@@ -123,7 +123,7 @@ export async function measureCgroup(services: HostInputs, target: CgroupTarget, 
 }
 
 /** The result from a first full reading, the cpu counters `sec` seconds later (null if unreadable) and the window. */
-export function buildCgroupDetail(services: HostInputs, info: CgroupInfo, end: CgroupCpuStat | null, sec: number): CgroupDetailResult {
+function buildCgroupDetail(services: HostInputs, info: CgroupInfo, end: CgroupCpuStat | null, sec: number): CgroupDetailResult {
   const { cpu, memory: m, pids } = info;
   const du = end && cpu.usageUsec !== null && end.usageUsec !== null && sec > 0 ? end.usageUsec - cpu.usageUsec : null;
   const usageCores = du !== null && du >= 0 ? roundTo(du / 1e6 / sec, 3) : null;

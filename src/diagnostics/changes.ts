@@ -22,10 +22,10 @@ import { redact } from '../redaction/redact.js';
 
 export const CHANGE_KINDS = ['package', 'config', 'service', 'reboot', 'listener', 'kernel'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
-export const MAX_SINCE_MS = 30 * 86_400_000;
+const MAX_SINCE_MS = 30 * 86_400_000;
 const DETAIL_CHARS = 300;
 
-export interface Change {
+interface Change {
   tsMs: number;
   kind: ChangeKind;
   action: string;
@@ -34,7 +34,7 @@ export interface Change {
 }
 
 const SOURCE_STATUS = z.enum(['ok', 'unavailable']);
-export const changeSchema = z.object({
+const changeSchema = z.object({
   ts: z.string().describe('when it happened (RFC 3339 UTC); for a watched file, its new mtime'),
   kind: z.enum(CHANGE_KINDS),
   action: z.string().describe('install, upgrade, remove, purge, created, modified, deleted, started, stopped, restarted, failed, reloaded, booted, opened, closed'),
@@ -62,7 +62,7 @@ export const changesDataSchema = z.object({
 export type ChangesData = z.infer<typeof changesDataSchema>;
 
 /** Epoch ms of `since` (relative or RFC 3339), refused beyond 30 days or in the future. */
-export function resolveSince(since: string, nowMs: number): number {
+function resolveSince(since: string, nowMs: number): number {
   const t = parseTime(since, nowMs, 'since');
   if (t < nowMs - MAX_SINCE_MS - 1000) throw new ToolError('since is more than 30 days ago: use e.g. "-7d", "-30d" or a later RFC 3339 time');
   if (t > nowMs) throw new ToolError('since is in the future');
@@ -206,14 +206,14 @@ async function bootChanges(services: HostInputs, sinceMs: number, nowMs: number,
   return { reboot: btime !== null || j.available, kernel: j.available };
 }
 
-export interface CollectChangesOptions {
+interface CollectChangesOptions {
   since: string;
   kinds?: readonly ChangeKind[] | undefined;
   nowMs?: number;
   signal?: AbortSignal;
 }
 
-export interface CollectedChanges {
+interface CollectedChanges {
   sinceMs: number;
   changes: Change[];
   countsByKind: Record<string, number>;

@@ -22,7 +22,7 @@ export const INSPECT_CONCURRENCY = 4;
 /** Stats requests in flight at once (each holds ≈1–2 s inside the engine, mostly waiting). */
 export const STATS_CONCURRENCY = 8;
 /** Stats with stream=false take the engine ≈1–2 s (it samples twice): a longer bound than the other calls. */
-export const STATS_TIMEOUT_MS = 5000;
+const STATS_TIMEOUT_MS = 5000;
 
 export const runtimeSchema = z
   .object({
@@ -51,7 +51,7 @@ const containerSchema = z.object({
   throttledPct: z.number().nullable().describe('share of CFS periods throttled by the CPU quota during the stats request (two reads of the container cgroup\'s cpu.stat on this host); 0 when no period ran; null when the cgroup is not visible here or the container is not running'),
   pids: z.number().int().nullable(),
 });
-export type ContainerRow = z.infer<typeof containerSchema>;
+type ContainerRow = z.infer<typeof containerSchema>;
 
 export const listContainersDataSchema = z.object({
   available: z.boolean().describe('false when no Docker/Podman API answered (see warnings)'),
@@ -61,11 +61,10 @@ export const listContainersDataSchema = z.object({
     .object({ total: z.number().int().describe('containers matching `state` in the engine\'s list'), inspected: z.number().int().describe(`of those, inspected (at most ${MAX_INSPECT}); running/unhealthy/oomKilled count these`), running: z.number().int(), unhealthy: z.number().int(), oomKilled: z.number().int() })
     .describe('before paging'),
 });
-export type ListContainersData = z.infer<typeof listContainersDataSchema>;
 
-export type Runtime = NonNullable<z.infer<typeof runtimeSchema>>;
+type Runtime = NonNullable<z.infer<typeof runtimeSchema>>;
 
-export interface RuntimeResult {
+interface RuntimeResult {
   runtime: Runtime | null;
   /** Why there is none. */
   warning: string | null;
@@ -112,7 +111,7 @@ function problemRank(c: ContainerInspect): number {
   return 4;
 }
 
-export function sortContainers(list: ContainerInspect[]): ContainerInspect[] {
+function sortContainers(list: ContainerInspect[]): ContainerInspect[] {
   return [...list].sort((a, b) => problemRank(a) - problemRank(b) || (a.name ?? a.id).localeCompare(b.name ?? b.id));
 }
 
@@ -124,7 +123,7 @@ function cpuStatOf(services: HostInputs, info: CgroupInfo): CgroupCpuStat | null
 }
 
 /** Throttled share of periods between two cpu.stat reads; 0 when no period ran in between; null when unreadable. */
-export function throttledBetween(a: CgroupCpuStat | null, b: CgroupCpuStat | null): number | null {
+function throttledBetween(a: CgroupCpuStat | null, b: CgroupCpuStat | null): number | null {
   if (!a || !b || a.nrPeriods === null || b.nrPeriods === null || a.nrThrottled === null || b.nrThrottled === null) return null;
   const dp = b.nrPeriods - a.nrPeriods;
   const dt = b.nrThrottled - a.nrThrottled;
@@ -139,7 +138,7 @@ export function throttledBetween(a: CgroupCpuStat | null, b: CgroupCpuStat | nul
  * cgroup path must contain the container id (docker-<id>.scope, /docker/<id>, libpod-<id>.scope, …); and a
  * cgroup outside our cgroup namespace is read at a parent directory, which is not the container's either.
  */
-export function cgroupMismatch(t: { info: CgroupInfo } | { error: string }, id: string): string | null {
+function cgroupMismatch(t: { info: CgroupInfo } | { error: string }, id: string): string | null {
   if ('error' in t) return t.error;
   const path = t.info.path;
   if (path === null || !path.includes(id)) return `its cgroup ${path ?? '?'} does not name the container (another pid namespace?)`;
@@ -148,7 +147,7 @@ export function cgroupMismatch(t: { info: CgroupInfo } | { error: string }, id: 
   return null;
 }
 
-export interface StatsMeasure {
+interface StatsMeasure {
   row: Pick<ContainerRow, 'cpuPct' | 'memBytes' | 'memLimitBytes' | 'memUsedPct' | 'throttledPct' | 'pids'>;
   windowSec: number | null;
   warnings: string[];

@@ -9,7 +9,7 @@ import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { counterWindow } from './counter-window.js';
 
-export const diskDeviceSchema = z.object({
+const diskDeviceSchema = z.object({
   name: z.string().describe('kernel device name (sda, nvme0n1, dm-0, md0, …)'),
   readsPerSec: z.number(),
   writesPerSec: z.number(),
@@ -26,9 +26,9 @@ export const diskIoDataSchema = z.object({
   source: z.enum(['sampler', 'measured']).describe("sampler = the 1 Hz background sampler's last window; measured = a fresh window of windowSec"),
   devices: z.array(diskDeviceSchema).describe('busiest (highest utilPct) first'),
 });
-export type DiskIoData = z.infer<typeof diskIoDataSchema>;
+type DiskIoData = z.infer<typeof diskIoDataSchema>;
 
-export interface DiskIoOptions {
+interface DiskIoOptions {
   windowSec?: number;
   devices?: string[];
   signal?: AbortSignal;
@@ -37,9 +37,9 @@ export interface DiskIoOptions {
   maxDevices?: number;
 }
 
-export const MAX_DEVICES = 256;
+const MAX_DEVICES = 256;
 
-export interface DiskIoResult {
+interface DiskIoResult {
   data: DiskIoData;
   windowSec: number;
   assessments: Assessment[];
@@ -48,7 +48,7 @@ export interface DiskIoResult {
 }
 
 /** Assessments for a set of device rates: the worst utilisation and the worst await. */
-export function assessDisks(devices: DiskIoData['devices'], services: Pick<HostInputs, 'thresholds'>, available: boolean): Assessment[] {
+function assessDisks(devices: DiskIoData['devices'], services: Pick<HostInputs, 'thresholds'>, available: boolean): Assessment[] {
   if (!available) return [unknownAssessment('disk', 'disk.unavailable', 'proc/diskstats is not readable: disk I/O is unknown', '%')];
   if (devices.length === 0) return [unknownAssessment('disk', 'disk.no_devices', 'no block devices to assess', '%')];
   const t = services.thresholds;

@@ -35,7 +35,7 @@ export function alignRange(r: TimeRange, resolution: Resolution): TimeRange {
   return { fromMs: Math.floor(r.fromMs / unit) * unit, toMs: r.toMs };
 }
 
-export interface SeriesStats {
+interface SeriesStats {
   min: number | null;
   avg: number | null;
   p95: number | null;
@@ -44,7 +44,7 @@ export interface SeriesStats {
 }
 
 /** p-quantile (0–1) by the nearest-rank method over an ascending array. */
-export function quantileSorted(sorted: readonly number[], q: number): number | null {
+function quantileSorted(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
@@ -75,7 +75,7 @@ export function isoSec(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-export interface Downsampled {
+interface Downsampled {
   stepSec: number;
   points: Array<[string, number | null]>;
 }
@@ -112,7 +112,7 @@ const statsSchema = z.object({
   count: z.number().int().nonnegative().describe('stored points with a value in the range'),
 });
 
-export const seriesSchema = z.object({
+const seriesSchema = z.object({
   metric: z.string(),
   unit: z.string().describe("'%' (0–100), 'bytes', 'bytes/s', '/s', 'load' or 'count'"),
   stepSec: z.number().describe('width of each returned point (bucket mean)'),
@@ -121,7 +121,7 @@ export const seriesSchema = z.object({
   stats: statsSchema.describe('over the stored points in the range (before downsampling); on the 1 min ring min/avg/p95 are of minute means'),
 });
 
-export const metricInfoSchema = z.object({ metric: z.string(), unit: z.string(), description: z.string() });
+const metricInfoSchema = z.object({ metric: z.string(), unit: z.string(), description: z.string() });
 
 export const historyDataSchema = z.object({
   source: z.literal('sampler').describe("hostlens's own 1 Hz background sampler (in memory, lost on restart)"),
@@ -132,9 +132,9 @@ export const historyDataSchema = z.object({
     .describe('the oldest and newest stored points of the ring read (null when it is empty)'),
   requested: z.object({ from: z.string(), to: z.string() }),
 });
-export type HistoryData = z.infer<typeof historyDataSchema>;
+type HistoryData = z.infer<typeof historyDataSchema>;
 
-export interface HistoryQuery {
+interface HistoryQuery {
   metrics?: string[];
   since?: string;
   until?: string;
@@ -142,7 +142,7 @@ export interface HistoryQuery {
 }
 
 /** A ToolError for names that are neither static nor a recorded family metric, listing the valid ones. */
-export function checkMetricNames(history: MetricHistory, names: readonly string[]): void {
+function checkMetricNames(history: MetricHistory, names: readonly string[]): void {
   const valid = new Set(history.metrics().map((m) => m.name));
   const bad = names.filter((n) => !valid.has(n));
   if (bad.length === 0) return;

@@ -18,7 +18,7 @@ export const DEFAULT_LOG_FILES: readonly string[] = ['/var/log/*.log', '/var/log
 export const DEFAULT_CONFIG_FILES: readonly string[] = ['/etc/**'];
 
 /** Result budgets and allow-lists from config, fixed for the process lifetime. */
-export interface ServiceLimits {
+interface ServiceLimits {
   /** Largest structured tool result in bytes (JSON); longer lists are cut and say so. */
   maxResultBytes: number;
   /** Absolute directories find_space_hogs may walk. */

@@ -11,7 +11,7 @@ import type { ClassifiedEvent, KernelEvent, KernelMessage } from './kernel-event
 import { classifyFs, classifyMce } from './kernel-events-hw.js';
 
 export { KERNEL_EVENT_KINDS } from './kernel-event-base.js';
-export type { ClassifiedEvent, DetailValue, KernelEvent, KernelEventKind, KernelMessage } from './kernel-event-base.js';
+export type { KernelEvent, KernelEventKind, KernelMessage } from './kernel-event-base.js';
 
 
 // ---- OOM ---------------------------------------------------------------------------------------------------

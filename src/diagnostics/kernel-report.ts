@@ -15,12 +15,12 @@ import { KERNEL_EVENT_KINDS, MAYBE_EVENT, classifyKernelMessages } from './kerne
 import type { KernelEvent, KernelEventKind, KernelMessage } from './kernel-events.js';
 import { redact } from '../redaction/redact.js';
 
-export const MAX_SINCE_MS = 7 * 86_400_000;
+const MAX_SINCE_MS = 7 * 86_400_000;
 const MESSAGE_CHARS = 400;
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const kernelEventSchema = z.object({
+const kernelEventSchema = z.object({
   ts: z.string().nullable().describe('RFC 3339 UTC time of the kernel message; null when the boot time is unknown'),
   kind: z.enum(KERNEL_EVENT_KINDS),
   summary: z.string(),
@@ -31,7 +31,7 @@ export const kernelEventSchema = z.object({
   details: z.record(z.string(), detailValue).describe('kind-specific fields: oom_kill rssBytes (anon+file+shmem), constraint; hung_task blockedSec; io_error sector, op; segfault ip, lib; link speedMbps, duplex; fs_error function; mce cpu, bank, corrected'),
   message: z.string().describe('the kernel message, redacted and clipped'),
 });
-export type KernelEventOut = z.infer<typeof kernelEventSchema>;
+type KernelEventOut = z.infer<typeof kernelEventSchema>;
 
 export const kernelEventsDataSchema = z.object({
   source: z.enum(['journal', 'kmsg', 'none']).describe('where the kernel log was read: journald kernel messages, /dev/kmsg (current boot, ring buffer only), or none readable'),
@@ -46,9 +46,9 @@ export const kernelEventsDataSchema = z.object({
   }),
   redactionsCount: z.number().int().describe('secrets masked in the returned messages'),
 });
-export type KernelEventsData = z.infer<typeof kernelEventsDataSchema>;
+type KernelEventsData = z.infer<typeof kernelEventsDataSchema>;
 
-export interface KernelEventsQuery {
+interface KernelEventsQuery {
   since?: string | undefined;
   kinds?: KernelEventKind[] | undefined;
 }
@@ -136,7 +136,7 @@ function assessKernel(services: HostInputs, counts: Record<KernelEventKind, numb
   ];
 }
 
-export interface KernelEventsResult {
+interface KernelEventsResult {
   data: Omit<KernelEventsData, 'events' | 'redactionsCount'>;
   /** Every matching event, newest first, not yet redacted (the tool pages then converts). */
   matched: KernelEvent[];

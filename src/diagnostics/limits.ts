@@ -27,7 +27,7 @@ export const limitsDataSchema = z.object({
   topFdProcesses: z.array(z.object({ pid: z.number().int(), comm: z.string().nullable(), fdCount: z.number().int(), fdLimit: z.number().int().nullable(), usedPct: z.number().nullable() })).describe('processes holding the most fds, with their soft RLIMIT_NOFILE'),
   fdProcessesUnreadable: z.number().int().nonnegative().describe('processes whose fd directory could not be read (not ranked)'),
 });
-export type LimitsData = z.infer<typeof limitsDataSchema>;
+type LimitsData = z.infer<typeof limitsDataSchema>;
 
 function usedPct(n: number, max: number): number | null {
   return max > 0 ? pct(n, max) : null;

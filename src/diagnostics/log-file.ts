@@ -51,9 +51,9 @@ export const logFileDataSchema = z.object({
   matchedExact: z.boolean().describe('true when every file was scanned to its start or the since boundary, so matchedCount is the true total; else a lower bound'),
   redactionCount: z.number().int().nonnegative().describe('secrets redacted in the returned lines'),
 });
-export type LogFileData = z.infer<typeof logFileDataSchema>;
+type LogFileData = z.infer<typeof logFileDataSchema>;
 
-export interface LogFileQuery {
+interface LogFileQuery {
   path: string;
   lines: number;
   grep?: string | undefined;
@@ -61,11 +61,11 @@ export interface LogFileQuery {
   includeRotated: boolean;
 }
 
-export type LogFileRead =
+type LogFileRead =
   | { data: LogFileData; truncated?: { returned: number; total: number }; warnings: string[] }
   | { error: string };
 
-export function logAllowList(services: HostInputs): AllowList {
+function logAllowList(services: HostInputs): AllowList {
   return { name: 'logFiles', globs: services.limits.logFiles, rotations: true };
 }
 

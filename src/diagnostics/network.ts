@@ -14,7 +14,7 @@ import { counterWindow } from './counter-window.js';
 
 const rateNum = z.number().nullable();
 
-export const interfaceSchema = z.object({
+const interfaceSchema = z.object({
   name: z.string(),
   state: z.string().nullable().describe('operstate: up, down, unknown (normal for lo and some virtual links), …'),
   mtu: z.number().int().nullable(),
@@ -57,9 +57,9 @@ export const networkDataSchema = z.object({
     .nullable()
     .describe('netfilter connection tracking table; null when nf_conntrack is not loaded'),
 });
-export type NetworkData = z.infer<typeof networkDataSchema>;
+type NetworkData = z.infer<typeof networkDataSchema>;
 
-export interface NetworkOptions {
+interface NetworkOptions {
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
@@ -69,9 +69,9 @@ export interface NetworkOptions {
   maxInterfaces?: number;
 }
 
-export const MAX_INTERFACES = 256;
+const MAX_INTERFACES = 256;
 
-export interface NetworkResult {
+interface NetworkResult {
   data: NetworkData;
   windowSec: number;
   assessments: Assessment[];
@@ -186,7 +186,7 @@ export async function readNetwork(services: HostInputs, options: NetworkOptions 
 }
 
 /** Worst interface errors and drops (loopback excluded), TCP retransmission, accept-queue overflows, conntrack. */
-export function assessNetwork(data: NetworkData, services: Pick<HostInputs, 'thresholds'>, devAvailable: boolean): Assessment[] {
+function assessNetwork(data: NetworkData, services: Pick<HostInputs, 'thresholds'>, devAvailable: boolean): Assessment[] {
   const t = services.thresholds;
   const out: Assessment[] = [];
   const ifs = data.interfaces.filter((i) => i.name !== 'lo');

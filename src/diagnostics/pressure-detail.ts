@@ -19,7 +19,7 @@ const psiResourceSchema = z
   .object({ some: psiLineSchema, full: psiLineSchema.nullable().describe('all non-idle tasks stalled at once; null for system-wide cpu on kernels < 5.13') })
   .nullable();
 
-export const cgroupStallSchema = z.object({
+const cgroupStallSchema = z.object({
   path: z.string().describe('cgroup v2 path, e.g. /system.slice/postgresql.service; a parent includes its children'),
   memoryFullPct: z.number().nullable(),
   ioFullPct: z.number().nullable(),
@@ -59,7 +59,7 @@ export function pressureWindow(a: Pressure, b: Pressure, sec: number): PressureI
   };
 }
 
-export interface PressureDetailResult {
+interface PressureDetailResult {
   data: PressureDetail;
   assessments: Assessment[];
   truncated?: { returned: number; total: number };

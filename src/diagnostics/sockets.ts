@@ -21,17 +21,17 @@ import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 
 export const STATE_FILTERS = [...SOCKET_STATES, 'listening', 'all'] as const;
-export type StateFilter = (typeof STATE_FILTERS)[number];
+type StateFilter = (typeof STATE_FILTERS)[number];
 export const PROTO_FILTERS = ['tcp', 'udp', 'tcp4', 'tcp6', 'udp4', 'udp6'] as const;
-export type ProtoFilter = (typeof PROTO_FILTERS)[number];
+type ProtoFilter = (typeof PROTO_FILTERS)[number];
 export const GROUP_BY = ['remoteAddr', 'process', 'state', 'localPort'] as const;
-export type GroupBy = (typeof GROUP_BY)[number];
+type GroupBy = (typeof GROUP_BY)[number];
 
 /** Scan caps: pids visited, fd links read per process and in all; a batch ends after 256 processes or 4,096 links. */
-export const OWNER_SCAN_CAPS = { maxPids: 20_000, maxFdsPerPid: 50_000, maxFdsTotal: 200_000, batch: 256, yieldEveryFds: 4096 };
+const OWNER_SCAN_CAPS = { maxPids: 20_000, maxFdsPerPid: 50_000, maxFdsTotal: 200_000, batch: 256, yieldEveryFds: 4096 };
 
 const int = z.number().int();
-export const socketSchema = z.object({
+const socketSchema = z.object({
   proto: z.enum(['tcp', 'tcp6', 'udp', 'udp6']),
   state: z.enum(SOCKET_STATES).describe('TCP state; UDP sockets are UNCONN (bound, not connected: a UDP listener) or ESTABLISHED (connected)'),
   localAddress: z.string().describe('IPv4 dotted or IPv6 (IPv4-mapped as ::ffff:a.b.c.d); 0.0.0.0 / :: = all addresses'),
@@ -45,9 +45,9 @@ export const socketSchema = z.object({
   rxQueueBytes: int.describe('LISTEN: current accept backlog (connections); otherwise bytes received not yet read'),
   txQueueBytes: int.describe('LISTEN: max backlog; otherwise bytes not yet acknowledged / sent'),
 });
-export type SocketOut = z.infer<typeof socketSchema>;
+type SocketOut = z.infer<typeof socketSchema>;
 
-export const groupSchema = z.object({
+const groupSchema = z.object({
   key: z.string().describe('remote address, "comm[pid]" ("none" = held by no process, e.g. TIME_WAIT; "unknown" = owner not readable), state, or local port'),
   count: int,
   states: z.record(z.string(), int).describe('sockets of the group per state'),
@@ -69,7 +69,7 @@ export const socketsDataSchema = z.object({
 });
 export type SocketsData = z.infer<typeof socketsDataSchema>;
 
-export interface ListSocketsOptions {
+interface ListSocketsOptions {
   state?: StateFilter;
   proto?: ProtoFilter;
   port?: number;
@@ -111,7 +111,7 @@ function compareSockets(a: SocketRow, b: SocketRow): number {
  * Finds the processes holding `inodes` (all of them when null) by scanning proc/<pid>/fd in batches; with
  * `onlyPid`, scans that process alone. Stops early once every wanted inode is found.
  */
-export async function findSocketOwners(ctx: CollectorContext, inodes: ReadonlySet<number> | null, opts: { onlyPid?: number; signal?: AbortSignal } = {}): Promise<InodeScanState> {
+async function findSocketOwners(ctx: CollectorContext, inodes: ReadonlySet<number> | null, opts: { onlyPid?: number; signal?: AbortSignal } = {}): Promise<InodeScanState> {
   const state = newInodeScan();
   const pids = opts.onlyPid !== undefined ? [opts.onlyPid] : (listPids(ctx) ?? []);
   if (pids.length > OWNER_SCAN_CAPS.maxPids) state.capped = true;
@@ -142,7 +142,7 @@ function commOf(ctx: CollectorContext, pid: number, cache: Map<number, string | 
   return cache.get(pid)!;
 }
 
-export interface ListSocketsResult {
+interface ListSocketsResult {
   /** Matching rows, sorted, before paging (the tool pages them). */
   rows: SocketRow[];
   counts: Record<string, number>;

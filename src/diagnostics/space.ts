@@ -7,10 +7,10 @@ import type { HostInputs } from './host-inputs.js';
 import type { DeletedOpenFile, SpaceEntry } from '../collectors/space.js';
 import { deletedOpenTotalBytes, resolveScanPath, scanDeletedOpen, walkSpace } from '../collectors/space.js';
 
-export const SPACE_MAX_FILES = 200_000;
-export const DELETED_MAX_FDS = 100_000;
+const SPACE_MAX_FILES = 200_000;
+const DELETED_MAX_FDS = 100_000;
 
-export const spaceEntrySchema = z.object({
+const spaceEntrySchema = z.object({
   path: z.string(),
   type: z.enum(['dir', 'file', 'other', 'withheld']).describe('withheld: the deny-listed or protected entries of one directory (.ssh, key files, the server\'s own secrets), counted without names'),
   sizeBytes: z.number().int().nonnegative().describe('allocated bytes (blocks × 512), a directory including everything walked below it'),
@@ -18,7 +18,7 @@ export const spaceEntrySchema = z.object({
   complete: z.boolean().describe('false when part of it was not walked (time or file cap, unreadable, another filesystem): sizeBytes is then a lower bound'),
 });
 
-export const deletedOpenSchema = z.object({
+const deletedOpenSchema = z.object({
   pid: z.number().int(),
   comm: z.string().nullable(),
   fd: z.number().int(),
@@ -47,9 +47,9 @@ export const spaceDataSchema = z.object({
     complete: z.boolean(),
   }),
 });
-export type SpaceData = z.infer<typeof spaceDataSchema>;
+type SpaceData = z.infer<typeof spaceDataSchema>;
 
-export interface FindSpaceOptions {
+interface FindSpaceOptions {
   path: string;
   depth: number;
   timeoutMs: number;

@@ -15,11 +15,11 @@ import type { ListedUnit, RunOpts, SystemdStatus } from '../collectors/systemd.j
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 
-export const systemdSchema = z
+const systemdSchema = z
   .object({ available: z.boolean(), reason: z.string().nullable().describe('why units cannot be read here (e.g. systemd is not PID 1); null when available') })
   .describe('whether systemd is this host\'s service manager');
 
-export const unitSchema = z.object({
+const unitSchema = z.object({
   name: z.string(),
   description: z.string(),
   load: z.string().describe('loaded, not-found, masked, error'),
@@ -33,7 +33,7 @@ export const unitSchema = z.object({
   tasks: z.number().int().nullable(),
   mainPid: z.number().int().nullable().describe('main process pid; null when not running'),
 });
-export type Unit = z.infer<typeof unitSchema>;
+type Unit = z.infer<typeof unitSchema>;
 
 export const listServicesDataSchema = z.object({
   systemd: systemdSchema,
@@ -45,9 +45,9 @@ export const listServicesDataSchema = z.object({
 });
 export type ListServicesData = z.infer<typeof listServicesDataSchema>;
 
-export const dependencySchema = z.object({ name: z.string(), relation: z.string(), load: z.string(), active: z.string(), result: z.string().nullable() });
+const dependencySchema = z.object({ name: z.string(), relation: z.string(), load: z.string(), active: z.string(), result: z.string().nullable() });
 
-export const serviceDetailSchema = unitSchema.extend({
+const serviceDetailSchema = unitSchema.extend({
   execMainStatus: z.number().int().nullable().describe('exit status (code "exited") or signal number (killed/dumped) of the main process\'s last exit'),
   execMainCode: z.string().nullable().describe('exited, killed, dumped; null when it has not exited'),
   execMainPid: z.number().int().nullable(),
@@ -60,9 +60,9 @@ export const serviceDetailSchema = unitSchema.extend({
   environmentNames: z.array(z.string()).describe('names of Environment= variables; values are never returned'),
   dependenciesFailed: z.array(dependencySchema).describe('Requires/Requisite/BindsTo/Wants units that are failed or not loaded (at most 64 dependencies checked)'),
 });
-export type ServiceDetail = z.infer<typeof serviceDetailSchema>;
+type ServiceDetail = z.infer<typeof serviceDetailSchema>;
 
-export const recentLogSchema = z.object({ ts: z.string().nullable(), priority: z.string().nullable(), message: z.string() });
+const recentLogSchema = z.object({ ts: z.string().nullable(), priority: z.string().nullable(), message: z.string() });
 
 export const getServiceDataSchema = z.object({
   systemd: systemdSchema,
@@ -73,7 +73,7 @@ export type GetServiceData = z.infer<typeof getServiceDataSchema>;
 
 const RANK: Record<string, number> = { failed: 0, activating: 1, deactivating: 1, reloading: 1, active: 2, inactive: 3 };
 export const STATE_FILTERS = ['failed', 'active', 'inactive', 'all'] as const;
-export type StateFilter = (typeof STATE_FILTERS)[number];
+type StateFilter = (typeof STATE_FILTERS)[number];
 
 function matchesState(active: string, state: StateFilter): boolean {
   if (state === 'all') return true;
@@ -82,13 +82,13 @@ function matchesState(active: string, state: StateFilter): boolean {
 }
 
 /** Failed first, then transitional, active, inactive, others; by name within each. */
-export function compareUnits(a: { name: string; active: string }, b: { name: string; active: string }): number {
+function compareUnits(a: { name: string; active: string }, b: { name: string; active: string }): number {
   return (RANK[a.active] ?? 4) - (RANK[b.active] ?? 4) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 const orNull = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
 
-export function unitFromProps(listed: ListedUnit | null, p: Map<string, string> | undefined): Unit {
+function unitFromProps(listed: ListedUnit | null, p: Map<string, string> | undefined): Unit {
   const cpuNs = propInt(p?.get('CPUUsageNSec'));
   const pid = propInt(p?.get('MainPID'));
   return {
@@ -119,7 +119,7 @@ function unavailable(status: SystemdStatus): { assessment: Assessment; warning: 
   return { assessment: unknownAssessment('services', 'services.systemd_unavailable', `HostInputs cannot be assessed: ${reason}`), warning: reason };
 }
 
-export function restartsAssessment(services: HostInputs, unit: Unit | undefined): Assessment {
+function restartsAssessment(services: HostInputs, unit: Unit | undefined): Assessment {
   return assess({
     area: 'services',
     code: 'services.crash_loop',
@@ -130,7 +130,7 @@ export function restartsAssessment(services: HostInputs, unit: Unit | undefined)
   });
 }
 
-export interface ListServicesResult {
+interface ListServicesResult {
   /** units: every filtered unit, sorted; the tool pages it. */
   data: ListServicesData;
   assessments: Assessment[];
@@ -188,7 +188,7 @@ export async function listServices(
 const DEP_RELATIONS = ['Requires', 'Requisite', 'BindsTo', 'Wants'] as const;
 const MAX_DEPS = 64;
 
-export interface ServiceDetailResult {
+interface ServiceDetailResult {
   systemd: { available: boolean; reason: string | null };
   unit: ServiceDetail | null;
   assessments: Assessment[];

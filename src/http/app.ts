@@ -40,7 +40,7 @@ import { connectionKey, setTenant, tenantKey, tenantOf } from '../server/tenant.
 import { createNodeServer, IDLE_KEEP_ALIVE_MS } from './node-server.js';
 import type { LocalPeerPolicy } from './local-peers.js';
 
-export type { McpFactory, McpFactoryContext } from './sessions.js';
+export type { McpFactory } from './sessions.js';
 
 export interface HttpAppOptions {
   factory: McpFactory;

@@ -20,8 +20,7 @@ import { batchProblem, bodyShapeProblem, echoProblem } from '../server/message-s
 import { readBounded } from './read-bounded.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
-export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'];
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** What the endpoint learned about a request, for the request log. */
 export interface RequestFacts {
@@ -47,7 +46,7 @@ export interface RequestFacts {
   args?: unknown;
 }
 
-export interface McpEndpointOptions {
+interface McpEndpointOptions {
   factory: McpFactory;
   sessions: SessionManager;
   maxBodyBytes: number;
@@ -68,7 +67,7 @@ export interface McpEndpointOptions {
 /** Default cap on concurrently open subscriptions/listen streams. */
 export const DEFAULT_MAX_LISTEN_STREAMS = 64;
 
-export interface McpEndpoint {
+interface McpEndpoint {
   handle(request: Request, facts: RequestFacts, authInfo?: AuthInfo): Promise<Response>;
   close(): Promise<void>;
   notify: McpHttpHandler['notify'];
@@ -85,7 +84,7 @@ async function readBody(request: Request, limit: number): Promise<string> {
 }
 
 /** Accept must admit both JSON and SSE (wildcards count). */
-export function acceptsMcpResponses(accept: string | null): boolean {
+function acceptsMcpResponses(accept: string | null): boolean {
   if (accept === null) return false;
   const types = accept.split(',').map((part) => (part.split(';')[0] ?? '').trim().toLowerCase());
   const admits = (type: string): boolean => {

@@ -38,12 +38,12 @@ export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
 /** Legacy sessions open at once, server-wide (config `maxSessions`). */
 export const DEFAULT_MAX_SESSIONS = 256;
 
-export interface McpFactoryContext {
+interface McpFactoryContext {
   era: 'legacy' | 'modern';
 }
 export type McpFactory = (ctx: McpFactoryContext) => McpServer;
 
-export interface SessionManagerOptions {
+interface SessionManagerOptions {
   factory: McpFactory;
   /** Idle time after which a session is closed. */
   ttlMs: number;
@@ -266,6 +266,6 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 }
 
 /** The default per-tenant session cap: a quarter of maxSessions (64 of 256), at least 1. */
-export function defaultSessionsPerPrincipal(maxSessions: number): number {
+function defaultSessionsPerPrincipal(maxSessions: number): number {
   return Math.max(1, Math.ceil(maxSessions / 4));
 }

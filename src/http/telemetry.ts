@@ -24,9 +24,9 @@ export interface Telemetry {
 }
 
 /** Principal of a request that never authenticated (refused by a guard or with 401). */
-export const UNAUTHENTICATED = 'unauthenticated';
+const UNAUTHENTICATED = 'unauthenticated';
 
-export interface RequestObserver {
+interface RequestObserver {
   /** The chunk callback for onResponseDone (counts bytes, learns the outcome). */
   meter(response: Response): (chunk: Uint8Array) => void;
   /** Call once, when the response ended. */
@@ -107,7 +107,7 @@ export async function metricsResponse(metrics: Metrics, authenticator: Authentic
   return metrics.response();
 }
 
-export interface TelemetrySetup {
+interface TelemetrySetup {
   /** auditLog config: path null = off; undefined = on at defaultAuditPath() when auth is on. */
   auditLog: { path?: string | null | undefined; maxBytes: number; keep: number };
   metrics: boolean;

@@ -12,7 +12,7 @@ import type { Reader } from '../contracts/reader.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { EVIDENCE_RULES, oneLine } from './playbook.js';
 
-export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
+const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 const SEVERITY_MEANING: Record<(typeof SEVERITIES)[number], string> = {
   sev1: 'critical: outage or data loss for many users',
   sev2: 'major: significant degradation or a key feature down',
@@ -20,7 +20,7 @@ const SEVERITY_MEANING: Record<(typeof SEVERITIES)[number], string> = {
   sev4: 'low: no user impact (near miss, internal only)',
 };
 /** Snapshots embedded in one report. */
-export const MAX_REPORT_SNAPSHOTS = 5;
+const MAX_REPORT_SNAPSHOTS = 5;
 const FINDINGS_PER_SNAPSHOT = 10;
 const CHANGES_SHOWN = 12;
 /** Upper bound of the prompt text (characters). */

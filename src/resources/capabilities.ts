@@ -12,8 +12,8 @@ import { detectCgroup } from '../collectors/cgroup.js';
 import { readText } from '../collectors/read.js';
 import { systemdStatus } from '../collectors/systemd.js';
 
-export const CAPABILITIES_URI = 'diag://local/capabilities';
-export const CONTAINER_SOCKETS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock', '/run/podman/podman.sock'];
+const CAPABILITIES_URI = 'diag://local/capabilities';
+const CONTAINER_SOCKETS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock', '/run/podman/podman.sock'];
 const JOURNAL_DIRS: readonly string[] = ['/var/log/journal', '/run/log/journal'];
 
 /** The first PATH directory holding an executable `name`, or null (no spawn). */
@@ -72,7 +72,7 @@ function kmsgStatus(root: string): { readable: boolean; reason: string | null } 
   }
 }
 
-export function readCapabilities(services: Services): Record<string, unknown> {
+function readCapabilities(services: Services): Record<string, unknown> {
   const ctx = services.collectors;
   const root = ctx.root;
   const systemd = systemdStatus(ctx);

@@ -36,7 +36,7 @@ function listed(services: Services): string[] {
 }
 
 /** diag://local/config/etc/hosts → '/etc/hosts' (percent-decoded once); null when it cannot be decoded. */
-export function configPathOf(variable: string): string | null {
+function configPathOf(variable: string): string | null {
   try {
     const p = decodeURIComponent(variable);
     return p.startsWith('/') ? p : `/${p}`;

@@ -8,7 +8,7 @@ export const JSONRPC_PARSE_ERROR = -32700;
 export const JSONRPC_INVALID_REQUEST = -32600;
 export const JSONRPC_METHOD_NOT_FOUND = -32601;
 export const JSONRPC_INVALID_PARAMS = -32602;
-export const JSONRPC_INTERNAL_ERROR = -32603;
+const JSONRPC_INTERNAL_ERROR = -32603;
 /** Transport-level rejection (the SDK's own code for 4xx answers on the legacy path). */
 export const TRANSPORT_ERROR = -32000;
 /** Unknown or expired legacy session (the SDK v2 code). */
@@ -16,7 +16,7 @@ export const SESSION_NOT_FOUND = -32001;
 
 export type JsonRpcId = string | number | null;
 
-export interface ErrorResponseOptions {
+interface ErrorResponseOptions {
   id?: JsonRpcId;
   data?: unknown;
   headers?: Record<string, string>;
@@ -49,7 +49,7 @@ export function requestIdOf(body: unknown): JsonRpcId {
  * Client-chosen text an error echoes (a method, tool or prompt name, a URI, a header value) is clipped to
  * this many UTF-16 units: a 4 MB name used to come back twice in an 8 MB error body.
  */
-export const ECHO_CHARS = 256;
+const ECHO_CHARS = 256;
 
 /** `s` cut to `max` units with a `…[+N chars]` marker (never splitting a surrogate pair; O(max), not O(length)). */
 export function clipEcho(s: string, max = ECHO_CHARS): string {

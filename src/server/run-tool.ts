@@ -89,7 +89,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   };
 }
 
-export function errorResult(name: string, error: unknown, signal: AbortSignal): CallToolResult {
+function errorResult(name: string, error: unknown, signal: AbortSignal): CallToolResult {
   let text: string;
   if (signal.aborted) text = `${name} was cancelled before it finished`;
   else if (error instanceof ToolError) text = error.message;

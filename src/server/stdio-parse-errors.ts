@@ -20,14 +20,14 @@ import type { ShapeRefusal } from './message-shape.js';
 
 export const PARSE_ERROR_LINE = `${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the line is not valid JSON' } })}\n`;
 
-export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 function refusalLine(r: Pick<ShapeRefusal, 'code' | 'message' | 'id' | 'data'>): string {
   return `${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: r.code, message: r.message, ...(r.data !== undefined ? { data: r.data } : {}) } })}\n`;
 }
 
 /** The answer a line gets instead of being passed on, or null to pass it on. */
-export function lineRefusal(text: string): string | null {
+function lineRefusal(text: string): string | null {
   const shape = bodyShapeProblem(text);
   if (shape) return refusalLine(shape);
   let body: unknown;

@@ -26,7 +26,6 @@ import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { envelopeSchema } from './envelope.js';
 import { runTool } from './run-tool.js';
 
-export { runTool } from './run-tool.js';
 
 /** What the SDK keeps per registered tool (McpServer internals, stable across 2.x). */
 interface RegisteredTool {
@@ -46,7 +45,7 @@ interface ToolEntry {
   registered: RegisteredTool;
 }
 
-export interface ToolTable {
+interface ToolTable {
   entries: Map<string, ToolEntry>;
   /** Tools of disabled toolsets: name → toolset. */
   disabled: Map<string, Toolset>;

@@ -8,7 +8,7 @@ import { bundleForReader } from '../definitions/snapshot-view.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
 
-export const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
+const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
 const SUMMARY_FINDINGS = 10;
 
 const status = z.enum(STATUSES);
@@ -23,7 +23,7 @@ const findingSchema = z.object({
 export { findingSchema as snapshotFindingSchema };
 
 /** Labels are shown to people and agents: printable text only (no control or format characters). */
-export const labelField = z
+const labelField = z
   .string()
   .min(1)
   .max(80)

@@ -8,14 +8,14 @@ import { redact } from '../redaction/redact.js';
 import { getServiceDataSchema, readServiceDetail } from '../diagnostics/systemd-units.js';
 import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
 
-export const unitField = z
+const unitField = z
   .string()
   .min(1)
   .max(256)
   .describe('unit name, e.g. "nginx.service" (".service" is assumed without a suffix); unit-name characters only');
 
 /** Longest journal message returned in recentLogs (characters; longer ones end with the …[+N chars] marker). */
-export const LOG_MESSAGE_CHARS = 400;
+const LOG_MESSAGE_CHARS = 400;
 
 export const getServiceTool = defineTool({
   name: 'get_service',

@@ -17,7 +17,7 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export interface LoggerOptions {
+interface LoggerOptions {
   level?: LogLevel;
   write?: (line: string) => void;
 }

@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { productCatalogue } from '../../src/catalogue/index.js';
 import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { MAX_GZ_TOTAL_BYTES } from '../../src/collectors/logfile.js';
 import { createHttpApp } from '../../src/http/app.js';

@@ -14,7 +14,7 @@ const httpUrl = (what: string) =>
     .url()
     .regex(/^https?:\/\//i, `${what} must be an http(s) URL`);
 
-export const staticTokenSchema = z
+const staticTokenSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'token names are 1–64 letters, digits, dots, dashes or underscores'),
     sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be 64 hex characters (hostlens hash-token prints it)'),
@@ -22,7 +22,7 @@ export const staticTokenSchema = z
   })
   .strict();
 
-export const oauthSchema = z
+const oauthSchema = z
   .object({
     issuer: httpUrl('issuer').describe('the authorization server; tokens must carry exactly this iss'),
     jwksUri: httpUrl('jwksUri').optional().describe("the issuer's JWKS (default: from its /.well-known metadata)"),
@@ -48,5 +48,3 @@ export const authConfigSchema = z
     oauth: oauthSchema.optional(),
   })
   .strict();
-
-export type AuthConfig = z.infer<typeof authConfigSchema>;

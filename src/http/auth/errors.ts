@@ -3,7 +3,7 @@
  * phrases written here: it never contains the token or any claim copied
  * from it, so it is safe in a WWW-Authenticate header, a body and a log.
  */
-export type AuthErrorCode = 'invalid_token' | 'insufficient_scope' | 'invalid_request';
+type AuthErrorCode = 'invalid_token' | 'insufficient_scope' | 'invalid_request';
 
 export class AuthError extends Error {
   override name = 'AuthError';
