@@ -25,6 +25,7 @@ import { redact } from '../redaction/redact.js';
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import { envelopeSchema } from './envelope.js';
 import { runTool } from './run-tool.js';
+import { publishedInput } from './host-argument.js';
 
 
 /** What the SDK keeps per registered tool (McpServer internals, stable across 2.x). */
@@ -112,7 +113,7 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
     // The callback is never called: the shared tools/call handler runs the tool itself.
     template.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) },
+      { title: tool.title, description: tool.description, inputSchema: publishedInput(tool), outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) },
       async () => ({ content: [] }),
     );
     const registered = internals._registeredTools[tool.name];

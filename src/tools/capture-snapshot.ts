@@ -6,7 +6,7 @@ import { captureBundle } from '../snapshots/capture.js';
 import { SnapshotTooLarge } from '../snapshots/store.js';
 import { bundleForReader } from '../definitions/snapshot-view.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
-import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+import { fmtBytes, lines, windowSecField } from './common.js';
 
 const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
 const SUMMARY_FINDINGS = 10;
@@ -38,7 +38,7 @@ export const captureSnapshot = defineTool({
     'Runs the standard health sweep (triage, CPU, memory, filesystems, disk I/O, network, PSI pressure, limits, top 10 processes by CPU and by memory) and stores it as an evidence bundle in memory, readable as the resource diag://snapshots/{id} (a resource_link is returned). Use it at the start of an investigation, before and after a change (then compare with diff_snapshots), and to ground an incident_report in figures. Returns the snapshotId, the overall status and the top 10 findings. Rates are over windowSec (the 1 Hz sampler ≈ 1 s by default; 0.2–10 s for a fresh measurement). The store keeps the newest 20 snapshots / 4 MiB of JSON: the oldest are evicted first and `evicted` lists them. Snapshots do not survive a restart.',
   toolset: 'core',
   annotations: { idempotentHint: false },
-  input: z.object({ host: hostField, label: labelField, windowSec: windowSecField }).strict(),
+  input: z.object({ label: labelField, windowSec: windowSecField }).strict(),
   data: z.object({
     snapshotId: z.string(),
     resourceUri: z.string().describe('diag://snapshots/<id>: read it for the whole bundle (JSON)'),
@@ -58,8 +58,7 @@ export const captureSnapshot = defineTool({
     stored: z.object({ count: z.number().int(), bytes: z.number().int(), maxCount: z.number().int(), maxBytes: z.number().int() }),
     evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })).describe('older snapshots removed to make room'),
   }),
-  async handler({ host, label, windowSec }, { services, signal, progress, served, reader = EVERY_SCOPE }) {
-    checkHost(host);
+  async handler({ label, windowSec }, { services, signal, progress, served, reader = EVERY_SCOPE }) {
     const captured = await captureBundle(services, { servedTools: served, label: label ?? null, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
     let added;
     try {

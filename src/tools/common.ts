@@ -1,13 +1,6 @@
-/** Input fields and text-rendering helpers shared by the tool definitions. */
+/** Input fields and text-rendering helpers shared by the tool definitions (`host` is the server's: server/host-argument.ts). */
 import { z } from 'zod';
-import { ToolError } from '../contracts/errors.js';
 import type { Assessment } from '../contracts/assessment.js';
-
-export const hostField = z
-  .string()
-  .max(128)
-  .optional()
-  .describe('inventory id of the host to inspect; only "local" (this machine, the default) exists for now');
 
 export const windowSecField = z
   .number()
@@ -15,10 +8,6 @@ export const windowSecField = z
   .max(10)
   .optional()
   .describe('force a fresh two-sample measurement over this many seconds (0.2–10); omit to use the 1 Hz background sampler (instant)');
-
-export function checkHost(host: string | undefined): void {
-  if (host !== undefined && host !== 'local') throw new ToolError(`unknown host "${host.slice(0, 64)}": only "local" is available`);
-}
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 

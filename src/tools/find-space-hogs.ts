@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { ScanPathRefused, findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
-import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { fmtBytes, lines } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 const DEFAULT_LIMIT = 20;
@@ -16,7 +16,6 @@ export const findSpaceHogsTool = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       path: z.string().min(1).max(4096).describe('absolute directory to walk, inside an allowed scan root, e.g. /var'),
       depth: z.number().int().min(1).max(3).optional().describe('levels below path listed as entries (1–3, default 2); sizes always include everything walked below'),
       limit: z.number().int().min(1).max(100).optional().describe(`entries per page (1–100, default ${DEFAULT_LIMIT})`),
@@ -25,8 +24,7 @@ export const findSpaceHogsTool = defineTool({
     })
     .strict(),
   data: spaceDataSchema,
-  async handler({ host, path, depth, limit, timeoutMs, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ path, depth, limit, timeoutMs, cursor }, { services, signal, progress }) {
     const d = depth ?? 2;
     let r;
     try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { CgroupNotFound, cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
-import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments } from './common.js';
 
 const DEFAULT_WINDOW_SEC = 1;
 
@@ -22,14 +22,12 @@ export const getCgroup = defineTool({
   toolset: 'containers',
   input: z
     .object({
-      host: hostField,
       target,
       windowSec: z.number().min(0.2).max(10).optional().describe(`seconds between the two CPU readings (0.2–10, default ${DEFAULT_WINDOW_SEC})`),
     })
     .strict(),
   data: cgroupDataSchema,
-  async handler({ host, target: t, windowSec }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ target: t, windowSec }, { services, signal, progress }) {
     try {
       const r = await measureCgroup(services, t, { windowSec: windowSec ?? DEFAULT_WINDOW_SEC, signal, progress });
       return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };

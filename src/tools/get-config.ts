@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { configDataSchema, readConfig } from '../diagnostics/config-file.js';
-import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { fmtBytes, lines } from './common.js';
 
 export const getConfig = defineTool({
   name: 'get_config',
@@ -12,14 +12,12 @@ export const getConfig = defineTool({
   toolset: 'config',
   input: z
     .object({
-      host: hostField,
       path: z.string().min(1).max(4096).describe('absolute path of the file, e.g. /etc/nginx/nginx.conf; must match a configFiles glob after realpath'),
       fromLine: z.number().int().min(1).max(10_000_000).optional().describe('first line to return (1-based, default 1); use lines.to + 1 of a clipped result to continue'),
     })
     .strict(),
   data: configDataSchema,
-  async handler({ host, path, fromLine }, { services, signal }) {
-    checkHost(host);
+  async handler({ path, fromLine }, { services, signal }) {
     const r = await readConfig(services, path, fromLine ?? 1, signal);
     if ('error' in r) throw new ToolError(r.error);
     return { data: r.data, warnings: r.warnings };

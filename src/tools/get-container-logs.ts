@@ -3,7 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { CONTAINER_REF, containerLogsDataSchema, inspectContainer, readContainerLogs } from '../diagnostics/container-logs.js';
 import { connectRuntime, noRuntime } from '../diagnostics/containers.js';
 import { parseTime } from '../util/time-arg.js';
-import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { lines, renderAssessments } from './common.js';
 
 export const getContainerLogs = defineTool({
   name: 'get_container_logs',
@@ -14,7 +14,6 @@ export const getContainerLogs = defineTool({
   scope: 'hostlens:logs',
   input: z
     .object({
-      host: hostField,
       container: z.string().min(1).max(128).regex(CONTAINER_REF).describe('container id (prefix) or name, e.g. "web" or "3f2a9c1b0d4e"'),
       since: z.string().max(64).optional().describe('only lines since: "-15m", "-2h", "-1d" or an RFC 3339 timestamp'),
       tail: z.number().int().min(1).max(1000).optional().describe('lines to return (1–1000, default 100): the newest ones'),
@@ -22,8 +21,7 @@ export const getContainerLogs = defineTool({
     })
     .strict(),
   data: containerLogsDataSchema,
-  async handler({ host, container, since, tail, grep }, { services, signal }) {
-    checkHost(host);
+  async handler({ container, since, tail, grep }, { services, signal }) {
     const sinceMs = since === undefined ? null : parseTime(since, Date.now(), 'since');
     const opts = { signal };
     const rt = await connectRuntime(services, opts);

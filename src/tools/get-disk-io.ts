@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { diskIoDataSchema, readDiskIo } from '../diagnostics/disks.js';
-import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 
@@ -16,7 +16,6 @@ export const getDiskIo = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       windowSec: windowSecField,
       devices: z.array(z.string().max(64)).max(64).optional().describe('only these devices (kernel names such as "sda" or "dm-0"; a /dev/ prefix is accepted); default all'),
       limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`at most this many devices per page (1–${MAX_LIMIT}, default ${DEFAULT_LIMIT})`),
@@ -24,8 +23,7 @@ export const getDiskIo = defineTool({
     })
     .strict(),
   data: diskIoDataSchema,
-  async handler({ host, windowSec, devices, limit, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ windowSec, devices, limit, cursor }, { services, signal, progress }) {
     const r = await readDiskIo(services, { ...(windowSec !== undefined ? { windowSec } : {}), ...(devices ? { devices } : {}), signal, progress });
     // readDiskIo warns itself when it listed only the busiest MAX_DEVICES.
     const p = pageList(r.data.devices, 'devices', { limit: limit ?? DEFAULT_LIMIT, cursor, query: { devices: devices ?? null } }, r.truncated);

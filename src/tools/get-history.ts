@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { historyDataSchema, readHistory } from '../diagnostics/history.js';
-import { checkHost, hostField, lines } from './common.js';
+import { lines } from './common.js';
 
 const timeField = (what: string) =>
   z.string().min(1).max(64).describe(`${what}: "now", relative like "-90s", "-15m", "-2h", "-1d", or RFC 3339 ("2026-01-31T13:45:00Z"); within the last 24 h`);
@@ -14,7 +14,6 @@ export const getHistory = defineTool({
   toolset: 'history',
   input: z
     .object({
-      host: hostField,
       metrics: z.array(z.string().min(1).max(200)).min(1).max(10).optional().describe('1–10 exact metric names; omit to list the available names'),
       since: timeField('start of the range (default "-15m")').optional(),
       until: timeField('end of the range (default now)').optional(),
@@ -22,8 +21,7 @@ export const getHistory = defineTool({
     })
     .strict(),
   data: historyDataSchema,
-  async handler({ host, ...q }, { services }) {
-    checkHost(host);
+  async handler(q, { services }) {
     const r = readHistory(services, q);
     return { data: r.data, warnings: r.warnings };
   },

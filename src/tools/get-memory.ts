@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { memoryDataSchema, readMemory } from '../diagnostics/memory.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 
 export const getMemory = defineTool({
   name: 'get_memory',
@@ -9,10 +9,9 @@ export const getMemory = defineTool({
   description:
     'Memory of the host in bytes: total, available (MemAvailable, what can be used without swapping), used, page cache, buffers, shmem, slab, dirty, committed vs commit limit; swap used and swap-in/out pages per second, major faults per second and OOM kills (since boot and in the last sampler window, ≈ 1 s); plus this process\'s cgroup usage against its memory limit. availablePct already accounts for a tighter cgroup limit.',
   toolset: 'core',
-  input: z.object({ host: hostField }).strict(),
+  input: z.object({}).strict(),
   data: memoryDataSchema,
-  async handler({ host }, { services }) {
-    checkHost(host);
+  async handler(_args, { services }) {
     const r = readMemory(services);
     return { data: r.data, ...(r.windowSec !== undefined ? { windowSec: r.windowSec } : {}), assessments: r.assessments, warnings: r.warnings };
   },

@@ -6,7 +6,7 @@ import { clipString } from '../collectors/read.js';
 import { validUnitName } from '../collectors/systemd.js';
 import { redact } from '../redaction/redact.js';
 import { getServiceDataSchema, readServiceDetail } from '../diagnostics/systemd-units.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 
 const unitField = z
   .string()
@@ -25,14 +25,12 @@ export const getServiceTool = defineTool({
   toolset: 'logs',
   input: z
     .object({
-      host: hostField,
       unit: unitField,
       logLines: z.number().int().min(0).max(200).optional().describe('journal lines to return (0–200, default 50)'),
     })
     .strict(),
   data: getServiceDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
     if (!validUnitName(args.unit)) {
       throw new ToolError(`"${args.unit.slice(0, 64)}" is not a unit name: use letters, digits and : _ . @ - \\ only, not starting with "-" or "."`);
     }

@@ -5,7 +5,7 @@ import { readCpuInfo, readLogicalCpuCount } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';
 import { readSystemInfo } from '../collectors/system.js';
 import type { Assessment } from '../contracts/assessment.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 
 const data = z.object({
   hostname: z.string().nullable(),
@@ -31,10 +31,9 @@ export const getSystemInfo = defineTool({
   description:
     'Identity and shape of the host: hostname, OS, kernel, architecture, uptime and boot time, virtualization, whether it runs in a container (and which cgroup version), logical and effective CPUs, total memory and any cgroup memory limit, time sync and reboot-required. Cheap; call it first to know what you are looking at.',
   toolset: 'core',
-  input: z.object({ host: hostField }).strict(),
+  input: z.object({}).strict(),
   data,
-  async handler({ host }, { services }) {
-    checkHost(host);
+  async handler(_args, { services }) {
     const ctx = services.collectors;
     const info = readSystemInfo(ctx);
     const cpu = readCpuInfo(ctx);

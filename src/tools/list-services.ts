@@ -3,7 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
 import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/systemd-units.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listServicesTool = defineTool({
@@ -14,7 +14,6 @@ export const listServicesTool = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       state: z.enum(STATE_FILTERS).optional().describe('failed | active (incl. activating, deactivating, reloading) | inactive | all (default)'),
       pattern: z.string().max(256).optional().describe('glob on the unit name (* ? [...]; unit-name characters only), e.g. "ssh*"'),
       limit: z.number().int().min(1).max(200).optional().describe('units per page (1–200, default 50)'),
@@ -23,8 +22,7 @@ export const listServicesTool = defineTool({
     .strict(),
   data: listServicesDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
-    const { host: _h, cursor, limit, ...query } = args;
+    const { cursor, limit, ...query } = args;
     if (args.pattern !== undefined && !validUnitPattern(args.pattern)) {
       throw new ToolError(`pattern "${args.pattern.slice(0, 64)}" is not a unit-name glob: use letters, digits, : _ . @ - \\ and the wildcards * ? [ ]`);
     }

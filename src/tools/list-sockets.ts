@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { GROUP_BY, PROTO_FILTERS, STATE_FILTERS, collectSockets, groupSockets, ownerWarnings, socketsDataSchema, withOwners } from '../diagnostics/sockets.js';
 import type { SocketsData } from '../diagnostics/sockets.js';
-import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listSockets = defineTool({
@@ -14,7 +14,6 @@ export const listSockets = defineTool({
   scope: 'hostlens:processes',
   input: z
     .object({
-      host: hostField,
       state: z.enum(STATE_FILTERS).optional().describe('socket state, "listening" (TCP LISTEN + UDP UNCONN) or "all" (default)'),
       proto: z.enum(PROTO_FILTERS).optional().describe('tcp / udp (both IP versions) or tcp4, tcp6, udp4, udp6; default all'),
       port: z.number().int().min(0).max(65535).optional().describe('keep sockets whose local OR remote port is this'),
@@ -26,8 +25,7 @@ export const listSockets = defineTool({
     .strict(),
   data: socketsDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
-    const { host: _h, cursor, limit, ...query } = args;
+    const { cursor, limit, ...query } = args;
     const r = await collectSockets(services, { ...query, signal });
     const field = query.groupBy ? 'groups' : 'sockets';
     const list = query.groupBy ? groupSockets(services, r.rows, query.groupBy, r.owners) : r.rows;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { ToolError } from '../contracts/errors.js';
 import { logFileDataSchema, readLogFile } from '../diagnostics/log-file.js';
-import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { fmtBytes, lines } from './common.js';
 
 const DEFAULT_LINES = 100;
 
@@ -14,7 +14,6 @@ export const readLogFileTool = defineTool({
   toolset: 'logs',
   input: z
     .object({
-      host: hostField,
       path: z.string().min(1).max(4096).describe('absolute path of the log, e.g. /var/log/syslog; must match a logFiles glob after realpath'),
       lines: z.number().int().min(1).max(1000).optional().describe(`how many of the newest matching lines to return (1–1000, default ${DEFAULT_LINES})`),
       grep: z.string().min(1).max(200).optional().describe('keep only lines containing this text (case-insensitive literal, not a regex)'),
@@ -23,8 +22,7 @@ export const readLogFileTool = defineTool({
     })
     .strict(),
   data: logFileDataSchema,
-  async handler({ host, path, lines: n, grep, since, includeRotated }, { services, signal }) {
-    checkHost(host);
+  async handler({ path, lines: n, grep, since, includeRotated }, { services, signal }) {
     const r = await readLogFile(services, { path, lines: n ?? DEFAULT_LINES, grep, since, includeRotated: includeRotated ?? false }, Date.now(), signal);
     if ('error' in r) throw new ToolError(r.error);
     return { data: r.data, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };
