@@ -400,7 +400,7 @@ describe('hostlens serve (product catalogue) over Streamable HTTP', { timeout: 1
         }
         if (self) {
           assert.equal(self.comm, 'node');
-          assert.match(self.cmdline ?? '', /src\/cli\.ts serve --port 0/);
+          assert.match(self.cmdline ?? '', /src\/app\/cli\.ts serve --port 0/);
           inRange(self.rssBytes, 1024 * 1024, 8 * 1024 ** 3, 'server rssBytes');
           inRange(self.threads, 1, 10_000, 'server threads');
           assert.ok(self.fdCount === null || self.fdCount > 2, 'server fdCount');
