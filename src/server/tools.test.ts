@@ -22,6 +22,7 @@ import { productCatalogue } from '../catalogue/index.js';
 import { TOOLSETS } from '../contracts/scopes.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import { jsonBytes } from './budget.js';
+import { exampleArgs } from '../../test/support/tool-examples.js';
 
 const KEYS = 300;
 const MAX_BYTES = 4096;
@@ -227,6 +228,15 @@ describe('the host argument: published for every tool, checked once by the serve
       assert.match(host?.description ?? '', /"local"/);
       assert.ok(!(t.inputSchema.required ?? []).includes('host'), `${t.name}: host is optional`);
       assert.ok(!('host' in (productCatalogue.tools.find((d) => d.name === t.name)?.input.shape ?? {})), `${t.name}: the definition leaves host to the server`);
+    }
+    await client.close();
+  });
+
+  test('every tool of the catalogue, called with its example and another host, answers the same tool error', async () => {
+    const client = await clientFor({ tools: productCatalogue.tools, resources: [], prompts: [] });
+    for (const def of productCatalogue.tools) {
+      const r = await client.callTool({ name: def.name, arguments: { ...exampleArgs(def, { serverPid: process.pid }), host: 'elsewhere' } });
+      assert.deepEqual([r.isError, r.content], [true, [{ type: 'text', text: 'unknown host "elsewhere": only "local" is available' }]], def.name);
     }
     await client.close();
   });

@@ -21,6 +21,7 @@ export const detectAnomalies = defineTool({
       cursor: cursorField,
     })
     .strict(),
+  examples: [{ args: { window: { since: '-1m' } } }],
   data: anomaliesDataSchema,
   async handler({ window, baseline, limit, cursor }, { services }) {
     const history = services.sampler.history;

@@ -23,6 +23,7 @@ export const findSpaceHogsTool = defineTool({
       cursor: cursorField,
     })
     .strict(),
+  examples: [{ args: { path: '/tmp' } }],
   data: spaceDataSchema,
   async handler({ path, depth, limit, timeoutMs, cursor }, { services, signal, progress }) {
     const d = depth ?? 2;

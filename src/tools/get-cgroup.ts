@@ -26,6 +26,7 @@ export const getCgroup = defineTool({
       windowSec: z.number().min(0.2).max(10).optional().describe(`seconds between the two CPU readings (0.2–10, default ${DEFAULT_WINDOW_SEC})`),
     })
     .strict(),
+  examples: [{ args: ({ serverPid }) => ({ target: { pid: serverPid } }), why: "the server's own cgroup exists wherever it runs" }],
   data: cgroupDataSchema,
   async handler({ target: t, windowSec }, { services, signal, progress }) {
     try {

@@ -16,6 +16,7 @@ export const getConfig = defineTool({
       fromLine: z.number().int().min(1).max(10_000_000).optional().describe('first line to return (1-based, default 1); use lines.to + 1 of a clipped result to continue'),
     })
     .strict(),
+  examples: [{ args: { path: '/etc/hostname' } }],
   data: configDataSchema,
   async handler({ path, fromLine }, { services, signal }) {
     const r = await readConfig(services, path, fromLine ?? 1, signal);

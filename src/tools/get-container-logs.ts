@@ -20,6 +20,7 @@ export const getContainerLogs = defineTool({
       grep: z.string().min(1).max(200).optional().describe('case-insensitive literal substring the line must contain (no regex)'),
     })
     .strict(),
+  examples: [{ args: { container: 'web' }, why: 'without a container engine the answer is available: false, not an error' }],
   data: containerLogsDataSchema,
   async handler({ container, since, tail, grep }, { services, signal }) {
     const sinceMs = since === undefined ? null : parseTime(since, Date.now(), 'since');

@@ -18,6 +18,7 @@ export const getProcess = defineTool({
       windowSec: windowSecField,
     })
     .strict(),
+  examples: [{ args: ({ serverPid }) => ({ pid: serverPid }), why: 'the server itself is a process that exists' }],
   data: processDetailSchema,
   async handler({ pid, include, windowSec }, { services, signal, progress }) {
     const r = await readProcessDetail(services, { pid, include: include ?? INCLUDE, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });

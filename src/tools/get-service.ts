@@ -29,6 +29,7 @@ export const getServiceTool = defineTool({
       logLines: z.number().int().min(0).max(200).optional().describe('journal lines to return (0–200, default 50)'),
     })
     .strict(),
+  examples: [{ args: { unit: 'ssh.service' }, why: 'where systemd is not PID 1 the answer is available: false, not an error' }],
   data: getServiceDataSchema,
   async handler(args, { services, signal }) {
     if (!validUnitName(args.unit)) {

@@ -31,6 +31,7 @@ export const getSysctl = defineTool({
       cursor: cursorField,
     })
     .strict(),
+  examples: [{ args: { prefix: 'vm.' } }],
   data: dataSchema,
   async handler({ prefix, limit, cursor }, { services }) {
     const pageSize = limit ?? SYSCTL_MAX_KEYS;

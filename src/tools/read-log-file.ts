@@ -21,6 +21,7 @@ export const readLogFileTool = defineTool({
       includeRotated: z.boolean().optional().describe('also read rotations (x.1, x.2.gz, …), newest first, when the current file has too few lines (default false)'),
     })
     .strict(),
+  examples: [{ args: { path: '/var/log/dpkg.log', lines: 20 } }],
   data: logFileDataSchema,
   async handler({ path, lines: n, grep, since, includeRotated }, { services, signal }) {
     const r = await readLogFile(services, { path, lines: n ?? DEFAULT_LINES, grep, since, includeRotated: includeRotated ?? false }, Date.now(), signal);
