@@ -15,10 +15,15 @@ import { getMemory } from '../../src/tools/get-memory.js';
 import { getPressure } from '../../src/tools/get-pressure.js';
 import { triageHost } from '../../src/tools/triage-host.js';
 import { fixtureServices } from '../fixtures/fixture-services.js';
+import { productCatalogue } from '../../src/catalogue/index.js';
+import { servedTools } from '../../src/catalogue/served-tools.js';
+
+/** What a default server serves: triage_host suggests only these tools. */
+const SERVED = servedTools(productCatalogue.tools, ['core']);
 
 async function call<D>(tool: unknown, services: Services, args: Record<string, unknown> = {}): Promise<ToolOutput<D>> {
   const t = tool as ToolDefinition;
-  const out = await t.handler(t.input.parse(args), { services, served: new Map(), signal: new AbortController().signal, progress: async () => {} });
+  const out = await t.handler(t.input.parse(args), { services, served: SERVED, signal: new AbortController().signal, progress: async () => {} });
   assert.ok(t.render(out as never).length > 0);
   return out as ToolOutput<D>;
 }
