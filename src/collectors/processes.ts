@@ -153,10 +153,7 @@ interface BatchResult {
   warnings: string[];
 }
 
-/**
- * Reads one batch of pids. Exported so an async caller can interleave batches with other work; scanProcesses
- * simply runs every batch in turn.
- */
+/** Reads one batch of pids; scanProcesses runs every batch in turn. */
 function readProcessBatch(
   ctx: CollectorContext,
   pids: readonly number[],
