@@ -1,6 +1,6 @@
 /**
  * Targets, the final summary block, and bench/results/latest.json. The
- * targets come from issue 2 §9; PASS/MISS is informational (the bench exits 0
+ * targets are the product's performance budget (bench/README.md, "Targets"); PASS/MISS is informational (the bench exits 0
  * either way unless it failed to measure).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

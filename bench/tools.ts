@@ -5,12 +5,12 @@
  * server time is the request log's durationMs (as in the processes phase). No call passes windowSec,
  * so no requested window is ever included; a result that still says it measured a fresh window
  * (`source` / `cpuWindowSource` "measured") is counted as an implicit wait. Tools that need arguments
- * get the e2e test's MINIMAL_ARGS. Calls are interleaved over the tools and spaced 10–60 ms apart.
+ * get their definition's first example. Calls are interleaved over the tools and spaced 10–60 ms apart.
  * Targets: p50 ≤ 50 ms for every tool, ≤ 80 ms for get_limits (it reads every process's fd directory).
  */
 import { productCatalogue } from '../src/catalogue/index.js';
 import { TOOLSETS } from '../src/contracts/scopes.js';
-import { MINIMAL_ARGS } from '../test/e2e/tool-args.js';
+import { exampleArgs } from '../test/support/tool-examples.js';
 import { withBenchServer } from './server-env.js';
 import { now, round, roundSummary, sleep, summarize, table } from './stats.js';
 import type { Summary } from './stats.js';
@@ -57,7 +57,7 @@ function measuredImplicitly(structured: unknown): boolean {
 
 export async function runTools(options: ToolsOptions): Promise<ToolsResult> {
   const { log } = options;
-  const tools = productCatalogue.tools.map((t) => ({ name: t.name, toolset: t.toolset, args: MINIMAL_ARGS[t.name]?.({ serverPid: process.pid }) ?? {} }));
+  const tools = productCatalogue.tools.map((t) => ({ name: t.name, toolset: t.toolset, args: exampleArgs(t, { serverPid: process.pid }) }));
   type Sample = { serverMs: number; error: string | null; implicit: boolean };
   const run = await withBenchServer({ sleepers: options.sleepers, toolsets: TOOLSETS, log }, async (env, alive) => {
     log(`  ${tools.length} tools (all toolsets), ${alive} sleepers alive, ${options.calls} calls each`);

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import { MINIMAL_ARGS } from '../../test/e2e/tool-args.js';
+import { exampleArgs } from '../../test/support/tool-examples.js';
 import { mulberry32 } from '../../test/fuzz/mutate.js';
 import type { ExpectedKind, Recorder } from './recorder.js';
 import { destroyMidCall, isSessionNotFound, sessionRequest } from './raw.js';
@@ -90,11 +90,13 @@ async function bad(ctx: OpContext, kind: ExpectedKind, body: () => Promise<unkno
 const errorCode = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code;
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+const TOOLS = new Map(productCatalogue.tools.map((t) => [t.name, t]));
 const toolCalls = productCatalogue.tools.filter((t) => !RARE.has(t.name)).map((t) => t.name);
 const rareCalls = productCatalogue.tools.filter((t) => RARE.has(t.name)).map((t) => t.name);
 
 function callTool(ctx: OpContext, name: string): Promise<unknown> {
-  const args = MINIMAL_ARGS[name]?.({ serverPid: ctx.serverPid }) ?? {};
+  const tool = TOOLS.get(name);
+  const args = tool ? exampleArgs(tool, { serverPid: ctx.serverPid }) : {};
   return ctx.client.callTool({ name, arguments: args });
 }
 

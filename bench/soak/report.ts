@@ -103,7 +103,7 @@ export interface SoakReport {
   startedAt: string;
   durationSec: number;
   options: Record<string, unknown>;
-  server: { command: string; pid: number; auth: string; config: Record<string, unknown>; notes: string[]; metrics: boolean; audit: Array<{ name: string; bytes: number; lines: number }> };
+  server: { command: string; pid: number; auth: string; config: Record<string, unknown>; metrics: boolean; audit: Array<{ name: string; bytes: number; lines: number }> };
   totals: { ok: number; expected: number; expectedByKind: Record<string, number>; dropped: number; unexpected: number; transportErrors: number; transportErrorMessages: string[]; keepAliveRetries: number; clientLagMaxMs: number; sessionsOpened: number; sessionsDeleted: number; sessionsAbandoned: number };
   latencyMs: { p50: number; p99: number; max: number; count: number };
   /** The same without the operations that wait a window by design (windowSec calls, get_cgroup, capture_snapshot). */
@@ -164,7 +164,6 @@ export function renderSoakSummary(r: SoakReport, outPath: string): string {
   const out: string[] = [rule, `hostlens soak summary  (${r.startedAt}, ${r.durationSec} s in all, ${String(r.options.clients)} clients, ${String(r.options.durationSec)} s of load)`, rule];
   const t = r.totals;
   out.push(`Server: ${r.server.command} (pid ${r.server.pid}); auth: ${r.server.auth}; /metrics: ${r.server.metrics ? 'yes' : 'not served'}`);
-  for (const n of r.server.notes) out.push(`  note: ${n}`);
   const audit = r.server.audit;
   if (audit.length > 0) {
     out.push(`Audit log (rotated at 1 MiB, 3 kept): ${audit.map((f) => `${f.name} ${f.lines} lines / ${(f.bytes / 1024).toFixed(0)} KiB`).join(', ')}`);

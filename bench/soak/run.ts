@@ -52,7 +52,6 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
   const server = await startSoakServer({ repo, mode: options.server, gc: options.gc, ttlSec: options.sessionTtlSec, setup });
   log(`hostlens soak: ${options.clients} clients for ${options.durationSec} s (seed ${options.seed}); server pid ${server.pid} ${server.url}`);
   log(`  ${server.command}; auth: ${setup.auth}; session TTL ${options.sessionTtlSec} s`);
-  for (const n of setup.notes) log(`  note: ${n}`);
   let died: string | null = null;
   let sigtermSent = false;
   server.child.child.once('exit', (code, signal) => {
@@ -203,7 +202,7 @@ export async function runSoak(options: SoakOptions, repo: string, log: (line: st
     startedAt: new Date(started).toISOString(),
     durationSec: Math.round((Date.now() - started) / 100) / 10,
     options: { ...options, out: isAbsolute(options.out) ? options.out : join(repo, options.out) },
-    server: { command: server.command, pid: server.pid, auth: setup.auth, config: setup.config, notes: setup.notes, metrics, audit },
+    server: { command: server.command, pid: server.pid, auth: setup.auth, config: setup.config, metrics, audit },
     totals: {
       ...rec.total,
       expectedByKind: rec.expectedByKind,

@@ -1,21 +1,15 @@
 /**
  * The soak's server: the real `hostlens serve` (node dist/app/cli.js, like `npm start`; or
  * src/app/cli.ts through tsx for the test) on 127.0.0.1:0 with every toolset, a short session TTL
- * and a config file written for the run. What the config holds depends on what this tree's
- * config schema knows (issue 5 lands in pieces):
- *  - `auth.tokens` known: one static token (sha256 in the file) with every scope per client,
- *    plus an admin token for /metrics, so every client is its own principal and the per-principal
- *    limits keep their defaults;
- *  - otherwise one HOSTLENS_AUTH_TOKEN shared by every client (one principal), and any
- *    per-principal limit the schema knows (rateLimit, maxStreamsPerPrincipal) is raised so 50
- *    clients behind one principal are not throttled.
+ * and a config file written for the run: one static token (sha256 in the file) with every scope per
+ * client, plus an admin token for /metrics, so every client is its own principal and the
+ * per-principal limits keep their defaults; the audit log in the run's directory.
  * Also: RSS and open fds of the server from /proc, and `hostlens_*` gauges from /metrics.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema } from '../../src/app/config-schema.js';
 import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { startChild } from '../child.js';
 import type { StartedChild } from '../child.js';
@@ -25,50 +19,30 @@ import { SERVER_NODE_FLAGS } from '../node-flags.js';
 export const ALL_SCOPES = ['hostlens:read', 'hostlens:processes', 'hostlens:logs', 'hostlens:config', 'hostlens:admin'] as const;
 
 export interface SoakServerSetup {
-  /** Bearer token per client index (the same string for all when auth is one shared token). */
+  /** Bearer token per client index. */
   clientTokens: string[];
   adminToken: string;
   /** How the clients authenticate, for the summary. */
-  auth: 'per-client static tokens (auth.tokens)' | 'one shared HOSTLENS_AUTH_TOKEN';
+  auth: 'per-client static tokens (auth.tokens)';
   /** The config file's contents (token digests, never tokens). */
   config: Record<string, unknown>;
-  notes: string[];
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const token = (): string => randomBytes(24).toString('base64url');
 
-/** Which of the issue-5 config keys this tree's schema knows. */
-export function schemaKeys(): Set<string> {
-  return new Set(Object.keys((configSchema as unknown as { shape: Record<string, unknown> }).shape));
-}
-
-export function planServer(clients: number, keys: Set<string> = schemaKeys()): SoakServerSetup {
-  const notes: string[] = [];
+export function planServer(clients: number): SoakServerSetup {
   const adminToken = token();
-  const config: Record<string, unknown> = {};
-  if (keys.has('auth')) {
-    const clientTokens = Array.from({ length: clients }, token);
-    const candidate = {
-      auth: {
-        tokens: [
-          { name: 'soak-admin', sha256: sha256(adminToken), scopes: [...ALL_SCOPES] },
-          ...clientTokens.map((t, i) => ({ name: `soak-${i}`, sha256: sha256(t), scopes: [...ALL_SCOPES] })),
-        ],
-      },
-    };
-    const parsed = configSchema.safeParse(candidate);
-    if (parsed.success) {
-      Object.assign(config, candidate);
-      return { clientTokens, adminToken, auth: 'per-client static tokens (auth.tokens)', config, notes };
-    }
-    notes.push(`auth.tokens refused by the schema (${parsed.error.issues[0]?.message ?? '?'}): falling back to one shared token`);
-  }
-  // One principal for everyone: lift the per-principal limits so they do not throttle 50 clients.
-  if (keys.has('rateLimit')) config.rateLimit = { requestsPerSec: 100_000, burst: 100_000 };
-  if (keys.has('maxStreamsPerPrincipal')) config.maxStreamsPerPrincipal = 10_000;
-  if (config.rateLimit || config.maxStreamsPerPrincipal) notes.push('one principal for all clients: per-principal rate limit and stream cap raised');
-  return { clientTokens: Array.from({ length: clients }, () => adminToken), adminToken, auth: 'one shared HOSTLENS_AUTH_TOKEN', config, notes };
+  const clientTokens = Array.from({ length: clients }, token);
+  const config = {
+    auth: {
+      tokens: [
+        { name: 'soak-admin', sha256: sha256(adminToken), scopes: [...ALL_SCOPES] },
+        ...clientTokens.map((t, i) => ({ name: `soak-${i}`, sha256: sha256(t), scopes: [...ALL_SCOPES] })),
+      ],
+    },
+  };
+  return { clientTokens, adminToken, auth: 'per-client static tokens (auth.tokens)', config };
 }
 
 export interface GcMemory {
@@ -96,16 +70,15 @@ export interface SoakServer {
 export async function startSoakServer(options: { repo: string; mode: 'dist' | 'tsx'; gc: boolean; ttlSec: number; setup: SoakServerSetup }): Promise<SoakServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hostlens-soak-'));
   const configPath = join(dir, 'config.json');
-  // The audit log (when this tree has one) goes to the run's own directory, rotated at 1 MiB so the soak rotates it.
+  // The audit log goes to the run's own directory, rotated at 1 MiB so the soak rotates it.
   const auditPath = join(dir, 'audit', 'audit.jsonl');
-  const config = schemaKeys().has('auditLog') ? { ...options.setup.config, auditLog: { path: auditPath, maxBytes: 1024 * 1024, keep: 3 } } : options.setup.config;
+  const config = { ...options.setup.config, auditLog: { path: auditPath, maxBytes: 1024 * 1024, keep: 3 } };
   writeFileSync(configPath, `${JSON.stringify(config)}\n`, { mode: 0o600 });
   const gcHook = options.gc ? ['--expose-gc', '--import', './bench/targets/gc-hook.mjs'] : [];
   const entry = options.mode === 'dist' ? [...SERVER_NODE_FLAGS, ...gcHook, 'dist/app/cli.js'] : [...gcHook, '--import', 'tsx', 'src/app/cli.ts'];
   const serveArgs = ['serve', '--port', '0', '--toolsets', TOOLSETS.join(','), '--session-ttl-sec', String(options.ttlSec), '--config', configPath];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOSTLENS_')) env[k] = v;
-  if (options.setup.auth === 'one shared HOSTLENS_AUTH_TOKEN') env.HOSTLENS_AUTH_TOKEN = options.setup.adminToken;
   env.HOSTLENS_LOG_LEVEL = 'info';
   const child = await startChild({
     args: [...entry, ...serveArgs],

@@ -19,7 +19,11 @@ import { isHostlensError } from '../contracts/errors.js';
 
 const nodeFlags = applyNodeFlags();
 
-const HELP = `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
+/** The usage text; the defaults are the config schema's own (imported only when help is printed: see the header). */
+async function helpText(): Promise<string> {
+  const { configSchema } = await import('./config-schema.js');
+  const DEFAULTS = configSchema.parse({});
+  return `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
 
 Usage:
   hostlens serve [options]     serve MCP over Streamable HTTP (default) or stdio
@@ -28,8 +32,8 @@ Usage:
   hostlens --version           print the version
 
 Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
-  --host ADDR               bind address (default 127.0.0.1; non-loopback needs auth)
-  --port N                  TCP port (default 8765; 0 = any free port)
+  --host ADDR               bind address (default ${DEFAULTS.host}; non-loopback needs auth)
+  --port N                  TCP port (default ${DEFAULTS.port}; 0 = any free port)
   --stdio                   speak MCP over stdin/stdout instead of HTTP
   --config FILE             JSON config file (or HOSTLENS_CONFIG)
   --auth-token-file FILE    file holding a static bearer token with every scope (or HOSTLENS_AUTH_TOKEN);
@@ -45,11 +49,12 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
   --max-body-bytes N        largest accepted request body (default 4194304)
   --max-result-bytes N      largest structured tool result (default 24576)
   --scan-root DIR           directory find_space_hogs may walk (repeatable)
-  --log-level LEVEL         debug | info | warn | error (default info)
+  --log-level LEVEL         debug | info | warn | error (default ${DEFAULTS.logLevel})
 
 The MCP endpoint is http://HOST:PORT/mcp; /healthz and /readyz answer JSON.
 Logs are JSON lines on stderr. See README.md for every setting.
 `;
+}
 
 /** The help's toolsets section, from the catalogue this build serves. */
 async function toolsetsHelp(): Promise<string> {
@@ -122,12 +127,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.help) {
-    process.stdout.write(HELP + (await toolsetsHelp()));
+    process.stdout.write((await helpText()) + (await toolsetsHelp()));
     return;
   }
   if (positionals.length === 0) {
     // Usage as an error: to stderr, exit 2.
-    process.stderr.write(HELP + (await toolsetsHelp()));
+    process.stderr.write((await helpText()) + (await toolsetsHelp()));
     process.exitCode = 2;
     return;
   }

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromEnv, loadConfig } from './config-load.js';
 import { isHostlensError } from '../contracts/errors.js';
-import { DEFAULT_PORT } from './config-schema.js';
+import { configSchema, DEFAULT_PORT } from './config-schema.js';
+import { DEFAULT_HOST } from '../http/app.js';
 import { TOOLSETS } from '../contracts/scopes.js';
 
 const TOKEN = 'unit-test-token-0123456789abcdef';
@@ -47,31 +48,14 @@ function refused(input: Parameters<typeof loadConfig>[0], ...patterns: RegExp[])
 }
 
 describe('defaults', () => {
-  test('no flags, no env, no file: documented defaults', () => {
-    const c = loadConfig({ flags: {}, env: {} });
-    assert.equal(c.host, '127.0.0.1');
-    assert.equal(c.port, DEFAULT_PORT);
-    assert.equal(c.port, 8765);
-    assert.equal(c.stdio, false);
-    assert.equal(c.authToken, undefined);
-    assert.equal(c.authTokenFile, undefined);
-    assert.deepEqual(c.allowedHosts, []);
-    assert.deepEqual(c.allowedOrigins, []);
-    assert.equal(c.maxBodyBytes, 4 * 1024 * 1024);
-    assert.equal(c.sessionTtlSec, 1800);
-    assert.equal(c.maxSessions, 256);
-    assert.equal(c.shutdownGraceSec, 10);
-    assert.deepEqual(c.toolsets, ['core']);
-    assert.equal(c.root, '/');
-    assert.equal(c.samplerIntervalMs, 1000);
-    assert.equal(c.logLevel, 'info');
-    assert.deepEqual(c.thresholds, {});
+  test('no flags, no env, no file: every setting takes its schema default', () => {
+    assert.deepEqual(loadConfig({ flags: {}, env: {} }), configSchema.parse({}));
   });
 
   test('variables that are not HOSTLENS_* are ignored', () => {
     const c = loadConfig({ flags: {}, env: { PORT: '1', HOST: 'example.com', HOSTLENS: 'x', hostlens_port: '2' } });
-    assert.equal(c.port, 8765);
-    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, DEFAULT_PORT);
+    assert.equal(c.host, DEFAULT_HOST);
   });
 });
 
@@ -212,7 +196,7 @@ describe('strictness', () => {
   test('HOSTLENS_CONFIG is not a setting but is not refused either', () => {
     const p = file('empty.json', {});
     assert.deepEqual(fromEnv({ HOSTLENS_CONFIG: p }).values, {});
-    assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_CONFIG: p } }).port, 8765);
+    assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_CONFIG: p } }).port, DEFAULT_PORT);
   });
 
   test('unknown threshold names are refused', () => {

@@ -94,7 +94,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): { values: Raw; sources: Record<
   return { values, sources };
 }
 
-export function fromFile(path: string): Raw {
+function fromFile(path: string): Raw {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -112,7 +112,7 @@ export function fromFile(path: string): Raw {
   return parsed as Raw;
 }
 
-export interface LoadConfigInput {
+interface LoadConfigInput {
   flags: Raw;
   env: NodeJS.ProcessEnv;
   configFile?: string;

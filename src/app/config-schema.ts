@@ -1,12 +1,24 @@
 /**
  * The one zod schema every setting passes through, whatever its source
  * (flag, HOSTLENS_* variable, config file). Unknown keys are refused.
+ * Every default is a constant of the module that applies the setting (config-schema.test.ts
+ * holds them side by side), so a default is changed in one place.
  */
 import { z } from 'zod';
 import { DEFAULT_CONFIG_FILES, DEFAULT_LOG_FILES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_SCAN_ROOTS } from '../diagnostics/host-inputs.js';
-import { TOOLSETS } from '../contracts/scopes.js';
+import { DEFAULT_TOOLSETS, TOOLSETS } from '../contracts/scopes.js';
 import type { Toolset } from '../contracts/scopes.js';
-import { authConfigSchema } from '../http/auth/config.js';
+import { DEFAULT_ROOT } from '../collectors/context.js';
+import { DEFAULT_SAMPLER_INTERVAL_MS } from '../collectors/sampler.js';
+import { DEFAULT_LOG_LEVEL } from '../util/log.js';
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE_MS } from '../http/app.js';
+import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from '../http/sessions.js';
+import { DEFAULT_BURST, DEFAULT_REQUESTS_PER_SEC } from '../http/rate-limit.js';
+import { DEFAULT_MAX_STREAMS_PER_PRINCIPAL } from '../http/stream-cap.js';
+import { DEFAULT_AUDIT_KEEP, DEFAULT_AUDIT_MAX_BYTES } from '../http/audit.js';
+import { DEFAULT_TOOL_CONCURRENCY, DEFAULT_TOOL_TIMEOUT_SEC } from '../server/tool-limits.js';
+import { DEFAULT_OVERVIEW_CHECK_MS } from '../server/subscriptions.js';
+import { authConfigSchema } from '../http/auth/auth-config.js';
 import { thresholdOverridesSchema } from '../diagnostics/thresholds.js';
 
 export const DEFAULT_PORT = 8765;
@@ -28,26 +40,26 @@ const toolsetsSchema = z
 
 export const configSchema = z
   .object({
-    host: z.string().min(1).default('127.0.0.1').describe('address to bind; non-loopback needs auth'),
+    host: z.string().min(1).default(DEFAULT_HOST).describe('address to bind; non-loopback needs auth'),
     port: z.number().int().min(0).max(65535).default(DEFAULT_PORT).describe('TCP port (0 = any free port)'),
     stdio: z.boolean().default(false).describe('serve MCP over stdin/stdout instead of HTTP'),
     authToken: z.string().min(16, 'authToken must be at least 16 characters').optional().describe('static bearer token (environment only)'),
     authTokenFile: z.string().min(1).optional().describe('file holding the static bearer token'),
-    auth: authConfigSchema.default({ tokens: [] }).describe('static hashed tokens with scopes, and the OAuth issuer (src/http/auth/config.ts)'),
+    auth: authConfigSchema.default({ tokens: [] }).describe('static hashed tokens with scopes, and the OAuth issuer (src/http/auth/auth-config.ts)'),
     allowedHosts: z.array(z.string().min(1)).default([]).describe('extra Host names accepted besides loopback'),
     allowedOrigins: z.array(z.string().url()).default([]).describe('extra exact Origins accepted besides loopback'),
-    maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
-    sessionTtlSec: z.number().int().min(1).max(7 * 86400).default(1800),
-    maxSessions: z.number().int().min(1).max(100_000).default(256),
-    shutdownGraceSec: z.number().min(0).max(300).default(10),
-    // B (limits): src/http/rate-limit.ts, stream-cap.ts, server/tool-limits.ts, slow-client timeouts in http/app.ts.
+    maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
+    sessionTtlSec: z.number().int().min(1).max(7 * 86400).default(DEFAULT_SESSION_TTL_MS / 1000),
+    maxSessions: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_SESSIONS),
+    shutdownGraceSec: z.number().min(0).max(300).default(DEFAULT_SHUTDOWN_GRACE_MS / 1000),
+    // Per-client limits: src/http/rate-limit.ts, stream-cap.ts, server/tool-limits.ts, slow-client timeouts in http/app.ts.
     rateLimit: z
       .object({
-        requestsPerSec: z.number().min(0).max(100_000).default(20).describe('sustained /mcp requests per second per principal (0 = no limit)'),
-        burst: z.number().int().min(1).max(1_000_000).default(40).describe('requests a principal may make at once'),
+        requestsPerSec: z.number().min(0).max(100_000).default(DEFAULT_REQUESTS_PER_SEC).describe('sustained /mcp requests per second per principal (0 = no limit)'),
+        burst: z.number().int().min(1).max(1_000_000).default(DEFAULT_BURST).describe('requests a principal may make at once'),
       })
       .strict()
-      .default({ requestsPerSec: 20, burst: 40 })
+      .default({ requestsPerSec: DEFAULT_REQUESTS_PER_SEC, burst: DEFAULT_BURST })
       .describe('token bucket per principal on /mcp; over it → 429 with Retry-After'),
     maxSessionsPerPrincipal: z
       .number()
@@ -56,15 +68,15 @@ export const configSchema = z
       .max(100_000)
       .optional()
       .describe('legacy sessions one principal (auth off: one local client) may hold; default a quarter of maxSessions; at it, its least recently used idle session is closed'),
-    toolConcurrency: z.number().int().min(1).max(1024).default(4).describe('calls of one tool running at once, server-wide; 4x as many may wait per principal, 16x in all, served round-robin'),
-    toolTimeoutSec: z.number().min(1).max(3600).default(30).describe('deadline of one tool call; the handler is aborted and the call answers a tool error'),
-    headerTimeoutSec: z.number().min(1).max(600).default(10).describe('the request head must arrive within this (else 408)'),
-    bodyTimeoutSec: z.number().min(1).max(3600).default(30).describe('the request body must arrive within this after the head time (else 408)'),
-    maxStreamsPerPrincipal: z.number().int().min(1).max(100_000).default(16).describe('open SSE streams and calls per principal (auth off: per local client); one more → 429'),
-    toolsets: toolsetsSchema.default(['core']).describe('toolsets to enable; "all" = every toolset'),
-    root: z.string().min(1).default('/').describe('root directory the collectors read (/proc, /sys, /etc under it)'),
-    samplerIntervalMs: z.number().int().min(100).max(60_000).default(1000),
-    overviewCheckSec: z.number().min(0.5).max(3600).default(5).describe('how often diag://local/overview re-checks assessment statuses for subscribers'),
+    toolConcurrency: z.number().int().min(1).max(1024).default(DEFAULT_TOOL_CONCURRENCY).describe('calls of one tool running at once, server-wide; 4x as many may wait per principal, 16x in all, served round-robin'),
+    toolTimeoutSec: z.number().min(1).max(3600).default(DEFAULT_TOOL_TIMEOUT_SEC).describe('deadline of one tool call; the handler is aborted and the call answers a tool error'),
+    headerTimeoutSec: z.number().min(1).max(600).default(DEFAULT_HEADER_TIMEOUT_MS / 1000).describe('the request head must arrive within this (else 408)'),
+    bodyTimeoutSec: z.number().min(1).max(3600).default(DEFAULT_BODY_TIMEOUT_MS / 1000).describe('the request body must arrive within this after the head time (else 408)'),
+    maxStreamsPerPrincipal: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_STREAMS_PER_PRINCIPAL).describe('open SSE streams and calls per principal (auth off: per local client); one more → 429'),
+    toolsets: toolsetsSchema.default([...DEFAULT_TOOLSETS]).describe('toolsets to enable; "all" = every toolset'),
+    root: z.string().min(1).default(DEFAULT_ROOT).describe('root directory the collectors read (/proc, /sys, /etc under it)'),
+    samplerIntervalMs: z.number().int().min(100).max(60_000).default(DEFAULT_SAMPLER_INTERVAL_MS),
+    overviewCheckSec: z.number().min(0.5).max(3600).default(DEFAULT_OVERVIEW_CHECK_MS / 1000).describe('how often diag://local/overview re-checks assessment statuses for subscribers'),
     maxResultBytes: z
       .number()
       .int()
@@ -86,17 +98,17 @@ export const configSchema = z
       .describe('globs of the config files get_config may read; the built-in deny-list cannot be lifted'),
     containerSocket: z.string().regex(/^\//, 'containerSocket must be an absolute path').optional().describe('Docker/Podman API socket (default: the usual places)'),
     journalDirectory: z.string().regex(/^\//, 'journalDirectory must be an absolute path').optional().describe('journal directory for journalctl --directory (default: the system journal)'),
-    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default(DEFAULT_LOG_LEVEL),
     thresholds: thresholdOverridesSchema.default({}),
-    // audit + metrics (engineer C): see src/http/audit.ts and src/http/metrics.ts
+    // The audit log and metrics: src/http/audit.ts and src/http/metrics.ts.
     auditLog: z
       .object({
         path: z.string().regex(/^\//, 'auditLog.path must be an absolute path').nullable().optional().describe('JSONL audit file; null = off; unset = on at $XDG_STATE_HOME/hostlens/audit.jsonl when auth is on, off otherwise'),
-        maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(10 * 1024 * 1024).describe('rotate the audit file when it would grow past this'),
-        keep: z.number().int().min(1).max(100).default(5).describe('rotated audit files kept (audit.jsonl.1 … .keep)'),
+        maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(DEFAULT_AUDIT_MAX_BYTES).describe('rotate the audit file when it would grow past this'),
+        keep: z.number().int().min(1).max(100).default(DEFAULT_AUDIT_KEEP).describe('rotated audit files kept (audit.jsonl.1 … .keep)'),
       })
       .strict()
-      .default({ maxBytes: 10 * 1024 * 1024, keep: 5 }),
+      .default({ maxBytes: DEFAULT_AUDIT_MAX_BYTES, keep: DEFAULT_AUDIT_KEEP }),
     metrics: z.boolean().default(true).describe('serve Prometheus metrics on GET /metrics (hostlens:admin when auth is on)'),
     allowedLocalUsers: z
       .array(localUserSchema)
@@ -107,4 +119,3 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;

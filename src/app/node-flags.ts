@@ -30,7 +30,7 @@ import { setFlagsFromString } from 'node:v8';
 
 /** The flags, as one would write them on node's command line. */
 export const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=20'] as const;
-export type NodeFlag = (typeof NODE_FLAGS)[number];
+type NodeFlag = (typeof NODE_FLAGS)[number];
 
 /** What each flag becomes when set after start, and the options on the command line that mean "leave it". */
 const AT_START: Record<NodeFlag, { set: string; unlessGiven: readonly string[] }> = {

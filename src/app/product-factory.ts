@@ -10,7 +10,7 @@ import { buildServer } from '../server/build.js';
  * Said once here, not in every tool's description and schema (each copy cost every tool in tools/list):
  * the window behind rates, the result envelope and assessments, paging, and the host argument.
  */
-export const INSTRUCTIONS = [
+const INSTRUCTIONS = [
   'hostlens answers questions about the health of this Linux host, read-only.',
   'Start with triage_host: it assesses cpu, memory, filesystems, load and pressure in one call and suggests the next tool calls.',
   'Rates are always over a stated window (windowSec in the result), never since boot: without the windowSec argument, the 1 Hz background sampler\'s last window (≈ 1 s, instant); windowSec 0.2-10 s measures afresh (with progress).',

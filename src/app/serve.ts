@@ -15,7 +15,7 @@ import { scopeIndex } from '../catalogue/scope-index.js';
 import { servedTools } from '../catalogue/served-tools.js';
 import { createProductFactory } from './product-factory.js';
 import { ownSecretPaths } from './own-secrets.js';
-import { createServices } from './host-services.js';
+import { createServices } from './create-services.js';
 import { resourceExists, startOverviewWatch, trackServers } from '../server/subscriptions.js';
 import { createLogger } from '../util/log.js';
 import type { Logger } from '../util/log.js';
@@ -44,7 +44,7 @@ export async function runServe(config: Config, opts: { configFile?: string; node
     logger,
   });
   const factory = createProductFactory({ services, toolsets: config.toolsets });
-  // C (audit + metrics): the audit log is on by default when auth is on (see createTelemetry).
+  // The audit log is on by default when auth is on (see createTelemetry).
   const telemetry = config.stdio
     ? { audit: null, metrics: null }
     : (await import('../http/telemetry.js')).createTelemetry({
@@ -118,7 +118,7 @@ export async function runServe(config: Config, opts: { configFile?: string; node
     resourceExists: (uri) => resourceExists(productCatalogue, services, uri),
     version: VERSION,
     logger,
-    telemetry, // C (audit + metrics)
+    telemetry,
     // Auth off: only root, this process's user and allowedLocalUsers are served (src/http/local-peers.ts).
     localPeers: { allowedUids: resolveLocalUsers(config.allowedLocalUsers).uids },
   });
@@ -126,7 +126,7 @@ export async function runServe(config: Config, opts: { configFile?: string; node
   const stop = async (): Promise<void> => {
     watch.stop();
     await app.close();
-    await telemetry.audit?.close(); // C (audit): flush on shutdown
+    await telemetry.audit?.close(); // the queued audit lines reach the file before exit
     services.stop();
   };
   await app.listen();

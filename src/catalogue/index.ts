@@ -11,7 +11,7 @@ import { investigateServicePrompt } from '../prompts/investigate-service.js';
 import { changeCorrelationPrompt } from '../prompts/change-correlation.js';
 import { overviewResource } from '../resources/overview.js';
 import { capabilitiesResource } from '../resources/capabilities.js';
-import { configTemplate } from '../resources/config.js';
+import { configTemplate } from '../resources/config-file.js';
 import { runbooksTemplate } from '../resources/runbooks.js';
 import { snapshotsTemplate } from '../resources/snapshots.js';
 import { thresholdsResource } from '../resources/thresholds.js';

@@ -5,7 +5,7 @@ import { requiredScopeFor, requiredScopesFor, scopeIndex, scopeOfResource } from
 import { scopeOfTool } from '../contracts/scopes.js';
 import { principalOf } from '../server/principal.js';
 import { createStaticTokenVerifier, legacyTokenEntry, sha256Hex } from '../http/auth/static-tokens.js';
-import { authConfigSchema } from '../http/auth/config.js';
+import { authConfigSchema } from '../http/auth/auth-config.js';
 
 const index = scopeIndex(productCatalogue, ['core', 'network', 'logs', 'config', 'containers']);
 const call = (method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 1, method, params });

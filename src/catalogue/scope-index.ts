@@ -22,7 +22,7 @@ const RESOURCE_PREFIX_SCOPES: ReadonlyArray<readonly [string, Scope]> = [
  * dropped, the scheme lower-cased, dot segments resolved). A scope is decided
  * on both, so no spelling reaches a resource with a weaker scope.
  */
-export function uriSpellings(uri: string): string[] {
+function uriSpellings(uri: string): string[] {
   try {
     const href = new URL(uri).href;
     return href === uri ? [uri] : [uri, href];

@@ -12,12 +12,12 @@ import { readText } from './read.js';
 import { systemdStatus } from './systemd.js';
 
 /** Where to look: the host root and the configured journal directory and container socket (null = the usual places). */
-export interface CapabilityHost {
+interface CapabilityHost {
   collectors: CollectorContext;
   limits: { journalDirectory: string | null; containerSocket: string | null };
 }
 
-export const CONTAINER_SOCKETS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock', '/run/podman/podman.sock'];
+const CONTAINER_SOCKETS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock', '/run/podman/podman.sock'];
 const JOURNAL_DIRS: readonly string[] = ['/var/log/journal', '/run/log/journal'];
 
 /** The first PATH directory holding an executable `name`, or null (no spawn). */

@@ -9,10 +9,10 @@ import type { CollectorContext } from './context.js';
 import { readPsiFile } from './pressure.js';
 import { pathExists } from './read.js';
 
-export const CGROUP_WALK_MAX_DEPTH = 6;
-export const CGROUP_WALK_MAX_CGROUPS = 2000;
+const CGROUP_WALK_MAX_DEPTH = 6;
+const CGROUP_WALK_MAX_CGROUPS = 2000;
 
-export interface CgroupStall {
+interface CgroupStall {
   /** Path inside the hierarchy, e.g. "/system.slice/postgresql.service". */
   path: string;
   cpuSomeAvg10Pct: number | null;
@@ -22,7 +22,7 @@ export interface CgroupStall {
   ioFullAvg10Pct: number | null;
 }
 
-export interface CgroupStallWalk {
+interface CgroupStallWalk {
   /** Hierarchy root relative to the collector root, or null without cgroup v2. */
   root: string | null;
   cgroups: CgroupStall[];
@@ -34,7 +34,7 @@ export interface CgroupStallWalk {
 }
 
 /** The v2 hierarchy root, relative to ctx.root; null when there is none. */
-export function cgroupV2Root(ctx: CollectorContext): string | null {
+function cgroupV2Root(ctx: CollectorContext): string | null {
   for (const rel of ['sys/fs/cgroup', 'sys/fs/cgroup/unified']) if (pathExists(join(ctx.root, rel, 'cgroup.controllers'))) return rel;
   return null;
 }
@@ -100,7 +100,7 @@ export function walkCgroupStalls(ctx: CollectorContext, maxDepth = CGROUP_WALK_M
 }
 
 /** Ranking score: the worst of memory full, io full and cpu some (avg10, %). */
-export function stallScore(c: CgroupStall): number {
+function stallScore(c: CgroupStall): number {
   return Math.max(c.memoryFullAvg10Pct ?? 0, c.ioFullAvg10Pct ?? 0, c.cpuSomeAvg10Pct ?? 0);
 }
 

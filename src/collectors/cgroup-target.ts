@@ -8,14 +8,14 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { join, posix, sep } from 'node:path';
 import type { CgroupInfo, CgroupMode } from './cgroup.js';
-import { V1_MOUNTS, detectCgroup, newCgroupInfo, readCgroup, readV1Dirs, readV2Dir, unifiedDir, v1Mount } from './cgroup.js';
+import { V1_MOUNTS, newCgroupInfo, readCgroup, readV1Dirs, readV2Dir, v1Mount } from './cgroup.js';
 import type { CollectorContext } from './context.js';
 import { pathExists } from './read.js';
 
 export type CgroupTarget = { pid: number } | { unit: string } | { path: string };
 
-export const UNIT_SEARCH_MAX_DEPTH = 8;
-export const UNIT_SEARCH_MAX_DIRS = 5000;
+const UNIT_SEARCH_MAX_DEPTH = 8;
+const UNIT_SEARCH_MAX_DIRS = 5000;
 const V2_MOUNT = 'sys/fs/cgroup';
 
 /** A systemd unit name (letters, digits, ":_.@-" and "\x2d"-style escapes); a bare name means NAME.service. */
@@ -94,7 +94,7 @@ function searchMounts(ctx: CollectorContext, mode: CgroupMode): string[] {
 }
 
 /** Reads the cgroup at a validated path; error when no controller has it. */
-export function readCgroupPath(ctx: CollectorContext, path: string): { info: CgroupInfo } | { error: string } {
+function readCgroupPath(ctx: CollectorContext, path: string): { info: CgroupInfo } | { error: string } {
   const mode = hierarchyMode(ctx);
   const info = newCgroupInfo(mode);
   if (mode === 'v2') {

@@ -60,7 +60,7 @@ export interface CgroupInfo {
   warnings: string[];
 }
 
-export interface EffectiveLimits {
+interface EffectiveLimits {
   /** Smallest CPU quota (in cores) on the path to the root, or the affinity mask if smaller; null = no limit. */
   cpuCores: number | null;
   /** Smallest memory limit on the path to the root, if below MemTotal; null = no limit. */
@@ -242,7 +242,7 @@ export function readV1Dirs(ctx: CollectorContext, path: string | null, dirs: Rec
 }
 
 /** The hybrid host's v2 directory for `path` under sys/fs/cgroup/unified, or null. */
-export function unifiedDir(ctx: CollectorContext, path: string | null): string | null {
+function unifiedDir(ctx: CollectorContext, path: string | null): string | null {
   if (path === null || !pathExists(join(ctx.root, 'sys/fs/cgroup/unified/cgroup.controllers'))) return null;
   const dir = resolveDir(ctx, 'sys/fs/cgroup/unified', path, 'cgroup.procs');
   return dir === 'sys/fs/cgroup/unified' && path !== '/' ? null : dir;

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { createCollectorContext } from './context.js';
 import { createChangeWatcher, globBase, listConfigFiles } from './change-watch.js';
-import { createServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hostlens-watch-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

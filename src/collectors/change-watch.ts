@@ -21,7 +21,7 @@ import { listDir, readLine } from './read.js';
 import { newInodeScan, readSocketTables, scanSocketOwners } from './sockets.js';
 import { sliceClock, yieldTurn } from '../util/slices.js';
 
-export interface WatchedChange {
+interface WatchedChange {
   tsMs: number;
   kind: 'config' | 'listener';
   action: 'created' | 'modified' | 'deleted' | 'opened' | 'closed';
@@ -29,14 +29,14 @@ export interface WatchedChange {
   detail: string;
 }
 
-export interface WatchedFile {
+interface WatchedFile {
   mtimeMs: number;
   sizeBytes: number;
   /** HMAC-SHA256 under the per-process key; null when not fingerprinted (too large, unreadable, refused, budget). Never shown. */
   fingerprint: string | null;
 }
 
-export interface ChangeWatcherOptions {
+interface ChangeWatcherOptions {
   ctx: CollectorContext;
   configFiles: readonly string[];
   intervalMs?: number;
@@ -67,8 +67,8 @@ export interface ChangeWatcher {
   warnings(): string[];
 }
 
-export const DEFAULT_WATCH_INTERVAL_MS = 60_000;
-export const DEFAULT_MAX_WATCHED_FILES = 2_000;
+const DEFAULT_WATCH_INTERVAL_MS = 60_000;
+const DEFAULT_MAX_WATCHED_FILES = 2_000;
 const MAX_DEPTH = 12;
 
 /** The directory a glob's matches all lie under: the path before its first wildcard segment. */
@@ -155,7 +155,7 @@ let hashBuffer: Buffer | undefined;
  * through a symlink, hard-linked, or protected. Opened once without following symlinks (safe-open.ts), like the
  * file tools, so a swap cannot make the watcher read another file.
  */
-export function fingerprintFile(rootReal: string, hostPath: string, maxBytes: number, protect: ProtectedFiles = NO_PROTECTED_FILES): string | null {
+function fingerprintFile(rootReal: string, hostPath: string, maxBytes: number, protect: ProtectedFiles = NO_PROTECTED_FILES): string | null {
   const o = openNoFollow(rootReal, hostPath);
   if ('error' in o) return null;
   try {

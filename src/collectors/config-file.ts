@@ -11,7 +11,7 @@ import type { OpenedFile } from './file-policy.js';
 const CHUNK = 64 * 1024;
 const BINARY_PROBE_BYTES = 8192;
 
-export interface RawConfigFile {
+interface RawConfigFile {
   /** Null when binary or unreadable. */
   text: string | null;
   binary: boolean;

@@ -19,10 +19,10 @@ import type { CollectorContext } from './context.js';
 import { show } from '../util/missing.js';
 
 export const API_PREFIX = '/v1.41';
-export const DEFAULT_API_TIMEOUT_MS = 3000;
-export const DEFAULT_API_MAX_BYTES = 8 * 1024 * 1024;
+const DEFAULT_API_TIMEOUT_MS = 3000;
+const DEFAULT_API_MAX_BYTES = 8 * 1024 * 1024;
 
-export function defaultSocketCandidates(uid: number = process.getuid?.() ?? 0): string[] {
+function defaultSocketCandidates(uid: number = process.getuid?.() ?? 0): string[] {
   return ['/var/run/docker.sock', '/run/docker.sock', '/run/podman/podman.sock', `/run/user/${uid}/podman/podman.sock`];
 }
 
@@ -42,7 +42,7 @@ export function findContainerSocket(ctx: CollectorContext, configured: string | 
   return { socket: null, tried };
 }
 
-export interface ApiResponse {
+interface ApiResponse {
   /** HTTP status; null when no response arrived (error says why). */
   status: number | null;
   body: Buffer;
@@ -110,7 +110,7 @@ export function apiGet(socket: string, path: string, opts: ApiOptions = {}): Pro
   });
 }
 
-export type JsonResult = { ok: true; value: unknown } | { ok: false; status: number | null; message: string };
+type JsonResult = { ok: true; value: unknown } | { ok: false; status: number | null; message: string };
 
 /** GET + JSON.parse, guarded: a transport error, a non-2xx status, a capped body and malformed JSON are all `ok: false`. */
 export async function apiJson(socket: string, path: string, opts: ApiOptions = {}): Promise<JsonResult> {
@@ -144,7 +144,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
 
-export interface ContainerSummary {
+interface ContainerSummary {
   id: string;
   name: string | null;
   image: string | null;
@@ -230,7 +230,7 @@ export function parseInspect(v: unknown): ContainerInspect | null {
   };
 }
 
-export interface ContainerStats {
+interface ContainerStats {
   /** CPU % of one core × online CPUs (docker stats semantics: 200 = two full cores); null without a precpu sample. */
   cpuPct: number | null;
   /** Usage minus inactive file cache (v2 inactive_file, v1 total_inactive_file), like `docker stats`. */

@@ -31,7 +31,10 @@ export interface CollectorContext {
   pageSize: number;
 }
 
-export interface CreateCollectorContextOptions {
+/** The live host's root; a recorded tree replays a host under another root (config `root`). */
+export const DEFAULT_ROOT = '/';
+
+interface CreateCollectorContextOptions {
   root?: string;
   clockTicks?: number;
   pageSize?: number;
@@ -93,7 +96,7 @@ function detectPageSize(root: string): number {
  * recorded statfs values keyed by mount point; without it every statfs answers null.
  */
 export function createCollectorContext(opts: CreateCollectorContextOptions = {}): CollectorContext {
-  const root = opts.root ?? '/';
+  const root = opts.root ?? DEFAULT_ROOT;
   const statfs = root === '/' ? liveStatfs(root) : (recordedStatfs(join(root, 'statfs.json')) ?? (() => null));
   return {
     root,

@@ -21,7 +21,7 @@ export interface CpuTimes {
   guestNice: number;
 }
 
-export interface CoreTimes extends CpuTimes {
+interface CoreTimes extends CpuTimes {
   /** The CPU number from the `cpuN` line (offline CPUs have no line, so this is not the array index). */
   cpu: number;
 }

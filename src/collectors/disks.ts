@@ -24,14 +24,14 @@ export interface DiskCounters {
   weightedIoMs: number;
 }
 
-export interface DiskStats {
+interface DiskStats {
   /** False when proc/diskstats could not be read. */
   available: boolean;
   devices: DiskCounters[];
   warnings: string[];
 }
 
-export interface DiskRates {
+interface DiskRates {
   name: string;
   readsPerSec: number;
   writesPerSec: number;
@@ -49,7 +49,7 @@ export interface DiskRates {
 }
 
 /** diskstats sectors are always 512 bytes, whatever the device's logical block size. */
-export const SECTOR_BYTES = 512;
+const SECTOR_BYTES = 512;
 
 const PARTITION = /^(?:(?:sd|vd|xvd|hd)[a-z]+\d+|(?:nvme\d+n\d+|mmcblk\d+|nbd\d+)p\d+)$/;
 const VIRTUAL = /^(?:loop|ram|zram)\d+$/;

@@ -12,8 +12,8 @@ import type { CollectorContext } from './context.js';
 import { listDir, readTextDetailed } from './read.js';
 
 /** Only these dpkg actions are changes; status/configure/trigproc/startup lines are bookkeeping. */
-export const DPKG_ACTIONS = ['install', 'upgrade', 'remove', 'purge'] as const;
-export type DpkgAction = (typeof DPKG_ACTIONS)[number];
+const DPKG_ACTIONS = ['install', 'upgrade', 'remove', 'purge'] as const;
+type DpkgAction = (typeof DPKG_ACTIONS)[number];
 
 export interface DpkgEntry {
   tsMs: number;
@@ -34,15 +34,15 @@ export interface AptRun {
   actions: Array<{ action: string; packages: string[] }>;
 }
 
-export interface ParseResult<T> {
+interface ParseResult<T> {
   entries: T[];
   badLines: number;
 }
 
 /** Max bytes read from one log file (a .gz is read compressed up to this and inflated up to 4×). */
-export const MAX_LOG_BYTES = 8 * 1024 * 1024;
+const MAX_LOG_BYTES = 8 * 1024 * 1024;
 /** Rotations looked at per log (dpkg.log, .1, .2.gz … .N). */
-export const MAX_ROTATIONS = 12;
+const MAX_ROTATIONS = 12;
 
 const LOCAL_TS = /^(\d{4})-(\d{2})-(\d{2})\s+(\d{2}):(\d{2}):(\d{2})$/;
 
@@ -139,7 +139,7 @@ export function parseAptHistory(text: string): ParseResult<AptRun> {
   return { entries, badLines };
 }
 
-export interface LogFileText {
+interface LogFileText {
   path: string;
   text: string;
   mtimeMs: number;
@@ -160,7 +160,7 @@ function rotationsOf(dir: string, base: string): string[] {
  * Reads a log and its rotations under ctx.root (host path e.g. /var/log/dpkg.log), newest first, stopping at
  * the first rotation last written before sinceMs (older ones cannot hold newer lines). Never throws.
  */
-export function readRotatedLog(ctx: CollectorContext, hostPath: string, sinceMs: number, warnings: string[]): { files: LogFileText[]; found: boolean } {
+function readRotatedLog(ctx: CollectorContext, hostPath: string, sinceMs: number, warnings: string[]): { files: LogFileText[]; found: boolean } {
   const dir = join(ctx.root, hostPath, '..');
   const base = hostPath.slice(hostPath.lastIndexOf('/') + 1);
   const files: LogFileText[] = [];
@@ -219,7 +219,7 @@ function readBinary(path: string, maxBytes: number): Buffer {
   }
 }
 
-export interface PackageHistory {
+interface PackageHistory {
   /** dpkg actions at or after sinceMs, oldest first. */
   dpkg: DpkgEntry[];
   /** apt runs that ended (or started) at or after sinceMs, oldest first. */
@@ -230,8 +230,8 @@ export interface PackageHistory {
   warnings: string[];
 }
 
-export const DPKG_LOG = '/var/log/dpkg.log';
-export const APT_HISTORY_LOG = '/var/log/apt/history.log';
+const DPKG_LOG = '/var/log/dpkg.log';
+const APT_HISTORY_LOG = '/var/log/apt/history.log';
 
 /** dpkg.log and apt/history.log (with rotations) from sinceMs on. */
 export function readPackageHistory(ctx: CollectorContext, sinceMs: number): PackageHistory {

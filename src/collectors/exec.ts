@@ -8,10 +8,10 @@
 import { spawn } from 'node:child_process';
 
 /** The programs hostlens may run, and nothing else. */
-export const PROGRAMS = ['journalctl', 'systemctl'] as const;
-export type Program = (typeof PROGRAMS)[number];
+const PROGRAMS = ['journalctl', 'systemctl'] as const;
+type Program = (typeof PROGRAMS)[number];
 
-export interface RunOptions {
+interface RunOptions {
   /** Kill the program after this long (default 5000 ms, at most 30000). */
   timeoutMs?: number;
   /** Kill the program once stdout exceeds this many bytes (default 4 MiB, at most 64 MiB); the result keeps the first maxOutputBytes. */

@@ -37,7 +37,7 @@ export function matchesGlob(path: string, glob: string): boolean {
   return globToRegExp(glob).test(path);
 }
 
-export function matchesAny(path: string, globs: readonly string[]): boolean {
+function matchesAny(path: string, globs: readonly string[]): boolean {
   return globs.some((g) => matchesGlob(path, g));
 }
 
@@ -88,7 +88,7 @@ export const CONTENT_CHECK_BYTES = 4096;
  * The head of a key FILE: its first non-blank content is a private key (or a PEM bundle holding one: certificates,
  * attribute lines and blank lines before the key, nothing else).
  */
-export function isKeyFileHead(head: string): boolean {
+function isKeyFileHead(head: string): boolean {
   const at = head.search(KEY_MARKER);
   if (at === -1) return false;
   let inBlock = false;
@@ -135,7 +135,7 @@ function allowed(hostPath: string, list: AllowList): boolean {
   return base !== null && matchesAny(base, list.globs);
 }
 
-export interface AllowedFile {
+interface AllowedFile {
   /** The path as asked, normalised. */
   requested: string;
   /** The path on the host that was opened: always the requested one (no symlink is followed). */
@@ -151,7 +151,7 @@ export interface OpenedFile extends AllowedFile {
   fd: number;
 }
 
-export type PolicyResult = AllowedFile | { error: string };
+type PolicyResult = AllowedFile | { error: string };
 export type OpenResult = OpenedFile | { error: string };
 
 export interface OpenOptions {

@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
 import { pct, readTextDetailed } from './read.js';
 
-export type FsCategory = 'disk' | 'network' | 'memory' | 'image' | 'pseudo';
+type FsCategory = 'disk' | 'network' | 'memory' | 'image' | 'pseudo';
 
-export interface MountEntry {
+interface MountEntry {
   mount: string;
   device: string;
   fsType: string;
@@ -34,7 +34,7 @@ export interface MountEntry {
   readOnly: boolean;
 }
 
-export interface FilesystemInfo {
+interface FilesystemInfo {
   mount: string;
   device: string;
   fsType: string;
@@ -52,7 +52,7 @@ export interface FilesystemInfo {
   alsoMountedAt: string[];
 }
 
-export interface ReadFilesystemsOptions {
+interface ReadFilesystemsOptions {
   /** Include pseudo and image filesystems (default false). */
   includePseudo?: boolean;
   /** Only this mount point. */
@@ -63,7 +63,7 @@ export interface ReadFilesystemsOptions {
   maxMounts?: number;
 }
 
-export interface FilesystemsResult {
+interface FilesystemsResult {
   filesystems: FilesystemInfo[];
   /** Present when more filesystems matched than maxMounts. */
   truncated?: { returned: number; total: number };
@@ -129,7 +129,7 @@ export function parseMountInfo(text: string): { entries: MountEntry[]; badLines:
 }
 
 /** Parses proc/mounts (fstab format: device mount type options dump pass). */
-export function parseProcMounts(text: string): { entries: MountEntry[]; badLines: number } {
+function parseProcMounts(text: string): { entries: MountEntry[]; badLines: number } {
   const entries: MountEntry[] = [];
   let badLines = 0;
   for (const line of text.split('\n')) {

@@ -19,7 +19,7 @@
  */
 import { createGunzip } from 'node:zlib';
 
-export interface GunzipTailOptions {
+interface GunzipTailOptions {
   /** Inflated bytes allowed; more → { ok: false, reason: 'tooBig' }. */
   maxBytes: number;
   /** Bytes kept from the end of the output (at least this many when the output is longer). */
@@ -30,7 +30,7 @@ export interface GunzipTailOptions {
   countBytes: number;
 }
 
-export type GunzipTail =
+type GunzipTail =
   | {
       ok: true;
       /** Length of the whole output. */

@@ -14,7 +14,7 @@ import type { StackCounters } from './network.js';
 import { pct } from './read.js';
 import type { LatestRates, TickSample } from './sampler.js';
 
-export type HistoryValues = Array<[string, number | null]>;
+type HistoryValues = Array<[string, number | null]>;
 
 /** df semantics (used / (used + avail)), unrounded; null without capacity. */
 function dfUsedPct(s: StatfsResult | null): number | null {
@@ -49,7 +49,7 @@ function retransPct(a: StackCounters, b: StackCounters): number | null {
   return retrans === 0 ? 0 : null;
 }
 
-export interface TickInput {
+interface TickInput {
   prev: TickSample | null;
   last: TickSample;
   cpu: CpuBreakdown | null;

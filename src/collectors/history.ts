@@ -19,7 +19,7 @@
 
 export type Resolution = '1s' | '1m';
 
-export interface MetricInfo {
+interface MetricInfo {
   name: string;
   /** '%', 'bytes', 'bytes/s', '/s', 'load', 'count'. */
   unit: string;
@@ -66,7 +66,7 @@ export interface HistoryOptions {
   points1m?: number;
   /** Keys admitted per family (disk devices, interfaces, mounts; default 16). */
   maxKeysPerFamily?: number;
-  /** Nominal ms between ticks (the sampler interval, default 1000): the 1 s ring's step. */
+  /** Nominal ms between ticks (the sampler interval, default ONE_SECOND_STEP_MS): the 1 s ring's step. */
   tickMs?: number;
 }
 
@@ -80,13 +80,15 @@ export interface SeriesData {
   maxValues?: number[];
 }
 
-export interface Coverage {
+interface Coverage {
   fromMs: number;
   toMs: number;
   points: number;
 }
 
 const MINUTE_MS = 60_000;
+/** The 1 s ring's step; the sampler's default interval is this, so each tick is one point of that ring. */
+export const ONE_SECOND_STEP_MS = 1000;
 
 /** One ring: timestamps plus one Float32 column per metric slot (and a max column for the minute ring). */
 class Ring {
@@ -180,7 +182,7 @@ export class MetricHistory {
     this.points1s = Math.max(2, Math.floor(opts.points1s ?? 900));
     this.points1m = Math.max(2, Math.floor(opts.points1m ?? 1440));
     this.maxKeysPerFamily = Math.max(0, Math.floor(opts.maxKeysPerFamily ?? 16));
-    this.tickMs = Math.max(1, opts.tickMs ?? 1000);
+    this.tickMs = Math.max(1, opts.tickMs ?? ONE_SECOND_STEP_MS);
     this.maxSlots = STATIC_METRICS.length + this.maxKeysPerFamily * FAMILY_SLOTS;
     this.r1s = new Ring(this.points1s, false);
     this.r1m = new Ring(this.points1m, true);

@@ -10,7 +10,7 @@ import { sliceClock } from '../util/slices.js';
 import type { SliceOptions } from '../util/slices.js';
 
 export const PRIORITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
-export type PriorityName = (typeof PRIORITY_NAMES)[number];
+type PriorityName = (typeof PRIORITY_NAMES)[number];
 
 export interface JournalEntry {
   /** RFC 3339 UTC with microseconds, from __REALTIME_TIMESTAMP. */

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { HostlensError } from '../contracts/errors.js';
 import { BOOT_1, BOOT_2 } from '../../test/fixtures/journal/generate.js';
 import { buildJournal, readExportEntries } from '../../test/fixtures/journal/build.js';
-import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { countJournal, journalArgv, journalFilterArgs, parseJournalLine, parseJournalOutput, queryJournal } from './journal.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');

@@ -26,29 +26,29 @@ import { JournalLineStream, PRIORITY_NAMES } from './journal-lines.js';
 import type { JournalEntry } from './journal-lines.js';
 
 /** Where the journal lives: the host root and the configured journal directory (null = the system journal). */
-export interface JournalHost {
+interface JournalHost {
   collectors: { root: string };
   limits: { journalDirectory: string | null };
 }
 
 export { PRIORITY_NAMES, parseJournalLine, parseJournalOutput } from './journal-lines.js';
-export type { JournalEntry, PriorityName } from './journal-lines.js';
+export type { JournalEntry } from './journal-lines.js';
 
 export const MAX_SCAN = 20_000;
 export const DEFAULT_SCAN = 5_000;
 export const MAX_UNITS = 10;
 export const MAX_GREP_CHARS = 200;
 const TIMEOUT_MS = 5_000;
-export const MAX_COUNT = 200_000;
+const MAX_COUNT = 200_000;
 /** ~470 bytes of JSON per entry: 20,000 entries fit. */
 const OUTPUT_CAP = 16 * 1024 * 1024;
 /** journalctl prints only the fields asked for (plus __REALTIME_TIMESTAMP, __CURSOR, __MONOTONIC_TIMESTAMP, _BOOT_ID). */
-export const JOURNAL_FIELDS = ['MESSAGE', 'PRIORITY', '_SYSTEMD_UNIT', 'UNIT', 'SYSLOG_IDENTIFIER', '_COMM', '_PID', '_TRANSPORT', '_BOOT_ID'] as const;
+const JOURNAL_FIELDS = ['MESSAGE', 'PRIORITY', '_SYSTEMD_UNIT', 'UNIT', 'SYSLOG_IDENTIFIER', '_COMM', '_PID', '_TRANSPORT', '_BOOT_ID'] as const;
 export type JournalField = (typeof JOURNAL_FIELDS)[number];
 
 /** A unit name or glob: systemd's unit-name characters plus * and ?; never starting with '-'. */
-export const UNIT_RE = /^[A-Za-z0-9:_.\\@*?][A-Za-z0-9:_.\\@*?-]{0,255}$/;
-export const IDENTIFIER_RE = /^[A-Za-z0-9_.@:/+][A-Za-z0-9_.@:/+-]{0,127}$/;
+const UNIT_RE = /^[A-Za-z0-9:_.\\@*?][A-Za-z0-9:_.\\@*?-]{0,255}$/;
+const IDENTIFIER_RE = /^[A-Za-z0-9_.@:/+][A-Za-z0-9_.@:/+-]{0,127}$/;
 const BOOT_RE = /^(?:0|-[1-9][0-9]?|[0-9a-f]{32})$/;
 const PRIORITY_RE = new RegExp(`^(${PRIORITY_NAMES.join('|')}|[0-7])(?:\\.\\.(${PRIORITY_NAMES.join('|')}|[0-7]))?$`);
 
@@ -92,7 +92,7 @@ export interface JournalScan {
   oldestAt: string | null;
 }
 
-export interface JournalResult extends JournalScan {
+interface JournalResult extends JournalScan {
   /** Newest first. */
   entries: JournalEntry[];
 }
@@ -118,7 +118,7 @@ function priorityNumber(p: string): number {
 }
 
 /** "YYYY-MM-DD HH:MM:SS.ffffff UTC" — the systemd.time form journalctl parses unambiguously. */
-export function journalTime(ms: number): string {
+function journalTime(ms: number): string {
   const iso = new Date(ms).toISOString(); // 2026-01-31T13:45:00.123Z
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)} UTC`;
 }
@@ -298,7 +298,7 @@ export async function queryJournal(services: JournalHost, q: JournalQuery, optio
   return { ...scan, entries };
 }
 
-export interface JournalCount {
+interface JournalCount {
   /** Entries matching every filter but grep; null when the count did not complete. */
   count: number | null;
   /** The count reached maxCount: there are at least this many. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { CollectorContext } from './context.js';
 import { readLine, readText, readTextDetailed } from './read.js';
 
-export interface KmsgRecord {
+interface KmsgRecord {
   /** syslog level 0 (emerg) … 7 (debug). */
   level: number;
   /** syslog facility: 0 = kernel; userspace writers to /dev/kmsg (systemd, …) use others. */
@@ -25,7 +25,7 @@ export interface KmsgRecord {
   dict: Record<string, string>;
 }
 
-export interface KmsgReadOptions {
+interface KmsgReadOptions {
   /** Keep only records at or after this epoch ms (records without a time are kept). */
   sinceMs?: number;
   /** Keep only records this predicate accepts (the others are counted, not stored). */
@@ -40,7 +40,7 @@ export interface KmsgReadOptions {
   maxKept?: number;
 }
 
-export interface KmsgReadResult {
+interface KmsgReadResult {
   /** false when dev/kmsg could not be opened (see error). */
   available: boolean;
   error: string | null;

@@ -14,7 +14,7 @@ import { parseFdLimit } from './process-detail.js';
 import { listPids } from './processes.js';
 import { parseNonNegInt, readLine, readText } from './read.js';
 
-export interface FdProcess {
+interface FdProcess {
   pid: number;
   comm: string | null;
   fdCount: number;
@@ -22,7 +22,7 @@ export interface FdProcess {
   fdLimit: number | null;
 }
 
-export interface LimitsReading {
+interface LimitsReading {
   fds: { allocated: number; max: number } | null;
   processes: number | null;
   /** Kernel scheduling entities (threads) from proc/loadavg. */

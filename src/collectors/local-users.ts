@@ -17,7 +17,7 @@ export function parsePasswd(text: string): Map<string, number> {
   return users;
 }
 
-export interface ResolvedUsers {
+interface ResolvedUsers {
   uids: number[];
   /** Names that are not in the passwd text. */
   unknown: string[];

@@ -18,7 +18,7 @@ import { parseLineTime } from './log-time.js';
 import { preadFully } from './safe-open.js';
 
 const CHUNK = 64 * 1024;
-export const MAX_GZ_COMPRESSED_BYTES = 8 * 1024 * 1024;
+const MAX_GZ_COMPRESSED_BYTES = 8 * 1024 * 1024;
 /**
  * Inflated bytes per .gz rotation and per call. The scan reads at most maxScanBytes (8 MiB) of text per call over
  * all files, and only the tail of each rotation is kept (gunzip-bounded.ts), so memory no longer grows with these
@@ -29,7 +29,7 @@ export const MAX_GZ_COMPRESSED_BYTES = 8 * 1024 * 1024;
  * size does not starve the older rotations; 64 MiB per call (the earlier figure) bought nothing a 1,000-line tail can
  * use and cost twice the garbage: 8 concurrent calls threw away 512 MiB instead of 256 MiB.
  */
-export const MAX_GZ_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
+const MAX_GZ_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
 export const MAX_GZ_TOTAL_BYTES = 32 * 1024 * 1024;
 /** The first and last line of a private key block (PEM, PuTTY). */
 export const KEY_BLOCK_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|PuTTY-User-Key-File-\d/;
@@ -65,7 +65,7 @@ const DEFAULT_COUNT_BYTES = 2 * 1024 * 1024;
 /** Lines without a timestamp held while looking for the timestamped line they continue. */
 const MAX_PENDING = 2000;
 
-export interface RawLine {
+interface RawLine {
   file: string;
   /** 1-based line number in that file (decompressed for .gz), null when the scan did not reach the file start. */
   n: number | null;
@@ -77,7 +77,7 @@ export interface RawLine {
   inKeyBlock: boolean;
 }
 
-export interface FileRead {
+interface FileRead {
   path: string;
   sizeBytes: number;
   mtimeMs: number;
@@ -105,7 +105,7 @@ export interface TailOptions {
 /** A file to tail: already opened by the policy, or opened (and checked) only when the scan reaches it. */
 export type LogInput = OpenedFile | { hostPath: string; open: () => OpenResult };
 
-export interface TailResult {
+interface TailResult {
   /** Chronological (oldest first), at most `lines`. */
   lines: RawLine[];
   /** Matching lines seen (returned or only counted). */

@@ -40,7 +40,7 @@ export interface NetCounters {
   warnings: string[];
 }
 
-export interface InterfaceInfo {
+interface InterfaceInfo {
   name: string;
   /** operstate: up, down, unknown, lowerlayerdown, …; null when unreadable. */
   state: string | null;
@@ -49,7 +49,7 @@ export interface InterfaceInfo {
   speedMbps: number | null;
 }
 
-export interface Sockstat {
+interface Sockstat {
   tcpInUse: number | null;
   tcpOrphans: number | null;
   tcpTimeWait: number | null;
@@ -72,9 +72,9 @@ export const TCP_STATES = [
   'CLOSING',
   'NEW_SYN_RECV',
 ] as const;
-export type TcpState = (typeof TCP_STATES)[number];
+type TcpState = (typeof TCP_STATES)[number];
 
-export interface TcpStateHistogram {
+interface TcpStateHistogram {
   states: Record<TcpState, number>;
   /** Socket lines counted (over tcp and tcp6). */
   counted: number;
@@ -84,13 +84,13 @@ export interface TcpStateHistogram {
   available: boolean;
 }
 
-export interface Conntrack {
+interface Conntrack {
   count: number;
   max: number;
 }
 
 /** Default cap on socket lines read from proc/net/tcp + tcp6. */
-export const DEFAULT_MAX_TCP_LINES = 50_000;
+const DEFAULT_MAX_TCP_LINES = 50_000;
 
 /** Parses proc/net/dev (two header lines, then "name: 16 counters"). */
 export function parseNetDev(text: string): { interfaces: InterfaceCounters[]; badLines: number } {

@@ -39,7 +39,7 @@ import { parseProcStat } from './processes.js';
 import { addSocketOwners, newInodeScan, openFdTable, socketInodeOf } from './sockets.js';
 import { yieldTurn as yieldToLoop } from '../util/slices.js';
 
-export interface PeerProcess {
+interface PeerProcess {
   pid: number;
   /** Start time in clock ticks after boot (/proc/<pid>/stat field 22). */
   startTime: number;
@@ -61,7 +61,7 @@ export interface PeerProcessPass {
   wanted: number;
 }
 
-export interface PeerProcessLookupOptions {
+interface PeerProcessLookupOptions {
   /** The directory holding `proc` (default '/'). */
   root?: string;
   /** Synchronous work per slice before yielding to the event loop (default 4 ms). */
@@ -99,7 +99,7 @@ const FDS_PER_READ = 64;
 
 
 export function createPeerProcessLookup(options: PeerProcessLookupOptions = {}): PeerProcessLookup {
-  const ctx = createCollectorContext({ root: options.root ?? '/' });
+  const ctx = createCollectorContext({ root: options.root });
   const procDir = join(ctx.root, 'proc');
   const sliceMs = options.sliceMs ?? 4;
   const maxFds = options.maxFdsPerPass ?? 50_000;

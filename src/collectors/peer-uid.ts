@@ -32,9 +32,9 @@ import { endianness } from 'node:os';
 import { open } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 
-export type TcpTable = 'tcp' | 'tcp6';
+type TcpTable = 'tcp' | 'tcp6';
 
-export interface TcpLine {
+interface TcpLine {
   /** As printed: `0100007F:1F90` (tcp) or 32 hex digits and a port (tcp6). */
   local: string;
   remote: string;
@@ -44,7 +44,7 @@ export interface TcpLine {
   inode: number;
 }
 
-export interface Endpoint {
+interface Endpoint {
   address: string;
   port: number;
 }
@@ -138,7 +138,7 @@ export function decodeEndpoint(hex: string, endian: 'LE' | 'BE' = endianness()):
   return { address: groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:::+/, '::'), port };
 }
 
-export interface PeerUidLookupOptions {
+interface PeerUidLookupOptions {
   /** Directory holding `tcp` and `tcp6` (default /proc/net; tests point it at recorded tables). */
   procNet?: string;
   /** Bytes per read (default 64 KiB). */
@@ -148,7 +148,7 @@ export interface PeerUidLookupOptions {
 }
 
 /** The uid owning the client end of the connection client → server; null when no live socket says so. */
-export type PeerUidLookup = (client: Endpoint, server: Endpoint) => Promise<number | null>;
+type PeerUidLookup = (client: Endpoint, server: Endpoint) => Promise<number | null>;
 
 /** The client end's owner uid and socket inode (which peer-process.ts maps to the process holding it). */
 export interface PeerSocket {

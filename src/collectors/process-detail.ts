@@ -12,12 +12,12 @@ import { redact } from '../redaction/redact.js';
 import { clipBeforeRedaction, clipString, parseNonNegInt, readText, readTextDetailed } from './read.js';
 import { parseProcStat, parseProcStatus } from './processes.js';
 
-export const DEFAULT_MAX_CMDLINE_CHARS = 512;
+const DEFAULT_MAX_CMDLINE_CHARS = 512;
 /** Bytes of proc/[pid]/cmdline read at most; beyond this the hidden-char count in the marker is a lower bound. */
 const CMDLINE_READ_CAP = 256 * 1024;
 const PASSWD_TTL_MS = 60_000;
 
-export interface ProcessDetail {
+interface ProcessDetail {
   pid: number;
   /** Open file descriptors; null when proc/[pid]/fd is not readable (EACCES for other users' processes). */
   fdCount: number | null;
@@ -36,7 +36,7 @@ export interface ProcessDetail {
   warnings: string[];
 }
 
-export interface EnrichOptions {
+interface EnrichOptions {
   maxCmdlineChars?: number;
   /** When given, the detail is only returned if the pid still has this start time (guards against pid reuse). */
   startTimeTicks?: number;
@@ -167,7 +167,7 @@ export function enrichProcess(ctx: CollectorContext, pid: number, opts: EnrichOp
 // ---- Deep detail for one process (get_process) ----
 
 export const FD_TYPES = ['socket', 'file', 'pipe', 'anon', 'other'] as const;
-export type FdType = (typeof FD_TYPES)[number];
+type FdType = (typeof FD_TYPES)[number];
 
 /** Kind of an fd from its link target: socket:[…], pipe:[…], anon_inode:…, a path (file, device, …), other. */
 export function classifyFdTarget(target: string): FdType {
@@ -178,7 +178,7 @@ export function classifyFdTarget(target: string): FdType {
   return 'other';
 }
 
-export interface FdSummary {
+interface FdSummary {
   byType: Record<FdType, number>;
   socketInodes: number[];
   /** Links read (≤ the cap); fewer than fdCount when the cap was hit. */
@@ -200,7 +200,7 @@ export function summarizeFdTargets(targets: readonly string[]): FdSummary {
   return { byType, socketInodes, classified: targets.length };
 }
 
-export interface ResourceLimit {
+interface ResourceLimit {
   name: string;
   /** null = unlimited. */
   soft: number | null;
@@ -278,7 +278,7 @@ export function readEnvNames(ctx: CollectorContext, pid: number, maxNames: numbe
   return { names: [...names].sort(), total, error: null, truncated };
 }
 
-export interface StatusDetail {
+interface StatusDetail {
   name: string | null;
   state: string | null;
   ppid: number | null;

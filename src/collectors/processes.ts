@@ -40,7 +40,7 @@ export interface ProcessInfo {
   swapBytes: number | null;
 }
 
-export interface ProcessStates {
+interface ProcessStates {
   running: number;
   /** S and I (idle kernel threads). */
   sleeping: number;
@@ -147,17 +147,14 @@ export function listPids(ctx: CollectorContext): number[] | null {
 
 const GONE = new Set(['ENOENT', 'ESRCH']);
 
-export interface BatchResult {
+interface BatchResult {
   processes: ProcessInfo[];
   vanishedCount: number;
   warnings: string[];
 }
 
-/**
- * Reads one batch of pids. Exported so an async caller can interleave batches with other work; scanProcesses
- * simply runs every batch in turn.
- */
-export function readProcessBatch(
+/** Reads one batch of pids; scanProcesses runs every batch in turn. */
+function readProcessBatch(
   ctx: CollectorContext,
   pids: readonly number[],
   opts: Pick<ScanOptions, 'withStatus' | 'withUid'> = {},
@@ -202,12 +199,12 @@ export function readProcessBatch(
   return out;
 }
 
-export function emptyStates(): ProcessStates {
+function emptyStates(): ProcessStates {
   return { running: 0, sleeping: 0, blocked: 0, zombie: 0, stopped: 0, other: 0, total: 0 };
 }
 
 /** Counts processes by state letter. */
-export function summarizeStates(processes: readonly ProcessInfo[]): ProcessStates {
+function summarizeStates(processes: readonly ProcessInfo[]): ProcessStates {
   const s = emptyStates();
   for (const p of processes) {
     s.total++;

@@ -11,6 +11,7 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { DEFAULT_ROOT } from './context.js';
 
 type AnyStats = Pick<Stats, 'dev' | 'ino'> | Pick<BigIntStats, 'dev' | 'ino'>;
 
@@ -23,7 +24,7 @@ export interface ProtectedFiles {
   readonly size: number;
 }
 
-export interface ProtectedFilesOptions {
+interface ProtectedFilesOptions {
   /** Root the built-in list is looked up under ('/' in production; a fixture root in tests). */
   root?: string;
   /** Absolute paths of single files on this machine (token files, the config file). */
@@ -111,7 +112,7 @@ export function createProtectedFiles(opts: ProtectedFilesOptions = {}): Protecte
     addFamily(f, false);
   }
   if (opts.builtIn !== false) {
-    const root = opts.root ?? '/';
+    const root = opts.root ?? DEFAULT_ROOT;
     for (const f of BUILT_IN_FILES) addFile(join(root, f));
     for (const [d, re] of BUILT_IN_DIRS) {
       let names: string[];

@@ -5,9 +5,9 @@
 import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 
 /** Default cap for a single /proc or /sys file: generous for cpuinfo on large machines, still bounded. */
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
 
-export interface ReadTextResult {
+interface ReadTextResult {
   /** The (possibly truncated) text; null when the file could not be read. */
   text: string | null;
   /** errno code when the read failed (ENOENT, EACCES, ESRCH, ...). */

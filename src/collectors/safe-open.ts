@@ -22,7 +22,7 @@ const O_CLOEXEC = (constants as { O_CLOEXEC?: number }).O_CLOEXEC ?? 0o2000000;
 const O_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | O_CLOEXEC;
 const O_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY | O_CLOEXEC;
 
-export interface SafeOpened {
+interface SafeOpened {
   fd: number;
   /** fstat of the file, through the descriptor. */
   st: BigIntStats;
@@ -30,7 +30,7 @@ export interface SafeOpened {
   dirs: BigIntStats[];
 }
 
-export type SafeOpenResult = SafeOpened | { error: 'symlink' | 'notFound' | 'notDirectory' | 'verify' | 'io'; code: string };
+type SafeOpenResult = SafeOpened | { error: 'symlink' | 'notFound' | 'notDirectory' | 'verify' | 'io'; code: string };
 
 function errCode(e: unknown): string {
   const c = (e as { code?: unknown } | null)?.code;

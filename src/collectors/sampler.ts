@@ -19,7 +19,7 @@ import { readCgroupCpuStat, resolveCgroupCpuDir, throttlingInWindow } from './cg
 import type { CollectorContext } from './context.js';
 import type { DiskCounters } from './disks.js';
 import type { HistoryOptions, MetricHistory } from './history.js';
-import { createHistory } from './history.js';
+import { createHistory, ONE_SECOND_STEP_MS } from './history.js';
 import { historyMounts, tickValues } from './history-record.js';
 import { readDiskStats } from './disks.js';
 import type { NetCounters } from './network.js';
@@ -34,7 +34,10 @@ import type { ProcessScan, ScanOptions } from './processes.js';
 import { processCpuPct, scanProcesses } from './processes.js';
 import { roundTo } from './read.js';
 
-export interface SamplerOptions {
+/** One tick a second: one point of the history's 1 s ring per tick (config `samplerIntervalMs`). */
+export const DEFAULT_SAMPLER_INTERVAL_MS = ONE_SECOND_STEP_MS;
+
+interface SamplerOptions {
   ctx: CollectorContext;
   intervalMs?: number;
   /** A baseline process scan every N ticks (default 5; 0 disables). */
@@ -72,7 +75,7 @@ export interface TickSample {
   net: NetCounters;
 }
 
-export interface LatestCpu {
+interface LatestCpu {
   breakdown: CpuBreakdown;
   windowSec: number;
   perCore: CoreBreakdown[];
@@ -105,13 +108,13 @@ export interface LatestRates {
   pressure: PressureInWindow;
 }
 
-export interface ProcessBaseline {
+interface ProcessBaseline {
   scan: ProcessScan;
   /** Monotonic ms at the middle of the scan. */
   atMs: number;
 }
 
-export interface MeasureSample {
+interface MeasureSample {
   cpu: CpuStat;
   cpuAtMs: number;
   processes: ProcessScan | null;
@@ -121,7 +124,7 @@ export interface MeasureSample {
   net?: NetCounters;
 }
 
-export interface Measurement {
+interface Measurement {
   start: MeasureSample;
   end: MeasureSample;
   /** Exact seconds between the two cpu readings. */
@@ -134,7 +137,7 @@ export interface Measurement {
   processCpuPct: Map<number, number>;
 }
 
-export interface MeasureOptions {
+interface MeasureOptions {
   signal?: AbortSignal;
   /** Called about every 250 ms with the elapsed fraction (0–1), and once with 1 at the end. */
   onProgress?: (elapsedFraction: number) => void;
@@ -161,8 +164,8 @@ export interface Sampler {
   measure(windowSec: number, opts?: MeasureOptions): Promise<Measurement>;
 }
 
-export const MIN_WINDOW_SEC = 0.2;
-export const MAX_WINDOW_SEC = 10;
+const MIN_WINDOW_SEC = 0.2;
+const MAX_WINDOW_SEC = 10;
 const PROGRESS_EVERY_MS = 250;
 /** The history's filesystem list is re-read from the mount table every this many ticks. */
 const MOUNTS_EVERY_TICKS = 60;
@@ -184,7 +187,7 @@ function abortError(signal: AbortSignal): Error {
 
 export function createSampler(opts: SamplerOptions): Sampler {
   const { ctx } = opts;
-  const intervalMs = Math.max(50, opts.intervalMs ?? 1000);
+  const intervalMs = Math.max(50, opts.intervalMs ?? DEFAULT_SAMPLER_INTERVAL_MS);
   const every = Math.max(0, Math.floor(opts.processScanEvery ?? 5));
   const now = opts.now ?? (() => performance.now());
   const wallClock = opts.wallClock ?? (() => Date.now());

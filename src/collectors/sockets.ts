@@ -15,7 +15,7 @@ import type { CollectorContext } from './context.js';
 import { TCP_STATES } from './network.js';
 import { pathExists, readTextDetailed } from './read.js';
 
-export const SOCKET_PROTOS = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
+const SOCKET_PROTOS = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
 export type SocketProto = (typeof SOCKET_PROTOS)[number];
 
 /** TCP states plus UNCONN (an unconnected UDP socket: a UDP "listener", like ss prints it). */
@@ -37,7 +37,7 @@ export interface SocketRow {
   txQueueBytes: number;
 }
 
-export interface SocketTableReading {
+interface SocketTableReading {
   sockets: SocketRow[];
   /** True when the line cap was reached (the rest was not read). */
   truncated: boolean;
@@ -47,7 +47,7 @@ export interface SocketTableReading {
 }
 
 /** Default cap on socket lines read over all tables. */
-export const DEFAULT_MAX_SOCKET_LINES = 100_000;
+const DEFAULT_MAX_SOCKET_LINES = 100_000;
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -154,7 +154,7 @@ export function parseSocketTable(text: string, proto: SocketProto, budget: numbe
   return { rows, badLines, truncated: false };
 }
 
-export interface ReadSocketsOptions {
+interface ReadSocketsOptions {
   protos?: readonly SocketProto[];
   maxLines?: number;
   /** Read another network namespace's tables: proc/<pid>/net instead of proc/net. */
@@ -192,7 +192,7 @@ export function socketInodeOf(target: string): number | null {
 }
 
 /** One process's fd table, read a few entries at a time (so a caller can yield between slices). */
-export interface FdTable {
+interface FdTable {
   /** Link targets of up to `max` more entries (an fd closed since it was listed is skipped, still counted). */
   read(max: number): string[];
   /** Entries consumed so far (read or skipped). */

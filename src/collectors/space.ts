@@ -9,8 +9,8 @@
  * listed inside a deny-listed directory (.ssh, .gnupg, /etc/ssl/private, …) nor for a deny-listed file name or a
  * protected file: their bytes are still counted, into one `withheld` entry per parent directory without names.
  */
-import { lstatSync, opendirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import type { Dir, Stats } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { yieldTurn as yieldToLoop } from '../util/slices.js';
 import type { CollectorContext } from './context.js';
@@ -21,7 +21,7 @@ import { clipString, listDir, readLine } from './read.js';
 import { openDirAsSeen, safeClose } from './safe-open.js';
 
 /** lstat/readlink calls between two yields to the event loop. */
-export const SPACE_BATCH = 256;
+const SPACE_BATCH = 256;
 /** Nesting the walk never goes below, whatever the reporting depth (a guard against pathological trees). */
 export const SPACE_MAX_WALK_DEPTH = 32;
 const MAX_PATH_CHARS = 512;
@@ -39,7 +39,7 @@ export interface SpaceEntry {
   complete: boolean;
 }
 
-export interface WalkOptions {
+interface WalkOptions {
   /** Levels below the start listed as entries (1 = its children; du -d). Sizes always include everything walked. */
   depth: number;
   /** Entries examined (lstat) before the walk stops. */
@@ -53,7 +53,7 @@ export interface WalkOptions {
   protect?: ProtectedFiles;
 }
 
-export interface WalkResult {
+interface WalkResult {
   entries: SpaceEntry[];
   totalBytes: number;
   totalFiles: number;
@@ -81,7 +81,7 @@ interface Frame {
 }
 
 
-export const WITHHELD_NAME = '(withheld)';
+const WITHHELD_NAME = '(withheld)';
 
 function errCode(e: unknown): string {
   const c = (e as { code?: unknown } | null)?.code;
@@ -94,7 +94,7 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /** Host path of an absolute path under ctx.root (the root's realpath is `rootReal`). */
-export function hostPathOf(rootReal: string, abs: string): string {
+function hostPathOf(rootReal: string, abs: string): string {
   if (rootReal === '/' || rootReal === sep) return abs;
   const rel = relative(rootReal, abs);
   return rel === '' ? '/' : `/${rel.split(sep).join('/')}`;
@@ -307,7 +307,7 @@ export interface DeletedOpenFile {
   inode: string | null;
 }
 
-export interface DeletedOpenScan {
+interface DeletedOpenScan {
   files: DeletedOpenFile[];
   processes: number;
   fds: number;

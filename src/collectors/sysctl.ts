@@ -19,7 +19,7 @@ const MAX_VISITED = 20_000;
 const MAX_VALUE_BYTES = 4096;
 const MAX_VALUE_CHARS = 512;
 
-export interface SysctlRead {
+interface SysctlRead {
   /** Sorted by key; at most maxKeys. */
   values: Array<{ key: string; value: string | number }>;
   /** Matching readable keys found (≥ values.length; may be a lower bound when the walk was cut). */

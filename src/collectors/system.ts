@@ -8,10 +8,10 @@ import type { CpuInfo } from './cpu.js';
 import { readCpuInfo, readCpuStat } from './cpu.js';
 import { epochSecToRfc3339, parseDecimal, pathExists, readLine, readText } from './read.js';
 
-export type Virtualization = 'kvm' | 'vmware' | 'xen' | 'hyperv' | 'none' | 'unknown';
-export type ContainerRuntime = 'docker' | 'podman' | 'kubernetes' | 'containerd' | 'lxc' | 'unknown';
+type Virtualization = 'kvm' | 'vmware' | 'xen' | 'hyperv' | 'none' | 'unknown';
+type ContainerRuntime = 'docker' | 'podman' | 'kubernetes' | 'containerd' | 'lxc' | 'unknown';
 
-export interface OsRelease {
+interface OsRelease {
   name: string | null;
   version: string | null;
   prettyName: string | null;
@@ -19,7 +19,7 @@ export interface OsRelease {
   idLike: string[];
 }
 
-export interface SystemInfo {
+interface SystemInfo {
   hostname: string | null;
   os: OsRelease;
   kernel: string | null;
@@ -55,7 +55,7 @@ export function parseOsRelease(text: string): Map<string, string> {
   return out;
 }
 
-export function readOsRelease(ctx: CollectorContext): OsRelease {
+function readOsRelease(ctx: CollectorContext): OsRelease {
   const text = readText(join(ctx.root, 'etc/os-release'), 64 * 1024) ?? readText(join(ctx.root, 'usr/lib/os-release'), 64 * 1024);
   const kv = parseOsRelease(text ?? '');
   return {
@@ -81,14 +81,14 @@ const NODE_ARCH_TO_UNAME: Record<string, string> = {
 };
 
 /** uname-style architecture: proc/sys/kernel/arch, else (live host only) node's process.arch mapped. */
-export function readArch(ctx: CollectorContext): string | null {
+function readArch(ctx: CollectorContext): string | null {
   const a = readLine(join(ctx.root, 'proc/sys/kernel/arch'));
   if (a !== null) return a;
   return ctx.root === '/' ? (NODE_ARCH_TO_UNAME[process.arch] ?? process.arch) : null;
 }
 
 /** Uptime seconds from proc/uptime. */
-export function readUptimeSec(ctx: CollectorContext): number | null {
+function readUptimeSec(ctx: CollectorContext): number | null {
   const t = readLine(join(ctx.root, 'proc/uptime'));
   const n = parseDecimal(t?.split(/\s+/)[0]);
   return n !== null && n >= 0 ? n : null;
@@ -99,7 +99,7 @@ function dmi(ctx: CollectorContext, name: string): string | null {
 }
 
 /** Virtualisation from DMI strings, sys/hypervisor/type and the cpuinfo hypervisor flag. */
-export function detectVirtualization(ctx: CollectorContext, hypervisorFlag: boolean | null): { kind: Virtualization; evidence: string | null } {
+function detectVirtualization(ctx: CollectorContext, hypervisorFlag: boolean | null): { kind: Virtualization; evidence: string | null } {
   const vendor = dmi(ctx, 'sys_vendor');
   const product = dmi(ctx, 'product_name');
   const dmiText = [vendor, product].filter((s) => s !== null).join(' / ');
@@ -118,7 +118,7 @@ export function detectVirtualization(ctx: CollectorContext, hypervisorFlag: bool
 }
 
 /** Container detection from marker files, proc/1/cgroup and an overlay root. */
-export function detectContainer(ctx: CollectorContext): { inContainer: boolean; runtime: ContainerRuntime | null; evidence: string | null } {
+function detectContainer(ctx: CollectorContext): { inContainer: boolean; runtime: ContainerRuntime | null; evidence: string | null } {
   if (pathExists(join(ctx.root, '.dockerenv'))) return { inContainer: true, runtime: 'docker', evidence: '/.dockerenv' };
   if (pathExists(join(ctx.root, 'run/.containerenv'))) return { inContainer: true, runtime: 'podman', evidence: '/run/.containerenv' };
   const cg = readText(join(ctx.root, 'proc/1/cgroup'), 64 * 1024) ?? '';
@@ -136,7 +136,7 @@ export function detectContainer(ctx: CollectorContext): { inContainer: boolean; 
 }
 
 /** Debian/Ubuntu's reboot-required marker. */
-export function readRebootRequired(ctx: CollectorContext, os: OsRelease): boolean | null {
+function readRebootRequired(ctx: CollectorContext, os: OsRelease): boolean | null {
   if (pathExists(join(ctx.root, 'var/run/reboot-required')) || pathExists(join(ctx.root, 'run/reboot-required'))) return true;
   const family = [os.id ?? '', ...os.idLike];
   return family.some((f) => f === 'debian' || f === 'ubuntu') ? false : null;
@@ -149,7 +149,7 @@ export function readTimeSync(ctx: CollectorContext): { synced: boolean | null; s
   return { synced: null, source: null };
 }
 
-export interface ReadSystemInfoOptions {
+interface ReadSystemInfoOptions {
   /** Reuse an already-read cpuinfo (for the hypervisor flag). */
   cpuInfo?: CpuInfo;
 }

@@ -29,8 +29,8 @@ export const DEP_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'Re
 /** `systemctl list-units` for services, as JSON. */
 export const LIST_ARGV = ['list-units', '--all', '--type=service', '--output=json', '--no-pager', '--plain', '--no-legend'] as const;
 /** Units per `systemctl show` call, and units read at most per listing. */
-export const SHOW_BATCH = 64;
-export const MAX_UNITS = 1024;
+const SHOW_BATCH = 64;
+const MAX_UNITS = 1024;
 const MAX_OUTPUT = 8 * 1024 * 1024;
 
 export function showArgv(properties: readonly string[], units: readonly string[]): string[] {
@@ -102,7 +102,7 @@ export interface ListedUnit {
   description: string;
 }
 
-export interface CollectorResult<T> {
+interface CollectorResult<T> {
   value: T;
   warnings: string[];
   /** Set when systemctl did not give a usable answer at all. */

@@ -53,7 +53,7 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export interface HostlensErrorOptions {
+interface HostlensErrorOptions {
   /** Sent to the client beside the message (JSON-RPC error data); nothing secret. */
   data?: unknown;
   /** What went wrong underneath: logged, never sent. */

@@ -6,6 +6,8 @@
 /** Groups of tools enabled together (`--toolsets core,config` / HOSTLENS_TOOLSETS); `core` is the default. Each holds at least one tool. */
 export const TOOLSETS = ['core', 'network', 'logs', 'containers', 'history', 'config'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
+/** What a server serves unless configured otherwise (config `toolsets`): ≤ 15 tools, for a small agent context. */
+export const DEFAULT_TOOLSETS: readonly Toolset[] = ['core'];
 
 /** OAuth scopes a principal may hold. */
 export const SCOPES = ['hostlens:read', 'hostlens:processes', 'hostlens:logs', 'hostlens:config', 'hostlens:admin'] as const;

@@ -14,7 +14,7 @@ function loose(text: string): string {
   return text.trim().toLowerCase().replace(/[\s_-]+/g, '');
 }
 
-export interface EnumArgumentOptions<T extends string> {
+interface EnumArgumentOptions<T extends string> {
   /** Other spellings of a value (compared loosely too), e.g. { '2': 'sev2' }. */
   aliases?: Readonly<Record<string, T>>;
   /** Added to the refusal in brackets, e.g. what the values mean. */

@@ -2,20 +2,20 @@
  * What definitions may use: the collector context (root directory), the
  * background sampler, the active thresholds, and a little shared state (the
  * last triage, for diag://local/overview). Built once per process by
- * `app/host-services.ts` and shared by every McpServer instance.
+ * `app/create-services.ts` and shared by every McpServer instance.
  */
 import type { AuditReader } from '../contracts/audit.js';
 import type { HostInputs } from '../diagnostics/host-inputs.js';
 import type { SnapshotStore } from '../snapshots/store.js';
 import type { Logger } from '../util/log.js';
 
-export interface TriageRecord {
+interface TriageRecord {
   collectedAt: string;
   /** The structured result of the last triage_host call. */
   result: unknown;
 }
 
-export interface HostState {
+interface HostState {
   lastTriage: TriageRecord | null;
 }
 

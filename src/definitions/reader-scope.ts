@@ -33,7 +33,7 @@ export function toolNamed(name: string): ToolDefinition | undefined {
 }
 
 /** The scope guarding a tool's readings; an unknown name needs hostlens:admin, so a typo withholds rather than leaks. */
-export function scopeOfReading(tool: string): Scope {
+function scopeOfReading(tool: string): Scope {
   const def = toolNamed(tool);
   return def ? scopeOfTool(def) : ADMIN_SCOPE;
 }
@@ -51,11 +51,11 @@ export function readerWith(scopes: Iterable<Scope>): Reader {
 export const EVERY_SCOPE: Reader = readerWith(SCOPES);
 
 /** A withheld field: a string stays a string (so output schemas hold), anything else says why. */
-export function placeholder(value: unknown, requiredScope: Scope): unknown {
+function placeholder(value: unknown, requiredScope: Scope): unknown {
   return typeof value === 'string' ? `[withheld: needs ${requiredScope}]` : { withheld: true, requiredScope };
 }
 
-export interface Filtered<T> {
+interface Filtered<T> {
   value: T;
   /** The declared parts (by path) that are out of this reader's scopes, with the scope each needs. */
   withheld: Array<{ path: string; requiredScope: Scope }>;

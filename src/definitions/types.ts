@@ -35,7 +35,7 @@ export interface ToolPage {
 }
 
 /** A resource the result points to (e.g. diag://snapshots/{id}); sent as a resource_link content block. */
-export interface ToolLink {
+interface ToolLink {
   uri: string;
   name: string;
   title?: string;
@@ -54,6 +54,18 @@ export interface ToolOutput<D> {
   warnings?: string[];
 }
 
+/** What an example's arguments may depend on: the pid of the hostlens process that serves the call. */
+export interface ExampleContext {
+  serverPid: number;
+}
+
+/** A small valid call of a tool. Never sent to clients (tools/list stays small); tests call every tool with its first. */
+interface ToolExample<I extends z.ZodObject = z.ZodObject> {
+  args: z.input<I> | ((ctx: ExampleContext) => z.input<I>);
+  /** What the answer depends on, when it is not the obvious one. */
+  why?: string;
+}
+
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, D extends z.ZodType = z.ZodType> {
   name: string;
   title: string;
@@ -63,6 +75,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, D extends z
   /** The scope a caller needs, when it differs from the toolset's default (scopes.ts). */
   scope?: Scope;
   input: I;
+  /** The smallest valid calls, first the one tests make; required when `input` has required arguments. */
+  examples?: ReadonlyArray<ToolExample<I>>;
   /** Schema of `data`; the builder wraps it in the standard envelope. */
   data: D;
   /** Overrides of the defaults readOnlyHint/idempotentHint true, openWorldHint/destructiveHint false. */
@@ -118,7 +132,7 @@ export interface ResourceTemplateDefinition {
   read(uri: URL, variables: Record<string, string>, services: Services, reader?: Reader): Promise<string> | string;
 }
 
-export interface PromptMessageText {
+interface PromptMessageText {
   role: 'user' | 'assistant';
   text: string;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { HostlensError } from '../contracts/errors.js';
 import { createHistory } from '../collectors/history.js';
 import { detectAnomalies } from '../tools/detect-anomalies.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { resolveThresholds } from './thresholds.js';
 import { anomalyRanges, assessAnomalies, compareSamples, MIN_POINTS, rankAnomalies } from './anomalies.js';
 

@@ -17,13 +17,13 @@ import { MAX_RANGE_MS, alignRange, finiteSorted, isoSec, pickResolution, resolve
 import type { TimeRange } from './history.js';
 
 export const MIN_POINTS = 5;
-export const MIN_ABS_Z = 1;
+const MIN_ABS_Z = 1;
 const MAD_SCALE = 1.4826;
 const REL_FLOOR = 0.05;
 const Z_CAP = 1e6;
 const UNIT_FLOOR: Record<string, number> = { '%': 0.5, bytes: 1024 * 1024, 'bytes/s': 4096, '/s': 1, load: 0.05, count: 0.5 };
 
-export const anomalySchema = z.object({
+const anomalySchema = z.object({
   metric: z.string(),
   unit: z.string(),
   baselineMedian: z.number(),
@@ -36,7 +36,7 @@ export const anomalySchema = z.object({
   /** finite points compared on each side */
   points: z.object({ baseline: z.number().int(), window: z.number().int() }),
 });
-export type Anomaly = z.infer<typeof anomalySchema>;
+type Anomaly = z.infer<typeof anomalySchema>;
 
 const rangeOut = z.object({ from: z.string(), to: z.string() });
 
@@ -54,7 +54,7 @@ export const anomaliesDataSchema = z.object({
   /** metrics that moved (|robustZ| ≥ MIN_ABS_Z), largest |robustZ| first */
   ranked: z.array(anomalySchema),
 });
-export type AnomaliesData = Omit<z.infer<typeof anomaliesDataSchema>, 'ranked'>;
+type AnomaliesData = Omit<z.infer<typeof anomaliesDataSchema>, 'ranked'>;
 
 function median(sorted: readonly number[]): number {
   const n = sorted.length;
@@ -84,7 +84,7 @@ export function compareSamples(metric: string, unit: string, baseline: readonly 
   };
 }
 
-export interface AnomalyRanges {
+interface AnomalyRanges {
   window: TimeRange;
   baseline: TimeRange;
   resolution: Resolution;

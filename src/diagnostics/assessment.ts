@@ -2,10 +2,10 @@
  * Assessments: the unit of health judgement in every tool result.
  * `{ area, status, code, message, value, threshold, unit, evidence? }`.
  */
-import type { Assessment, Status } from '../contracts/assessment.js';
+import type { Assessment } from '../contracts/assessment.js';
 import type { ThresholdSpec } from './thresholds.js';
 
-export interface AssessInput {
+interface AssessInput {
   area: string;
   code: string;
   /** What is measured, e.g. "CPU busy" — used to build the message. */

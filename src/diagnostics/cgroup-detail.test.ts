@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { HostlensError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
 import { getCgroup } from '../tools/get-cgroup.js';
-import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { measureCgroup } from './cgroup-detail.js';
 
 const byCode = (as: { code: string; status: string; value: number | null }[]) => Object.fromEntries(as.map((a) => [a.code, [a.status, a.value]]));

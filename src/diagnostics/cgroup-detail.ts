@@ -75,16 +75,16 @@ export const cgroupDataSchema = z.object({
   pressure: z
     .object({ cpu: psi, memory: psi, io: psi }),
 });
-export type CgroupData = z.infer<typeof cgroupDataSchema>;
+type CgroupData = z.infer<typeof cgroupDataSchema>;
 
-export interface CgroupDetailResult {
+interface CgroupDetailResult {
   data: CgroupData;
   assessments: Assessment[];
   windowSec: number;
   warnings: string[];
 }
 
-export interface MeasureCgroupOptions {
+interface MeasureCgroupOptions {
   windowSec: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;

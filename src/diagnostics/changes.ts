@@ -15,18 +15,18 @@ import type { AptRun, DpkgEntry } from '../collectors/dpkg.js';
 import { clipString, epochSecToRfc3339, readLine } from '../collectors/read.js';
 import { createChangeWatcher } from '../collectors/change-watch.js';
 import type { ChangeWatcher } from '../collectors/change-watch.js';
-import { readBootBanners, readServiceChanges } from './changes-services.js';
-import type { BootBanner } from './changes-services.js';
+import { readBootBanners, readServiceChanges } from './changes-journal.js';
+import type { BootBanner } from './changes-journal.js';
 import { parseTime } from '../util/time-arg.js';
 import { ifKnown, show } from '../util/missing.js';
 import { redact } from '../redaction/redact.js';
 
 export const CHANGE_KINDS = ['package', 'config', 'service', 'reboot', 'listener', 'kernel'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
-export const MAX_SINCE_MS = 30 * 86_400_000;
+const MAX_SINCE_MS = 30 * 86_400_000;
 const DETAIL_CHARS = 300;
 
-export interface Change {
+interface Change {
   tsMs: number;
   kind: ChangeKind;
   action: string;
@@ -35,7 +35,7 @@ export interface Change {
 }
 
 const SOURCE_STATUS = z.enum(['ok', 'unavailable']);
-export const changeSchema = z.object({
+const changeSchema = z.object({
   /** when it happened (RFC 3339 UTC); for a watched file, its new mtime */
   ts: z.string(),
   kind: z.enum(CHANGE_KINDS),
@@ -74,7 +74,7 @@ export const changesDataSchema = z.object({
 export type ChangesData = z.infer<typeof changesDataSchema>;
 
 /** Epoch ms of `since` (relative or RFC 3339), refused beyond 30 days or in the future. */
-export function resolveSince(since: string, nowMs: number): number {
+function resolveSince(since: string, nowMs: number): number {
   const t = parseTime(since, nowMs, 'since');
   if (t < nowMs - MAX_SINCE_MS - 1000) throw new HostlensError('invalid_argument', 'since is more than 30 days ago: use e.g. "-7d", "-30d" or a later RFC 3339 time');
   if (t > nowMs) throw new HostlensError('invalid_argument', 'since is in the future');
@@ -218,14 +218,14 @@ async function bootChanges(services: HostInputs, sinceMs: number, nowMs: number,
   return { reboot: btime !== null || j.available, kernel: j.available };
 }
 
-export interface CollectChangesOptions {
+interface CollectChangesOptions {
   since: string;
   kinds?: readonly ChangeKind[] | undefined;
   nowMs?: number;
   signal?: AbortSignal;
 }
 
-export interface CollectedChanges {
+interface CollectedChanges {
   sinceMs: number;
   changes: Change[];
   countsByKind: Record<string, number>;

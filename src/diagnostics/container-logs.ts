@@ -13,10 +13,10 @@ import { redact } from '../redaction/redact.js';
 
 /** Container id prefix or name (Docker's name charset); nothing else reaches the API path. */
 export const CONTAINER_REF = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-export const MAX_LINE_CHARS = 2000;
+const MAX_LINE_CHARS = 2000;
 /** With grep, this many times `tail` lines are fetched and searched (at most MAX_SCAN). */
-export const GREP_SCAN_FACTOR = 10;
-export const MAX_SCAN = 10_000;
+const GREP_SCAN_FACTOR = 10;
+const MAX_SCAN = 10_000;
 
 export const containerLogsDataSchema = z.object({
   /** false when no Docker/Podman API answered (see warnings) */
@@ -34,7 +34,7 @@ export const containerLogsDataSchema = z.object({
   /** secrets replaced by [REDACTED] in the returned lines */
   redactionCount: z.number().int(),
 });
-export type ContainerLogsData = z.infer<typeof containerLogsDataSchema>;
+type ContainerLogsData = z.infer<typeof containerLogsDataSchema>;
 
 /** Inspect by id prefix or name; 404 → not_found (unknown container); other failures → unavailable with the engine's text. */
 export async function inspectContainer(socket: string, ref: string, opts: ApiOptions): Promise<ContainerInspect> {
@@ -48,7 +48,7 @@ export async function inspectContainer(socket: string, ref: string, opts: ApiOpt
 }
 
 /** Frames → lines, joining a stream's partial lines across frames. */
-export function framesToLines(frames: readonly LogFrame[]): Array<{ stream: 'stdout' | 'stderr'; raw: string }> {
+function framesToLines(frames: readonly LogFrame[]): Array<{ stream: 'stdout' | 'stderr'; raw: string }> {
   const out: Array<{ stream: 'stdout' | 'stderr'; raw: string }> = [];
   const pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
   for (const f of frames) {
@@ -61,14 +61,14 @@ export function framesToLines(frames: readonly LogFrame[]): Array<{ stream: 'std
 }
 
 /** "2024-05-01T10:00:00.123456789Z message" → ts (RFC 3339 ms) + text; no timestamp → ts null. */
-export function splitTimestamp(raw: string): { ts: string | null; text: string } {
+function splitTimestamp(raw: string): { ts: string | null; text: string } {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ?/.exec(raw);
   if (!m) return { ts: null, text: raw };
   const t = Date.parse(m[1]!.replace(/(\.\d{3})\d+/, '$1'));
   return { ts: Number.isFinite(t) ? new Date(t).toISOString() : null, text: raw.slice(m[0].length) };
 }
 
-export interface LogQuery {
+interface LogQuery {
   tail: number;
   sinceMs: number | null;
   grep: string | null;

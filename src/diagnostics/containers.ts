@@ -23,7 +23,7 @@ export const INSPECT_CONCURRENCY = 4;
 /** Stats requests in flight at once (each holds ≈1–2 s inside the engine, mostly waiting). */
 export const STATS_CONCURRENCY = 8;
 /** Stats with stream=false take the engine ≈1–2 s (it samples twice): a longer bound than the other calls. */
-export const STATS_TIMEOUT_MS = 5000;
+const STATS_TIMEOUT_MS = 5000;
 
 /** the container engine; null when none answered */
 export const runtimeSchema = z
@@ -64,7 +64,7 @@ const containerSchema = z.object({
   throttledPct: z.number().nullable(),
   pids: z.number().int().nullable(),
 });
-export type ContainerRow = z.infer<typeof containerSchema>;
+type ContainerRow = z.infer<typeof containerSchema>;
 
 export const listContainersDataSchema = z.object({
   /** false when no Docker/Podman API answered (see warnings) */
@@ -78,11 +78,10 @@ export const listContainersDataSchema = z.object({
    */
   counts: z.object({ total: z.number().int(), inspected: z.number().int(), running: z.number().int(), unhealthy: z.number().int(), oomKilled: z.number().int() }),
 });
-export type ListContainersData = z.infer<typeof listContainersDataSchema>;
 
-export type Runtime = NonNullable<z.infer<typeof runtimeSchema>>;
+type Runtime = NonNullable<z.infer<typeof runtimeSchema>>;
 
-export interface RuntimeResult {
+interface RuntimeResult {
   runtime: Runtime | null;
   /** Why there is none. */
   warning: string | null;
@@ -129,7 +128,7 @@ function problemRank(c: ContainerInspect): number {
   return 4;
 }
 
-export function sortContainers(list: ContainerInspect[]): ContainerInspect[] {
+function sortContainers(list: ContainerInspect[]): ContainerInspect[] {
   return [...list].sort((a, b) => problemRank(a) - problemRank(b) || (a.name ?? a.id).localeCompare(b.name ?? b.id));
 }
 
@@ -141,7 +140,7 @@ function cpuStatOf(services: HostInputs, info: CgroupInfo): CgroupCpuStat | null
 }
 
 /** Throttled share of periods between two cpu.stat reads; 0 when no period ran in between; null when unreadable. */
-export function throttledBetween(a: CgroupCpuStat | null, b: CgroupCpuStat | null): number | null {
+function throttledBetween(a: CgroupCpuStat | null, b: CgroupCpuStat | null): number | null {
   if (!a || !b || a.nrPeriods === null || b.nrPeriods === null || a.nrThrottled === null || b.nrThrottled === null) return null;
   const dp = b.nrPeriods - a.nrPeriods;
   const dt = b.nrThrottled - a.nrThrottled;
@@ -165,7 +164,7 @@ export function cgroupMismatch(t: { info: CgroupInfo } | { error: string }, id: 
   return null;
 }
 
-export interface StatsMeasure {
+interface StatsMeasure {
   row: Pick<ContainerRow, 'cpuPct' | 'memBytes' | 'memLimitBytes' | 'memUsedPct' | 'throttledPct' | 'pids'>;
   windowSec: number | null;
   warnings: string[];

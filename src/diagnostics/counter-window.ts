@@ -8,19 +8,19 @@ import type { HostInputs } from './host-inputs.js';
 import type { DiskCounters } from '../collectors/disks.js';
 import type { NetCounters } from '../collectors/network.js';
 
-export interface CounterSample {
+interface CounterSample {
   disks?: DiskCounters[] | null;
   net?: NetCounters;
 }
 
-export interface CounterWindow<T> {
+interface CounterWindow<T> {
   start: T | null;
   end: T | null;
   windowSec: number;
   source: 'sampler' | 'measured';
 }
 
-export interface CounterWindowOptions {
+interface CounterWindowOptions {
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;

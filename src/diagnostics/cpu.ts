@@ -11,7 +11,7 @@ import type { CoreBreakdown, CpuBreakdown, CpuStat } from '../collectors/cpu.js'
 import { assess } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 
-export const perCoreSchema = z.object({
+const perCoreSchema = z.object({
   cpu: z.number().int(),
   busyPct: z.number(),
   userPct: z.number(),
@@ -58,14 +58,14 @@ export const cpuDataSchema = z.object({
 });
 export type CpuData = z.infer<typeof cpuDataSchema>;
 
-export interface CpuOptions {
+interface CpuOptions {
   windowSec?: number;
   perCore?: boolean;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
 }
 
-export interface CpuResult {
+interface CpuResult {
   data: CpuData;
   windowSec: number;
   assessments: Assessment[];

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { getDiskIo } from '../tools/get-disk-io.js';
 import { getNetwork } from '../tools/get-network.js';
 import { readDiskIo } from './disks.js';

@@ -9,7 +9,7 @@ import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { counterWindow } from './counter-window.js';
 
-export const diskDeviceSchema = z.object({
+const diskDeviceSchema = z.object({
   /** kernel device name (sda, nvme0n1, dm-0, md0, …) */
   name: z.string(),
   readsPerSec: z.number(),
@@ -34,9 +34,9 @@ export const diskIoDataSchema = z.object({
   /** busiest (highest utilPct) first */
   devices: z.array(diskDeviceSchema),
 });
-export type DiskIoData = z.infer<typeof diskIoDataSchema>;
+type DiskIoData = z.infer<typeof diskIoDataSchema>;
 
-export interface DiskIoOptions {
+interface DiskIoOptions {
   windowSec?: number;
   devices?: string[];
   signal?: AbortSignal;
@@ -45,9 +45,9 @@ export interface DiskIoOptions {
   maxDevices?: number;
 }
 
-export const MAX_DEVICES = 256;
+const MAX_DEVICES = 256;
 
-export interface DiskIoResult {
+interface DiskIoResult {
   data: DiskIoData;
   windowSec: number;
   assessments: Assessment[];
@@ -56,7 +56,7 @@ export interface DiskIoResult {
 }
 
 /** Assessments for a set of device rates: the worst utilisation and the worst await. */
-export function assessDisks(devices: DiskIoData['devices'], services: Pick<HostInputs, 'thresholds'>, available: boolean): Assessment[] {
+function assessDisks(devices: DiskIoData['devices'], services: Pick<HostInputs, 'thresholds'>, available: boolean): Assessment[] {
   if (!available) return [unknownAssessment('disk', 'disk.unavailable', 'proc/diskstats is not readable: disk I/O is unknown', '%')];
   if (devices.length === 0) return [unknownAssessment('disk', 'disk.no_devices', 'no block devices to assess', '%')];
   const t = services.thresholds;

@@ -3,10 +3,9 @@ import { z } from 'zod';
 import type { HostInputs } from './host-inputs.js';
 import { readFilesystems } from '../collectors/filesystems.js';
 import { assess } from './assessment.js';
-import { worstStatus } from '../contracts/assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 
-export const mountSchema = z.object({
+const mountSchema = z.object({
   mount: z.string(),
   device: z.string(),
   fsType: z.string(),
@@ -30,12 +29,12 @@ export const filesystemsDataSchema = z.object({
 });
 export type FilesystemsData = z.infer<typeof filesystemsDataSchema>;
 
-export interface FilesystemsOptions {
+interface FilesystemsOptions {
   includePseudo?: boolean;
   mount?: string;
 }
 
-export interface FilesystemsResult {
+interface FilesystemsResult {
   data: FilesystemsData;
   assessments: Assessment[];
   truncated?: { returned: number; total: number };
@@ -98,8 +97,4 @@ export function readFilesystemHealth(services: HostInputs, options: FilesystemsO
     ...(r.truncated ? { truncated: r.truncated } : {}),
     warnings,
   };
-}
-
-export function filesystemsStatus(result: FilesystemsResult): ReturnType<typeof worstStatus> {
-  return worstStatus(result.assessments.map((a) => a.status));
 }

@@ -4,7 +4,7 @@ import { HostlensError } from '../contracts/errors.js';
 import { getHistory } from '../tools/get-history.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { createSampler } from '../collectors/sampler.js';
-import { FIXTURE_HOSTS, servicesAt, servicesOf } from '../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt, servicesOf } from '../../test/fixtures/fixture-services.js';
 import { downsample, readHistory, resolveRange, seriesStats } from './history.js';
 import { parseTime } from '../util/time-arg.js';
 

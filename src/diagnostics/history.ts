@@ -35,7 +35,7 @@ export function alignRange(r: TimeRange, resolution: Resolution): TimeRange {
   return { fromMs: Math.floor(r.fromMs / unit) * unit, toMs: r.toMs };
 }
 
-export interface SeriesStats {
+interface SeriesStats {
   min: number | null;
   avg: number | null;
   p95: number | null;
@@ -44,7 +44,7 @@ export interface SeriesStats {
 }
 
 /** p-quantile (0–1) by the nearest-rank method over an ascending array. */
-export function quantileSorted(sorted: readonly number[], q: number): number | null {
+function quantileSorted(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
@@ -75,7 +75,7 @@ export function isoSec(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-export interface Downsampled {
+interface Downsampled {
   stepSec: number;
   points: Array<[string, number | null]>;
 }
@@ -115,7 +115,7 @@ const statsSchema = z.object({
   count: z.number().int().nonnegative(),
 });
 
-export const seriesSchema = z.object({
+const seriesSchema = z.object({
   metric: z.string(),
   /** '%' (0–100), 'bytes', 'bytes/s', '/s', 'load' or 'count' */
   unit: z.string(),
@@ -129,7 +129,7 @@ export const seriesSchema = z.object({
   stats: statsSchema,
 });
 
-export const metricInfoSchema = z.object({ metric: z.string(), unit: z.string(), description: z.string() });
+const metricInfoSchema = z.object({ metric: z.string(), unit: z.string(), description: z.string() });
 
 export const historyDataSchema = z.object({
   /** hostlens's own 1 Hz background sampler (in memory, lost on restart) */
@@ -142,9 +142,9 @@ export const historyDataSchema = z.object({
     .object({ from: z.string().nullable(), to: z.string().nullable(), resolution: z.enum(['1s', '1m']) }),
   requested: z.object({ from: z.string(), to: z.string() }),
 });
-export type HistoryData = z.infer<typeof historyDataSchema>;
+type HistoryData = z.infer<typeof historyDataSchema>;
 
-export interface HistoryQuery {
+interface HistoryQuery {
   metrics?: string[];
   since?: string;
   until?: string;
@@ -152,7 +152,7 @@ export interface HistoryQuery {
 }
 
 /** An invalid_argument HostlensError for names that are neither static nor a recorded family metric, listing the valid ones. */
-export function checkMetricNames(history: MetricHistory, names: readonly string[]): void {
+function checkMetricNames(history: MetricHistory, names: readonly string[]): void {
   const valid = new Set(history.metrics().map((m) => m.name));
   const bad = names.filter((n) => !valid.has(n));
   if (bad.length === 0) return;

@@ -18,7 +18,7 @@ export const DEFAULT_LOG_FILES: readonly string[] = ['/var/log/*.log', '/var/log
 export const DEFAULT_CONFIG_FILES: readonly string[] = ['/etc/**'];
 
 /** Result budgets and allow-lists from config, fixed for the process lifetime. */
-export interface ServiceLimits {
+interface ServiceLimits {
   /** Largest structured tool result in bytes (JSON); longer lists are cut and say so. */
   maxResultBytes: number;
   /** Absolute directories find_space_hogs may walk. */
@@ -47,7 +47,7 @@ export interface HostInputs {
   changeWatch?: ChangeWatcher;
   /**
    * Files no tool reads or lists whatever the allow-lists say (the server's own secrets, the built-in deny-list
-   * files), by inode; built at start by app/host-services.ts. Absent: the name and content rules only.
+   * files), by inode; built at start by app/create-services.ts. Absent: the name and content rules only.
    */
   protectedFiles?: ProtectedFiles;
 }

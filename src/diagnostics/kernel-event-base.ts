@@ -3,7 +3,7 @@
 export const KERNEL_EVENT_KINDS = ['oom_kill', 'hung_task', 'io_error', 'segfault', 'link_down', 'link_up', 'fs_error', 'mce'] as const;
 export type KernelEventKind = (typeof KERNEL_EVENT_KINDS)[number];
 
-export type DetailValue = string | number | boolean | null;
+type DetailValue = string | number | boolean | null;
 
 export interface ClassifiedEvent {
   kind: KernelEventKind;

@@ -12,7 +12,7 @@ import { classifyFs, classifyMce } from './kernel-events-hw.js';
 import { fmtProc } from '../util/missing.js';
 
 export { KERNEL_EVENT_KINDS } from './kernel-event-base.js';
-export type { ClassifiedEvent, DetailValue, KernelEvent, KernelEventKind, KernelMessage } from './kernel-event-base.js';
+export type { KernelEvent, KernelEventKind, KernelMessage } from './kernel-event-base.js';
 
 
 // ---- OOM ---------------------------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ import { KERNEL_EVENT_KINDS, MAYBE_EVENT, classifyKernelMessages } from './kerne
 import type { KernelEvent, KernelEventKind, KernelMessage } from './kernel-events.js';
 import { redact } from '../redaction/redact.js';
 
-export const MAX_SINCE_MS = 7 * 86_400_000;
+const MAX_SINCE_MS = 7 * 86_400_000;
 const MESSAGE_CHARS = 400;
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const kernelEventSchema = z.object({
+const kernelEventSchema = z.object({
   /** RFC 3339 UTC time of the kernel message; null when the boot time is unknown */
   ts: z.string().nullable(),
   kind: z.enum(KERNEL_EVENT_KINDS),
@@ -36,7 +36,7 @@ export const kernelEventSchema = z.object({
   /** the kernel message, redacted and clipped */
   message: z.string(),
 });
-export type KernelEventOut = z.infer<typeof kernelEventSchema>;
+type KernelEventOut = z.infer<typeof kernelEventSchema>;
 
 export const kernelEventsDataSchema = z.object({
   /** where the kernel log was read: journald kernel messages, /dev/kmsg (current boot, ring buffer only), or none readable */
@@ -59,9 +59,9 @@ export const kernelEventsDataSchema = z.object({
   /** secrets masked in the returned messages */
   redactionsCount: z.number().int(),
 });
-export type KernelEventsData = z.infer<typeof kernelEventsDataSchema>;
+type KernelEventsData = z.infer<typeof kernelEventsDataSchema>;
 
-export interface KernelEventsQuery {
+interface KernelEventsQuery {
   since?: string | undefined;
   kinds?: KernelEventKind[] | undefined;
 }
@@ -149,7 +149,7 @@ function assessKernel(services: HostInputs, counts: Record<KernelEventKind, numb
   ];
 }
 
-export interface KernelEventsResult {
+interface KernelEventsResult {
   data: Omit<KernelEventsData, 'events' | 'redactionsCount'>;
   /** Every matching event, newest first, not yet redacted (the tool pages then converts). */
   matched: KernelEvent[];

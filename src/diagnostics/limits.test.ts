@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../definitions/host-services.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { parseFileNr, parseLoadavgThreads, parsePortRange, readLimits } from '../collectors/limits.js';
 import { getLimits } from '../tools/get-limits.js';

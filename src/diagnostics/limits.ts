@@ -34,7 +34,7 @@ export const limitsDataSchema = z.object({
   /** processes whose fd directory could not be read (not ranked) */
   fdProcessesUnreadable: z.number().int().nonnegative(),
 });
-export type LimitsData = z.infer<typeof limitsDataSchema>;
+type LimitsData = z.infer<typeof limitsDataSchema>;
 
 function usedPct(n: number, max: number): number | null {
   return max > 0 ? pct(n, max) : null;

@@ -63,9 +63,9 @@ export const logFileDataSchema = z.object({
   /** secrets redacted in the returned lines */
   redactionCount: z.number().int().nonnegative(),
 });
-export type LogFileData = z.infer<typeof logFileDataSchema>;
+type LogFileData = z.infer<typeof logFileDataSchema>;
 
-export interface LogFileQuery {
+interface LogFileQuery {
   path: string;
   lines: number;
   grep?: string | undefined;
@@ -73,11 +73,11 @@ export interface LogFileQuery {
   includeRotated: boolean;
 }
 
-export type LogFileRead =
+type LogFileRead =
   | { data: LogFileData; truncated?: { returned: number; total: number }; warnings: string[] }
   | { error: string };
 
-export function logAllowList(services: HostInputs): AllowList {
+function logAllowList(services: HostInputs): AllowList {
   return { name: 'logFiles', globs: services.limits.logFiles, rotations: true };
 }
 

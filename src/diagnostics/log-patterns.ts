@@ -32,7 +32,7 @@ export function templateOf(message: string): string {
   return t.replace(/\s+/g, ' ').trim();
 }
 
-export interface PatternGroup {
+interface PatternGroup {
   template: string;
   count: number;
   firstUs: number;

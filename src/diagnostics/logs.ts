@@ -13,8 +13,8 @@ import { PatternGrouper } from './log-patterns.js';
 import { redact } from '../redaction/redact.js';
 
 export const LOG_MODES = ['entries', 'facets', 'patterns'] as const;
-export type LogMode = (typeof LOG_MODES)[number];
-export const MESSAGE_CHARS = 1000;
+type LogMode = (typeof LOG_MODES)[number];
+const MESSAGE_CHARS = 1000;
 const EXAMPLE_CHARS = 500;
 const FACET_TOP = 20;
 
@@ -37,7 +37,7 @@ const entrySchema = z.object({
   /** redacted; clipped with …[+N chars] */
   message: z.string(),
 });
-export type LogEntryOut = z.infer<typeof entrySchema>;
+type LogEntryOut = z.infer<typeof entrySchema>;
 
 /** top FACET_TOP values → entry count; "(none)" = field absent */
 const facetSchema = z.record(z.string(), z.number().int());
@@ -50,7 +50,7 @@ const patternSchema = z.object({
   /** the newest matching message (redacted, clipped) */
   example: z.string(),
 });
-export type LogPatternOut = z.infer<typeof patternSchema>;
+type LogPatternOut = z.infer<typeof patternSchema>;
 
 export const logsDataSchema = z.object({
   /** false: no journal to read here (journalctl missing or journald not storing logs); see warnings */
@@ -127,7 +127,7 @@ const FACET_KEYS = {
   priority: (e: JournalEntry) => e.priorityName,
   identifier: (e: JournalEntry) => e.identifier,
 } as const;
-export const FACET_FIELDS: readonly JournalField[] = ['PRIORITY', '_SYSTEMD_UNIT', 'UNIT', 'SYSLOG_IDENTIFIER', '_COMM'];
+const FACET_FIELDS: readonly JournalField[] = ['PRIORITY', '_SYSTEMD_UNIT', 'UNIT', 'SYSLOG_IDENTIFIER', '_COMM'];
 
 /** Facet counts, one entry at a time: only the counters are kept. */
 export class FacetCounter {
@@ -192,7 +192,7 @@ export class EntryWindow {
   }
 }
 
-export interface LogSearch {
+interface LogSearch {
   result: JournalScan;
   base: Omit<LogsData, 'entries' | 'facets' | 'patterns' | 'patternCount' | 'redactions'>;
   assessments: Assessment[];

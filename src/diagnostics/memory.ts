@@ -47,7 +47,7 @@ export const memoryDataSchema = z.object({
 });
 export type MemoryData = z.infer<typeof memoryDataSchema>;
 
-export interface MemoryResult {
+interface MemoryResult {
   data: MemoryData;
   windowSec: number | undefined;
   assessments: Assessment[];

@@ -21,7 +21,7 @@ import type { Services } from '../definitions/host-services.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import { incidentReportPrompt } from '../prompts/incident-report.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
-import { FIXTURE_HOSTS, fixtureServices, servicesAt, servicesOf } from '../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, fixtureServices, servicesAt, servicesOf } from '../../test/fixtures/fixture-services.js';
 import { buildJournal } from '../../test/fixtures/journal/build.js';
 import { startDockerReplay } from '../../test/support/docker-replay.js';
 import type { Replay } from '../../test/support/docker-replay.js';
@@ -34,7 +34,7 @@ import { readLimitsHealth } from './limits.js';
 import { readMemory } from './memory.js';
 import { assessNetwork, readNetwork } from './network.js';
 import { readProcessDetail } from './process.js';
-import { restartsAssessment, unitFromProps } from './services.js';
+import { restartsAssessment, unitFromProps } from './systemd-units.js';
 import { collectSockets, findSocketOwners, groupSockets } from './sockets.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));

@@ -15,7 +15,7 @@ import { counterWindow } from './counter-window.js';
 
 const rateNum = z.number().nullable();
 
-export const interfaceSchema = z.object({
+const interfaceSchema = z.object({
   name: z.string(),
   /** operstate: up, down, unknown (normal for lo and some virtual links), … */
   state: z.string().nullable(),
@@ -72,9 +72,9 @@ export const networkDataSchema = z.object({
     .object({ count: z.number().int(), max: z.number().int(), usedPct: z.number().nullable() })
     .nullable(),
 });
-export type NetworkData = z.infer<typeof networkDataSchema>;
+type NetworkData = z.infer<typeof networkDataSchema>;
 
-export interface NetworkOptions {
+interface NetworkOptions {
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
@@ -84,9 +84,9 @@ export interface NetworkOptions {
   maxInterfaces?: number;
 }
 
-export const MAX_INTERFACES = 256;
+const MAX_INTERFACES = 256;
 
-export interface NetworkResult {
+interface NetworkResult {
   data: NetworkData;
   windowSec: number;
   assessments: Assessment[];

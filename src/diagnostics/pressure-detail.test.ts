@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { rankCgroupStalls, walkCgroupStalls } from '../collectors/cgroup-pressure.js';
 import { createCollectorContext } from '../collectors/context.js';
 import { getPressure } from '../tools/get-pressure.js';

@@ -19,7 +19,7 @@ const psiLineSchema = z.object({
 /** full: all non-idle tasks stalled at once; null for system-wide cpu on kernels < 5.13 */
 const psiResourceSchema = z.object({ some: psiLineSchema, full: psiLineSchema.nullable() }).nullable();
 
-export const cgroupStallSchema = z.object({
+const cgroupStallSchema = z.object({
   /** cgroup v2 path, e.g. /system.slice/postgresql.service; a parent includes its children */
   path: z.string(),
   memoryFullPct: z.number().nullable(),
@@ -62,7 +62,7 @@ export function pressureWindow(a: Pressure, b: Pressure, sec: number): PressureI
   };
 }
 
-export interface PressureDetailResult {
+interface PressureDetailResult {
   data: PressureDetail;
   assessments: Assessment[];
   truncated?: { returned: number; total: number };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ToolContext } from '../definitions/types.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { getProcess } from '../tools/get-process.js';
 
 test('get_process on a garbage proc tree: nulls and warnings, never a throw; the environ values stay out', async () => {

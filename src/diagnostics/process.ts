@@ -32,10 +32,10 @@ import { redact } from '../redaction/redact.js';
 import { isListening } from './sockets.js';
 
 export const INCLUDE = ['limits', 'fds', 'env', 'children', 'sockets'] as const;
-export type Include = (typeof INCLUDE)[number];
+type Include = (typeof INCLUDE)[number];
 
 /** Caps: fd links classified, env names, children listed. */
-export const PROCESS_CAPS = { maxFdLinks: 20_000, maxEnvNames: 200, maxChildren: 50, maxListening: 100 };
+const PROCESS_CAPS = { maxFdLinks: 20_000, maxEnvNames: 200, maxChildren: 50, maxListening: 100 };
 
 const int = z.number().int();
 const num = z.number().nullable();
@@ -93,9 +93,9 @@ export const processDetailSchema = z.object({
   socketsByState: z.record(z.string(), int).nullable(),
   redactions: int,
 });
-export type ProcessDetailData = z.infer<typeof processDetailSchema>;
+type ProcessDetailData = z.infer<typeof processDetailSchema>;
 
-export interface ProcessOptions {
+interface ProcessOptions {
   pid: number;
   include: readonly Include[];
   windowSec?: number;
@@ -103,7 +103,7 @@ export interface ProcessOptions {
   progress?: (fraction: number, message?: string) => Promise<void>;
 }
 
-export interface ProcessResult {
+interface ProcessResult {
   data: ProcessDetailData;
   windowSec: number;
   assessments: Assessment[];

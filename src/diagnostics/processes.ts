@@ -13,9 +13,9 @@ import type { ProcessInfo, ProcessScan } from '../collectors/processes.js';
 import { redact } from '../redaction/redact.js';
 
 export const SORT_KEYS = ['cpu', 'memory', 'fds'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
+type SortKey = (typeof SORT_KEYS)[number];
 
-export const processSchema = z.object({
+const processSchema = z.object({
   pid: z.number().int(),
   ppid: z.number().int(),
   user: z.string().nullable(),
@@ -62,7 +62,7 @@ export const topProcessesDataSchema = z.object({
 });
 export type TopProcessesData = z.infer<typeof topProcessesDataSchema>;
 
-export interface TopOptions {
+interface TopOptions {
   sortBy: SortKey;
   limit: number;
   /** Skip this many of the ranked processes (paging beyond the top N within the same sort). */
@@ -75,14 +75,14 @@ export interface TopOptions {
 }
 
 /** One process scan with each process's CPU % over the stated window. */
-export interface ProcessWindow {
+interface ProcessWindow {
   scan: ProcessScan;
   cpu: Map<number, number>;
   windowSec: number;
   source: 'sampler' | 'measured';
 }
 
-export interface TopResult {
+interface TopResult {
   data: TopProcessesData;
   windowSec: number;
   truncated?: { returned: number; total: number };

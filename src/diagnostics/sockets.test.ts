@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ToolContext } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
-import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { getProcess } from '../tools/get-process.js';
 import { listSockets } from '../tools/list-sockets.js';
 import { readLimitsHealth } from './limits.js';

@@ -22,17 +22,17 @@ import type { Assessment } from '../contracts/assessment.js';
 import { fmtProc } from '../util/missing.js';
 
 export const STATE_FILTERS = [...SOCKET_STATES, 'listening', 'all'] as const;
-export type StateFilter = (typeof STATE_FILTERS)[number];
+type StateFilter = (typeof STATE_FILTERS)[number];
 export const PROTO_FILTERS = ['tcp', 'udp', 'tcp4', 'tcp6', 'udp4', 'udp6'] as const;
-export type ProtoFilter = (typeof PROTO_FILTERS)[number];
+type ProtoFilter = (typeof PROTO_FILTERS)[number];
 export const GROUP_BY = ['remoteAddr', 'process', 'state', 'localPort'] as const;
-export type GroupBy = (typeof GROUP_BY)[number];
+type GroupBy = (typeof GROUP_BY)[number];
 
 /** Scan caps: pids visited, fd links read per process and in all; a batch ends after 256 processes or 4,096 links. */
-export const OWNER_SCAN_CAPS = { maxPids: 20_000, maxFdsPerPid: 50_000, maxFdsTotal: 200_000, batch: 256, yieldEveryFds: 4096 };
+const OWNER_SCAN_CAPS = { maxPids: 20_000, maxFdsPerPid: 50_000, maxFdsTotal: 200_000, batch: 256, yieldEveryFds: 4096 };
 
 const int = z.number().int();
-export const socketSchema = z.object({
+const socketSchema = z.object({
   proto: z.enum(['tcp', 'tcp6', 'udp', 'udp6']),
   /** TCP state; UDP sockets are UNCONN (bound, not connected: a UDP listener) or ESTABLISHED (connected) */
   state: z.enum(SOCKET_STATES),
@@ -53,9 +53,9 @@ export const socketSchema = z.object({
   /** LISTEN: max backlog; otherwise bytes not yet acknowledged / sent */
   txQueueBytes: int,
 });
-export type SocketOut = z.infer<typeof socketSchema>;
+type SocketOut = z.infer<typeof socketSchema>;
 
-export const groupSchema = z.object({
+const groupSchema = z.object({
   /** remote address, "comm[pid]" ("pid N" when its name is not readable; "none" = held by no process, e.g. TIME_WAIT; "unknown" = owner not readable), state, or local port */
   key: z.string(),
   count: int,
@@ -85,7 +85,7 @@ export const socketsDataSchema = z.object({
 });
 export type SocketsData = z.infer<typeof socketsDataSchema>;
 
-export interface ListSocketsOptions {
+interface ListSocketsOptions {
   state?: StateFilter;
   proto?: ProtoFilter;
   port?: number;
@@ -158,7 +158,7 @@ function commOf(ctx: CollectorContext, pid: number, cache: Map<number, string | 
   return cache.get(pid)!;
 }
 
-export interface ListSocketsResult {
+interface ListSocketsResult {
   /** Matching rows, sorted, before paging (the tool pages them). */
   rows: SocketRow[];
   counts: Record<string, number>;

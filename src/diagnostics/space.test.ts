@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Services } from '../definitions/host-services.js';
 import { HostlensError } from '../contracts/errors.js';
 import { findSpaceHogsTool } from '../tools/find-space-hogs.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 
 const KiB = 1024;
 

@@ -8,10 +8,10 @@ import type { HostInputs } from './host-inputs.js';
 import type { DeletedOpenFile, SpaceEntry } from '../collectors/space.js';
 import { deletedOpenTotalBytes, resolveScanPath, scanDeletedOpen, walkSpace } from '../collectors/space.js';
 
-export const SPACE_MAX_FILES = 200_000;
-export const DELETED_MAX_FDS = 100_000;
+const SPACE_MAX_FILES = 200_000;
+const DELETED_MAX_FDS = 100_000;
 
-export const spaceEntrySchema = z.object({
+const spaceEntrySchema = z.object({
   path: z.string(),
   /** withheld: the deny-listed or protected entries of one directory (.ssh, key files, the server's own secrets), counted without names */
   type: z.enum(['dir', 'file', 'other', 'withheld']),
@@ -23,7 +23,7 @@ export const spaceEntrySchema = z.object({
   complete: z.boolean(),
 });
 
-export const deletedOpenSchema = z.object({
+const deletedOpenSchema = z.object({
   pid: z.number().int(),
   comm: z.string().nullable(),
   fd: z.number().int(),
@@ -62,9 +62,9 @@ export const spaceDataSchema = z.object({
     complete: z.boolean(),
   }),
 });
-export type SpaceData = z.infer<typeof spaceDataSchema>;
+type SpaceData = z.infer<typeof spaceDataSchema>;
 
-export interface FindSpaceOptions {
+interface FindSpaceOptions {
   path: string;
   depth: number;
   timeoutMs: number;

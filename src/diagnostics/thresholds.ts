@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 
-export const thresholdSchema = z
+const thresholdSchema = z
   .object({
     warning: z.number(),
     critical: z.number(),
   })
   .strict();
-export type Threshold = z.infer<typeof thresholdSchema>;
+type Threshold = z.infer<typeof thresholdSchema>;
 
 export interface ThresholdSpec extends Threshold {
   unit: string;
@@ -19,7 +19,7 @@ export interface ThresholdSpec extends Threshold {
   description: string;
 }
 
-export const DEFAULT_THRESHOLDS = {
+const DEFAULT_THRESHOLDS = {
   'cpu.busyPct': { warning: 85, critical: 95, unit: '%', direction: 'above', description: 'CPU busy (all modes but idle and iowait) over the window' },
   'cpu.iowaitPct': { warning: 20, critical: 40, unit: '%', direction: 'above', description: 'CPU time waiting on I/O over the window' },
   'cpu.stealPct': { warning: 10, critical: 25, unit: '%', direction: 'above', description: 'CPU time stolen by the hypervisor over the window' },
@@ -51,10 +51,10 @@ export const DEFAULT_THRESHOLDS = {
   'services.restarts': { warning: 3, critical: 10, unit: 'count', direction: 'above', description: 'Automatic restarts of one systemd unit since it was last started by hand (NRestarts; a crash loop) (list_services, get_service)' },
 } as const satisfies Record<string, ThresholdSpec>;
 
-export type ThresholdKey = keyof typeof DEFAULT_THRESHOLDS;
+type ThresholdKey = keyof typeof DEFAULT_THRESHOLDS;
 export type Thresholds = Record<ThresholdKey, ThresholdSpec>;
 
-export const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as ThresholdKey[];
+const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as ThresholdKey[];
 
 /** Overrides from config: `{ "cpu.busyPct": { "warning": 80, "critical": 90 } }`. */
 export const thresholdOverridesSchema = z

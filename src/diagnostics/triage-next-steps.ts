@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import type { Assessment } from '../contracts/assessment.js';
 
-export interface NextStep {
+interface NextStep {
   tool: string;
   args: Record<string, unknown>;
   why: string;
@@ -18,7 +18,7 @@ export interface NextStep {
 export type ServedTools = ReadonlyMap<string, z.ZodType>;
 
 /** What the findings point at, gathered from the area readings. */
-export interface TriageHints {
+interface TriageHints {
   fullestMount: string | null;
   busiestDisk: string | null;
   worstFdPid: number | null;

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { z } from 'zod';
 import { productCatalogue } from '../catalogue/index.js';
 import { servedTools } from '../catalogue/served-tools.js';
-import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { readCpu } from './cpu.js';
 import { readMemory } from './memory.js';
 import { readFilesystemHealth } from './filesystems.js';

@@ -103,13 +103,13 @@ function severity(a: Assessment): number {
   return Math.abs(a.value - a.threshold) / Math.abs(a.threshold);
 }
 
-export function rankFindings(assessments: Assessment[]): Assessment[] {
+function rankFindings(assessments: Assessment[]): Assessment[] {
   return assessments
     .filter((a) => a.status === 'warning' || a.status === 'critical')
     .sort((a, b) => statusRank(b.status) - statusRank(a.status) || severity(b) - severity(a));
 }
 
-export interface TriageOptions {
+interface TriageOptions {
   windowSec?: number;
   signal?: AbortSignal;
   progress?: (fraction: number, message?: string) => Promise<void>;
@@ -123,7 +123,7 @@ export interface TriageOptions {
   readings?: TriageReadings;
 }
 
-export interface TriageReadings {
+interface TriageReadings {
   cpu?: Awaited<ReturnType<typeof readCpu>>;
   disk?: Awaited<ReturnType<typeof readDiskIo>>;
   network?: Awaited<ReturnType<typeof readNetwork>>;

@@ -31,7 +31,7 @@ import { healthResponse, readinessResponse } from './health.js';
 import type { Readiness } from './health.js';
 import { createMcpEndpoint, DEFAULT_MAX_LISTEN_STREAMS } from './mcp-endpoint.js';
 import type { RequestFacts } from './mcp-endpoint.js';
-import { createSessionManager } from './sessions.js';
+import { createSessionManager, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from './sessions.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 import { onResponseDone } from './track.js';
 import { metricsResponse, observeRequest } from './telemetry.js';
@@ -42,7 +42,7 @@ import { connectionKey, setTenant, tenantKey } from '../server/tenant.js';
 import { createNodeServer, IDLE_KEEP_ALIVE_MS } from './node-server.js';
 import type { LocalPeerPolicy } from './local-peers.js';
 
-export type { McpFactory, McpFactoryContext } from './sessions.js';
+export type { McpFactory } from './sessions.js';
 
 export interface HttpAppOptions {
   factory: McpFactory;
@@ -66,7 +66,7 @@ export interface HttpAppOptions {
   /** Sessions one tenant (tenant.ts) may hold; default a quarter of maxSessions (sessions.ts). */
   maxSessionsPerPrincipal?: number;
   keepAliveMs?: number;
-  /** Open subscriptions/listen streams at most (default 64). */
+  /** Open subscriptions/listen streams at most (default DEFAULT_MAX_LISTEN_STREAMS, mcp-endpoint.ts). */
   maxListenStreams?: number;
   /** Whether a URI names a resource; subscriptions/listen then acknowledges only those in resourceSubscriptions. */
   resourceExists?: (uri: string) => boolean;
@@ -76,13 +76,13 @@ export interface HttpAppOptions {
   rateLimit?: { requestsPerSec: number; burst: number };
   /** Open response streams per principal (stream-cap.ts); absent = no cap. */
   maxStreamsPerPrincipal?: number;
-  /** Slow clients: the request head must arrive within headerTimeoutMs (default 10 s), the whole request within headerTimeoutMs + bodyTimeoutMs (default 30 s). */
+  /** Slow clients: the request head must arrive within headerTimeoutMs, the whole request within headerTimeoutMs + bodyTimeoutMs (defaults below). */
   headerTimeoutMs?: number;
   bodyTimeoutMs?: number;
   readiness?: Readiness;
   version?: string;
   logger?: Logger;
-  /** C (audit + metrics): the audit log of /mcp requests and GET /metrics (telemetry.ts). */
+  /** The audit log of /mcp requests and GET /metrics (telemetry.ts). */
   telemetry?: Telemetry;
   /** Authentication off: the local users served besides root and the server's own user (local-peers.ts); always enforced then. */
   localPeers?: LocalPeerPolicy;
@@ -102,12 +102,16 @@ export interface HttpApp {
   guards: readonly string[];
 }
 
+/** Loopback: serving other machines is a decision (a non-loopback bind needs authentication). */
+export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** How long SIGTERM waits for in-flight calls before streams are closed. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_HOST;
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const version = options.version ?? '0.0.0';
@@ -122,20 +126,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   if (!isLoopbackAddress(host) && host !== '0.0.0.0' && host !== '::') hostnames.push(host);
   const onerror = (error: Error): void => logger.warn('mcp error', { error: error.message });
 
-  // B (limits): per-tenant rate limit, stream cap and listen share on /mcp (tenant.ts).
+  // Per-tenant rate limit, stream cap and listen share on /mcp (tenant.ts).
   const limiter = options.rateLimit && options.rateLimit.requestsPerSec > 0 ? createRateLimiter(options.rateLimit) : null;
   const streams = createStreamCap(options.maxStreamsPerPrincipal ?? Infinity, { maxListen: options.maxListenStreams ?? DEFAULT_MAX_LISTEN_STREAMS });
 
   const sessions = createSessionManager({
     factory: options.factory,
-    ttlMs: options.sessionTtlMs ?? 30 * 60_000,
-    maxSessions: options.maxSessions ?? 256,
+    ttlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
     retryMs: options.sseRetryMs ?? 2000,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     onerror,
     ...(options.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: options.maxSessionsPerPrincipal } : {}),
   });
-  options.telemetry?.metrics?.sessionsFrom(() => sessions.count()); // C (metrics)
+  options.telemetry?.metrics?.sessionsFrom(() => sessions.count());
   const endpoint = createMcpEndpoint({
     factory: options.factory,
     sessions,
@@ -249,7 +253,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const fetch = async (request: Request, fetchOptions?: { authInfo?: AuthInfo; client?: string }): Promise<Response> => {
     const started = performance.now();
     const facts: RequestFacts = {};
-    const observed = observeRequest(options.telemetry, request, facts); // C (audit + metrics)
+    const observed = observeRequest(options.telemetry, request, facts);
     let isCall = request.method === 'POST';
     if (isCall) inflightCalls += 1;
     let response: Response;
@@ -277,7 +281,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const status = response.status;
     const finished = (): void => {
       listenDone?.();
-      observed?.finish(status); // C (audit + metrics)
+      observed?.finish(status);
       streams.release(request);
       if (isCall) {
         inflightCalls -= 1;
@@ -322,7 +326,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       },
     },
     async listen() {
-      // B (limits): slow clients get 408 (head and whole-request timeouts), connection errors node's own answers
+      // Slow clients get 408 (head and whole-request timeouts), connection errors node's own answers
       // without cutting a pipelined response short, TRACE/TRACK 405 (node-server.ts).
       const headersTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
       const requestTimeoutMs = headersTimeoutMs + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
@@ -352,7 +356,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const s = server;
       const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
       s?.closeIdleConnections();
-      const grace = options.shutdownGraceMs ?? 10_000;
+      const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
       await Promise.race([
         new Promise<void>((resolve) => {
           idleWaiters.push(resolve);

@@ -83,7 +83,7 @@ export function matchesFilter(entry: AuditEntry, filter: AuditFilter): boolean {
 }
 
 /** What the HTTP layer knows about one finished request. */
-export interface AuditFacts
+interface AuditFacts
   extends Pick<AuditEntry, 'principal' | 'era' | 'httpMethod' | 'method' | 'tool' | 'resource' | 'prompt' | 'args' | 'durationMs' | 'bytes' | 'sessionRef' | 'requestId'> {
   startedAtMs: number;
   httpStatus: number;

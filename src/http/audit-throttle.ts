@@ -31,8 +31,8 @@ const UNAUTHENTICATED = 'unauthenticated';
 const OVERFLOW = '*';
 const MAX_KEYS = 1_000;
 
-export const UNAUTH_LINES_PER_WINDOW = 20;
-export const UNAUTH_WINDOW_MS = 60_000;
+const UNAUTH_LINES_PER_WINDOW = 20;
+const UNAUTH_WINDOW_MS = 60_000;
 
 export interface ThrottleOptions {
   perWindow?: number;
@@ -40,7 +40,7 @@ export interface ThrottleOptions {
   now?: () => number;
 }
 
-export interface RefusalThrottle {
+interface RefusalThrottle {
   /** Whether `entry` is written; false when it was counted into its window's summary instead. */
   admit(entry: AuditEntry): boolean;
   /** The summaries of every window that has suppressed anything (and starts new windows). */

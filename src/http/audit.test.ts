@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../util/log.js';
-import { createAuditLog, defaultAuditPath, rotatedPath } from './audit.js';
+import { createAuditLog, DEFAULT_AUDIT_KEEP, DEFAULT_AUDIT_MAX_BYTES, defaultAuditPath, rotatedPath } from './audit.js';
 import type { AuditEntry } from '../contracts/audit.js';
 import { auditEntryOf, MAX_ARGS_JSON, outcomeOf, redactArgs } from './audit-entry.js';
 
@@ -237,13 +237,13 @@ describe('audit and metrics config', () => {
   test('defaults, HOSTLENS_AUDIT_LOG (path or off), HOSTLENS_METRICS, a config file block, and refusals naming the key', async () => {
     const { loadConfig } = await import('../app/config-load.js');
     const d = loadConfig({ flags: {}, env: {} });
-    assert.deepEqual(d.auditLog, { maxBytes: 10 * 1024 * 1024, keep: 5 });
+    assert.deepEqual(d.auditLog, { maxBytes: DEFAULT_AUDIT_MAX_BYTES, keep: DEFAULT_AUDIT_KEEP });
     assert.equal(d.metrics, true);
     assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_AUDIT_LOG: 'off' } }).auditLog.path, null);
     assert.deepEqual(loadConfig({ flags: {}, env: { HOSTLENS_AUDIT_LOG: '/var/lib/hostlens/audit.jsonl' } }).auditLog, {
       path: '/var/lib/hostlens/audit.jsonl',
-      maxBytes: 10 * 1024 * 1024,
-      keep: 5,
+      maxBytes: DEFAULT_AUDIT_MAX_BYTES,
+      keep: DEFAULT_AUDIT_KEEP,
     });
     assert.equal(loadConfig({ flags: {}, env: { HOSTLENS_METRICS: 'false' } }).metrics, false);
     assert.throws(() => loadConfig({ flags: {}, env: { HOSTLENS_AUDIT_LOG: 'relative.jsonl' } }), /auditLog/);

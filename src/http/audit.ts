@@ -22,7 +22,7 @@
  *   a file under it.
  */
 import { mkdirSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,12 +37,12 @@ import type { ThrottleOptions } from './audit-throttle.js';
 export const DEFAULT_AUDIT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_AUDIT_KEEP = 5;
 /** Lines waiting for the disk at most; more are dropped (and counted). */
-export const MAX_QUEUED_LINES = 20_000;
+const MAX_QUEUED_LINES = 20_000;
 /** Bytes a tail() reads backwards at most, over all files. */
-export const TAIL_SCAN_BYTES = 8 * 1024 * 1024;
+const TAIL_SCAN_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 
-export interface AuditLogOptions {
+interface AuditLogOptions {
   path: string;
   maxBytes?: number;
   keep?: number;
@@ -299,13 +299,4 @@ function splitLines(buf: Buffer): Buffer[] {
   }
   out.push(buf.subarray(start));
   return out;
-}
-
-/** Size of the audit file (0 when missing); for tests and the resource. */
-export async function auditFileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
 }

@@ -16,7 +16,7 @@ export interface MemoryEventStoreOptions {
   maxBytes?: number;
 }
 
-export interface MemoryEventStore extends EventStore {
+interface MemoryEventStore extends EventStore {
   getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined>;
   /** Number of events held, over all streams. */
   size(): number;

@@ -25,7 +25,7 @@ function headerLines(req: IncomingMessage, name: string): string[] {
 }
 
 /** The refusal a request head deserves, or null when its framing and Host are unambiguous. */
-export function framingProblem(req: IncomingMessage): { status: 400 | 501; code: string; message: string } | null {
+function framingProblem(req: IncomingMessage): { status: 400 | 501; code: string; message: string } | null {
   if (headerLines(req, 'host').length > 1) {
     return { status: 400, code: 'DUPLICATE_HOST', message: 'Bad Request: more than one Host header' };
   }

@@ -58,7 +58,7 @@ export async function runGuards(steps: readonly GuardStep[], request: Request, s
 export const LOOPBACK_HOSTNAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
 /** `Host: name[:port]` → lower-cased name, IPv6 literals kept in brackets. */
-export function hostnameOf(hostHeader: string): string | null {
+function hostnameOf(hostHeader: string): string | null {
   const value = hostHeader.trim().toLowerCase();
   if (value === '') return null;
   if (value.startsWith('[')) {

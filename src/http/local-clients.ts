@@ -17,11 +17,11 @@
 import type { Socket } from 'node:net';
 
 /** Distinct live clients per uid before further ones share one (32 agent processes of one user at once is generous). */
-export const DEFAULT_MAX_CLIENTS_PER_UID = 32;
+const DEFAULT_MAX_CLIENTS_PER_UID = 32;
 
 export const OVERFLOW_CLIENT = 'p:overflow';
 
-export interface LocalClients {
+interface LocalClients {
   /**
    * The client key of `socket` (`p:<pid>:<start>` for a known process, null
    * for an unknown one: its connection is the client), or `p:overflow` past

@@ -45,7 +45,7 @@ export interface LocalPeerPolicy {
   maxClientsPerUid?: number;
 }
 
-export interface LocalPeerGate {
+interface LocalPeerGate {
   /** Starts the uid lookup of a freshly accepted connection. */
   identify(socket: Socket): void;
   /** Passes the request on (with its principal's AuthInfo) or answers 403. */
@@ -61,7 +61,7 @@ function pathOf(target: string | undefined): string {
   return end < 0 ? t : t.slice(0, end);
 }
 
-export function socketLookup(lookup: PeerSocketLookup = createPeerSocketLookup()): (socket: Socket) => Promise<PeerSocket | null> {
+function socketLookup(lookup: PeerSocketLookup = createPeerSocketLookup()): (socket: Socket) => Promise<PeerSocket | null> {
   return (socket) => {
     const { remoteAddress, remotePort, localAddress, localPort } = socket;
     if (!remoteAddress || !remotePort || !localAddress || !localPort) return Promise.resolve(null);

@@ -17,8 +17,7 @@ import type { RequestState } from './guards.js';
 import { narrowListenFilter, withListenTeardown } from './listen-end.js';
 import type { McpFactory, SessionManager } from './sessions.js';
 
-export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'];
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** What the endpoint learned about a request, for the request log. */
 export interface RequestFacts {
@@ -33,7 +32,7 @@ export interface RequestFacts {
   missingScopes?: string[];
   /** Why authentication refused the request (the OAuth error code, or missing_token). */
   authError?: string;
-  // C (audit): what the request named, for the audit line (telemetry.ts).
+  // What the request named, for the audit line (telemetry.ts).
   /** resources/read|subscribe|unsubscribe: the URI (clipped). */
   resource?: string;
   /** prompts/get: the prompt name. */
@@ -44,7 +43,7 @@ export interface RequestFacts {
   args?: unknown;
 }
 
-export interface McpEndpointOptions {
+interface McpEndpointOptions {
   factory: McpFactory;
   sessions: SessionManager;
   /** The modern handler's own body bound (the guards read the body first, with the same bound). */
@@ -60,7 +59,7 @@ export interface McpEndpointOptions {
 /** Default cap on concurrently open subscriptions/listen streams. */
 export const DEFAULT_MAX_LISTEN_STREAMS = 64;
 
-export interface McpEndpoint {
+interface McpEndpoint {
   /** Serves a request every guard let through. */
   handle(request: Request, state: RequestState): Promise<Response>;
   close(): Promise<void>;

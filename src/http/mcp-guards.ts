@@ -23,7 +23,7 @@ import type { Guard } from './guards.js';
 import { listenFilterProblem } from './listen-end.js';
 import type { RequestFacts } from './mcp-endpoint.js';
 
-export interface McpGuardOptions {
+interface McpGuardOptions {
   maxBodyBytes: number;
   /** Scopes of the catalogue's tools and resources; without it only resource URI prefixes need scopes. */
   scopeIndex?: ScopeIndex;
@@ -31,7 +31,7 @@ export interface McpGuardOptions {
   forbidden?: (request: Request, needed: readonly Scope[], id?: JsonRpcId, missing?: readonly Scope[]) => Response;
 }
 
-export interface McpGuards {
+interface McpGuards {
   contentType: Guard;
   accept: Guard;
   bodySize: Guard;
@@ -44,7 +44,7 @@ export interface McpGuards {
 }
 
 /** Accept must admit both JSON and SSE (wildcards count). */
-export function acceptsMcpResponses(accept: string | null): boolean {
+function acceptsMcpResponses(accept: string | null): boolean {
   if (accept === null) return false;
   const types = accept.split(',').map((part) => (part.split(';')[0] ?? '').trim().toLowerCase());
   const admits = (type: string): boolean => {
@@ -55,7 +55,7 @@ export function acceptsMcpResponses(accept: string | null): boolean {
 }
 
 /** What the request log and the audit learn from a message (method, tool, resource, prompt, id, arguments). */
-export function describe(body: unknown, facts: RequestFacts): void {
+function describe(body: unknown, facts: RequestFacts): void {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
   if (typeof method === 'string') facts.rpcMethod = clipEcho(method, 128);

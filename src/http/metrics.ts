@@ -48,7 +48,7 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'notifications/roots/list_changed',
 ]);
 
-export interface MetricsOptions {
+interface MetricsOptions {
   /** Tool names used as label values; any other name is counted as 'other'. */
   toolNames?: Iterable<string>;
   /** Seconds the sampler is late (see samplerLagSeconds); absent = the gauge stays 0. */
@@ -59,7 +59,7 @@ export interface MetricsOptions {
   auditDropped?: () => number;
 }
 
-export interface RequestObservation {
+interface RequestObservation {
   era: 'legacy' | 'modern' | null;
   /** JSON-RPC method; null when the body was not read (refused before parsing, GET, DELETE). */
   method: string | null;

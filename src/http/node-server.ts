@@ -39,7 +39,7 @@ import type { LocalPeerPolicy } from './local-peers.js';
  */
 export const IDLE_KEEP_ALIVE_MS = 65_000;
 
-export interface NodeServerOptions {
+interface NodeServerOptions {
   headersTimeoutMs: number;
   /** The whole request (head and body). */
   requestTimeoutMs: number;
@@ -141,7 +141,7 @@ const REASONS: Record<number, string> = {
 };
 
 /** node's own status for a connection-level refusal, with a JSON-RPC error body like every other error hostlens gives. */
-export function rawErrorResponse(status: number): string {
+function rawErrorResponse(status: number): string {
   const text = STATUS_CODES[status] ?? 'Error';
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code: TRANSPORT_ERROR, message: `${text}: ${REASONS[status] ?? 'refused'}` }, id: null });
   return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;

@@ -20,9 +20,9 @@ import type { JsonRpcId } from '../server/jsonrpc-errors.js';
 
 export const DEFAULT_REQUESTS_PER_SEC = 20;
 export const DEFAULT_BURST = 40;
-export const DEFAULT_MAX_KEYS = 10_000;
+const DEFAULT_MAX_KEYS = 10_000;
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   /** Sustained requests per second per tenant; 0 turns the limit off. */
   requestsPerSec: number;
   /** Bucket size: requests a tenant may make at once after a quiet spell. */
@@ -32,9 +32,9 @@ export interface RateLimitOptions {
   now?: () => number;
 }
 
-export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSec: number };
+type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSec: number };
 
-export interface RateLimiter {
+interface RateLimiter {
   /** Takes one token from `key`'s bucket. */
   take(key: string): RateDecision;
   /** Buckets currently kept. */
@@ -97,7 +97,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
 }
 
 /** The 429 answer for a refused request. */
-export function rateLimitedResponse(limiter: RateLimiter, retryAfterSec: number, id: JsonRpcId): Response {
+function rateLimitedResponse(limiter: RateLimiter, retryAfterSec: number, id: JsonRpcId): Response {
   return httpErrorResponse(
     new HostlensError('rate_limited', `Too Many Requests: this client is over the rate limit (${limiter.requestsPerSec} requests/s, burst ${limiter.burst}); retry after ${retryAfterSec} s`),
     { id, headers: { 'retry-after': String(retryAfterSec) } },

@@ -15,7 +15,7 @@
 const MAX_PARSE_BYTES = 4 * 1024 * 1024;
 const REDACTED = '[REDACTED]';
 
-export interface MeterResult {
+interface MeterResult {
   bytes: number;
   /** The response's JSON-RPC error code, when the answer was an error. */
   rpcErrorCode: number | null;

@@ -35,12 +35,17 @@ import { createMemoryEventStore } from './event-store.js';
 import type { MemoryEventStoreOptions } from './event-store.js';
 import { onResponseDone } from './track.js';
 
-export interface McpFactoryContext {
+/** Idle legacy sessions are closed after this (config `sessionTtlSec`). */
+export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
+/** Legacy sessions open at once, server-wide (config `maxSessions`). */
+export const DEFAULT_MAX_SESSIONS = 256;
+
+interface McpFactoryContext {
   era: 'legacy' | 'modern';
 }
 export type McpFactory = (ctx: McpFactoryContext) => McpServer;
 
-export interface SessionManagerOptions {
+interface SessionManagerOptions {
   factory: McpFactory;
   /** Idle time after which a session is closed. */
   ttlMs: number;
@@ -263,6 +268,6 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 }
 
 /** The default per-tenant session cap: a quarter of maxSessions (64 of 256), at least 1. */
-export function defaultSessionsPerPrincipal(maxSessions: number): number {
+function defaultSessionsPerPrincipal(maxSessions: number): number {
   return Math.max(1, Math.ceil(maxSessions / 4));
 }

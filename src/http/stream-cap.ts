@@ -27,19 +27,20 @@
 import { HostlensError } from '../contracts/errors.js';
 import { httpErrorResponse } from '../server/error-mapping.js';
 import { requestIdOf } from '../server/jsonrpc-errors.js';
+import { DEFAULT_MAX_LISTEN_STREAMS } from './mcp-endpoint.js';
 
 export const DEFAULT_MAX_STREAMS_PER_PRINCIPAL = 16;
 /** Retry-After for a refused stream: open streams end on the client's schedule, not ours. */
-export const STREAM_RETRY_AFTER_SEC = 5;
+const STREAM_RETRY_AFTER_SEC = 5;
 
-export interface StreamCapOptions {
+interface StreamCapOptions {
   /** The server-wide subscriptions/listen cap (for the message and the default share). */
   maxListen?: number;
   /** subscriptions/listen streams one tenant may hold (default a quarter of maxListen). */
   listenShare?: number;
 }
 
-export interface StreamCap {
+interface StreamCap {
   /**
    * Takes a slot for `request` when it may open a stream (GET, or a POSTed
    * JSON-RPC request: pass its parsed body). Returns the 429 answer when the
@@ -71,7 +72,7 @@ function isListen(body: unknown): boolean {
 }
 
 export function createStreamCap(max: number, options: StreamCapOptions = {}): StreamCap {
-  const maxListen = options.maxListen ?? 64;
+  const maxListen = options.maxListen ?? DEFAULT_MAX_LISTEN_STREAMS;
   const listenShare = Math.max(1, options.listenShare ?? Math.ceil(maxListen / 4));
   const counts = new Map<string, number>();
   const listenCounts = new Map<string, number>();

@@ -1,5 +1,5 @@
 /**
- * The HTTP app's hooks for the audit log and the metrics (engineer C): one
+ * The HTTP app's hooks for the audit log and the metrics: one
  * observer per /mcp request, fed the response bytes as they are written and
  * finished when the response (or its stream) ends; and GET /metrics.
  */
@@ -15,6 +15,7 @@ import type { RequestFacts } from './mcp-endpoint.js';
 import { createMetrics, samplerLagSeconds } from './metrics.js';
 import type { LagSource, Metrics } from './metrics.js';
 import type { Logger } from '../util/log.js';
+import { DEFAULT_SAMPLER_INTERVAL_MS } from '../collectors/sampler.js';
 import { createResponseMeter } from './response-meter.js';
 import type { ResponseMeter } from './response-meter.js';
 
@@ -24,9 +25,9 @@ export interface Telemetry {
 }
 
 /** Principal of a request that never authenticated (refused by a guard or with 401). */
-export const UNAUTHENTICATED = 'unauthenticated';
+const UNAUTHENTICATED = 'unauthenticated';
 
-export interface RequestObserver {
+interface RequestObserver {
   /** The chunk callback for onResponseDone (counts bytes, learns the outcome). */
   meter(response: Response): (chunk: Uint8Array) => void;
   /** Call once, when the response ended. */
@@ -107,7 +108,7 @@ export async function metricsResponse(metrics: Metrics, authenticator: Authentic
   return metrics.response();
 }
 
-export interface TelemetrySetup {
+interface TelemetrySetup {
   /** auditLog config: path null = off; undefined = on at defaultAuditPath() when auth is on. */
   auditLog: { path?: string | null | undefined; maxBytes: number; keep: number };
   metrics: boolean;
@@ -124,7 +125,7 @@ export function createTelemetry(setup: TelemetrySetup): Telemetry & { audit: Aud
   const path = setup.auditLog.path === undefined ? (setup.authOn ? defaultAuditPath(setup.env) : null) : setup.auditLog.path;
   const audit = path === null ? null : createAuditLog({ path, maxBytes: setup.auditLog.maxBytes, keep: setup.auditLog.keep, ...(setup.logger ? { logger: setup.logger } : {}) });
   const sampler = setup.sampler;
-  const interval = setup.samplerIntervalMs ?? 1000;
+  const interval = setup.samplerIntervalMs ?? DEFAULT_SAMPLER_INTERVAL_MS;
   const metrics = setup.metrics
     ? createMetrics({
         ...(setup.toolNames ? { toolNames: setup.toolNames } : {}),

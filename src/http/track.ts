@@ -40,7 +40,7 @@ export function onResponseDone(response: Response, done: () => void, signal?: Ab
           finish();
           controller.close();
         } else {
-          // C (audit + metrics): the bytes written, before they go out (telemetry.ts).
+          // The audit line and metrics count the bytes written, before they go out (telemetry.ts).
           onChunk?.(chunk.value);
           controller.enqueue(chunk.value);
         }

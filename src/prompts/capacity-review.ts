@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { definePrompt } from '../definitions/types.js';
 import { playbookText } from './playbook.js';
 
-export const DEFAULT_HORIZON_DAYS = 30;
+const DEFAULT_HORIZON_DAYS = 30;
 
 export const capacityReviewPrompt = definePrompt({
   name: 'capacity_review',

@@ -10,7 +10,7 @@ import type { Services } from '../definitions/host-services.js';
 import type { PromptDefinition } from '../definitions/types.js';
 import { productCatalogue } from '../catalogue/index.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices } from '../../test/fixtures/fixture-services.js';
 import { capacityReviewPrompt } from './capacity-review.js';
 import { incidentReportPrompt } from './incident-report.js';
 import { investigateDiskFullPrompt } from './investigate-disk-full.js';

@@ -14,7 +14,7 @@ import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { EVIDENCE_RULES, oneLine } from './playbook.js';
 import { ifKnown } from '../util/missing.js';
 
-export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
+const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 const SEVERITY_MEANING: Record<(typeof SEVERITIES)[number], string> = {
   sev1: 'critical: outage or data loss for many users',
   sev2: 'major: significant degradation or a key feature down',
@@ -27,7 +27,7 @@ const severityArg = enumArgument('severity', SEVERITIES, {
   hint: 'sev1 = critical … sev4 = low',
 });
 /** Snapshots embedded in one report. */
-export const MAX_REPORT_SNAPSHOTS = 5;
+const MAX_REPORT_SNAPSHOTS = 5;
 const FINDINGS_PER_SNAPSHOT = 10;
 const CHANGES_SHOWN = 12;
 /** Upper bound of the prompt text (characters). */

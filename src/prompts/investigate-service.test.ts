@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostlensError } from '../contracts/errors.js';
-import { servicesAt } from '../../test/fixtures/services.js';
-import { listServices } from '../diagnostics/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
+import { listServices } from '../diagnostics/systemd-units.js';
 import { investigateServicePrompt } from './investigate-service.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/systemd/', import.meta.url));

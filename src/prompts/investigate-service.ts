@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { definePrompt } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
 import { validUnitName } from '../collectors/systemd.js';
-import { completeUnitNames } from '../diagnostics/services.js';
+import { completeUnitNames } from '../diagnostics/systemd-units.js';
 import { playbookText, symptomArg } from './playbook.js';
 
 export const investigateServicePrompt = definePrompt({

@@ -12,7 +12,7 @@ export const symptomArg = z.string().max(200).optional().describe('what the user
 export const EVIDENCE_RULES =
   'Rules: quote figures with their units and measurement window (windowSec in each result), e.g. "busy 97% over 5 s"; never present a since-boot average as current; do not guess values no tool returned — say what could not be measured. Tools marked "if enabled" belong to toolsets that may be off: skip them when they are not listed.';
 
-export interface PlaybookSpec {
+interface PlaybookSpec {
   goal: string;
   symptom?: string | undefined;
   steps: string[];

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { productCatalogue } from '../catalogue/index.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices } from '../../test/fixtures/fixture-services.js';
 
 /** The canonical values of an enumerated argument, or null for any other argument. */
 function enumValues(field: z.ZodType): string[] | null {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { definePrompt } from '../definitions/types.js';
 
-export const SYMPTOMS = [
+const SYMPTOMS = [
   'slow',
   'high cpu',
   'high load',

@@ -35,7 +35,7 @@ function looksRandom(p: string): boolean {
 }
 
 /** An ssh public key blob: base64 of a length-prefixed key type (`\0\0\0\x0bssh-ed25519…`). */
-export function isSshPublicKeyBlob(t: string): boolean {
+function isSshPublicKeyBlob(t: string): boolean {
   if (!t.startsWith('AAAA') || t.length < 16) return false;
   const head = Buffer.from(t.slice(0, 16), 'base64').toString('latin1');
   return /^\0\0\0[\x03-\x40](?:ssh-|ecdsa-|sk-|rsa-|x509v3-)/.test(head);

@@ -51,7 +51,7 @@ const SAFE_LAST = new Set([
 ]);
 
 /** The words of a key name, lower-cased: `X-Api-Key` → [x, api, key], `dbPassword` → [db, password]. */
-export function keyWords(key: string): string[] {
+function keyWords(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()

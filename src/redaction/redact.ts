@@ -43,22 +43,22 @@ import { isPlainValue } from './redact-keys.js';
 import { redactDirective, redactKeyValues, redactMarkup } from './redact-kv.js';
 import { sliceClock } from '../util/slices.js';
 
-export { REDACTED, type RedactionKind } from './redact-core.js';
+export { REDACTED } from './redact-core.js';
 export { isHighEntropyToken } from './redact-entropy.js';
 
 /** One redaction: what kind of secret and on which line (1-based, of the returned text). Never the value. */
-export interface RedactionFinding {
+interface RedactionFinding {
   kind: RedactionKind;
   line: number;
 }
 
-export interface DetailedRedaction {
+interface DetailedRedaction {
   text: string;
   count: number;
   findings: RedactionFinding[];
 }
 
-export interface RedactOptions {
+interface RedactOptions {
   /** The text is a secret file's content (isSecretFileName): a line holding one bare value is redacted whole. */
   wholeValue?: boolean;
   /** Keep the line count: a private PEM body is masked line for line instead of becoming one line. */

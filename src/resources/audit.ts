@@ -16,15 +16,15 @@ import type { ResourceDefinition, ResourceTemplateDefinition } from '../definiti
 import { parseTime } from '../util/time-arg.js';
 import type { AuditFilter } from '../contracts/audit.js';
 
-export const AUDIT_URI = 'diag://admin/audit';
-export const DEFAULT_AUDIT_LIMIT = 50;
-export const MAX_AUDIT_LIMIT = 500;
+const AUDIT_URI = 'diag://admin/audit';
+const DEFAULT_AUDIT_LIMIT = 50;
+const MAX_AUDIT_LIMIT = 500;
 /** Room kept for the wrapper around the entries within maxResultBytes. */
 const WRAPPER_BYTES = 1024;
 
 const KEYS = new Set(['principal', 'tool', 'outcome', 'since', 'limit']);
 
-export interface AuditQuery {
+interface AuditQuery {
   filter: AuditFilter;
   limit: number;
   shown: Record<string, string>;

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { capabilitiesResource } from './capabilities.js';
 import { findInPath } from '../collectors/capabilities.js';
 

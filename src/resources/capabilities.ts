@@ -6,7 +6,7 @@
 import type { ResourceDefinition } from '../definitions/types.js';
 import { readCapabilities } from '../collectors/capabilities.js';
 
-export const CAPABILITIES_URI = 'diag://local/capabilities';
+const CAPABILITIES_URI = 'diag://local/capabilities';
 
 export const capabilitiesResource: ResourceDefinition = {
   name: 'local-capabilities',

@@ -2,7 +2,7 @@
  * diag://snapshots/{id} and diag://runbooks/{topic} through their template
  * definitions: list, complete, read, and HostlensError for unknown members.
  * The runbooks are checked for what an agent relies on: short, markdown, naming
- * only tools of the catalogue (or planned in it), non-core ones marked as such.
+ * only tools of the catalogue, non-core ones marked as such.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,31 +10,10 @@ import { productCatalogue } from '../catalogue/index.js';
 import { HostlensError } from '../contracts/errors.js';
 import { RUNBOOK_TOPICS } from '../runbooks/index.js';
 import { createSnapshotStore } from '../snapshots/store.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices } from '../../test/fixtures/fixture-services.js';
 import { runbooksTemplate } from './runbooks.js';
 import { snapshotsTemplate } from './snapshots.js';
 
-/** Tools of the design catalogue (shared/design/catalogue.md) not (yet) in this build, and their toolsets. */
-const PLANNED: Record<string, string> = {
-  list_hosts: 'core',
-  find_space_hogs: 'core',
-  list_sockets: 'core',
-  get_process: 'core',
-  list_services: 'core',
-  get_service: 'core',
-  recent_changes: 'core',
-  fleet_triage: 'fleet',
-  search_logs: 'logs',
-  read_log_file: 'logs',
-  get_kernel_events: 'logs',
-  list_containers: 'containers',
-  get_cgroup: 'containers',
-  get_container_logs: 'containers',
-  get_config: 'config',
-  compare_hosts: 'fleet',
-  get_history: 'history',
-  detect_anomalies: 'history',
-};
 const TOOL_WORD = /\b(?:get|list|top|find|triage|capture|diff|search|read|detect|recent|fleet|compare|query|probe)_[a-z_]+\b/g;
 
 function services() {
@@ -107,7 +86,7 @@ describe('diag://runbooks/{topic}', () => {
       let named = 0;
       for (const line of lines) {
         for (const word of line.match(TOOL_WORD) ?? []) {
-          const toolset = built.get(word) ?? PLANNED[word];
+          const toolset = built.get(word);
           assert.ok(toolset, `${topic}: "${word}" is not a tool of the catalogue`);
           named += 1;
           if (toolset !== 'core') assert.match(line, /if enabled|if available|when available/i, `${topic}: ${word} (toolset ${toolset}) must be marked "if enabled": ${line}`);

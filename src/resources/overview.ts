@@ -4,7 +4,7 @@ import { runTriage } from '../diagnostics/triage.js';
 import type { TriageResult } from '../diagnostics/triage.js';
 
 /** A triage older than this is refreshed when the overview is read. */
-export const OVERVIEW_MAX_AGE_MS = 60_000;
+const OVERVIEW_MAX_AGE_MS = 60_000;
 export const OVERVIEW_URI = 'diag://local/overview';
 
 /** Stores a triage as the overview's current result (what diag://local/overview serves). */

@@ -8,7 +8,7 @@ import { networkDrops } from './network-drops.js';
 import { oom } from './oom.js';
 import { serviceCrashloop } from './service-crashloop.js';
 
-export interface Runbook {
+interface Runbook {
   topic: string;
   title: string;
   markdown: string;

@@ -10,11 +10,11 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { productCatalogue } from '../catalogue/index.js';
 import { TOOLSETS } from '../contracts/scopes.js';
-import { MINIMAL_ARGS } from '../../test/e2e/tool-args.js';
+import { exampleArgs } from '../../test/support/tool-examples.js';
 import { buildServer } from './build.js';
 import { jsonBytes } from './budget.js';
-import { createServices } from '../app/host-services.js';
-import type { RunningServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
+import type { RunningServices } from '../app/create-services.js';
 
 const MAX_BYTES = 4096;
 
@@ -40,7 +40,7 @@ describe(`every catalogue tool within maxResultBytes ${MAX_BYTES}, in process`, 
 
   for (const def of productCatalogue.tools) {
     test(`${def.name}: within ${MAX_BYTES} bytes, valid, not an error`, async () => {
-      const args = MINIMAL_ARGS[def.name]?.({ serverPid: process.pid }) ?? {};
+      const args = exampleArgs(def, { serverPid: process.pid });
       const r = await client.callTool({ name: def.name, arguments: args });
       const text = (r.content as Array<{ type: string; text?: string }>).find((c) => c.type === 'text')?.text ?? '';
       assert.notEqual(r.isError, true, `${def.name}: ${text}`);

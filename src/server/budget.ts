@@ -15,7 +15,7 @@ import type { ToolPage } from '../definitions/types.js';
 import { clipString } from '../collectors/read.js';
 import { encodeCursor } from '../tools/paging.js';
 
-export interface Truncated {
+interface Truncated {
   returned: number;
   total: number;
   nextCursor?: string;
@@ -30,7 +30,7 @@ export interface BudgetEnvelope {
   [key: string]: unknown;
 }
 
-export interface BudgetOutcome<E extends BudgetEnvelope> {
+interface BudgetOutcome<E extends BudgetEnvelope> {
   envelope: E;
   /** Serialised size of `envelope` in bytes (UTF-8 JSON). */
   bytes: number;

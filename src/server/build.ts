@@ -15,7 +15,7 @@ import { installTools, toolTable } from './tools.js';
 import { registerReadings } from '../definitions/reader-scope.js';
 
 
-export interface BuildServerOptions {
+interface BuildServerOptions {
   catalogue: Catalogue;
   services: Services;
   toolsets: readonly Toolset[];

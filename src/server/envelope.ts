@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { assessmentSchema } from '../contracts/assessment.js';
 
-export const truncatedSchema = z.object({
+const truncatedSchema = z.object({
   returned: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
   nextCursor: z.string().optional(),

@@ -40,7 +40,7 @@ import {
 } from './jsonrpc-errors.js';
 import type { JsonRpcId } from './jsonrpc-errors.js';
 
-export interface Answer {
+interface Answer {
   /** The HTTP status of a refused HTTP request. */
   status: number;
   /** The JSON-RPC code in an answer to a message (and on a stdio line). */
@@ -80,7 +80,7 @@ export const ANSWERS: Readonly<Record<ErrorCode, Answer>> = {
 };
 
 /** What an `internal` error answers, whatever its message. */
-export const INTERNAL_MESSAGE = 'Internal error';
+const INTERNAL_MESSAGE = 'Internal error';
 
 /** Node's errno codes that say what is wrong; any other errno is `unavailable`. */
 const ERRNO: Readonly<Record<string, ErrorCode>> = {
@@ -119,7 +119,7 @@ export function translate(error: unknown): HostlensError {
 }
 
 /** One line per error in the chain (name, errno code, first line of the message; never a stack), redacted. */
-export function describeForLog(error: unknown, depth = 4): string {
+function describeForLog(error: unknown, depth = 4): string {
   const parts: string[] = [];
   let e: unknown = error;
   for (let i = 0; i < depth && e !== undefined; i += 1) {
@@ -148,7 +148,7 @@ function shownMessage(e: HostlensError): string {
   return e.code === 'internal' ? INTERNAL_MESSAGE : e.message;
 }
 
-export interface ToolErrorOptions {
+interface ToolErrorOptions {
   /** The call's cancellation signal: a call cancelled by its client says so, whatever was thrown. */
   signal?: AbortSignal;
   /** maxResultBytes: the text is kept within it (4 bytes a character at most). */
@@ -215,7 +215,7 @@ export function jsonRpcErrorObject(error: unknown, log?: Logger): { code: number
   return { code: ANSWERS[e.code].rpc, message: shownMessage(e), ...(data !== undefined ? { data } : {}) };
 }
 
-export interface HttpErrorOptions {
+interface HttpErrorOptions {
   /** The JSON-RPC id of the refused request, when it could be read. */
   id?: JsonRpcId;
   /** HTTP headers the refusal carries (Allow, Retry-After, WWW-Authenticate, Connection). */

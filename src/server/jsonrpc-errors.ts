@@ -18,7 +18,7 @@ export const SESSION_NOT_FOUND = -32001;
 
 export type JsonRpcId = string | number | null;
 
-export interface ErrorResponseOptions {
+interface ErrorResponseOptions {
   id?: JsonRpcId;
   data?: unknown;
   headers?: Record<string, string>;
@@ -54,7 +54,7 @@ export function requestIdOf(body: unknown): JsonRpcId {
  * Client-chosen text an error echoes (a method, tool or prompt name, a URI, a header value) is clipped to
  * this many UTF-16 units: a 4 MB name used to come back twice in an 8 MB error body.
  */
-export const ECHO_CHARS = 256;
+const ECHO_CHARS = 256;
 
 /** `s` cut to `max` units with a `…[+N chars]` marker (never splitting a surrogate pair; O(max), not O(length)). */
 export function clipEcho(s: string, max = ECHO_CHARS): string {

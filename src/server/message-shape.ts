@@ -23,7 +23,7 @@
 import { clipEcho } from './jsonrpc-errors.js';
 import type { JsonRpcId } from './jsonrpc-errors.js';
 
-export interface BodyShapeLimits {
+interface BodyShapeLimits {
   /** Containers nested inside one another, the outermost counting 1. */
   maxDepth: number;
   /** Members of one object, elements of one array. */
@@ -185,8 +185,8 @@ export function bodyShapeProblem(text: string, limits: BodyShapeLimits = BODY_SH
  * of event loop and ≈ 100 KB of answer (measured, core toolset), and a batch's messages are all
  * dispatched in the same tick, so 32 of them held the loop ≈ 230 ms and answered 3.1 MB.
  */
-export const HEAVY_BATCH_METHODS: ReadonlySet<string> = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
-export const MAX_HEAVY_PER_BATCH = 4;
+const HEAVY_BATCH_METHODS: ReadonlySet<string> = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+const MAX_HEAVY_PER_BATCH = 4;
 
 /** A parsed 2025-03-26 batch with more heavy requests than MAX_HEAVY_PER_BATCH, as the refusal; null otherwise. */
 export function batchProblem(body: unknown): ShapeRefusal | null {
@@ -216,9 +216,9 @@ export function batchProblem(body: unknown): ShapeRefusal | null {
  *   The spec lets the sender choose any string or integer and sets no length, so this is the server's bound
  *   on a param value: -32602 Invalid params, as for every bound crossed inside params.
  */
-export const MAX_NAME_CHARS = 1_024;
-export const MAX_URI_CHARS = 16_384;
-export const MAX_PROGRESS_TOKEN_CHARS = 256;
+const MAX_NAME_CHARS = 1_024;
+const MAX_URI_CHARS = 16_384;
+const MAX_PROGRESS_TOKEN_CHARS = 256;
 
 function messageEchoProblem(message: unknown): ShapeRefusal | null {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) return null;

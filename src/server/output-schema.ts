@@ -137,7 +137,7 @@ const refBytes = (name: string): number => 19 + name.length;
  * it, until no repetition is worth a reference. A definition is named after the properties it occurs as
  * (defName). Definitions may refer to one another (a repeated part of a repeated part).
  */
-export function share(root: JsonSchema): void {
+function share(root: JsonSchema): void {
   const defs: JsonSchema = isSchema(root.$defs) ? root.$defs : {};
   for (;;) {
     /** Per subschema text: how often it occurs, and the property it occurs as each time. */

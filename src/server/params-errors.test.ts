@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createHttpApp } from '../http/app.js';
 import type { HttpApp } from '../http/app.js';
-import { FIXTURE_HOSTS, servicesAt } from '../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { legacyHeaders, openLegacySession, readResponse } from '../../test/http/helpers.js';
 import { createProductFactory } from '../app/product-factory.js';
 

@@ -12,7 +12,7 @@ import { EVERY_SCOPE, readerWith } from '../definitions/reader-scope.js';
 import { isScope, SCOPES } from '../contracts/scopes.js';
 import type { Scope } from '../contracts/scopes.js';
 
-export type PrincipalKind = 'anonymous' | 'local' | 'static' | 'oauth';
+type PrincipalKind = 'anonymous' | 'local' | 'static' | 'oauth';
 
 export interface Principal {
   /** 'static:<name>' | 'oauth:<iss>#<sub or client_id>' | 'local:uid:<n>' | 'anonymous' */

@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { productCatalogue } from '../catalogue/index.js';
 import { buildServer } from './build.js';
-import { createServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
 
 test('two Services in one process both serve prompts and completions; a prompt argument its build refuses is -32602', async () => {
   const all = [createServices({ startSampler: false }), createServices({ startSampler: false })];

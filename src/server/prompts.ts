@@ -14,9 +14,9 @@ import { redact } from '../redaction/redact.js';
 import { readerOf } from './principal.js';
 
 /** Longest string argument passed on to a prompt (the schemas' own maxima are lower; this holds for any prompt). */
-export const MAX_ARG_CHARS = 500;
+const MAX_ARG_CHARS = 500;
 /** Longest message text a prompt returns. */
-export const MAX_PROMPT_CHARS = 24_000;
+const MAX_PROMPT_CHARS = 24_000;
 
 function clipped(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…[+${text.length - max} chars]` : text;

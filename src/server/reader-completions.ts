@@ -22,7 +22,7 @@ interface CompleteParams {
 const NOTHING = { completion: { values: [], total: 0, hasMore: false } };
 
 /** Whether completing `argument` of `ref` may answer this principal. */
-export function mayComplete(catalogue: Catalogue, index: ScopeIndex, params: CompleteParams, ctx: ServerContext | undefined): boolean {
+function mayComplete(catalogue: Catalogue, index: ScopeIndex, params: CompleteParams, ctx: ServerContext | undefined): boolean {
   const reader = readerOf(ctx?.http?.authInfo);
   const arg = typeof params.argument?.name === 'string' ? params.argument.name : '';
   let from: Record<string, string | null | undefined> | undefined;

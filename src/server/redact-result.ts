@@ -29,7 +29,7 @@ export const SAFE_FIELDS: ReadonlySet<string> = new Set([
 
 const MAX_DEPTH = 64;
 
-export interface RedactedValue<T> {
+interface RedactedValue<T> {
   value: T;
   /** Redactions made by this pass (values already shown as [REDACTED] are not counted again). */
   count: number;

@@ -8,7 +8,8 @@
  * `redactions` counts the values shown as [REDACTED] (before any budget cut).
  * Parts of `data` the definition declares as another tool's reading are
  * withheld from a principal without that tool's scope (reader-scope.ts),
- * before redaction and the budget, so nothing downstream sees them.
+ * before redaction and the budget, so nothing downstream sees them. The
+ * `host` argument is checked here, once for every tool (host-argument.ts).
  */
 import type { ServedTools } from '../diagnostics/triage-next-steps.js';
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
@@ -21,6 +22,7 @@ import { filterParts, withheldWarnings } from '../definitions/reader-scope.js';
 import { readerOf } from './principal.js';
 import { countRedacted, redactValue } from './redact-result.js';
 import { withToolLimits } from './tool-limits.js';
+import { ownArguments } from './host-argument.js';
 import { tenantOf } from './tenant.js';
 
 export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerContext, services: Services, served: ServedTools): Promise<CallToolResult> {
@@ -39,7 +41,8 @@ export async function runTool(tool: ToolDefinition, args: unknown, ctx: ServerCo
   const reader = readerOf(ctx.http?.authInfo);
   try {
     // Per-tool concurrency cap and deadline (tool-limits.ts): the handler's signal also fires at the deadline.
-    const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(args as never, { services, served, signal, progress, reader }), tenantOf(ctx.http?.req));
+    const own = ownArguments(args, services.hostId);
+    const raw = await withToolLimits(tool, services, ctx.mcpReq.signal, (signal) => tool.handler(own as never, { services, served, signal, progress, reader }), tenantOf(ctx.http?.req));
     output = redactOutput(forReader(raw, tool, reader));
   } catch (error) {
     return errorResult(tool.name, error, ctx.mcpReq.signal, services);

@@ -21,7 +21,7 @@ import type { ShapeRefusal } from './message-shape.js';
 import { HostlensError } from '../contracts/errors.js';
 import { jsonRpcErrorObject } from './error-mapping.js';
 
-export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 function refusalLine(r: Pick<ShapeRefusal, 'id' | 'data' | 'message'> & { code: HostlensError['code'] }): string {
   return `${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: jsonRpcErrorObject(new HostlensError(r.code, r.message, { data: r.data })) })}\n`;
@@ -30,7 +30,7 @@ function refusalLine(r: Pick<ShapeRefusal, 'id' | 'data' | 'message'> & { code: 
 export const PARSE_ERROR_LINE = refusalLine({ code: 'parse_error', message: 'Parse error: the line is not valid JSON', id: null });
 
 /** The answer a line gets instead of being passed on, or null to pass it on. */
-export function lineRefusal(text: string): string | null {
+function lineRefusal(text: string): string | null {
   const shape = bodyShapeProblem(text);
   if (shape) return refusalLine(shape);
   let body: unknown;

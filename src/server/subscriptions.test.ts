@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Status } from '../contracts/assessment.js';
 import { productCatalogue } from '../catalogue/index.js';
-import { FIXTURE_HOSTS, servicesAt } from '../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { createWatcher, resourceExists, startOverviewWatch, statusChanges, statusMap } from './subscriptions.js';
 import type { Evaluation, StatusChange } from './subscriptions.js';
 

@@ -34,7 +34,6 @@ import { scopesOf } from './principal.js';
 import { scopeIndex } from '../catalogue/scope-index.js';
 import type { Scope } from '../contracts/scopes.js';
 
-export { OVERVIEW_URI };
 
 /** Default period of the overview watcher (config `overviewCheckSec`). */
 export const DEFAULT_OVERVIEW_CHECK_MS = 5_000;
@@ -43,7 +42,7 @@ export const MAX_SUBSCRIPTIONS_PER_SESSION = 32;
 
 // ---------------------------------------------------------------- change detection
 
-export type StatusMap = ReadonlyMap<string, Status>;
+type StatusMap = ReadonlyMap<string, Status>;
 
 export interface StatusChange {
   key: string;
@@ -86,7 +85,7 @@ export interface Evaluation {
   assessments: ReadonlyArray<Pick<Assessment, 'code' | 'status' | 'evidence'>>;
 }
 
-export interface WatcherOptions<E extends Evaluation> {
+interface WatcherOptions<E extends Evaluation> {
   periodMs: number;
   /** One evaluation of the host (cheap: no windowed wait). */
   evaluate: () => Promise<E>;
@@ -97,7 +96,7 @@ export interface WatcherOptions<E extends Evaluation> {
   onError?: (error: Error) => void;
 }
 
-export interface Watcher {
+interface Watcher {
   start(): void;
   stop(): void;
   /** Runs one evaluation now: the changes it found, or null for the baseline, a skipped overlapping run, or a failure. */
@@ -167,7 +166,7 @@ export function createWatcher<E extends Evaluation>(options: WatcherOptions<E>):
   };
 }
 
-export interface OverviewWatchOptions {
+interface OverviewWatchOptions {
   services: Services;
   periodMs?: number;
   /** Publishes notifications/resources/updated for a URI (the HTTP app's `notify.resourceUpdated`). */

@@ -32,9 +32,9 @@
  */
 
 /** The tenant of calls that did not come over HTTP (stdio, in-process). */
-export const STDIO_TENANT = 'stdio';
+const STDIO_TENANT = 'stdio';
 
-export interface TenantFacts {
+interface TenantFacts {
   /** Principal.id after authentication. */
   principal: string;
   /** Whether the server authenticates (tokens or OAuth). */

@@ -37,13 +37,13 @@ import type { Services } from '../definitions/host-services.js';
 export const DEFAULT_TOOL_CONCURRENCY = 4;
 export const DEFAULT_TOOL_TIMEOUT_SEC = 30;
 /** Waiting calls per tool, as a multiple of toolConcurrency. */
-export const QUEUE_FACTOR = 16;
+const QUEUE_FACTOR = 16;
 /** Waiting calls per tool and tenant, as a multiple of toolConcurrency. */
-export const TENANT_QUEUE_FACTOR = 4;
+const TENANT_QUEUE_FACTOR = 4;
 /** How long a handler that ignores its aborted signal may keep its slot. */
 export const SLOT_HOLD_MS = 5_000;
 /** The tenant of calls made without one (stdio, in-process). */
-export const DEFAULT_TENANT = 'stdio';
+const DEFAULT_TENANT = 'stdio';
 
 interface Waiter {
   grant(): void;

@@ -3,7 +3,8 @@
  * /proc/sys tree pages a long list to the end through cursors (each key
  * exactly once, every result within the budget); foreign and garbage cursors
  * are tool errors naming the cursor; the shared tool table answers the same
- * to every server built from it.
+ * to every server built from it; the `host` argument is published and checked
+ * by the server for every tool, before its handler runs.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,11 +15,14 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, ProtocolError } from '@modelcontextprotocol/server';
 import type { Catalogue } from '../definitions/types.js';
 import { buildServer } from './build.js';
-import { createServices } from '../app/host-services.js';
-import type { RunningServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
+import type { RunningServices } from '../app/create-services.js';
 import { getSysctl } from '../tools/get-sysctl.js';
 import type { ToolDefinition } from '../definitions/types.js';
 import { jsonBytes } from './budget.js';
+import { exampleArgs } from '../../test/support/tool-examples.js';
+import { productCatalogue } from '../catalogue/index.js';
+import { TOOLSETS } from '../contracts/scopes.js';
 
 const KEYS = 300;
 const MAX_BYTES = 4096;
@@ -180,5 +184,79 @@ describe('tool errors are redacted like results', () => {
       services.stop();
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the host argument: published for every tool, checked once by the server', () => {
+  let services: RunningServices;
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'hostlens-host-arg-'));
+    services = createServices({ root, startSampler: false, changeWatch: false });
+  });
+  after(() => {
+    services.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function clientFor(catalogue: Catalogue): Promise<Client> {
+    const server = buildServer({ catalogue, services, toolsets: [...TOOLSETS], name: 'host-arg', version: '0' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    const client = new Client({ name: 'host-arg', version: '0' });
+    await client.connect(b);
+    return client;
+  }
+
+  test('every tool of the catalogue lists an optional host of at most 128 characters, though no definition declares one', async () => {
+    const client = await clientFor({ tools: productCatalogue.tools, resources: [], prompts: [] });
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, productCatalogue.tools.length);
+    for (const t of tools) {
+      const host = (t.inputSchema.properties as Record<string, { type?: string; maxLength?: number; description?: string }>).host;
+      assert.deepEqual([host?.type, host?.maxLength], ['string', 128], `${t.name} publishes host`);
+      assert.match(host?.description ?? '', /"local"/);
+      assert.ok(!(t.inputSchema.required ?? []).includes('host'), `${t.name}: host is optional`);
+      assert.ok(!('host' in (productCatalogue.tools.find((d) => d.name === t.name)?.input.shape ?? {})), `${t.name}: the definition leaves host to the server`);
+    }
+    await client.close();
+  });
+
+  test('every tool of the catalogue, called with its example and another host, answers the same tool error', async () => {
+    const client = await clientFor({ tools: productCatalogue.tools, resources: [], prompts: [] });
+    for (const def of productCatalogue.tools) {
+      const r = await client.callTool({ name: def.name, arguments: { ...exampleArgs(def, { serverPid: process.pid }), host: 'elsewhere' } });
+      assert.deepEqual([r.isError, r.content], [true, [{ type: 'text', text: 'unknown host "elsewhere": only "local" is available' }]], def.name);
+    }
+    await client.close();
+  });
+
+  test('another host is the same tool error for any tool and its handler never runs; "local" and no host reach it without host', async () => {
+    const { z } = await import('zod');
+    const { defineTool } = await import('../definitions/types.js');
+    const seen: unknown[] = [];
+    const spy = defineTool({
+      name: 'host_spy',
+      title: 'test',
+      description: 'records the arguments its handler gets',
+      toolset: 'core',
+      input: z.object({ n: z.number().optional() }).strict(),
+      data: z.object({}),
+      handler: async (args) => {
+        seen.push(args);
+        return { data: {} };
+      },
+      render: () => '',
+    });
+    const client = await clientFor({ tools: [spy] as unknown as ToolDefinition[], resources: [], prompts: [] });
+    const other = await client.callTool({ name: 'host_spy', arguments: { host: 'elsewhere', n: 1 } });
+    assert.equal(other.isError, true);
+    assert.deepEqual(other.content, [{ type: 'text', text: 'unknown host "elsewhere": only "local" is available' }]);
+    assert.deepEqual(seen, [], 'the handler did not run');
+    const long = await client.callTool({ name: 'host_spy', arguments: { host: 'x'.repeat(129) } });
+    assert.match((long.content as Array<{ text: string }>)[0]!.text, /Input validation error.*host/s);
+    for (const args of [{ host: 'local', n: 2 }, { n: 3 }]) assert.notEqual((await client.callTool({ name: 'host_spy', arguments: args })).isError, true);
+    assert.deepEqual(seen, [{ n: 2 }, { n: 3 }], 'handlers get their own arguments only');
+    await client.close();
   });
 });

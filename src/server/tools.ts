@@ -29,10 +29,10 @@ import { compactOutputSchema, withoutDefaultDialect } from './output-schema.js';
 import { runTool } from './run-tool.js';
 import { createToolRegistry } from './sdk-patches/tool-registry.js';
 import type { ToolRegistry } from './sdk-patches/tool-registry.js';
+import { publishedInput } from './host-argument.js';
 
-export { runTool } from './run-tool.js';
 
-export interface ToolTable {
+interface ToolTable {
   /** The enabled tools by name. */
   entries: Map<string, ToolDefinition>;
   /** Tools of disabled toolsets: name → toolset. */
@@ -97,7 +97,7 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
       continue;
     }
     // What tools/list shows and tools/call projects against is compacted (output-schema.ts); results are still validated with zod.
-    registry.register(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) }, compactOutputSchema);
+    registry.register(tool.name, { title: tool.title, description: tool.description, inputSchema: publishedInput(tool), outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) }, compactOutputSchema);
     entries.set(tool.name, tool);
   }
   const served: ServedTools = new Map([...entries].map(([name, tool]) => [name, tool.input as z.ZodType]));

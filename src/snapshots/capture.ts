@@ -22,7 +22,7 @@ import { findingKey, rankFindings } from './figures.js';
 import type { SnapshotBundle, SnapshotFinding, SnapshotSection } from './store.js';
 
 /** Processes kept per top list in a bundle. */
-export const SNAPSHOT_TOP_PROCESSES = 10;
+const SNAPSHOT_TOP_PROCESSES = 10;
 /** Cgroups kept in the pressure section. */
 const SNAPSHOT_TOP_CGROUPS = 5;
 /** Warnings kept in a bundle. */
@@ -45,7 +45,7 @@ export const SECTION_SOURCES: Readonly<Record<string, string>> = {
   processesByMemory: 'top_processes',
 };
 
-export interface CaptureOptions {
+interface CaptureOptions {
   /** The tools the server serves: the triage section's next steps name only these. */
   servedTools: ServedTools;
   label?: string | null;
@@ -62,7 +62,7 @@ interface Reading {
   warnings?: string[];
 }
 
-export type CapturedBundle = Omit<SnapshotBundle, 'id'>;
+type CapturedBundle = Omit<SnapshotBundle, 'id'>;
 
 type Attempt<T> = { value: T } | { error: unknown };
 
@@ -180,7 +180,7 @@ function mergeWarnings(list: ReadonlyArray<{ section: string; text: string }>): 
 }
 
 /** Warning and critical assessments, one per subject, worst first (each naming its section when known). */
-export function findingsOf(assessments: ReadonlyArray<Assessment & { section?: string }>): SnapshotFinding[] {
+function findingsOf(assessments: ReadonlyArray<Assessment & { section?: string }>): SnapshotFinding[] {
   const seen = new Set<string>();
   const ranked = rankFindings(assessments.filter((a) => a.status === 'warning' || a.status === 'critical'));
   const out: SnapshotFinding[] = [];

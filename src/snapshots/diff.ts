@@ -8,7 +8,7 @@ import { figuresOf, findingKey } from './figures.js';
 import type { Figure } from './figures.js';
 import type { SnapshotBundle, SnapshotFinding } from './store.js';
 
-export interface FigureChange {
+interface FigureChange {
   path: string;
   before: number | null;
   after: number | null;
@@ -19,14 +19,14 @@ export interface FigureChange {
   significance: number;
 }
 
-export interface StatusChange {
+interface StatusChange {
   code: string;
   subject: string | null;
   before: Status;
   after: Status;
 }
 
-export interface SnapshotDiff {
+interface SnapshotDiff {
   elapsedSec: number;
   changed: FigureChange[];
   newFindings: SnapshotFinding[];

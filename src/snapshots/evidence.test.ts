@@ -17,10 +17,10 @@ import { productCatalogue } from '../catalogue/index.js';
 import { registerReadings, readerWith } from '../definitions/reader-scope.js';
 import { captureSnapshot } from '../tools/capture-snapshot.js';
 import { diffSnapshotsTool } from '../tools/diff-snapshots.js';
-import { fixtureServices, servicesAt } from '../../test/fixtures/services.js';
+import { fixtureServices, servicesAt } from '../../test/fixtures/fixture-services.js';
 import { significance } from './diff.js';
 import { unitOf } from './figures.js';
-import { createSnapshotStore, SNAPSHOT_ID_PATTERN } from './store.js';
+import { createSnapshotStore, DEFAULT_SNAPSHOT_MAX_BYTES, DEFAULT_SNAPSHOT_MAX_COUNT, SNAPSHOT_ID_PATTERN } from './store.js';
 import type { SnapshotBundle } from './store.js';
 
 const ctx = (services: Services): ToolContext => ({ services, served: new Map(), signal: new AbortController().signal, progress: async () => undefined });
@@ -52,7 +52,7 @@ describe('capture_snapshot and diff_snapshots over recorded hosts', { timeout: 6
     assert.equal(b.data.summary.findings[0]?.status, 'critical');
     assert.deepEqual(b.data.summary.failedSections, []);
     assert.equal(a.data.summary.overall, 'warning');
-    assert.deepEqual(b.data.stored, { count: 2, bytes: a.data.sizeBytes + b.data.sizeBytes, maxCount: 20, maxBytes: 4 * 1024 * 1024 });
+    assert.deepEqual(b.data.stored, { count: 2, bytes: a.data.sizeBytes + b.data.sizeBytes, maxCount: DEFAULT_SNAPSHOT_MAX_COUNT, maxBytes: DEFAULT_SNAPSHOT_MAX_BYTES });
     assert.deepEqual(b.data.evicted, []);
     assert.equal(b.windowSec, 10, 'rates over the fixture sampler window');
     // The result matches the tool's declared envelope (what the e2e test checks over HTTP).

@@ -5,8 +5,6 @@
  */
 import type { SnapshotBundle, SnapshotStore } from './store.js';
 
-export const SNAPSHOT_ALIASES = ['latest', 'previous'] as const;
-
 /** "snap_abc… ("label", 2026-…), … (N stored)" or a hint to capture one. */
 export function describeStored(store: SnapshotStore, max = 5): string {
   const list = store.list();
@@ -16,7 +14,7 @@ export function describeStored(store: SnapshotStore, max = 5): string {
 }
 
 /** The id a reference points at, or null. */
-export function resolveSnapshotId(store: SnapshotStore, ref: string): string | null {
+function resolveSnapshotId(store: SnapshotStore, ref: string): string | null {
   const list = store.list();
   if (ref === 'latest') return list[0]?.id ?? null;
   if (ref === 'previous') return list[1]?.id ?? null;

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSnapshotStore, newSnapshotId, SNAPSHOT_ID_PATTERN } from './store.js';
+import { createSnapshotStore, DEFAULT_SNAPSHOT_MAX_BYTES, DEFAULT_SNAPSHOT_MAX_COUNT, newSnapshotId, SNAPSHOT_ID_PATTERN } from './store.js';
 import { isHostlensError } from '../contracts/errors.js';
 import type { SnapshotBundle } from './store.js';
 
@@ -44,7 +44,7 @@ describe('snapshot store', () => {
     assert.equal(got?.label, 'first');
     assert.deepEqual(JSON.parse(store.json(second.meta.id) ?? 'null'), { id: second.meta.id, ...secondBundle });
     assert.equal(first.meta.sizeBytes, Buffer.byteLength(store.json(first.meta.id) ?? ''));
-    assert.deepEqual(second.stored, { count: 2, bytes: first.meta.sizeBytes + second.meta.sizeBytes, maxCount: 20, maxBytes: 4 * 1024 * 1024 });
+    assert.deepEqual(second.stored, { count: 2, bytes: first.meta.sizeBytes + second.meta.sizeBytes, maxCount: DEFAULT_SNAPSHOT_MAX_COUNT, maxBytes: DEFAULT_SNAPSHOT_MAX_BYTES });
     assert.equal(store.get('snap_aaaaaaaaaa'), undefined);
     // A returned bundle is a copy: changing it does not change the store.
     (got as SnapshotBundle).label = 'changed';

@@ -65,14 +65,14 @@ export interface SnapshotMeta {
   sections: Record<string, { source: string | null; status: Status }>;
 }
 
-export interface StoreStats {
+interface StoreStats {
   count: number;
   bytes: number;
   maxCount: number;
   maxBytes: number;
 }
 
-export interface AddResult {
+interface AddResult {
   meta: SnapshotMeta;
   evicted: Array<Pick<SnapshotMeta, 'id' | 'label' | 'capturedAt'>>;
   stored: StoreStats;

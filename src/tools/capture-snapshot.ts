@@ -5,10 +5,10 @@ import { STATUSES } from '../contracts/assessment.js';
 import { captureBundle } from '../snapshots/capture.js';
 import { bundleForReader } from '../definitions/snapshot-view.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
-import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+import { fmtBytes, lines, windowSecField } from './common.js';
 import { ifKnown } from './common.js';
 
-export const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
+const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
 const SUMMARY_FINDINGS = 10;
 
 const status = z.enum(STATUSES);
@@ -23,7 +23,7 @@ const findingSchema = z.object({
 export { findingSchema as snapshotFindingSchema };
 
 /** Labels are shown to people and agents: printable text only (no control or format characters). */
-export const labelField = z
+const labelField = z
   .string()
   .min(1)
   .max(80)
@@ -38,7 +38,7 @@ export const captureSnapshot = defineTool({
     'Runs the standard sweep (triage, CPU, memory, filesystems, disk I/O, network, PSI, limits, top 10 processes by CPU and by memory) and stores it as an evidence bundle in memory, read as diag://snapshots/{id} (a resource_link is returned). Use it at the start of an investigation, before and after a change (compare with diff_snapshots), and to ground an incident_report in figures. Returns snapshotId, the overall status and the top 10 findings. The store keeps the newest 20 snapshots / 4 MiB of JSON, evicting the oldest (listed in `evicted`); lost on restart.',
   toolset: 'core',
   annotations: { idempotentHint: false },
-  input: z.object({ host: hostField, label: labelField, windowSec: windowSecField }).strict(),
+  input: z.object({ label: labelField, windowSec: windowSecField }).strict(),
   data: z.object({
     snapshotId: z.string(),
     /** diag://snapshots/<id>: read it for the whole bundle (JSON) */
@@ -64,8 +64,7 @@ export const captureSnapshot = defineTool({
     /** older snapshots removed to make room */
     evicted: z.array(z.object({ id: z.string(), label: z.string().nullable(), capturedAt: z.string() })),
   }),
-  async handler({ host, label, windowSec }, { services, signal, progress, served, reader = EVERY_SCOPE }) {
-    checkHost(host);
+  async handler({ label, windowSec }, { services, signal, progress, served, reader = EVERY_SCOPE }) {
     const captured = await captureBundle(services, { servedTools: served, label: label ?? null, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
     let added;
     try {

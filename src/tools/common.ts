@@ -1,24 +1,13 @@
-/** Input fields and text-rendering helpers shared by the tool definitions. */
+/** Input fields and text-rendering helpers shared by the tool definitions (`host` is the server's: server/host-argument.ts). */
 import { z } from 'zod';
-import { HostlensError } from '../contracts/errors.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { NA, show } from '../util/missing.js';
 
 // The tools print missing values the way every other layer does; definitions import them from here.
 export { NA, fmtProc, ifKnown, show } from '../util/missing.js';
 
-/**
- * Inventory id of the host to inspect; only "local" (this machine, the default) exists for now. Every tool
- * takes it, so the server instructions say this once instead of a description in each inputSchema.
- */
-export const hostField = z.string().max(128).optional();
-
 /** The sampler, the window and progress are explained once in the server instructions (app/product-factory.ts). */
 export const windowSecField = z.number().min(0.2).max(10).optional().describe('seconds to measure afresh (omit: instant, from the 1 Hz sampler)');
-
-export function checkHost(host: string | undefined): void {
-  if (host !== undefined && host !== 'local') throw new HostlensError('invalid_argument', `unknown host "${host.slice(0, 64)}": only "local" is available`);
-}
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { anomaliesDataSchema, anomaliesHeader, anomalyRanges, assessAnomalies, coverageWarning, MIN_POINTS, rankAnomalies } from '../diagnostics/anomalies.js';
-import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { lines, renderAssessments } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 const time = (what: string) => z.string().min(1).max(64).describe(`${what}: "now", "-10m", "-2h" or RFC 3339; within 24 h`);
@@ -15,16 +15,15 @@ export const detectAnomalies = defineTool({
   toolset: 'history',
   input: z
     .object({
-      host: hostField,
       window: rangeInput('incident window', 'now').describe('the period to examine, e.g. {"since": "-10m"}'),
       baseline: rangeInput('baseline', 'the window start').optional().describe('the normal period to compare with (default: as long as the window, right before it)'),
       limit: z.number().int().min(1).max(50).optional().describe('ranked metrics per page (default 10)'),
       cursor: cursorField,
     })
     .strict(),
+  examples: [{ args: { window: { since: '-1m' } } }],
   data: anomaliesDataSchema,
-  async handler({ host, window, baseline, limit, cursor }, { services }) {
-    checkHost(host);
+  async handler({ window, baseline, limit, cursor }, { services }) {
     const history = services.sampler.history;
     const ranges = anomalyRanges(history, window, baseline, Date.now());
     const r = rankAnomalies(history, ranges);

@@ -36,6 +36,7 @@ export const diffSnapshotsTool = defineTool({
       cursor: cursorField,
     })
     .strict(),
+  examples: [{ args: { a: 'latest', b: 'latest' }, why: 'needs a stored snapshot: call capture_snapshot first, else a tool error says none is stored' }],
   data: z.object({
     a: side,
     b: side,

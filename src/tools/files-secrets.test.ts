@@ -17,8 +17,8 @@ import type { ToolDefinition } from '../definitions/types.js';
 import { decodeLine, MAX_LINE_BYTES } from '../collectors/log-lines.js';
 import { redactDetailed, redactDetailedSliced } from '../redaction/redact.js';
 import { buildServer } from '../server/build.js';
-import { createServices } from '../app/host-services.js';
-import type { RunningServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
+import type { RunningServices } from '../app/create-services.js';
 import { getConfig } from './get-config.js';
 import { readLogFileTool } from './read-log-file.js';
 

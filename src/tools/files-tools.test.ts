@@ -14,11 +14,11 @@ import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { PLANTED, makeFileTree, writeHugeLog } from '../../test/fixtures/files/tree.js';
 import type { FileTree } from '../../test/fixtures/files/tree.js';
 import type { ResourceTemplateDefinition, ToolDefinition } from '../definitions/types.js';
-import { configTemplate } from '../resources/config.js';
+import { configTemplate } from '../resources/config-file.js';
 import type { Catalogue } from '../definitions/types.js';
 import { buildServer } from '../server/build.js';
-import { createServices } from '../app/host-services.js';
-import type { RunningServices } from '../app/host-services.js';
+import { createServices } from '../app/create-services.js';
+import type { RunningServices } from '../app/create-services.js';
 import { getConfig } from './get-config.js';
 import { readLogFileTool } from './read-log-file.js';
 

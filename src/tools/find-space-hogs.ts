@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
-import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { fmtBytes, lines } from './common.js';
 import { fmtProc } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -16,7 +16,6 @@ export const findSpaceHogsTool = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       path: z.string().min(1).max(4096).describe('absolute directory inside a scan root, e.g. /var'),
       depth: z.number().int().min(1).max(3).optional().describe('levels listed below path (default 2)'),
       limit: z.number().int().min(1).max(100).optional().describe(`entries per page (default ${DEFAULT_LIMIT})`),
@@ -24,9 +23,9 @@ export const findSpaceHogsTool = defineTool({
       cursor: cursorField,
     })
     .strict(),
+  examples: [{ args: { path: '/tmp' } }],
   data: spaceDataSchema,
-  async handler({ host, path, depth, limit, timeoutMs, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ path, depth, limit, timeoutMs, cursor }, { services, signal, progress }) {
     const d = depth ?? 2;
     const r = await findSpaceHogs(services, { path, depth: d, timeoutMs: timeoutMs ?? 2000, deletedLimit: DELETED_LIMIT, signal, progress });
     const page = paginate(r.data.entries, { limit: limit ?? DEFAULT_LIMIT, cursor, query: { path, depth: d } });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
-import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments } from './common.js';
 import { ifKnown, show } from './common.js';
 
 const DEFAULT_WINDOW_SEC = 1;
@@ -22,14 +22,13 @@ export const getCgroup = defineTool({
   toolset: 'containers',
   input: z
     .object({
-      host: hostField,
       target,
       windowSec: z.number().min(0.2).max(10).optional().describe(`seconds between the two CPU readings (default ${DEFAULT_WINDOW_SEC})`),
     })
     .strict(),
+  examples: [{ args: ({ serverPid }) => ({ target: { pid: serverPid } }), why: "the server's own cgroup exists wherever it runs" }],
   data: cgroupDataSchema,
-  async handler({ host, target: t, windowSec }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ target: t, windowSec }, { services, signal, progress }) {
     const r = await measureCgroup(services, t, { windowSec: windowSec ?? DEFAULT_WINDOW_SEC, signal, progress });
     return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
   },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
-import { configDataSchema, readConfig } from '../diagnostics/config.js';
-import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { configDataSchema, readConfig } from '../diagnostics/config-file.js';
+import { fmtBytes, lines } from './common.js';
 
 export const getConfig = defineTool({
   name: 'get_config',
@@ -12,14 +12,13 @@ export const getConfig = defineTool({
   toolset: 'config',
   input: z
     .object({
-      host: hostField,
       path: z.string().min(1).max(4096).describe('absolute path of the file, e.g. /etc/nginx/nginx.conf; must match a configFiles glob after realpath'),
       fromLine: z.number().int().min(1).max(10_000_000).optional().describe('first line to return (1-based, default 1); use lines.to + 1 of a clipped result to continue'),
     })
     .strict(),
+  examples: [{ args: { path: '/etc/hostname' } }],
   data: configDataSchema,
-  async handler({ host, path, fromLine }, { services, signal }) {
-    checkHost(host);
+  async handler({ path, fromLine }, { services, signal }) {
     const r = await readConfig(services, path, fromLine ?? 1, signal);
     if ('error' in r) throw new HostlensError('not_found', r.error);
     return { data: r.data, warnings: r.warnings };

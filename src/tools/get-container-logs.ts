@@ -3,7 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { CONTAINER_REF, containerLogsDataSchema, inspectContainer, readContainerLogs } from '../diagnostics/container-logs.js';
 import { connectRuntime, noRuntime } from '../diagnostics/containers.js';
 import { parseTime } from '../util/time-arg.js';
-import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { lines, renderAssessments } from './common.js';
 import { ifKnown, show } from './common.js';
 
 export const getContainerLogs = defineTool({
@@ -15,16 +15,15 @@ export const getContainerLogs = defineTool({
   scope: 'hostlens:logs',
   input: z
     .object({
-      host: hostField,
       container: z.string().min(1).max(128).regex(CONTAINER_REF).describe('id prefix or name (from list_containers), e.g. "web"'),
       since: z.string().max(64).optional().describe('"-15m", "-2h", "-1d" or RFC 3339'),
       tail: z.number().int().min(1).max(1000).optional().describe('newest lines to return (default 100)'),
       grep: z.string().min(1).max(200).optional().describe('case-insensitive literal substring (no regex)'),
     })
     .strict(),
+  examples: [{ args: { container: 'web' }, why: 'without a container engine the answer is available: false, not an error' }],
   data: containerLogsDataSchema,
-  async handler({ host, container, since, tail, grep }, { services, signal }) {
-    checkHost(host);
+  async handler({ container, since, tail, grep }, { services, signal }) {
     const sinceMs = since === undefined ? null : parseTime(since, Date.now(), 'since');
     const opts = { signal };
     const rt = await connectRuntime(services, opts);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { cpuDataSchema, readCpu } from '../diagnostics/cpu.js';
-import { checkHost, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { fmtPct, lines, renderAssessments, windowSecField } from './common.js';
 import { ifKnown, show } from './common.js';
 
 export const getCpu = defineTool({
@@ -12,14 +12,12 @@ export const getCpu = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       windowSec: windowSecField,
       perCore: z.boolean().optional().describe('add a per-CPU breakdown (default false)'),
     })
     .strict(),
   data: cpuDataSchema,
-  async handler({ host, windowSec, perCore }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ windowSec, perCore }, { services, signal, progress }) {
     const r = await readCpu(services, { ...(windowSec !== undefined ? { windowSec } : {}), perCore: perCore ?? false, signal, progress });
     return { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { diskIoDataSchema, readDiskIo } from '../diagnostics/disks.js';
-import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField } from './common.js';
 import { fmtBytesPerSec, ifKnown } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
@@ -17,7 +17,6 @@ export const getDiskIo = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       windowSec: windowSecField,
       devices: z.array(z.string().max(64)).max(64).optional().describe('only these kernel device names, e.g. "sda", "dm-0" (/dev/ prefix accepted); default all'),
       limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`devices per page (default ${DEFAULT_LIMIT})`),
@@ -25,8 +24,7 @@ export const getDiskIo = defineTool({
     })
     .strict(),
   data: diskIoDataSchema,
-  async handler({ host, windowSec, devices, limit, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ windowSec, devices, limit, cursor }, { services, signal, progress }) {
     const r = await readDiskIo(services, { ...(windowSec !== undefined ? { windowSec } : {}), ...(devices ? { devices } : {}), signal, progress });
     // readDiskIo warns itself when it listed only the busiest MAX_DEVICES.
     const p = pageList(r.data.devices, 'devices', { limit: limit ?? DEFAULT_LIMIT, cursor, query: { devices: devices ?? null } }, r.truncated);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { filesystemsDataSchema, readFilesystemHealth } from '../diagnostics/filesystems.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 import { fmtPct } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
@@ -17,7 +17,6 @@ export const getFilesystems = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       includePseudo: z.boolean().optional().describe('include pseudo and image filesystems (default false)'),
       mount: z.string().min(1).max(4096).optional().describe('only this mount point, e.g. "/var"'),
       limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`mounts per page (default ${DEFAULT_LIMIT})`),
@@ -25,8 +24,7 @@ export const getFilesystems = defineTool({
     })
     .strict(),
   data: filesystemsDataSchema,
-  async handler({ host, includePseudo, mount, limit, cursor }, { services }) {
-    checkHost(host);
+  async handler({ includePseudo, mount, limit, cursor }, { services }) {
     const r = readFilesystemHealth(services, { ...(includePseudo !== undefined ? { includePseudo } : {}), ...(mount !== undefined ? { mount } : {}) });
     const p = pageList(r.data.mounts, 'mounts', { limit: limit ?? DEFAULT_LIMIT, cursor, query: { includePseudo: includePseudo ?? false, mount: mount ?? null } }, r.truncated);
     return {

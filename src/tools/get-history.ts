@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { historyDataSchema, readHistory } from '../diagnostics/history.js';
-import { checkHost, hostField, lines } from './common.js';
+import { lines } from './common.js';
 import { show } from './common.js';
 
 const timeField = (what: string) =>
@@ -15,7 +15,6 @@ export const getHistory = defineTool({
   toolset: 'history',
   input: z
     .object({
-      host: hostField,
       metrics: z.array(z.string().min(1).max(200)).min(1).max(10).optional().describe('exact metric names; omit to list them'),
       since: timeField('start of the range (default "-15m")').optional(),
       until: timeField('end of the range (default now)').optional(),
@@ -23,8 +22,7 @@ export const getHistory = defineTool({
     })
     .strict(),
   data: historyDataSchema,
-  async handler({ host, ...q }, { services }) {
-    checkHost(host);
+  async handler(q, { services }) {
     const r = readHistory(services, q);
     return { data: r.data, warnings: r.warnings };
   },

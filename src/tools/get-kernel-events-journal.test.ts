@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ToolContext } from '../definitions/types.js';
 import { buildJournal } from '../../test/fixtures/journal/build.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { getKernelEvents } from './get-kernel-events.js';
 
 const BTIME = 1_795_251_600; // 2026-11-21T09:00:00Z, the second boot

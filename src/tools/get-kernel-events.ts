@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { KERNEL_EVENT_KINDS } from '../diagnostics/kernel-events.js';
 import { collectKernelEvents, kernelEventsDataSchema, presentKernelEvents } from '../diagnostics/kernel-report.js';
-import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { lines, renderAssessments } from './common.js';
 import { show } from './common.js';
 import { renderMore } from './list-page.js';
 import { cursorField, paginate } from './paging.js';
@@ -15,7 +15,6 @@ export const getKernelEvents = defineTool({
   toolset: 'logs',
   input: z
     .object({
-      host: hostField,
       since: z.string().max(64).optional().describe('"-15m", "-2h", "-1d" or RFC 3339, ≤ 7 d back; default "-24h"'),
       kinds: z.array(z.enum(KERNEL_EVENT_KINDS)).max(KERNEL_EVENT_KINDS.length).optional().describe('only these kinds in the events list; default all'),
       limit: z.number().int().min(1).max(200).optional().describe('events per page (default 50)'),
@@ -24,7 +23,6 @@ export const getKernelEvents = defineTool({
     .strict(),
   data: kernelEventsDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
     const query = { since: args.since ?? '-24h', kinds: args.kinds ? [...new Set(args.kinds)].sort() : [] };
     const r = await collectKernelEvents(services, query, signal);
     const p = paginate(r.matched, { limit: args.limit ?? 50, cursor: args.cursor, query: { ...query, limit: args.limit ?? 50 } });

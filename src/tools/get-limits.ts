@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { limitsDataSchema, readLimitsHealth } from '../diagnostics/limits.js';
-import { checkHost, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { fmtPct, lines, renderAssessments } from './common.js';
 import { fmtProc, show } from './common.js';
 
 export const getLimits = defineTool({
@@ -10,10 +10,9 @@ export const getLimits = defineTool({
   description:
     'How close the host is to the limits behind EMFILE/ENFILE, EAGAIN on fork, "nf_conntrack: table full" or EADDRNOTAVAIL: open files (fs/file-nr vs fs.file-max), pids and threads (vs kernel.pid_max and threads-max), this process\'s cgroup pids.max, nf_conntrack entries, ephemeral ports (an upper-bound ESTIMATE from TCP sockets in use + TIME_WAIT vs ip_local_port_range), inotify limits, and the 10 processes holding the most fds with their soft limit. Each with usedPct and an assessment. Cheap, no window.',
   toolset: 'core',
-  input: z.object({ host: hostField }).strict(),
+  input: z.object({}).strict(),
   data: limitsDataSchema,
-  async handler({ host }, { services }) {
-    checkHost(host);
+  async handler(_args, { services }) {
     const r = readLimitsHealth(services);
     return { data: r.data, assessments: r.assessments, warnings: r.warnings };
   },

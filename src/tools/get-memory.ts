@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { memoryDataSchema, readMemory } from '../diagnostics/memory.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 import { fmtPct, ifKnown, show } from './common.js';
 
 export const getMemory = defineTool({
@@ -10,10 +10,9 @@ export const getMemory = defineTool({
   description:
     'Memory in bytes: total, available (MemAvailable: usable without swapping), used, page cache, buffers, shmem, slab, dirty, committed vs commit limit; swap used, swap-in/out pages per second, major faults per second, OOM kills (since boot and in the window); this process\'s cgroup usage vs its memory limit. availablePct already accounts for a tighter cgroup limit.',
   toolset: 'core',
-  input: z.object({ host: hostField }).strict(),
+  input: z.object({}).strict(),
   data: memoryDataSchema,
-  async handler({ host }, { services }) {
-    checkHost(host);
+  async handler(_args, { services }) {
     const r = readMemory(services);
     return { data: r.data, ...(r.windowSec !== undefined ? { windowSec: r.windowSec } : {}), assessments: r.assessments, warnings: r.warnings };
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { networkDataSchema, readNetwork } from '../diagnostics/network.js';
-import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField } from './common.js';
 import { NA, fmtBytesPerSec, ifKnown, show } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
@@ -17,15 +17,13 @@ export const getNetwork = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       windowSec: windowSecField,
       limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe(`interfaces per page (default ${DEFAULT_LIMIT})`),
       cursor: cursorField,
     })
     .strict(),
   data: networkDataSchema,
-  async handler({ host, windowSec, limit, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ windowSec, limit, cursor }, { services, signal, progress }) {
     const r = await readNetwork(services, { ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
     // readNetwork warns itself when it listed only the busiest MAX_INTERFACES.
     const p = pageList(r.data.interfaces, 'interfaces', { limit: limit ?? DEFAULT_LIMIT, cursor, query: {} }, r.truncated);

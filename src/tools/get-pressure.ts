@@ -5,7 +5,7 @@ import { readPressure } from '../collectors/pressure.js';
 import { roundTo } from '../collectors/read.js';
 import { buildPressureDetail, pressureDetailSchema, pressureWindow, readPressureDetail } from '../diagnostics/pressure-detail.js';
 import type { PressureDetail } from '../diagnostics/pressure-detail.js';
-import { checkHost, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { lines, renderAssessments, windowSecField } from './common.js';
 import { NA, show } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
@@ -29,15 +29,13 @@ export const getPressure = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       windowSec: windowSecField,
       topCgroups: z.number().int().min(0).max(TOP_MAX).optional().describe(`stalled cgroups per page (default ${TOP_DEFAULT})`),
       cursor: cursorField,
     })
     .strict(),
   data: pressureDetailSchema,
-  async handler({ host, windowSec, topCgroups, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ windowSec, topCgroups, cursor }, { services, signal, progress }) {
     const top = topCgroups ?? TOP_DEFAULT;
     // Every ranked cgroup (the walk is bounded), then one page of them.
     const paged = (r: ReturnType<typeof buildPressureDetail>) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
 import { INCLUDE, processDetailSchema, readProcessDetail } from '../diagnostics/process.js';
-import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments, windowSecField } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField } from './common.js';
 import { ifKnown, show } from './common.js';
 
 export const getProcess = defineTool({
@@ -14,15 +14,14 @@ export const getProcess = defineTool({
   scope: 'hostlens:processes',
   input: z
     .object({
-      host: hostField,
       pid: z.number().int().min(1).max(4_194_304).describe('process id'),
       include: z.array(z.enum(INCLUDE)).max(INCLUDE.length).optional().describe('default all'),
       windowSec: windowSecField,
     })
     .strict(),
+  examples: [{ args: ({ serverPid }) => ({ pid: serverPid }), why: 'the server itself is a process that exists' }],
   data: processDetailSchema,
-  async handler({ host, pid, include, windowSec }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ pid, include, windowSec }, { services, signal, progress }) {
     const r = await readProcessDetail(services, { pid, include: include ?? INCLUDE, ...(windowSec !== undefined ? { windowSec } : {}), signal, progress });
     if ('missing' in r) {
       throw new HostlensError('not_found', r.missing === 'gone' ? `no process with pid ${pid}` : `process ${pid} exited during the call or its proc/${pid}/stat could not be parsed`);

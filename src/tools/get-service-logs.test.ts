@@ -11,10 +11,10 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { buildJournal, readExportEntries } from '../../test/fixtures/journal/build.js';
 import { PLANTED_SECRETS } from '../../test/fixtures/journal/generate.js';
-import { getServiceDataSchema } from '../diagnostics/services.js';
+import { getServiceDataSchema } from '../diagnostics/systemd-units.js';
 import { getServiceTool } from './get-service.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/systemd/', import.meta.url));

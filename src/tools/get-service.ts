@@ -5,18 +5,18 @@ import { queryJournal } from '../collectors/journal.js';
 import { clipString } from '../collectors/read.js';
 import { validUnitName } from '../collectors/systemd.js';
 import { redact } from '../redaction/redact.js';
-import { getServiceDataSchema, readServiceDetail } from '../diagnostics/services.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { getServiceDataSchema, readServiceDetail } from '../diagnostics/systemd-units.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 import { ifKnown, show } from './common.js';
 
-export const unitField = z
+const unitField = z
   .string()
   .min(1)
   .max(256)
   .describe('e.g. "nginx.service"; a bare name means .service');
 
 /** Longest journal message returned in recentLogs (characters; longer ones end with the …[+N chars] marker). */
-export const LOG_MESSAGE_CHARS = 400;
+const LOG_MESSAGE_CHARS = 400;
 
 export const getServiceTool = defineTool({
   name: 'get_service',
@@ -26,14 +26,13 @@ export const getServiceTool = defineTool({
   toolset: 'logs',
   input: z
     .object({
-      host: hostField,
       unit: unitField,
       logLines: z.number().int().min(0).max(200).optional().describe('journal lines to return (default 50)'),
     })
     .strict(),
+  examples: [{ args: { unit: 'ssh.service' }, why: 'where systemd is not PID 1 the answer is available: false, not an error' }],
   data: getServiceDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
     if (!validUnitName(args.unit)) {
       throw new HostlensError('invalid_argument', `"${args.unit.slice(0, 64)}" is not a unit name: use letters, digits and : _ . @ - \\ only, not starting with "-" or "."`);
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { readSysctl, SYSCTL_MAX_KEYS, SYSCTL_PREFIX_RE } from '../collectors/sysctl.js';
-import { checkHost, hostField, lines } from './common.js';
+import { lines } from './common.js';
 import { renderMore } from './list-page.js';
 import { cursorField, decodeCursor, paginate } from './paging.js';
 
@@ -21,7 +21,6 @@ export const getSysctl = defineTool({
   toolset: 'config',
   input: z
     .object({
-      host: hostField,
       prefix: z
         .string()
         .min(1)
@@ -32,9 +31,9 @@ export const getSysctl = defineTool({
       cursor: cursorField,
     })
     .strict(),
+  examples: [{ args: { prefix: 'vm.' } }],
   data: dataSchema,
-  async handler({ host, prefix, limit, cursor }, { services }) {
-    checkHost(host);
+  async handler({ prefix, limit, cursor }, { services }) {
     const pageSize = limit ?? SYSCTL_MAX_KEYS;
     const query = { prefix, limit: pageSize };
     // The collector counts every match but keeps only the first n values: keep them up to the end of

@@ -5,7 +5,7 @@ import { readCpuInfo, readLogicalCpuCount } from '../collectors/cpu.js';
 import { readMemInfo } from '../collectors/memory.js';
 import { readSystemInfo } from '../collectors/system.js';
 import type { Assessment } from '../contracts/assessment.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 import { ifKnown, show } from './common.js';
 
 const data = z.object({
@@ -36,10 +36,9 @@ export const getSystemInfo = defineTool({
   description:
     'Identity and shape of the host: hostname, OS, kernel, architecture, uptime and boot time, virtualization, container (and cgroup version), logical and effective CPUs, total memory and any cgroup memory limit, time sync, reboot-required. Cheap; call it first to know what you are looking at.',
   toolset: 'core',
-  input: z.object({ host: hostField }).strict(),
+  input: z.object({}).strict(),
   data,
-  async handler({ host }, { services }) {
-    checkHost(host);
+  async handler(_args, { services }) {
     const ctx = services.collectors;
     const info = readSystemInfo(ctx);
     const cpu = readCpuInfo(ctx);

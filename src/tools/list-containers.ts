@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { CONTAINER_STATES, INSPECT_CONCURRENCY, MAX_INSPECT, STATS_CONCURRENCY, connectRuntime, containerAssessments, inspectAll, listContainersDataSchema, mapLimit, measureStats, noRuntime, toRow } from '../diagnostics/containers.js';
-import { checkHost, fmtBytes, fmtPct, hostField, lines, renderAssessments } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments } from './common.js';
 import { ifKnown, show } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -13,15 +13,13 @@ export const listContainers = defineTool({
   toolset: 'containers',
   input: z
     .object({
-      host: hostField,
       state: z.enum(CONTAINER_STATES).optional().describe('default all'),
       limit: z.number().int().min(1).max(100).optional().describe('default 20; stats are fetched for the running ones on the page'),
       cursor: cursorField,
     })
     .strict(),
   data: listContainersDataSchema,
-  async handler({ host, state, limit, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ state, limit, cursor }, { services, signal, progress }) {
     const opts = { signal };
     const rt = await connectRuntime(services, opts);
     const empty = { total: 0, running: 0, unhealthy: 0, oomKilled: 0, inspected: 0 };

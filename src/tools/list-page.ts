@@ -7,7 +7,7 @@
 import type { ToolPage } from '../definitions/types.js';
 import { paginate } from './paging.js';
 
-export interface ListPage<T> {
+interface ListPage<T> {
   items: T[];
   page: ToolPage;
   truncated?: { returned: number; total: number; nextCursor?: string };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ToolDefinition, ToolOutput } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices } from '../../test/fixtures/fixture-services.js';
 import { getDiskIo } from './get-disk-io.js';
 import { getFilesystems } from './get-filesystems.js';
 import { getNetwork } from './get-network.js';

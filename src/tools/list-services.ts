@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
 import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
-import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/services.js';
-import { checkHost, fmtBytes, hostField, lines, renderAssessments } from './common.js';
+import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/systemd-units.js';
+import { fmtBytes, lines, renderAssessments } from './common.js';
 import { ifKnown, show } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -15,7 +15,6 @@ export const listServicesTool = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       state: z.enum(STATE_FILTERS).optional().describe('active includes activating, deactivating, reloading; default all'),
       pattern: z.string().max(256).optional().describe('glob on the unit name (* ? [...]), e.g. "ssh*"'),
       limit: z.number().int().min(1).max(200).optional().describe('default 50'),
@@ -24,8 +23,7 @@ export const listServicesTool = defineTool({
     .strict(),
   data: listServicesDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
-    const { host: _h, cursor, limit, ...query } = args;
+    const { cursor, limit, ...query } = args;
     if (args.pattern !== undefined && !validUnitPattern(args.pattern)) {
       throw new HostlensError('invalid_argument', `pattern "${args.pattern.slice(0, 64)}" is not a unit-name glob: use letters, digits, : _ . @ - \\ and the wildcards * ? [ ]`);
     }

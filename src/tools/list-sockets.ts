@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { GROUP_BY, PROTO_FILTERS, STATE_FILTERS, collectSockets, groupSockets, ownerWarnings, socketsDataSchema, withOwners } from '../diagnostics/sockets.js';
 import type { SocketsData } from '../diagnostics/sockets.js';
-import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { lines, renderAssessments } from './common.js';
 import { fmtProc } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
@@ -15,7 +15,6 @@ export const listSockets = defineTool({
   scope: 'hostlens:processes',
   input: z
     .object({
-      host: hostField,
       state: z.enum(STATE_FILTERS).optional().describe('"listening" = TCP LISTEN + UDP UNCONN; default all'),
       proto: z.enum(PROTO_FILTERS).optional().describe('tcp, udp: both IP versions; default all'),
       port: z.number().int().min(0).max(65535).optional().describe('local or remote port'),
@@ -27,8 +26,7 @@ export const listSockets = defineTool({
     .strict(),
   data: socketsDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
-    const { host: _h, cursor, limit, ...query } = args;
+    const { cursor, limit, ...query } = args;
     const r = await collectSockets(services, { ...query, signal });
     const field = query.groupBy ? 'groups' : 'sockets';
     const list = query.groupBy ? groupSockets(services, r.rows, query.groupBy, r.owners) : r.rows;

@@ -39,7 +39,7 @@ export function decodeCursor(cursor: string | undefined, query: unknown): number
   return p.o as number;
 }
 
-export interface PageResult<T> {
+interface PageResult<T> {
   items: T[];
   /** For ToolOutput: the page descriptor (field name filled in by the tool). */
   page: Omit<ToolPage, 'field'>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
 import { logFileDataSchema, readLogFile } from '../diagnostics/log-file.js';
-import { checkHost, fmtBytes, hostField, lines } from './common.js';
+import { fmtBytes, lines } from './common.js';
 import { show } from './common.js';
 
 const DEFAULT_LINES = 100;
@@ -15,7 +15,6 @@ export const readLogFileTool = defineTool({
   toolset: 'logs',
   input: z
     .object({
-      host: hostField,
       path: z.string().min(1).max(4096).describe('absolute path of the log, e.g. /var/log/syslog; must match a logFiles glob after realpath'),
       lines: z.number().int().min(1).max(1000).optional().describe(`newest matching lines to return (default ${DEFAULT_LINES})`),
       grep: z.string().min(1).max(200).optional().describe('case-insensitive literal substring (no regex)'),
@@ -23,9 +22,9 @@ export const readLogFileTool = defineTool({
       includeRotated: z.boolean().optional().describe('also read rotations when the file has too few lines (default false)'),
     })
     .strict(),
+  examples: [{ args: { path: '/var/log/dpkg.log', lines: 20 } }],
   data: logFileDataSchema,
-  async handler({ host, path, lines: n, grep, since, includeRotated }, { services, signal }) {
-    checkHost(host);
+  async handler({ path, lines: n, grep, since, includeRotated }, { services, signal }) {
     const r = await readLogFile(services, { path, lines: n ?? DEFAULT_LINES, grep, since, includeRotated: includeRotated ?? false }, Date.now(), signal);
     if ('error' in r) throw new HostlensError('not_found', r.error);
     return { data: r.data, ...(r.truncated ? { truncated: r.truncated } : {}), warnings: r.warnings };

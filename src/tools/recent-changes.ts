@@ -5,7 +5,7 @@ import { CHANGE_KINDS, changesDataSchema, collectChanges, toChangeOut } from '..
 import type { ChangeKind, ChangeOut, ChangesData } from '../diagnostics/changes.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { epochSecToRfc3339 } from '../collectors/read.js';
-import { checkHost, hostField, lines } from './common.js';
+import { lines } from './common.js';
 import { cursorField, paginate } from './paging.js';
 
 /** Kinds whose every entry is another tool's reading: a config file's change is what get_config would show. */
@@ -42,7 +42,6 @@ export const recentChanges = defineTool({
   toolset: 'core',
   input: z
     .object({
-      host: hostField,
       since: z.string().min(1).max(64).optional().describe('"-15m", "-2h", "-7d" or RFC 3339; at most 30 days back (default "-1d")'),
       kinds: z.array(z.enum(CHANGE_KINDS)).max(CHANGE_KINDS.length).optional().describe('default all'),
       limit: z.number().int().min(1).max(200).optional().describe('default 50'),
@@ -52,7 +51,6 @@ export const recentChanges = defineTool({
   data: changesDataSchema,
   scopedParts,
   async handler(args, { services, signal, reader = EVERY_SCOPE }) {
-    checkHost(args.host);
     const since = args.since ?? '-1d';
     // Kinds the reader may not see are not collected at all, so counts and pages hold only what it sees.
     const unseen = CHANGE_KINDS.filter((k) => KIND_SOURCES[k] !== undefined && !reader.may(KIND_SOURCES[k]));

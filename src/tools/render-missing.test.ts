@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { productCatalogue } from '../catalogue/index.js';
 import type { ToolDefinition } from '../definitions/types.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices } from '../../test/fixtures/fixture-services.js';
 import { triageHost } from './triage-host.js';
 
 interface Variant {

@@ -4,7 +4,7 @@ import { MAX_GREP_CHARS, MAX_SCAN, MAX_UNITS } from '../collectors/journal.js';
 import type { JournalEntry } from '../collectors/journal.js';
 import { EntryWindow, FacetCounter, LOG_MODES, PatternCollector, Scrubber, entryOut, logsDataSchema, runLogSearch } from '../diagnostics/logs.js';
 import type { LogsData } from '../diagnostics/logs.js';
-import { checkHost, hostField, lines, renderAssessments } from './common.js';
+import { lines, renderAssessments } from './common.js';
 import { show } from './common.js';
 import { cursorField, decodeCursor, pageOfWindow, paginate } from './paging.js';
 
@@ -19,7 +19,6 @@ export const searchLogs = defineTool({
   toolset: 'logs',
   input: z
     .object({
-      host: hostField,
       mode: z.enum(LOG_MODES).optional().describe('default entries'),
       since: timeText('start').optional().describe('start (default "-1h"; none with until): "now", "-15m", "-2h" or RFC 3339'),
       until: timeText('end').optional(),
@@ -36,8 +35,7 @@ export const searchLogs = defineTool({
     .strict(),
   data: logsDataSchema,
   async handler(args, { services, signal }) {
-    checkHost(args.host);
-    const { host: _h, cursor, limit, mode: m, ...filters } = args;
+    const { cursor, limit, mode: m, ...filters } = args;
     const mode = m ?? 'entries';
     // the last hour by default; with only `until`, everything before it (the scan bound still applies)
     const q = filters.since === undefined && filters.until === undefined ? { ...filters, since: '-1h' } : filters;

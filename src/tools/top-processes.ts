@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { SORT_KEYS, topProcesses, topProcessesDataSchema } from '../diagnostics/processes.js';
-import { checkHost, fmtBytes, hostField, lines, windowSecField } from './common.js';
+import { fmtBytes, lines, windowSecField } from './common.js';
 import { fmtPct, ifKnown, show } from './common.js';
 import { renderMore } from './list-page.js';
 import { cursorField, decodeCursor, encodeCursor } from './paging.js';
@@ -15,7 +15,6 @@ export const topProcessesTool = defineTool({
   scope: 'hostlens:processes',
   input: z
     .object({
-      host: hostField,
       sortBy: z.enum(SORT_KEYS).optional().describe('default cpu'),
       limit: z.number().int().min(1).max(50).optional().describe('default 10'),
       windowSec: windowSecField,
@@ -23,8 +22,7 @@ export const topProcessesTool = defineTool({
     })
     .strict(),
   data: topProcessesDataSchema,
-  async handler({ host, sortBy, limit, windowSec, cursor }, { services, signal, progress }) {
-    checkHost(host);
+  async handler({ sortBy, limit, windowSec, cursor }, { services, signal, progress }) {
     // The ranking is re-measured on every call: a cursor continues at the same rank, not with the same processes.
     const query = { sortBy: sortBy ?? 'cpu', limit: limit ?? 10 };
     const offset = decodeCursor(cursor, query);

@@ -11,7 +11,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { productCatalogue } from '../catalogue/index.js';
 import type { Toolset } from '../contracts/scopes.js';
 import { buildServer } from '../server/build.js';
-import { fixtureServices } from '../../test/fixtures/services.js';
+import { fixtureServices } from '../../test/fixtures/fixture-services.js';
 
 async function nextStepTools(toolsets: Toolset[]): Promise<string[]> {
   const server = buildServer({ catalogue: productCatalogue, services: fixtureServices('busy', 'busy-later'), toolsets, name: 'triage-steps', version: '0' });

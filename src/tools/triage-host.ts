@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { runTriage, triageDataSchema } from '../diagnostics/triage.js';
-import { checkHost, fmtPct, hostField, lines, windowSecField } from './common.js';
+import { fmtPct, lines, windowSecField } from './common.js';
 import { ifKnown, show } from './common.js';
 
 export const triageHost = defineTool({
@@ -11,12 +11,11 @@ export const triageHost = defineTool({
     'One-call health sweep (USE method) of CPU, load, memory (incl. OOM kills), disk I/O, filesystems, network, pressure (PSI, system and cgroups) and kernel limits (open files, pids, threads, ephemeral ports): overall status, per-area status and headline figures, findings ranked worst first, and the next tool calls worth making with their arguments (only tools this server serves). Start here when asked "what is wrong with this machine?". The result also becomes diag://local/overview.',
   toolset: 'core',
   annotations: { idempotentHint: true },
-  input: z.object({ host: hostField, windowSec: windowSecField }).strict(),
+  input: z.object({ windowSec: windowSecField }).strict(),
   data: triageDataSchema,
   // A suggested call is only worth showing to a reader that may make it.
   scopedParts: [{ path: 'nextSteps[]', from: (step) => (step as { tool: string }).tool }],
-  async handler({ host, windowSec }, { services, signal, progress, served }) {
-    checkHost(host);
+  async handler({ windowSec }, { services, signal, progress, served }) {
     const r = await runTriage(services, { ...(windowSec !== undefined ? { windowSec } : {}), signal, progress, servedTools: served });
     const output = { data: r.data, windowSec: r.windowSec, assessments: r.assessments, warnings: r.warnings };
     services.state.lastTriage = { collectedAt: new Date().toISOString(), result: output };

@@ -5,6 +5,8 @@
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -15,13 +17,13 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export interface LoggerOptions {
+interface LoggerOptions {
   level?: LogLevel;
   write?: (line: string) => void;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const min = ORDER[options.level ?? 'info'];
+  const min = ORDER[options.level ?? DEFAULT_LOG_LEVEL];
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const log = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
     if (ORDER[level] < min) return;

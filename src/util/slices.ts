@@ -16,7 +16,7 @@ export interface SliceOptions {
   stepsPerCheck?: number;
 }
 
-export const DEFAULT_SLICE_MS = 5;
+const DEFAULT_SLICE_MS = 5;
 
 /**
  * Sliced loops waiting for their next slice, resumed one per event-loop turn. With a plain setImmediate each,

@@ -1,7 +1,7 @@
 /**
  * Every tool of every toolset, through the real `hostlens serve` with all
  * toolsets enabled, in both protocol eras: tools/list shows exactly the
- * catalogue; each tool answers its minimal call (test/e2e/tool-args.ts) with
+ * catalogue; each tool answers its first example (the definition's `examples`) with
  * structuredContent that matches its outputSchema (the SDK's Ajv validator),
  * a text rendering, a consistent truncated record, and stays within the
  * default maxResultBytes budget.
@@ -16,7 +16,7 @@ import { DEFAULT_MAX_RESULT_BYTES } from '../../src/diagnostics/host-inputs.js';
 import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { delay, killAll, MODERN, spawnHostlens, within } from './helpers.js';
 import type { Spawned } from './helpers.js';
-import { MINIMAL_ARGS } from './tool-args.js';
+import { exampleArgs } from '../support/tool-examples.js';
 
 const ERAS: ReadonlyArray<{ name: 'legacy' | 'modern'; options: ClientOptions }> = [
   { name: 'legacy', options: {} },
@@ -59,7 +59,7 @@ describe('every catalogue tool, all toolsets enabled, over Streamable HTTP', { t
 
       for (const def of productCatalogue.tools) {
         test(`${def.name}: minimal call matches its outputSchema, renders text, stays within the result budget`, async () => {
-          const args = MINIMAL_ARGS[def.name]?.({ serverPid: server.pid }) ?? {};
+          const args = exampleArgs(def, { serverPid: server.pid });
           const result = await within(60_000, def.name, client.callTool({ name: def.name, arguments: args }));
           const text = result.content.find((c) => c.type === 'text');
           assert.ok(!result.isError, `${def.name} ${JSON.stringify(args)} failed: ${text && 'text' in text ? text.text : JSON.stringify(result)}`);

@@ -18,7 +18,7 @@ import { logsDataSchema } from '../../src/diagnostics/logs.js';
 import { searchLogs } from '../../src/tools/search-logs.js';
 import { buildJournal, readExportEntries } from '../fixtures/journal/build.js';
 import { PLANTED_SECRETS } from '../fixtures/journal/generate.js';
-import { servicesAt } from '../fixtures/services.js';
+import { servicesAt } from '../fixtures/fixture-services.js';
 
 const SINCE = '2026-11-19T00:00:00Z';
 

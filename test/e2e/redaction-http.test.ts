@@ -21,7 +21,7 @@ import { TOOLSETS } from '../../src/contracts/scopes.js';
 import { assertNoPlanted } from '../support/planted.js';
 import { killAll, MODERN, repoRoot, spawnHostlens, within } from './helpers.js';
 import type { Spawned } from './helpers.js';
-import { MINIMAL_ARGS } from './tool-args.js';
+import { exampleArgs } from '../support/tool-examples.js';
 
 const ERAS: ReadonlyArray<{ name: 'legacy' | 'modern'; options: ClientOptions }> = [
   { name: 'legacy', options: {} },
@@ -110,7 +110,7 @@ describe('no planted secret in any tool or resource result, all toolsets, over S
 
       for (const def of productCatalogue.tools) {
         test(`${def.name}: no planted value in the result`, async () => {
-          const args = PLANTED_ARGS[def.name] ?? MINIMAL_ARGS[def.name]?.({ serverPid: server.pid }) ?? {};
+          const args = PLANTED_ARGS[def.name] ?? exampleArgs(def, { serverPid: server.pid });
           const result = await within(60_000, def.name, client.callTool({ name: def.name, arguments: args }));
           assertNoPlanted(result, VALUES, `${def.name} ${JSON.stringify(args)}`);
           const sc = result.structuredContent as { redactions?: number } | undefined;

@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientOptions } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { FIXTURE_HOSTS } from '../fixtures/services.js';
+import { FIXTURE_HOSTS } from '../fixtures/fixture-services.js';
 import { CLI, childEnv, delay, killAll, MODERN, parseLogLines, repoRoot, spawnHostlens, within } from './helpers.js';
 import type { LogLine, Spawned } from './helpers.js';
 

@@ -13,7 +13,7 @@ import type { ToolDefinition, ToolOutput } from '../../src/definitions/types.js'
 import { assessmentSchema } from '../../src/contracts/assessment.js';
 import { createCollectorContext } from '../../src/collectors/context.js';
 import { createSampler } from '../../src/collectors/sampler.js';
-import { FIXTURE_HOSTS, servicesOf } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesOf } from '../fixtures/fixture-services.js';
 
 /**
  * Percent fields that may legitimately exceed 100: a process using several cores, and usage of a limit

@@ -14,7 +14,7 @@ import { HostlensError } from '../../src/contracts/errors.js';
 import type { ToolContext } from '../../src/definitions/types.js';
 import { kernelEventsDataSchema } from '../../src/diagnostics/kernel-report.js';
 import { getKernelEvents } from '../../src/tools/get-kernel-events.js';
-import { servicesAt } from '../fixtures/services.js';
+import { servicesAt } from '../fixtures/fixture-services.js';
 import { KINDS, hash32, mulberry32, mutate } from './mutate.js';
 
 const MIXED = fileURLToPath(new URL('../fixtures/kmsg/mixed/', import.meta.url));

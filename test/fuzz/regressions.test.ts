@@ -15,7 +15,7 @@ import { parseSockstat, readNetCounters } from '../../src/collectors/network.js'
 import { parsePsi } from '../../src/collectors/pressure.js';
 import { parseCount } from '../../src/collectors/read.js';
 import { readCpu } from '../../src/diagnostics/cpu.js';
-import { fixtureServices } from '../fixtures/services.js';
+import { fixtureServices } from '../fixtures/fixture-services.js';
 
 const dirs: string[] = [];
 after(() => {

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { productCatalogue } from '../../src/catalogue/index.js';
-import { MINIMAL_ARGS } from '../e2e/tool-args.js';
+import { exampleArgs } from '../support/tool-examples.js';
 import { assertNotPolluted, classify, delay, startInProcess } from './harness.js';
 import type { InProcess } from './harness.js';
 
@@ -36,7 +36,7 @@ describe('hostile cursors, every list tool', { timeout: 120_000 }, () => {
   function baseArgs(name: string): Record<string, unknown> {
     if (name === 'find_space_hogs') return { path: p.scanDir, depth: 1 };
     if (name === 'get_sysctl') return { prefix: 'kernel.' };
-    return MINIMAL_ARGS[name]?.({ serverPid: process.pid }) ?? {};
+    return exampleArgs(productCatalogue.tools.find((t) => t.name === name)!, { serverPid: process.pid });
   }
 
   async function check(name: string, args: Record<string, unknown>, what: string): Promise<void> {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { requireCapability } from './file-guard.js';
-import { classify, startInProcess, textOf } from './harness.js';
+import { classify, startInProcess } from './harness.js';
 import type { InProcess } from './harness.js';
 
 const CANARY = 'CANARY-7f3a9c-links';

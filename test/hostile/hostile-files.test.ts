@@ -16,7 +16,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MAX_CONFIG_READ_BYTES } from '../../src/diagnostics/config.js';
+import { MAX_CONFIG_READ_BYTES } from '../../src/diagnostics/config-file.js';
 import { MAX_SCAN_BYTES } from '../../src/diagnostics/log-file.js';
 import { classify, startInProcess } from './harness.js';
 import type { InProcess } from './harness.js';

@@ -21,7 +21,7 @@ import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
 import { createSnapshotStore } from '../../src/snapshots/store.js';
 import { createLogger } from '../../src/util/log.js';
-import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../fixtures/fixture-services.js';
 import { initializeBody, LEGACY_VERSIONS, legacyHeaders, modernMeta, postModern, readMessages } from '../http/helpers.js';
 import type { JsonRpcMessage } from '../http/helpers.js';
 

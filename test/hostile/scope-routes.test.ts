@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { productCatalogue } from '../../src/catalogue/index.js';
 import type { Scope } from '../../src/contracts/scopes.js';
 import { scopeOfTool } from '../../src/contracts/scopes.js';
-import { MINIMAL_ARGS } from '../e2e/tool-args.js';
+import { exampleArgs } from '../support/tool-examples.js';
 import { ARGV_MARKERS, BASE, CONFIG_MARKERS, CONFIG_PATH, modernCall, nameOf, PID, PROMPT_SECRET, scopeCombos, startHarness } from './scope-routes-harness.js';
 import type { Answer, Harness } from './scope-routes-harness.js';
 
@@ -67,7 +67,7 @@ describe('every route filtered by the reader\'s scopes at read time', { timeout:
         return a;
       };
       for (const tool of productCatalogue.tools) {
-        const args = { ...(MINIMAL_ARGS[tool.name]?.({ serverPid: PID }) ?? {}), ...(OVERRIDES[tool.name] ?? {}), ...(tool.name === 'diff_snapshots' ? { a: snapA, b: snapB } : {}) };
+        const args = { ...exampleArgs(tool, { serverPid: PID }), ...(OVERRIDES[tool.name] ?? {}), ...(tool.name === 'diff_snapshots' ? { a: snapA, b: snapB } : {}) };
         await ask(`tool ${tool.name}`, 'tools/call', { name: tool.name, arguments: args });
       }
       const listed = await ask('resources/list', 'resources/list');

@@ -19,6 +19,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { productCatalogue } from '../../src/catalogue/index.js';
+import { publishedInput } from '../../src/server/host-argument.js';
 import { assertNotPolluted, classify, delay, startInProcess, validatorFor } from './harness.js';
 import type { InProcess, Outcome } from './harness.js';
 import { boundaryCases, hostileArgs } from './schema-arb.js';
@@ -57,7 +58,7 @@ describe('hostile tool inputs, every tool, in process', { timeout: 240_000 }, ()
     const def = productCatalogue.tools.find((t) => t.name === name)!;
     const sent = wire(args);
     const seen = asTheToolSeesIt(sent ?? {});
-    const zodValid = def.input.safeParse(seen).success;
+    const zodValid = publishedInput(def).safeParse(seen).success;
     const ajvValid = validatorFor(p.tools.get(name)!.inputSchema)(seen).valid;
     const outcome = classify(name, await p.call(name, sent), what);
     counts.calls++;

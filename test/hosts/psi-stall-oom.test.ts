@@ -15,7 +15,12 @@ import type { TriageData } from '../../src/diagnostics/triage.js';
 import { getMemory } from '../../src/tools/get-memory.js';
 import { getPressure } from '../../src/tools/get-pressure.js';
 import { triageHost } from '../../src/tools/triage-host.js';
-import { fixtureServices } from '../fixtures/services.js';
+import { fixtureServices } from '../fixtures/fixture-services.js';
+import { productCatalogue } from '../../src/catalogue/index.js';
+import { servedTools } from '../../src/catalogue/served-tools.js';
+
+/** What a default server serves: triage_host suggests only these tools. */
+const SERVED = servedTools(productCatalogue.tools, ['core']);
 
 async function call<D>(tool: unknown, services: Services, args: Record<string, unknown> = {}): Promise<ToolOutput<D>> {
   const t = tool as ToolDefinition;

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { FIXTURE_HOSTS } from '../fixtures/services.js';
+import { FIXTURE_HOSTS } from '../fixtures/fixture-services.js';
 import { killAll, spawnHostlens, within } from '../e2e/helpers.js';
 import { modernMeta, postModern, readResponse } from './helpers.js';
 import type { AuditEntry } from '../../src/contracts/audit.js';

@@ -26,7 +26,7 @@ import type { Scope } from '../../src/contracts/scopes.js';
 import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import { sessionRef } from '../../src/http/mcp-endpoint.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
-import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../fixtures/fixture-services.js';
 import { ACCEPT, MODERN, delay, expectJsonRpcError, initializeBody, LEGACY_VERSIONS, legacyHeaders, modernMeta, postModern, readMessages, readResponse, within } from './helpers.js';
 import { oneConnection } from './one-connection.js';
 

@@ -22,7 +22,7 @@ import type { Scope } from '../../src/contracts/scopes.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
 import { buildServer } from '../../src/server/build.js';
 import { createLogger } from '../../src/util/log.js';
-import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../fixtures/fixture-services.js';
 import { startIssuer, unsignedToken } from '../support/jwks.js';
 import type { TestIssuer } from '../support/jwks.js';
 import { ACCEPT, delay, MODERN, modernMeta } from './helpers.js';

@@ -19,7 +19,7 @@ import type { Scope } from '../../src/contracts/scopes.js';
 import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
 import { createLogger } from '../../src/util/log.js';
-import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../fixtures/fixture-services.js';
 import { expectJsonRpcError, initializeBody, LEGACY_VERSIONS, legacyHeaders, modernMeta, postModern, readMessages, readResponse } from './helpers.js';
 import type { JsonRpcMessage } from './helpers.js';
 

@@ -15,7 +15,7 @@ import type { HttpApp } from '../../src/http/app.js';
 import { MAX_LISTEN_URIS } from '../../src/http/listen-end.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
 import { resourceExists } from '../../src/server/subscriptions.js';
-import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../fixtures/fixture-services.js';
 import { modernMeta, postModern, SseReader } from './helpers.js';
 import type { JsonRpcMessage } from './helpers.js';
 

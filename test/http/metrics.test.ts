@@ -20,7 +20,7 @@ import { SCOPES } from '../../src/contracts/scopes.js';
 import { sha256Hex } from '../../src/http/auth/static-tokens.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
-import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../fixtures/fixture-services.js';
 import { ACCEPT, LEGACY_VERSIONS, legacyHeaders, modernMeta, openLegacySession, postModern, rawRequest, readResponse, SseReader, startApp, within, delay } from './helpers.js';
 import type { Running } from './helpers.js';
 

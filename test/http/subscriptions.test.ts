@@ -17,7 +17,7 @@ import { createHttpApp } from '../../src/http/app.js';
 import type { HttpApp } from '../../src/http/app.js';
 import { createProductFactory } from '../../src/app/product-factory.js';
 import { handleResourceSubscriptions, MAX_SUBSCRIPTIONS_PER_SESSION, resourceExists } from '../../src/server/subscriptions.js';
-import { FIXTURE_HOSTS, servicesAt } from '../fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../fixtures/fixture-services.js';
 import { delay, expectJsonRpcError, legacyHeaders, modernMeta, openLegacySession, postLegacy, postModern, readResponse, SseReader, within } from './helpers.js';
 import type { JsonRpcMessage } from './helpers.js';
 

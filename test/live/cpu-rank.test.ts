@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import type { ToolContext } from '../../src/definitions/types.js';
 import { topProcessesTool } from '../../src/tools/top-processes.js';
-import { servicesAt } from '../fixtures/services.js';
+import { servicesAt } from '../fixtures/fixture-services.js';
 import { Children } from '../support/children.js';
 
 const children = new Children();

@@ -10,7 +10,7 @@ import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ToolContext } from '../../src/definitions/types.js';
 import { getKernelEvents } from '../../src/tools/get-kernel-events.js';
-import { servicesAt } from '../fixtures/services.js';
+import { servicesAt } from '../fixtures/fixture-services.js';
 
 function kmsgReadable(): boolean {
   try {

@@ -11,7 +11,7 @@ import type { ToolContext } from '../../src/definitions/types.js';
 import { pct } from '../../src/collectors/read.js';
 import { getProcess } from '../../src/tools/get-process.js';
 import { listSockets } from '../../src/tools/list-sockets.js';
-import { servicesAt } from '../fixtures/services.js';
+import { servicesAt } from '../fixtures/fixture-services.js';
 
 const ctx = { services: servicesAt(), served: new Map(), signal: new AbortController().signal, progress: async () => {} } as ToolContext;
 const children: ChildProcess[] = [];

@@ -12,7 +12,7 @@ import type { ToolContext } from '../../src/definitions/types.js';
 import { findSpaceHogsTool } from '../../src/tools/find-space-hogs.js';
 import { getCgroup } from '../../src/tools/get-cgroup.js';
 import { topProcessesTool } from '../../src/tools/top-processes.js';
-import { servicesAt } from '../fixtures/services.js';
+import { servicesAt } from '../fixtures/fixture-services.js';
 import { Children } from '../support/children.js';
 
 const MiB = 1024 * 1024;

@@ -34,7 +34,7 @@ import type { Scope } from '../../contracts/scopes.js';
 import { createStaticTokenVerifier, sha256Hex } from './static-tokens.js';
 import type { StaticTokenConfig } from './static-tokens.js';
 
-export interface OAuthOptions {
+interface OAuthOptions {
   issuer: string;
   jwksUri?: string;
   /** Expected `aud`; default the resource. */
@@ -51,13 +51,13 @@ export interface OAuthOptions {
   fetch?: typeof fetch;
 }
 
-export interface AuthenticatorOptions {
+interface AuthenticatorOptions {
   tokens?: readonly StaticTokenConfig[];
   oauth?: OAuthOptions;
   logger?: Logger;
 }
 
-export interface Authenticated {
+interface Authenticated {
   principal: Principal;
   /** What the SDK hands to request handlers (absent for the anonymous principal). */
   authInfo?: AuthInfo;

@@ -8,7 +8,7 @@ import { readBounded } from '../read-bounded.js';
 
 const MAX_METADATA_BYTES = 256 * 1024;
 
-export function metadataUrls(issuer: string): string[] {
+function metadataUrls(issuer: string): string[] {
   const url = new URL(issuer);
   const path = url.pathname.replace(/\/+$/, '');
   return [
@@ -17,7 +17,7 @@ export function metadataUrls(issuer: string): string[] {
   ];
 }
 
-export async function fetchBoundedJson(url: string, timeoutMs: number, fetchImpl: typeof fetch = fetch): Promise<unknown> {
+async function fetchBoundedJson(url: string, timeoutMs: number, fetchImpl: typeof fetch = fetch): Promise<unknown> {
   const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
   if (!response.ok || response.body === null) {
     await response.body?.cancel().catch(() => undefined);

@@ -28,10 +28,13 @@ const loadJose = async (): Promise<Jose> => (jose ??= await import('jose'));
 export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 export const MAX_CLOCK_SKEW_SEC = 300;
+/** Accepted unless `auth.oauth.algorithms` says otherwise: one of each asymmetric family most issuers sign with. */
+export const DEFAULT_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+export const DEFAULT_CLOCK_SKEW_SEC = 30;
 /** Longer bearer values are refused unparsed. */
-export const MAX_TOKEN_CHARS = 16 * 1024;
+const MAX_TOKEN_CHARS = 16 * 1024;
 
-export interface JwtVerifierOptions {
+interface JwtVerifierOptions {
   issuer: string;
   jwksUri?: string;
   algorithms: readonly JwtAlgorithm[];
@@ -45,7 +48,7 @@ export interface JwtVerifierOptions {
   fetch?: typeof fetch;
 }
 
-export interface VerifiedJwt {
+interface VerifiedJwt {
   principalId: string;
   subject: string;
   scopes: Scope[];
@@ -53,7 +56,7 @@ export interface VerifiedJwt {
   expiresAt: number;
 }
 
-export type JwtVerifier = (token: string, audiences: readonly string[]) => Promise<VerifiedJwt>;
+type JwtVerifier = (token: string, audiences: readonly string[]) => Promise<VerifiedJwt>;
 
 const UNAVAILABLE = 'the token cannot be verified right now';
 
@@ -68,7 +71,7 @@ function scopesOf(payload: JWTPayload): Scope[] {
  * and host case-insensitive, no fragment, one trailing slash ignored. A value
  * that is not a URL is compared as it is.
  */
-export function canonicalResource(value: string): string {
+function canonicalResource(value: string): string {
   try {
     const url = new URL(value);
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;

@@ -10,17 +10,17 @@ import { HostlensError } from '../../contracts/errors.js';
 import { httpErrorResponse } from '../../server/error-mapping.js';
 import { SCOPES } from '../../contracts/scopes.js';
 
-export const METADATA_PATH = '/.well-known/oauth-protected-resource';
-export const METADATA_PATHS: readonly string[] = [METADATA_PATH, `${METADATA_PATH}/mcp`];
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
+const METADATA_PATHS: readonly string[] = [METADATA_PATH, `${METADATA_PATH}/mcp`];
 
-export interface ResourceMetadataOptions {
+interface ResourceMetadataOptions {
   /** This server's resource identifier: its public /mcp URL. */
   resource: string;
   /** The OAuth issuer, when tokens from an authorization server are accepted. */
   issuer?: string;
 }
 
-export function resourceMetadata(options: ResourceMetadataOptions): OAuthProtectedResourceMetadata {
+function resourceMetadata(options: ResourceMetadataOptions): OAuthProtectedResourceMetadata {
   return {
     resource: options.resource,
     ...(options.issuer ? { authorization_servers: [options.issuer] } : {}),

@@ -17,12 +17,12 @@ export interface StaticTokenConfig {
   scopes: readonly Scope[];
 }
 
-export interface StaticTokenMatch {
+interface StaticTokenMatch {
   name: string;
   scopes: readonly Scope[];
 }
 
-export type StaticTokenVerifier = (token: string) => StaticTokenMatch | null;
+type StaticTokenVerifier = (token: string) => StaticTokenMatch | null;
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');

@@ -22,7 +22,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { productCatalogue } from '../../catalogue/index.js';
 import type { Toolset } from '../../contracts/scopes.js';
 import type { Catalogue } from '../../definitions/types.js';
-import { FIXTURE_HOSTS, servicesAt } from '../../../test/fixtures/services.js';
+import { FIXTURE_HOSTS, servicesAt } from '../../../test/fixtures/fixture-services.js';
 import { buildServer } from '../build.js';
 import { envelopeSchema } from '../envelope.js';
 import { invalidParamsForMalformedRequests } from '../params-errors.js';

@@ -17,7 +17,7 @@ import type { MemberSpec } from './members.js';
 const PATCH = 'request-handlers';
 
 export type RequestHandler = (request: unknown, ctx: unknown) => unknown;
-export type HandlerWrapper = (method: string, handler: RequestHandler) => RequestHandler;
+type HandlerWrapper = (method: string, handler: RequestHandler) => RequestHandler;
 
 interface Outcome {
   ok: boolean;

@@ -16,7 +16,7 @@ import type { MemberSpec } from './members.js';
 const PATCH = 'tool-registry';
 
 /** What registerTool is given (its first, non-deprecated overload). */
-export interface ToolConfig {
+interface ToolConfig {
   title?: string;
   description?: string;
   inputSchema?: StandardSchemaWithJSON;

@@ -26,11 +26,10 @@ import { isSecretFileName } from '../redaction/redact-keys.js';
 
 export const MAX_CONFIG_READ_BYTES = 1024 * 1024;
 /** The digest covers only files read whole (anything larger has bytes nobody checked for secrets). */
-export const MAX_CONFIG_HASH_BYTES = MAX_CONFIG_READ_BYTES;
+const MAX_CONFIG_HASH_BYTES = MAX_CONFIG_READ_BYTES;
 const SIZE_ROUND_BYTES = 1024;
 const MAX_CONTENT_CHARS = 64 * 1024;
 const MAX_REDACTIONS_LISTED = 100;
-const MARK = '[REDACTED]';
 
 export const configDataSchema = z.object({
   /** the path as asked (normalised) */
@@ -62,13 +61,13 @@ export const configDataSchema = z.object({
   /** redactions in the lines read */
   redactionCount: z.number().int().nonnegative(),
 });
-export type ConfigData = z.infer<typeof configDataSchema>;
+type ConfigData = z.infer<typeof configDataSchema>;
 
 export function configAllowList(services: HostInputs): AllowList {
   return { name: 'configFiles', globs: services.limits.configFiles };
 }
 
-export interface RedactedLines {
+interface RedactedLines {
   lines: string[];
   /** Redactions by 1-based line number, then by kind (redactDetailed's kinds); only lines that had any. */
   kinds: Map<number, Map<string, number>>;
@@ -79,7 +78,7 @@ export interface RedactedLines {
  * each line by kind. Lines over MAX_CONTENT_CHARS are cut before redaction (on a token boundary) and marked with
  * …[+N chars]; `cut` says whether any was, since those bytes were never checked for secrets.
  */
-export async function redactLines(text: string, path: string, signal?: AbortSignal): Promise<RedactedLines & { cut: boolean }> {
+async function redactLines(text: string, path: string, signal?: AbortSignal): Promise<RedactedLines & { cut: boolean }> {
   const raw = text.split('\n');
   const hidden = raw.map((l, i) => {
     if (l.length <= MAX_CONTENT_CHARS) return 0;
@@ -102,7 +101,7 @@ export async function redactLines(text: string, path: string, signal?: AbortSign
   return { lines, kinds, cut: hidden.some((h) => h > 0) };
 }
 
-export type ConfigRead = { data: ConfigData; warnings: string[] } | { error: string };
+type ConfigRead = { data: ConfigData; warnings: string[] } | { error: string };
 
 /** Reads, hashes and redacts one config file; `{ error }` names the rule or failure. */
 /** The policy options of get_config: the config content rule and the server's protected files. */

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SCOPES } from '../../contracts/scopes.js';
-import { JWT_ALGORITHMS, MAX_CLOCK_SKEW_SEC } from './jwt.js';
+import { DEFAULT_CLOCK_SKEW_SEC, DEFAULT_JWT_ALGORITHMS, JWT_ALGORITHMS, MAX_CLOCK_SKEW_SEC } from './jwt.js';
 
 const httpUrl = (what: string) =>
   z
@@ -14,7 +14,7 @@ const httpUrl = (what: string) =>
     .url()
     .regex(/^https?:\/\//i, `${what} must be an http(s) URL`);
 
-export const staticTokenSchema = z
+const staticTokenSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'token names are 1–64 letters, digits, dots, dashes or underscores'),
     sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be 64 hex characters (hostlens hash-token prints it)'),
@@ -22,7 +22,7 @@ export const staticTokenSchema = z
   })
   .strict();
 
-export const oauthSchema = z
+const oauthSchema = z
   .object({
     issuer: httpUrl('issuer').describe('the authorization server; tokens must carry exactly this iss'),
     jwksUri: httpUrl('jwksUri').optional().describe("the issuer's JWKS (default: from its /.well-known metadata)"),
@@ -31,9 +31,9 @@ export const oauthSchema = z
     algorithms: z
       .array(z.enum(JWT_ALGORITHMS))
       .min(1)
-      .default(['RS256', 'PS256', 'ES256', 'EdDSA'])
+      .default([...DEFAULT_JWT_ALGORITHMS])
       .describe('accepted signature algorithms (asymmetric only)'),
-    clockSkewSec: z.number().int().min(0).max(MAX_CLOCK_SKEW_SEC).default(30),
+    clockSkewSec: z.number().int().min(0).max(MAX_CLOCK_SKEW_SEC).default(DEFAULT_CLOCK_SKEW_SEC),
     requiredScopes: z.array(z.enum(SCOPES)).default([]).describe('scopes every token must carry'),
   })
   .strict();
@@ -48,5 +48,3 @@ export const authConfigSchema = z
     oauth: oauthSchema.optional(),
   })
   .strict();
-
-export type AuthConfig = z.infer<typeof authConfigSchema>;

@@ -17,9 +17,9 @@ import type { Assessment } from '../contracts/assessment.js';
 import { show } from '../util/missing.js';
 
 /** Whether systemd is this host's service manager; reason: why units cannot be read here (e.g. systemd is not PID 1), null when available. */
-export const systemdSchema = z.object({ available: z.boolean(), reason: z.string().nullable() });
+const systemdSchema = z.object({ available: z.boolean(), reason: z.string().nullable() });
 
-export const unitSchema = z.object({
+const unitSchema = z.object({
   name: z.string(),
   description: z.string(),
   /** loaded, not-found, masked, error */
@@ -41,7 +41,7 @@ export const unitSchema = z.object({
   /** main process pid; null when not running */
   mainPid: z.number().int().nullable(),
 });
-export type Unit = z.infer<typeof unitSchema>;
+type Unit = z.infer<typeof unitSchema>;
 
 export const listServicesDataSchema = z.object({
   systemd: systemdSchema,
@@ -54,9 +54,9 @@ export const listServicesDataSchema = z.object({
 });
 export type ListServicesData = z.infer<typeof listServicesDataSchema>;
 
-export const dependencySchema = z.object({ name: z.string(), relation: z.string(), load: z.string(), active: z.string(), result: z.string().nullable() });
+const dependencySchema = z.object({ name: z.string(), relation: z.string(), load: z.string(), active: z.string(), result: z.string().nullable() });
 
-export const serviceDetailSchema = unitSchema.extend({
+const serviceDetailSchema = unitSchema.extend({
   /** exit status (code "exited") or signal number (killed/dumped) of the main process's last exit */
   execMainStatus: z.number().int().nullable(),
   /** exited, killed, dumped; null when it has not exited */
@@ -75,9 +75,9 @@ export const serviceDetailSchema = unitSchema.extend({
   /** Requires/Requisite/BindsTo/Wants units that are failed or not loaded (at most 64 dependencies checked) */
   dependenciesFailed: z.array(dependencySchema),
 });
-export type ServiceDetail = z.infer<typeof serviceDetailSchema>;
+type ServiceDetail = z.infer<typeof serviceDetailSchema>;
 
-export const recentLogSchema = z.object({ ts: z.string().nullable(), priority: z.string().nullable(), message: z.string() });
+const recentLogSchema = z.object({ ts: z.string().nullable(), priority: z.string().nullable(), message: z.string() });
 
 export const getServiceDataSchema = z.object({
   systemd: systemdSchema,
@@ -90,7 +90,7 @@ export type GetServiceData = z.infer<typeof getServiceDataSchema>;
 
 const RANK: Record<string, number> = { failed: 0, activating: 1, deactivating: 1, reloading: 1, active: 2, inactive: 3 };
 export const STATE_FILTERS = ['failed', 'active', 'inactive', 'all'] as const;
-export type StateFilter = (typeof STATE_FILTERS)[number];
+type StateFilter = (typeof STATE_FILTERS)[number];
 
 function matchesState(active: string, state: StateFilter): boolean {
   if (state === 'all') return true;
@@ -99,7 +99,7 @@ function matchesState(active: string, state: StateFilter): boolean {
 }
 
 /** Failed first, then transitional, active, inactive, others; by name within each. */
-export function compareUnits(a: { name: string; active: string }, b: { name: string; active: string }): number {
+function compareUnits(a: { name: string; active: string }, b: { name: string; active: string }): number {
   return (RANK[a.active] ?? 4) - (RANK[b.active] ?? 4) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
@@ -147,7 +147,7 @@ export function restartsAssessment(services: HostInputs, unit: Unit | undefined)
   });
 }
 
-export interface ListServicesResult {
+interface ListServicesResult {
   /** units: every filtered unit, sorted; the tool pages it. */
   data: ListServicesData;
   assessments: Assessment[];
@@ -205,7 +205,7 @@ export async function listServices(
 const DEP_RELATIONS = ['Requires', 'Requisite', 'BindsTo', 'Wants'] as const;
 const MAX_DEPS = 64;
 
-export interface ServiceDetailResult {
+interface ServiceDetailResult {
   systemd: { available: boolean; reason: string | null };
   unit: ServiceDetail | null;
   assessments: Assessment[];

@@ -2,7 +2,7 @@ import { HostlensError } from '../contracts/errors.js';
 import type { ResourceTemplateDefinition } from '../definitions/types.js';
 import type { Services } from '../definitions/host-services.js';
 import { checkFilePath } from '../collectors/file-policy.js';
-import { configAllowList, configPolicy, readConfig } from '../diagnostics/config.js';
+import { configAllowList, configPolicy, readConfig } from '../diagnostics/config-file.js';
 
 /** Well-known config files offered by resources/list and completion when they exist and pass the policy (≤ 50). */
 const WELL_KNOWN = [
@@ -36,7 +36,7 @@ function listed(services: Services): string[] {
 }
 
 /** diag://local/config/etc/hosts → '/etc/hosts' (percent-decoded once); null when it cannot be decoded. */
-export function configPathOf(variable: string): string | null {
+function configPathOf(variable: string): string | null {
   try {
     const p = decodeURIComponent(variable);
     return p.startsWith('/') ? p : `/${p}`;

@@ -27,7 +27,7 @@ export interface CreateServicesOptions {
   configFiles?: readonly string[];
   containerSocket?: string;
   journalDirectory?: string;
-  /** Per-tool concurrency cap and call deadline (server/tool-limits.ts; defaults 4 and 30 s). */
+  /** Per-tool concurrency cap and call deadline (defaults in server/tool-limits.ts). */
   toolConcurrency?: number;
   toolTimeoutSec?: number;
   /** Config/listener change watcher for recent_changes (default: started with the sampler, every 60 s); false = off. */
@@ -50,12 +50,12 @@ export interface RunningServices extends Services {
 }
 
 export function createServices(options: CreateServicesOptions = {}): RunningServices {
-  const collectors = createCollectorContext({ root: options.root ?? '/' });
-  const sampler = createSampler({ ctx: collectors, intervalMs: options.samplerIntervalMs ?? 1000 });
+  const collectors = createCollectorContext({ root: options.root });
+  const sampler = createSampler({ ctx: collectors, intervalMs: options.samplerIntervalMs });
   // start() takes the first sample at once; rates exist from the second tick on
   // (until then, tools measure a short fresh window instead).
   if (options.startSampler !== false) sampler.start();
-  const protectedFiles = createProtectedFiles({ root: options.root ?? '/', ...options.protect });
+  const protectedFiles = createProtectedFiles({ root: options.root, ...options.protect });
   const watchOn = options.changeWatch !== false && (options.changeWatch !== undefined || options.startSampler !== false);
   const changeWatch = watchOn ? createChangeWatcher({ ctx: collectors, configFiles: options.configFiles ?? DEFAULT_CONFIG_FILES, protect: protectedFiles, ...(options.changeWatch || {}) }) : undefined;
   changeWatch?.start();

@@ -7,7 +7,7 @@ import type { HostInputs } from './host-inputs.js';
 import { queryJournal } from '../collectors/journal.js';
 import type { JournalQuery } from '../collectors/journal.js';
 
-export interface ServiceChange {
+interface ServiceChange {
   tsMs: number;
   kind: 'service';
   action: 'started' | 'stopped' | 'reloaded' | 'restarted' | 'failed';
@@ -41,7 +41,7 @@ export function classifyServiceMessage(message: string, tsMs: number): ServiceCh
 }
 
 /** The range both queries share. */
-export interface JournalRange {
+interface JournalRange {
   sinceMs: number;
   nowMs: number;
   signal?: AbortSignal | undefined;

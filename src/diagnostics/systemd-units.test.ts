@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostlensError } from '../contracts/errors.js';
 import type { Services } from '../definitions/host-services.js';
-import { servicesAt } from '../../test/fixtures/services.js';
+import { servicesAt } from '../../test/fixtures/fixture-services.js';
 import { systemdStatus } from '../collectors/systemd.js';
 import { listServicesTool } from '../tools/list-services.js';
 import { getServiceTool } from '../tools/get-service.js';
-import { getServiceDataSchema, listServicesDataSchema } from './services.js';
-import type { GetServiceData, ListServicesData } from './services.js';
+import { getServiceDataSchema, listServicesDataSchema } from './systemd-units.js';
+import type { GetServiceData, ListServicesData } from './systemd-units.js';
 
 const FIX = fileURLToPath(new URL('../../test/fixtures/systemd/', import.meta.url));
 const PLANTED = ['hunter2-planted-42', 'tok_plantedvalue9', 'planted world'];
