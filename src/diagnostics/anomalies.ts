@@ -15,6 +15,7 @@ import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { MAX_RANGE_MS, alignRange, finiteSorted, isoSec, pickResolution, resolveRange, roundValue } from './history.js';
 import type { TimeRange } from './history.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 export const MIN_POINTS = 5;
 const MIN_ABS_Z = 1;
@@ -122,7 +123,7 @@ export function rankAnomalies(history: MetricHistory, r: AnomalyRanges): { ranke
     considered++;
     if (Math.abs(a.robustZ) >= MIN_ABS_Z) ranked.push(a);
   }
-  ranked.sort((x, y) => Math.abs(y.robustZ) - Math.abs(x.robustZ) || x.metric.localeCompare(y.metric));
+  ranked.sort((x, y) => Math.abs(y.robustZ) - Math.abs(x.robustZ) || compareCodeUnits(x.metric, y.metric));
   return { ranked, considered, skipped };
 }
 

@@ -20,6 +20,7 @@ import type { BootBanner } from './changes-journal.js';
 import { parseTime } from '../util/time-arg.js';
 import { ifKnown, show } from '../util/missing.js';
 import { redact } from '../redaction/redact.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 export const CHANGE_KINDS = ['package', 'config', 'service', 'reboot', 'listener', 'kernel'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -270,7 +271,7 @@ export async function collectChanges(services: HostInputs, opts: CollectChangesO
   const changes = acc.out
     .filter((c) => kinds.has(c.kind) && c.tsMs >= sinceMs && c.tsMs <= nowMs + 60_000)
     .map((c) => ({ ...c, subject: clipString(c.subject, 200), detail: clipString(c.detail, DETAIL_CHARS) }))
-    .sort((a, b) => b.tsMs - a.tsMs || a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
+    .sort((a, b) => b.tsMs - a.tsMs || compareCodeUnits(a.kind, b.kind) || compareCodeUnits(a.subject, b.subject));
   const countsByKind: Record<string, number> = {};
   for (const k of kinds) countsByKind[k] = 0;
   for (const c of changes) countsByKind[c.kind] = (countsByKind[c.kind] ?? 0) + 1;

@@ -15,6 +15,7 @@ import { pct } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { ifKnown, show } from '../util/missing.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 export const CONTAINER_STATES = ['all', 'running', 'exited', 'paused', 'restarting', 'created', 'dead'] as const;
 /** Containers inspected per call (one GET each, INSPECT_CONCURRENCY at a time); more are named in a warning. */
@@ -129,7 +130,7 @@ function problemRank(c: ContainerInspect): number {
 }
 
 function sortContainers(list: ContainerInspect[]): ContainerInspect[] {
-  return [...list].sort((a, b) => problemRank(a) - problemRank(b) || (a.name ?? a.id).localeCompare(b.name ?? b.id));
+  return [...list].sort((a, b) => problemRank(a) - problemRank(b) || compareCodeUnits(a.name ?? a.id, b.name ?? b.id));
 }
 
 function cpuStatOf(services: HostInputs, info: CgroupInfo): CgroupCpuStat | null {

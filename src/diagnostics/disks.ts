@@ -8,6 +8,7 @@ import { diskRates } from '../collectors/disks.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { counterWindow } from './counter-window.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 const diskDeviceSchema = z.object({
   /** kernel device name (sda, nvme0n1, dm-0, md0, …) */
@@ -98,7 +99,7 @@ export async function readDiskIo(services: HostInputs, options: DiskIoOptions = 
     const missing = [...wanted].filter((n) => !devices.some((d) => d.name === n));
     if (missing.length) warnings.push(`no such block device (or a partition, which is not reported): ${missing.join(', ')}`);
   }
-  devices.sort((a, b) => b.utilPct - a.utilPct || b.readBytesPerSec + b.writeBytesPerSec - (a.readBytesPerSec + a.writeBytesPerSec) || a.name.localeCompare(b.name));
+  devices.sort((a, b) => b.utilPct - a.utilPct || b.readBytesPerSec + b.writeBytesPerSec - (a.readBytesPerSec + a.writeBytesPerSec) || compareCodeUnits(a.name, b.name));
   // Assess over every device, list at most maxDevices (hosts with hundreds of dm devices).
   const assessments = assessDisks(devices, services, available);
   const limit = options.maxDevices ?? MAX_DEVICES;

@@ -12,6 +12,7 @@ import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { ifKnown } from '../util/missing.js';
 import { counterWindow } from './counter-window.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 const rateNum = z.number().nullable();
 
@@ -133,7 +134,7 @@ export async function readNetwork(services: HostInputs, options: NetworkOptions 
     };
   });
   const traffic = (i: (typeof rows)[number]): number => (i.rxBytesPerSec ?? 0) + (i.txBytesPerSec ?? 0);
-  rows.sort((x, y) => traffic(y) - traffic(x) || x.name.localeCompare(y.name));
+  rows.sort((x, y) => traffic(y) - traffic(x) || compareCodeUnits(x.name, y.name));
   // Hosts with thousands of veth interfaces: keep the busiest, and read sys/class/net only for those.
   const limit = options.maxInterfaces ?? MAX_INTERFACES;
   const truncated = rows.length > limit ? { returned: limit, total: rows.length } : undefined;

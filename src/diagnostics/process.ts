@@ -30,6 +30,7 @@ import type { Assessment } from '../contracts/assessment.js';
 import { ifKnown } from '../util/missing.js';
 import { redact } from '../redaction/redact.js';
 import { isListening } from './sockets.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 export const INCLUDE = ['limits', 'fds', 'env', 'children', 'sockets'] as const;
 type Include = (typeof INCLUDE)[number];
@@ -207,7 +208,7 @@ export async function readProcessDetail(services: HostInputs, o: ProcessOptions)
     const mine = tables.sockets.filter((s) => s.inode !== 0 && socketInodes.has(s.inode));
     socketsByState = {};
     for (const s of mine) socketsByState[s.state] = (socketsByState[s.state] ?? 0) + 1;
-    const listening = mine.filter(isListening).sort((a, b) => a.localPort - b.localPort || a.proto.localeCompare(b.proto));
+    const listening = mine.filter(isListening).sort((a, b) => a.localPort - b.localPort || compareCodeUnits(a.proto, b.proto));
     listeningPorts = listening.slice(0, PROCESS_CAPS.maxListening).map((s) => ({ proto: s.proto, address: s.localAddress, port: s.localPort }));
     if (listening.length > listeningPorts.length) warnings.push(`listeningPorts lists ${listeningPorts.length} of ${listening.length}`);
   }

@@ -20,6 +20,7 @@ import { pct } from '../collectors/read.js';
 import { assess, unknownAssessment } from './assessment.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { fmtProc } from '../util/missing.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 export const STATE_FILTERS = [...SOCKET_STATES, 'listening', 'all'] as const;
 type StateFilter = (typeof STATE_FILTERS)[number];
@@ -225,7 +226,7 @@ export function groupSockets(services: HostInputs, rows: readonly SocketRow[], b
     g.count++;
     g.states[s.state] = (g.states[s.state] ?? 0) + 1;
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  return [...groups.values()].sort((a, b) => b.count - a.count || compareCodeUnits(a.key, b.key));
 }
 
 /** Warnings for `unowned` sockets (an inode but no pid found) and a capped owner scan. */

@@ -7,6 +7,7 @@ import type { Status } from '../contracts/assessment.js';
 import { figuresOf, findingKey } from './figures.js';
 import type { Figure } from './figures.js';
 import type { SnapshotBundle, SnapshotFinding } from './store.js';
+import { compareCodeUnits } from '../util/compare.js';
 
 interface FigureChange {
   path: string;
@@ -82,7 +83,7 @@ function figureChanges(a: Map<string, Figure>, b: Map<string, Figure>): FigureCh
       significance: significance(before, after, (y ?? x)?.unit ?? '', path),
     });
   }
-  return out.sort((p, q) => q.significance - p.significance || p.path.localeCompare(q.path));
+  return out.sort((p, q) => q.significance - p.significance || compareCodeUnits(p.path, q.path));
 }
 
 function subjectOf(key: string): string | null {
