@@ -8,11 +8,8 @@ import { z } from 'zod';
 import { HostlensError } from '../contracts/errors.js';
 import type { ToolDefinition } from '../definitions/types.js';
 
-const hostField = z
-  .string()
-  .max(128)
-  .optional()
-  .describe('inventory id of the host to inspect; only "local" (this machine, the default) is served');
+// No description: the server instructions explain `host` once for all 28 tools (≈ 90 bytes of every tool's listing).
+const hostField = z.string().max(128).optional();
 
 const published = new WeakMap<ToolDefinition, z.ZodObject>();
 

@@ -215,7 +215,7 @@ describe('the host argument: published for every tool, checked once by the serve
     for (const t of tools) {
       const host = (t.inputSchema.properties as Record<string, { type?: string; maxLength?: number; description?: string }>).host;
       assert.deepEqual([host?.type, host?.maxLength], ['string', 128], `${t.name} publishes host`);
-      assert.match(host?.description ?? '', /"local"/);
+      assert.equal(host?.description, undefined, `${t.name}: host is explained once, in the server instructions`);
       assert.ok(!(t.inputSchema.required ?? []).includes('host'), `${t.name}: host is optional`);
       assert.ok(!('host' in (productCatalogue.tools.find((d) => d.name === t.name)?.input.shape ?? {})), `${t.name}: the definition leaves host to the server`);
     }

@@ -10,6 +10,7 @@
  * answered -32602 naming the method and the offending field. No source
  * file outside this folder names those members.
  */
+import { publishedInput } from '../host-argument.js';
 import { compactOutputSchema, withoutDefaultDialect } from '../output-schema.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -178,7 +179,7 @@ describe('sdk-patches: observable behaviour on the pinned SDK', () => {
   test('tool registry: tools/list is what McpServer.registerTool on the server itself lists; tools/call runs, validates and projects', async () => {
     const tools = productCatalogue.tools.filter((t) => CORE.includes(t.toolset));
     const plain = new McpServer({ name: 'plain', version: '0' });
-    for (const tool of tools) plain.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: envelopeSchema(tool.data) }, async () => ({ content: [] }));
+    for (const tool of tools) plain.registerTool(tool.name, { title: tool.title, description: tool.description, inputSchema: publishedInput(tool), outputSchema: envelopeSchema(tool.data) }, async () => ({ content: [] }));
     const expected = (await (await connect(plain)).listTools()).tools;
     const client = await connect(buildServer({ catalogue: productCatalogue, services, toolsets: CORE, name: 'contract', version: '0' }));
     const listed = (await client.listTools()).tools;
