@@ -22,7 +22,7 @@ const nodeFlags = applyNodeFlags();
 /** The usage text; the defaults are the config schema's own (imported only when help is printed: see the header). */
 async function helpText(): Promise<string> {
   const { configSchema } = await import('./config-schema.js');
-  const DEFAULTS = configSchema.parse({});
+  const defaults = configSchema.parse({});
   return `hostlens ${VERSION}: an MCP server for diagnosing this Linux host, read-only.
 
 Usage:
@@ -32,8 +32,8 @@ Usage:
   hostlens --version           print the version
 
 Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
-  --host ADDR               bind address (default ${DEFAULTS.host}; non-loopback needs auth)
-  --port N                  TCP port (default ${DEFAULTS.port}; 0 = any free port)
+  --host ADDR               bind address (default ${defaults.host}; non-loopback needs auth)
+  --port N                  TCP port (default ${defaults.port}; 0 = any free port)
   --stdio                   speak MCP over stdin/stdout instead of HTTP
   --config FILE             JSON config file (or HOSTLENS_CONFIG)
   --auth-token-file FILE    file holding a static bearer token with every scope (or HOSTLENS_AUTH_TOKEN);
@@ -49,7 +49,7 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
   --max-body-bytes N        largest accepted request body (default 4194304)
   --max-result-bytes N      largest structured tool result (default 24576)
   --scan-root DIR           directory find_space_hogs may walk (repeatable)
-  --log-level LEVEL         debug | info | warn | error (default ${DEFAULTS.logLevel})
+  --log-level LEVEL         debug | info | warn | error (default ${defaults.logLevel})
 
 The MCP endpoint is http://HOST:PORT/mcp; /healthz and /readyz answer JSON.
 Logs are JSON lines on stderr. See README.md for every setting.

@@ -50,7 +50,7 @@ export function registerResource(server: McpServer, resource: ResourceDefinition
  * the concrete members its `list` enumerates, completion/complete its `complete`
  * sources. An unknown member (not_found) answers -32602 with data.uri, the SDK's resource-not-found.
  */
-export function registerResourceTemplate(server: McpServer, template: ResourceTemplateDefinition, services: Services, _served: ServedTools): void {
+export function registerResourceTemplate(server: McpServer, template: ResourceTemplateDefinition, services: Services): void {
   const complete: Record<string, (value: string) => string[]> = {};
   for (const [variable, source] of Object.entries(template.complete ?? {})) complete[variable] = (value) => source(value ?? '', services);
   const list = template.list;

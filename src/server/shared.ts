@@ -26,6 +26,7 @@ import type { Services } from '../definitions/host-services.js';
 import type { Catalogue } from '../definitions/types.js';
 import type { Toolset } from '../contracts/scopes.js';
 import { servedTools } from '../catalogue/served-tools.js';
+import { perBuildCache } from './per-build-cache.js';
 import { registerPrompt } from './prompts.js';
 import { readerScopedCompletion } from './reader-completions.js';
 import { registerResource, registerResourceTemplate } from './resources.js';
@@ -37,23 +38,14 @@ const SHARED_METHODS = new Set(['prompts/list', 'prompts/get', 'resources/list',
 const RESOURCE_METHODS = ['resources/list', 'resources/templates/list', 'resources/read'];
 const PROMPT_METHODS = ['prompts/list', 'prompts/get'];
 
-const shared = new WeakMap<Catalogue, WeakMap<Services, Map<string, Map<Method, Handler>>>>();
+const shared = perBuildCache<Catalogue, Map<Method, Handler>>();
 
 /** The captured handlers for this catalogue, services and set of enabled toolsets (registered once). */
 export function sharedHandlers(catalogue: Catalogue, services: Services, toolsets: readonly Toolset[]): Map<Method, Handler> {
-  let byServices = shared.get(catalogue);
-  if (!byServices) {
-    byServices = new WeakMap();
-    shared.set(catalogue, byServices);
-  }
-  let byToolsets = byServices.get(services);
-  if (!byToolsets) {
-    byToolsets = new Map();
-    byServices.set(services, byToolsets);
-  }
-  const key = toolsets.join(',');
-  const cached = byToolsets.get(key);
-  if (cached) return cached;
+  return shared(catalogue, services, toolsets, () => captureShared(catalogue, services, toolsets));
+}
+
+function captureShared(catalogue: Catalogue, services: Services, toolsets: readonly Toolset[]): Map<Method, Handler> {
   const served = servedTools(catalogue.tools, toolsets);
 
   // The register* calls install (lazily) exactly the handlers this catalogue needs.
@@ -64,7 +56,7 @@ export function sharedHandlers(catalogue: Catalogue, services: Services, toolset
   const handlers = captureRequestHandlers(
     (template) => {
       for (const resource of catalogue.resources) registerResource(template, resource, services, served);
-      for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services, served);
+      for (const t of catalogue.templates ?? []) registerResourceTemplate(template, t, services);
       for (const prompt of catalogue.prompts) registerPrompt(template, prompt, services);
     },
     SHARED_METHODS,
@@ -76,7 +68,6 @@ export function sharedHandlers(catalogue: Catalogue, services: Services, toolset
   if (typeof complete === 'function') handlers.set('completion/complete', readerScopedCompletion(complete as never, catalogue, index) as unknown as Handler);
   // Whatever a prompt, resource or completion throws is answered through error-mapping.ts.
   for (const [method, handler] of handlers) handlers.set(method, answeringErrors(handler as never, services.log) as unknown as Handler);
-  byToolsets.set(key, handlers);
   return handlers;
 }
 

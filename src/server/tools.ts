@@ -30,6 +30,8 @@ import { runTool } from './run-tool.js';
 import { createToolRegistry } from './sdk-patches/tool-registry.js';
 import type { ToolRegistry } from './sdk-patches/tool-registry.js';
 import { publishedInput } from './host-argument.js';
+import { perBuildCache } from './per-build-cache.js';
+import { servedTools } from '../catalogue/served-tools.js';
 
 
 interface ToolTable {
@@ -69,24 +71,14 @@ function annotationsOf(tool: ToolDefinition) {
   };
 }
 
-const tables = new WeakMap<readonly ToolDefinition[], WeakMap<Services, Map<string, ToolTable>>>();
+const tables = perBuildCache<readonly ToolDefinition[], ToolTable>();
 
 /** The shared table for this catalogue, services and set of enabled toolsets (built once). */
 export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly Toolset[], services: Services): ToolTable {
-  let byServices = tables.get(tools);
-  if (!byServices) {
-    byServices = new WeakMap();
-    tables.set(tools, byServices);
-  }
-  let byToolsets = byServices.get(services);
-  if (!byToolsets) {
-    byToolsets = new Map();
-    byServices.set(services, byToolsets);
-  }
-  const key = toolsets.join(',');
-  const cached = byToolsets.get(key);
-  if (cached) return cached;
+  return tables(tools, services, toolsets, () => buildToolTable(tools, toolsets));
+}
 
+function buildToolTable(tools: readonly ToolDefinition[], toolsets: readonly Toolset[]): ToolTable {
   const enabled = new Set(toolsets);
   const registry = createToolRegistry();
   const entries = new Map<string, ToolDefinition>();
@@ -100,10 +92,7 @@ export function toolTable(tools: readonly ToolDefinition[], toolsets: readonly T
     registry.register(tool.name, { title: tool.title, description: tool.description, inputSchema: publishedInput(tool), outputSchema: outputSchemaOf(tool), annotations: annotationsOf(tool) }, compactOutputSchema);
     entries.set(tool.name, tool);
   }
-  const served: ServedTools = new Map([...entries].map(([name, tool]) => [name, tool.input as z.ZodType]));
-  const table: ToolTable = { entries, disabled, enabled: [...toolsets], registry, listed: null, visible: new Map(), served };
-  byToolsets.set(key, table);
-  return table;
+  return { entries, disabled, enabled: [...toolsets], registry, listed: null, visible: new Map(), served: servedTools(tools, toolsets) };
 }
 
 /** The tools/list entries exactly as McpServer builds them, computed once per table. */

@@ -6,7 +6,7 @@ import { captureBundle } from '../snapshots/capture.js';
 import { bundleForReader } from '../definitions/snapshot-view.js';
 import { EVERY_SCOPE } from '../definitions/reader-scope.js';
 import { fmtBytes, lines, windowSecField } from './common.js';
-import { ifKnown } from './common.js';
+import { ifKnown } from '../util/missing.js';
 
 const SNAPSHOT_URI_PREFIX = 'diag://snapshots/';
 const SUMMARY_FINDINGS = 10;

@@ -3,8 +3,6 @@ import { z } from 'zod';
 import type { Assessment } from '../contracts/assessment.js';
 import { NA, show } from '../util/missing.js';
 
-// The tools print missing values the way every other layer does; definitions import them from here.
-export { NA, fmtProc, ifKnown, show } from '../util/missing.js';
 
 /** The sampler, the window and progress are explained once in the server instructions (app/product-factory.ts). */
 export const windowSecField = z.number().min(0.2).max(10).optional().describe('seconds to measure afresh (omit: instant, from the 1 Hz sampler)');

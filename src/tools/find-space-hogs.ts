@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { findSpaceHogs, spaceDataSchema } from '../diagnostics/space.js';
 import { fmtBytes, lines } from './common.js';
-import { fmtProc } from './common.js';
+import { fmtProc } from '../util/missing.js';
 import { cursorField, paginate } from './paging.js';
 
 const DEFAULT_LIMIT = 20;

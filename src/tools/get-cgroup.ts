@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { cgroupDataSchema, measureCgroup } from '../diagnostics/cgroup-detail.js';
 import { fmtBytes, fmtPct, lines, renderAssessments } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 const DEFAULT_WINDOW_SEC = 1;
 

@@ -4,7 +4,7 @@ import { CONTAINER_REF, containerLogsDataSchema, inspectContainer, readContainer
 import { connectRuntime, noRuntime } from '../diagnostics/containers.js';
 import { parseTime } from '../util/time-arg.js';
 import { lines, renderAssessments } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 export const getContainerLogs = defineTool({
   name: 'get_container_logs',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { cpuDataSchema, readCpu } from '../diagnostics/cpu.js';
 import { fmtPct, lines, renderAssessments, windowSecField } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 export const getCpu = defineTool({
   name: 'get_cpu',

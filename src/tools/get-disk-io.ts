@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { diskIoDataSchema, readDiskIo } from '../diagnostics/disks.js';
-import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField } from './common.js';
-import { fmtBytesPerSec, ifKnown } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField, fmtBytesPerSec } from './common.js';
+import { ifKnown } from '../util/missing.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { filesystemsDataSchema, readFilesystemHealth } from '../diagnostics/filesystems.js';
-import { fmtBytes, lines, renderAssessments } from './common.js';
-import { fmtPct } from './common.js';
+import { fmtBytes, lines, renderAssessments, fmtPct } from './common.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { historyDataSchema, readHistory } from '../diagnostics/history.js';
 import { lines } from './common.js';
-import { show } from './common.js';
+import { show } from '../util/missing.js';
 
 const timeField = (what: string) =>
   z.string().min(1).max(64).describe(`${what}: "now", "-90s", "-2h" or RFC 3339; within the last 24 h`);

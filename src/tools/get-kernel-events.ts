@@ -3,7 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { KERNEL_EVENT_KINDS } from '../diagnostics/kernel-events.js';
 import { collectKernelEvents, kernelEventsDataSchema, presentKernelEvents } from '../diagnostics/kernel-report.js';
 import { lines, renderAssessments } from './common.js';
-import { show } from './common.js';
+import { show } from '../util/missing.js';
 import { renderMore } from './list-page.js';
 import { cursorField, paginate } from './paging.js';
 

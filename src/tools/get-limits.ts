@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { limitsDataSchema, readLimitsHealth } from '../diagnostics/limits.js';
 import { fmtPct, lines, renderAssessments } from './common.js';
-import { fmtProc, show } from './common.js';
+import { fmtProc, show } from '../util/missing.js';
 
 export const getLimits = defineTool({
   name: 'get_limits',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { memoryDataSchema, readMemory } from '../diagnostics/memory.js';
-import { fmtBytes, lines, renderAssessments } from './common.js';
-import { fmtPct, ifKnown, show } from './common.js';
+import { fmtBytes, lines, renderAssessments, fmtPct } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 export const getMemory = defineTool({
   name: 'get_memory',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { networkDataSchema, readNetwork } from '../diagnostics/network.js';
-import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField } from './common.js';
-import { NA, fmtBytesPerSec, ifKnown, show } from './common.js';
+import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField, fmtBytesPerSec } from './common.js';
+import { NA, ifKnown, show } from '../util/missing.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 

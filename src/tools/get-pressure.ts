@@ -6,7 +6,7 @@ import { roundTo } from '../collectors/read.js';
 import { buildPressureDetail, pressureDetailSchema, pressureWindow, readPressureDetail } from '../diagnostics/pressure-detail.js';
 import type { PressureDetail } from '../diagnostics/pressure-detail.js';
 import { lines, renderAssessments, windowSecField } from './common.js';
-import { NA, show } from './common.js';
+import { NA, show } from '../util/missing.js';
 import { pageList, renderMore } from './list-page.js';
 import { cursorField } from './paging.js';
 

@@ -3,7 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
 import { INCLUDE, processDetailSchema, readProcessDetail } from '../diagnostics/process.js';
 import { fmtBytes, fmtPct, lines, renderAssessments, windowSecField } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 export const getProcess = defineTool({
   name: 'get_process',

@@ -7,7 +7,7 @@ import { validUnitName } from '../collectors/systemd.js';
 import { redact } from '../redaction/redact.js';
 import { getServiceDataSchema, readServiceDetail } from '../diagnostics/systemd-units.js';
 import { fmtBytes, lines, renderAssessments } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 const unitField = z
   .string()

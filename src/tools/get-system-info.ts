@@ -6,7 +6,7 @@ import { readMemInfo } from '../collectors/memory.js';
 import { readSystemInfo } from '../collectors/system.js';
 import type { Assessment } from '../contracts/assessment.js';
 import { fmtBytes, lines, renderAssessments } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 const data = z.object({
   hostname: z.string().nullable(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { CONTAINER_STATES, INSPECT_CONCURRENCY, MAX_INSPECT, STATS_CONCURRENCY, connectRuntime, containerAssessments, inspectAll, listContainersDataSchema, mapLimit, measureStats, noRuntime, toRow } from '../diagnostics/containers.js';
 import { fmtBytes, fmtPct, lines, renderAssessments } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listContainers = defineTool({

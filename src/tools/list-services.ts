@@ -4,7 +4,7 @@ import { HostlensError } from '../contracts/errors.js';
 import { unitGlob, validUnitPattern } from '../collectors/systemd.js';
 import { listServices, listServicesDataSchema, STATE_FILTERS } from '../diagnostics/systemd-units.js';
 import { fmtBytes, lines, renderAssessments } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listServicesTool = defineTool({

@@ -3,7 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { GROUP_BY, PROTO_FILTERS, STATE_FILTERS, collectSockets, groupSockets, ownerWarnings, socketsDataSchema, withOwners } from '../diagnostics/sockets.js';
 import type { SocketsData } from '../diagnostics/sockets.js';
 import { lines, renderAssessments } from './common.js';
-import { fmtProc } from './common.js';
+import { fmtProc } from '../util/missing.js';
 import { cursorField, paginate } from './paging.js';
 
 export const listSockets = defineTool({

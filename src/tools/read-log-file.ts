@@ -3,7 +3,7 @@ import { defineTool } from '../definitions/types.js';
 import { HostlensError } from '../contracts/errors.js';
 import { logFileDataSchema, readLogFile } from '../diagnostics/log-file.js';
 import { fmtBytes, lines } from './common.js';
-import { show } from './common.js';
+import { show } from '../util/missing.js';
 
 const DEFAULT_LINES = 100;
 

@@ -5,7 +5,7 @@ import type { JournalEntry } from '../collectors/journal.js';
 import { EntryWindow, FacetCounter, LOG_MODES, PatternCollector, Scrubber, entryOut, logsDataSchema, runLogSearch } from '../diagnostics/logs.js';
 import type { LogsData } from '../diagnostics/logs.js';
 import { lines, renderAssessments } from './common.js';
-import { show } from './common.js';
+import { show } from '../util/missing.js';
 import { cursorField, decodeCursor, pageOfWindow, paginate } from './paging.js';
 
 const timeText = (what: string) =>

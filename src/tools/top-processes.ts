@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { SORT_KEYS, topProcesses, topProcessesDataSchema } from '../diagnostics/processes.js';
-import { fmtBytes, lines, windowSecField } from './common.js';
-import { fmtPct, ifKnown, show } from './common.js';
+import { fmtBytes, lines, windowSecField, fmtPct } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 import { renderMore } from './list-page.js';
 import { cursorField, decodeCursor, encodeCursor } from './paging.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../definitions/types.js';
 import { runTriage, triageDataSchema } from '../diagnostics/triage.js';
 import { fmtPct, lines, windowSecField } from './common.js';
-import { ifKnown, show } from './common.js';
+import { ifKnown, show } from '../util/missing.js';
 
 export const triageHost = defineTool({
   name: 'triage_host',
