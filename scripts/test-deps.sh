@@ -6,6 +6,9 @@
 #   util-linux                       runuser/setpriv (a second local user), flock
 #   procps, coreutils, curl          ps, timeout, raw HTTP probes
 #   python3                          a child that segfaults for the live kernel-events test
+#   redis-server (brings redis-cli)  the shared session store the cluster tests and bench run replicas against
+#   nginx                            the round-robin proxy in front of those replicas (deploy/nginx/hostlens.conf)
+# (the tests start their own redis-server and nginx on free loopback ports; the packages' services are not used)
 set -euo pipefail
 
 need=()
@@ -19,6 +22,10 @@ command -v ps >/dev/null 2>&1 || need+=(procps)
 command -v journalctl >/dev/null 2>&1 || need+=(systemd)
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-server)
+# Debian puts nginx in /usr/sbin, which a non-root PATH may lack.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
