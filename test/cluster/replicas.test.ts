@@ -1,0 +1,256 @@
+/**
+ * Three `hostlens serve --store redis://…` replicas behind nginx round-robin
+ * (no stickiness), driven with the official SDK client in both eras and with
+ * raw requests where a test must address one replica or read a stream by hand:
+ * - a legacy session's calls land on every replica (nginx's own access log),
+ *   and the session goes on after the replica that served initialize is
+ *   SIGKILLed; 2026-07-28 calls spread the same way;
+ * - DELETE through one replica → 404 -32001 through every other one;
+ * - a session is bound to its principal on every replica;
+ * - a windowed call's SSE stream cut after its first progress event is
+ *   resumed with Last-Event-ID through another replica: every missed event
+ *   exactly once, the same events a later replay of the stream gives;
+ * - subscriptions/listen on one replica gets the overview update published by
+ *   another; a legacy resources/subscribe made through one replica gets its
+ *   update on the GET stream held by a third.
+ * Each replica reads its own copy of the idle fixture tree, so a change to
+ * one copy is seen (and published) by that replica alone.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FetchLike } from '@modelcontextprotocol/client';
+import { SseReader } from '../http/helpers.js';
+import type { SseEvent } from '../http/helpers.js';
+import { within } from '../support/async.js';
+import { clusterSkip, startCluster, TOKENS } from '../support/cluster.js';
+import type { Cluster, Replica } from '../support/cluster.js';
+import {
+  callOk,
+  connectClient,
+  expectRpcError,
+  legacyHeaders,
+  openSession,
+  OVERVIEW,
+  overviewChanges,
+  post,
+  SESSION_GONE,
+  setMemoryCritical,
+  waitUntil,
+} from './wire.js';
+
+describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, timeout: 300_000 }, () => {
+  let c: Cluster;
+  before(async () => {
+    c = await startCluster({ replicas: 3 });
+  });
+  after(async () => {
+    await c?.close();
+  });
+
+  const addresses = (): string[] => c.replicas.map((r) => r.address).sort();
+
+  test('a legacy session: 30 calls land on all three replicas; the one that served initialize is SIGKILLed and the session goes on', async () => {
+    const atConnect = c.nginx.mark();
+    const client = await connectClient(c.url, TOKENS.ops, 'legacy');
+    let killed: Replica | undefined;
+    try {
+      const [init] = (await c.nginx.waitAccess(atConnect, 1)).filter((e) => e.method === 'POST');
+      killed = c.replicaAt(init?.upstream);
+      assert.ok(killed, `initialize went to a replica: ${JSON.stringify(init)}`);
+
+      const atCalls = c.nginx.mark();
+      for (let i = 0; i < 30; i++) {
+        const r = await within(15_000, `call ${i}`, client.callTool({ name: 'get_memory', arguments: {} }));
+        assert.notEqual(r.isError, true, JSON.stringify(r).slice(0, 300));
+      }
+      const calls = (await c.nginx.waitAccess(atCalls, 30)).filter((e) => e.method === 'POST');
+      assert.equal(calls.length, 30);
+      assert.ok(calls.every((e) => e.status === 200));
+      assert.deepEqual([...new Set(calls.map((e) => e.upstream))].sort(), addresses(), 'round-robin reaches every replica');
+
+      const sessionId = client.transport?.sessionId;
+      await c.kill(killed.index);
+      assert.equal(killed.alive(), false);
+      const atAfter = c.nginx.mark();
+      for (let i = 0; i < 10; i++) {
+        const r = await within(15_000, `call ${i} after the kill`, client.callTool({ name: 'get_memory', arguments: {} }));
+        assert.notEqual(r.isError, true, JSON.stringify(r).slice(0, 300));
+      }
+      assert.equal(client.transport?.sessionId, sessionId, 'the same session, not a new one');
+      const later = (await c.nginx.waitAccess(atAfter, 10)).filter((e) => e.method === 'POST');
+      assert.ok(later.every((e) => e.status === 200 && e.upstream !== killed?.address), JSON.stringify(later));
+      assert.equal(new Set(later.map((e) => e.upstream)).size, 2, 'the two replicas left share the calls');
+    } finally {
+      await client.close().catch(() => undefined);
+      if (killed && !killed.alive()) await c.restart(killed.index);
+    }
+  });
+
+  test('2026-07-28 calls through nginx land on every replica', async () => {
+    const client = await connectClient(c.url, TOKENS.ops, 'modern');
+    try {
+      const mark = c.nginx.mark();
+      for (let i = 0; i < 9; i++) {
+        const r = await within(15_000, `modern call ${i}`, client.callTool({ name: 'get_memory', arguments: {} }));
+        assert.notEqual(r.isError, true);
+      }
+      const calls = (await c.nginx.waitAccess(mark, 9)).filter((e) => e.method === 'POST');
+      assert.deepEqual([...new Set(calls.map((e) => e.upstream))].sort(), addresses());
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
+  test('DELETE through one replica: 404 -32001 through each other replica', async () => {
+    const [a, b, d] = c.replicas as [Replica, Replica, Replica];
+    const sid = await openSession(a.url, TOKENS.ops);
+    for (const [i, r] of c.replicas.entries()) await callOk(r.url, TOKENS.ops, sid, 10 + i);
+
+    const del = await fetch(b.url, { method: 'DELETE', headers: legacyHeaders(TOKENS.ops, sid), signal: AbortSignal.timeout(10_000) });
+    assert.equal(del.status, 200, `DELETE answered ${del.status}`);
+    await del.body?.cancel();
+
+    for (const r of [a, d]) {
+      await expectRpcError(await post(r.url, TOKENS.ops, sid, { jsonrpc: '2.0', id: 20, method: 'tools/call', params: { name: 'get_memory', arguments: {} } }), 404, SESSION_GONE);
+      const get = await fetch(r.url, { headers: { ...legacyHeaders(TOKENS.ops, sid), accept: 'text/event-stream' }, signal: AbortSignal.timeout(10_000) });
+      await expectRpcError(get, 404, SESSION_GONE);
+      const again = await fetch(r.url, { method: 'DELETE', headers: legacyHeaders(TOKENS.ops, sid), signal: AbortSignal.timeout(10_000) });
+      await expectRpcError(again, 404, SESSION_GONE);
+    }
+  });
+
+  test("a session is bound to its principal: another principal's use of its id is 404 -32001 on every replica", async () => {
+    const sid = await openSession(c.url, TOKENS.ops);
+    for (const [i, r] of c.replicas.entries()) {
+      const res = await post(r.url, TOKENS.reader, sid, { jsonrpc: '2.0', id: 30 + i, method: 'tools/call', params: { name: 'get_memory', arguments: {} } });
+      await expectRpcError(res, 404, SESSION_GONE);
+      const get = await fetch(r.url, { headers: { ...legacyHeaders(TOKENS.reader, sid), accept: 'text/event-stream' }, signal: AbortSignal.timeout(10_000) });
+      await expectRpcError(get, 404, SESSION_GONE);
+      const del = await fetch(r.url, { method: 'DELETE', headers: legacyHeaders(TOKENS.reader, sid), signal: AbortSignal.timeout(10_000) });
+      await expectRpcError(del, 404, SESSION_GONE);
+    }
+    // The foreign attempts changed nothing for the owner.
+    for (const [i, r] of c.replicas.entries()) await callOk(r.url, TOKENS.ops, sid, 40 + i);
+  });
+
+  test('a windowed call cut after its first progress event resumes through another replica: each missed event exactly once', async () => {
+    const sid = await openSession(c.url, TOKENS.ops);
+    const id = 50;
+    const cut = new AbortController();
+    const mark = c.nginx.mark();
+    const res = await post(c.url, TOKENS.ops, sid, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_cpu', arguments: { windowSec: 3 }, _meta: { progressToken: 'resume-50' } } }, cut.signal);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream\b/, 'a call with progress answers SSE');
+    const first = new SseReader(res);
+    const seen: SseEvent[] = [];
+    for (;;) {
+      const event = await within(10_000, 'the first progress event', first.next());
+      assert.ok(event, 'the stream ended before any progress');
+      seen.push(event);
+      if (event.data.includes('"notifications/progress"')) break;
+    }
+    const lastEventId = seen.filter((e) => e.id).at(-1)?.id;
+    assert.ok(lastEventId, 'events carry ids');
+    cut.abort();
+    await first.cancel();
+
+    const [line] = await c.nginx.waitAccess(mark, 1);
+    const other = c.replicas.find((r) => r.address !== line?.upstream);
+    assert.ok(other, `another replica than ${line?.upstream}`);
+    const resume = (r: Replica): Promise<Response> =>
+      fetch(r.url, { headers: { ...legacyHeaders(TOKENS.ops, sid), accept: 'text/event-stream', 'last-event-id': lastEventId }, signal: AbortSignal.timeout(20_000) });
+    const collect = async (response: Response): Promise<SseEvent[]> => {
+      assert.equal(response.status, 200, `resume answered ${response.status}`);
+      const reader = new SseReader(response);
+      const out: SseEvent[] = [];
+      for (;;) {
+        const event = await within(15_000, 'the resumed events', reader.next());
+        if (event === null) return out;
+        if (event.data.trim() === '') continue;
+        out.push(event);
+        if ((JSON.parse(event.data) as { id?: unknown }).id === id) {
+          await reader.cancel();
+          return out;
+        }
+      }
+    };
+    const resumed = await collect(await resume(other));
+
+    const progressOf = (events: SseEvent[]): number[] =>
+      events.filter((e) => e.data.trim() !== '').map((e) => JSON.parse(e.data) as { method?: string; params?: { progress?: number } }).filter((m) => m.method === 'notifications/progress').map((m) => m.params?.progress ?? -1);
+    const before = progressOf(seen);
+    const after = progressOf(resumed);
+    const all = [...before, ...after];
+    assert.ok(after.length > 0, 'progress went on after the cut');
+    assert.deepEqual(all, [...new Set(all)].sort((x, y) => x - y), `no progress twice, in order: ${JSON.stringify({ before, after })}`);
+    const results = resumed.filter((e) => (JSON.parse(e.data) as { id?: unknown }).id === id);
+    assert.equal(results.length, 1, 'the result once');
+    const result = (JSON.parse(results[0]?.data ?? '{}') as { result?: { isError?: boolean; structuredContent?: { data?: unknown } } }).result;
+    assert.ok(result && result.isError !== true && result.structuredContent?.data, JSON.stringify(result).slice(0, 300));
+    const ids = resumed.map((e) => e.id);
+    assert.ok(ids.every((i) => i !== undefined && i !== lastEventId && !seen.some((s) => s.id === i)), 'nothing already seen is sent again');
+    assert.equal(new Set(ids).size, ids.length);
+
+    // The stream as stored: a later replay from the same point, through a third replica, is exactly what was delivered live.
+    const third = c.replicas.find((r) => r !== other && r.address !== line?.upstream) ?? other;
+    const replay = await collect(await resume(third));
+    assert.deepEqual(replay.map((e) => [e.id, e.data]), resumed.map((e) => [e.id, e.data]));
+  });
+
+  // Each subscription test flips replica B's memory status and expects exactly that change notified.
+  let bCritical = false;
+  const flipB = (b: Replica): void => {
+    bCritical = !bCritical;
+    setMemoryCritical(b, bCritical);
+  };
+
+  test('subscriptions/listen on replica A gets the overview update published by replica B', async () => {
+    const [a, b] = c.replicas as [Replica, Replica];
+    const client = await connectClient(a.url, TOKENS.ops, 'modern');
+    const updates: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+    try {
+      const sub = await within(10_000, 'subscriptions/listen', client.listen({ resourceSubscriptions: [OVERVIEW] }));
+      assert.deepEqual(sub.honoredFilter, { resourceSubscriptions: [OVERVIEW] });
+      const [aBefore, bBefore] = [overviewChanges(a), overviewChanges(b)];
+      flipB(b);
+      await waitUntil('B sees its change', () => overviewChanges(b) > bBefore);
+      await waitUntil('the update on A\'s listen stream', () => updates.length >= 1);
+      assert.deepEqual(updates, [OVERVIEW]);
+      assert.equal(overviewChanges(a), aBefore, 'A saw no change of its own: the update came from B');
+      await sub.close();
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
+  test('legacy resources/subscribe through replica A: the update published by B arrives on the GET stream held by C', async () => {
+    const [a, b, d] = c.replicas as [Replica, Replica, Replica];
+    let getOpen: () => void = () => undefined;
+    const getOpened = new Promise<void>((resolve) => (getOpen = resolve));
+    // POST and DELETE go to A, the GET stream to C.
+    const routed: FetchLike = async (url, init) => {
+      const target = new URL(String(url));
+      const method = init?.method ?? 'GET';
+      target.host = (method === 'GET' ? d : a).address;
+      const res = await fetch(target, init);
+      if (method === 'GET' && res.status === 200) getOpen();
+      return res;
+    };
+    const client = await connectClient(a.url, TOKENS.ops, 'legacy', routed);
+    const updates: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+    try {
+      await within(15_000, 'the GET stream on C', getOpened);
+      await within(10_000, 'resources/subscribe', client.subscribeResource({ uri: OVERVIEW }));
+      const [aBefore, dBefore, bBefore] = [overviewChanges(a), overviewChanges(d), overviewChanges(b)];
+      flipB(b);
+      await waitUntil('B sees its change', () => overviewChanges(b) > bBefore);
+      await waitUntil('the update on the GET stream', () => updates.length >= 1);
+      assert.deepEqual(updates, [OVERVIEW]);
+      assert.deepEqual([overviewChanges(a), overviewChanges(d)], [aBefore, dBefore], 'neither A nor C saw a change of its own');
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+});
