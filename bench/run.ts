@@ -3,12 +3,13 @@
  * Loopback only, fixed request counts, bounded in time (a watchdog ends the
  * run after 9 minutes), and every process it starts is killed on the way out.
  *
- * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler,abuse,context] [-- --no-build]
+ * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler,abuse,context,cluster] [-- --no-build]
  *   --requests N   measured requests per throughput cell (default 2000; --quick 500)
  *   --calls N      calls per tool per way in for the process phase, and per tool in the tools phase (default 30; --quick 10)
  *   --sampler-seconds N  how long the sampler phase lets the sampler tick (default 60; --quick 15)
  *   --sleepers N   extra sleeping processes (default 1000)
  *   --sessions N   idle legacy sessions for the memory phase (default 1000)
+ *   --cluster-sessions N  idle legacy sessions for the cluster phase's memory figures (default 10000; --quick 2000)
  *   --quick also halves the abuse phase's counts (bench/abuse.ts) and the context phase's compile rounds (20 → 5)
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,8 @@ import { parseArgs } from 'node:util';
 import { runAbuse } from './abuse.js';
 import type { AbuseResult } from './abuse.js';
 import { ensureBuilt } from './build.js';
+import { clusterChecks, runCluster } from './cluster.js';
+import type { ClusterBenchResult } from './cluster.js';
 import { runContext } from './context.js';
 import type { ContextResult } from './context.js';
 import { runLoad } from './load.js';
@@ -40,7 +43,7 @@ import type { BenchReport } from './summary.js';
 const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const RESULTS = join(REPO, 'bench', 'results', 'latest.json');
 const WATCHDOG_MS = 9 * 60_000;
-const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler', 'abuse', 'context'] as const;
+const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler', 'abuse', 'context', 'cluster'] as const;
 type Phase = (typeof PHASES)[number];
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -55,6 +58,7 @@ function parse() {
       calls: { type: 'string' },
       sleepers: { type: 'string' },
       sessions: { type: 'string' },
+      'cluster-sessions': { type: 'string' },
       'sampler-seconds': { type: 'string' },
     },
     strict: true,
@@ -76,6 +80,7 @@ function parse() {
     calls: int('calls', values.calls, values.quick ? 10 : 30, 3, 200),
     sleepers: int('sleepers', values.sleepers, 1000, 0, 5000),
     sessions: int('sessions', values.sessions, 1000, 10, 5000),
+    clusterSessions: int('cluster-sessions', values['cluster-sessions'], values.quick ? 2000 : 10_000, 100, 20_000),
     samplerSeconds: int('sampler-seconds', values['sampler-seconds'], values.quick ? 15 : 60, 5, 300),
     concurrencies: [1, 16, 64],
   };
@@ -213,6 +218,16 @@ async function main(): Promise<number> {
   );
   if (context) log(`\n${context.table}`);
 
+  const cluster: ClusterBenchResult | undefined = await phase('cluster', `8. shared session store and replicas: a trivial tools/call per era, memory vs Redis store vs three replicas behind nginx, beside a bare node:http floor`, () =>
+    runCluster({ repoRoot: REPO, requests: Math.min(opts.requests, 1000), warmup: opts.warmup, sessions: opts.clusterSessions, failoverRounds: opts.quick ? 1 : 3, log }),
+  );
+  if (cluster) {
+    for (const message of cluster.errors) errors.push({ phase: 'cluster', message });
+    log(`\n${cluster.table}`);
+    log(`RSS per idle legacy session (memory store): ${cluster.memoryKiBPerSession ?? 'n/a'} KiB; Redis per idle session: ${cluster.redisBytesPerSession ?? 'n/a'} bytes`);
+    log(`session answering again after its replica was SIGKILLed: ${cluster.failover.map((f) => `${f.ms} ms`).join(', ') || 'n/a'}`);
+  }
+
   stopBenchServices();
   const othersPct = othersBusyPct(mark);
   const report: BenchReport = {
@@ -227,8 +242,9 @@ async function main(): Promise<number> {
     ...(sampler ? { sampler } : {}),
     ...(abuse ? { abuse: (({ table: _t, ...rest }) => rest)(abuse) } : {}),
     ...(context ? { context: (({ table: _t, ...rest }) => rest)(context) } : {}),
+    ...(cluster ? { cluster: (({ table: _t, ...rest }) => rest)(cluster) } : {}),
     errors,
-    checks: [...checks(processes, memory), ...toolsChecks(tools), ...samplerChecks(sampler), ...abuseChecks(abuse), ...contextChecks(context)],
+    checks: [...checks(processes, memory), ...toolsChecks(tools), ...samplerChecks(sampler), ...abuseChecks(abuse), ...contextChecks(context), ...clusterChecks(cluster)],
   };
   writeReport(RESULTS, report);
   log(`\n${renderSummary(report, load)}`);

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { ABUSE_TARGETS } from './abuse.js';
 import type { AbuseResult } from './abuse.js';
 import { CONTEXT_TARGETS } from './context.js';
+import type { ClusterBenchResult } from './cluster.js';
 import type { ContextResult } from './context.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
@@ -39,6 +40,7 @@ export interface BenchReport {
   sampler?: SamplerBenchResult;
   abuse?: Omit<AbuseResult, 'table'>;
   context?: Omit<ContextResult, 'table'>;
+  cluster?: Omit<ClusterBenchResult, 'table'>;
   errors: Array<{ phase: string; message: string }>;
   checks: Check[];
 }
