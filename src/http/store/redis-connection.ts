@@ -83,7 +83,7 @@ function secretsOf(url: string): string[] {
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)) return code;
-  const name = error instanceof Error ? error.constructor.name : '';
+  const name = error instanceof Error ? (error.name !== 'Error' ? error.name : error.constructor.name) : '';
   return /^[A-Za-z]{1,60}$/.test(name) && name !== 'Error' ? name : 'error';
 }
 

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ServerEvent } from '@modelcontextprotocol/server';
+import { createClient } from 'redis';
 import { isHostlensError } from '../../contracts/errors.js';
 import { LIMITS, record, storeContract, until } from '../../../test/support/store-contract.js';
 import { freePort, redisSkip, startRedis } from '../../../test/support/redis-server.js';
@@ -50,10 +51,10 @@ describe('redis store', { skip: redisSkip }, () => {
   describe('two replicas on one Redis', () => {
     let a: SessionStore;
     let b: SessionStore;
+    const prefix = `hl-${randomUUID()}:`;
     before(async () => {
-      const keyPrefix = `hl-${randomUUID()}:`;
-      a = await open({ keyPrefix });
-      b = await open({ keyPrefix });
+      a = await open({ keyPrefix: prefix });
+      b = await open({ keyPrefix: prefix });
     });
 
     test("each sees the other's records, touches, subscriptions and deletes", async () => {
@@ -121,6 +122,29 @@ describe('redis store', { skip: redisSkip }, () => {
       for (const off of offs) off();
     });
 
+    test('the Redis subscription of a session lasts while one follower of it remains in the process', async () => {
+      const r = record('t-numsub');
+      await a.create(r, LIMITS, () => false);
+      const raw = await createClient({ url: (server as RedisServer).url }).on('error', () => undefined).connect();
+      try {
+        const channel = `${prefix}ev:${sessionTag(r.id)}`;
+        const numsub = async (): Promise<number> => Number((await raw.pubSubNumSub(channel))[channel] ?? 0);
+        assert.equal(await numsub(), 0);
+        const stop1 = await a.events(r.id).follow(() => undefined);
+        const stop2 = await a.events(r.id).follow(() => undefined);
+        assert.equal(await numsub(), 1);
+        stop1();
+        const stop3 = await b.events(r.id).follow(() => undefined);
+        assert.equal(await numsub(), 2);
+        stop2();
+        await until('a unsubscribed', async () => (await numsub()) === 1);
+        stop3();
+        await until('b unsubscribed', async () => (await numsub()) === 0);
+      } finally {
+        raw.destroy();
+      }
+    });
+
     test('token buckets are shared', async () => {
       const key = `k-${randomUUID()}`;
       assert.deepEqual(await a.takeToken?.(key, 1, 2), { allowed: true });
@@ -141,6 +165,24 @@ describe('redis store', { skip: redisSkip }, () => {
       await own.stop();
     });
 
+    test('a server that stops answering: each command fails after commandTimeoutMs, then works again', async () => {
+      const store = await connectRedisStore({ url: own.url, keyPrefix: 'hl-hang:', eventTtlMs: 60_000, commandTimeoutMs: 300 });
+      stores.push(store);
+      const r = record('t-hang');
+      await store.create(r, LIMITS, () => false);
+      process.kill(own.pid as number, 'SIGSTOP');
+      try {
+        await assert.rejects(store.get(r.id), (e: unknown) => {
+          assert.ok(isHostlensError(e, 'unavailable'), String(e));
+          assert.equal(e.message, 'Session store unavailable: redis did not answer within 300 ms');
+          return true;
+        });
+      } finally {
+        process.kill(own.pid as number, 'SIGCONT');
+      }
+      assert.equal((await store.get(r.id))?.id, r.id);
+    });
+
     test('503 (unavailable) while down, health says why, local delivery still works; the same store serves again after', async () => {
       const store = await connectRedisStore({
         url: own.url,
@@ -159,6 +201,8 @@ describe('redis store', { skip: redisSkip }, () => {
       const r = record('t-out');
       await store.create(r, LIMITS, () => false);
       assert.deepEqual(store.health(), { ok: true });
+      const early: number[] = [];
+      await store.events(r.id).follow((e) => early.push(e.seq));
 
       await own.stop();
       await until('health reports the loss', () => !store.health().ok);
@@ -204,7 +248,11 @@ describe('redis store', { skip: redisSkip }, () => {
       await own.restart();
       await until('health ok again', () => store.health().ok && peer.health().ok);
       assert.deepEqual(states, [false, true]);
+      assert.ok(errors.length > 0, 'the loss was reported');
       for (const m of errors) noSecret(m, 'onerror');
+      // A follower from before the outage is subscribed again.
+      await peer.events(r.id).storeEvent('s', { jsonrpc: '2.0', method: 'resumed' });
+      await until('the early follower sees an event after the outage', () => early.length === 1);
       // The data did not survive (no persistence): the store works on the empty server.
       const r2 = record('t-out');
       assert.deepEqual(await store.create(r2, LIMITS, () => false), { ok: true, evicted: [] });

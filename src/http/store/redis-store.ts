@@ -162,6 +162,8 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
         return p.streamId;
       },
       async follow(listener) {
+        // A subscription that exists but is down (node-redis restores it on reconnect) is not live.
+        if (closed || !sub.isReady) throw conn.unavailable(Object.assign(new Error('offline'), { name: closed ? 'ClientClosedError' : 'ClientOfflineError' }));
         let entry = follows.get(id);
         if (!entry) {
           const listeners = new Set<(e: StoredEvent) => void>();
