@@ -138,6 +138,15 @@ export function storeContract(name: string, make: () => Promise<{ store: Session
       assert.equal(await store.countOf('t1'), 2);
     });
 
+    test('tenant cap: the oldest idle session is found past many busy ones', async () => {
+      const store = await fresh();
+      const limits = { ...LIMITS, maxPerTenant: 40 };
+      const held: SessionRecord[] = [];
+      for (let i = 0; i < 40; i++) held.push(await add(store, record('t1', i - 100), limits));
+      const idle = held[37] as SessionRecord;
+      assert.deepEqual(await store.create(record('t1'), limits, (id) => id !== idle.id), { ok: true, evicted: [idle.id] });
+    });
+
     test('total cap: evicts from the largest holder (more than the newcomer would hold); none idle → refused', async () => {
       const store = await fresh();
       const limits = { ...LIMITS, maxSessions: 4 };

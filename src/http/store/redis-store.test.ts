@@ -145,12 +145,49 @@ describe('redis store', { skip: redisSkip }, () => {
       }
     });
 
+    test('concurrent creates on both replicas never exceed the total cap', async () => {
+      const limits = { ...LIMITS, maxSessions: 5 };
+      const shared = `hl-race-${randomUUID()}:`;
+      const x = await open({ keyPrefix: shared });
+      const y = await open({ keyPrefix: shared });
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? x : y).create(record(`t${i}`), limits, () => true)));
+      assert.equal(results.filter((r) => r.ok).length, 5);
+      assert.ok(results.every((r) => r.ok || (r.scope === 'total' && r.limit === 5)));
+      assert.equal(await x.count(), 5);
+    });
+
     test('token buckets are shared', async () => {
       const key = `k-${randomUUID()}`;
       assert.deepEqual(await a.takeToken?.(key, 1, 2), { allowed: true });
       assert.deepEqual(await b.takeToken?.(key, 1, 2), { allowed: true });
       const third = await a.takeToken?.(key, 1, 2);
       assert.ok(third && !third.allowed && third.retryAfterSec >= 1);
+    });
+  });
+
+  describe('events in Redis', () => {
+    test('events expire eventTtlMs after their last write', async () => {
+      const store = await open({ keyPrefix: `hl-${randomUUID()}:`, eventTtlMs: 300 });
+      const r = record('t-ttl');
+      await store.create(r, LIMITS, () => false);
+      const id = await store.events(r.id).storeEvent('s', { jsonrpc: '2.0', method: 'x' });
+      assert.equal(await store.events(r.id).getStreamIdForEventId(id), 's');
+      await until('the event expires', async () => (await store.events(r.id).getStreamIdForEventId(id)) === undefined);
+      assert.equal((await store.get(r.id))?.id, r.id, 'the session itself lives on (its own TTL)');
+    });
+
+    test('a session keeps its newest maxStreamsPerSession streams', async () => {
+      const store = await open({ keyPrefix: `hl-${randomUUID()}:`, maxStreamsPerSession: 2 });
+      const r = record('t-streams');
+      await store.create(r, LIMITS, () => false);
+      const ev = store.events(r.id);
+      const first = await ev.storeEvent('s1', { jsonrpc: '2.0', method: 'a' });
+      const second = await ev.storeEvent('s2', { jsonrpc: '2.0', method: 'b' });
+      await ev.storeEvent('s1', { jsonrpc: '2.0', method: 'c' });
+      const third = await ev.storeEvent('s3', { jsonrpc: '2.0', method: 'd' });
+      assert.equal(await ev.getStreamIdForEventId(first), undefined, 'the oldest stream went');
+      assert.equal(await ev.getStreamIdForEventId(second), 's2');
+      assert.equal(await ev.getStreamIdForEventId(third), 's3');
     });
   });
 
