@@ -6,7 +6,7 @@
  */
 import type { Toolset } from '../src/contracts/scopes.js';
 import { createHttpApp } from '../src/http/app.js';
-import type { McpFactory } from '../src/http/sessions.js';
+import type { McpFactory } from '../src/http/sessions/manager.js';
 import { createProductFactory } from '../src/app/product-factory.js';
 import { createServices } from '../src/app/create-services.js';
 import { createLogger } from '../src/util/log.js';

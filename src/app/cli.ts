@@ -45,7 +45,9 @@ Options for serve (flags beat HOSTLENS_* variables, which beat the config file):
   --toolsets LIST           comma-separated toolsets to enable, or all (default core; see below)
   --root DIR                root the collectors read /proc, /sys and /etc under (default /)
   --session-ttl-sec N       idle legacy session lifetime (default 1800)
-  --max-sessions N          legacy session cap (default 256)
+  --max-sessions N          legacy session cap (default ${defaults.maxSessions}; with Redis, cluster-wide)
+  --store memory|URL        where legacy sessions live: memory (default) or redis://[:password@]HOST:PORT[/DB],
+                            shared by replicas behind a load balancer (or HOSTLENS_STORE)
   --max-body-bytes N        largest accepted request body (default 4194304)
   --max-result-bytes N      largest structured tool result (default 24576)
   --scan-root DIR           directory find_space_hogs may walk (repeatable)
@@ -96,6 +98,7 @@ const OPTIONS = {
   root: { type: 'string' },
   'session-ttl-sec': { type: 'string' },
   'max-sessions': { type: 'string' },
+  store: { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'max-result-bytes': { type: 'string' },
   'scan-root': { type: 'string', multiple: true },
@@ -159,6 +162,7 @@ async function main(argv: string[]): Promise<void> {
   set('root', values.root);
   set('sessionTtlSec', num('session-ttl-sec', values['session-ttl-sec']));
   set('maxSessions', num('max-sessions', values['max-sessions']));
+  set('store', values.store);
   set('maxBodyBytes', num('max-body-bytes', values['max-body-bytes']));
   set('maxResultBytes', num('max-result-bytes', values['max-result-bytes']));
   set('scanRoots', values['scan-root']);

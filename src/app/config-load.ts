@@ -28,6 +28,7 @@ const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unknown }> =
   HOSTLENS_MAX_BODY_BYTES: { key: 'maxBodyBytes', parse: num },
   HOSTLENS_SESSION_TTL_SEC: { key: 'sessionTtlSec', parse: num },
   HOSTLENS_MAX_SESSIONS: { key: 'maxSessions', parse: num },
+  HOSTLENS_STORE: { key: 'store', parse: (v) => v },
   HOSTLENS_SHUTDOWN_GRACE_SEC: { key: 'shutdownGraceSec', parse: num },
   HOSTLENS_MAX_SESSIONS_PER_PRINCIPAL: { key: 'maxSessionsPerPrincipal', parse: num },
   HOSTLENS_RATE_LIMIT: { key: 'rateLimit', parse: rateLimit },

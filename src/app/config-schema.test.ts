@@ -18,7 +18,8 @@ import { DEFAULT_AUDIT_KEEP, DEFAULT_AUDIT_MAX_BYTES } from '../http/audit.js';
 import { authConfigSchema } from '../http/auth/auth-config.js';
 import { DEFAULT_CLOCK_SKEW_SEC, DEFAULT_JWT_ALGORITHMS } from '../http/auth/jwt.js';
 import { DEFAULT_BURST, DEFAULT_REQUESTS_PER_SEC } from '../http/rate-limit.js';
-import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from '../http/sessions.js';
+import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from '../http/sessions/manager.js';
+import { DEFAULT_STORE } from '../http/store/store-setting.js';
 import { DEFAULT_MAX_STREAMS_PER_PRINCIPAL } from '../http/stream-cap.js';
 import { DEFAULT_OVERVIEW_CHECK_MS } from '../server/subscriptions.js';
 import { DEFAULT_TOOL_CONCURRENCY, DEFAULT_TOOL_TIMEOUT_SEC } from '../server/tool-limits.js';
@@ -58,6 +59,7 @@ describe('config defaults: one definition each', () => {
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       sessionTtlSec: DEFAULT_SESSION_TTL_MS / 1000,
       maxSessions: DEFAULT_MAX_SESSIONS,
+      store: DEFAULT_STORE,
       shutdownGraceSec: DEFAULT_SHUTDOWN_GRACE_MS / 1000,
       rateLimit: { requestsPerSec: DEFAULT_REQUESTS_PER_SEC, burst: DEFAULT_BURST },
       toolConcurrency: DEFAULT_TOOL_CONCURRENCY,

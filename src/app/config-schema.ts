@@ -12,7 +12,8 @@ import { DEFAULT_ROOT } from '../collectors/context.js';
 import { DEFAULT_SAMPLER_INTERVAL_MS } from '../collectors/sampler.js';
 import { DEFAULT_LOG_LEVEL } from '../util/log.js';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE_MS } from '../http/app.js';
-import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from '../http/sessions.js';
+import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from '../http/sessions/manager.js';
+import { DEFAULT_STORE, isStoreSetting } from '../http/store/store-setting.js';
 import { DEFAULT_BURST, DEFAULT_REQUESTS_PER_SEC } from '../http/rate-limit.js';
 import { DEFAULT_MAX_STREAMS_PER_PRINCIPAL } from '../http/stream-cap.js';
 import { DEFAULT_AUDIT_KEEP, DEFAULT_AUDIT_MAX_BYTES } from '../http/audit.js';
@@ -50,7 +51,12 @@ export const configSchema = z
     allowedOrigins: z.array(z.string().url()).default([]).describe('extra exact Origins accepted besides loopback'),
     maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
     sessionTtlSec: z.number().int().min(1).max(7 * 86400).default(DEFAULT_SESSION_TTL_MS / 1000),
-    maxSessions: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_SESSIONS),
+    maxSessions: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_SESSIONS).describe('legacy sessions open at once (with a Redis store: in the whole cluster)'),
+    store: z
+      .string()
+      .refine(isStoreSetting, { error: 'store must be "memory" or a Redis URL redis://[:password@]HOST:PORT[/DB] (rediss:// for TLS)' })
+      .default(DEFAULT_STORE)
+      .describe('where legacy sessions live: memory (this process) or a Redis URL shared by replicas'),
     shutdownGraceSec: z.number().min(0).max(300).default(DEFAULT_SHUTDOWN_GRACE_MS / 1000),
     // Per-client limits: src/http/rate-limit.ts, stream-cap.ts, server/tool-limits.ts, slow-client timeouts in http/app.ts.
     rateLimit: z

@@ -2,7 +2,7 @@
 import type { Toolset } from '../contracts/scopes.js';
 import type { Services } from '../definitions/host-services.js';
 import { productCatalogue } from '../catalogue/index.js';
-import type { McpFactory } from '../http/sessions.js';
+import type { McpFactory } from '../http/sessions/manager.js';
 import { SERVER_NAME, VERSION } from './version.js';
 import { buildServer } from '../server/build.js';
 
@@ -21,8 +21,9 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 export function createProductFactory(options: { services: Services; toolsets: readonly Toolset[] }): McpFactory {
-  return () =>
+  return (ctx) =>
     buildServer({
+      ...(ctx.subscriptions ? { subscriptions: ctx.subscriptions } : {}),
       catalogue: productCatalogue,
       services: options.services,
       toolsets: options.toolsets,

@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'method_not_allowed',
   /** Accept does not admit the answer's media types. */
   'not_acceptable',
+  /** The resource is taken (a session's event stream already open on this replica). */
+  'conflict',
   'unsupported_media_type',
 ] as const;
 

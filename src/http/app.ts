@@ -31,8 +31,10 @@ import { healthResponse, readinessResponse } from './health.js';
 import type { Readiness } from './health.js';
 import { createMcpEndpoint, DEFAULT_MAX_LISTEN_STREAMS } from './mcp-endpoint.js';
 import type { RequestFacts } from './mcp-endpoint.js';
-import { createSessionManager, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from './sessions.js';
-import type { McpFactory, SessionManager } from './sessions.js';
+import { createSessionManager, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS } from './sessions/manager.js';
+import type { McpFactory, SessionManager } from './sessions/manager.js';
+import { createMemoryStore } from './store/memory-store.js';
+import type { SessionStore } from './store/types.js';
 import { onResponseDone } from './track.js';
 import { metricsResponse, observeRequest } from './telemetry.js';
 import type { Telemetry } from './telemetry.js';
@@ -42,10 +44,12 @@ import { connectionKey, setTenant, tenantKey } from '../server/tenant.js';
 import { createNodeServer, IDLE_KEEP_ALIVE_MS } from './node-server.js';
 import type { LocalPeerPolicy } from './local-peers.js';
 
-export type { McpFactory } from './sessions.js';
+export type { McpFactory } from './sessions/manager.js';
 
 export interface HttpAppOptions {
   factory: McpFactory;
+  /** Where legacy sessions live (default: a memory store); the app closes it on close(). */
+  store?: SessionStore;
   host?: string;
   /** TCP port; 0 or absent = any free port. */
   port?: number;
@@ -130,8 +134,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const limiter = options.rateLimit && options.rateLimit.requestsPerSec > 0 ? createRateLimiter(options.rateLimit) : null;
   const streams = createStreamCap(options.maxStreamsPerPrincipal ?? Infinity, { maxListen: options.maxListenStreams ?? DEFAULT_MAX_LISTEN_STREAMS });
 
+  const store = options.store ?? createMemoryStore({ onerror });
   const sessions = createSessionManager({
     factory: options.factory,
+    store,
     ttlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
     retryMs: options.sseRetryMs ?? 2000,
@@ -143,6 +149,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const endpoint = createMcpEndpoint({
     factory: options.factory,
     sessions,
+    bus: store.bus,
     maxBodyBytes,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.maxListenStreams !== undefined ? { maxSubscriptions: options.maxListenStreams } : {}),
@@ -190,7 +197,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
           return httpErrorResponse(new HostlensError('method_not_allowed', `Method Not Allowed: ${path} answers GET`), { headers: { allow: 'GET, HEAD' } });
         }
         if (path === '/healthz') return healthResponse(startedAt, version);
-        if (path === '/readyz') return readinessResponse(options.readiness, draining);
+        if (path === '/readyz') return readinessResponse(() => ({ ...options.readiness?.(), sessionStore: store.health() }), draining);
         if (authenticator && isMetadataPath(path)) return authenticator.metadata(request);
         // C (metrics): GET /metrics, hostlens:admin when auth is on.
         if (path === '/metrics' && options.telemetry?.metrics) return metricsResponse(options.telemetry.metrics, authenticator, request);
@@ -214,8 +221,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         state.principal = principal;
         state.facts.principal = principal.id;
         // B (limits): the tenant every limit below counts against (tenant.ts).
+        // The session counts only for a local client whose process is unknown (tenant.ts): the store is asked only then.
         const sid = request.headers.get('mcp-session-id');
-        const session = sid !== null && sessions.owns(sid, principal.id) ? sid : undefined;
+        const asks = sid !== null && !authenticator && !state.client?.startsWith('p:');
+        const session = asks && (await sessions.owns(sid, principal.id)) ? sid : undefined;
         state.tenant = tenantKey({ principal: principal.id, authOn: authenticator !== null, session, connection: state.client });
         setTenant(request, state.tenant);
         return undefined;
@@ -310,19 +319,19 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     notify: {
       toolsChanged: () => {
         endpoint.notify.toolsChanged();
-        for (const s of sessions.servers()) s.sendToolListChanged();
+        sessions.listChanged('tools');
       },
       promptsChanged: () => {
         endpoint.notify.promptsChanged();
-        for (const s of sessions.servers()) s.sendPromptListChanged();
+        sessions.listChanged('prompts');
       },
       resourcesChanged: () => {
         endpoint.notify.resourcesChanged();
-        for (const s of sessions.servers()) s.sendResourceListChanged();
+        sessions.listChanged('resources');
       },
       resourceUpdated: (uri: string) => {
         endpoint.notify.resourceUpdated(uri);
-        for (const s of sessions.subscribers(uri)) void s.server.sendResourceUpdated({ uri }).catch(() => undefined);
+        void sessions.resourceUpdated(uri).catch(onerror);
       },
     },
     async listen() {
@@ -366,6 +375,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       ]);
       await sessions.closeAll();
       await endpoint.close();
+      await store.close().catch(onerror);
       // The SDK has just written each listen stream's final result: let it (and our cancellation) reach the client.
       await Promise.race([Promise.all([...listenStreams]), new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref())]);
       s?.closeAllConnections();

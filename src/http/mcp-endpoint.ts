@@ -9,13 +9,13 @@
  */
 import { createHash } from 'node:crypto';
 import { classifyInboundRequest, createMcpHandler } from '@modelcontextprotocol/server';
-import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import type { McpHttpHandler, ServerEventBus } from '@modelcontextprotocol/server';
 import { HostlensError } from '../contracts/errors.js';
 import { httpErrorResponse } from '../server/error-mapping.js';
 import { clipErrorResponse, requestIdOf } from '../server/jsonrpc-errors.js';
 import type { RequestState } from './guards.js';
 import { narrowListenFilter, withListenTeardown } from './listen-end.js';
-import type { McpFactory, SessionManager } from './sessions.js';
+import type { McpFactory, SessionManager } from './sessions/manager.js';
 
 const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
@@ -46,6 +46,8 @@ export interface RequestFacts {
 interface McpEndpointOptions {
   factory: McpFactory;
   sessions: SessionManager;
+  /** Carries subscriptions/listen change events between replicas (the session store's bus). */
+  bus?: ServerEventBus;
   /** The modern handler's own body bound (the guards read the body first, with the same bound). */
   maxBodyBytes: number;
   keepAliveMs?: number;
@@ -79,6 +81,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     legacy: 'reject',
     maxRequestBodySize: options.maxBodyBytes,
     maxSubscriptions: options.maxSubscriptions ?? DEFAULT_MAX_LISTEN_STREAMS,
+    ...(options.bus ? { bus: options.bus } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.onerror ? { onerror: options.onerror } : {}),
   });

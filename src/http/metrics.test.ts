@@ -54,7 +54,7 @@ describe('metrics', () => {
   test('gauges: sessions from their source, SSE streams opened and closed, default process metrics', async () => {
     let sessions = 4;
     const metrics = createMetrics({ samplerLag: () => 0.25, auditDropped: () => 2 });
-    metrics.sessionsFrom(() => sessions);
+    metrics.sessionsFrom(async () => sessions);
     metrics.streamOpened();
     metrics.streamOpened();
     metrics.streamClosed();

@@ -85,7 +85,7 @@ export interface Metrics {
   streamOpened(): void;
   streamClosed(): void;
   /** Where hostlens_sessions_open reads the open legacy sessions from. */
-  sessionsFrom(count: () => number): void;
+  sessionsFrom(count: () => Promise<number>): void;
   /** The exposition (text format 0.0.4) as an HTTP response. */
   response(): Promise<Response>;
 }
@@ -99,7 +99,7 @@ export function methodLabel(method: string | null, httpMethod: string): string {
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const tools = new Set(options.toolNames ?? []);
-  let sessionsOpen: () => number = () => 0;
+  let sessionsOpen: () => Promise<number> = async () => 0;
   let streams = 0;
   let built: ReturnType<typeof build> | null = null;
   const metrics = (): ReturnType<typeof build> => (built ??= build());
@@ -129,10 +129,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     });
     new Gauge({
       name: 'hostlens_sessions_open',
-      help: 'Open legacy (2025-era) sessions',
+      help: 'Open legacy (2025-era) sessions (with a shared store: in the whole cluster)',
       registers: [registry],
-      collect() {
-        this.set(sessionsOpen());
+      async collect() {
+        // A store that cannot answer leaves the last value rather than failing the scrape.
+        const n = await sessionsOpen().catch(() => undefined);
+        if (n !== undefined) this.set(n);
       },
     });
     new Gauge({

@@ -11,6 +11,7 @@ import type { Services } from '../definitions/host-services.js';
 import { invalidParamsForMalformedRequests } from './params-errors.js';
 import { installShared, sharedHandlers } from './shared.js';
 import { enableResourceSubscriptions } from './subscriptions.js';
+import type { SubscriptionSink } from './subscriptions.js';
 import { installTools, toolTable } from './tools.js';
 import { registerReadings } from '../definitions/reader-scope.js';
 
@@ -22,6 +23,8 @@ interface BuildServerOptions {
   name: string;
   version: string;
   instructions?: string;
+  /** Where a legacy session's resources/subscribe URIs are kept (the HTTP session store); default: with this server. */
+  subscriptions?: SubscriptionSink;
 }
 
 const LIST_TTL_MS = 60_000;
@@ -49,6 +52,6 @@ export function buildServer(options: BuildServerOptions): McpServer {
   installTools(server, toolTable(options.catalogue.tools, options.toolsets, services), services);
   // So are the prompt, resource and completion handlers (see shared.ts).
   installShared(server, sharedHandlers(options.catalogue, services, options.toolsets));
-  enableResourceSubscriptions(server, options.catalogue, services);
+  enableResourceSubscriptions(server, options.catalogue, services, options.subscriptions);
   return server;
 }

@@ -25,6 +25,7 @@ const EXPECTED: Record<ErrorCode, { status: number; rpc: number; httpRpc: number
   bad_request: { status: 400, rpc: -32600, httpRpc: -32000 },
   method_not_allowed: { status: 405, rpc: -32600, httpRpc: -32000 },
   not_acceptable: { status: 406, rpc: -32600, httpRpc: -32000 },
+  conflict: { status: 409, rpc: -32600, httpRpc: -32000 },
   unsupported_media_type: { status: 415, rpc: -32600, httpRpc: -32000 },
 };
 

@@ -76,6 +76,7 @@ export const ANSWERS: Readonly<Record<ErrorCode, Answer>> = {
   bad_request: { status: 400, rpc: JSONRPC_INVALID_REQUEST, httpRpc: TRANSPORT_ERROR },
   method_not_allowed: { status: 405, rpc: JSONRPC_INVALID_REQUEST, httpRpc: TRANSPORT_ERROR },
   not_acceptable: { status: 406, rpc: JSONRPC_INVALID_REQUEST, httpRpc: TRANSPORT_ERROR },
+  conflict: { status: 409, rpc: JSONRPC_INVALID_REQUEST, httpRpc: TRANSPORT_ERROR },
   unsupported_media_type: { status: 415, rpc: JSONRPC_INVALID_REQUEST, httpRpc: TRANSPORT_ERROR },
 };
 

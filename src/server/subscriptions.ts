@@ -256,10 +256,21 @@ export function resourceExists(catalogue: Catalogue, services: Services, uri: st
   return false;
 }
 
+/**
+ * Where a legacy session's subscriptions live when the session outlives the
+ * server (the HTTP session store: one server per request). Without one they
+ * live with the server instance (stdio's single connection).
+ */
+export interface SubscriptionSink {
+  /** Records `uri`: 'full' when the session holds `max` others, 'gone' when the session no longer exists. */
+  add(uri: string, max: number): Promise<'added' | 'present' | 'full' | 'gone'>;
+  remove(uri: string): Promise<void>;
+}
+
 /** Installs resources/subscribe and resources/unsubscribe for the product catalogue (call with `resources.subscribe: true`). */
-export function enableResourceSubscriptions(server: McpServer, catalogue: Catalogue, services: Services): void {
+export function enableResourceSubscriptions(server: McpServer, catalogue: Catalogue, services: Services, sink?: SubscriptionSink): void {
   const index = scopeIndex(catalogue);
-  handleResourceSubscriptions(server, (uri) => resourceExists(catalogue, services, uri), (uri) => index.resource(uri));
+  handleResourceSubscriptions(server, (uri) => resourceExists(catalogue, services, uri), (uri) => index.resource(uri), sink);
 }
 
 /**
@@ -271,7 +282,7 @@ export function enableResourceSubscriptions(server: McpServer, catalogue: Catalo
  * is refused like resources/read refuses it (the HTTP layer answers 403 first).
  * Unsubscribing from a URI never subscribed to is harmless: {}.
  */
-export function handleResourceSubscriptions(server: McpServer, exists: (uri: string) => boolean, scopeOf?: (uri: string) => Scope): void {
+export function handleResourceSubscriptions(server: McpServer, exists: (uri: string) => boolean, scopeOf?: (uri: string) => Scope, sink?: SubscriptionSink): void {
   const uris = new Set<string>();
   const state: { uris: Set<string>; scopes: ReadonlySet<Scope> | null; scopeOf: ((uri: string) => Scope) | null } = { uris, scopes: null, scopeOf: scopeOf ?? null };
   subscribed.set(server, state);
@@ -283,7 +294,9 @@ export function handleResourceSubscriptions(server: McpServer, exists: (uri: str
       throw new HostlensError('invalid_argument', `Resource URI ${uri} is invalid`, { data: { uri, reason: 'invalid_uri' } });
     }
   };
-  server.server.setRequestHandler('resources/subscribe', answeringErrors((request, ctx) => {
+  const full = (): HostlensError =>
+    new HostlensError('rate_limited', `Subscription limit reached: at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resource URIs per session; unsubscribe from one first`);
+  server.server.setRequestHandler('resources/subscribe', answeringErrors(async (request, ctx) => {
     const uri = validUri(request.params.uri);
     if (!exists(uri)) throw new HostlensError('not_found', `Resource not found: ${uri}`);
     if (scopeOf) {
@@ -293,14 +306,19 @@ export function handleResourceSubscriptions(server: McpServer, exists: (uri: str
       // A session keeps one principal (sessions.ts), so the subscriber's scopes are those of its latest subscribe.
       state.scopes = held;
     }
-    if (!uris.has(uri) && uris.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
-      throw new HostlensError('rate_limited', `Subscription limit reached: at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resource URIs per session; unsubscribe from one first`);
+    if (sink) {
+      // The session's record holds the URI; the store keeps the per-session bound across replicas.
+      if ((await sink.add(uri, MAX_SUBSCRIPTIONS_PER_SESSION)) === 'full') throw full();
+      return {};
     }
+    if (!uris.has(uri) && uris.size >= MAX_SUBSCRIPTIONS_PER_SESSION) throw full();
     uris.add(uri);
     return {};
   }));
-  server.server.setRequestHandler('resources/unsubscribe', answeringErrors((request) => {
-    uris.delete(validUri(request.params.uri));
+  server.server.setRequestHandler('resources/unsubscribe', answeringErrors(async (request) => {
+    const uri = validUri(request.params.uri);
+    if (sink) await sink.remove(uri);
+    else uris.delete(uri);
     return {};
   }));
 }

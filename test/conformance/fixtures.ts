@@ -9,6 +9,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import { registerLegacyPushTools } from './legacy.js';
 import { createFlowStateCodec, registerMrtrFixtures } from './mrtr.js';
 import { registerPromptFixtures, registerResourceFixtures } from './resources.js';
+import type { SubscriptionSink } from '../../src/server/subscriptions.js';
 import { registerContentTools, registerStatelessProbeTools, registerUtilityTools } from './tools.js';
 
 /** The change-notification fan-out the HTTP app exposes as `app.notify`. */
@@ -22,6 +23,7 @@ export interface FixtureNotifier {
 /** Mirrors the app's factory contract (`McpFactory` in src/http/app.ts). */
 export interface FixtureFactoryContext {
   era: 'legacy' | 'modern';
+  subscriptions?: SubscriptionSink;
 }
 
 export type FixtureFactory = (ctx: FixtureFactoryContext) => McpServer;
@@ -37,7 +39,7 @@ export const FIXTURE_SERVER_INFO = { name: 'hostlens-conformance-fixtures', vers
 export function createConformanceFactory(notifier: () => FixtureNotifier): FixtureFactory {
   const flowState = createFlowStateCodec();
 
-  return () => {
+  return (ctx) => {
     const server = new McpServer(FIXTURE_SERVER_INFO, {
       capabilities: {
         tools: { listChanged: true },
@@ -56,7 +58,7 @@ export function createConformanceFactory(notifier: () => FixtureNotifier): Fixtu
     registerLegacyPushTools(server);
     registerStatelessProbeTools(server, notifier);
     registerMrtrFixtures(server, flowState);
-    registerResourceFixtures(server);
+    registerResourceFixtures(server, ctx.subscriptions);
     registerPromptFixtures(server);
     return server;
   };

@@ -8,6 +8,7 @@ import { completable, ResourceTemplate } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
 import { handleResourceSubscriptions } from '../../src/server/subscriptions.js';
+import type { SubscriptionSink } from '../../src/server/subscriptions.js';
 import { PNG_BASE64 } from './media.js';
 
 export const WATCHED_RESOURCE_URI = 'test://watched-resource';
@@ -19,7 +20,7 @@ const TEMPLATE_IDS = ['1', '42', '123'];
 const byPrefix = (values: readonly string[], prefix: string | undefined): string[] =>
   values.filter((value) => value.startsWith(prefix ?? ''));
 
-export function registerResourceFixtures(server: McpServer): void {
+export function registerResourceFixtures(server: McpServer, subscriptions?: SubscriptionSink): void {
   server.registerResource(
     'static-text',
     'test://static-text',
@@ -71,7 +72,7 @@ export function registerResourceFixtures(server: McpServer): void {
   // 2025-era per-resource subscriptions: the product's own handlers, so the HTTP
   // app's notify fan-out reaches subscribed sessions. The 2026-07-28 era has no
   // such methods (the SDK answers them with -32601) and uses subscriptions/listen.
-  handleResourceSubscriptions(server, () => true);
+  handleResourceSubscriptions(server, () => true, undefined, subscriptions);
 }
 
 export function registerPromptFixtures(server: McpServer): void {

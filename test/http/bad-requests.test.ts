@@ -76,7 +76,7 @@ describe('bad requests', () => {
     const res = await fetch(r.url, { method: 'POST', headers: legacyHeaders('2025-11-25'), body });
     assert.equal(res.headers.get('mcp-session-id'), null);
     await expectJsonRpcError(res, 413, -32000);
-    assert.equal(r.app.sessions.count(), 0);
+    assert.equal((await r.app.sessions.count()), 0);
   });
 
   test('Content-Type: text/plain → 415', async () => {

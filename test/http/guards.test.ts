@@ -69,7 +69,7 @@ describe('Host and Origin guards', () => {
     const res = await rawRequest(r.port, { headers: { ...legacyHeaders('2025-11-25'), host: 'evil.example' }, chunks: [JSON.stringify(initializeBody('2025-11-25'))] });
     expectRawJsonRpcError(res, 403, -32000);
     assert.equal(res.headers['mcp-session-id'], undefined);
-    assert.equal(r.app.sessions.count(), 0);
+    assert.equal((await r.app.sessions.count()), 0);
   });
 
   test('Origin: http://evil.example → 403 JSON-RPC error', async () => {
@@ -223,7 +223,8 @@ describe('/healthz and /readyz', () => {
       const ready = await fetch(r.at('/readyz'));
       assert.equal(ready.status, 200);
       assert.match(ready.headers.get('content-type') ?? '', /^application\/json\b/);
-      assert.deepEqual(await ready.json(), { status: 'ready', checks: { collectors: { ok: true } } });
+      // The session store's health is always part of readiness (a shared store can be lost while serving).
+      assert.deepEqual(await ready.json(), { status: 'ready', checks: { collectors: { ok: true }, sessionStore: { ok: true } } });
     } finally {
       await r.app.close();
     }
@@ -259,7 +260,7 @@ describe('/healthz and /readyz', () => {
       assert.match(res.headers.get('content-type') ?? '', /^application\/json\b/);
       assert.deepEqual(await res.json(), {
         status: 'not_ready',
-        checks: { collectors: { ok: false, detail: '/proc is not readable' }, clock: { ok: true } },
+        checks: { collectors: { ok: false, detail: '/proc is not readable' }, clock: { ok: true }, sessionStore: { ok: true } },
       });
       // Liveness is independent of readiness.
       assert.equal((await fetch(r.at('/healthz'))).status, 200);
@@ -292,7 +293,7 @@ describe('/healthz and /readyz', () => {
       const init = await fetch(r.url, { method: 'POST', headers: legacyHeaders('2025-11-25'), body: JSON.stringify(initializeBody('2025-11-25')) });
       assert.equal(init.status, 200);
       await init.body?.cancel();
-      assert.equal(r.app.sessions.count(), 1);
+      assert.equal((await r.app.sessions.count()), 1);
       const res = await fetch(r.at('/readyz'));
       assert.equal(res.status, 200);
       await res.body?.cancel();

@@ -47,11 +47,11 @@ describe('rate limit per principal (real HTTP, two tokens)', () => {
     assert.equal(retryAfter, '1');
 
     // A refused initialize is not served: no session appears.
-    const sessions = r.app.sessions.count();
+    const sessions = (await r.app.sessions.count());
     const init = await fetch(r.url, { method: 'POST', headers: { ...legacyHeaders(V), ...auth('a') }, body: JSON.stringify(initializeBody(V, 'init')) });
     await expectJsonRpcError(init, 429, -32000, { id: 'init' });
     assert.equal(init.headers.get('mcp-session-id'), null);
-    assert.equal(r.app.sessions.count(), sessions);
+    assert.equal((await r.app.sessions.count()), sessions);
     // GET (no body): id null.
     const get = await fetch(r.url, { method: 'GET', headers: { ...legacyHeaders(V, 'whatever'), accept: 'text/event-stream', ...auth('a') } });
     await expectJsonRpcError(get, 429, -32000, { id: null });

@@ -71,7 +71,7 @@ describe('graceful shutdown', () => {
     const msg = await within(5_000, 'in-flight body', readResponse(res));
     assert.deepEqual(msg.result?.content, [{ type: 'text', text: 'done' }]);
     await within(5_000, 'close()', closing);
-    assert.equal(r.app.sessions.count(), 0);
+    assert.equal((await r.app.sessions.count()), 0);
   });
 
   test('new requests while draining get 503 (in process) or a refused connection (over HTTP)', async () => {
@@ -110,7 +110,7 @@ describe('graceful shutdown', () => {
       }),
     );
     await expectJsonRpcError(init, 503, -32000);
-    assert.equal(r.app.sessions.count(), 0);
+    assert.equal((await r.app.sessions.count()), 0);
 
     // Readiness reports the drain.
     const ready = await r.app.fetch(new Request(`http://127.0.0.1:${r.port}/readyz`, { headers: { host: `127.0.0.1:${r.port}` } }));
@@ -144,7 +144,7 @@ describe('graceful shutdown', () => {
     await within(5_000, 'close()', r.app.close());
     const how = await within(5_000, 'GET stream closed by shutdown', drained);
     assert.ok(how === 'ended' || how === 'reset');
-    assert.equal(r.app.sessions.count(), 0);
+    assert.equal((await r.app.sessions.count()), 0);
   });
 
   test('close() is bounded by shutdownGraceMs when a call runs longer', async () => {

@@ -95,7 +95,7 @@ describe('legacy resources/subscribe over the product catalogue', () => {
     const readMissing = await call(url, sid, 5, 'resources/read', {});
     assert.ok(missing.error && readMissing.error, JSON.stringify([missing, readMissing]));
     assert.equal(missing.error.code, readMissing.error.code);
-    assert.equal(app.sessions.subscribers('diag://local/nope').length, 0, 'a refused subscription is not recorded');
+    assert.equal((await app.sessions.subscribers('diag://local/nope')).length, 0, 'a refused subscription is not recorded');
   });
 
   test('an update reaches only subscribed sessions, on their GET stream; none after unsubscribe or DELETE', async () => {
@@ -106,7 +106,7 @@ describe('legacy resources/subscribe over the product catalogue', () => {
     const a = await openGet(url, subscribed);
     const b = await openGet(url, other);
     try {
-      assert.equal(app.sessions.subscribers(OVERVIEW).length, 1);
+      assert.equal((await app.sessions.subscribers(OVERVIEW)).length, 1);
       app.notify.resourceUpdated(OVERVIEW);
       const got = await within(5_000, 'update on the GET stream', a.nextMessage());
       assert.deepEqual(got?.message, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: OVERVIEW } });
@@ -121,7 +121,7 @@ describe('legacy resources/subscribe over the product catalogue', () => {
       const del = await fetch(url, { method: 'DELETE', headers: legacyHeaders(V, subscribed) });
       assert.equal(del.status, 200);
       await delay(50);
-      assert.equal(app.sessions.subscribers(OVERVIEW).length, 0, 'the subscription died with the session');
+      assert.equal((await app.sessions.subscribers(OVERVIEW)).length, 0, 'the subscription died with the session');
       app.notify.resourceUpdated(OVERVIEW);
     } finally {
       await a.cancel();
@@ -155,11 +155,11 @@ describe('legacy subscriptions and the idle TTL', () => {
     try {
       const sid = await openLegacySession(url, V);
       await call(url, sid, 1, 'resources/subscribe', { uri: OVERVIEW });
-      assert.equal(app.sessions.subscribers(OVERVIEW).length, 1);
+      assert.equal((await app.sessions.subscribers(OVERVIEW)).length, 1);
       await delay(300);
       await app.sessions.reap(); // the reaper timer may have been first
-      assert.equal(app.sessions.count(), 0);
-      assert.equal(app.sessions.subscribers(OVERVIEW).length, 0);
+      assert.equal((await app.sessions.count()), 0);
+      assert.equal((await app.sessions.subscribers(OVERVIEW)).length, 0);
       app.notify.resourceUpdated(OVERVIEW);
       const gone = await postLegacy(url, V, sid, { jsonrpc: '2.0', id: 2, method: 'resources/subscribe', params: { uri: OVERVIEW } });
       await expectJsonRpcError(gone, 404, -32001);
@@ -173,9 +173,9 @@ describe('legacy subscription cap', () => {
   let app: HttpApp;
   let url: string;
   before(async () => {
-    ({ app, url } = await started(() => {
+    ({ app, url } = await started((ctx) => {
       const server = new McpServer({ name: 'cap', version: '1' }, { capabilities: { resources: { subscribe: true } } });
-      handleResourceSubscriptions(server, (uri) => uri.startsWith('test://'));
+      handleResourceSubscriptions(server, (uri) => uri.startsWith('test://'), undefined, ctx.subscriptions);
       return server;
     }));
   });

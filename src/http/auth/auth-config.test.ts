@@ -39,8 +39,8 @@ describe('auth config', () => {
   test('a non-loopback bind is allowed with scoped tokens or OAuth, refused with neither', () => {
     const factory = () => new McpServer({ name: 't', version: '1' });
     assert.throws(() => createHttpApp({ factory, host: '0.0.0.0' }), (e: unknown) => isHostlensError(e, 'invalid_argument'));
-    createHttpApp({ factory, host: '0.0.0.0', authenticator: createAuthenticator({ tokens: [{ ...TOKEN, scopes: ['hostlens:read'] }] }) }).sessions.stop();
-    createHttpApp({ factory, host: '0.0.0.0', authenticator: createAuthenticator({ oauth: { issuer: 'http://127.0.0.1:1', algorithms: ['RS256'], clockSkewSec: 0 } }) }).sessions.stop();
+    void createHttpApp({ factory, host: '0.0.0.0', authenticator: createAuthenticator({ tokens: [{ ...TOKEN, scopes: ['hostlens:read'] }] }) }).close();
+    void createHttpApp({ factory, host: '0.0.0.0', authenticator: createAuthenticator({ oauth: { issuer: 'http://127.0.0.1:1', algorithms: ['RS256'], clockSkewSec: 0 } }) }).close();
   });
 });
 
