@@ -12,7 +12,7 @@ import type { RedisServer } from '../support/redis-server.js';
 
 const PASSWORD = 'cli-Redis-pass-4b9d02';
 
-describe('--store at start', { timeout: 180_000 }, () => {
+describe('--store at start', { timeout: 240_000 }, () => {
   let redis: RedisServer | undefined;
   after(async () => {
     await killAll();
@@ -31,13 +31,13 @@ describe('--store at start', { timeout: 180_000 }, () => {
 
   test('--store redis://:password@127.0.0.1:<closed port> exits 2 with a clear message and no password', async () => {
     const port = await freePort();
-    const r = await runHostlens(['serve', '--port', '0', '--store', `redis://:${PASSWORD}@127.0.0.1:${port}`], { timeoutMs: 90_000 });
+    const r = await runHostlens(['serve', '--port', '0', '--store', `redis://:${PASSWORD}@127.0.0.1:${port}`], { timeoutMs: 45_000 });
     expectRefused(r, port);
   });
 
   test('HOSTLENS_STORE with a closed port: the same', async () => {
     const port = await freePort();
-    const r = await runHostlens(['serve', '--port', '0'], { env: { HOSTLENS_STORE: `redis://:${PASSWORD}@127.0.0.1:${port}/0` }, timeoutMs: 90_000 });
+    const r = await runHostlens(['serve', '--port', '0'], { env: { HOSTLENS_STORE: `redis://:${PASSWORD}@127.0.0.1:${port}/0` }, timeoutMs: 45_000 });
     expectRefused(r, port);
   });
 
