@@ -32,7 +32,8 @@ describe('Redis stopped and restarted under running replicas', { skip: clusterSk
   let c: Cluster;
   let before_: string;
   before(async () => {
-    c = await startCluster({ replicas: 2, redisPassword: PASSWORD });
+    // The rate limiter stays on (the product default shape), so the outage is tested with it in the path.
+    c = await startCluster({ replicas: 2, redisPassword: PASSWORD, env: { HOSTLENS_RATE_LIMIT: '100,200' } });
     before_ = await openSession(c.url, TOKENS.ops);
   });
   after(async () => {
