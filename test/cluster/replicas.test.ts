@@ -24,6 +24,7 @@ import type { SseEvent } from '../http/helpers.js';
 import { within } from '../support/async.js';
 import { clusterSkip, startCluster, TOKENS } from '../support/cluster.js';
 import type { Cluster, Replica } from '../support/cluster.js';
+import type { AccessEntry } from '../support/nginx.js';
 import {
   callOk,
   connectClient,
@@ -48,13 +49,19 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
   });
 
   const addresses = (): string[] => c.replicas.map((r) => r.address).sort();
+  /** The first `n` POSTs nginx logged after `since` (it writes a line once the response is sent). */
+  const posts = async (since: number, n: number): Promise<AccessEntry[]> => {
+    const of = (): AccessEntry[] => c.nginx.access(since).filter((e) => e.method === 'POST');
+    await waitUntil(`${n} POSTs in nginx's access log`, () => of().length >= n, 5_000);
+    return of().slice(0, n);
+  };
 
   test('a legacy session: 30 calls land on all three replicas; the one that served initialize is SIGKILLed and the session goes on', async () => {
     const atConnect = c.nginx.mark();
     const client = await connectClient(c.url, TOKENS.ops, 'legacy');
     let killed: Replica | undefined;
     try {
-      const [init] = (await c.nginx.waitAccess(atConnect, 1)).filter((e) => e.method === 'POST');
+      const [init] = await posts(atConnect, 1);
       killed = c.replicaAt(init?.upstream);
       assert.ok(killed, `initialize went to a replica: ${JSON.stringify(init)}`);
 
@@ -63,8 +70,8 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
         const r = await within(15_000, `call ${i}`, client.callTool({ name: 'get_memory', arguments: {} }));
         assert.notEqual(r.isError, true, JSON.stringify(r).slice(0, 300));
       }
-      const calls = (await c.nginx.waitAccess(atCalls, 30)).filter((e) => e.method === 'POST');
-      assert.equal(calls.length, 30);
+      const calls = await posts(atCalls, 30);
+      assert.equal(c.nginx.access(atCalls).filter((e) => e.method === 'POST').length, 30, 'one POST per call');
       assert.ok(calls.every((e) => e.status === 200));
       assert.deepEqual([...new Set(calls.map((e) => e.upstream))].sort(), addresses(), 'round-robin reaches every replica');
 
@@ -77,7 +84,7 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
         assert.notEqual(r.isError, true, JSON.stringify(r).slice(0, 300));
       }
       assert.equal(client.transport?.sessionId, sessionId, 'the same session, not a new one');
-      const later = (await c.nginx.waitAccess(atAfter, 10)).filter((e) => e.method === 'POST');
+      const later = await posts(atAfter, 10);
       assert.ok(later.every((e) => e.status === 200 && e.upstream !== killed?.address), JSON.stringify(later));
       assert.equal(new Set(later.map((e) => e.upstream)).size, 2, 'the two replicas left share the calls');
     } finally {
@@ -94,7 +101,7 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
         const r = await within(15_000, `modern call ${i}`, client.callTool({ name: 'get_memory', arguments: {} }));
         assert.notEqual(r.isError, true);
       }
-      const calls = (await c.nginx.waitAccess(mark, 9)).filter((e) => e.method === 'POST');
+      const calls = await posts(mark, 9);
       assert.deepEqual([...new Set(calls.map((e) => e.upstream))].sort(), addresses());
     } finally {
       await client.close().catch(() => undefined);
@@ -154,7 +161,7 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
     cut.abort();
     await first.cancel();
 
-    const [line] = await c.nginx.waitAccess(mark, 1);
+    const [line] = await posts(mark, 1);
     const other = c.replicas.find((r) => r.address !== line?.upstream);
     assert.ok(other, `another replica than ${line?.upstream}`);
     const resume = (r: Replica): Promise<Response> =>

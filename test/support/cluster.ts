@@ -95,7 +95,10 @@ export interface Cluster {
   replicaAt(address: string | undefined): Replica | undefined;
   /** SIGKILL by PID; resolves once it exited. */
   kill(index: number): Promise<void>;
-  /** Starts a killed replica again on the same port and root; resolves once it listens. */
+  /**
+   * Starts a killed replica again on the same port and root; resolves once nginx routes to it again
+   * (after a failure nginx skips a replica for its fail_timeout, 5 s).
+   */
   restart(index: number): Promise<void>;
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
@@ -169,6 +172,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       restart: async (index) => {
         await servers[index]?.kill();
         await launch(index);
+        const address = replicas[index]?.address;
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const mark = started.nginx.mark();
+          const probe = await fetch(`${started.nginx.origin}/healthz`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+          await probe?.arrayBuffer();
+          const lines = await started.nginx.waitAccess(mark, 1).catch(() => []);
+          if (lines.some((l) => l.upstream === address && l.status === 200)) return;
+          if (Date.now() > deadline) throw new Error(`nginx did not route to the restarted replica ${address} within 20 s`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
       },
       stopRedis: () => started.redis.stop(),
       startRedis: () => started.redis.restart(),
