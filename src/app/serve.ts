@@ -20,6 +20,9 @@ import { resourceExists, startOverviewWatch, trackServers } from '../server/subs
 import { createLogger } from '../util/log.js';
 import type { Logger } from '../util/log.js';
 import { VERSION } from './version.js';
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_STORE, redactStoreUrl } from '../http/store/store-setting.js';
+import type { SessionStore } from '../http/store/types.js';
 
 /**
  * `configFile`: the --config file (HOSTLENS_CONFIG otherwise), protected from the file tools with the token and audit files.
@@ -97,8 +100,10 @@ export async function runServe(config: Config, opts: { configFile?: string; node
   }
 
   const { createHttpApp } = await import('../http/app.js');
+  const store = await openSessionStore(config, logger);
   const app = createHttpApp({
     factory,
+    store,
     host: config.host,
     port: config.port,
     allowedHosts: config.allowedHosts,
@@ -122,8 +127,14 @@ export async function runServe(config: Config, opts: { configFile?: string; node
     // Auth off: only root, this process's user and allowedLocalUsers are served (src/http/local-peers.ts).
     localPeers: { allowedUids: resolveLocalUsers(config.allowedLocalUsers).uids },
   });
-  const watch = watchOverview((uri) => app.notify.resourceUpdated(uri));
+  // Replicas sharing a store watch the same host: only the lease holder announces a change (once, not once per replica).
+  const periodMs = config.overviewCheckSec * 1000;
+  const announcer = holdLease(store, 'overview-announcer', periodMs, (e) => logger.warn('session store lease', { error: e.message }));
+  const watch = watchOverview((uri) => {
+    if (announcer.held()) app.notify.resourceUpdated(uri);
+  });
   const stop = async (): Promise<void> => {
+    announcer.stop();
     watch.stop();
     await app.close();
     await telemetry.audit?.close(); // the queued audit lines reach the file before exit
@@ -132,6 +143,49 @@ export async function runServe(config: Config, opts: { configFile?: string; node
   await app.listen();
   process.once('SIGTERM', onSignal(stop));
   process.once('SIGINT', onSignal(stop));
+}
+
+/**
+ * The session store: memory, or Redis (imported only then: node-redis and its
+ * modules cost memory a single process does not need). An unreachable Redis
+ * is retried for a bounded time, then refused like any bad setting (exit 2).
+ */
+async function openSessionStore(config: Config, logger: Logger): Promise<SessionStore> {
+  const onerror = (e: Error): void => logger.warn('session store error', { error: e.message });
+  if (config.store === DEFAULT_STORE) {
+    const { createMemoryStore } = await import('../http/store/memory-store.js');
+    return createMemoryStore({ onerror });
+  }
+  const { connectRedisStore } = await import('../http/store/redis-store.js');
+  logger.info('session store connecting', { store: redactStoreUrl(config.store) });
+  const store = await connectRedisStore({
+    url: config.store,
+    eventTtlMs: config.sessionTtlSec * 1000,
+    onerror,
+    onstate: (health) => (health.ok ? logger.info('session store reachable', {}) : logger.warn('session store unreachable', { detail: health.detail })),
+  });
+  logger.info('session store ready', { store: redactStoreUrl(config.store) });
+  return store;
+}
+
+/** Keeps (or waits to take) a lease in the store, renewed every `periodMs` and valid for three periods: a dead holder's lease passes on within three periods. */
+function holdLease(store: SessionStore, key: string, periodMs: number, onerror: (e: Error) => void): { held(): boolean; stop(): void } {
+  const holder = randomUUID();
+  let held = false;
+  const renew = (): void =>
+    void store.lease(key, holder, periodMs * 3).then(
+      (ok) => void (held = ok),
+      (error: Error) => {
+        // The store is unreachable: every replica announces what it sees (the bus delivers locally meanwhile);
+        // a duplicate beats a change nobody hears of.
+        held = true;
+        onerror(error);
+      },
+    );
+  renew();
+  const timer = setInterval(renew, periodMs);
+  timer.unref();
+  return { held: () => held, stop: () => clearInterval(timer) };
 }
 
 /** Static tokens (config + the legacy authToken) and OAuth, when any is configured: JWKS fetched lazily, on first use. */

@@ -230,7 +230,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         return undefined;
       },
     },
-    { name: 'rate-limit', run: (request, state) => enforceRateLimit(limiter, state.tenant ?? '', request) },
+    { name: 'rate-limit', run: (request, state) => enforceRateLimit(limiter, state.tenant ?? '', request, store) },
     // GET streams take a slot here; POSTed requests once parsed (call-streams).
     { name: 'stream-cap', run: (request, state) => (request.method === 'GET' ? streams.admit(request, state.tenant ?? '') : undefined) },
     {

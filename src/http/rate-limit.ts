@@ -17,6 +17,7 @@ import { HostlensError } from '../contracts/errors.js';
 import { httpErrorResponse } from '../server/error-mapping.js';
 import { requestIdOf } from '../server/jsonrpc-errors.js';
 import type { JsonRpcId } from '../server/jsonrpc-errors.js';
+import type { SessionStore } from './store/types.js';
 
 export const DEFAULT_REQUESTS_PER_SEC = 20;
 export const DEFAULT_BURST = 40;
@@ -121,10 +122,18 @@ export async function peekRequestId(request: Request): Promise<JsonRpcId> {
   }
 }
 
-/** Checks `key` against the limiter; a refusal is the finished 429 response. */
-export async function enforceRateLimit(limiter: RateLimiter | null, key: string, request: Request): Promise<Response | undefined> {
+/**
+ * Checks `key` against the limiter; a refusal is the finished 429 response.
+ * With a store that shares buckets (Redis), the bucket is the cluster's: a
+ * tenant spread by the load balancer over N replicas still gets the limit
+ * once, not N times. While the store cannot answer, this replica's own
+ * bucket decides, so the limit never fails open.
+ */
+export async function enforceRateLimit(limiter: RateLimiter | null, key: string, request: Request, store?: Pick<SessionStore, 'takeToken' | 'health'>): Promise<Response | undefined> {
   if (!limiter) return undefined;
-  const decision = limiter.take(key);
+  let decision: RateDecision | { allowed: true } | undefined;
+  if (store?.takeToken && store.health().ok) decision = await store.takeToken(key, limiter.requestsPerSec, limiter.burst).catch(() => undefined);
+  decision ??= limiter.take(key);
   if (decision.allowed) return undefined;
   return rateLimitedResponse(limiter, decision.retryAfterSec, await peekRequestId(request));
 }

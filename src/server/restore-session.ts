@@ -12,7 +12,7 @@
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { ClientCapabilities, Implementation, JSONRPCMessage, LoggingLevel, McpServer } from '@modelcontextprotocol/server';
 
-export interface SessionIdentity {
+interface SessionIdentity {
   protocolVersion: string;
   clientInfo: Implementation;
   clientCapabilities: ClientCapabilities;

@@ -239,7 +239,7 @@ const subscribed = new WeakMap<McpServer, { uris: Set<string>; scopes: ReadonlyS
  * unsubscribed, and may read it: an update is announced only to a principal
  * holding the URI's scope, checked again whenever one is sent.
  */
-export function isSubscribed(server: McpServer, uri: string): boolean {
+function isSubscribed(server: McpServer, uri: string): boolean {
   const s = subscribed.get(server);
   if (!s?.uris.has(uri)) return false;
   return s.scopeOf === null || (s.scopes !== null && s.scopes.has(s.scopeOf(uri)));

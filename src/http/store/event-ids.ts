@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export interface ParsedEventId {
+interface ParsedEventId {
   tag: string;
   streamId: string;
   seq: number;

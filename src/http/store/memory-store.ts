@@ -11,7 +11,7 @@ import type { JSONRPCMessage, LoggingLevel } from '@modelcontextprotocol/server'
 import { formatEventId, parseEventId, sessionTag } from './event-ids.js';
 import type { Admission, ControlChannel, ControlMessage, SessionEvents, SessionLimits, SessionRecord, SessionStore, StoredEvent } from './types.js';
 
-export interface MemoryStoreOptions {
+interface MemoryStoreOptions {
   /** Newest events kept per stream (default 100). */
   maxEventsPerStream?: number;
   /** Streams kept per session, oldest dropped first (default 16). */
@@ -39,7 +39,7 @@ interface SessionLog {
 }
 
 export const DEFAULT_MAX_EVENTS_PER_STREAM = 100;
-const DEFAULT_MAX_STREAMS_PER_SESSION = 16;
+export const DEFAULT_MAX_STREAMS_PER_SESSION = 16;
 const DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024;
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStore {
@@ -53,8 +53,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
   const streams = new Map<string, StreamLog>();
   const logs = new Map<string, SessionLog>();
   let bytes = 0;
-  /** claim(): keys taken, until when. */
-  const claims = new Map<string, number>();
+  /** lease(): who holds each key, until when. */
+  const leases = new Map<string, { holder: string; until: number }>();
 
   const live = (id: string, now = Date.now()): Entry | undefined => {
     const e = entries.get(id);
@@ -263,11 +263,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       reapAll(Date.now());
       return byTenant.get(tenant)?.size ?? 0;
     },
-    async claim(key, ttlMs) {
+    async lease(key, holder, ttlMs) {
       const now = Date.now();
-      for (const [k, until] of claims) if (until <= now) claims.delete(k);
-      if ((claims.get(key) ?? 0) > now) return false;
-      claims.set(key, now + ttlMs);
+      const cur = leases.get(key);
+      if (cur && cur.until > now && cur.holder !== holder) return false;
+      leases.set(key, { holder, until: now + ttlMs });
       return true;
     },
     async reap(now) {

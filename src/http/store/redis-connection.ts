@@ -17,10 +17,11 @@ import { createClient } from 'redis';
 import { HostlensError } from '../../contracts/errors.js';
 import type { StoreHealth } from './types.js';
 import { SCRIPTS } from './redis-scripts.js';
+import { redactStoreUrl } from './store-setting.js';
 
 const SERVING_BACKOFF_CAP_MS = 1_000;
 
-export interface ConnectionOptions {
+interface ConnectionOptions {
   url: string;
   connectRetryMs: number;
   commandTimeoutMs: number;
@@ -41,7 +42,7 @@ const makeClient = (url: string, timeoutMs: number, strategy: (retries: number) 
 
 export type StoreClient = ReturnType<typeof makeClient>;
 
-export interface Connection {
+interface Connection {
   cmd: StoreClient;
   sub: StoreClient;
   health(): StoreHealth;
@@ -50,17 +51,6 @@ export interface Connection {
   /** Removes the password from any text. */
   scrub(text: string): string;
   close(): Promise<void>;
-}
-
-/** `url` with its password replaced by `***` (also when it does not parse). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.includes('@') ? url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@]*@/i, '$1***@') : url;
-  }
 }
 
 function secretsOf(url: string): string[] {
@@ -88,7 +78,7 @@ function codeOf(error: unknown): string {
 }
 
 export async function connect(options: ConnectionOptions): Promise<Connection> {
-  const shown = redactUrl(options.url);
+  const shown = redactStoreUrl(options.url);
   const secrets = secretsOf(options.url);
   const scrub = (text: string): string => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const refuse = (reason: string): HostlensError => new HostlensError('invalid_argument', `cannot reach Redis at ${shown}: ${scrub(reason)}`);

@@ -264,6 +264,15 @@ if rate <= 0 then return 3600 end
 return math.max(1, math.ceil((1 - tok) / rate))
 `;
 
+/** ARGV: prefix, key, holder, ttlMs. 1 when the lease is (now) the holder's, renewed; 0 when another holds it. */
+const LEASE = `
+local key = ARGV[1] .. 'lease:' .. ARGV[2]
+local cur = redis.call('GET', key)
+if cur and cur ~= ARGV[3] then return 0 end
+redis.call('SET', key, ARGV[3], 'PX', ARGV[4])
+return 1
+`;
+
 const script = (SCRIPT: string) =>
   defineScript({
     SCRIPT,
@@ -288,4 +297,5 @@ export const SCRIPTS = {
   hlStoreEvent: script(STORE_EVENT),
   hlReplay: script(REPLAY),
   hlTakeToken: script(TAKE_TOKEN),
+  hlLease: script(LEASE),
 };

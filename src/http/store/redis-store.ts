@@ -16,6 +16,7 @@ import { formatEventId, parseEventId, sessionTag } from './event-ids.js';
 import { connect } from './redis-connection.js';
 import type { StoreClient } from './redis-connection.js';
 import { CANDIDATE_PAGE } from './redis-scripts.js';
+import { DEFAULT_MAX_EVENTS_PER_STREAM, DEFAULT_MAX_STREAMS_PER_SESSION } from './memory-store.js';
 import type { Admission, ControlChannel, ControlMessage, SessionEvents, SessionRecord, SessionStore, StoreHealth, StoredEvent } from './types.js';
 
 export interface RedisStoreOptions {
@@ -38,8 +39,6 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_PREFIX = 'hostlens:';
-const DEFAULT_MAX_EVENTS_PER_STREAM = 100;
-const DEFAULT_MAX_STREAMS_PER_SESSION = 16;
 const REAP_BATCH = 1_000;
 /** Script runs per create: candidate pages plus re-checks lost to concurrent replicas. */
 const MAX_CREATE_ROUNDS = 64;
@@ -282,6 +281,9 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
       }
     },
     events: sessionEvents,
+    async lease(key, holder, ttlMs) {
+      return (await run<number>((c) => c.hlLease(P, key, holder, String(Math.max(1, Math.round(ttlMs)))))) === 1;
+    },
     async takeToken(key, requestsPerSec, burst) {
       const wait = Number(await run<number>((c) => c.hlTakeToken(P, key, String(requestsPerSec), String(burst))));
       return wait === 0 ? { allowed: true } : { allowed: false, retryAfterSec: Math.max(1, wait) };

@@ -19,18 +19,13 @@ export function isStoreSetting(value: string): boolean {
   return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && (db === '' || /^\d{1,2}$/.test(db)) && url.search === '' && url.hash === '';
 }
 
-/** The URL with any user and password replaced by `***` (for messages and logs); anything unparsable is shown as `<invalid URL>`. */
-export function redactStoreUrl(value: string): string {
-  if (value === 'memory') return value;
+/** `url` with its password replaced by `***` (also when it does not parse), for messages and logs. */
+export function redactStoreUrl(url: string): string {
   try {
-    const url = new URL(value);
-    if (url.username || url.password) {
-      url.username = '';
-      url.password = '';
-      return url.toString().replace('//', '//***@');
-    }
-    return url.toString();
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
   } catch {
-    return '<invalid URL>';
+    return url.includes('@') ? url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@]*@/i, '$1***@') : url;
   }
 }

@@ -139,20 +139,15 @@ export interface SessionStore {
    */
   takeToken?(key: string, requestsPerSec: number, burst: number): Promise<{ allowed: true } | { allowed: false; retryAfterSec: number }>;
   /**
-   * Takes `key` for `ttlMs` unless another caller (any replica) holds it: true
-   * for the first. Replicas watching the same host see the same change; only
-   * the first to claim it announces it.
+   * Takes or renews the lease `key` for `holder` (any replica) for `ttlMs`:
+   * true while `holder` holds it. Replicas watching the same host see the
+   * same change; only the lease holder announces it, and another takes over
+   * within one TTL when it dies.
    */
-  claim(key: string, ttlMs: number): Promise<boolean>;
+  lease(key: string, holder: string, ttlMs: number): Promise<boolean>;
   readonly control: ControlChannel;
   /** The 2026-07-28 change bus (createMcpHandler's `bus`); publishes deliver locally even when the backing service is down. */
   readonly bus: ServerEventBus;
   health(): StoreHealth;
   close(): Promise<void>;
-}
-
-/** Bounds of a session's event store. */
-export interface EventLimits {
-  /** Newest events kept per stream. */
-  maxEventsPerStream: number;
 }
