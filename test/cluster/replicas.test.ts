@@ -10,18 +10,18 @@
  * - a windowed call's SSE stream cut after its first progress event is
  *   resumed with Last-Event-ID through another replica: every missed event
  *   exactly once, the same events a later replay of the stream gives;
- * - subscriptions/listen on one replica gets the overview update published by
- *   another; a legacy resources/subscribe made through one replica gets its
- *   update on the GET stream held by a third.
- * Each replica reads its own copy of the idle fixture tree, so a change to
- * one copy is seen (and published) by that replica alone.
+ * - the overview update, announced by one replica (the store's lease), reaches
+ *   a subscriptions/listen stream on every replica, and a legacy GET stream
+ *   on every replica whose session subscribed through another one, once each.
+ * Each replica reads its own copy of the idle fixture tree; the subscription
+ * tests change every copy alike, as one host would.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { SseReader } from '../http/helpers.js';
 import type { SseEvent } from '../http/helpers.js';
-import { within } from '../support/async.js';
+import { delay, within } from '../support/async.js';
 import { clusterSkip, startCluster, TOKENS } from '../support/cluster.js';
 import type { Cluster, Replica } from '../support/cluster.js';
 import type { AccessEntry } from '../support/nginx.js';
@@ -204,60 +204,74 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
     assert.deepEqual(replay.map((e) => [e.id, e.data]), resumed.map((e) => [e.id, e.data]));
   });
 
-  // Each subscription test flips replica B's memory status and expects exactly that change notified.
-  let bCritical = false;
-  const flipB = (b: Replica): void => {
-    bCritical = !bCritical;
-    setMemoryCritical(b, bCritical);
+  // The replicas stand for one host: a subscription test changes every replica's copy of the tree, each
+  // replica's watcher sees the change, and only the holder of the store's announcer lease publishes it.
+  // So when a stream on each of the three replicas gets the update exactly once, at least two of them got
+  // it from another replica, and nobody got it twice.
+  let critical = false;
+  const flipHost = (): number[] => {
+    const before = c.replicas.map(overviewChanges);
+    critical = !critical;
+    for (const r of c.replicas) setMemoryCritical(r, critical);
+    return before;
+  };
+  const settle = async (before: number[], updates: string[][]): Promise<void> => {
+    await waitUntil('every replica sees the change', () => c.replicas.every((r, i) => overviewChanges(r) > (before[i] ?? 0)));
+    await waitUntil('the update on every stream', () => updates.every((u) => u.length >= 1));
+    // Past the lease's three watcher periods: a second announcement would have arrived by now.
+    await delay(2_000);
+    for (const u of updates) assert.deepEqual(u, [OVERVIEW], 'one update per stream, whoever announced it');
   };
 
-  test('subscriptions/listen on replica A gets the overview update published by replica B', async () => {
-    const [a, b] = c.replicas as [Replica, Replica];
-    const client = await connectClient(a.url, TOKENS.ops, 'modern');
-    const updates: string[] = [];
-    client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+  test('subscriptions/listen on each replica: the one announced update arrives once on every stream', async () => {
+    const clients = await Promise.all(c.replicas.map((r) => connectClient(r.url, TOKENS.ops, 'modern')));
+    const updates = clients.map(() => [] as string[]);
     try {
-      const sub = await within(10_000, 'subscriptions/listen', client.listen({ resourceSubscriptions: [OVERVIEW] }));
-      assert.deepEqual(sub.honoredFilter, { resourceSubscriptions: [OVERVIEW] });
-      const [aBefore, bBefore] = [overviewChanges(a), overviewChanges(b)];
-      flipB(b);
-      await waitUntil('B sees its change', () => overviewChanges(b) > bBefore);
-      await waitUntil('the update on A\'s listen stream', () => updates.length >= 1);
-      assert.deepEqual(updates, [OVERVIEW]);
-      assert.equal(overviewChanges(a), aBefore, 'A saw no change of its own: the update came from B');
-      await sub.close();
+      const subs = await Promise.all(
+        clients.map(async (client, i) => {
+          client.setNotificationHandler('notifications/resources/updated', (n) => void updates[i]?.push(n.params.uri));
+          const sub = await within(10_000, 'subscriptions/listen', client.listen({ resourceSubscriptions: [OVERVIEW] }));
+          assert.deepEqual(sub.honoredFilter, { resourceSubscriptions: [OVERVIEW] });
+          return sub;
+        }),
+      );
+      await settle(flipHost(), updates);
+      await Promise.all(subs.map((sub) => sub.close()));
     } finally {
-      await client.close().catch(() => undefined);
+      await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
     }
   });
 
-  test('legacy resources/subscribe through replica A: the update published by B arrives on the GET stream held by C', async () => {
-    const [a, b, d] = c.replicas as [Replica, Replica, Replica];
-    let getOpen: () => void = () => undefined;
-    const getOpened = new Promise<void>((resolve) => (getOpen = resolve));
-    // POST and DELETE go to A, the GET stream to C.
-    const routed: FetchLike = async (url, init) => {
-      const target = new URL(String(url));
-      const method = init?.method ?? 'GET';
-      target.host = (method === 'GET' ? d : a).address;
-      const res = await fetch(target, init);
-      if (method === 'GET' && res.status === 200) getOpen();
-      return res;
-    };
-    const client = await connectClient(a.url, TOKENS.ops, 'legacy', routed);
-    const updates: string[] = [];
-    client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+  test('legacy resources/subscribe through one replica: the update arrives once on the GET stream held by the next one', async () => {
+    const n = c.replicas.length;
+    const opened: Array<Promise<void>> = [];
+    const clients = await Promise.all(
+      c.replicas.map(async (postTo, i) => {
+        const getFrom = c.replicas[(i + 1) % n] as Replica;
+        let open: () => void = () => undefined;
+        opened.push(new Promise<void>((resolve) => (open = resolve)));
+        // POST and DELETE go to one replica, the GET stream to the next.
+        const routed: FetchLike = async (url, init) => {
+          const target = new URL(String(url));
+          const method = init?.method ?? 'GET';
+          target.host = (method === 'GET' ? getFrom : postTo).address;
+          const res = await fetch(target, init);
+          if (method === 'GET' && res.status === 200) open();
+          return res;
+        };
+        return connectClient(postTo.url, TOKENS.ops, 'legacy', routed);
+      }),
+    );
+    const updates = clients.map(() => [] as string[]);
     try {
-      await within(15_000, 'the GET stream on C', getOpened);
-      await within(10_000, 'resources/subscribe', client.subscribeResource({ uri: OVERVIEW }));
-      const [aBefore, dBefore, bBefore] = [overviewChanges(a), overviewChanges(d), overviewChanges(b)];
-      flipB(b);
-      await waitUntil('B sees its change', () => overviewChanges(b) > bBefore);
-      await waitUntil('the update on the GET stream', () => updates.length >= 1);
-      assert.deepEqual(updates, [OVERVIEW]);
-      assert.deepEqual([overviewChanges(a), overviewChanges(d)], [aBefore, dBefore], 'neither A nor C saw a change of its own');
+      await within(15_000, 'every GET stream open', Promise.all(opened));
+      for (const [i, client] of clients.entries()) {
+        client.setNotificationHandler('notifications/resources/updated', (n) => void updates[i]?.push(n.params.uri));
+        await within(10_000, 'resources/subscribe', client.subscribeResource({ uri: OVERVIEW }));
+      }
+      await settle(flipHost(), updates);
     } finally {
-      await client.close().catch(() => undefined);
+      await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
     }
   });
 });
