@@ -45,7 +45,7 @@ export interface ClusterBenchResult {
   ratios: Array<{ target: string; era: Era; concurrency: number; ratio: number }>;
   memoryKiBPerSession: number | null;
   redisBytesPerSession: number | null;
-  failover: Array<{ ms: number; failedCalls: number }>;
+  failover: Array<{ ms: number; failedCalls: number; firstError?: string }>;
   /** Sections that could not be measured, and why. */
   errors: string[];
   table: string;
@@ -202,18 +202,20 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
           const t0 = now();
           const killed = cluster.kill(victim.index);
           let failedCalls = 0;
+          let firstError: string | undefined;
           for (;;) {
             try {
               await legacyCall(agent, cluster.nginx.port, TOKEN, sid, 2 + failedCalls);
               break;
             } catch (error) {
-              if (++failedCalls >= 200) throw new Error(`the session did not answer after ${failedCalls} calls: ${(error as Error).message}`);
+              firstError ??= (error as Error).message.slice(0, 200);
+              if (++failedCalls >= 200) throw new Error(`the session did not answer after ${failedCalls} calls: ${firstError}`);
             }
           }
           const ms = round(now() - t0, 1);
           await killed;
-          failover.push({ ms, failedCalls });
-          o.log(`  failover ${round_ + 1}: the session answered ${ms} ms after its initialize replica was SIGKILLed (${failedCalls} failed calls before)`);
+          failover.push({ ms, failedCalls, ...(firstError !== undefined ? { firstError } : {}) });
+          o.log(`  failover ${round_ + 1}: the session answered ${ms} ms after its initialize replica was SIGKILLed (${failedCalls} failed calls before${firstError ? `; first: ${firstError}` : ''})`);
           await cluster.restart(victim.index);
         } finally {
           agent.destroy();
