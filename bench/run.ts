@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: hostlens performance figures (never part of the tests).
  * Loopback only, fixed request counts, bounded in time (a watchdog ends the
- * run after 9 minutes), and every process it starts is killed on the way out.
+ * run after 12 minutes), and every process it starts is killed on the way out.
  *
  * Usage: npm run bench [-- --quick] [-- --only load,processes,memory,tools,sampler,abuse,context,cluster] [-- --no-build]
  *   --requests N   measured requests per throughput cell (default 2000; --quick 500)
@@ -42,7 +42,7 @@ import type { BenchReport } from './summary.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const RESULTS = join(REPO, 'bench', 'results', 'latest.json');
-const WATCHDOG_MS = 9 * 60_000;
+const WATCHDOG_MS = 12 * 60_000;
 const PHASES = ['load', 'processes', 'memory', 'tools', 'sampler', 'abuse', 'context', 'cluster'] as const;
 type Phase = (typeof PHASES)[number];
 
