@@ -5,14 +5,17 @@
  * - a legacy session's calls land on every replica (nginx's own access log),
  *   and the session goes on after the replica that served initialize is
  *   SIGKILLed; 2026-07-28 calls spread the same way;
- * - DELETE through one replica → 404 -32001 through every other one;
+ * - DELETE through one replica → 404 -32001 through every other one, and
+ *   the session's GET stream held by another replica ends;
  * - a session is bound to its principal on every replica;
  * - a windowed call's SSE stream cut after its first progress event is
  *   resumed with Last-Event-ID through another replica: every missed event
  *   exactly once, the same events a later replay of the stream gives;
  * - the overview update, announced by one replica (the store's lease), reaches
  *   a subscriptions/listen stream on every replica, and a legacy GET stream
- *   on every replica whose session subscribed through another one, once each.
+ *   on every replica whose session subscribed through another one, once each;
+ *   an update missed while no GET stream was open is replayed once, with
+ *   Last-Event-ID, through another replica.
  * Each replica reads its own copy of the idle fixture tree; the subscription
  * tests change every copy alike, as one host would.
  */
@@ -28,6 +31,7 @@ import type { AccessEntry } from '../support/nginx.js';
 import {
   callOk,
   connectClient,
+  messagesOf,
   expectRpcError,
   legacyHeaders,
   openSession,
@@ -111,14 +115,20 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
     }
   });
 
-  test('DELETE through one replica: 404 -32001 through each other replica', async () => {
+  test('DELETE through one replica: 404 -32001 through each other replica, and its GET stream on another ends', async () => {
     const [a, b, d] = c.replicas as [Replica, Replica, Replica];
     const sid = await openSession(a.url, TOKENS.ops);
     for (const [i, r] of c.replicas.entries()) await callOk(r.url, TOKENS.ops, sid, 10 + i);
+    const stream = await fetch(d.url, { headers: { ...legacyHeaders(TOKENS.ops, sid), accept: 'text/event-stream' }, signal: AbortSignal.timeout(30_000) });
+    assert.equal(stream.status, 200, `GET answered ${stream.status}`);
+    const held = new SseReader(stream);
 
     const del = await fetch(b.url, { method: 'DELETE', headers: legacyHeaders(TOKENS.ops, sid), signal: AbortSignal.timeout(10_000) });
     assert.equal(del.status, 200, `DELETE answered ${del.status}`);
     await del.body?.cancel();
+    await within(10_000, 'the GET stream held by another replica to end', (async () => {
+      while ((await held.next()) !== null);
+    })());
 
     for (const r of [a, d]) {
       await expectRpcError(await post(r.url, TOKENS.ops, sid, { jsonrpc: '2.0', id: 20, method: 'tools/call', params: { name: 'get_memory', arguments: {} } }), 404, SESSION_GONE);
@@ -276,5 +286,43 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
     } finally {
       await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
     }
+  });
+
+  test("a legacy GET stream's updates are stored: one missed while no stream was open is replayed once through another replica", async () => {
+    const [a, b, d] = c.replicas as [Replica, Replica, Replica];
+    const sid = await openSession(a.url, TOKENS.ops);
+    const subscribed = await post(a.url, TOKENS.ops, sid, { jsonrpc: '2.0', id: 60, method: 'resources/subscribe', params: { uri: OVERVIEW } });
+    assert.equal(subscribed.status, 200);
+    assert.deepEqual((await messagesOf(subscribed)).find((m) => m.id === 60)?.result, {});
+    const getStream = (r: Replica, lastEventId?: string): Promise<Response> =>
+      fetch(r.url, { headers: { ...legacyHeaders(TOKENS.ops, sid), accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: AbortSignal.timeout(30_000) });
+    const nextUpdate = async (reader: SseReader): Promise<SseEvent> => {
+      for (;;) {
+        const event = await within(20_000, 'an update on the GET stream', reader.next());
+        assert.ok(event, 'the GET stream ended');
+        if (event.data.includes('notifications/resources/updated')) return event;
+      }
+    };
+    const seen = async (before: number[]): Promise<void> => waitUntil('every replica sees the change', () => c.replicas.every((r, i) => overviewChanges(r) > (before[i] ?? 0)));
+
+    const first = new SseReader(await getStream(d));
+    let before = flipHost();
+    const one = await nextUpdate(first);
+    assert.ok(one.id, 'GET stream events carry ids');
+    await first.cancel();
+    await seen(before);
+
+    // No GET stream open: the next update is stored for the session.
+    before = flipHost();
+    await seen(before);
+    await delay(2_000);
+    const resumed = new SseReader(await getStream(b, one.id));
+    const two = await nextUpdate(resumed);
+    assert.notEqual(two.id, one.id);
+    assert.deepEqual(JSON.parse(two.data), { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: OVERVIEW } });
+    // Nothing else was missed: the stream stays quiet past the lease's periods.
+    const extra = await Promise.race([resumed.next(), delay(2_000).then(() => 'quiet' as const)]);
+    assert.ok(extra === 'quiet' || extra === null || !extra.data.includes('notifications/resources/updated'), `no second copy: ${JSON.stringify(extra)}`);
+    await resumed.cancel();
   });
 });
