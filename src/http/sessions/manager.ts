@@ -108,10 +108,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   /** Requests and streams in progress here, per session: such a session is busy (never evicted) and kept alive. */
   const held = new Map<string, { count: number; timer: NodeJS.Timeout }>();
   const refreshMs = Math.max(100, Math.min(options.ttlMs / 3, 60_000));
-  const hold = (id: string): (() => void) => {
+  const hold = (id: string, principal: string): (() => void) => {
     let h = held.get(id);
     if (!h) {
-      const timer = setInterval(() => void store.touch(id, now(), options.ttlMs).catch(report), refreshMs);
+      const timer = setInterval(() => void store.touch(id, principal, now(), options.ttlMs).catch(report), refreshMs);
       timer.unref();
       held.set(id, (h = { count: 0, timer }));
     }
@@ -183,8 +183,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   /** The session of a request: its record, touched; undefined when unknown or another principal's. */
   const sessionOf = async (id: string, authInfo: AuthInfo | undefined): Promise<SessionRecord | undefined> => {
-    const record = await store.touch(id, now(), options.ttlMs);
-    return record && record.principal === principalOf(authInfo).id ? record : undefined;
+    return store.touch(id, principalOf(authInfo).id, now(), options.ttlMs);
   };
 
   // ------------------------------------------------------------ initialize
@@ -251,7 +250,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const identity = setLevel ? { ...record, logLevel: setLevel } : record;
     const server = options.factory({ era: 'legacy', subscriptions: sinkFor(record.id) });
     await restoreSession(server, identity);
-    const release = hold(record.id);
+    const release = hold(record.id, record.principal);
     let finished = false;
     const finish = (): void => {
       if (finished) return;
@@ -330,7 +329,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       existing?.close();
     }
-    const release = hold(record.id);
+    const release = hold(record.id, record.principal);
     let stream: EventStream | undefined;
     const onclose = (): void => {
       release();
