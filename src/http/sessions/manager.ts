@@ -48,6 +48,14 @@ const DEFAULT_KEEP_ALIVE_MS = 15_000;
 const MAX_IDENTITY_BYTES = 16 * 1024;
 /** A resumed POST stream that hears nothing for this long ends (its call may have died with its replica). */
 const RESUMED_IDLE_CLOSE_MS = 120_000;
+/**
+ * How long a shared store keeps a stream's events after its last one: a client resumes within seconds (the
+ * retry hint is 2 s), and a session's events must not pile up in Redis for the whole TTL (16 streams of up to
+ * a result budget each, for every session a token may hold).
+ */
+export const EVENT_RETENTION_MS = 10 * 60_000;
+/** A client's answer to a server request travels to every replica: larger ones are dropped (and logged). */
+const MAX_FORWARDED_ANSWER_BYTES = 1024 * 1024;
 /** Retry-After when the store cannot be reached. */
 const STORE_RETRY_AFTER_SEC = 5;
 const LEVELS = new Set<string>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
@@ -448,7 +456,9 @@ function levelSetBy(body: unknown): LoggingLevel | undefined {
 
 /** JSON-RPC responses in the body (answers to server requests): the call that asked may run on another replica. */
 function clientResponsesIn(body: unknown): JSONRPCMessage[] {
-  return (Array.isArray(body) ? body : [body]).filter((m): m is JSONRPCMessage => isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m));
+  return (Array.isArray(body) ? body : [body]).filter(
+    (m): m is JSONRPCMessage => (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) && JSON.stringify(m).length <= MAX_FORWARDED_ANSWER_BYTES,
+  );
 }
 
 /** notifications/cancelled in the body: the call may run on another replica. */
