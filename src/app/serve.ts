@@ -157,10 +157,11 @@ async function openSessionStore(config: Config, logger: Logger): Promise<Session
     return createMemoryStore({ onerror });
   }
   const { connectRedisStore } = await import('../http/store/redis-store.js');
+  const { EVENT_RETENTION_MS } = await import('../http/sessions/manager.js');
   logger.info('session store connecting', { store: redactStoreUrl(config.store) });
   const store = await connectRedisStore({
     url: config.store,
-    eventTtlMs: config.sessionTtlSec * 1000,
+    eventTtlMs: Math.min(config.sessionTtlSec * 1000, EVENT_RETENTION_MS),
     onerror,
     onstate: (health) => (health.ok ? logger.info('session store reachable', {}) : logger.warn('session store unreachable', { detail: health.detail })),
   });

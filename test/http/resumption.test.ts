@@ -69,7 +69,8 @@ async function collect(reader: SseReader, until: (m: JsonRpcMessage) => boolean)
   }
 }
 
-const streamOf = (eventId: string): string => eventId.slice(0, eventId.lastIndexOf('_'));
+// Event ids are <session tag>.<stream>.<seq> (src/http/store/event-ids.ts).
+const streamOf = (eventId: string): string => eventId.slice(0, eventId.lastIndexOf('.'));
 
 describe('resumption after a dropped SSE stream', () => {
   let r: Running;

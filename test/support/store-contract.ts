@@ -66,9 +66,12 @@ export function storeContract(name: string, make: () => Promise<{ store: Session
       const r = await add(store, record('t1'));
       assert.deepEqual(await store.get(r.id), r);
       assert.equal(await store.get('nope'), undefined);
-      assert.equal(await store.touch('nope', Date.now(), 1_000), undefined);
+      assert.equal(await store.touch('nope', r.principal, Date.now(), 1_000), undefined);
+      const before = await store.get(r.id);
+      assert.equal(await store.touch(r.id, 'someone-else', Date.now() + 5_000, 1_000), undefined, "another principal's touch answers nothing");
+      assert.deepEqual(await store.get(r.id), before, 'and changes nothing');
       const later = r.lastSeen + 5_000;
-      assert.deepEqual(await store.touch(r.id, later, LIMITS.ttlMs), { ...r, lastSeen: later });
+      assert.deepEqual(await store.touch(r.id, r.principal, later, LIMITS.ttlMs), { ...r, lastSeen: later });
       await store.setLogLevel(r.id, 'warning');
       assert.equal((await store.get(r.id))?.logLevel, 'warning');
       await store.setLogLevel('nope', 'error');
@@ -88,12 +91,12 @@ export function storeContract(name: string, make: () => Promise<{ store: Session
       const kept = await add(store, record('t1'), short);
       const lapsing = await add(store, record('t1'), short);
       // Pushed far out before the 300 ms pass; `lapsing` expiring shows the time went by.
-      assert.ok(await store.touch(kept.id, Date.now(), 60_000));
+      assert.ok(await store.touch(kept.id, kept.principal, Date.now(), 60_000));
       await until('the untouched session expires', async () => (await store.get(lapsing.id)) === undefined);
       assert.equal((await store.get(kept.id))?.id, kept.id);
-      assert.equal(await store.touch(lapsing.id, Date.now(), 60_000), undefined, 'an expired session cannot be revived');
+      assert.equal(await store.touch(lapsing.id, lapsing.principal, Date.now(), 60_000), undefined, 'an expired session cannot be revived');
       // touch also shortens: a 300 ms TTL from now.
-      assert.ok(await store.touch(kept.id, Date.now(), 300));
+      assert.ok(await store.touch(kept.id, kept.principal, Date.now(), 300));
       await until('the shortened session expires', async () => (await store.get(kept.id)) === undefined);
     });
 
@@ -132,7 +135,7 @@ export function storeContract(name: string, make: () => Promise<{ store: Session
       assert.deepEqual(await store.create(d, limits, never), { ok: true, evicted: [a.id] });
       assert.deepEqual(await store.create(record('t1', 1), limits, () => true), { ok: false, scope: 'tenant', held: 2, limit: 2 });
       // touch reorders: c seen last, so d is the oldest.
-      await store.touch(c.id, Date.now() + 100, LIMITS.ttlMs);
+      await store.touch(c.id, c.principal, Date.now() + 100, LIMITS.ttlMs);
       assert.deepEqual(await store.create(record('t1', 200), limits, never), { ok: true, evicted: [d.id] });
       assert.equal((await store.get(other.id))?.id, other.id, 'another tenant is never touched by the tenant cap');
       assert.equal(await store.countOf('t1'), 2);

@@ -48,6 +48,14 @@ const DEFAULT_KEEP_ALIVE_MS = 15_000;
 const MAX_IDENTITY_BYTES = 16 * 1024;
 /** A resumed POST stream that hears nothing for this long ends (its call may have died with its replica). */
 const RESUMED_IDLE_CLOSE_MS = 120_000;
+/**
+ * How long a shared store keeps a stream's events after its last one: a client resumes within seconds (the
+ * retry hint is 2 s), and a session's events must not pile up in Redis for the whole TTL (16 streams of up to
+ * a result budget each, for every session a token may hold).
+ */
+export const EVENT_RETENTION_MS = 10 * 60_000;
+/** A client's answer to a server request travels to every replica: larger ones are dropped (and logged). */
+const MAX_FORWARDED_ANSWER_BYTES = 1024 * 1024;
 /** Retry-After when the store cannot be reached. */
 const STORE_RETRY_AFTER_SEC = 5;
 const LEVELS = new Set<string>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
@@ -108,10 +116,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   /** Requests and streams in progress here, per session: such a session is busy (never evicted) and kept alive. */
   const held = new Map<string, { count: number; timer: NodeJS.Timeout }>();
   const refreshMs = Math.max(100, Math.min(options.ttlMs / 3, 60_000));
-  const hold = (id: string): (() => void) => {
+  const hold = (id: string, principal: string): (() => void) => {
     let h = held.get(id);
     if (!h) {
-      const timer = setInterval(() => void store.touch(id, now(), options.ttlMs).catch(report), refreshMs);
+      const timer = setInterval(() => void store.touch(id, principal, now(), options.ttlMs).catch(report), refreshMs);
       timer.unref();
       held.set(id, (h = { count: 0, timer }));
     }
@@ -183,8 +191,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   /** The session of a request: its record, touched; undefined when unknown or another principal's. */
   const sessionOf = async (id: string, authInfo: AuthInfo | undefined): Promise<SessionRecord | undefined> => {
-    const record = await store.touch(id, now(), options.ttlMs);
-    return record && record.principal === principalOf(authInfo).id ? record : undefined;
+    return store.touch(id, principalOf(authInfo).id, now(), options.ttlMs);
   };
 
   // ------------------------------------------------------------ initialize
@@ -251,7 +258,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const identity = setLevel ? { ...record, logLevel: setLevel } : record;
     const server = options.factory({ era: 'legacy', subscriptions: sinkFor(record.id) });
     await restoreSession(server, identity);
-    const release = hold(record.id);
+    const release = hold(record.id, record.principal);
     let finished = false;
     const finish = (): void => {
       if (finished) return;
@@ -330,7 +337,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       existing?.close();
     }
-    const release = hold(record.id);
+    const release = hold(record.id, record.principal);
     let stream: EventStream | undefined;
     const onclose = (): void => {
       release();
@@ -449,7 +456,9 @@ function levelSetBy(body: unknown): LoggingLevel | undefined {
 
 /** JSON-RPC responses in the body (answers to server requests): the call that asked may run on another replica. */
 function clientResponsesIn(body: unknown): JSONRPCMessage[] {
-  return (Array.isArray(body) ? body : [body]).filter((m): m is JSONRPCMessage => isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m));
+  return (Array.isArray(body) ? body : [body]).filter(
+    (m): m is JSONRPCMessage => (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) && JSON.stringify(m).length <= MAX_FORWARDED_ANSWER_BYTES,
+  );
 }
 
 /** notifications/cancelled in the body: the call may run on another replica. */

@@ -221,9 +221,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       const e = live(id);
       return e && copy(e.record);
     },
-    async touch(id, now, ttlMs) {
+    async touch(id, principal, now, ttlMs) {
       const e = live(id, now);
-      if (!e) return undefined;
+      if (!e || e.record.principal !== principal) return undefined;
       e.record.lastSeen = now;
       e.expiresAt = now + ttlMs;
       return copy(e.record);

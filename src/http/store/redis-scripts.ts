@@ -126,7 +126,10 @@ if not live(ARGV[2], ARGV[3]) then return false end
 return record(ARGV[2])
 `;
 
-/** ARGV: P id now expiry ttl. Slides the expiry; the record parts, or nil (and drops what is left of an expired one). */
+/**
+ * ARGV: P id now expiry ttl principal. Slides the expiry of the principal's own session; the record parts, or
+ * nil (and drops what is left of an expired one). Another principal's id changes nothing.
+ */
 const TOUCH = `${PRELUDE}
 local id, now, exp, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 if not live(id, now) then
@@ -134,6 +137,7 @@ if not live(id, now) then
   return false
 end
 local key = P..'s:'..id
+if cjson.decode(redis.call('HGET', key, 'r')).principal ~= ARGV[6] then return false end
 redis.call('HSET', key, 'seen', now)
 redis.call('PEXPIREAT', key, exp)
 redis.call('ZADD', P..'all', exp, id)

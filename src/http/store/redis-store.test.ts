@@ -61,7 +61,7 @@ describe('redis store', { skip: redisSkip }, () => {
       const r = record('t-shared');
       assert.deepEqual(await a.create(r, LIMITS, () => false), { ok: true, evicted: [] });
       assert.deepEqual(await b.get(r.id), r);
-      await b.touch(r.id, r.lastSeen + 1_000, LIMITS.ttlMs);
+      await b.touch(r.id, r.principal, r.lastSeen + 1_000, LIMITS.ttlMs);
       assert.equal((await a.get(r.id))?.lastSeen, r.lastSeen + 1_000);
       assert.equal(await b.subscribe(r.id, 'file:///shared', 4), 'added');
       assert.deepEqual(await a.subscribers('file:///shared'), [r.id]);
@@ -249,7 +249,7 @@ describe('redis store', { skip: redisSkip }, () => {
       const calls: Array<[string, () => Promise<unknown>]> = [
         ['create', () => store.create(record('t-out'), LIMITS, () => false)],
         ['get', () => store.get(r.id)],
-        ['touch', () => store.touch(r.id, Date.now(), 1_000)],
+        ['touch', () => store.touch(r.id, r.principal, Date.now(), 1_000)],
         ['setLogLevel', () => store.setLogLevel(r.id, 'debug')],
         ['subscribe', () => store.subscribe(r.id, 'file:///o', 4)],
         ['unsubscribe', () => store.unsubscribe(r.id, 'file:///o')],

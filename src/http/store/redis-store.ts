@@ -248,8 +248,8 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
     async get(id) {
       return toRecord(await run<RecordParts>((c) => c.hlGet(P, id, String(Date.now()))));
     },
-    async touch(id, now, ttlMs) {
-      return toRecord(await run<RecordParts>((c) => c.hlTouch(P, id, String(now), String(now + ttlMs), String(ttlMs))));
+    async touch(id, principal, now, ttlMs) {
+      return toRecord(await run<RecordParts>((c) => c.hlTouch(P, id, String(now), String(now + ttlMs), String(ttlMs), principal)));
     },
     async setLogLevel(id, level) {
       await run((c) => c.hlSetLevel(P, id, String(Date.now()), level));

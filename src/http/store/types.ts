@@ -112,8 +112,12 @@ export interface SessionStore {
   create(record: SessionRecord, limits: SessionLimits, busy: (id: string) => boolean): Promise<Admission>;
   /** The record without touching it; undefined when unknown or expired. */
   get(id: string): Promise<SessionRecord | undefined>;
-  /** The record with lastSeen = now and its expiry pushed to now + ttlMs; undefined when unknown or expired. */
-  touch(id: string, now: number, ttlMs: number): Promise<SessionRecord | undefined>;
+  /**
+   * The record with lastSeen = now and its expiry pushed to now + ttlMs, when
+   * `principal` opened it; undefined (and nothing changed) when unknown,
+   * expired or another principal's: a leaked id must not keep a session alive.
+   */
+  touch(id: string, principal: string, now: number, ttlMs: number): Promise<SessionRecord | undefined>;
   /** Changes the log level of a live session (no-op when gone). */
   setLogLevel(id: string, level: LoggingLevel): Promise<void>;
   /**
