@@ -7,12 +7,14 @@
  *   nginx   three replicas on one Redis behind nginx (test/support/cluster.ts)
  * Every server reads the idle fixture tree and runs with one static token
  * (auth on, as a replica behind a proxy must), no rate limit, and caps raised
- * past the load. Per cell: req/s and p50/p99 of a trivial call (get_pressure, cheap and the same in both eras)
- * in each era after a warm-up, and the ratio to the floor at the same
- * concurrency. Then: RSS per idle legacy session (memory store, forced GC
- * before both readings), Redis used_memory per idle session (INFO memory
- * before/after), and how long a session takes to answer again after the
- * replica that served its initialize is SIGKILLed (nginx moves on).
+ * past the load. Per cell: req/s and p50/p99 of a trivial call (get_pressure,
+ * cheap and the same in both eras) in each era after a warm-up, and the ratio
+ * to the floor at the same concurrency. Then: RSS per idle legacy session
+ * (memory store, forced GC before both readings), Redis used_memory per idle
+ * session (INFO memory before/after), the Redis commands one legacy call
+ * sends (INFO commandstats over 200 calls at c=1), and how long a session
+ * takes to answer again after the replica that served its initialize is
+ * SIGKILLed (nginx moves on).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -45,6 +47,8 @@ export interface ClusterBenchResult {
   ratios: Array<{ target: string; era: Era; concurrency: number; ratio: number }>;
   memoryKiBPerSession: number | null;
   redisBytesPerSession: number | null;
+  /** Redis commands per legacy call at c=1 (INFO commandstats), and the most frequent ones. */
+  redisCommandsPerCall: { total: number; top: Array<{ command: string; perCall: number }> } | null;
   failover: Array<{ ms: number; failedCalls: number; firstError?: string }>;
   /** Sections that could not be measured, and why. */
   errors: string[];
@@ -97,6 +101,14 @@ async function gcRss(server: StartedChild<number>): Promise<number> {
   return (await readVm(server.pid)).rssKiB;
 }
 
+/** Calls per command since the server started (INFO commandstats). */
+function redisCommandStats(port: number): Map<string, number> {
+  const out = spawnSync('redis-cli', ['-p', String(port), 'info', 'commandstats'], { encoding: 'utf8', timeout: 10_000 });
+  const stats = new Map<string, number>();
+  for (const m of (out.stdout ?? '').matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) stats.set(m[1] ?? '?', Number(m[2]));
+  return stats;
+}
+
 function redisUsedMemory(port: number): number {
   const out = spawnSync('redis-cli', ['-p', String(port), 'info', 'memory'], { encoding: 'utf8', timeout: 10_000 });
   const m = /^used_memory:(\d+)/m.exec(out.stdout ?? '');
@@ -109,6 +121,7 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
   const errors: string[] = [];
   let memoryKiBPerSession: number | null = null;
   let redisBytesPerSession: number | null = null;
+  let redisCommandsPerCall: ClusterBenchResult['redisCommandsPerCall'] = null;
   const failover: ClusterBenchResult['failover'] = [];
 
   const measure = async (target: string, port: number, eras: Era[], concurrencies: number[]): Promise<void> => {
@@ -167,6 +180,21 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
       const server = await startServer(o, redis.url);
       try {
         await measure('redis', server.ready, ['legacy', 'modern'], [1, 16, 64]);
+        // What one legacy call asks of Redis: the commands it sends, one after another at c=1.
+        const agent = keepAliveAgent(1);
+        try {
+          const sid = await openSession(agent, server.ready, TOKEN);
+          const calls = 200;
+          const before = redisCommandStats(redis.port);
+          for (let i = 0; i < calls; i++) await legacyCall(agent, server.ready, TOKEN, sid, i + 1);
+          const after = redisCommandStats(redis.port);
+          const per = [...after].map(([command, n]) => ({ command, perCall: round((n - (before.get(command) ?? 0)) / calls, 2) })).filter((x) => x.perCall > 0);
+          per.sort((x, y) => y.perCall - x.perCall);
+          redisCommandsPerCall = { total: round(per.reduce((n, x) => n + x.perCall, 0), 2), top: per.slice(0, 6) };
+          o.log(`  redis store: ${redisCommandsPerCall.total} Redis commands per legacy call (${per.slice(0, 6).map((x) => `${x.command} ${x.perCall}`).join(', ')})`);
+        } finally {
+          agent.destroy();
+        }
         const before = redisUsedMemory(redis.port);
         await openMany(server.ready, TOKEN, o.sessions);
         const after = redisUsedMemory(redis.port);
@@ -248,6 +276,7 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
     ratios,
     memoryKiBPerSession,
     redisBytesPerSession,
+    redisCommandsPerCall,
     failover,
     errors,
     table: table(['target', 'era', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'ratio vs floor', 'errors'], rows),

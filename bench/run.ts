@@ -224,7 +224,7 @@ async function main(): Promise<number> {
   if (cluster) {
     for (const message of cluster.errors) errors.push({ phase: 'cluster', message });
     log(`\n${cluster.table}`);
-    log(`RSS per idle legacy session (memory store): ${cluster.memoryKiBPerSession ?? 'n/a'} KiB; Redis per idle session: ${cluster.redisBytesPerSession ?? 'n/a'} bytes`);
+    log(`RSS per idle legacy session (memory store): ${cluster.memoryKiBPerSession ?? 'n/a'} KiB; Redis per idle session: ${cluster.redisBytesPerSession ?? 'n/a'} bytes; Redis commands per legacy call: ${cluster.redisCommandsPerCall?.total ?? 'n/a'}`);
     log(`session answering again after its replica was SIGKILLed: ${cluster.failover.map((f) => `${f.ms} ms`).join(', ') || 'n/a'}`);
   }
 
