@@ -27,8 +27,8 @@ import type { DriveCell, Era } from './cluster-drive.js';
 import { now, readVm, round, sleep, table, within } from './stats.js';
 import type { Check } from './summary.js';
 import { keepAliveAgent } from './wire.js';
-import { AUTH_JSON, startCluster, TOKENS } from '../test/support/cluster.js';
-import { startRedis } from '../test/support/redis-server.js';
+import { AUTH_JSON, clusterSkip, startCluster, TOKENS } from '../test/support/cluster.js';
+import { redisSkip, startRedis } from '../test/support/redis-server.js';
 
 export interface ClusterBenchOptions {
   repoRoot: string;
@@ -52,6 +52,8 @@ export interface ClusterBenchResult {
   failover: Array<{ ms: number; failedCalls: number; firstError?: string }>;
   /** Sections that could not be measured, and why. */
   errors: string[];
+  /** Sections left out because a program they need is not installed (not an error). */
+  skipped: string[];
   table: string;
 }
 
@@ -119,6 +121,7 @@ function redisUsedMemory(port: number): number {
 export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchResult> {
   const cells: DriveCell[] = [];
   const errors: string[] = [];
+  const skipped: string[] = [];
   let memoryKiBPerSession: number | null = null;
   let redisBytesPerSession: number | null = null;
   let redisCommandsPerCall: ClusterBenchResult['redisCommandsPerCall'] = null;
@@ -133,7 +136,12 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
       }
     }
   };
-  const section = async (name: string, body: () => Promise<void>): Promise<void> => {
+  const section = async (name: string, body: () => Promise<void>, skip: string | false = false): Promise<void> => {
+    if (skip) {
+      skipped.push(`${name}: ${skip}`);
+      o.log(`  ${name}: skipped: ${skip}`);
+      return;
+    }
     try {
       await body();
     } catch (error) {
@@ -207,7 +215,7 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
       await redis.stop();
       unregister();
     }
-  });
+  }, redisSkip);
 
   await section('three replicas behind nginx', async () => {
     const cluster = await startCluster({ replicas: 3, env: serverEnv(o.sessions) });
@@ -253,7 +261,7 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
       await cluster.close();
       unregister();
     }
-  });
+  }, clusterSkip);
 
   const ratios: ClusterBenchResult['ratios'] = [];
   for (const cell of cells) {
@@ -279,6 +287,7 @@ export async function runCluster(o: ClusterBenchOptions): Promise<ClusterBenchRe
     redisCommandsPerCall,
     failover,
     errors,
+    skipped,
     table: table(['target', 'era', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'ratio vs floor', 'errors'], rows),
   };
 }
