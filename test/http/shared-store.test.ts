@@ -114,6 +114,70 @@ describe('two replicas on one Redis', { skip: redisSkip }, () => {
   });
 });
 
+describe('two replicas on one Redis: the replica running a call dies', { skip: redisSkip }, () => {
+  let redis: RedisServer;
+  let a: Running;
+  let b: Running;
+  before(async () => {
+    redis = await startRedis();
+    // Fast heartbeats, so a dead replica is noticed within a test's time.
+    a = await replica(redis, { heartbeatMs: 200, shutdownGraceMs: 0 });
+    b = await replica(redis, { heartbeatMs: 200 });
+  });
+  after(async () => {
+    await b?.app.close();
+    await redis?.stop();
+  });
+
+  test('a resumed stream whose call died with its replica gets an error answer for it, once, instead of waiting forever', async () => {
+    const sid = await openLegacySession(a.url, V);
+    const controller = new AbortController();
+    const started = a.probe.nextStart();
+    const res = await postLegacy(a.url, V, sid, call(50, 'slow', { ms: 8_000 }), controller.signal);
+    const reader = new SseReader(res);
+    const priming = await within(5_000, 'priming', reader.next());
+    await within(5_000, 'the call starts on a', started);
+    controller.abort();
+    await reader.cancel();
+    // a stops: no more heartbeats (its call is abandoned and ends within 8 s on its own, with nobody to answer).
+    await a.app.close();
+    const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming?.id ?? '' } });
+    assert.equal(resumed.status, 200);
+    const got: JsonRpcMessage[] = [];
+    const r2 = new SseReader(resumed);
+    for (;;) {
+      const next = await within(10_000, 'the lost call is answered', r2.nextMessage());
+      if (!next) break;
+      got.push(next.message);
+    }
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.equal(got[0]?.id, 50);
+    assert.equal(got[0]?.error?.code, -32603);
+    assert.match(got[0]?.error?.message ?? '', /ended without an answer/);
+  });
+
+  test('while the replica running the call lives, a silent call is not declared lost', async () => {
+    const sid = await openLegacySession(b.url, V);
+    const controller = new AbortController();
+    const res = await postLegacy(b.url, V, sid, call(60, 'progress_then_wait', { waitMs: 1_500 }, 'p60'), controller.signal);
+    const reader = new SseReader(res);
+    const priming = await within(5_000, 'priming', reader.next());
+    controller.abort();
+    await reader.cancel();
+    const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming?.id ?? '' } });
+    const r2 = new SseReader(resumed);
+    const messages: JsonRpcMessage[] = [];
+    for (;;) {
+      const next = await within(10_000, 'the answer', r2.nextMessage());
+      if (!next) break;
+      messages.push(next.message);
+    }
+    // 1.5 s of silence is several owner checks (every 400 ms): the real answer still arrives, and only it.
+    assert.deepEqual(messages.at(-1)?.result?.content, [{ type: 'text', text: 'waited 1500' }]);
+    assert.equal(messages.filter((m) => m.error).length, 0);
+  });
+});
+
 describe('two replicas on one Redis: subscriptions', { skip: redisSkip }, () => {
   const services = servicesAt(FIXTURE_HOSTS + 'idle');
   let redis: RedisServer;
