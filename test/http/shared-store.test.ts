@@ -26,6 +26,17 @@ async function replica(redis: RedisServer, extra: Parameters<typeof startApp>[0]
   return startApp({ store, sseRetryMs: 500, ...extra });
 }
 
+/** Every JSON-RPC message of an SSE stream until it ends (bounded: a stream that never ends fails the test). */
+async function drain(res: Response, what: string): Promise<JsonRpcMessage[]> {
+  const reader = new SseReader(res);
+  const got: JsonRpcMessage[] = [];
+  for (;;) {
+    const next = await within(10_000, what, reader.nextMessage());
+    if (!next) return got;
+    got.push(next.message);
+  }
+}
+
 const call = (id: number, name: string, args: Record<string, unknown>, progress?: string): Record<string, unknown> => ({
   jsonrpc: '2.0',
   id,
@@ -71,13 +82,7 @@ describe('two replicas on one Redis', { skip: redisSkip }, () => {
     await reader.cancel();
     const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming.id } });
     assert.equal(resumed.status, 200);
-    const got: JsonRpcMessage[] = [];
-    const r2 = new SseReader(resumed);
-    for (;;) {
-      const next = await within(10_000, 'resumed events', r2.nextMessage());
-      if (!next) break;
-      got.push(next.message);
-    }
+    const got = await drain(resumed, 'resumed events');
     assert.deepEqual(
       got.map((m) => m.method ?? `response:${String(m.id)}`),
       ['notifications/progress', 'response:20'],
@@ -143,13 +148,7 @@ describe('two replicas on one Redis: the replica running a call dies', { skip: r
     await a.app.close();
     const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming?.id ?? '' } });
     assert.equal(resumed.status, 200);
-    const got: JsonRpcMessage[] = [];
-    const r2 = new SseReader(resumed);
-    for (;;) {
-      const next = await within(10_000, 'the lost call is answered', r2.nextMessage());
-      if (!next) break;
-      got.push(next.message);
-    }
+    const got = await drain(resumed, 'the lost call is answered');
     assert.equal(got.length, 1, JSON.stringify(got));
     assert.equal(got[0]?.id, 50);
     assert.equal(got[0]?.error?.code, -32603);
@@ -165,13 +164,7 @@ describe('two replicas on one Redis: the replica running a call dies', { skip: r
     controller.abort();
     await reader.cancel();
     const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming?.id ?? '' } });
-    const r2 = new SseReader(resumed);
-    const messages: JsonRpcMessage[] = [];
-    for (;;) {
-      const next = await within(10_000, 'the answer', r2.nextMessage());
-      if (!next) break;
-      messages.push(next.message);
-    }
+    const messages = await drain(resumed, 'the answer');
     // 1.5 s of silence is several owner checks (every 400 ms): the real answer still arrives, and only it.
     assert.deepEqual(messages.at(-1)?.result?.content, [{ type: 'text', text: 'waited 1500' }]);
     assert.equal(messages.filter((m) => m.error).length, 0);
