@@ -70,6 +70,8 @@ export interface HttpAppOptions {
   /** Sessions one tenant (tenant.ts) may hold; default a quarter of maxSessions (sessions.ts). */
   maxSessionsPerPrincipal?: number;
   keepAliveMs?: number;
+  /** How often this replica proves to the others sharing its store that it is alive (default 5 s, sessions/manager.ts). */
+  heartbeatMs?: number;
   /** Open subscriptions/listen streams at most (default DEFAULT_MAX_LISTEN_STREAMS, mcp-endpoint.ts). */
   maxListenStreams?: number;
   /** Whether a URI names a resource; subscriptions/listen then acknowledges only those in resourceSubscriptions. */
@@ -143,6 +145,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     retryMs: options.sseRetryMs ?? 2000,
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     onerror,
+    ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: options.maxSessionsPerPrincipal } : {}),
   });
   options.telemetry?.metrics?.sessionsFrom(() => sessions.count());

@@ -26,6 +26,17 @@ async function replica(redis: RedisServer, extra: Parameters<typeof startApp>[0]
   return startApp({ store, sseRetryMs: 500, ...extra });
 }
 
+/** Every JSON-RPC message of an SSE stream until it ends (bounded: a stream that never ends fails the test). */
+async function drain(res: Response, what: string): Promise<JsonRpcMessage[]> {
+  const reader = new SseReader(res);
+  const got: JsonRpcMessage[] = [];
+  for (;;) {
+    const next = await within(10_000, what, reader.nextMessage());
+    if (!next) return got;
+    got.push(next.message);
+  }
+}
+
 const call = (id: number, name: string, args: Record<string, unknown>, progress?: string): Record<string, unknown> => ({
   jsonrpc: '2.0',
   id,
@@ -71,13 +82,7 @@ describe('two replicas on one Redis', { skip: redisSkip }, () => {
     await reader.cancel();
     const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming.id } });
     assert.equal(resumed.status, 200);
-    const got: JsonRpcMessage[] = [];
-    const r2 = new SseReader(resumed);
-    for (;;) {
-      const next = await within(10_000, 'resumed events', r2.nextMessage());
-      if (!next) break;
-      got.push(next.message);
-    }
+    const got = await drain(resumed, 'resumed events');
     assert.deepEqual(
       got.map((m) => m.method ?? `response:${String(m.id)}`),
       ['notifications/progress', 'response:20'],
@@ -111,6 +116,58 @@ describe('two replicas on one Redis', { skip: redisSkip }, () => {
       const stolen = await fetch(r.url, { headers: { ...legacyHeaders(V, mine), accept: 'text/event-stream', 'last-event-id': priming?.id ?? '' } });
       await expectJsonRpcError(stolen, 400, -32000);
     }
+  });
+});
+
+describe('two replicas on one Redis: the replica running a call dies', { skip: redisSkip }, () => {
+  let redis: RedisServer;
+  let a: Running;
+  let b: Running;
+  before(async () => {
+    redis = await startRedis();
+    // Fast heartbeats, so a dead replica is noticed within a test's time.
+    a = await replica(redis, { heartbeatMs: 200, shutdownGraceMs: 0 });
+    b = await replica(redis, { heartbeatMs: 200 });
+  });
+  after(async () => {
+    await b?.app.close();
+    await redis?.stop();
+  });
+
+  test('a resumed stream whose call died with its replica gets an error answer for it, once, instead of waiting forever', async () => {
+    const sid = await openLegacySession(a.url, V);
+    const controller = new AbortController();
+    const started = a.probe.nextStart();
+    const res = await postLegacy(a.url, V, sid, call(50, 'slow', { ms: 8_000 }), controller.signal);
+    const reader = new SseReader(res);
+    const priming = await within(5_000, 'priming', reader.next());
+    await within(5_000, 'the call starts on a', started);
+    controller.abort();
+    await reader.cancel();
+    // a stops: no more heartbeats (its call is abandoned and ends within 8 s on its own, with nobody to answer).
+    await a.app.close();
+    const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming?.id ?? '' } });
+    assert.equal(resumed.status, 200);
+    const got = await drain(resumed, 'the lost call is answered');
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.equal(got[0]?.id, 50);
+    assert.equal(got[0]?.error?.code, -32603);
+    assert.match(got[0]?.error?.message ?? '', /ended without an answer/);
+  });
+
+  test('while the replica running the call lives, a silent call is not declared lost', async () => {
+    const sid = await openLegacySession(b.url, V);
+    const controller = new AbortController();
+    const res = await postLegacy(b.url, V, sid, call(60, 'progress_then_wait', { waitMs: 1_500 }, 'p60'), controller.signal);
+    const reader = new SseReader(res);
+    const priming = await within(5_000, 'priming', reader.next());
+    controller.abort();
+    await reader.cancel();
+    const resumed = await fetch(b.url, { headers: { ...legacyHeaders(V, sid), accept: 'text/event-stream', 'last-event-id': priming?.id ?? '' } });
+    const messages = await drain(resumed, 'the answer');
+    // 1.5 s of silence is several owner checks (every 400 ms): the real answer still arrives, and only it.
+    assert.deepEqual(messages.at(-1)?.result?.content, [{ type: 'text', text: 'waited 1500' }]);
+    assert.equal(messages.filter((m) => m.error).length, 0);
   });
 });
 

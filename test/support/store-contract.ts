@@ -214,6 +214,8 @@ export function storeContract(name: string, make: () => Promise<{ store: Session
       const none: string[] = [];
       assert.equal(await ev.replayEventsAfter(ids[4] as string, { send: async (id) => void none.push(id) }), 's1');
       assert.deepEqual(none, []);
+      assert.deepEqual(await ev.firstEvent('s2'), { eventId: formatEventId(tag, 's2', 2), streamId: 's2', seq: 2, message: msg(101) });
+      assert.equal(await ev.firstEvent('never'), undefined);
     });
 
     test("events: another session's ids are unknown (tag mismatch, forged tag)", async () => {
@@ -333,6 +335,8 @@ export function storeContract(name: string, make: () => Promise<{ store: Session
       assert.equal(await store.lease('other', 'b', 300), true, 'keys are independent');
       await until('the lease lapses and b takes it', async () => store.lease('announcer', 'b', 300));
       assert.equal(await store.lease('announcer', 'a', 300), false);
+      assert.equal(await store.leaseHolder('announcer'), 'b');
+      assert.equal(await store.leaseHolder('nobody'), undefined);
     });
 
     if (options.sharedBuckets === false) return;

@@ -23,8 +23,12 @@ interface EventStreamOptions {
   keepAliveMs: number;
   /** A resumed POST stream ends with its response. */
   endOnResponse: boolean;
-  /** A resumed POST stream with no event for this long ends (the call may have died with its replica; the client can resume again). */
-  idleCloseMs?: number;
+  /**
+   * A resumed POST stream whose call is silent for `ownerCheckMs` asks this whether the replica running the
+   * call is gone; if so it stores an error answer for the lost requests, which ends the stream.
+   */
+  ownerGone?: () => Promise<boolean>;
+  ownerCheckMs?: number;
   onclose: () => void;
 }
 
@@ -73,9 +77,14 @@ export async function openEventStream(options: EventStreamOptions): Promise<Even
     }
   };
   const armIdle = (): void => {
-    if (options.idleCloseMs === undefined) return;
+    const gone = options.ownerGone;
+    if (gone === undefined || closed) return;
     clearTimeout(idle);
-    idle = setTimeout(close, options.idleCloseMs);
+    idle = setTimeout(() => {
+      void gone().then((isGone) => {
+        if (!isGone) armIdle();
+      }, armIdle);
+    }, options.ownerCheckMs ?? 10_000);
     idle.unref();
   };
   const write = (event: StoredEvent): void => {

@@ -26,7 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
-import type { AuthInfo, JSONRPCMessage, LoggingLevel, McpServer, RequestId } from '@modelcontextprotocol/server';
+import type { AuthInfo, EventStore, JSONRPCMessage, LoggingLevel, McpServer, RequestId } from '@modelcontextprotocol/server';
 import { HostlensError } from '../../contracts/errors.js';
 import { httpErrorResponse } from '../../server/error-mapping.js';
 import { requestIdOf } from '../../server/jsonrpc-errors.js';
@@ -46,8 +46,8 @@ export const DEFAULT_MAX_SESSIONS = 10_000;
 const DEFAULT_KEEP_ALIVE_MS = 15_000;
 /** clientInfo and capabilities kept per session: a 4 MiB initialize must not become a 4 MiB record. */
 const MAX_IDENTITY_BYTES = 16 * 1024;
-/** A resumed POST stream that hears nothing for this long ends (its call may have died with its replica). */
-const RESUMED_IDLE_CLOSE_MS = 120_000;
+/** Each replica renews its heartbeat lease this often, valid for three periods; a resumed stream's call is checked after two. */
+const DEFAULT_HEARTBEAT_MS = 5_000;
 /**
  * How long a shared store keeps a stream's events after its last one: a client resumes within seconds (the
  * retry hint is 2 s), and a session's events must not pile up in Redis for the whole TTL (16 streams of up to
@@ -77,6 +77,8 @@ interface SessionManagerOptions {
   /** SSE `retry:` hint sent in priming events (ms). */
   retryMs?: number;
   keepAliveMs?: number;
+  /** How often this replica proves to the others that it is alive (default 5 s). */
+  heartbeatMs?: number;
   onerror?: (error: Error) => void;
   now?: () => number;
 }
@@ -167,6 +169,29 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         return;
     }
   });
+
+  // A resumed stream asks whether the replica running its call is alive (event-stream.ts).
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const heartbeat = (): void => void store.lease(`replica:${replica}`, replica, heartbeatMs * 3).catch(report);
+  heartbeat();
+  const heartbeats = setInterval(heartbeat, heartbeatMs);
+  heartbeats.unref();
+  /** Whether the call of a POST stream died with its replica: then its requests are answered with an error event. */
+  const ownerGone = async (session: string, streamId: string): Promise<boolean> => {
+    const events = store.events(session);
+    const first = (await events.firstEvent(streamId).catch(() => undefined))?.message as { owner?: unknown; requests?: unknown } | undefined;
+    if (!first || typeof first.owner !== 'string' || !Array.isArray(first.requests)) return false;
+    const requests = first.requests.filter((id): id is RequestId => typeof id === 'string' || typeof id === 'number');
+    const alive =
+      first.owner === replica
+        ? requests.some((id) => inflight.has(inflightKey(session, id)))
+        : (await store.leaseHolder(`replica:${first.owner}`).catch(() => first.owner)) === first.owner;
+    if (alive) return false;
+    for (const id of requests) {
+      await events.storeEvent(streamId, { jsonrpc: '2.0', id, error: { code: -32603, message: 'This call ended without an answer (the replica running it stopped): send it again if it is still needed' } });
+    }
+    return true;
+  };
 
   const reap = async (): Promise<number> => {
     const gone = await store.reap(now());
@@ -270,9 +295,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       void transport.close().catch(report);
       void server.close().catch(report);
     };
+    // A POST stream's priming event names this replica and the requests, so a client resuming elsewhere can learn
+    // that the call died with its replica (ownerGone).
+    const events = store.events(record.id);
+    const eventStore: EventStore = {
+      storeEvent: (streamId, message) =>
+        events.storeEvent(streamId, Object.keys(message).length === 0 ? ({ owner: replica, requests: ids } as unknown as JSONRPCMessage) : message),
+      getStreamIdForEventId: (eventId) => events.getStreamIdForEventId(eventId),
+      replayEventsAfter: (eventId, sink) => events.replayEventsAfter(eventId, sink),
+    };
     const transport = new RequestTransport(
       {
-        eventStore: store.events(record.id),
+        eventStore,
         keepAliveMs,
         ...(options.retryMs !== undefined ? { retryInterval: options.retryMs } : {}),
       },
@@ -356,7 +390,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
         keepAliveMs,
         endOnResponse: !standalone,
-        ...(!standalone ? { idleCloseMs: RESUMED_IDLE_CLOSE_MS } : {}),
+        ...(!standalone ? { ownerGone: () => ownerGone(record.id, streamId), ownerCheckMs: heartbeatMs * 2 } : {}),
         onclose,
       });
     } catch (error) {
@@ -431,6 +465,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     listChanged: (list) => store.control.publish({ type: 'list-changed', list }),
     async closeAll() {
       clearInterval(reaper);
+      clearInterval(heartbeats);
       unsubscribeControl();
       for (const set of [...streams.values()]) for (const s of [...set]) s.close();
       for (const h of held.values()) clearInterval(h.timer);

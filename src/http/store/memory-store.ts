@@ -161,6 +161,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
         for (const e of [...found.log.events]) if (e.seq > found.seq) await send(e.eventId, e.message);
         return found.streamId;
       },
+      async firstEvent(streamId) {
+        const first = streams.get(`${id} ${streamId}`)?.events[0];
+        return first && { eventId: first.eventId, streamId: first.streamId, seq: first.seq, message: first.message };
+      },
       async follow(listener) {
         const log = logOf();
         log.listeners.add(listener);
@@ -269,6 +273,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       if (cur && cur.until > now && cur.holder !== holder) return false;
       leases.set(key, { holder, until: now + ttlMs });
       return true;
+    },
+    async leaseHolder(key) {
+      const cur = leases.get(key);
+      return cur && cur.until > Date.now() ? cur.holder : undefined;
     },
     async reap(now) {
       return reapAll(now);

@@ -160,6 +160,12 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
         }
         return p.streamId;
       },
+      async firstEvent(streamId) {
+        const [first] = await run<Array<{ id: string; message: Record<string, string> }>>((c) => c.xRange(`${P}ex:${id}:${streamId}`, '-', '+', { COUNT: 1 }));
+        if (!first || first.message.m === undefined) return undefined;
+        const seq = Number(first.id.slice(0, first.id.indexOf('-')));
+        return { eventId: formatEventId(tag, streamId, seq), streamId, seq, message: JSON.parse(first.message.m) as JSONRPCMessage };
+      },
       async follow(listener) {
         // A subscription that exists but is down (node-redis restores it on reconnect) is not live.
         if (closed || !sub.isReady) throw conn.unavailable(Object.assign(new Error('offline'), { name: closed ? 'ClientClosedError' : 'ClientOfflineError' }));
@@ -283,6 +289,9 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
     events: sessionEvents,
     async lease(key, holder, ttlMs) {
       return (await run<number>((c) => c.hlLease(P, key, holder, String(Math.max(1, Math.round(ttlMs)))))) === 1;
+    },
+    async leaseHolder(key) {
+      return (await run<string | null>((c) => c.get(`${P}lease:${key}`))) ?? undefined;
     },
     async takeToken(key, requestsPerSec, burst) {
       const wait = Number(await run<number>((c) => c.hlTakeToken(P, key, String(requestsPerSec), String(burst))));

@@ -64,6 +64,8 @@ export interface SessionEvents extends EventStore {
    * a replay started after it misses nothing (duplicates are told apart by seq).
    */
   follow(listener: (event: StoredEvent) => void): Promise<() => void>;
+  /** The oldest event still kept of a stream (a POST stream's priming event names the replica running its call). */
+  firstEvent(streamId: StreamId): Promise<StoredEvent | undefined>;
 }
 
 export interface StoredEvent {
@@ -149,6 +151,8 @@ export interface SessionStore {
    * within one TTL when it dies.
    */
   lease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Who holds the lease `key` now, if anyone. */
+  leaseHolder(key: string): Promise<string | undefined>;
   readonly control: ControlChannel;
   /** The 2026-07-28 change bus (createMcpHandler's `bus`); publishes deliver locally even when the backing service is down. */
   readonly bus: ServerEventBus;
