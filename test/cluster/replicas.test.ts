@@ -10,7 +10,8 @@
  * - a session is bound to its principal on every replica;
  * - a windowed call's SSE stream cut after its first progress event is
  *   resumed with Last-Event-ID through another replica: every missed event
- *   exactly once, the same events a later replay of the stream gives;
+ *   exactly once, the same events a later replay of the stream gives; when
+ *   its replica is SIGKILLed instead, the resumed stream answers -32603;
  * - the overview update, announced by one replica (the store's lease), reaches
  *   a subscriptions/listen stream on every replica, and a legacy GET stream
  *   on every replica whose session subscribed through another one, once each;
@@ -215,6 +216,45 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
     const third = c.replicas.find((r) => r !== other && r.address !== line?.upstream) ?? other;
     const replay = await collect(await resume(third));
     assert.deepEqual(replay.map((e) => [e.id, e.data]), resumed.map((e) => [e.id, e.data]));
+  });
+
+  test('a windowed call whose replica is SIGKILLed mid-way: resumed through another replica, it ends with a -32603 error, not a wait', async () => {
+    const [x, y] = c.replicas as [Replica, Replica];
+    const sid = await openSession(c.url, TOKENS.ops);
+    const cut = new AbortController();
+    const res = await post(x.url, TOKENS.ops, sid, { jsonrpc: '2.0', id: 70, method: 'tools/call', params: { name: 'get_cpu', arguments: { windowSec: 10 }, _meta: { progressToken: 'lost-70' } } }, cut.signal);
+    assert.equal(res.status, 200);
+    const reader = new SseReader(res);
+    let lastEventId: string | undefined;
+    for (;;) {
+      const event = await within(10_000, 'the first progress event', reader.next());
+      assert.ok(event, 'the stream ended before any progress');
+      lastEventId = event.id ?? lastEventId;
+      if (event.data.includes('"notifications/progress"')) break;
+    }
+    assert.ok(lastEventId);
+    try {
+      await c.kill(x.index);
+      cut.abort();
+      await reader.cancel();
+      // The replica running the call is gone: the resumed stream learns it from the missing heartbeat.
+      const resumed = await fetch(y.url, { headers: { ...legacyHeaders(TOKENS.ops, sid), accept: 'text/event-stream', 'last-event-id': lastEventId }, signal: AbortSignal.timeout(60_000) });
+      assert.equal(resumed.status, 200, `resume answered ${resumed.status}`);
+      const after = new SseReader(resumed);
+      for (;;) {
+        const event = await within(45_000, 'the answer to the lost call', after.next());
+        assert.ok(event, 'the resumed stream ended without answering the call');
+        if (event.data.trim() === '') continue;
+        const message = JSON.parse(event.data) as { id?: unknown; method?: string; error?: { code: number } };
+        if (message.method === 'notifications/progress') continue;
+        assert.equal(message.id, 70, event.data);
+        assert.equal(message.error?.code, -32603, event.data);
+        break;
+      }
+      await after.cancel();
+    } finally {
+      await c.restart(x.index);
+    }
   });
 
   // The replicas stand for one host: a subscription test changes every replica's copy of the tree, each
