@@ -257,10 +257,10 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
     }
   });
 
-  // The replicas stand for one host: a subscription test changes every replica's copy of the tree, each
-  // replica's watcher sees the change, and only the holder of the store's announcer lease publishes it.
-  // So when a stream on each of the three replicas gets the update exactly once, at least two of them got
-  // it from another replica, and nobody got it twice.
+  // The replicas stand for one host: a subscription test changes every replica's copy of the tree, the
+  // watchers see the change (a replica started moments ago may take it as its baseline), and only the
+  // holder of the store's announcer lease publishes it. So when a stream on each of the three replicas gets
+  // the update exactly once, at least two of them got it from another replica, and nobody got it twice.
   let critical = false;
   const flipHost = (): number[] => {
     const before = c.replicas.map(overviewChanges);
@@ -269,11 +269,11 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
     return before;
   };
   const settle = async (before: number[], updates: string[][]): Promise<void> => {
-    await waitUntil('every replica sees the change', () => c.replicas.every((r, i) => overviewChanges(r) > (before[i] ?? 0)));
     await waitUntil('the update on every stream', () => updates.every((u) => u.length >= 1));
     // Past the lease's three watcher periods: a second announcement would have arrived by now.
     await delay(2_000);
     for (const u of updates) assert.deepEqual(u, [OVERVIEW], 'one update per stream, whoever announced it');
+    assert.ok(c.replicas.some((r, i) => overviewChanges(r) > (before[i] ?? 0)), 'the change was seen by a replica watching the tree');
   };
 
   test('subscriptions/listen on each replica: the one announced update arrives once on every stream', async () => {
@@ -343,7 +343,7 @@ describe('three replicas behind nginx, one Redis store', { skip: clusterSkip, ti
         if (event.data.includes('notifications/resources/updated')) return event;
       }
     };
-    const seen = async (before: number[]): Promise<void> => waitUntil('every replica sees the change', () => c.replicas.every((r, i) => overviewChanges(r) > (before[i] ?? 0)));
+    const seen = async (before: number[]): Promise<void> => waitUntil('a replica sees the change', () => c.replicas.some((r, i) => overviewChanges(r) > (before[i] ?? 0)));
 
     const first = new SseReader(await getStream(d));
     let before = flipHost();
