@@ -68,8 +68,18 @@ interface McpEndpoint {
   notify: McpHttpHandler['notify'];
 }
 
+/** Digests of recent session ids: every legacy request logs one, and hashing each time cost ≈ 1 % of a request. */
+const refs = new Map<string, string>();
+
 export function sessionRef(sessionId: string): string {
-  return createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
+  let ref = refs.get(sessionId);
+  if (ref === undefined) {
+    ref = createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
+    if (sessionId.length > 64) return ref; // not one of ours: never kept
+    if (refs.size >= 1_024) refs.delete(refs.keys().next().value as string);
+    refs.set(sessionId, ref);
+  }
+  return ref;
 }
 
 function isModernVersion(version: string | null): boolean {
