@@ -10,7 +10,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { parseEventId } from '../store/event-ids.js';
 import type { SessionEvents, StoredEvent } from '../store/types.js';
 
-export const GET_STREAM_ID = '_GET_stream';
+export { GET_STREAM_ID } from '../store/event-ids.js';
 
 interface EventStreamOptions {
   events: SessionEvents;

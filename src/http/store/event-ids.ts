@@ -12,6 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 
+/** The SDK's id of a session's standalone (GET) stream: the one stream several replicas write to. */
+export const GET_STREAM_ID = '_GET_stream';
+
 interface ParsedEventId {
   tag: string;
   streamId: string;

@@ -213,8 +213,9 @@ return redis.call('ZCARD', P..'t:'..ARGV[3])
 `;
 
 /**
- * ARGV: P id streamId messageJson maxLen ttl maxStreams channel.
- * Appends one event (seq from the session's counter), bounds the stream and
+ * ARGV: P id streamId messageJson maxLen ttl maxStreams channel [seq].
+ * Appends one event (seq from the session's counter, or the writer's own seq
+ * for a single-writer stream, raised past the stream's last entry), bounds the stream and
  * the session's streams, refreshes the expiries, publishes `seq\nstreamId\njson`.
  * The counter and stream index never expire before a stream does, so a seq is
  * never reused while an id carrying it can still be replayed.
@@ -223,9 +224,18 @@ const STORE_EVENT = `
 local P, id, sid, msg = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ttl = tonumber(ARGV[6])
 local skey, es, en = P..'ex:'..id..':'..sid, P..'es:'..id, P..'en:'..id
-local seq = redis.call('INCR', en)
+local order = redis.call('INCR', en)
+local seq = order
+if ARGV[9] ~= '' then
+  -- The writer's own seq (a single-writer stream); never at or below the stream's last entry.
+  seq = tonumber(ARGV[9])
+  local last = redis.call('XREVRANGE', skey, '+', '-', 'COUNT', 1)[1]
+  local l = last and tonumber(string.match(last[1], '^(%d+)'))
+  if l and l >= seq then seq = l + 1 end
+end
+seq = string.format('%.0f', seq)
 if redis.call('EXISTS', skey) == 0 then
-  redis.call('ZADD', es, seq, sid)
+  redis.call('ZADD', es, order, sid)
   local extra = redis.call('ZCARD', es) - tonumber(ARGV[7])
   if extra > 0 then
     for _, s in ipairs(redis.call('ZRANGE', es, 0, extra - 1)) do redis.call('DEL', P..'ex:'..id..':'..s) end

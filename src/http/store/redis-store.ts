@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JSONRPCMessage, ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
-import { formatEventId, parseEventId, sessionTag } from './event-ids.js';
+import { formatEventId, GET_STREAM_ID, parseEventId, sessionTag } from './event-ids.js';
 import { connect } from './redis-connection.js';
 import type { StoreClient } from './redis-connection.js';
 import { CANDIDATE_PAGE } from './redis-scripts.js';
@@ -58,6 +58,9 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
   });
   const { cmd, sub } = conn;
   const origin = randomUUID();
+  /** Seqs of single-writer streams: microseconds since the epoch, strictly increasing in this process (< 2^53 until 2255). */
+  let lastSeq = 0;
+  const nextSeq = (): number => (lastSeq = Math.max(Date.now() * 1000, lastSeq + 1));
   let closed = false;
 
   const report = (error: unknown): void => {
@@ -126,6 +129,10 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
     throw conn.unavailable(error);
   }
 
+  /** Event writes of each session still in flight from this process, chained in order. */
+  const pending = new Map<string, Promise<void>>();
+  /** This process's event writes of session `id` have landed (reads and deletes here see them). */
+  const landed = async (id: string): Promise<void> => void (await pending.get(id));
   /** Followers of each session in this process: one Redis subscription per session. */
   const follows = new Map<string, { listeners: Set<(e: StoredEvent) => void>; ready: Promise<void>; handler: (raw: string) => void }>();
   const eventChannel = (tag: string): string => `${P}ev:${tag}`;
@@ -133,22 +140,39 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
   const sessionEvents = (id: string): SessionEvents => {
     const tag = sessionTag(id);
     const channel = eventChannel(tag);
+    const settled = (): Promise<void> => landed(id);
     const mine = (eventId: string) => {
       const p = parseEventId(eventId);
       return p && p.tag === tag ? p : undefined;
     };
     return {
       async storeEvent(streamId, message: JSONRPCMessage) {
-        const seq = await run<number>((c) => c.hlStoreEvent(P, id, streamId, JSON.stringify(message), String(maxEvents), String(options.eventTtlMs), String(maxStreams), channel));
-        return formatEventId(tag, streamId, Number(seq));
+        const store = (seq: string) =>
+          run<string | number>((c) => c.hlStoreEvent(P, id, streamId, JSON.stringify(message), String(maxEvents), String(options.eventTtlMs), String(maxStreams), channel, seq));
+        // The GET stream has many writers (any replica stores updates for it): its seq comes from Redis.
+        if (streamId === GET_STREAM_ID) return formatEventId(tag, streamId, Number(await store('')));
+        // A POST stream has one writer, the replica running its call: the seq is taken here and the write is
+        // pipelined, not awaited, so the answer is not held for a round trip per event (the SDK awaits this
+        // before it writes the event). A resumer on another replica follows the session before it replays,
+        // so a write still in flight reaches it by pub/sub.
+        // Writes of a session are chained, so they land in order even when a script is re-sent after NOSCRIPT.
+        const seq = nextSeq();
+        const write = (pending.get(id) ?? Promise.resolve()).then(() => store(String(seq))).then(() => undefined, report);
+        pending.set(id, write);
+        void write.then(() => {
+          if (pending.get(id) === write) pending.delete(id);
+        });
+        return formatEventId(tag, streamId, seq);
       },
       async getStreamIdForEventId(eventId) {
+        await settled();
         const p = mine(eventId);
         if (!p) return undefined;
         const n = await run<number>((c) => c.exists(`${P}ex:${id}:${p.streamId}`));
         return n === 1 ? p.streamId : undefined;
       },
       async replayEventsAfter(lastEventId, { send }) {
+        await settled();
         const p = mine(lastEventId);
         if (!p) throw new Error('unknown event id');
         const entries = await run<Array<[string, string[]]> | null>((c) => c.hlReplay(P, id, p.streamId, String(p.seq)));
@@ -161,6 +185,7 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
         return p.streamId;
       },
       async firstEvent(streamId) {
+        await settled();
         const [first] = await run<Array<{ id: string; message: Record<string, string> }>>((c) => c.xRange(`${P}ex:${id}:${streamId}`, '-', '+', { COUNT: 1 }));
         if (!first || first.message.m === undefined) return undefined;
         const seq = Number(first.id.slice(0, first.id.indexOf('-')));
@@ -270,6 +295,7 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
       return run<string[]>((c) => c.hlSubscribers(P, uri, String(Date.now())));
     },
     async delete(id) {
+      await landed(id);
       return (await run<number>((c) => c.hlDelete(P, id))) === 1;
     },
     async count() {
