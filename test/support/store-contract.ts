@@ -191,7 +191,7 @@ export function storeContract(name: string, make: () => Promise<{ store: Session
       assert.deepEqual(await store.subscribers('file:///z'), [c.id], 'a created record indexes its subscriptions');
     });
 
-    test('events: stored and replayed in order after an id, per stream; seq increases over the session', async () => {
+    test('events: stored and replayed in order after an id, per stream; seq increases within a stream', async () => {
       const store = await fresh();
       const s = await add(store, record('t1'));
       const ev = store.events(s.id);

@@ -8,7 +8,9 @@
  *   one session replay another's `_GET_stream`).
  * - streamId: the SDK's stream (a random UUID per POST, `_GET_stream` for the
  *   standalone stream); it never contains a dot.
- * - seq: a counter over the whole session, so ids are unique and ordered.
+ * - seq: increasing within a stream, so ids are unique and ordered: a counter of
+ *   the session for the GET stream (several replicas write it), the writer's
+ *   own clock-based counter for a POST stream (one replica writes it).
  */
 import { createHash } from 'node:crypto';
 

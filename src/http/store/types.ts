@@ -52,7 +52,7 @@ export type Admission = { ok: true; evicted: string[] } | { ok: false; scope: 't
  * A session's resumable SSE events (the SDK's EventStore, scoped to one
  * session). Event ids are `<tag>.<streamId>.<seq>` (event-ids.ts): the tag is
  * derived from the session id, so an id from another session is unknown here
- * (GHSA-84j6-jc92-77jm), and seq increases over the whole session.
+ * (GHSA-84j6-jc92-77jm), and seq increases within a stream.
  * Each stream keeps its newest `maxEventsPerStream` events; a session's
  * events expire with it.
  */
