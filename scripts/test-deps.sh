@@ -37,13 +37,12 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   # The packages' own services (redis on 6379, nginx on 80) are not started: the tests start their own
   # on free loopback ports. policy-rc.d answering 101 is Debian's way to deny invoke-rc.d during an install.
-  added_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && added_policy=1
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${need[@]}" >/dev/null
-  if [ "$added_policy" -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # Node.js itself is a prerequisite, not installed here (Debian 12's nodejs is 18 and comes without npm):
