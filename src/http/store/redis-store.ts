@@ -40,6 +40,8 @@ export interface RedisStoreOptions {
 
 const DEFAULT_PREFIX = 'hostlens:';
 const REAP_BATCH = 1_000;
+/** How long close() waits for pipelined event writes. */
+const CLOSE_FLUSH_MS = 2_000;
 /** Script runs per create: candidate pages plus re-checks lost to concurrent replicas. */
 const MAX_CREATE_ROUNDS = 64;
 
@@ -328,6 +330,10 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Ses
     health: () => (closed ? { ok: false, detail: 'redis: store closed' } : conn.health()),
     async close() {
       if (!closed) {
+        // Events still being written (pipelined, not awaited) land first, so a client can resume elsewhere after a
+        // graceful stop; bounded, as Redis may be what is gone.
+        const flushed = Promise.all([...pending.values()]);
+        await Promise.race([flushed, new Promise<void>((resolve) => setTimeout(resolve, CLOSE_FLUSH_MS).unref())]);
         closed = true;
         control.clear();
         bus.clear();
