@@ -8,6 +8,7 @@
 #   python3                          a child that segfaults for the live kernel-events test
 #   redis-server (brings redis-cli)  the shared session store the cluster tests and bench run replicas against
 #   nginx                            the round-robin proxy in front of those replicas (deploy/nginx/hostlens.conf)
+#   iproute2                         ip netns and veth pairs: the network namespaces the fleet tests run nodes in
 # (the tests start their own redis-server and nginx on free loopback ports; the packages' services are not used)
 set -euo pipefail
 
@@ -26,6 +27,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-server)
 # Debian puts nginx in /usr/sbin, which a non-root PATH may lack.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+# Debian puts ip in /usr/sbin (/sbin before the /usr merge) too.
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
