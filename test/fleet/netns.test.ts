@@ -94,6 +94,11 @@ describe('test network namespaces', { skip: netnsSkip, timeout: 90_000 }, () => 
     }
   });
 
+  test('a subnet already in use is refused before anything is created', async () => {
+    await assert.rejects(createTestNet({ count: 1, subnet: net.subnet }), /overlaps/);
+    await assert.rejects(createTestNet({ count: 2, subnet: '10.199.0.0/31' }), /cannot hold/);
+  });
+
   test('every node answers /healthz and an authenticated MCP call from the host', async () => {
     for (const h of net.hosts) {
       const health = await fetch(`http://${h.address}:${PORT}/healthz`, { signal: AbortSignal.timeout(5_000) });

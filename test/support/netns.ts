@@ -14,6 +14,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const IN_CI = process.env.CI === 'true';
 /** Short enough that `<PREFIX><net><h|p><index>` fits the kernel's 15-character interface names. */
@@ -137,23 +140,67 @@ function prefixesInUse(): Array<{ base: number; bits: number }> {
 /** /16s handed out by this process and not yet closed (routes appear only once the first veth is up). */
 const claimed = new Set<string>();
 
+function lockPath(cidr: string): string {
+  return join(tmpdir(), `hostlens-testnet-${cidr.replace(/[./]/g, '_')}.lock`);
+}
+
+/**
+ * Claims a subnet across processes: two test files starting at once both see
+ * it free in `ip route`, so the first to create its lock file (O_EXCL) wins.
+ * A lock whose PID is gone is stale (that process died before cleaning up).
+ */
+function lock(cidr: string): boolean {
+  const path = lockPath(cidr);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(path, 'utf8'));
+    } catch {
+      continue;
+    }
+    try {
+      process.kill(owner, 0);
+      return false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPERM') return false;
+      rmSync(path, { force: true });
+    }
+  }
+  return false;
+}
+
+function unlock(cidr: string): void {
+  try {
+    if (Number(readFileSync(lockPath(cidr), 'utf8')) === process.pid) rmSync(lockPath(cidr), { force: true });
+  } catch {
+    // Already gone.
+  }
+}
+
 function pickSubnet(requested: string | undefined, count: number): { base: number; cidr: string } {
   const used = prefixesInUse();
   const free = (p: { base: number; bits: number }): boolean => !used.some((u) => overlaps(u, p)) && ![...claimed].some((c) => overlaps(parseCidr(c), p));
   if (requested !== undefined) {
     const p = parseCidr(requested);
     if (2 ** (32 - p.bits) < count * 4) throw new Error(`createTestNet: ${requested} cannot hold ${count} /30s`);
-    if (!free(p)) throw new Error(`createTestNet: ${requested} overlaps a route or address on this host (ip route)`);
     const cidr = `${toDotted(p.base)}/${p.bits}`;
+    if (!free(p) || !lock(cidr)) throw new Error(`createTestNet: ${requested} overlaps a route, an address or another test network on this host`);
     return { base: p.base, cidr };
   }
   if (count > 16_384) throw new Error('createTestNet: at most 16384 hosts fit a /16');
   // 10.213 first, then the rest of 10.200–10.254: far from the 10.0/10.1/10.10 ranges networks like to use.
-  // Starting at a PID-dependent offset keeps two test files from racing for the same /16.
+  // Going on from a PID-dependent offset spreads concurrent test files over different /16s.
   const seconds = Array.from({ length: 55 }, (_, k) => 200 + ((13 + process.pid + k) % 55));
   for (const second of [213, ...seconds]) {
     const p = { base: toInt(`10.${second}.0.0`), bits: 16 };
-    if (free(p)) return { base: p.base, cidr: `10.${second}.0.0/16` };
+    const cidr = `10.${second}.0.0/16`;
+    if (free(p) && lock(cidr)) return { base: p.base, cidr };
   }
   throw new Error('createTestNet: every /16 in 10.200–10.254 overlaps a route on this host; pass options.subnet');
 }
@@ -220,6 +267,7 @@ export async function createTestNet(options: { count: number; subnet?: string })
     for (const link of created.links.splice(0)) ip(['link', 'del', link]);
     for (const name of created.namespaces.splice(0)) ip(['netns', 'del', name]);
     claimed.delete(cidr);
+    unlock(cidr);
     open.delete(handle);
   };
   const handle = { closeSync };
