@@ -21,9 +21,9 @@ import { Client, SdkError, SdkErrorCode, SdkHttpError, StreamableHTTPClientTrans
 import type { FetchLike, PriorDiscovery, Tool } from '@modelcontextprotocol/client';
 import { HostlensError, isHostlensError } from '../contracts/errors.js';
 
-export type NodeEra = 'modern' | 'legacy';
+type NodeEra = 'modern' | 'legacy';
 
-export interface NodeClientOptions {
+interface NodeClientOptions {
   /** The operator's name for the node; the only thing error messages identify it by. */
   id: string;
   /** The node's MCP endpoint, e.g. `https://db1.internal:8765/mcp`. */
@@ -38,14 +38,14 @@ export interface NodeClientOptions {
   fetch?: FetchLike;
 }
 
-export interface NodeCallResult {
+interface NodeCallResult {
   structuredContent: unknown;
   isError: boolean;
   content: unknown[];
   era: NodeEra;
 }
 
-export interface NodeProgress {
+interface NodeProgress {
   progress: number;
   total?: number;
   message?: string;
@@ -65,7 +65,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
  * The fetch the transport uses: token only for the node's origin, no redirects, bounded bodies. Its own
  * refusals are HostlensErrors, which the SDK wraps; `toHostlensError` finds them again in the cause chain.
  */
-export function guardedFetch(options: { id: string; origin: string; token?: string; maxResponseBytes: number; fetch: FetchLike }): FetchLike {
+function guardedFetch(options: { id: string; origin: string; token?: string; maxResponseBytes: number; fetch: FetchLike }): FetchLike {
   const { id, origin, token, maxResponseBytes } = options;
   const inner = options.fetch;
   return async (input, init) => {
@@ -119,7 +119,7 @@ function httpStatusOf(error: unknown): number | undefined {
 }
 
 /** What a failed exchange with node `id` means to the hub. */
-export function toHostlensError(id: string, error: unknown, signal: AbortSignal): HostlensError {
+function toHostlensError(id: string, error: unknown, signal: AbortSignal): HostlensError {
   // An abort is the caller's (or our deadline's) decision, whatever the SDK reports underneath.
   if (signal.aborted) return new HostlensError('timeout', `node ${id} did not answer in time`, { cause: error });
   const own = findHostlensError(error);
