@@ -177,6 +177,11 @@ describe('hostlens node client', { timeout: 120_000 }, () => {
     assert.equal(targetHits, 0);
   });
 
+  test('a response over the byte cap is refused', async () => {
+    const c = nodeClient({ id: 'node-a', url: urlA, token: TOKEN, maxResponseBytes: 64 });
+    await rejectsWith(c.callTool('get_memory', {}, { signal: signal() }), 'too_large', (m) => assert.match(m, /node-a/));
+  });
+
   test('calls to one node reuse their connection', async () => {
     let connections = 0;
     const upstream = Number(new URL(urlA).port);
