@@ -9,7 +9,7 @@
  */
 import { HostlensError } from '../contracts/errors.js';
 
-export interface PrometheusClientOptions {
+interface PrometheusClientOptions {
   /** Base URL of Prometheus, e.g. http://prometheus:9090 or https://host/prometheus (a path prefix is kept). */
   url: string;
   /** Sent as `Authorization: Bearer …`, only to the origin of `url`. */
@@ -25,19 +25,19 @@ export interface PrometheusClientOptions {
 }
 
 /** A sample: unix seconds and the value (NaN and ±Inf as Prometheus wrote them). */
-export type Sample = [timeSec: number, value: number];
+type Sample = [timeSec: number, value: number];
 
-export interface InstantSeries {
+interface InstantSeries {
   metric: Record<string, string>;
   value: Sample;
 }
 
-export interface RangeSeries {
+interface RangeSeries {
   metric: Record<string, string>;
   values: Sample[];
 }
 
-export interface QueryResult<S> {
+interface QueryResult<S> {
   series: S[];
   /** Whether series or points were dropped to fit maxSeries / maxPoints. */
   truncated: boolean;
