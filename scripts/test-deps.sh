@@ -9,7 +9,10 @@
 #   redis-server (brings redis-cli)  the shared session store the cluster tests and bench run replicas against
 #   nginx                            the round-robin proxy in front of those replicas (deploy/nginx/hostlens.conf)
 #   iproute2                         ip netns and veth pairs: the network namespaces the fleet tests run nodes in
-# (the tests start their own redis-server and nginx on free loopback ports; the packages' services are not used)
+#   prometheus                       a real PromQL HTTP API for the Prometheus client tests
+#   prometheus-node-exporter         the exporter that Prometheus scrapes there, reading a recorded host tree
+# (the tests start their own redis-server, nginx, prometheus and node_exporter on free loopback ports;
+# the packages' services are not used)
 set -euo pipefail
 
 need=()
@@ -29,6 +32,8 @@ command -v redis-cli >/dev/null 2>&1 || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # Debian puts ip in /usr/sbin (/sbin before the /usr merge) too.
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-node-exporter >/dev/null 2>&1 || [ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
 
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
@@ -38,7 +43,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   echo "test-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  # The packages' own services (redis on 6379, nginx on 80) are not started: the tests start their own
+  # The packages' own services (redis on 6379, nginx on 80, prometheus on 9090, node_exporter on 9100) are not started: the tests start their own
   # on free loopback ports. policy-rc.d answering 101 is Debian's way to deny invoke-rc.d during an install.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
