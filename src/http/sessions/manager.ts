@@ -58,6 +58,7 @@ export const EVENT_RETENTION_MS = 10 * 60_000;
 const MAX_FORWARDED_ANSWER_BYTES = 1024 * 1024;
 /** Retry-After when the store cannot be reached. */
 const STORE_RETRY_AFTER_SEC = 5;
+const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const LEVELS = new Set<string>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
 interface McpFactoryContext {
@@ -416,6 +417,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       return httpErrorResponse(new HostlensError('bad_request', 'Bad Request: Mcp-Session-Id header is required'), { id: requestIdOf(body) });
     }
+    // Ids this server issues are 22 base64url characters: anything else is unknown without asking the store.
+    if (!SESSION_ID.test(id)) return notFound(body);
     if (request.method === 'DELETE') {
       const record = await store.get(id);
       if (!record || record.principal !== principalOf(authInfo).id) return notFound(body);
