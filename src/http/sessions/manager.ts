@@ -25,8 +25,8 @@
  * since a replica that died cannot release a lease.
  */
 import { randomBytes } from 'node:crypto';
-import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
-import type { AuthInfo, EventStore, JSONRPCMessage, LoggingLevel, McpServer, RequestId } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { AuthInfo, EventStore, JSONRPCMessage, McpServer, RequestId } from '@modelcontextprotocol/server';
 import { HostlensError } from '../../contracts/errors.js';
 import { httpErrorResponse } from '../../server/error-mapping.js';
 import { requestIdOf } from '../../server/jsonrpc-errors.js';
@@ -38,6 +38,7 @@ import type { SessionRecord, SessionStore } from '../store/types.js';
 import { GET_STREAM_ID, openEventStream } from './event-stream.js';
 import type { EventStream } from './event-stream.js';
 import { requestIdsOf, RequestTransport } from './request-transport.js';
+import { forwardToCalls, LEGACY_VERSIONS, levelSetBy, unsupportedVersion } from './messages.js';
 
 /** Idle legacy sessions are closed after this (config `sessionTtlSec`). */
 export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
@@ -54,12 +55,9 @@ const DEFAULT_HEARTBEAT_MS = 5_000;
  * a result budget each, for every session a token may hold).
  */
 export const EVENT_RETENTION_MS = 10 * 60_000;
-/** A client's answer to a server request travels to every replica: larger ones are dropped (and logged). */
-const MAX_FORWARDED_ANSWER_BYTES = 1024 * 1024;
 /** Retry-After when the store cannot be reached. */
 const STORE_RETRY_AFTER_SEC = 5;
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
-const LEVELS = new Set<string>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
 interface McpFactoryContext {
   era: 'legacy' | 'modern';
@@ -330,8 +328,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       throw error;
     }
     // A 2025-03-26 batch may carry notifications and answers beside its requests.
-    for (const c of cancellationsIn(body)) store.control.publish({ type: 'cancel', session: record.id, ...c });
-    for (const m of clientResponsesIn(body)) store.control.publish({ type: 'client-response', session: record.id, message: m });
+    forwardToCalls(store.control, record.id, body);
     // Refusals and JSON answers are complete; an SSE answer finishes with its last response.
     if (!/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) finish();
     return response;
@@ -346,10 +343,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     transport.onerror = report;
     const response = await transport.handleRequest(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
     void transport.close().catch(report);
-    if (response.status === 202) {
-      for (const c of cancellationsIn(body)) store.control.publish({ type: 'cancel', session: record.id, ...c });
-      for (const m of clientResponsesIn(body)) store.control.publish({ type: 'client-response', session: record.id, message: m });
-    }
+    if (response.status === 202) forwardToCalls(store.control, record.id, body);
     return response;
   };
 
@@ -475,38 +469,4 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       held.clear();
     },
   };
-}
-
-const LEGACY_VERSIONS = new Set(['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07']);
-
-function unsupportedVersion(version: string): Response {
-  return httpErrorResponse(new HostlensError('bad_request', `Bad Request: Unsupported protocol version: ${version.slice(0, 32)}`));
-}
-
-/** The level a logging/setLevel request in the body sets (a valid one: the SDK refuses others). */
-function levelSetBy(body: unknown): LoggingLevel | undefined {
-  for (const m of Array.isArray(body) ? body : [body]) {
-    const { method, params } = (m ?? {}) as { method?: unknown; params?: { level?: unknown } };
-    if (method === 'logging/setLevel' && typeof params?.level === 'string' && LEVELS.has(params.level)) return params.level as LoggingLevel;
-  }
-  return undefined;
-}
-
-/** JSON-RPC responses in the body (answers to server requests): the call that asked may run on another replica. */
-function clientResponsesIn(body: unknown): JSONRPCMessage[] {
-  return (Array.isArray(body) ? body : [body]).filter(
-    (m): m is JSONRPCMessage => (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) && JSON.stringify(m).length <= MAX_FORWARDED_ANSWER_BYTES,
-  );
-}
-
-/** notifications/cancelled in the body: the call may run on another replica. */
-function cancellationsIn(body: unknown): Array<{ requestId: string | number; reason?: string }> {
-  const out: Array<{ requestId: string | number; reason?: string }> = [];
-  for (const m of Array.isArray(body) ? body : [body]) {
-    const { method, params } = (m ?? {}) as { method?: unknown; params?: { requestId?: unknown; reason?: unknown } };
-    const id = params?.requestId;
-    if (method !== 'notifications/cancelled' || (typeof id !== 'string' && typeof id !== 'number')) continue;
-    out.push({ requestId: id, ...(typeof params?.reason === 'string' ? { reason: params.reason.slice(0, 256) } : {}) });
-  }
-  return out;
 }
